@@ -1,0 +1,163 @@
+//! One month's analysis: key figures and flag counts per supplier and for `ALL`, the flagged
+//! visits, and the per-staff and per-client drill-down.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::config::{Config, FIGURE_IDS};
+use crate::figures::drilldown::{member_figures, Member, MemberFigures};
+use crate::figures::{key_figures, status_of, FigureContext, Scope, Status};
+use crate::flags::{self, Flag, FlagHit};
+use crate::ingest::{AddonRow, GrantedRow, MonthData, Visit};
+use crate::month::YearMonth;
+
+/// The supplier id of the municipality-wide rows.
+pub const ALL: &str = "ALL";
+
+/// One row of `figures.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRow {
+    pub supplier_id: String,
+    pub month: YearMonth,
+    pub figure: String,
+    pub value: Option<f64>,
+    pub status: Status,
+}
+
+/// One row of `flags.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlagRow {
+    pub supplier_id: String,
+    pub flag: Flag,
+    pub visit_id: String,
+    pub related_visit_id: Option<String>,
+}
+
+/// Everything computed for one month.
+pub struct MonthAnalysis {
+    pub month: YearMonth,
+    pub figures: Vec<FigureRow>,
+    pub flags: Vec<FlagRow>,
+    pub staff: Vec<MemberFigures>,
+    pub clients: Vec<MemberFigures>,
+    /// Index of each visit's flags in `hits` order, for the visit table.
+    pub hits: Vec<FlagHit>,
+}
+
+fn flag_figure_rows(
+    config: &Config,
+    supplier_id: &str,
+    month: YearMonth,
+    visit_count: usize,
+    distinct: &BTreeMap<Flag, usize>,
+) -> Vec<FigureRow> {
+    let mut rows = Vec::new();
+    for flag in Flag::ALL {
+        let count = distinct.get(&flag).copied().unwrap_or(0);
+        rows.push(FigureRow {
+            supplier_id: supplier_id.to_string(),
+            month,
+            figure: format!("flag.{}", flag.name()),
+            value: Some(count as f64),
+            status: Status::Info,
+        });
+    }
+    for flag in Flag::ALL {
+        let count = distinct.get(&flag).copied().unwrap_or(0);
+        let figure = format!("flag_rate.{}", flag.name());
+        let value = (visit_count > 0).then(|| count as f64 * 1000.0 / visit_count as f64);
+        let status = status_of(config, &figure, value);
+        rows.push(FigureRow { supplier_id: supplier_id.to_string(), month, figure, value, status });
+    }
+    rows
+}
+
+/// Distinct flagged visits per flag, per supplier id and in all.
+fn distinct_per_flag(hits: &[FlagHit], visits: &[Visit]) -> (BTreeMap<u32, BTreeMap<Flag, usize>>, BTreeMap<Flag, usize>) {
+    let mut seen: HashSet<(Flag, u32)> = HashSet::new();
+    let mut per_supplier: BTreeMap<u32, BTreeMap<Flag, usize>> = BTreeMap::new();
+    let mut all = BTreeMap::new();
+    for h in hits {
+        if seen.insert((h.flag, h.visit)) {
+            *per_supplier.entry(visits[h.visit as usize].supplier).or_default().entry(h.flag).or_default() += 1;
+            *all.entry(h.flag).or_default() += 1;
+        }
+    }
+    (per_supplier, all)
+}
+
+/// Rows grouped by supplier id in one pass.
+fn by_supplier<T>(rows: &[T], supplier: impl Fn(&T) -> u32) -> BTreeMap<u32, Vec<&T>> {
+    let mut groups: BTreeMap<u32, Vec<&T>> = BTreeMap::new();
+    for r in rows {
+        groups.entry(supplier(r)).or_default().push(r);
+    }
+    groups
+}
+
+pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
+    let month = data.month;
+    let ctx = FigureContext::new(config, month, &mut data.ids);
+    let data = &*data;
+    let ids = &data.ids;
+    let hits = flags::compute(&data.visits, &ctx);
+
+    let mut supplier_ids: Vec<u32> = data.visits.iter().map(|v| v.supplier).collect();
+    supplier_ids.sort_unstable();
+    supplier_ids.dedup();
+    supplier_ids.sort_by(|a, b| ids.suppliers.name(*a).cmp(ids.suppliers.name(*b)));
+
+    let all_visits: Vec<&Visit> = data.visits.iter().collect();
+    let all_granted: Vec<&GrantedRow> = data.granted.iter().collect();
+    let all_addons: Vec<&AddonRow> = data.addons.iter().collect();
+
+    let mut figures = Vec::new();
+    let mut emit = |supplier_id: &str, scope: &Scope, distinct: &BTreeMap<Flag, usize>| {
+        for (figure, value) in key_figures(scope, &ctx) {
+            figures.push(FigureRow {
+                supplier_id: supplier_id.to_string(),
+                month,
+                figure: figure.to_string(),
+                value,
+                status: status_of(config, figure, value),
+            });
+        }
+        figures.extend(flag_figure_rows(config, supplier_id, month, scope.visits.len(), distinct));
+    };
+    let visits_of = by_supplier(&data.visits, |v| v.supplier);
+    let granted_of = by_supplier(&data.granted, |g| g.supplier);
+    let addons_of = by_supplier(&data.addons, |a| a.supplier);
+    let (distinct_of, distinct_all) = distinct_per_flag(&hits, &data.visits);
+    let (no_granted, no_addons) = (Vec::new(), Vec::new());
+    for s in &supplier_ids {
+        let scope = Scope {
+            visits: &visits_of[s],
+            granted: granted_of.get(s).unwrap_or(&no_granted),
+            addons: addons_of.get(s).unwrap_or(&no_addons),
+        };
+        emit(ids.suppliers.name(*s), &scope, distinct_of.get(s).unwrap_or(&BTreeMap::new()));
+    }
+    let all_scope = Scope { visits: &all_visits, granted: &all_granted, addons: &all_addons };
+    emit(ALL, &all_scope, &distinct_all);
+    debug_assert_eq!(figures.len(), (supplier_ids.len() + 1) * (FIGURE_IDS.len() + 2 * Flag::ALL.len()));
+
+    let mut flagged = vec![false; data.visits.len()];
+    for h in &hits {
+        flagged[h.visit as usize] = true;
+    }
+    let staff = member_figures(&all_scope, &ctx, ids, &flagged, Member::Staff);
+    let clients = member_figures(&all_scope, &ctx, ids, &flagged, Member::Client);
+
+    let visit_id = |i: u32| data.visits[i as usize].visit_id.clone();
+    let mut flag_rows: Vec<FlagRow> = hits
+        .iter()
+        .map(|h| FlagRow {
+            supplier_id: ids.suppliers.name(data.visits[h.visit as usize].supplier).to_string(),
+            flag: h.flag,
+            visit_id: visit_id(h.visit),
+            related_visit_id: h.related.map(visit_id),
+        })
+        .collect();
+    flag_rows.sort();
+
+    MonthAnalysis { month, figures, flags: flag_rows, staff, clients, hits }
+}

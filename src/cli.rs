@@ -1,0 +1,103 @@
+//! Command-line arguments: only what the user typed, checked later into a `Config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tidkoll",
+    version,
+    about = "Monthly follow-up of home-care (hemtjänst) time registrations",
+    long_about = "Monthly follow-up of home-care (hemtjänst) time registrations: key figures per supplier, \
+anomaly flags down to the visit, and the results stored per month.\n\n\
+Exit codes: 0 done, 1 other error, 2 usage or configuration error, 3 input refused.",
+    after_help = "Examples:\n  \
+tidkoll monthly --visits fixtures/canonical/visits-2025-03.csv --granted fixtures/canonical/granted-2025-03.csv --addons fixtures/canonical/addons-2025-03.csv\n  \
+tidkoll monthly --config kommun.toml --visits mars.csv --visits mars-rättelser.csv --month 2025-03 --out resultat\n  \
+tidkoll config --print-defaults > kommun.toml\n  \
+tidkoll generate --out exempel --dialect swedish --months 2025-01,2025-02,2025-03"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute one month's key figures and flags and store them in OUT/YYYY-MM/.
+    #[command(after_help = "Example:\n  tidkoll monthly --visits visits.csv --granted granted.csv --addons addons.csv --config kommun.toml --out tidkoll-out")]
+    Monthly(MonthlyArgs),
+    /// Show or check the configuration file.
+    #[command(after_help = "Examples:\n  tidkoll config --print-defaults > kommun.toml\n  tidkoll config --check kommun.toml")]
+    Config(ConfigArgs),
+    /// Write example export files with known deviations (deterministic by seed).
+    #[command(after_help = "Examples:\n  tidkoll generate --out exempel\n  tidkoll generate --out big --visits 10000000 --months 2025-03 --no-extras")]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MonthlyArgs {
+    /// Visits export (may be given several times; earlier files win on a repeated visit_id).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub visits: Vec<PathBuf>,
+    /// Granted time per client and month (needed for completion_rate).
+    #[arg(long, value_name = "FILE")]
+    pub granted: Option<PathBuf>,
+    /// Add-on reports (needed for addon_reporting_rate and addon_late_share).
+    #[arg(long, value_name = "FILE")]
+    pub addons: Option<PathBuf>,
+    /// Month to analyse, YYYY-MM [default: the month most visits belong to].
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Configuration file (TOML); see `tidkoll config --print-defaults`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Results directory; the month goes to OUT/YYYY-MM/.
+    #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
+    pub out: PathBuf,
+    /// No progress display and no summary table; errors are still printed.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true)))]
+pub struct ConfigArgs {
+    /// Print the complete default configuration (valid TOML to edit and pass to --config).
+    #[arg(long, group = "action")]
+    pub print_defaults: bool,
+    /// Check a configuration file and report the first error.
+    #[arg(long, value_name = "FILE", group = "action")]
+    pub check: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dialect {
+    /// UTF-8, `,`, canonical column names, timestamps with offset, decimal point.
+    Canonical,
+    /// Windows-1252, `;`, Swedish column names, local times, decimal comma, personnummer.
+    Swedish,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Months to generate, comma-separated.
+    #[arg(long, value_name = "YYYY-MM,...", default_value = "2025-01,2025-02,2025-03", value_delimiter = ',')]
+    pub months: Vec<String>,
+    /// Export dialect.
+    #[arg(long, value_enum, default_value = "canonical")]
+    pub dialect: Dialect,
+    /// Approximate number of visits per month.
+    #[arg(long, default_value_t = 3000)]
+    pub visits: u64,
+    /// Seed of the random generator: the same seed gives the same files.
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Write only the visits files (no granted, add-on or config files).
+    #[arg(long)]
+    pub no_extras: bool,
+}

@@ -1,0 +1,36 @@
+//! `tidkoll generate`: example exports with known deviations.
+
+use anyhow::{Context, Result};
+
+use crate::cli::{Dialect, GenerateArgs};
+use crate::error::usage;
+use crate::generate::{generate_month, SWEDISH_CONFIG};
+use crate::month::YearMonth;
+
+pub fn run(args: &GenerateArgs) -> Result<()> {
+    let months: Vec<YearMonth> = args
+        .months
+        .iter()
+        .map(|m| m.parse().map_err(|e: String| usage(format!("--months: {e}"))))
+        .collect::<Result<_>>()?;
+    if args.visits == 0 {
+        return Err(usage("--visits must be at least 1"));
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let config = match args.dialect {
+        Dialect::Swedish => SWEDISH_CONFIG.to_string(),
+        Dialect::Canonical => "# Configuration for the canonical example export: the built-in defaults suffice.\n".to_string(),
+    };
+    if !args.no_extras {
+        let path = args.out.join("tidkoll.toml");
+        std::fs::write(&path, config).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    for month in months {
+        let files = generate_month(&args.out, month, args.dialect, args.visits, args.seed, !args.no_extras)?;
+        println!("{month}: {} besök i {}", files.visit_count, files.visits.display());
+        for path in files.granted.iter().chain(&files.addons) {
+            println!("         {}", path.display());
+        }
+    }
+    Ok(())
+}

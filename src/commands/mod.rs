@@ -1,0 +1,17 @@
+//! One module per subcommand, wiring the pieces together.
+
+pub mod config;
+pub mod generate;
+pub mod monthly;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Monthly(args) => monthly::run(&args),
+        Command::Config(args) => config::run(&args),
+        Command::Generate(args) => generate::run(&args),
+    }
+}

@@ -1,0 +1,437 @@
+//! The configuration file (SPEC §7): a municipality's contract and export dialect, checked once.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::error::usage;
+use crate::method::Method;
+
+/// The complete default configuration, printed by `tidkoll config --print-defaults`.
+/// A unit test keeps it equal to `Config::default()`.
+pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
+
+/// Key-figure ids of SPEC §3, in report order.
+pub const FIGURE_IDS: [&str; 11] = [
+    "checkin_rate",
+    "checkin_staff_share",
+    "checkin_client_share",
+    "visit_minutes_mean",
+    "visit_minutes_median",
+    "short_visit_share",
+    "completion_rate",
+    "completion_client_share",
+    "addon_reporting_rate",
+    "addon_late_share",
+    "continuity_mean",
+];
+
+/// Flag names of SPEC §4, in report order.
+pub const FLAG_NAMES: [&str; 8] = [
+    "duplicate",
+    "repeated_service",
+    "adjacent",
+    "staff_overlap",
+    "single_staff",
+    "missing_checkout",
+    "negative_duration",
+    "overlong",
+];
+
+/// Canonical columns per input kind: (name, required).
+pub const VISIT_COLUMNS: [(&str, bool); 10] = [
+    ("visit_id", false),
+    ("supplier_id", true),
+    ("client_id", true),
+    ("staff_id", true),
+    ("check_in", true),
+    ("check_out", false),
+    ("check_in_method", true),
+    ("check_out_method", false),
+    ("services", false),
+    ("planned_minutes", false),
+];
+pub const GRANTED_COLUMNS: [(&str, bool); 4] = [
+    ("supplier_id", true),
+    ("client_id", true),
+    ("month", true),
+    ("granted_minutes", true),
+];
+pub const ADDON_COLUMNS: [(&str, bool); 6] = [
+    ("supplier_id", true),
+    ("client_id", true),
+    ("month", true),
+    ("addon", true),
+    ("quantity", true),
+    ("reported_on", true),
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub input: InputConfig,
+    pub columns: ColumnsConfig,
+    pub methods: MethodsConfig,
+    pub requirements: BTreeMap<String, Bound>,
+    pub flag_limits: BTreeMap<String, f64>,
+    pub parameters: Parameters,
+    pub addons: BTreeMap<String, String>,
+    pub privacy: PrivacyConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    pub delimiter: String,
+    pub encoding: String,
+    pub max_reject_rate: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ColumnsConfig {
+    pub visits: BTreeMap<String, String>,
+    pub granted: BTreeMap<String, String>,
+    pub addons: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MethodsConfig {
+    pub verified: Vec<String>,
+    pub aliases: BTreeMap<String, String>,
+}
+
+/// A requirement: `min ≤ value ≤ max`, both inclusive, either may be absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+impl Bound {
+    pub fn is_set(&self) -> bool {
+        self.min.is_some() || self.max.is_some()
+    }
+
+    pub fn contains(&self, value: f64) -> bool {
+        self.min.is_none_or(|m| value >= m) && self.max.is_none_or(|m| value <= m)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Parameters {
+    pub min_visits: u32,
+    pub short_visit_minutes: f64,
+    pub max_valid_minutes: f64,
+    pub adjacent_max_gap_minutes: f64,
+    pub staff_overlap_minutes: f64,
+    pub single_staff_min_visits: u32,
+    pub single_staff_share: f64,
+    pub continuity_window: [u32; 2],
+    pub continuity_exclude_services: Vec<String>,
+    pub addon_deadline_day: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    pub pseudonym_key_env: String,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig { delimiter: "auto".into(), encoding: "auto".into(), max_reject_rate: 0.01 }
+    }
+}
+
+impl Default for MethodsConfig {
+    fn default() -> Self {
+        MethodsConfig { verified: vec!["nfc".into(), "lock".into()], aliases: BTreeMap::new() }
+    }
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Parameters {
+            min_visits: 10,
+            short_visit_minutes: 5.0,
+            max_valid_minutes: 720.0,
+            adjacent_max_gap_minutes: 1.0,
+            staff_overlap_minutes: 1.0,
+            single_staff_min_visits: 20,
+            single_staff_share: 0.90,
+            continuity_window: [1, 14],
+            continuity_exclude_services: vec!["MATD".into(), "LARM".into()],
+            addon_deadline_day: 5,
+        }
+    }
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        PrivacyConfig { pseudonym_key_env: "TIDKOLL_PSEUDONYM_KEY".into() }
+    }
+}
+
+fn default_requirements() -> BTreeMap<String, Bound> {
+    let at_least = |m| Bound { min: Some(m), max: None };
+    let at_most = |m| Bound { min: None, max: Some(m) };
+    [
+        ("checkin_rate", at_least(0.90)),
+        ("checkin_staff_share", at_least(0.90)),
+        ("checkin_client_share", at_least(0.90)),
+        ("short_visit_share", at_most(0.10)),
+        ("completion_rate", Bound { min: Some(0.75), max: Some(1.00) }),
+        ("addon_reporting_rate", at_least(0.95)),
+        ("addon_late_share", at_most(0.05)),
+        ("continuity_mean", at_most(15.0)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn default_flag_limits() -> BTreeMap<String, f64> {
+    [
+        ("duplicate", 1.0),
+        ("repeated_service", 2.0),
+        ("adjacent", 5.0),
+        ("staff_overlap", 1.0),
+        ("single_staff", 5.0),
+        ("missing_checkout", 10.0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn default_addons() -> BTreeMap<String, String> {
+    [("MATD", "meal"), ("TVATT", "laundry")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            input: InputConfig::default(),
+            columns: ColumnsConfig::default(),
+            methods: MethodsConfig::default(),
+            requirements: default_requirements(),
+            flag_limits: default_flag_limits(),
+            parameters: Parameters::default(),
+            addons: default_addons(),
+            privacy: PrivacyConfig::default(),
+        }
+    }
+}
+
+/// Key figures whose value is a share and so must have bounds within 0–1.
+fn is_share_figure(id: &str) -> bool {
+    !matches!(id, "visit_minutes_mean" | "visit_minutes_median" | "continuity_mean" | "completion_rate")
+}
+
+impl Config {
+    /// Reads and checks a configuration file; every error names the key and exits 2.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            usage(format!("cannot read configuration file {}: {e}", path.display()))
+        })?;
+        Config::from_toml_str(&text)
+            .map_err(|e| usage(format!("configuration file {}: {e:#}", path.display())))
+    }
+
+    /// Parses TOML text over the defaults: `[requirements]` replaces a figure's bounds as a
+    /// whole, `[flag_limits]` a flag's limit, `[methods.aliases]` adds to the built-in aliases.
+    pub fn from_toml_str(text: &str) -> Result<Config> {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
+        let table: toml::Table = toml::from_str(text)?;
+        if table.contains_key("requirements") {
+            let mut merged = default_requirements();
+            merged.extend(std::mem::take(&mut cfg.requirements));
+            cfg.requirements = merged;
+        }
+        if table.contains_key("flag_limits") {
+            let mut merged = default_flag_limits();
+            merged.extend(std::mem::take(&mut cfg.flag_limits));
+            cfg.flag_limits = merged;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |key: &str, why: String| Err(anyhow::anyhow!("key `{key}`: {why}"));
+        if !matches!(self.input.delimiter.as_str(), "auto" | "," | ";" | "\t") {
+            return bad("input.delimiter", format!("'{}' is not one of \"auto\", \",\", \";\", \"\\t\"", self.input.delimiter));
+        }
+        if !matches!(self.input.encoding.to_ascii_lowercase().as_str(), "auto" | "utf-8" | "utf8" | "windows-1252" | "cp1252" | "iso-8859-1" | "latin1") {
+            return bad("input.encoding", format!("'{}' is not one of \"auto\", \"utf-8\", \"windows-1252\"", self.input.encoding));
+        }
+        if !(0.0..=1.0).contains(&self.input.max_reject_rate) {
+            return bad("input.max_reject_rate", format!("{} is not a share between 0 and 1", self.input.max_reject_rate));
+        }
+        for (table, map, known) in [
+            ("visits", &self.columns.visits, &VISIT_COLUMNS[..]),
+            ("granted", &self.columns.granted, &GRANTED_COLUMNS[..]),
+            ("addons", &self.columns.addons, &ADDON_COLUMNS[..]),
+        ] {
+            for (canonical, source) in map {
+                if !known.iter().any(|(name, _)| name == canonical) {
+                    let names: Vec<_> = known.iter().map(|(n, _)| *n).collect();
+                    return bad(&format!("columns.{table}.{canonical}"), format!("unknown column; the {table} columns are {}", names.join(", ")));
+                }
+                if source.trim().is_empty() {
+                    return bad(&format!("columns.{table}.{canonical}"), "the export's column name is empty".into());
+                }
+            }
+        }
+        for name in &self.methods.verified {
+            if Method::from_canonical(name).is_none() {
+                return bad("methods.verified", format!("'{name}' is not a method; use nfc, lock, mobile or manual"));
+            }
+        }
+        for (alias, target) in &self.methods.aliases {
+            if Method::from_canonical(target).is_none() {
+                return bad(&format!("methods.aliases.\"{alias}\""), format!("'{target}' is not a method; use nfc, lock, mobile or manual"));
+            }
+        }
+        for (id, bound) in &self.requirements {
+            let key = format!("requirements.{id}");
+            if !FIGURE_IDS.contains(&id.as_str()) {
+                return bad(&key, format!("unknown key figure; the figures are {}", FIGURE_IDS.join(", ")));
+            }
+            for v in [bound.min, bound.max].into_iter().flatten() {
+                if !v.is_finite() || v < 0.0 || (is_share_figure(id) && v > 1.0) {
+                    let range = if is_share_figure(id) { "a share between 0 and 1" } else { "a number ≥ 0" };
+                    return bad(&key, format!("{v} is not {range}"));
+                }
+            }
+            if let (Some(min), Some(max)) = (bound.min, bound.max) {
+                if min > max {
+                    return bad(&key, format!("min {min} is greater than max {max}"));
+                }
+            }
+        }
+        for (flag, limit) in &self.flag_limits {
+            if !FLAG_NAMES.contains(&flag.as_str()) {
+                return bad(&format!("flag_limits.{flag}"), format!("unknown flag; the flags are {}", FLAG_NAMES.join(", ")));
+            }
+            if !limit.is_finite() || *limit < 0.0 {
+                return bad(&format!("flag_limits.{flag}"), format!("{limit} is not a rate ≥ 0 per 1,000 visits"));
+            }
+        }
+        let p = &self.parameters;
+        for (key, v) in [
+            ("short_visit_minutes", p.short_visit_minutes),
+            ("max_valid_minutes", p.max_valid_minutes),
+            ("adjacent_max_gap_minutes", p.adjacent_max_gap_minutes),
+            ("staff_overlap_minutes", p.staff_overlap_minutes),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return bad(&format!("parameters.{key}"), format!("{v} is not a number of minutes ≥ 0"));
+            }
+        }
+        if !(0.0..=1.0).contains(&p.single_staff_share) || p.single_staff_share == 0.0 {
+            return bad("parameters.single_staff_share", format!("{} is not a share above 0 and at most 1", p.single_staff_share));
+        }
+        let [first, last] = p.continuity_window;
+        if first < 1 || last > 31 || first > last {
+            return bad("parameters.continuity_window", format!("[{first}, {last}] is not [first day, last day] with 1 ≤ first ≤ last ≤ 31"));
+        }
+        if !(1..=31).contains(&p.addon_deadline_day) {
+            return bad("parameters.addon_deadline_day", format!("{} is not a day of the month 1–31", p.addon_deadline_day));
+        }
+        if self.privacy.pseudonym_key_env.trim().is_empty() {
+            return bad("privacy.pseudonym_key_env", "the environment variable's name is empty".into());
+        }
+        Ok(())
+    }
+
+    /// The requirement in force for a key figure or flag rate, if any.
+    pub fn requirement(&self, figure: &str) -> Option<Bound> {
+        if let Some(flag) = figure.strip_prefix("flag_rate.") {
+            return self.flag_limits.get(flag).map(|&max| Bound { min: None, max: Some(max) });
+        }
+        self.requirements.get(figure).copied().filter(Bound::is_set)
+    }
+
+    /// Verified methods as a lookup.
+    pub fn is_verified(&self, method: Method) -> bool {
+        self.methods.verified.iter().any(|m| Method::from_canonical(m) == Some(method))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_defaults_parse_to_the_built_in_defaults() {
+        let parsed = Config::from_toml_str(DEFAULT_TOML).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(Config::from_toml_str("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn a_requirement_replaces_that_figure_only() {
+        let cfg = Config::from_toml_str("[requirements]\ncompletion_rate = { min = 0.8 }\n").unwrap();
+        assert_eq!(cfg.requirements["completion_rate"], Bound { min: Some(0.8), max: None });
+        assert_eq!(cfg.requirements["checkin_rate"], Bound { min: Some(0.9), max: None });
+    }
+
+    #[test]
+    fn aliases_add_to_the_built_in_ones() {
+        let cfg = Config::from_toml_str("[methods.aliases]\n\"Tagg2\" = \"nfc\"\n").unwrap();
+        assert_eq!(cfg.methods.aliases.len(), 1);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::from_toml_str("[parameters]\nmin_visit = 3\n").unwrap_err();
+        assert!(format!("{err:#}").contains("min_visit"), "{err:#}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let err = Config::from_toml_str("[parameters]\nmin_visits = \"ten\"\n").unwrap_err();
+        assert!(format!("{err:#}").contains("min_visits"), "{err:#}");
+    }
+
+    #[test]
+    fn impossible_values_are_named() {
+        for (text, key) in [
+            ("[requirements]\ncompletion_rate = { min = 1.0, max = 0.5 }\n", "requirements.completion_rate"),
+            ("[requirements]\ncheckin_rate = { min = 1.5 }\n", "requirements.checkin_rate"),
+            ("[requirements]\nfoo = { min = 0.5 }\n", "requirements.foo"),
+            ("[parameters]\nsingle_staff_share = 1.2\n", "parameters.single_staff_share"),
+            ("[parameters]\ncontinuity_window = [14, 1]\n", "parameters.continuity_window"),
+            ("[input]\nmax_reject_rate = 2\n", "input.max_reject_rate"),
+            ("[columns.visits]\nkund = \"Kund\"\n", "columns.visits.kund"),
+            ("[methods]\nverified = [\"tagg\"]\n", "methods.verified"),
+            ("[flag_limits]\nduplicat = 1\n", "flag_limits.duplicat"),
+        ] {
+            let err = Config::from_toml_str(text).unwrap_err();
+            assert!(format!("{err:#}").contains(key), "{text}: {err:#}");
+        }
+    }
+
+    #[test]
+    fn bounds_are_inclusive() {
+        let b = Bound { min: Some(0.75), max: Some(1.0) };
+        assert!(b.contains(0.75) && b.contains(1.0));
+        assert!(!b.contains(0.7499) && !b.contains(1.0001));
+    }
+}

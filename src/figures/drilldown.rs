@@ -1,0 +1,86 @@
+//! The same figures per staff member and per client, for drill-down (SPEC §3, last line).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::completion::granted_per_client;
+use super::continuity::staff_per_qualifying_client;
+use super::duration::DurationStats;
+use super::{member_key, FigureContext, Scope};
+use crate::ingest::{Ids, Visit};
+
+/// Figures of one staff member or client of a supplier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberFigures {
+    pub supplier_id: String,
+    pub member_id: String,
+    pub visits: u32,
+    pub checked_in: u32,
+    pub checkin_rate: f64,
+    pub valid_durations: u32,
+    pub minutes_mean: Option<f64>,
+    pub minutes_median: Option<f64>,
+    pub short_visit_share: Option<f64>,
+    /// Distinct visits carrying any flag.
+    pub flagged_visits: u32,
+    /// Clients only: distinct staff who visited the client.
+    pub distinct_staff: Option<u32>,
+    /// Clients only: Σ granted minutes, when the client has a granted row.
+    pub granted_minutes: Option<f64>,
+    /// Clients only: Σ valid minutes / granted minutes.
+    pub completion_rate: Option<f64>,
+    /// Clients only: distinct staff in the continuity window, when the client qualifies.
+    pub continuity_staff: Option<u32>,
+}
+
+/// Which members to break the visits down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    Staff,
+    Client,
+}
+
+/// Per-member figures sorted by supplier and member id. `flagged[i]` tells whether
+/// `scope.visits[i]` carries any flag.
+pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[bool], member: Member) -> Vec<MemberFigures> {
+    let member_of = |v: &Visit| if member == Member::Staff { v.staff } else { v.client };
+    let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, v) in scope.visits.iter().enumerate() {
+        groups.entry(member_key(v.supplier, member_of(v))).or_default().push(i);
+    }
+    let (granted, continuity) = if member == Member::Client {
+        (granted_per_client(scope), staff_per_qualifying_client(scope.visits, ctx))
+    } else {
+        Default::default()
+    };
+    let mut rows = BTreeMap::new();
+    for (key, indices) in groups {
+        let visits: Vec<&Visit> = indices.iter().map(|&i| scope.visits[i]).collect();
+        let first = visits[0];
+        let durations = DurationStats::of(visits.iter().copied(), ctx);
+        let checked_in = visits.iter().filter(|v| ctx.is_checked_in(v)).count() as u32;
+        let n = visits.len() as u32;
+        let is_client = member == Member::Client;
+        let granted_minutes = granted.get(&key).copied();
+        let mut staff: Vec<u32> = visits.iter().map(|v| v.staff).collect();
+        staff.sort_unstable();
+        staff.dedup();
+        let row = MemberFigures {
+            supplier_id: ids.suppliers.name(first.supplier).to_string(),
+            member_id: if is_client { ids.clients.name(first.client) } else { ids.staff.name(first.staff) }.to_string(),
+            visits: n,
+            checked_in,
+            checkin_rate: f64::from(checked_in) / f64::from(n),
+            valid_durations: durations.count() as u32,
+            minutes_mean: durations.mean(),
+            minutes_median: durations.median(),
+            short_visit_share: durations.short_share(ctx.config.parameters.short_visit_minutes),
+            flagged_visits: indices.iter().filter(|&&i| flagged[i]).count() as u32,
+            distinct_staff: is_client.then_some(staff.len() as u32),
+            granted_minutes,
+            completion_rate: granted_minutes.filter(|g| *g > 0.0).map(|g| durations.sum() / g),
+            continuity_staff: continuity.get(&key).map(|n| *n as u32),
+        };
+        rows.insert((row.supplier_id.clone(), row.member_id.clone()), row);
+    }
+    rows.into_values().collect()
+}

@@ -1,0 +1,132 @@
+//! Key figures of SPEC §3 per supplier and month, with their status against the requirements.
+
+pub mod addons;
+pub mod checkin;
+pub mod completion;
+pub mod continuity;
+pub mod drilldown;
+pub mod duration;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::config::{Config, FIGURE_IDS};
+use crate::ingest::{AddonRow, GrantedRow, Ids, Visit};
+use crate::method::Method;
+use crate::month::YearMonth;
+
+/// The status of a figure in the outputs (SPEC §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Deviation,
+    Missing,
+    Info,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Deviation => "deviation",
+            Status::Missing => "missing",
+            Status::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "ok" => Some(Status::Ok),
+            "deviation" => Some(Status::Deviation),
+            "missing" => Some(Status::Missing),
+            "info" => Some(Status::Info),
+            _ => None,
+        }
+    }
+}
+
+/// A missing value is never a deviation; without a requirement a value is for information.
+pub fn status_of(config: &Config, figure: &str, value: Option<f64>) -> Status {
+    match (value, config.requirement(figure)) {
+        (None, _) => Status::Missing,
+        (Some(_), None) => Status::Info,
+        (Some(v), Some(bound)) if bound.contains(v) => Status::Ok,
+        (Some(_), Some(_)) => Status::Deviation,
+    }
+}
+
+/// Key (supplier, member) for staff and clients, who are identified per supplier.
+pub fn member_key(supplier: u32, member: u32) -> u64 {
+    (u64::from(supplier) << 32) | u64::from(member)
+}
+
+/// What the figure functions need besides the rows: the configuration resolved to ids.
+pub struct FigureContext<'a> {
+    pub config: &'a Config,
+    pub month: YearMonth,
+    verified: [bool; 4],
+    /// Visit service id → add-on id.
+    pub addon_of_service: HashMap<u32, u32>,
+    /// Service ids that do not make a visit count for continuity.
+    pub continuity_excluded: HashSet<u32>,
+}
+
+impl<'a> FigureContext<'a> {
+    pub fn new(config: &'a Config, month: YearMonth, ids: &mut Ids) -> FigureContext<'a> {
+        let verified = [Method::Nfc, Method::Lock, Method::Mobile, Method::Manual].map(|m| config.is_verified(m));
+        let addon_of_service = config
+            .addons
+            .iter()
+            .filter_map(|(service, addon)| Some((ids.services.get(service)?, ids.addons.intern(addon))))
+            .collect();
+        let continuity_excluded = config
+            .parameters
+            .continuity_exclude_services
+            .iter()
+            .filter_map(|s| ids.services.get(s))
+            .collect();
+        FigureContext { config, month, verified, addon_of_service, continuity_excluded }
+    }
+
+    pub fn is_verified(&self, method: Method) -> bool {
+        self.verified[method as usize]
+    }
+
+    /// Checked in and out with verified methods (SPEC §3 `checkin_rate`).
+    pub fn is_checked_in(&self, v: &Visit) -> bool {
+        self.is_verified(v.in_method) && v.check_out.is_some() && v.out_method.is_some_and(|m| self.is_verified(m))
+    }
+
+    /// The duration in minutes when it is valid: checked out and `0 ≤ d ≤ max_valid_minutes`.
+    pub fn valid_minutes(&self, v: &Visit) -> Option<f64> {
+        v.duration_minutes().filter(|d| *d >= 0.0 && *d <= self.config.parameters.max_valid_minutes)
+    }
+}
+
+/// The rows one set of figures is computed over: one supplier's, or all (`ALL`).
+pub struct Scope<'a> {
+    pub visits: &'a [&'a Visit],
+    pub granted: &'a [&'a GrantedRow],
+    pub addons: &'a [&'a AddonRow],
+}
+
+/// Every key figure of SPEC §3 for one scope, in `FIGURE_IDS` order.
+pub fn key_figures(scope: &Scope, ctx: &FigureContext) -> Vec<(&'static str, Option<f64>)> {
+    let durations = duration::DurationStats::of(scope.visits.iter().copied(), ctx);
+    let values = [
+        checkin::checkin_rate(scope.visits, ctx),
+        checkin::checkin_member_share(scope.visits, ctx, |v| v.staff),
+        checkin::checkin_member_share(scope.visits, ctx, |v| v.client),
+        durations.mean(),
+        durations.median(),
+        durations.short_share(ctx.config.parameters.short_visit_minutes),
+        completion::completion_rate(scope, ctx),
+        completion::completion_client_share(scope, ctx),
+        addons::addon_reporting_rate(scope, ctx),
+        addons::addon_late_share(scope, ctx),
+        continuity::continuity_mean(scope.visits, ctx),
+    ];
+    FIGURE_IDS.iter().copied().zip(values).collect()
+}

@@ -1,0 +1,131 @@
+//! Anomaly flags of SPEC §4, computed in parallel over per-client and per-staff groups that
+//! are sorted once; every flag names the visit that caused it and its partner.
+
+pub mod client;
+pub mod staff;
+
+use rayon::prelude::*;
+
+use crate::config::{Config, FLAG_NAMES};
+use crate::figures::FigureContext;
+use crate::ingest::Visit;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Flag {
+    Duplicate,
+    RepeatedService,
+    Adjacent,
+    StaffOverlap,
+    SingleStaff,
+    MissingCheckout,
+    NegativeDuration,
+    Overlong,
+}
+
+impl Flag {
+    pub const ALL: [Flag; 8] = [
+        Flag::Duplicate,
+        Flag::RepeatedService,
+        Flag::Adjacent,
+        Flag::StaffOverlap,
+        Flag::SingleStaff,
+        Flag::MissingCheckout,
+        Flag::NegativeDuration,
+        Flag::Overlong,
+    ];
+
+    pub fn name(self) -> &'static str {
+        FLAG_NAMES[self as usize]
+    }
+}
+
+/// One flag on one visit (indices into the month's visits); pair flags name the partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlagHit {
+    pub visit: u32,
+    pub flag: Flag,
+    pub related: Option<u32>,
+}
+
+/// Thresholds in seconds, taken from the configuration once.
+pub struct FlagParams {
+    pub adjacent_max_gap: i64,
+    pub staff_overlap: i64,
+    pub single_staff_min_visits: usize,
+    pub single_staff_share: f64,
+}
+
+impl FlagParams {
+    pub fn new(config: &Config) -> FlagParams {
+        let p = &config.parameters;
+        FlagParams {
+            adjacent_max_gap: (p.adjacent_max_gap_minutes * 60.0).round() as i64,
+            staff_overlap: (p.staff_overlap_minutes * 60.0).round() as i64,
+            single_staff_min_visits: p.single_staff_min_visits as usize,
+            single_staff_share: p.single_staff_share,
+        }
+    }
+}
+
+/// Both directions of a pair flag.
+fn pair(hits: &mut Vec<FlagHit>, flag: Flag, a: u32, b: u32) {
+    hits.push(FlagHit { visit: a, flag, related: Some(b) });
+    hits.push(FlagHit { visit: b, flag, related: Some(a) });
+}
+
+/// Contiguous runs of `order` with the same key.
+fn groups<K: PartialEq>(order: &[u32], key: impl Fn(u32) -> K) -> Vec<&[u32]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=order.len() {
+        if i == order.len() || key(order[i]) != key(order[start]) {
+            if i > start {
+                out.push(&order[start..i]);
+            }
+            start = i;
+        }
+    }
+    out
+}
+
+/// Every flag of the month's visits, sorted by visit, flag and partner.
+pub fn compute(visits: &[Visit], ctx: &FigureContext) -> Vec<FlagHit> {
+    let params = FlagParams::new(ctx.config);
+    let valid: Vec<u32> = (0..visits.len() as u32).filter(|&i| ctx.valid_minutes(&visits[i as usize]).is_some()).collect();
+
+    let mut by_client = valid.clone();
+    by_client.par_sort_unstable_by(|&a, &b| {
+        let (x, y) = (&visits[a as usize], &visits[b as usize]);
+        (x.supplier, x.client, x.check_in, x.visit_id.as_bytes()).cmp(&(y.supplier, y.client, y.check_in, y.visit_id.as_bytes()))
+    });
+    let mut by_staff = valid;
+    by_staff.par_sort_unstable_by(|&a, &b| {
+        let (x, y) = (&visits[a as usize], &visits[b as usize]);
+        (x.supplier, x.staff, x.check_in, x.visit_id.as_bytes()).cmp(&(y.supplier, y.staff, y.check_in, y.visit_id.as_bytes()))
+    });
+
+    let client_groups = groups(&by_client, |i| (visits[i as usize].supplier, visits[i as usize].client));
+    let staff_groups = groups(&by_staff, |i| (visits[i as usize].supplier, visits[i as usize].staff));
+    let max_valid = ctx.config.parameters.max_valid_minutes;
+
+    let mut hits: Vec<FlagHit> = client_groups
+        .par_iter()
+        .flat_map_iter(|g| client::flags(g, visits, &params))
+        .chain(staff_groups.par_iter().flat_map_iter(|g| staff::flags(g, visits, &params)))
+        .chain((0..visits.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))
+        .collect();
+    hits.par_sort_unstable();
+    hits.dedup();
+    hits
+}
+
+/// Data-quality flags of one visit: missing check-out, negative or overlong duration.
+fn quality_flags(i: u32, v: &Visit, max_valid_minutes: f64) -> Vec<FlagHit> {
+    let flag = match v.duration_minutes() {
+        None => Flag::MissingCheckout,
+        Some(d) if d < 0.0 => Flag::NegativeDuration,
+        Some(d) if d > max_valid_minutes => Flag::Overlong,
+        Some(_) => return Vec::new(),
+    };
+    vec![FlagHit { visit: i, flag, related: None }]
+}

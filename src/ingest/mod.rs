@@ -1,0 +1,318 @@
+//! Reading the export files (SPEC §2) into validated, typed tables, with rejects and row
+//! accounting: nothing is dropped without being counted and written down.
+
+pub mod rows;
+pub mod source;
+pub mod tables;
+pub mod time;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::refused;
+use crate::method::Method;
+use crate::month::YearMonth;
+use crate::privacy::Pseudonymizer;
+
+/// Reject kind of a later copy of an already read `visit_id` (counted apart from the limit).
+pub const DUPLICATE_KIND: &str = "duplicate visit_id";
+
+/// Interned names: ids are indices into `names`.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    map: HashMap<String, u32>,
+    pub names: Vec<String>,
+}
+
+impl Interner {
+    /// The id of `key`, adding it under the name `make_name(key)` when new.
+    pub fn intern_with(&mut self, key: &str, make_name: impl FnOnce(&str) -> String) -> u32 {
+        if let Some(&id) = self.map.get(key) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(make_name(key));
+        self.map.insert(key.to_string(), id);
+        id
+    }
+
+    pub fn intern(&mut self, key: &str) -> u32 {
+        self.intern_with(key, str::to_string)
+    }
+
+    pub fn get(&self, key: &str) -> Option<u32> {
+        self.map.get(key).copied()
+    }
+
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// Names shared by all input files. Clients are interned by their raw id (kept in memory
+/// only) and named by their pseudonym.
+#[derive(Debug, Default, Clone)]
+pub struct Ids {
+    pub suppliers: Interner,
+    pub clients: Interner,
+    pub staff: Interner,
+    pub services: Interner,
+    pub addons: Interner,
+}
+
+/// One accepted visit registration.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    pub visit_id: String,
+    pub supplier: u32,
+    pub client: u32,
+    pub staff: u32,
+    /// Unix seconds.
+    pub check_in: i64,
+    pub check_out: Option<i64>,
+    /// Local (Europe/Stockholm) wall-clock time of the check-in.
+    pub local_in: NaiveDateTime,
+    pub in_method: Method,
+    pub out_method: Option<Method>,
+    /// Service codes (ids into `Ids::services`), sorted, without repeats.
+    pub services: Box<[u32]>,
+    pub planned_minutes: Option<f64>,
+    /// Index of the input file it came from.
+    pub file: u16,
+}
+
+impl Visit {
+    pub fn month(&self) -> YearMonth {
+        YearMonth::of(self.local_in.date())
+    }
+
+    /// `check_out − check_in` in minutes, when checked out.
+    pub fn duration_minutes(&self) -> Option<f64> {
+        self.check_out.map(|out| (out - self.check_in) as f64 / 60.0)
+    }
+
+    pub fn shares_service(&self, other: &Visit) -> bool {
+        let (mut i, mut j) = (0, 0);
+        while i < self.services.len() && j < other.services.len() {
+            match self.services[i].cmp(&other.services[j]) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+            }
+        }
+        false
+    }
+}
+
+/// One row of the granted-time file.
+#[derive(Debug, Clone)]
+pub struct GrantedRow {
+    pub supplier: u32,
+    pub client: u32,
+    pub month: YearMonth,
+    pub minutes: f64,
+    pub file: u16,
+}
+
+/// One row of the add-on reports file.
+#[derive(Debug, Clone)]
+pub struct AddonRow {
+    pub supplier: u32,
+    pub client: u32,
+    pub month: YearMonth,
+    pub addon: u32,
+    pub quantity: f64,
+    pub reported_on: NaiveDate,
+    pub file: u16,
+}
+
+/// Row accounting of one input file: `read = accepted + rejected + duplicates`; of the
+/// accepted rows, `outside_month` belong to another month and are not analysed.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileAccount {
+    pub file: String,
+    pub kind: String,
+    pub sha256: String,
+    pub encoding: String,
+    pub delimiter: String,
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub duplicates: u64,
+    pub outside_month: u64,
+}
+
+impl FileAccount {
+    /// Rejected share of the rows, not counting duplicate copies.
+    pub fn reject_rate(&self) -> f64 {
+        let base = self.read - self.duplicates;
+        if base == 0 { 0.0 } else { self.rejected as f64 / base as f64 }
+    }
+}
+
+/// One rejected row, already scrubbed of personnummer.
+#[derive(Debug, Clone)]
+pub struct Reject {
+    pub file: String,
+    pub line: u64,
+    pub kind: String,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// The input files of a run, in the order given.
+pub struct InputPaths<'a> {
+    pub visits: &'a [PathBuf],
+    pub granted: Option<&'a Path>,
+    pub addons: Option<&'a Path>,
+}
+
+/// Everything read from the input files, all months.
+pub struct Ingested {
+    pub ids: Ids,
+    pub visits: Vec<Visit>,
+    pub granted: Vec<GrantedRow>,
+    pub addons: Vec<AddonRow>,
+    pub files: Vec<FileAccount>,
+    pub rejects: Vec<Reject>,
+}
+
+/// Short names for input files: the file name, or the whole path where two share a name.
+fn display_names(paths: &[&Path]) -> Vec<String> {
+    let base = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string());
+    paths
+        .iter()
+        .map(|p| {
+            let name = base(p);
+            if paths.iter().filter(|q| base(q) == name).count() > 1 { p.display().to_string() } else { name }
+        })
+        .collect()
+}
+
+/// Reads every input file. Refuses (exit 3) a file that cannot be read, lacks a required
+/// column, or is given twice.
+pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer) -> Result<Ingested> {
+    let mut all: Vec<(&Path, &str)> = inputs.visits.iter().map(|p| (p.as_path(), "visits")).collect();
+    all.extend(inputs.granted.map(|p| (p, "granted")));
+    all.extend(inputs.addons.map(|p| (p, "addons")));
+    for (i, (a, _)) in all.iter().enumerate() {
+        for (b, _) in &all[..i] {
+            let same = match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a == b,
+            };
+            if same {
+                return Err(refused(format!("{} is given twice; give each export file once", a.display())));
+            }
+        }
+    }
+    let names = display_names(&all.iter().map(|(p, _)| *p).collect::<Vec<_>>());
+    let mut ingested = Ingested {
+        ids: Ids::default(),
+        visits: Vec::new(),
+        granted: Vec::new(),
+        addons: Vec::new(),
+        files: Vec::new(),
+        rejects: Vec::new(),
+    };
+    let mut visit_reader = tables::VisitReader::new(config);
+    for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
+        let source = source::Source::open(path, name, kind, &config.input)?;
+        let (sha256, account) = rayon::join(
+            || source.sha256(),
+            || match *kind {
+                "visits" => visit_reader.read(&source, file_index as u16, config, pseudonyms, &mut ingested),
+                "granted" => tables::read_granted(&source, file_index as u16, config, pseudonyms, &mut ingested),
+                _ => tables::read_addons(&source, file_index as u16, config, pseudonyms, &mut ingested),
+            },
+        );
+        let mut account = account?;
+        source.check_unchanged()?;
+        account.sha256 = sha256;
+        ingested.files.push(account);
+    }
+    Ok(ingested)
+}
+
+/// The month most accepted visits belong to (the earliest on a tie).
+pub fn busiest_month(visits: &[Visit]) -> Option<YearMonth> {
+    let mut counts: BTreeMap<YearMonth, u64> = BTreeMap::new();
+    for v in visits {
+        *counts.entry(v.month()).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|&(m, n)| (n, std::cmp::Reverse(m))).map(|(m, _)| m)
+}
+
+/// Refuses the run when a file's rejected share is over `max_reject_rate`, naming the
+/// commonest reasons.
+pub fn check_reject_rates(ingested: &Ingested, config: &Config, rejects_path: &Path) -> Result<()> {
+    let limit = config.input.max_reject_rate;
+    let mut problems = Vec::new();
+    for account in &ingested.files {
+        let rate = account.reject_rate();
+        if rate <= limit {
+            continue;
+        }
+        let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
+        for r in ingested.rejects.iter().filter(|r| r.file == account.file && r.kind != DUPLICATE_KIND) {
+            *reasons.entry(r.kind.as_str()).or_default() += 1;
+        }
+        let mut reasons: Vec<_> = reasons.into_iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let top: Vec<String> = reasons.iter().take(5).map(|(k, n)| format!("    {n} × {k}")).collect();
+        problems.push(format!(
+            "{}: {} of {} rows rejected ({:.2} %), over the limit max_reject_rate = {} ({} %).\n  Commonest reasons:\n{}",
+            account.file,
+            account.rejected,
+            account.read - account.duplicates,
+            rate * 100.0,
+            limit,
+            limit * 100.0,
+            top.join("\n")
+        ));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(refused(format!(
+        "input refused, no figures were published:\n{}\nEvery rejected row, with line number and reason, is in {}.\nCorrect the export (or the [columns]/[methods.aliases] configuration), or raise max_reject_rate under [input] if these rows may be left out.",
+        problems.join("\n"),
+        rejects_path.display()
+    )))
+}
+
+/// The accepted rows of one month, ready for figures and flags.
+pub struct MonthData {
+    pub month: YearMonth,
+    pub ids: Ids,
+    pub visits: Vec<Visit>,
+    pub granted: Vec<GrantedRow>,
+    pub addons: Vec<AddonRow>,
+}
+
+/// Keeps the rows of `month` and counts the others per file as outside the month.
+pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<FileAccount>, Vec<Reject>) {
+    let Ingested { ids, visits, granted, addons, mut files, rejects } = ingested;
+    let mut outside = vec![0u64; files.len()];
+    let visits: Vec<Visit> = visits
+        .into_iter()
+        .filter(|v| v.month() == month || { outside[v.file as usize] += 1; false })
+        .collect();
+    let granted: Vec<GrantedRow> = granted
+        .into_iter()
+        .filter(|g| g.month == month || { outside[g.file as usize] += 1; false })
+        .collect();
+    let addons: Vec<AddonRow> = addons
+        .into_iter()
+        .filter(|a| a.month == month || { outside[a.file as usize] += 1; false })
+        .collect();
+    for (account, n) in files.iter_mut().zip(outside) {
+        account.outside_month = n;
+    }
+    (MonthData { month, ids, visits, granted, addons }, files, rejects)
+}

@@ -1,0 +1,251 @@
+//! One export file: mapped once, hashed, its encoding and delimiter detected, its header
+//! matched to canonical columns, its records handed out with line numbers and raw text.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use memmap2::Mmap;
+use sha2::{Digest, Sha256};
+
+use crate::config::InputConfig;
+use crate::error::refused;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8,
+    Windows1252,
+}
+
+impl TextEncoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Windows1252 => "windows-1252",
+        }
+    }
+}
+
+/// An input file opened for reading. The file's bytes are mapped, never copied whole.
+pub struct Source {
+    pub path: PathBuf,
+    /// How the file is named in rejects, accounting and synthetic visit ids.
+    pub name: String,
+    bytes: Mmap,
+    body_start: usize,
+    pub encoding: TextEncoding,
+    pub delimiter: u8,
+    /// Length in bytes when opened, to detect a file that changes while it is read.
+    pub size: u64,
+}
+
+impl Source {
+    /// Opens `path` as a `kind` file ("visits", "granted", "addons"); a missing path, a
+    /// directory or an empty file is refused (exit 3) with what to do.
+    pub fn open(path: &Path, name: String, kind: &str, input: &InputConfig) -> Result<Source> {
+        let shown = path.display();
+        let meta = std::fs::metadata(path).map_err(|e| {
+            refused(format!("{kind} file {shown}: cannot be read ({e}); check the path given to --{kind}"))
+        })?;
+        if meta.is_dir() {
+            return Err(refused(format!("{kind} file {shown} is a directory; give the path of the exported file itself")));
+        }
+        if meta.len() == 0 {
+            return Err(refused(format!("{kind} file {shown} is empty (0 bytes); export the file again, it should start with a header line")));
+        }
+        let file = File::open(path).map_err(|e| refused(format!("{kind} file {shown}: cannot be opened ({e})")))?;
+        // SAFETY: the map is read-only; a file truncated by another process while mapped is
+        // guarded against by comparing its size before and after reading (`check_unchanged`).
+        let map = unsafe { Mmap::map(&file) }
+            .map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e})")))?;
+        let bytes = map;
+        let body_start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let encoding = match input.encoding.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => TextEncoding::Utf8,
+            "windows-1252" | "cp1252" | "iso-8859-1" | "latin1" => TextEncoding::Windows1252,
+            _ if body_start == 3 => TextEncoding::Utf8,
+            _ if std::str::from_utf8(&bytes[body_start..]).is_ok() => TextEncoding::Utf8,
+            _ => TextEncoding::Windows1252,
+        };
+        let delimiter = match input.delimiter.as_str() {
+            "," => b',',
+            ";" => b';',
+            "\t" => b'\t',
+            _ => sniff_delimiter(&bytes[body_start..]),
+        };
+        Ok(Source { path: path.to_path_buf(), name, bytes, body_start, encoding, delimiter, size: meta.len() })
+    }
+
+    pub fn body(&self) -> &[u8] {
+        &self.bytes[self.body_start..]
+    }
+
+    /// SHA-256 of the whole file as it lies on disk, in hex.
+    pub fn sha256(&self) -> String {
+        let digest = Sha256::digest(&self.bytes[..]);
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Refuses the file when it changed on disk while it was being read.
+    pub fn check_unchanged(&self) -> Result<()> {
+        let now = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(u64::MAX);
+        if now != self.size {
+            return Err(refused(format!(
+                "{} changed while it was being read ({} bytes, now {now}); wait until the export is complete and run again",
+                self.path.display(),
+                self.size
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn decode<'a>(&self, field: &'a [u8]) -> Result<Cow<'a, str>, String> {
+        decode(self.encoding, field)
+    }
+
+    /// A raw line as text, for the rejects file (invalid bytes shown as U+FFFD).
+    pub fn raw_text(&self, start: usize, end: usize) -> String {
+        let mut raw = &self.body()[start..end];
+        while let [rest @ .., b'\r' | b'\n'] = raw {
+            raw = rest;
+        }
+        match self.encoding {
+            TextEncoding::Utf8 => String::from_utf8_lossy(raw).into_owned(),
+            TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw).0.into_owned(),
+        }
+    }
+}
+
+pub fn decode(encoding: TextEncoding, field: &[u8]) -> Result<Cow<'_, str>, String> {
+    if field.is_ascii() {
+        // SAFETY-free fast path: ASCII is valid UTF-8 and the same in Windows-1252.
+        return Ok(Cow::Borrowed(std::str::from_utf8(field).expect("ascii")));
+    }
+    match encoding {
+        TextEncoding::Utf8 => std::str::from_utf8(field).map(Cow::Borrowed).map_err(|_| {
+            "not valid UTF-8; if the export is Windows-1252, set encoding = \"windows-1252\" under [input]".to_string()
+        }),
+        TextEncoding::Windows1252 => Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(field).0),
+    }
+}
+
+/// The delimiter that occurs most often in the header line, outside quotes (`,` on a tie).
+pub fn sniff_delimiter(body: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in body.iter().take(64 * 1024) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&i| (counts[i], std::cmp::Reverse(i))).unwrap();
+    [b',', b';', b'\t'][best]
+}
+
+/// The header matched against a table's canonical columns.
+pub struct Header {
+    /// Per canonical column (in the order given), the field index in the file.
+    pub index: Vec<Option<usize>>,
+    pub field_count: usize,
+}
+
+/// Matches the header line to `columns` (canonical name, required), renamed by `mapping`.
+/// A missing required column is refused naming the file, the column, what was found and the
+/// configuration line that would fix it.
+pub fn match_header(
+    source: &Source,
+    kind: &str,
+    header: &csv::ByteRecord,
+    columns: &[(&str, bool)],
+    mapping: &std::collections::BTreeMap<String, String>,
+) -> Result<Header> {
+    let found: Vec<String> = header
+        .iter()
+        .map(|f| source.decode(f).map(|s| s.trim().to_string()).unwrap_or_default())
+        .collect();
+    let find = |name: &str| {
+        found.iter().position(|f| f == name).or_else(|| found.iter().position(|f| f.to_lowercase() == name.to_lowercase()))
+    };
+    let mut index = Vec::with_capacity(columns.len());
+    for &(canonical, required) in columns {
+        let mapped = mapping.get(canonical);
+        let at = mapped.and_then(|m| find(m.trim())).or_else(|| find(canonical));
+        if at.is_none() && required {
+            let expected = match mapped {
+                Some(m) => format!("'{m}' (mapped from {canonical} under [columns.{kind}])"),
+                None => format!("'{canonical}'"),
+            };
+            let shown: Vec<String> = found.iter().map(|f| format!("'{f}'")).collect();
+            let delimiter = match source.delimiter {
+                b'\t' => "tab".to_string(),
+                d => format!("'{}'", d as char),
+            };
+            return Err(refused(format!(
+                "{kind} file {}: the required column {expected} is missing.\n  Columns found (delimiter {delimiter}): {}\n  If the export names it differently, add to the configuration file:\n    [columns.{kind}]\n    {canonical} = \"<column name in the export>\"",
+                source.path.display(),
+                shown.join(", ")
+            )));
+        }
+        index.push(at);
+    }
+    Ok(Header { index, field_count: header.len() })
+}
+
+/// Reads records with their 1-based line number and byte span; the header is line 1.
+pub struct Records<'a> {
+    reader: csv::Reader<&'a [u8]>,
+    record: csv::ByteRecord,
+}
+
+impl<'a> Records<'a> {
+    pub fn new(source: &'a Source) -> Records<'a> {
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(source.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(source.body());
+        Records { reader, record: csv::ByteRecord::new() }
+    }
+
+    /// The next record: (line, start byte, end byte), with the fields in `self.record()`.
+    pub fn next_record(&mut self) -> Option<Result<(u64, usize, usize), String>> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let pos = self.record.position().expect("csv sets positions");
+                let end = self.reader.position().byte() as usize;
+                Some(Ok((pos.line(), pos.byte() as usize, end)))
+            }
+            Err(e) => Some(Err(e.to_string())),
+        }
+    }
+
+    pub fn record(&self) -> &csv::ByteRecord {
+        &self.record
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_the_header_delimiter() {
+        assert_eq!(sniff_delimiter(b"a;b;c\n1,2;3,4;5\n"), b';');
+        assert_eq!(sniff_delimiter(b"a,b,c\n"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"a;x\",b,c\n"), b',');
+    }
+
+    #[test]
+    fn decodes_windows_1252() {
+        assert_eq!(decode(TextEncoding::Windows1252, b"Utf\xf6rare").unwrap(), "Utförare");
+        assert!(decode(TextEncoding::Utf8, b"Utf\xf6rare").is_err());
+    }
+}

@@ -1,0 +1,202 @@
+//! Timestamps of SPEC §2: the accepted forms, Europe/Stockholm local time and its DST rules.
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Europe::Stockholm;
+
+/// A timestamp as written: local wall-clock time, or an instant when an offset was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    Local(NaiveDateTime),
+    Instant(i64),
+}
+
+const FORMS: &str = "YYYY-MM-DD HH:MM[:SS], optionally with T instead of the space and an offset such as +01:00 or Z";
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let b = s.trim().as_bytes();
+    let date = (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
+        .then(|| Some((digits(&b[..4])?, digits(&b[5..7])?, digits(&b[8..10])?)))
+        .flatten()
+        .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y as i32, m, d));
+    date.ok_or_else(|| format!("'{}' is not a date (expected YYYY-MM-DD)", s.trim()))
+}
+
+/// Parses one of the accepted timestamp forms.
+pub fn parse_stamp(s: &str) -> Result<Stamp, String> {
+    let t = s.trim();
+    let fail = || format!("'{t}' is not a timestamp (expected {FORMS})");
+    let b = t.as_bytes();
+    if b.len() < 16 || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' {
+        return Err(fail());
+    }
+    let date = parse_date(&t[..10]).map_err(|_| fail())?;
+    let hour = digits(&b[11..13]).ok_or_else(fail)?;
+    let minute = digits(&b[14..16]).ok_or_else(fail)?;
+    let mut rest = &b[16..];
+    let mut second = 0;
+    if rest.first() == Some(&b':') {
+        if rest.len() < 3 {
+            return Err(fail());
+        }
+        second = digits(&rest[1..3]).ok_or_else(fail)?;
+        rest = &rest[3..];
+        // Fractions of a second are accepted and dropped: durations have seconds precision.
+        if rest.first() == Some(&b'.') {
+            let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return Err(fail());
+            }
+            rest = &rest[1 + n..];
+        }
+    }
+    let time = NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(fail)?;
+    let naive = date.and_time(time);
+    let offset_secs = match rest {
+        [] => return Ok(Stamp::Local(naive)),
+        [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
+            let h = digits(&[*h1, *h2]).ok_or_else(fail)?;
+            let m = digits(&[*m1, *m2]).ok_or_else(fail)?;
+            if h > 23 || m > 59 {
+                return Err(fail());
+            }
+            let secs = (h * 3600 + m * 60) as i64;
+            if *sign == b'-' { -secs } else { secs }
+        }
+        [sign @ (b'+' | b'-'), h1, h2] => {
+            let h = digits(&[*h1, *h2]).ok_or_else(fail)?;
+            if h > 23 {
+                return Err(fail());
+            }
+            let secs = (h * 3600) as i64;
+            if *sign == b'-' { -secs } else { secs }
+        }
+        _ => return Err(fail()),
+    };
+    Ok(Stamp::Instant(naive.and_utc().timestamp() - offset_secs))
+}
+
+fn gap_error(naive: NaiveDateTime) -> String {
+    format!("local time {} does not exist in Europe/Stockholm (clocks jump forward that night)", naive.format("%Y-%m-%d %H:%M"))
+}
+
+/// The instant of a check-in: an ambiguous local time (autumn) takes the earlier instant.
+pub fn resolve_check_in(stamp: Stamp) -> Result<i64, String> {
+    match stamp {
+        Stamp::Instant(t) => Ok(t),
+        Stamp::Local(naive) => match Stockholm.from_local_datetime(&naive) {
+            LocalResult::Single(t) => Ok(t.timestamp()),
+            LocalResult::Ambiguous(early, late) => Ok(early.timestamp().min(late.timestamp())),
+            LocalResult::None => Err(gap_error(naive)),
+        },
+    }
+}
+
+/// The instant of a check-out: an ambiguous local time takes the earliest reading not before
+/// `check_in`, or the earlier reading when neither is.
+pub fn resolve_check_out(stamp: Stamp, check_in: i64) -> Result<i64, String> {
+    match stamp {
+        Stamp::Instant(t) => Ok(t),
+        Stamp::Local(naive) => match Stockholm.from_local_datetime(&naive) {
+            LocalResult::Single(t) => Ok(t.timestamp()),
+            LocalResult::Ambiguous(a, b) => {
+                let (early, late) = (a.timestamp().min(b.timestamp()), a.timestamp().max(b.timestamp()));
+                Ok(if early >= check_in { early } else if late >= check_in { late } else { early })
+            }
+            LocalResult::None => Err(gap_error(naive)),
+        },
+    }
+}
+
+/// The local (Europe/Stockholm) wall-clock time of an instant.
+pub fn local_time(instant: i64) -> NaiveDateTime {
+    let utc = DateTime::<Utc>::from_timestamp(instant, 0).expect("instant in range");
+    Stockholm.from_utc_datetime(&utc.naive_utc()).naive_local()
+}
+
+/// The local wall-clock time of a check-in: as written when it had no offset.
+pub fn local_of(stamp: Stamp, instant: i64) -> NaiveDateTime {
+    match stamp {
+        Stamp::Local(naive) => naive,
+        Stamp::Instant(_) => local_time(instant),
+    }
+}
+
+/// Minutes since local midnight.
+pub fn minute_of_day(t: NaiveDateTime) -> u16 {
+    (t.hour() * 60 + t.minute()) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    #[test]
+    fn accepted_forms() {
+        let local = Stamp::Local(naive("2025-03-04 08:15:00"));
+        assert_eq!(parse_stamp("2025-03-04 08:15").unwrap(), local);
+        assert_eq!(parse_stamp("2025-03-04 08:15:00").unwrap(), local);
+        assert_eq!(parse_stamp("2025-03-04T08:15").unwrap(), local);
+        assert_eq!(parse_stamp(" 2025-03-04T08:15:00 ").unwrap(), local);
+        let utc = naive("2025-03-04 07:15:00").and_utc().timestamp();
+        assert_eq!(parse_stamp("2025-03-04T08:15:00+01:00").unwrap(), Stamp::Instant(utc));
+        assert_eq!(parse_stamp("2025-03-04 07:15Z").unwrap(), Stamp::Instant(utc));
+        assert_eq!(parse_stamp("2025-03-04T08:15+0100").unwrap(), Stamp::Instant(utc));
+        for bad in ["2025-13-01 08:00", "2025-03-04", "04/03/2025 08:15", "2025-03-04 25:00", "2025-03-04 08:15+1:00", ""] {
+            assert!(parse_stamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn spring_gap_is_an_error() {
+        let s = parse_stamp("2025-03-30 02:30").unwrap();
+        assert!(resolve_check_in(s).unwrap_err().contains("does not exist"));
+    }
+
+    #[test]
+    fn autumn_visit_lasts_its_true_elapsed_time() {
+        // 2025-10-26 03:00 CEST becomes 02:00 CET: 02:30 happens twice.
+        let cin = resolve_check_in(parse_stamp("2025-10-26 02:10").unwrap()).unwrap();
+        assert_eq!(cin, naive("2025-10-26 00:10:00").and_utc().timestamp(), "earlier instant (CEST)");
+        // Check-out 02:05 local: the first 02:05 is before check-in, so the second (CET) is taken.
+        let cout = resolve_check_out(parse_stamp("2025-10-26 02:05").unwrap(), cin).unwrap();
+        assert_eq!((cout - cin) / 60, 55);
+        // Check-out 02:40: the earliest reading not before check-in is the CEST one, 30 minutes.
+        let cout = resolve_check_out(parse_stamp("2025-10-26 02:40").unwrap(), cin).unwrap();
+        assert_eq!((cout - cin) / 60, 30);
+        // A visit 01:30–03:30 local across the change lasts 3 hours.
+        let cin = resolve_check_in(parse_stamp("2025-10-26 01:30").unwrap()).unwrap();
+        let cout = resolve_check_out(parse_stamp("2025-10-26 03:30").unwrap(), cin).unwrap();
+        assert_eq!((cout - cin) / 60, 180);
+    }
+
+    #[test]
+    fn ambiguous_check_out_before_check_in_takes_the_earlier() {
+        let cin = resolve_check_in(parse_stamp("2025-10-26T01:00:00Z").unwrap()).unwrap();
+        // 02:10 local: readings 00:10Z and 01:10Z, both before 01:00Z? 01:10Z is after: take it.
+        let cout = resolve_check_out(parse_stamp("2025-10-26 02:10").unwrap(), cin).unwrap();
+        assert_eq!(cout, cin + 600);
+        let cin = resolve_check_in(parse_stamp("2025-10-26T05:00:00Z").unwrap()).unwrap();
+        let cout = resolve_check_out(parse_stamp("2025-10-26 02:10").unwrap(), cin).unwrap();
+        assert_eq!(cout, naive("2025-10-26 00:10:00").and_utc().timestamp());
+    }
+
+    #[test]
+    fn local_time_of_offset_instant() {
+        let s = parse_stamp("2025-01-31T23:30:00Z").unwrap();
+        let Stamp::Instant(t) = s else { panic!() };
+        assert_eq!(local_of(s, t), naive("2025-02-01 00:30:00"));
+    }
+}

@@ -1,0 +1,16 @@
+//! tidkoll: monthly follow-up of home-care time registrations (see SPEC and README).
+
+pub mod analysis;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod figures;
+pub mod flags;
+pub mod generate;
+pub mod ingest;
+pub mod method;
+pub mod month;
+pub mod privacy;
+pub mod report;
+pub mod store;

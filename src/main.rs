@@ -1,0 +1,17 @@
+//! The `tidkoll` binary: parse arguments, run, map the outcome to an exit code.
+
+use clap::Parser;
+
+fn main() {
+    let cli = tidkoll::cli::Cli::parse();
+    match tidkoll::commands::run(cli) {
+        Ok(()) => {}
+        Err(err) => {
+            if err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) {
+                std::process::exit(0);
+            }
+            eprintln!("tidkoll: {err:#}");
+            std::process::exit(tidkoll::error::exit_code(&err));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Calendar months (`YYYY-MM`) and quarters (`YYYY-Qn`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl YearMonth {
+    pub fn new(year: i32, month: u32) -> Option<YearMonth> {
+        (1..=12).contains(&month).then_some(YearMonth { year, month })
+    }
+
+    pub fn of(date: NaiveDate) -> YearMonth {
+        YearMonth { year: date.year(), month: date.month() }
+    }
+
+    pub fn next(self) -> YearMonth {
+        if self.month == 12 {
+            YearMonth { year: self.year + 1, month: 1 }
+        } else {
+            YearMonth { year: self.year, month: self.month + 1 }
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
+    }
+
+    pub fn days(self) -> u32 {
+        let next = self.next().first_day();
+        (next - self.first_day()).num_days() as u32
+    }
+
+    /// Day `day` of this month, clamped to the month's length.
+    pub fn day_clamped(self, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, day.clamp(1, self.days())).expect("clamped day")
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for YearMonth {
+    type Err = String;
+
+    /// `YYYY-MM`; also `YYYY-MM-DD` style prefixes are not accepted, to keep months unambiguous.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let b = s.as_bytes();
+        let ok = b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit);
+        let parsed = ok.then(|| YearMonth::new(s[..4].parse().unwrap(), s[5..].parse().unwrap())).flatten();
+        parsed.ok_or_else(|| format!("'{s}' is not a month (expected YYYY-MM)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_and_clamping() {
+        let feb: YearMonth = "2024-02".parse().unwrap();
+        assert_eq!(feb.days(), 29);
+        assert_eq!(feb.day_clamped(31), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        assert_eq!("2025-12".parse::<YearMonth>().unwrap().next().to_string(), "2026-01");
+        assert!("2025-13".parse::<YearMonth>().is_err());
+        assert!("2025-1".parse::<YearMonth>().is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! Pseudonyms for client ids (SPEC §6): a keyed hash, stable across runs and months, and the
+//! scrubbing of personnummer-shaped values from anything written.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Name of the key file created beside the results when no key is given in the environment.
+pub const KEY_FILE: &str = "pseudonym.key";
+
+#[derive(Clone)]
+pub struct Pseudonymizer {
+    mac: Hmac<Sha256>,
+}
+
+/// Where the key came from, for the manifest and the terminal (never the key itself).
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    Environment(String),
+    File(PathBuf),
+    CreatedFile(PathBuf),
+}
+
+impl Pseudonymizer {
+    pub fn new(key: &[u8]) -> Pseudonymizer {
+        Pseudonymizer { mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length") }
+    }
+
+    /// The key from the environment variable `env_name`, else from `OUT/pseudonym.key`,
+    /// created once with a random key so pseudonyms stay stable for later months.
+    pub fn load(env_name: &str, out_dir: &Path) -> Result<(Pseudonymizer, KeySource)> {
+        if let Ok(key) = std::env::var(env_name) {
+            if !key.trim().is_empty() {
+                return Ok((Pseudonymizer::new(key.trim().as_bytes()), KeySource::Environment(env_name.to_string())));
+            }
+        }
+        let path = out_dir.join(KEY_FILE);
+        if path.exists() {
+            let key = fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the pseudonym key {}", path.display()))?;
+            if key.trim().is_empty() {
+                anyhow::bail!("the pseudonym key file {} is empty; restore it from a backup, or delete it to start new pseudonyms", path.display());
+            }
+            return Ok((Pseudonymizer::new(key.trim().as_bytes()), KeySource::File(path)));
+        }
+        fs::create_dir_all(out_dir).with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
+        let mut bytes = [0u8; 32];
+        getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("no random source for a pseudonym key: {e}"))?;
+        let key = hex(&bytes);
+        let mut file = create_private(&path).with_context(|| format!("cannot create the pseudonym key {}", path.display()))?;
+        writeln!(file, "{key}")?;
+        Ok((Pseudonymizer::new(key.as_bytes()), KeySource::CreatedFile(path)))
+    }
+
+    /// The pseudonym of a client id: `K-` and 16 hex digits of HMAC-SHA256. A personnummer gets
+    /// the same pseudonym whatever its form (century, separator).
+    pub fn pseudonym(&self, client_id: &str) -> String {
+        let id = client_id.trim();
+        let normalized = personnummer_core(id.as_bytes()).unwrap_or_else(|| id.to_string());
+        let mut mac = self.mac.clone();
+        mac.update(normalized.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        format!("K-{}", hex(&digest[..8]))
+    }
+
+    /// `text` with every personnummer-shaped value replaced by its pseudonym.
+    pub fn scrub(&self, text: &str) -> String {
+        let spans = personnummer_spans(text.as_bytes());
+        if spans.is_empty() {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for (start, end) in spans {
+            out.push_str(&text[last..start]);
+            out.push_str(&self.pseudonym(&text[start..end]));
+            last = end;
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Date part check: month 01–12, day 01–31 or 61–91 (samordningsnummer).
+fn plausible_date(mmdd: &[u8]) -> bool {
+    let n = |b: &[u8]| u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0');
+    let (month, day) = (n(&mmdd[..2]), n(&mmdd[2..4]));
+    (1..=12).contains(&month) && ((1..=31).contains(&day) || (61..=91).contains(&day))
+}
+
+/// The ten-digit core `YYMMDDNNNN` when the whole of `s` is personnummer-shaped.
+fn personnummer_core(s: &[u8]) -> Option<String> {
+    match personnummer_spans(s).as_slice() {
+        [(0, end)] if *end == s.len() => {
+            let digits: Vec<u8> = s.iter().copied().filter(u8::is_ascii_digit).collect();
+            Some(String::from_utf8_lossy(&digits[digits.len() - 10..]).into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Byte spans of personnummer-shaped values: 6 or 8 digits, an optional `-` or `+`, then 4
+/// digits (or 10 or 12 digits in a row), not touching other digits, with a plausible date.
+pub fn personnummer_spans(s: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        if !s[i].is_ascii_digit() || (i > 0 && s[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let run = s[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let after = i + run;
+        let date_at = |len: usize| if len == 8 { i + 4 } else { i + 2 };
+        let mut matched = None;
+        if (run == 6 || run == 8) && after + 5 <= s.len() && matches!(s[after], b'-' | b'+') {
+            let tail = &s[after + 1..];
+            let four = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+            if four == 4 && plausible_date(&s[date_at(run)..date_at(run) + 4]) {
+                matched = Some(after + 5);
+            }
+        } else if (run == 10 || run == 12) && plausible_date(&s[date_at(run - 4)..date_at(run - 4) + 4]) {
+            matched = Some(after);
+        }
+        if let Some(end) = matched {
+            spans.push((i, end));
+            i = end;
+        } else {
+            i = after;
+        }
+    }
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_person_same_pseudonym_in_every_form() {
+        let p = Pseudonymizer::new(b"k");
+        let a = p.pseudonym("19450101-1234");
+        assert_eq!(a, p.pseudonym("194501011234"));
+        assert_eq!(a, p.pseudonym("450101-1234"));
+        assert_eq!(a, p.pseudonym("4501011234"));
+        assert_eq!(a, p.pseudonym("450101+1234"));
+        assert_ne!(a, p.pseudonym("19450101-1235"));
+        assert_ne!(a, Pseudonymizer::new(b"other").pseudonym("19450101-1234"));
+        assert!(a.starts_with("K-") && a.len() == 18);
+    }
+
+    #[test]
+    fn scrub_replaces_every_form_and_keeps_the_rest() {
+        let p = Pseudonymizer::new(b"k");
+        let line = "S1;19450101-1234;anna;2025-03-04 08:00;x 4501011234,450101+1234;5";
+        let out = p.scrub(line);
+        assert!(!out.contains("1234;") && !out.contains("4501011234") && !out.contains("450101+1234"), "{out}");
+        assert!(out.starts_with("S1;K-") && out.contains("2025-03-04 08:00"), "{out}");
+        assert_eq!(out.matches(&p.pseudonym("450101-1234")).count(), 3);
+    }
+
+    #[test]
+    fn non_personnummer_numbers_are_kept() {
+        let p = Pseudonymizer::new(b"k");
+        for keep in ["1700000000", "12345", "2025-03-04 08:15", "K123", "0000000000", "1234567890123"] {
+            assert_eq!(p.scrub(keep), keep);
+        }
+        assert!(personnummer_spans(b"19450161-1234").len() == 1, "samordningsnummer");
+    }
+}

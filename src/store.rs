@@ -1,0 +1,255 @@
+//! The month store: `OUT/YYYY-MM/` with CSV and Parquet tables and the manifest, written to a
+//! temporary directory and renamed into place only when complete.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use crate::analysis::{FigureRow, FlagRow, MonthAnalysis};
+use crate::figures::drilldown::MemberFigures;
+use crate::ingest::{Ids, Reject, Visit};
+use crate::month::YearMonth;
+
+/// `value` as written in the CSV files: full precision with `.`, empty when missing.
+pub fn format_value(value: Option<f64>) -> String {
+    value.map(|v| if v == 0.0 { "0".to_string() } else { v.to_string() }).unwrap_or_default()
+}
+
+/// Output directory being built; removed on drop unless published.
+pub struct StagedMonth {
+    pub dir: PathBuf,
+    target: PathBuf,
+    published: bool,
+}
+
+impl StagedMonth {
+    pub fn new(out: &Path, month: YearMonth) -> Result<StagedMonth> {
+        fs::create_dir_all(out).with_context(|| format!("cannot create the output directory {}", out.display()))?;
+        let target = out.join(month.to_string());
+        let dir = out.join(format!(".{month}.partial-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        fs::create_dir(&dir).with_context(|| format!("cannot write in the output directory {}", out.display()))?;
+        Ok(StagedMonth { dir, target, published: false })
+    }
+
+    /// Replaces an earlier result of the month with the staged one.
+    pub fn publish(mut self) -> Result<PathBuf> {
+        let old = self.target.with_file_name(format!(
+            ".{}.old-{}",
+            self.target.file_name().unwrap().to_string_lossy(),
+            std::process::id()
+        ));
+        if self.target.exists() {
+            fs::rename(&self.target, &old).with_context(|| format!("cannot move the earlier result {} aside", self.target.display()))?;
+        }
+        if let Err(e) = fs::rename(&self.dir, &self.target) {
+            if old.exists() {
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(e).with_context(|| format!("cannot move the new result into {}", self.target.display()));
+        }
+        self.published = true;
+        if old.exists() {
+            fs::remove_dir_all(&old).with_context(|| format!("cannot remove the earlier result {}", old.display()))?;
+        }
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for StagedMonth {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn csv_writer(path: &Path) -> Result<csv::Writer<fs::File>> {
+    let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(csv::Writer::from_writer(file))
+}
+
+fn finish(mut w: csv::Writer<fs::File>, path: &Path) -> Result<()> {
+    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    let file = w.into_inner().map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?;
+    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn write_figures_csv(path: &Path, rows: &[FigureRow]) -> Result<()> {
+    let mut w = csv_writer(path)?;
+    w.write_record(["supplier_id", "month", "figure", "value", "status"])?;
+    for r in rows {
+        w.write_record([&r.supplier_id, &r.month.to_string(), &r.figure, &format_value(r.value), r.status.as_str()])?;
+    }
+    finish(w, path)
+}
+
+pub fn write_flags_csv(path: &Path, rows: &[FlagRow]) -> Result<()> {
+    let mut w = csv_writer(path)?;
+    w.write_record(["visit_id", "supplier_id", "flag", "related_visit_id"])?;
+    for r in rows {
+        w.write_record([&r.visit_id, &r.supplier_id, r.flag.name(), r.related_visit_id.as_deref().unwrap_or("")])?;
+    }
+    finish(w, path)
+}
+
+pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<()> {
+    let mut w = csv_writer(path)?;
+    w.write_record(["file", "line", "reason", "raw"])?;
+    for r in rejects {
+        w.write_record([&r.file, &r.line.to_string(), &r.reason, &r.raw])?;
+    }
+    finish(w, path)
+}
+
+const MEMBER_HEADER: [&str; 14] = [
+    "supplier_id",
+    "member_id",
+    "visits",
+    "checked_in",
+    "checkin_rate",
+    "valid_durations",
+    "minutes_mean",
+    "minutes_median",
+    "short_visit_share",
+    "flagged_visits",
+    "distinct_staff",
+    "granted_minutes",
+    "completion_rate",
+    "continuity_staff",
+];
+
+fn write_members_csv(path: &Path, id_column: &str, rows: &[MemberFigures]) -> Result<()> {
+    let mut w = csv_writer(path)?;
+    let mut header = MEMBER_HEADER.map(str::to_string);
+    header[1] = id_column.to_string();
+    w.write_record(&header)?;
+    for r in rows {
+        w.write_record([
+            r.supplier_id.clone(),
+            r.member_id.clone(),
+            r.visits.to_string(),
+            r.checked_in.to_string(),
+            format_value(Some(r.checkin_rate)),
+            r.valid_durations.to_string(),
+            format_value(r.minutes_mean),
+            format_value(r.minutes_median),
+            format_value(r.short_visit_share),
+            r.flagged_visits.to_string(),
+            r.distinct_staff.map(|n| n.to_string()).unwrap_or_default(),
+            format_value(r.granted_minutes),
+            format_value(r.completion_rate),
+            r.continuity_staff.map(|n| n.to_string()).unwrap_or_default(),
+        ])?;
+    }
+    finish(w, path)
+}
+
+fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
+    let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    ParquetWriter::new(&file)
+        .finish(&mut df)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn frame(columns: Vec<Column>) -> Result<DataFrame> {
+    DataFrame::new_infer_height(columns).map_err(|e| anyhow::anyhow!("building a table: {e}"))
+}
+
+fn figures_frame(rows: &[FigureRow]) -> Result<DataFrame> {
+    frame(vec![
+        Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
+        Column::new("month".into(), rows.iter().map(|r| r.month.to_string()).collect::<Vec<_>>()),
+        Column::new("figure".into(), rows.iter().map(|r| r.figure.as_str()).collect::<Vec<_>>()),
+        Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
+        Column::new("status".into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
+    ])
+}
+
+fn flags_frame(rows: &[FlagRow]) -> Result<DataFrame> {
+    frame(vec![
+        Column::new("visit_id".into(), rows.iter().map(|r| r.visit_id.as_str()).collect::<Vec<_>>()),
+        Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
+        Column::new("flag".into(), rows.iter().map(|r| r.flag.name()).collect::<Vec<_>>()),
+        Column::new("related_visit_id".into(), rows.iter().map(|r| r.related_visit_id.as_deref()).collect::<Vec<_>>()),
+    ])
+}
+
+fn rejects_frame(rows: &[Reject]) -> Result<DataFrame> {
+    frame(vec![
+        Column::new("file".into(), rows.iter().map(|r| r.file.as_str()).collect::<Vec<_>>()),
+        Column::new("line".into(), rows.iter().map(|r| r.line).collect::<Vec<_>>()),
+        Column::new("reason".into(), rows.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>()),
+        Column::new("raw".into(), rows.iter().map(|r| r.raw.as_str()).collect::<Vec<_>>()),
+    ])
+}
+
+fn members_frame(id_column: &str, rows: &[MemberFigures]) -> Result<DataFrame> {
+    frame(vec![
+        Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
+        Column::new(id_column.into(), rows.iter().map(|r| r.member_id.as_str()).collect::<Vec<_>>()),
+        Column::new("visits".into(), rows.iter().map(|r| r.visits).collect::<Vec<_>>()),
+        Column::new("checked_in".into(), rows.iter().map(|r| r.checked_in).collect::<Vec<_>>()),
+        Column::new("checkin_rate".into(), rows.iter().map(|r| r.checkin_rate).collect::<Vec<_>>()),
+        Column::new("valid_durations".into(), rows.iter().map(|r| r.valid_durations).collect::<Vec<_>>()),
+        Column::new("minutes_mean".into(), rows.iter().map(|r| r.minutes_mean).collect::<Vec<_>>()),
+        Column::new("minutes_median".into(), rows.iter().map(|r| r.minutes_median).collect::<Vec<_>>()),
+        Column::new("short_visit_share".into(), rows.iter().map(|r| r.short_visit_share).collect::<Vec<_>>()),
+        Column::new("flagged_visits".into(), rows.iter().map(|r| r.flagged_visits).collect::<Vec<_>>()),
+        Column::new("distinct_staff".into(), rows.iter().map(|r| r.distinct_staff).collect::<Vec<_>>()),
+        Column::new("granted_minutes".into(), rows.iter().map(|r| r.granted_minutes).collect::<Vec<_>>()),
+        Column::new("completion_rate".into(), rows.iter().map(|r| r.completion_rate).collect::<Vec<_>>()),
+        Column::new("continuity_staff".into(), rows.iter().map(|r| r.continuity_staff).collect::<Vec<_>>()),
+    ])
+}
+
+/// The month's accepted visits, pseudonymised, for drill-down by later commands.
+fn visits_frame(visits: &[Visit], ids: &Ids) -> Result<DataFrame> {
+    let services = |v: &Visit| v.services.iter().map(|s| ids.services.name(*s)).collect::<Vec<_>>().join("|");
+    let datetime = |c: Column| c.cast(&DataType::Datetime(TimeUnit::Milliseconds, None));
+    let to_ms = |t: i64| t * 1000;
+    frame(vec![
+        Column::new("visit_id".into(), visits.iter().map(|v| v.visit_id.as_str()).collect::<Vec<_>>()),
+        Column::new("supplier_id".into(), visits.iter().map(|v| ids.suppliers.name(v.supplier)).collect::<Vec<_>>()),
+        Column::new("client_id".into(), visits.iter().map(|v| ids.clients.name(v.client)).collect::<Vec<_>>()),
+        Column::new("staff_id".into(), visits.iter().map(|v| ids.staff.name(v.staff)).collect::<Vec<_>>()),
+        datetime(Column::new("check_in_utc".into(), visits.iter().map(|v| to_ms(v.check_in)).collect::<Vec<_>>()))?,
+        datetime(Column::new("check_out_utc".into(), visits.iter().map(|v| v.check_out.map(to_ms)).collect::<Vec<_>>()))?,
+        Column::new("check_in_local".into(), visits.iter().map(|v| v.local_in.format("%Y-%m-%d %H:%M:%S").to_string()).collect::<Vec<_>>()),
+        Column::new("check_in_method".into(), visits.iter().map(|v| v.in_method.as_str()).collect::<Vec<_>>()),
+        Column::new("check_out_method".into(), visits.iter().map(|v| v.out_method.map(|m| m.as_str())).collect::<Vec<_>>()),
+        Column::new("services".into(), visits.iter().map(services).collect::<Vec<_>>()),
+        Column::new("planned_minutes".into(), visits.iter().map(|v| v.planned_minutes).collect::<Vec<_>>()),
+    ])
+}
+
+/// Writes every table of the month into the staged directory.
+pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject], visits: &[Visit], ids: &Ids) -> Result<()> {
+    write_figures_csv(&dir.join("figures.csv"), &analysis.figures)?;
+    write_flags_csv(&dir.join("flags.csv"), &analysis.flags)?;
+    write_rejects_csv(&dir.join("rejects.csv"), rejects)?;
+    write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)?;
+    write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)?;
+    write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)?;
+    write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)?;
+    write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)?;
+    write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)?;
+    write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)?;
+    write_parquet(&dir.join("visits.parquet"), visits_frame(visits, ids)?)?;
+    Ok(())
+}
+
+/// Writes `manifest.json`.
+pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<()> {
+    let path = dir.join("manifest.json");
+    let mut file = fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    serde_json::to_writer_pretty(&mut file, manifest)?;
+    writeln!(file)?;
+    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+}

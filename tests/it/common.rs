@@ -1,0 +1,1 @@
+//! Test harness: a temporary work directory and the tidkoll binary.

@@ -1,0 +1,3 @@
+//! Integration tests: the real binary on files in temporary directories.
+
+mod common;
