@@ -1,1 +1,166 @@
-//! Test harness: a temporary work directory and the tidkoll binary.
+//! Test harness: a temporary work directory, the tidkoll binary, and readers for its outputs.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Canonical visits header.
+pub const HEADER: &str =
+    "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes";
+
+/// A canonical visits line; times are `YYYY-MM-DD HH:MM` local.
+pub fn visit(id: &str, supplier: &str, client: &str, staff: &str, check_in: &str, check_out: &str, services: &str) -> String {
+    let out_method = if check_out.is_empty() { "" } else { "nfc" };
+    format!("{id},{supplier},{client},{staff},{check_in},{check_out},nfc,{out_method},{services},")
+}
+
+/// A visits file: the header and the lines.
+pub fn visits_file(lines: &[String]) -> String {
+    let mut s = String::from(HEADER);
+    for l in lines {
+        s.push('\n');
+        s.push_str(l);
+    }
+    s.push('\n');
+    s
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(&self) -> &Run {
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn fails_with(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+pub struct Work {
+    pub dir: tempfile::TempDir,
+}
+
+impl Work {
+    pub fn new() -> Work {
+        Work { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file into the work directory and returns its path as a string.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, contents).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// Runs the binary in the work directory with a fixed pseudonym key.
+    pub fn tidkoll(&self, args: &[&str]) -> Run {
+        self.tidkoll_env(args, &[])
+    }
+
+    pub fn tidkoll_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidkoll"));
+        cmd.args(args).current_dir(self.dir.path()).env("TIDKOLL_PSEUDONYM_KEY", "test-key");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run tidkoll");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `tidkoll monthly --out out ARGS`.
+    pub fn monthly(&self, args: &[&str]) -> Run {
+        let mut all = vec!["monthly", "--out", "out"];
+        all.extend_from_slice(args);
+        self.tidkoll(&all)
+    }
+
+    pub fn figures(&self, month: &str) -> Figures {
+        let text = self.read(&format!("out/{month}/figures.csv"));
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("supplier_id,month,figure,value,status"));
+        let mut map = HashMap::new();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        for rec in reader.records() {
+            let rec = rec.unwrap();
+            assert_eq!(&rec[1], month);
+            map.insert((rec[0].to_string(), rec[2].to_string()), (rec[3].to_string(), rec[4].to_string()));
+        }
+        Figures(map)
+    }
+
+    /// Rows of flags.csv as `visit,supplier,flag,related`.
+    pub fn flags(&self, month: &str) -> Vec<String> {
+        let text = self.read(&format!("out/{month}/flags.csv"));
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("visit_id,supplier_id,flag,related_visit_id"));
+        lines.map(str::to_string).collect()
+    }
+
+    pub fn manifest(&self, month: &str) -> serde_json::Value {
+        serde_json::from_str(&self.read(&format!("out/{month}/manifest.json"))).unwrap()
+    }
+}
+
+pub struct Figures(pub HashMap<(String, String), (String, String)>);
+
+impl Figures {
+    fn get(&self, supplier: &str, figure: &str) -> &(String, String) {
+        self.0.get(&(supplier.to_string(), figure.to_string())).unwrap_or_else(|| panic!("no row {supplier} {figure}"))
+    }
+
+    /// The value, `None` when written empty (missing).
+    pub fn value(&self, supplier: &str, figure: &str) -> Option<f64> {
+        let raw = &self.get(supplier, figure).0;
+        (!raw.is_empty()).then(|| raw.parse().unwrap())
+    }
+
+    pub fn status(&self, supplier: &str, figure: &str) -> &str {
+        &self.get(supplier, figure).1
+    }
+
+    /// Asserts value (within 1e-9) and status.
+    pub fn assert(&self, supplier: &str, figure: &str, value: Option<f64>, status: &str) {
+        let got = self.value(supplier, figure);
+        match (got, value) {
+            (Some(g), Some(v)) => assert!((g - v).abs() < 1e-9, "{supplier} {figure}: got {g}, expected {v}"),
+            (g, v) => assert_eq!(g, v, "{supplier} {figure}"),
+        }
+        assert_eq!(self.status(supplier, figure), status, "{supplier} {figure} status");
+    }
+
+    pub fn suppliers(&self) -> Vec<String> {
+        let mut s: Vec<String> = self.0.keys().map(|(s, _)| s.clone()).collect();
+        s.sort();
+        s.dedup();
+        s
+    }
+}
+
+/// Accounting of one input file from the manifest: (read, accepted, rejected, duplicates, outside).
+pub fn accounting(manifest: &serde_json::Value, file: &str) -> (u64, u64, u64, u64, u64) {
+    let f = manifest["inputs"].as_array().unwrap().iter().find(|f| f["file"] == file).unwrap_or_else(|| panic!("no input {file}"));
+    let n = |k: &str| f[k].as_u64().unwrap();
+    (n("read"), n("accepted"), n("rejected"), n("duplicates"), n("outside_month"))
+}

@@ -1,3 +1,4 @@
 //! Integration tests: the real binary on files in temporary directories.
 
 mod common;
+mod figures;
