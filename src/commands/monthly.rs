@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
@@ -55,6 +55,8 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     let refused_rejects = args.out.join("refused-rejects.csv");
     if let Err(e) = check_reject_rates(&ingested, &config, &refused_rejects) {
         bar.finish_and_clear();
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
         write_rejects_csv(&refused_rejects, &ingested.rejects)?;
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
         return Err(e);
