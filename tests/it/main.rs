@@ -4,3 +4,4 @@ mod common;
 mod figures;
 mod flags;
 mod ingest;
+mod monthly;
