@@ -221,7 +221,7 @@ fn visits_frame(visits: &[Visit], ids: &Ids) -> Result<DataFrame> {
         Column::new("staff_id".into(), visits.iter().map(|v| ids.staff.name(v.staff)).collect::<Vec<_>>()),
         datetime(Column::new("check_in_utc".into(), visits.iter().map(|v| to_ms(v.check_in)).collect::<Vec<_>>()))?,
         datetime(Column::new("check_out_utc".into(), visits.iter().map(|v| v.check_out.map(to_ms)).collect::<Vec<_>>()))?,
-        Column::new("check_in_local".into(), visits.iter().map(|v| v.local_in.format("%Y-%m-%d %H:%M:%S").to_string()).collect::<Vec<_>>()),
+        datetime(Column::new("check_in_local".into(), visits.iter().map(|v| v.local_in.and_utc().timestamp_millis()).collect::<Vec<_>>()))?,
         Column::new("check_in_method".into(), visits.iter().map(|v| v.in_method.as_str()).collect::<Vec<_>>()),
         Column::new("check_out_method".into(), visits.iter().map(|v| v.out_method.map(|m| m.as_str())).collect::<Vec<_>>()),
         Column::new("services".into(), visits.iter().map(services).collect::<Vec<_>>()),

@@ -35,6 +35,11 @@ fn intern_client(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
     ids.clients.intern_with(raw, |id| pseudonyms.pseudonym(id))
 }
 
+/// Supplier ids are kept as they are, with any personnummer in them replaced.
+fn intern_supplier(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
+    ids.suppliers.intern_with(raw, |id| pseudonyms.scrub(id))
+}
+
 /// Staff ids are kept as they are, unless one is shaped like a personnummer.
 fn intern_staff(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
     ids.staff.intern_with(raw, |id| {
@@ -126,13 +131,14 @@ impl VisitReader {
                             detail: format!("{DUPLICATE_KIND} '{id}': an earlier row (this or an earlier file) has it; counted once"),
                         });
                     }
-                    id.into_owned()
+                    // A source id built from a personnummer must not reach any output.
+                    pseudonyms.scrub(&id)
                 }
                 None => format!("{}:{line}", source.name),
             };
             visits.push(Visit {
                 visit_id,
-                supplier: ids.suppliers.intern(&supplier),
+                supplier: intern_supplier(ids, pseudonyms, &supplier),
                 client: intern_client(ids, pseudonyms, &client),
                 staff: intern_staff(ids, pseudonyms, &staff),
                 check_in,
@@ -163,7 +169,7 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
             return Err(Reason::new("granted_minutes", "negative", format!("{minutes} is negative")));
         }
         granted.push(GrantedRow {
-            supplier: ids.suppliers.intern(&supplier),
+            supplier: intern_supplier(ids, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
             month,
             minutes,
@@ -189,7 +195,7 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
         }
         let reported_on = parse_date(&row.required(5)?).map_err(|e| Reason::new("reported_on", "not a date", e))?;
         addons.push(AddonRow {
-            supplier: ids.suppliers.intern(&supplier),
+            supplier: intern_supplier(ids, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
             month,
             addon: ids.addons.intern(&addon),

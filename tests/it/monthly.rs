@@ -204,3 +204,25 @@ fn quiet_prints_only_the_result_directory() {
     assert_eq!(run.stdout.trim(), "out/2025-03");
     assert_eq!(run.stderr, "");
 }
+
+#[test]
+fn personnummer_inside_visit_staff_and_supplier_ids_is_replaced() {
+    let w = Work::new();
+    let lines = [
+        visit("19450101-1234-1", "S1", "c1", "19450101-1234", "2025-03-03 08:00", "", "OMV"),
+        visit("19450101-1234-2", "Egen regi 4501011234", "c1", "p1", "2025-03-04 08:00", "", "OMV"),
+    ];
+    let visits = w.write("v.csv", visits_file(&lines));
+    w.monthly(&["--visits", &visits]).ok();
+    let flags = w.flags("2025-03");
+    assert_eq!(flags.len(), 2, "{flags:?}");
+    for file in files_below(&w.path("out")) {
+        let content = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        for form in ["19450101-1234", "4501011234", "450101-1234", "194501011234"] {
+            assert!(!content.contains(form), "{form} in {}", file.display());
+        }
+    }
+    // Sorted by supplier: the scrubbed "Egen regi K-…" comes before "S1".
+    assert!(flags[0].starts_with("K-") && flags[0].ends_with("-2,Egen regi K-311767ce2b07ec83,missing_checkout,"), "{flags:?}");
+    assert!(flags[1].starts_with("K-") && flags[1].ends_with("-1,S1,missing_checkout,"), "{flags:?}");
+}
