@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::config::{Config, FIGURE_IDS};
+use crate::evidence::{supplier_evidence, EvidenceRow};
 use crate::figures::drilldown::{member_figures, Member, MemberFigures};
 use crate::figures::{key_figures, status_of, FigureContext, Scope, Status};
 use crate::flags::{self, Flag, FlagHit};
@@ -39,6 +40,8 @@ pub struct MonthAnalysis {
     pub flags: Vec<FlagRow>,
     pub staff: Vec<MemberFigures>,
     pub clients: Vec<MemberFigures>,
+    /// The staff, clients and example visits behind each figure and flag, per supplier.
+    pub evidence: Vec<EvidenceRow>,
     /// Index of each visit's flags in `hits` order, for the visit table.
     pub hits: Vec<FlagHit>,
 }
@@ -127,14 +130,18 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     let granted_of = by_supplier(&data.granted, |g| g.supplier);
     let addons_of = by_supplier(&data.addons, |a| a.supplier);
     let (distinct_of, distinct_all) = distinct_per_flag(&hits, &data.visits);
-    let (no_granted, no_addons) = (Vec::new(), Vec::new());
+    let hits_of = by_supplier(&hits, |h| data.visits[h.visit as usize].supplier);
+    let (no_granted, no_addons, no_hits) = (Vec::new(), Vec::new(), Vec::new());
+    let mut evidence = Vec::new();
     for s in &supplier_ids {
         let scope = Scope {
             visits: &visits_of[s],
             granted: granted_of.get(s).unwrap_or(&no_granted),
             addons: addons_of.get(s).unwrap_or(&no_addons),
         };
-        emit(ids.suppliers.name(*s), &scope, distinct_of.get(s).unwrap_or(&BTreeMap::new()));
+        let name = ids.suppliers.name(*s);
+        emit(name, &scope, distinct_of.get(s).unwrap_or(&BTreeMap::new()));
+        evidence.extend(supplier_evidence(name, &scope, &ctx, ids, hits_of.get(s).unwrap_or(&no_hits), &data.visits));
     }
     let all_scope = Scope { visits: &all_visits, granted: &all_granted, addons: &all_addons };
     emit(ALL, &all_scope, &distinct_all);
@@ -159,5 +166,5 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
         .collect();
     flag_rows.sort();
 
-    MonthAnalysis { month, figures, flags: flag_rows, staff, clients, hits }
+    MonthAnalysis { month, figures, flags: flag_rows, staff, clients, evidence, hits }
 }

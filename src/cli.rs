@@ -15,6 +15,7 @@ Exit codes: 0 done, 1 other error, 2 usage or configuration error, 3 input refus
     after_help = "Examples:\n  \
 tidkoll monthly --visits fixtures/canonical/visits-2025-03.csv --granted fixtures/canonical/granted-2025-03.csv --addons fixtures/canonical/addons-2025-03.csv\n  \
 tidkoll monthly --config kommun.toml --visits mars.csv --visits mars-rättelser.csv --month 2025-03 --out resultat\n  \
+tidkoll quarter --quarter 2025-Q1\n  \
 tidkoll config --print-defaults > kommun.toml\n  \
 tidkoll generate --out exempel --dialect swedish --months 2025-01,2025-02,2025-03"
 )]
@@ -28,6 +29,9 @@ pub enum Command {
     /// Compute one month's key figures and flags and store them in OUT/YYYY-MM/.
     #[command(after_help = "Example:\n  tidkoll monthly --visits visits.csv --granted granted.csv --addons addons.csv --config kommun.toml --out tidkoll-out")]
     Monthly(MonthlyArgs),
+    /// Make the quarterly matrix and draft action plans from the stored months in OUT/YYYY-Qn/.
+    #[command(after_help = "Examples:\n  tidkoll quarter --quarter 2025-Q1\n  tidkoll quarter --quarter 2025-Q2 --out resultat --allow-partial")]
+    Quarter(QuarterArgs),
     /// Show or check the configuration file.
     #[command(after_help = "Examples:\n  tidkoll config --print-defaults > kommun.toml\n  tidkoll config --check kommun.toml")]
     Config(ConfigArgs),
@@ -57,6 +61,26 @@ pub struct MonthlyArgs {
     #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
     pub out: PathBuf,
     /// No progress display and no summary table; errors are still printed.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QuarterArgs {
+    /// The quarter, YYYY-Qn; its three months must have been run with `tidkoll monthly`.
+    #[arg(long, value_name = "YYYY-Qn")]
+    pub quarter: String,
+    /// Configuration file; only compared with the one each month was judged with (a warning
+    /// names the figures whose requirements differ). Values and statuses are the months' own.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Results directory holding the months (OUT/YYYY-MM/); the quarter goes to OUT/YYYY-Qn/.
+    #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
+    pub out: PathBuf,
+    /// Make the matrix even when a month has not been run; the month is marked missing.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Print only the result directory.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -62,9 +62,54 @@ impl FromStr for YearMonth {
     }
 }
 
+/// A calendar quarter, `YYYY-Qn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    pub year: i32,
+    pub quarter: u32,
+}
+
+impl Quarter {
+    /// Its three months, in order.
+    pub fn months(self) -> [YearMonth; 3] {
+        let first = (self.quarter - 1) * 3 + 1;
+        [0, 1, 2].map(|i| YearMonth { year: self.year, month: first + i })
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-Q{}", self.year, self.quarter)
+    }
+}
+
+impl FromStr for Quarter {
+    type Err = String;
+
+    /// `YYYY-Qn` (`q` in either case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let b = s.as_bytes();
+        let ok = b.len() == 7 && b[4] == b'-' && (b[5] == b'Q' || b[5] == b'q') && b[..4].iter().all(u8::is_ascii_digit);
+        let quarter = if ok { (b[6] as char).to_digit(10).filter(|q| (1..=4).contains(q)) } else { None };
+        quarter
+            .map(|quarter| Quarter { year: s[..4].parse().unwrap(), quarter })
+            .ok_or_else(|| format!("'{s}' is not a quarter (expected YYYY-Qn, for example 2025-Q1)"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quarters() {
+        let q: Quarter = "2025-q4".parse().unwrap();
+        assert_eq!(q.to_string(), "2025-Q4");
+        assert_eq!(q.months().map(|m| m.to_string()), ["2025-10", "2025-11", "2025-12"]);
+        assert!("2025-Q5".parse::<Quarter>().is_err());
+        assert!("2025Q1".parse::<Quarter>().is_err());
+    }
 
     #[test]
     fn lengths_and_clamping() {

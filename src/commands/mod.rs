@@ -3,6 +3,7 @@
 pub mod config;
 pub mod generate;
 pub mod monthly;
+pub mod quarter;
 
 use anyhow::Result;
 
@@ -13,5 +14,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Monthly(args) => monthly::run(&args),
         Command::Config(args) => config::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Quarter(args) => quarter::run(&args),
     }
 }

@@ -14,7 +14,7 @@ pub fn granted_per_client(scope: &Scope) -> HashMap<u64, f64> {
 }
 
 /// Valid visit minutes per client that has a granted row.
-fn performed_per_client(scope: &Scope, ctx: &FigureContext, granted: &HashMap<u64, f64>) -> HashMap<u64, f64> {
+pub fn performed_per_client(scope: &Scope, ctx: &FigureContext, granted: &HashMap<u64, f64>) -> HashMap<u64, f64> {
     let mut performed: HashMap<u64, f64> = HashMap::new();
     for v in scope.visits {
         let key = member_key(v.supplier, v.client);

@@ -1,5 +1,8 @@
 //! Swedish names of key figures and flags, as a follow-up officer knows them (SPEC §3–4).
 
+use crate::config::Bound;
+use crate::figures::Status;
+
 /// The Swedish label of a figure id (`checkin_rate`, `flag.duplicate`, `flag_rate.adjacent`).
 pub fn figure_label(id: &str) -> String {
     if let Some(flag) = id.strip_prefix("flag_rate.") {
@@ -54,9 +57,57 @@ pub fn format_sv(id: &str, value: Option<f64>) -> String {
     }
 }
 
+/// A status in Swedish.
+pub fn status_sv(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "uppfyllt",
+        Status::Deviation => "avvikelse",
+        Status::Missing => "saknas",
+        Status::Info => "information",
+    }
+}
+
+/// A number with a decimal comma and at most `decimals` decimals, trailing zeros dropped.
+fn trimmed(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    s.replace('.', ",")
+}
+
+/// A requirement as a Swedish reader expects it: "minst 90 %", "75–100 %", "högst 15",
+/// "högst 1 per 1 000 besök".
+pub fn requirement_sv(figure: &str, bound: Option<Bound>) -> String {
+    let Some(bound) = bound.filter(Bound::is_set) else { return "inget krav (information)".to_string() };
+    let (scale, unit) = if figure.starts_with("flag_rate.") {
+        (1.0, " per 1 000 besök")
+    } else if is_share(figure) {
+        (100.0, " %")
+    } else {
+        (1.0, "")
+    };
+    let n = |v: f64| trimmed(v * scale, 2);
+    match (bound.min, bound.max) {
+        (Some(min), Some(max)) => format!("{}–{}{unit}", n(min), n(max)),
+        (Some(min), None) => format!("minst {}{unit}", n(min)),
+        (None, Some(max)) => format!("högst {}{unit}", n(max)),
+        (None, None) => unreachable!("filtered above"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requirements_in_swedish() {
+        let b = |min, max| Some(Bound { min, max });
+        assert_eq!(requirement_sv("checkin_rate", b(Some(0.9), None)), "minst 90 %");
+        assert_eq!(requirement_sv("completion_rate", b(Some(0.75), Some(1.0))), "75–100 %");
+        assert_eq!(requirement_sv("continuity_mean", b(None, Some(15.0))), "högst 15");
+        assert_eq!(requirement_sv("flag_rate.adjacent", b(None, Some(2.5))), "högst 2,5 per 1 000 besök");
+        assert_eq!(requirement_sv("addon_late_share", b(None, Some(0.055))), "högst 5,5 %");
+        assert_eq!(requirement_sv("visit_minutes_mean", None), "inget krav (information)");
+    }
 
     #[test]
     fn swedish_formatting() {

@@ -1,4 +1,11 @@
-//! Outputs read by people: Swedish labels and the terminal summary.
+//! Outputs read by people: one module per output, each a function from results to a file or
+//! text, with no computation inside.
 
+pub mod charts;
+pub mod docx;
+pub mod html;
 pub mod labels;
+pub mod matrix_csv;
+pub mod plan;
 pub mod terminal;
+pub mod xlsx;

@@ -5,3 +5,4 @@ mod figures;
 mod flags;
 mod ingest;
 mod monthly;
+mod quarter;

@@ -1,5 +1,8 @@
 //! The month store: `OUT/YYYY-MM/` with CSV and Parquet tables and the manifest, written to a
-//! temporary directory and renamed into place only when complete.
+//! temporary directory and renamed into place only when complete; `read` loads a stored month
+//! back for the quarter and the investigation.
+
+pub mod read;
 
 use std::fs;
 use std::io::Write;
@@ -9,6 +12,7 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::analysis::{FigureRow, FlagRow, MonthAnalysis};
+use crate::evidence::EvidenceRow;
 use crate::figures::drilldown::MemberFigures;
 use crate::ingest::{Ids, Reject, Visit};
 use crate::month::YearMonth;
@@ -27,9 +31,14 @@ pub struct StagedMonth {
 
 impl StagedMonth {
     pub fn new(out: &Path, month: YearMonth) -> Result<StagedMonth> {
+        StagedMonth::named(out, &month.to_string())
+    }
+
+    /// A staged `OUT/name/` (a quarter's results use the same replace-when-complete rule).
+    pub fn named(out: &Path, name: &str) -> Result<StagedMonth> {
         fs::create_dir_all(out).with_context(|| format!("cannot create the output directory {}", out.display()))?;
-        let target = out.join(month.to_string());
-        let dir = out.join(format!(".{month}.partial-{}", std::process::id()));
+        let target = out.join(name);
+        let dir = out.join(format!(".{name}.partial-{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
         }
@@ -94,6 +103,15 @@ pub fn write_flags_csv(path: &Path, rows: &[FlagRow]) -> Result<()> {
     w.write_record(["visit_id", "supplier_id", "flag", "related_visit_id"])?;
     for r in rows {
         w.write_record([&r.visit_id, &r.supplier_id, r.flag.name(), r.related_visit_id.as_deref().unwrap_or("")])?;
+    }
+    finish(w, path)
+}
+
+fn write_evidence_csv(path: &Path, rows: &[EvidenceRow]) -> Result<()> {
+    let mut w = csv_writer(path)?;
+    w.write_record(["supplier_id", "figure", "kind", "id", "value"])?;
+    for r in rows {
+        w.write_record([&r.supplier_id, &r.figure, r.kind.as_str(), &r.id, &format_value(r.value)])?;
     }
     finish(w, path)
 }
@@ -181,6 +199,16 @@ fn flags_frame(rows: &[FlagRow]) -> Result<DataFrame> {
     ])
 }
 
+fn evidence_frame(rows: &[EvidenceRow]) -> Result<DataFrame> {
+    frame(vec![
+        Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
+        Column::new("figure".into(), rows.iter().map(|r| r.figure.as_str()).collect::<Vec<_>>()),
+        Column::new("kind".into(), rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>()),
+        Column::new("id".into(), rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()),
+        Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
+    ])
+}
+
 fn rejects_frame(rows: &[Reject]) -> Result<DataFrame> {
     frame(vec![
         Column::new("file".into(), rows.iter().map(|r| r.file.as_str()).collect::<Vec<_>>()),
@@ -236,11 +264,13 @@ pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject], vis
     write_rejects_csv(&dir.join("rejects.csv"), rejects)?;
     write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)?;
     write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)?;
+    write_evidence_csv(&dir.join("evidence.csv"), &analysis.evidence)?;
     write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)?;
     write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)?;
     write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)?;
     write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)?;
     write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)?;
+    write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)?;
     write_parquet(&dir.join("visits.parquet"), visits_frame(visits, ids)?)?;
     Ok(())
 }

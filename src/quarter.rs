@@ -1,0 +1,185 @@
+//! The quarter: the three stored months side by side per supplier, the requirements they were
+//! judged against, and each supplier's deviations with their evidence. No figure is
+//! recomputed here; every value and status is the one its month stored.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::analysis::ALL;
+use crate::config::{Bound, Config, FIGURE_IDS};
+use crate::error::refused;
+use crate::evidence::{evidence_figure, EvidenceRow, Kind};
+use crate::figures::drilldown::MemberFigures;
+use crate::figures::Status;
+use crate::flags::Flag;
+use crate::month::{Quarter, YearMonth};
+use crate::store::read::{month_exists, read_month, StoredMonth};
+
+/// One matrix cell: a month's value and status of one figure for one supplier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    pub value: Option<f64>,
+    pub status: Status,
+}
+
+impl Cell {
+    const MISSING: Cell = Cell { value: None, status: Status::Missing };
+}
+
+/// The quarter's stored months (a month not run is `None`, allowed only with `--allow-partial`).
+pub struct QuarterData {
+    pub quarter: Quarter,
+    pub months: [YearMonth; 3],
+    pub stored: [Option<StoredMonth>; 3],
+    /// Suppliers with visits in at least one of the months, sorted.
+    pub suppliers: Vec<String>,
+    cells: HashMap<(String, String), [Cell; 3]>,
+}
+
+/// The figures of the matrix, in order: the key figures, then the flag rates.
+pub fn matrix_figures() -> Vec<String> {
+    FIGURE_IDS
+        .iter()
+        .map(|f| f.to_string())
+        .chain(Flag::ALL.iter().map(|f| format!("flag_rate.{}", f.name())))
+        .collect()
+}
+
+/// A deviation of one supplier in the quarter: a figure outside its requirement in at least
+/// one month.
+pub struct Deviation<'a> {
+    pub figure: String,
+    pub cells: [Cell; 3],
+    pub municipality: [Cell; 3],
+    /// Per month (only months where the figure deviates): the evidence rows of the supplier.
+    pub evidence: [Vec<&'a EvidenceRow>; 3],
+}
+
+impl QuarterData {
+    /// Loads the quarter's months from `out`. A month that was not run is refused, naming the
+    /// command that makes it, unless `allow_partial`; at least one month must exist.
+    pub fn load(out: &Path, quarter: Quarter, allow_partial: bool) -> Result<QuarterData> {
+        let months = quarter.months();
+        let missing: Vec<YearMonth> = months.iter().copied().filter(|m| !month_exists(out, *m)).collect();
+        if missing.len() == 3 || (!missing.is_empty() && !allow_partial) {
+            let list: Vec<String> = missing.iter().map(|m| m.to_string()).collect();
+            let commands: Vec<String> = missing
+                .iter()
+                .map(|m| format!("  tidkoll monthly --month {m} --visits <besöksfil för {m}> --granted <fil> --addons <fil> --out {}", out.display()))
+                .collect();
+            let hint = if missing.len() == 3 {
+                "no month of the quarter has been run".to_string()
+            } else {
+                "or give --allow-partial to make the matrix without it (the missing month is marked in every output)".to_string()
+            };
+            return Err(refused(format!(
+                "{quarter}: month {} not found in {}; make it with\n{}\n{hint}",
+                list.join(", "),
+                out.display(),
+                commands.join("\n")
+            )));
+        }
+        let mut stored: [Option<StoredMonth>; 3] = [None, None, None];
+        for (i, m) in months.iter().enumerate() {
+            if !missing.contains(m) {
+                stored[i] = Some(read_month(out, *m)?);
+            }
+        }
+        let mut suppliers = BTreeSet::new();
+        let mut cells: HashMap<(String, String), [Cell; 3]> = HashMap::new();
+        for (i, month) in stored.iter().enumerate() {
+            for row in month.iter().flat_map(|m| &m.figures) {
+                if row.supplier_id != ALL {
+                    suppliers.insert(row.supplier_id.clone());
+                }
+                cells.entry((row.supplier_id.clone(), row.figure.clone())).or_insert([Cell::MISSING; 3])[i] =
+                    Cell { value: row.value, status: row.status };
+            }
+        }
+        Ok(QuarterData { quarter, months, stored, suppliers: suppliers.into_iter().collect(), cells })
+    }
+
+    /// Whether month `i` of the quarter was run.
+    pub fn has_month(&self, i: usize) -> bool {
+        self.stored[i].is_some()
+    }
+
+    /// The three cells of a figure; months without the supplier or not run are missing.
+    pub fn cells(&self, supplier: &str, figure: &str) -> [Cell; 3] {
+        self.cells.get(&(supplier.to_string(), figure.to_string())).copied().unwrap_or([Cell::MISSING; 3])
+    }
+
+    /// The configuration month `i` was computed with.
+    pub fn config(&self, i: usize) -> Option<&Config> {
+        self.stored[i].as_ref().map(|m| &m.config)
+    }
+
+    /// The requirement of a figure in month `i`, as its month was judged.
+    pub fn requirement(&self, figure: &str, i: usize) -> Option<Bound> {
+        self.config(i).and_then(|c| c.requirement(figure))
+    }
+
+    /// The supplier's staff or client breakdown of month `i`.
+    pub fn members(&self, supplier: &str, i: usize, staff: bool) -> Vec<&MemberFigures> {
+        let Some(month) = &self.stored[i] else { return Vec::new() };
+        let rows = if staff { &month.staff } else { &month.clients };
+        rows.iter().filter(|r| r.supplier_id == supplier).collect()
+    }
+
+    /// The supplier's deviations: every matrix figure with a deviating month, in matrix order.
+    pub fn deviations(&self, supplier: &str) -> Vec<Deviation<'_>> {
+        let mut out = Vec::new();
+        for figure in matrix_figures() {
+            let cells = self.cells(supplier, &figure);
+            if !cells.iter().any(|c| c.status == Status::Deviation) {
+                continue;
+            }
+            let key = evidence_figure(&figure);
+            let evidence = [0, 1, 2].map(|i| match (&self.stored[i], cells[i].status) {
+                (Some(month), Status::Deviation) => {
+                    month.evidence.iter().filter(|e| e.supplier_id == supplier && e.figure == key).collect()
+                }
+                _ => Vec::new(),
+            });
+            let municipality = self.cells(ALL, &figure);
+            out.push(Deviation { figure, cells, municipality, evidence });
+        }
+        out
+    }
+
+    /// Notes on months whose requirements differ from `config` (the file given to `quarter`).
+    pub fn requirement_differences(&self, config: &Config) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (i, month) in self.months.iter().enumerate() {
+            let Some(used) = self.config(i) else { continue };
+            let differing: Vec<String> = matrix_figures()
+                .into_iter()
+                .filter(|f| used.requirement(f) != config.requirement(f))
+                .collect();
+            if !differing.is_empty() {
+                notes.push(format!("{month}: {}", differing.join(", ")));
+            }
+        }
+        notes
+    }
+}
+
+/// Example visit ids of a deviation, up to `limit`, taken in turn from each deviating month.
+pub fn example_visits<'a>(deviation: &Deviation<'a>, limit: usize) -> Vec<&'a str> {
+    let per_month: Vec<Vec<&'a str>> =
+        deviation.evidence.iter().map(|rows| rows.iter().filter(|r| r.kind == Kind::Visit).map(|r| r.id.as_str()).collect()).collect();
+    let mut ids: Vec<&str> = Vec::new();
+    let longest = per_month.iter().map(Vec::len).max().unwrap_or(0);
+    for k in 0..longest {
+        for month in &per_month {
+            if let Some(id) = month.get(k) {
+                if ids.len() < limit && !ids.contains(id) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    ids
+}

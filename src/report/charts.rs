@@ -1,0 +1,146 @@
+//! Charts drawn with plotters as inline SVG (no fonts or files needed), with Swedish titles.
+
+use plotters::prelude::*;
+
+use crate::config::Bound;
+
+/// One line of a chart: a name and a value per x position (missing values break the line).
+pub struct Line<'a> {
+    pub name: &'a str,
+    pub values: Vec<Option<f64>>,
+    /// Drawn thicker and black (the municipality-wide values).
+    pub emphasised: bool,
+}
+
+fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow::anyhow!("drawing a chart: {e:?}")
+}
+
+/// Values over time, one line per series, with the requirement's bounds drawn in red.
+/// `percent` shows shares as percentages.
+pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement: Option<Bound>, percent: bool) -> anyhow::Result<String> {
+    let scale = if percent { 100.0 } else { 1.0 };
+    let mut values: Vec<f64> = lines.iter().flat_map(|l| l.values.iter().flatten().map(|v| v * scale)).collect();
+    values.extend(requirement.iter().flat_map(|b| [b.min, b.max]).flatten().map(|v| v * scale));
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if values.is_empty() { (0.0, 1.0) } else { (lo, hi) };
+    let pad = ((hi - lo) * 0.1).max(if percent { 2.0 } else { 0.5 });
+    let (y0, y1) = ((lo - pad).max(0.0), hi + pad);
+    let n = x_labels.len().max(1);
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 380)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), y0..y1)
+            .map_err(plot_error)?;
+        let x_label = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-9 && i >= 0.0 { x_labels.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+        };
+        let y_label = |y: &f64| if percent { format!("{y:.0} %") } else { format!("{y:.1}").replace('.', ",") };
+        chart
+            .configure_mesh()
+            .x_labels(n * 2 + 1)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .disable_x_mesh()
+            .draw()
+            .map_err(plot_error)?;
+
+        if let Some(bound) = requirement {
+            for (k, level) in [bound.min, bound.max].into_iter().flatten().enumerate() {
+                let series = chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(-0.5, level * scale), (n as f64 - 0.5, level * scale)],
+                        8,
+                        5,
+                        RED.stroke_width(2),
+                    ))
+                    .map_err(plot_error)?;
+                if k == 0 {
+                    series.label("Krav").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED.stroke_width(2)));
+                }
+            }
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let style = if line.emphasised { BLACK.stroke_width(3) } else { Palette99::pick(i).stroke_width(2) };
+            let points: Vec<(f64, f64)> =
+                line.values.iter().enumerate().filter_map(|(x, v)| v.map(|v| (x as f64, v * scale))).collect();
+            let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
+            for (x, v) in line.values.iter().enumerate() {
+                match v {
+                    Some(v) if x > 0 && line.values[x - 1].is_some() => segments.last_mut().expect("open segment").push((x as f64, v * scale)),
+                    Some(v) => segments.push(vec![(x as f64, v * scale)]),
+                    None => {}
+                }
+            }
+            for segment in segments {
+                chart.draw_series(LineSeries::new(segment, style)).map_err(plot_error)?;
+            }
+            chart
+                .draw_series(points.iter().map(|p| Circle::new(*p, 4, style.filled())))
+                .map_err(plot_error)?
+                .label(line.name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(plot_error)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(svg)
+}
+
+/// A histogram: one bar per bin with its label under it.
+pub fn bars_chart(title: &str, x_title: &str, bins: &[(String, u64)], highlight: Option<usize>) -> anyhow::Result<String> {
+    let max = bins.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let n = bins.len().max(1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 360)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..n as f64, 0f64..(max as f64 * 1.1))
+            .map_err(plot_error)?;
+        let step = (n / 12).max(1);
+        let x_label = |x: &f64| {
+            let i = (x - 0.5).round();
+            let on_center = (x - 0.5 - i).abs() < 1e-9 && i >= 0.0 && (i as usize) % step == 0;
+            if on_center { bins.get(i as usize).map(|b| b.0.clone()).unwrap_or_default() } else { String::new() }
+        };
+        chart
+            .configure_mesh()
+            .x_labels(n * 2 + 1)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_desc(x_title)
+            .y_desc("Antal")
+            .disable_x_mesh()
+            .draw()
+            .map_err(plot_error)?;
+        chart
+            .draw_series(bins.iter().enumerate().map(|(i, (_, count))| {
+                let color = if Some(i) == highlight { RED.filled() } else { BLUE.mix(0.6).filled() };
+                Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.9, *count as f64)], color)
+            }))
+            .map_err(plot_error)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(svg)
+}

@@ -1,0 +1,199 @@
+//! Draft action plans (åtgärdsplan) in Swedish: one per supplier with at least one deviation
+//! in the quarter, one section per deviation with the requirement, the value per month, the
+//! evidence, and empty fields for the supplier to fill in. Built once as a `Plan`, written as
+//! Markdown here and as Word in `docx`.
+
+use std::fmt::Write as _;
+
+use crate::evidence::{evidence_figure, EvidenceRow, Kind};
+use crate::figures::drilldown::MemberFigures;
+use crate::figures::Status;
+use crate::quarter::{example_visits, Deviation, QuarterData};
+use crate::report::labels::{figure_label, format_sv, requirement_sv, status_sv};
+
+/// How many staff and clients a section names per month.
+const NAMED: usize = 5;
+/// How many example visits a section names.
+const EXAMPLES: usize = 10;
+
+/// The fields the supplier fills in for each deviation.
+pub const FIELDS: [&str; 5] = ["Orsak", "Åtgärd", "Ansvarig", "Klart senast", "Uppföljning"];
+
+pub struct Plan {
+    pub supplier: String,
+    pub quarter: String,
+    pub made: String,
+    pub sections: Vec<Section>,
+}
+
+pub struct Section {
+    /// The figure id, e.g. `checkin_rate` or `flag_rate.adjacent`.
+    pub figure: String,
+    pub title: String,
+    /// Requirement text, per month when the months were judged differently.
+    pub requirement: String,
+    /// One line per month: value, status and the municipality-wide value.
+    pub months: Vec<String>,
+    /// Counts and the staff and clients that contribute most, per deviating month.
+    pub evidence: Vec<String>,
+    pub examples: Vec<String>,
+}
+
+/// The plan of one supplier, or `None` when it has no deviation in the quarter.
+pub fn build_plan(q: &QuarterData, supplier: &str, made: &str) -> Option<Plan> {
+    let deviations = q.deviations(supplier);
+    if deviations.is_empty() {
+        return None;
+    }
+    let sections = deviations.iter().map(|d| section(q, supplier, d)).collect();
+    Some(Plan { supplier: supplier.to_string(), quarter: q.quarter.to_string(), made: made.to_string(), sections })
+}
+
+fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
+    let figure = d.figure.as_str();
+    let texts: Vec<(usize, String)> =
+        (0..3).filter(|i| q.has_month(*i)).map(|i| (i, requirement_sv(figure, q.requirement(figure, i)))).collect();
+    let requirement = if texts.windows(2).all(|w| w[0].1 == w[1].1) {
+        texts.first().map(|t| t.1.clone()).unwrap_or_default()
+    } else {
+        texts.iter().map(|(i, t)| format!("{}: {t}", q.months[*i])).collect::<Vec<_>>().join("; ")
+    };
+    let months = (0..3)
+        .map(|i| {
+            let month = q.months[i];
+            if !q.has_month(i) {
+                return format!("{month}: månaden saknas (ej körd)");
+            }
+            let cell = d.cells[i];
+            let all = d.municipality[i];
+            format!(
+                "{month}: {} – {} (hela kommunen: {})",
+                format_sv(figure, cell.value),
+                status_sv(cell.status),
+                format_sv(figure, all.value)
+            )
+        })
+        .collect();
+    let mut evidence = Vec::new();
+    for i in 0..3 {
+        if d.cells[i].status != Status::Deviation {
+            continue;
+        }
+        let mut line = format!("{}:", q.months[i]);
+        if let Some(counts) = counts_sv(q, supplier, figure, i) {
+            write!(line, " {counts}.").unwrap();
+        }
+        for (kind, what) in [(Kind::Staff, "Personal"), (Kind::Client, "Kunder")] {
+            let named: Vec<String> = d.evidence[i]
+                .iter()
+                .filter(|e| e.kind == kind)
+                .take(NAMED)
+                .map(|e| format!("{} ({})", e.id, weight_sv(figure, e)))
+                .collect();
+            if !named.is_empty() {
+                write!(line, " {what} som bidrar mest: {}.", named.join(", ")).unwrap();
+            }
+        }
+        evidence.push(line);
+    }
+    Section {
+        figure: figure.to_string(),
+        title: figure_label(figure),
+        requirement,
+        months,
+        evidence,
+        examples: example_visits(d, EXAMPLES).into_iter().map(str::to_string).collect(),
+    }
+}
+
+/// What an evidence row's weight means for the figure, in Swedish.
+fn weight_sv(figure: &str, e: &EvidenceRow) -> String {
+    let v = e.value.unwrap_or(0.0);
+    let n = v.round() as u64;
+    match evidence_figure(figure).as_str() {
+        "checkin_rate" => format!("{n} besök utan godkänd kvittering"),
+        "short_visit_share" => format!("{n} korta besök"),
+        "completion_rate" => format!("utförandegrad {}", format_sv("completion_rate", Some(v))),
+        "addon_reporting_rate" => format!("{n} utförda tillägg ej rapporterade"),
+        "addon_late_share" => format!("{n} sena rapporter"),
+        "continuity_mean" => format!("{n} olika personal under mätperioden"),
+        _ => format!("{n} flaggade besök"),
+    }
+}
+
+/// Totals behind a figure in month `i`, from the supplier's stored breakdowns.
+fn counts_sv(q: &QuarterData, supplier: &str, figure: &str, i: usize) -> Option<String> {
+    let staff: Vec<&MemberFigures> = q.members(supplier, i, true);
+    let clients: Vec<&MemberFigures> = q.members(supplier, i, false);
+    let visits: u32 = staff.iter().map(|m| m.visits).sum();
+    let key = evidence_figure(figure);
+    match key.as_str() {
+        "checkin_rate" => {
+            let checked: u32 = staff.iter().map(|m| m.checked_in).sum();
+            Some(format!("{} av {visits} besök saknar godkänd in- och utkvittering", visits - checked))
+        }
+        "short_visit_share" => {
+            let valid: u32 = staff.iter().map(|m| m.valid_durations).sum();
+            let short: f64 = staff.iter().map(|m| m.short_visit_share.unwrap_or(0.0) * f64::from(m.valid_durations)).sum();
+            let limit = q.config(i).map_or(5.0, |c| c.parameters.short_visit_minutes);
+            Some(format!("{} av {valid} besök med giltig tid var kortare än {limit} minuter", short.round()))
+        }
+        "completion_rate" => {
+            let range = q.requirement("completion_rate", i).unwrap_or_default();
+            let judged: Vec<f64> = clients.iter().filter(|c| c.granted_minutes.is_some_and(|g| g > 0.0)).filter_map(|c| c.completion_rate).collect();
+            let outside = judged.iter().filter(|r| !range.contains(**r)).count();
+            Some(format!("{outside} av {} kunder med beviljad tid ligger utanför intervallet", judged.len()))
+        }
+        "continuity_mean" => {
+            let qualifying = clients.iter().filter(|c| c.continuity_staff.is_some()).count();
+            Some(format!("{qualifying} kunder ingår i mätningen"))
+        }
+        flag if flag.starts_with("flag.") => {
+            let count = q.cells(supplier, flag)[i].value.unwrap_or(0.0);
+            Some(format!("{count:.0} av {visits} besök flaggade"))
+        }
+        _ => None,
+    }
+}
+
+/// The plan as Markdown.
+pub fn to_markdown(plan: &Plan) -> String {
+    let mut md = String::new();
+    writeln!(md, "# Åtgärdsplan – {}\n", plan.supplier).unwrap();
+    writeln!(md, "| | |\n|---|---|").unwrap();
+    writeln!(md, "| Utförare | {} |", plan.supplier).unwrap();
+    writeln!(md, "| Kvartal | {} |", plan.quarter).unwrap();
+    writeln!(md, "| Upprättad | {} |", plan.made).unwrap();
+    writeln!(md, "| Diarienummer / referens | |\n").unwrap();
+    writeln!(
+        md,
+        "Uppföljningen av tidsregistreringarna för {} visar {} avvikelse{} från avtalets krav. Utföraren ombeds fylla i orsak, åtgärd, ansvarig, när åtgärden ska vara klar och hur den följs upp för varje avvikelse.\n",
+        plan.quarter,
+        plan.sections.len(),
+        if plan.sections.len() == 1 { "" } else { "r" }
+    )
+    .unwrap();
+    for (n, s) in plan.sections.iter().enumerate() {
+        writeln!(md, "## {}. {}\n", n + 1, s.title).unwrap();
+        writeln!(md, "**Krav:** {}\n", s.requirement).unwrap();
+        writeln!(md, "**Uppmätt värde per månad:**\n").unwrap();
+        for m in &s.months {
+            writeln!(md, "- {m}").unwrap();
+        }
+        if !s.evidence.is_empty() {
+            writeln!(md, "\n**Underlag:**\n").unwrap();
+            for e in &s.evidence {
+                writeln!(md, "- {e}").unwrap();
+            }
+        }
+        if !s.examples.is_empty() {
+            writeln!(md, "\n**Exempel på besök (besöks-id):** {}", s.examples.join(", ")).unwrap();
+        }
+        writeln!(md, "\n| Fylls i av utföraren | |\n|---|---|").unwrap();
+        for f in FIELDS {
+            writeln!(md, "| {f} | |").unwrap();
+        }
+        md.push('\n');
+    }
+    md
+}

@@ -1,0 +1,240 @@
+//! The quarterly matrix as a workbook: values coloured by status, the statuses in words, the
+//! requirements in force and the staff and client breakdowns. The internal workbook holds
+//! every supplier; a supplier's copy only that supplier beside the municipality-wide row.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use crate::analysis::ALL;
+use crate::figures::drilldown::MemberFigures;
+use crate::figures::Status;
+use crate::quarter::{matrix_figures, Cell, QuarterData};
+use crate::report::labels::{figure_label, is_share, requirement_sv, status_sv};
+
+const GREEN: u32 = 0xC6EFCE;
+const RED: u32 = 0xFFC7CE;
+const GREY: u32 = 0xE7E6E6;
+
+/// The name shown for the municipality-wide row.
+pub const MUNICIPALITY: &str = "Hela kommunen";
+
+fn header() -> Format {
+    Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter).set_border(FormatBorder::Thin)
+}
+
+fn number_format(figure: &str) -> &'static str {
+    if figure.starts_with("flag_rate.") {
+        "0.00"
+    } else if is_share(figure) {
+        "0.0%"
+    } else {
+        "0.0"
+    }
+}
+
+fn status_format(status: Status) -> Format {
+    let base = Format::new().set_border(FormatBorder::Thin);
+    match status {
+        Status::Ok => base.set_background_color(Color::RGB(GREEN)),
+        Status::Deviation => base.set_background_color(Color::RGB(RED)).set_bold(),
+        Status::Missing => base.set_background_color(Color::RGB(GREY)),
+        Status::Info => base,
+    }
+}
+
+/// Writes a workbook with the matrix rows of `suppliers` (plus the municipality-wide row) and a
+/// breakdown sheet for each of them.
+pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -> Result<()> {
+    let mut book = Workbook::new();
+    let build = |book: &mut Workbook| -> Result<(), XlsxError> {
+        matrix_sheet(book.add_worksheet(), q, suppliers, false)?;
+        matrix_sheet(book.add_worksheet(), q, suppliers, true)?;
+        requirements_sheet(book.add_worksheet(), q)?;
+        let mut used = HashSet::new();
+        for supplier in suppliers {
+            let sheet = book.add_worksheet();
+            sheet.set_name(sheet_name(supplier, suppliers.len() == 1, &mut used))?;
+            breakdown_sheet(sheet, q, supplier)?;
+        }
+        Ok(())
+    };
+    build(&mut book).map_err(|e| anyhow::anyhow!("building {}: {e}", path.display()))?;
+    book.save(path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn month_header(q: &QuarterData, i: usize) -> String {
+    if q.has_month(i) {
+        q.months[i].to_string()
+    } else {
+        format!("{} (ej körd)", q.months[i])
+    }
+}
+
+/// The matrix: one row per supplier and the municipality-wide row; per figure three month
+/// columns. With `words`, the statuses in Swedish instead of the values.
+fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], words: bool) -> Result<(), XlsxError> {
+    sheet.set_name(if words { "Status" } else { "Matris" })?;
+    let head = header();
+    sheet.merge_range(0, 0, 1, 0, "Utförare", &head)?;
+    sheet.set_column_width(0, 34)?;
+    sheet.set_row_height(0, 45)?;
+    let figures = matrix_figures();
+    for (f, figure) in figures.iter().enumerate() {
+        let col = 1 + 3 * f as u16;
+        sheet.merge_range(0, col, 0, col + 2, &figure_label(figure), &head)?;
+        for i in 0..3 {
+            sheet.write_string_with_format(1, col + i as u16, month_header(q, i), &head)?;
+            sheet.set_column_width(col + i as u16, 12)?;
+        }
+    }
+    let rows = suppliers.iter().map(|s| (*s, *s)).chain([(ALL, MUNICIPALITY)]);
+    for (r, (supplier, shown)) in rows.enumerate() {
+        let row = 2 + r as u32;
+        let name_format = if supplier == ALL { Format::new().set_bold() } else { Format::new() };
+        sheet.write_string_with_format(row, 0, shown, &name_format)?;
+        for (f, figure) in figures.iter().enumerate() {
+            for (i, cell) in q.cells(supplier, figure).iter().enumerate() {
+                write_cell(sheet, row, 1 + 3 * f as u16 + i as u16, figure, cell, q.has_month(i), words)?;
+            }
+        }
+    }
+    let legend = 4 + suppliers.len() as u32;
+    sheet.write_string(legend, 0, "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas (inga data, eller månaden ej körd). Vit: information, inget krav.")?;
+    sheet.write_string(legend + 1, 0, "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav.")?;
+    sheet.set_freeze_panes(2, 1)?;
+    Ok(())
+}
+
+fn write_cell(sheet: &mut Worksheet, row: u32, col: u16, figure: &str, cell: &Cell, month_run: bool, words: bool) -> Result<(), XlsxError> {
+    let format = status_format(cell.status);
+    match (words, cell.value) {
+        (true, _) => sheet.write_string_with_format(row, col, status_sv(cell.status), &format),
+        (false, Some(v)) => sheet.write_number_with_format(row, col, v, &format.set_num_format(number_format(figure))),
+        (false, None) => sheet.write_string_with_format(row, col, if month_run { "–" } else { "ej körd" }, &format),
+    }?;
+    Ok(())
+}
+
+/// Every requirement in force, per month as the month was judged.
+fn requirements_sheet(sheet: &mut Worksheet, q: &QuarterData) -> Result<(), XlsxError> {
+    sheet.set_name("Krav")?;
+    let head = header();
+    sheet.write_string_with_format(0, 0, "Nyckeltal", &head)?;
+    sheet.write_string_with_format(0, 1, "Id", &head)?;
+    for i in 0..3 {
+        sheet.write_string_with_format(0, 2 + i as u16, format!("Krav {}", month_header(q, i)), &head)?;
+        sheet.set_column_width(2 + i as u16, 28)?;
+    }
+    sheet.set_column_width(0, 52)?;
+    sheet.set_column_width(1, 26)?;
+    for (r, figure) in matrix_figures().iter().enumerate() {
+        let row = 1 + r as u32;
+        sheet.write_string(row, 0, figure_label(figure))?;
+        sheet.write_string(row, 1, figure.as_str())?;
+        for i in 0..3 {
+            let text = if q.has_month(i) { requirement_sv(figure, q.requirement(figure, i)) } else { "–".to_string() };
+            sheet.write_string(row, 2 + i as u16, text)?;
+        }
+    }
+    let params_row = 2 + matrix_figures().len() as u32;
+    if let Some(config) = (0..3).rev().find_map(|i| q.config(i)) {
+        let p = &config.parameters;
+        let lines = [
+            format!("Minsta antal besök för att bedöma en personal eller kund: {}", p.min_visits),
+            format!("Kort besök: under {} minuter; giltig besökstid: 0–{} minuter", p.short_visit_minutes, p.max_valid_minutes),
+            format!("Kontinuitetens mätperiod: dag {}–{} i månaden", p.continuity_window[0], p.continuity_window[1]),
+            format!("Sista dag för tilläggsrapport: dag {} i följande månad", p.addon_deadline_day),
+        ];
+        for (k, line) in lines.iter().enumerate() {
+            sheet.write_string(params_row + k as u32, 0, line.as_str())?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// A valid, unique sheet name for a supplier (at most 31 characters, no `[]:*?/\`).
+fn sheet_name(supplier: &str, only: bool, used: &mut HashSet<String>) -> String {
+    if only {
+        return "Personal och kunder".to_string();
+    }
+    let clean: String = supplier.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }).take(28).collect();
+    let mut name = clean.clone();
+    let mut n = 2;
+    while !used.insert(name.to_lowercase()) || ["matris", "status", "krav"].contains(&name.to_lowercase().as_str()) {
+        name = format!("{clean} {n}");
+        n += 1;
+    }
+    name
+}
+
+const STAFF_HEADER: [&str; 10] = [
+    "Månad", "Personal", "Besök", "Godkänt kvitterade", "Kvittensgrad", "Besök med giltig tid", "Medel (min)", "Median (min)", "Andel korta", "Flaggade besök",
+];
+const CLIENT_EXTRA: [&str; 4] = ["Olika personal", "Beviljade minuter", "Utförandegrad", "Personal under mätperioden"];
+
+/// The supplier's staff and client figures, month by month.
+fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str) -> Result<(), XlsxError> {
+    let head = header();
+    let pct = Format::new().set_num_format("0.0%");
+    let dec = Format::new().set_num_format("0.0");
+    let bold = Format::new().set_bold();
+    sheet.set_column_width(0, 10)?;
+    sheet.set_column_width(1, 22)?;
+    for c in 2..14 {
+        sheet.set_column_width(c, 13)?;
+    }
+    let mut row = 0u32;
+    for staff in [true, false] {
+        let title = if staff { format!("Personal – {supplier}") } else { format!("Kunder (pseudonymer) – {supplier}") };
+        sheet.write_string_with_format(row, 0, title, &bold)?;
+        row += 1;
+        let mut columns: Vec<&str> = STAFF_HEADER.to_vec();
+        if !staff {
+            columns[1] = "Kund";
+            columns.extend(CLIENT_EXTRA);
+        }
+        for (c, name) in columns.iter().enumerate() {
+            sheet.write_string_with_format(row, c as u16, *name, &head)?;
+        }
+        row += 1;
+        for i in 0..3 {
+            for m in q.members(supplier, i, staff) {
+                write_member(sheet, row, &q.months[i].to_string(), m, staff, &pct, &dec)?;
+                row += 1;
+            }
+        }
+        row += 1;
+    }
+    sheet.set_freeze_panes(2, 2)?;
+    Ok(())
+}
+
+fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberFigures, staff: bool, pct: &Format, dec: &Format) -> Result<(), XlsxError> {
+    let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>, f: &Format| -> Result<(), XlsxError> {
+        match v {
+            Some(v) => sheet.write_number_with_format(row, col, v, f).map(|_| ()),
+            None => sheet.write_string(row, col, "–").map(|_| ()),
+        }
+    };
+    sheet.write_string(row, 0, month)?;
+    sheet.write_string(row, 1, m.member_id.as_str())?;
+    sheet.write_number(row, 2, m.visits)?;
+    sheet.write_number(row, 3, m.checked_in)?;
+    sheet.write_number_with_format(row, 4, m.checkin_rate, pct)?;
+    sheet.write_number(row, 5, m.valid_durations)?;
+    opt(sheet, 6, m.minutes_mean, dec)?;
+    opt(sheet, 7, m.minutes_median, dec)?;
+    opt(sheet, 8, m.short_visit_share, pct)?;
+    sheet.write_number(row, 9, m.flagged_visits)?;
+    if !staff {
+        opt(sheet, 10, m.distinct_staff.map(f64::from), &Format::new())?;
+        opt(sheet, 11, m.granted_minutes, dec)?;
+        opt(sheet, 12, m.completion_rate, pct)?;
+        opt(sheet, 13, m.continuity_staff.map(f64::from), &Format::new())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Reading a stored month back (`OUT/YYYY-MM/`): its figures, evidence, staff and client
+//! breakdowns, flagged visits and the configuration it was computed with.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use polars::prelude::*;
+
+use crate::analysis::{FigureRow, FlagRow};
+use crate::config::Config;
+use crate::evidence::{EvidenceRow, Kind};
+use crate::figures::drilldown::MemberFigures;
+use crate::figures::Status;
+use crate::flags::Flag;
+use crate::month::YearMonth;
+
+/// One month as `tidkoll monthly` stored it.
+pub struct StoredMonth {
+    pub month: YearMonth,
+    pub dir: PathBuf,
+    pub figures: Vec<FigureRow>,
+    pub evidence: Vec<EvidenceRow>,
+    pub staff: Vec<MemberFigures>,
+    pub clients: Vec<MemberFigures>,
+    /// The configuration the month was computed with (from its manifest).
+    pub config: Config,
+}
+
+/// Whether `OUT/YYYY-MM/` holds a complete month (the manifest is written last).
+pub fn month_exists(out: &Path, month: YearMonth) -> bool {
+    out.join(month.to_string()).join("manifest.json").is_file()
+}
+
+/// Reads a stored month; an error names the file and says how to make it again.
+pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
+    let dir = out.join(month.to_string());
+    let again = || format!("run `tidkoll monthly --month {month} …` again to rebuild {}", dir.display());
+    let manifest_path = dir.join("manifest.json");
+    let text = fs::read_to_string(&manifest_path)
+        .with_context(|| format!("cannot read {}; {}", manifest_path.display(), again()))?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON; {}", manifest_path.display(), again()))?;
+    let config: Config = serde_json::from_value(manifest["config"].clone())
+        .with_context(|| format!("{}: the configuration cannot be read; {}", manifest_path.display(), again()))?;
+    let table = |name: &str| {
+        let path = dir.join(name);
+        read_parquet(&path).with_context(|| again())
+    };
+    Ok(StoredMonth {
+        month,
+        figures: figures(&table("figures.parquet")?, month).with_context(|| again())?,
+        evidence: evidence(&table("evidence.parquet")?).with_context(|| again())?,
+        staff: members(&table("staff.parquet")?, "staff_id").with_context(|| again())?,
+        clients: members(&table("clients.parquet")?, "client_id").with_context(|| again())?,
+        config,
+        dir,
+    })
+}
+
+/// The flagged visits of a stored month (`flags.parquet`).
+pub fn read_flags(out: &Path, month: YearMonth) -> Result<Vec<FlagRow>> {
+    let df = read_parquet(&out.join(month.to_string()).join("flags.parquet"))?;
+    let (visit, supplier, flag, related) =
+        (strings(&df, "visit_id")?, strings(&df, "supplier_id")?, strings(&df, "flag")?, strings(&df, "related_visit_id")?);
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let name = flag[i].as_deref().unwrap_or("");
+        let flag = Flag::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| anyhow!("unknown flag '{name}' in flags.parquet"))?;
+        rows.push(FlagRow {
+            supplier_id: supplier[i].clone().unwrap_or_default(),
+            flag,
+            visit_id: visit[i].clone().unwrap_or_default(),
+            related_visit_id: related[i].clone(),
+        });
+    }
+    Ok(rows)
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    ParquetReader::new(file).finish().map_err(|e| anyhow!("cannot read {}: {e}", path.display()))
+}
+
+fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
+    df.column(name).map_err(|_| anyhow!("the stored table has no column '{name}'"))
+}
+
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    let c = column(df, name)?.str().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    Ok(c.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let c = column(df, name)?.f64().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    Ok(c.iter().collect())
+}
+
+fn counts(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>> {
+    let c = column(df, name)?.u32().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    Ok(c.iter().collect())
+}
+
+fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
+    let (supplier, figure, value, status) = (strings(df, "supplier_id")?, strings(df, "figure")?, floats(df, "value")?, strings(df, "status")?);
+    (0..df.height())
+        .map(|i| {
+            let s = status[i].as_deref().unwrap_or("");
+            Ok(FigureRow {
+                supplier_id: supplier[i].clone().unwrap_or_default(),
+                month,
+                figure: figure[i].clone().unwrap_or_default(),
+                value: value[i],
+                status: Status::parse(s).ok_or_else(|| anyhow!("unknown status '{s}' in figures.parquet"))?,
+            })
+        })
+        .collect()
+}
+
+fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
+    let (supplier, figure, kind, id, value) =
+        (strings(df, "supplier_id")?, strings(df, "figure")?, strings(df, "kind")?, strings(df, "id")?, floats(df, "value")?);
+    (0..df.height())
+        .map(|i| {
+            let k = kind[i].as_deref().unwrap_or("");
+            Ok(EvidenceRow {
+                supplier_id: supplier[i].clone().unwrap_or_default(),
+                figure: figure[i].clone().unwrap_or_default(),
+                kind: Kind::parse(k).ok_or_else(|| anyhow!("unknown kind '{k}' in evidence.parquet"))?,
+                id: id[i].clone().unwrap_or_default(),
+                value: value[i],
+            })
+        })
+        .collect()
+}
+
+fn members(df: &DataFrame, id_column: &str) -> Result<Vec<MemberFigures>> {
+    let supplier = strings(df, "supplier_id")?;
+    let member = strings(df, id_column)?;
+    let visits = counts(df, "visits")?;
+    let checked_in = counts(df, "checked_in")?;
+    let checkin_rate = floats(df, "checkin_rate")?;
+    let valid = counts(df, "valid_durations")?;
+    let mean = floats(df, "minutes_mean")?;
+    let median = floats(df, "minutes_median")?;
+    let short = floats(df, "short_visit_share")?;
+    let flagged = counts(df, "flagged_visits")?;
+    let distinct = counts(df, "distinct_staff")?;
+    let granted = floats(df, "granted_minutes")?;
+    let completion = floats(df, "completion_rate")?;
+    let continuity = counts(df, "continuity_staff")?;
+    Ok((0..df.height())
+        .map(|i| MemberFigures {
+            supplier_id: supplier[i].clone().unwrap_or_default(),
+            member_id: member[i].clone().unwrap_or_default(),
+            visits: visits[i].unwrap_or(0),
+            checked_in: checked_in[i].unwrap_or(0),
+            checkin_rate: checkin_rate[i].unwrap_or(0.0),
+            valid_durations: valid[i].unwrap_or(0),
+            minutes_mean: mean[i],
+            minutes_median: median[i],
+            short_visit_share: short[i],
+            flagged_visits: flagged[i].unwrap_or(0),
+            distinct_staff: distinct[i],
+            granted_minutes: granted[i],
+            completion_rate: completion[i],
+            continuity_staff: continuity[i],
+        })
+        .collect())
+}
