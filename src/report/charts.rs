@@ -31,9 +31,11 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
 
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (720, 380)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (860, 380)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_error)?;
-        let mut chart = ChartBuilder::on(&root)
+        // The legend goes beside the plot so that it never hides a line.
+        let (plot, legend) = root.split_horizontally(650);
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(32)
@@ -51,12 +53,14 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
             .x_label_formatter(&x_label)
             .y_label_formatter(&y_label)
             .disable_x_mesh()
+            .max_light_lines(1)
             .draw()
             .map_err(plot_error)?;
 
+        let mut entries: Vec<(String, ShapeStyle)> = Vec::new();
         if let Some(bound) = requirement {
             for (k, level) in [bound.min, bound.max].into_iter().flatten().enumerate() {
-                let series = chart
+                chart
                     .draw_series(DashedLineSeries::new(
                         vec![(-0.5, level * scale), (n as f64 - 0.5, level * scale)],
                         8,
@@ -65,7 +69,7 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
                     ))
                     .map_err(plot_error)?;
                 if k == 0 {
-                    series.label("Krav").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED.stroke_width(2)));
+                    entries.push(("Krav".to_string(), RED.stroke_width(2)));
                 }
             }
         }
@@ -84,20 +88,14 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
             for segment in segments {
                 chart.draw_series(LineSeries::new(segment, style)).map_err(plot_error)?;
             }
-            chart
-                .draw_series(points.iter().map(|p| Circle::new(*p, 4, style.filled())))
-                .map_err(plot_error)?
-                .label(line.name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, style.filled()))).map_err(plot_error)?;
+            entries.push((line.name.to_string(), style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(plot_error)?;
+        for (k, (name, style)) in entries.iter().enumerate() {
+            let y = 48 + 20 * k as i32;
+            legend.draw(&PathElement::new(vec![(8, y), (30, y)], *style)).map_err(plot_error)?;
+            legend.draw(&Text::new(name.as_str(), (36, y - 7), ("sans-serif", 13))).map_err(plot_error)?;
+        }
         root.present().map_err(plot_error)?;
     }
     Ok(svg)
