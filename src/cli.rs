@@ -16,6 +16,7 @@ Exit codes: 0 done, 1 other error, 2 usage or configuration error, 3 input refus
 tidkoll monthly --visits fixtures/canonical/visits-2025-03.csv --granted fixtures/canonical/granted-2025-03.csv --addons fixtures/canonical/addons-2025-03.csv\n  \
 tidkoll monthly --config kommun.toml --visits mars.csv --visits mars-rättelser.csv --month 2025-03 --out resultat\n  \
 tidkoll quarter --quarter 2025-Q1\n  \
+tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  \
 tidkoll config --print-defaults > kommun.toml\n  \
 tidkoll generate --out exempel --dialect swedish --months 2025-01,2025-02,2025-03"
 )]
@@ -32,6 +33,9 @@ pub enum Command {
     /// Make the quarterly matrix and draft action plans from the stored months in OUT/YYYY-Qn/.
     #[command(after_help = "Examples:\n  tidkoll quarter --quarter 2025-Q1\n  tidkoll quarter --quarter 2025-Q2 --out resultat --allow-partial")]
     Quarter(QuarterArgs),
+    /// Investigate one supplier: figures, ranked staff and clients, flagged visits, charts.
+    #[command(after_help = "Examples:\n  tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  tidkoll investigate --supplier \"Trygg Vård AB\" --month 2025-03 --out resultat")]
+    Investigate(InvestigateArgs),
     /// Show or check the configuration file.
     #[command(after_help = "Examples:\n  tidkoll config --print-defaults > kommun.toml\n  tidkoll config --check kommun.toml")]
     Config(ConfigArgs),
@@ -80,6 +84,26 @@ pub struct QuarterArgs {
     /// Make the matrix even when a month has not been run; the month is marked missing.
     #[arg(long)]
     pub allow_partial: bool,
+    /// Print only the result directory.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("period").required(true)))]
+pub struct InvestigateArgs {
+    /// The supplier id as in the exports (and in figures.csv).
+    #[arg(long, value_name = "ID")]
+    pub supplier: String,
+    /// One month, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM", group = "period")]
+    pub month: Option<String>,
+    /// A quarter, YYYY-Qn (the months that have been run).
+    #[arg(long, value_name = "YYYY-Qn", group = "period")]
+    pub quarter: Option<String>,
+    /// Results directory holding the months; the investigation goes to OUT/utredningar/.
+    #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
+    pub out: PathBuf,
     /// Print only the result directory.
     #[arg(long, short)]
     pub quiet: bool,

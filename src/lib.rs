@@ -10,6 +10,7 @@ pub mod figures;
 pub mod flags;
 pub mod generate;
 pub mod ingest;
+pub mod investigate;
 pub mod method;
 pub mod month;
 pub mod privacy;

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod generate;
+pub mod investigate;
 pub mod monthly;
 pub mod quarter;
 
@@ -15,5 +16,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Config(args) => config::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Quarter(args) => quarter::run(&args),
+        Command::Investigate(args) => investigate::run(&args),
     }
 }

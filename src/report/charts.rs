@@ -101,43 +101,53 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
     Ok(svg)
 }
 
-/// A histogram: one bar per bin with its label under it.
-pub fn bars_chart(title: &str, x_title: &str, bins: &[(String, u64)], highlight: Option<usize>) -> anyhow::Result<String> {
-    let max = bins.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    let n = bins.len().max(1);
+/// A bar chart: one bar per labelled value, highlighted bars in red, and an optional
+/// reference level (a requirement) as a dashed red line. `percent` shows shares as percentages.
+pub fn bars_chart(title: &str, x_title: &str, y_title: &str, bars: &[(String, f64)], highlight: &[bool], reference: Option<f64>, percent: bool) -> anyhow::Result<String> {
+    let scale = if percent { 100.0 } else { 1.0 };
+    let top = bars.iter().map(|b| b.1 * scale).chain(reference.map(|r| r * scale)).fold(0.0, f64::max);
+    let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+    let n = bars.len().max(1);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (720, 360)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (860, 360)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_error)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..n as f64, 0f64..(max as f64 * 1.1))
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top)
             .map_err(plot_error)?;
-        let step = (n / 12).max(1);
+        let step = n.div_ceil(15).max(1);
         let x_label = |x: &f64| {
             let i = (x - 0.5).round();
             let on_center = (x - 0.5 - i).abs() < 1e-9 && i >= 0.0 && (i as usize) % step == 0;
-            if on_center { bins.get(i as usize).map(|b| b.0.clone()).unwrap_or_default() } else { String::new() }
+            if on_center { bars.get(i as usize).map(|b| b.0.clone()).unwrap_or_default() } else { String::new() }
         };
+        let y_label = |y: &f64| if percent { format!("{y:.0} %") } else { format!("{y:.0}") };
         chart
             .configure_mesh()
             .x_labels(n * 2 + 1)
             .x_label_formatter(&x_label)
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&y_label)
             .x_desc(x_title)
-            .y_desc("Antal")
+            .y_desc(y_title)
             .disable_x_mesh()
+            .max_light_lines(1)
             .draw()
             .map_err(plot_error)?;
         chart
-            .draw_series(bins.iter().enumerate().map(|(i, (_, count))| {
-                let color = if Some(i) == highlight { RED.filled() } else { BLUE.mix(0.6).filled() };
-                Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.9, *count as f64)], color)
+            .draw_series(bars.iter().enumerate().map(|(i, (_, value))| {
+                let color = if highlight.get(i).copied().unwrap_or(false) { RED.filled() } else { BLUE.mix(0.6).filled() };
+                Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.9, value * scale)], color)
             }))
             .map_err(plot_error)?;
+        if let Some(level) = reference {
+            chart
+                .draw_series(DashedLineSeries::new(vec![(0.0, level * scale), (n as f64, level * scale)], 8, 5, RED.stroke_width(2)))
+                .map_err(plot_error)?;
+        }
         root.present().map_err(plot_error)?;
     }
     Ok(svg)

@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod docx;
 pub mod html;
+pub mod investigation;
 pub mod labels;
 pub mod matrix_csv;
 pub mod plan;

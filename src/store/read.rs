@@ -77,6 +77,53 @@ pub fn read_flags(out: &Path, month: YearMonth) -> Result<Vec<FlagRow>> {
     Ok(rows)
 }
 
+/// One stored visit of a supplier, as much as an investigation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVisit {
+    pub visit_id: String,
+    pub client_id: String,
+    pub staff_id: String,
+    /// Unix milliseconds.
+    pub check_in_ms: i64,
+    pub check_out_ms: Option<i64>,
+    /// Local wall-clock time of the check-in, as milliseconds of a naive timestamp.
+    pub local_in_ms: i64,
+}
+
+/// The supplier's visits of a stored month (`visits.parquet`), in stored order.
+pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<StoredVisit>> {
+    let path = out.join(month.to_string()).join("visits.parquet");
+    let columns = ["visit_id", "supplier_id", "client_id", "staff_id", "check_in_utc", "check_out_utc", "check_in_local"];
+    let file = fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let df = ParquetReader::new(file)
+        .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
+        .finish()
+        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+    let suppliers = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
+    let keep: Vec<usize> = suppliers.iter().enumerate().filter(|(_, s)| *s == Some(supplier)).map(|(i, _)| i).collect();
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = column(&df, name)?.str().map_err(|e| anyhow!("column '{name}': {e}"))?;
+        Ok(keep.iter().map(|&i| c.get(i).map(str::to_string)).collect())
+    };
+    let millis = |name: &str| -> Result<Vec<Option<i64>>> {
+        let c = column(&df, name)?.cast(&DataType::Int64).map_err(|e| anyhow!("column '{name}': {e}"))?;
+        let c = c.i64().map_err(|e| anyhow!("column '{name}': {e}"))?;
+        Ok(keep.iter().map(|&i| c.get(i)).collect())
+    };
+    let (ids, clients, staff) = (text("visit_id")?, text("client_id")?, text("staff_id")?);
+    let (ins, outs, locals) = (millis("check_in_utc")?, millis("check_out_utc")?, millis("check_in_local")?);
+    Ok((0..keep.len())
+        .map(|k| StoredVisit {
+            visit_id: ids[k].clone().unwrap_or_default(),
+            client_id: clients[k].clone().unwrap_or_default(),
+            staff_id: staff[k].clone().unwrap_or_default(),
+            check_in_ms: ins[k].unwrap_or(0),
+            check_out_ms: outs[k],
+            local_in_ms: locals[k].unwrap_or(0),
+        })
+        .collect())
+}
+
 fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     ParquetReader::new(file).finish().map_err(|e| anyhow!("cannot read {}: {e}", path.display()))

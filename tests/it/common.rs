@@ -1,7 +1,8 @@
 //! Test harness: a temporary work directory, the tidkoll binary, and readers for its outputs.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::process::Command;
 
 /// Canonical visits header.
@@ -164,3 +165,36 @@ pub fn accounting(manifest: &serde_json::Value, file: &str) -> (u64, u64, u64, u
     let n = |k: &str| f[k].as_u64().unwrap();
     (n("read"), n("accepted"), n("rejected"), n("duplicates"), n("outside_month"))
 }
+
+pub const MONTHS: [&str; 3] = ["2025-01", "2025-02", "2025-03"];
+
+pub fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/canonical").join(name).to_string_lossy().into_owned()
+}
+
+pub fn run_months(w: &Work, months: &[&str]) {
+    for m in months {
+        w.monthly(&[
+            "--quiet",
+            "--visits",
+            &fixture(&format!("visits-{m}.csv")),
+            "--granted",
+            &fixture(&format!("granted-{m}.csv")),
+            "--addons",
+            &fixture(&format!("addons-{m}.csv")),
+        ])
+        .ok();
+    }
+}
+
+/// The whole canonical quarter, run once and shared by the tests that only read it.
+pub fn full_quarter() -> &'static (Work, Run) {
+    static QUARTER: OnceLock<(Work, Run)> = OnceLock::new();
+    QUARTER.get_or_init(|| {
+        let w = Work::new();
+        run_months(&w, &MONTHS);
+        let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out"]);
+        (w, run)
+    })
+}
+

@@ -4,5 +4,6 @@ mod common;
 mod figures;
 mod flags;
 mod ingest;
+mod investigate;
 mod monthly;
 mod quarter;

@@ -4,43 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 
-use crate::common::{Run, Work};
+use crate::common::Work;
 
-const MONTHS: [&str; 3] = ["2025-01", "2025-02", "2025-03"];
-
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/canonical").join(name).to_string_lossy().into_owned()
-}
-
-fn run_months(w: &Work, months: &[&str]) {
-    for m in months {
-        w.monthly(&[
-            "--quiet",
-            "--visits",
-            &fixture(&format!("visits-{m}.csv")),
-            "--granted",
-            &fixture(&format!("granted-{m}.csv")),
-            "--addons",
-            &fixture(&format!("addons-{m}.csv")),
-        ])
-        .ok();
-    }
-}
-
-/// The whole canonical quarter, run once and shared by the tests that only read it.
-fn full_quarter() -> &'static (Work, Run) {
-    static QUARTER: OnceLock<(Work, Run)> = OnceLock::new();
-    QUARTER.get_or_init(|| {
-        let w = Work::new();
-        run_months(&w, &MONTHS);
-        let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out"]);
-        (w, run)
-    })
-}
+use crate::common::{full_quarter, run_months, MONTHS};
 
 /// Every entry of a zip file (xlsx, docx) as text.
 fn zip_text(path: &Path) -> String {

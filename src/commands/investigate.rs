@@ -1,0 +1,36 @@
+//! `tidkoll investigate`: one supplier over a month or a quarter, from its figures down to the
+//! visits behind them.
+
+use anyhow::{Context, Result};
+
+use crate::cli::InvestigateArgs;
+use crate::commands::quarter::slug;
+use crate::error::usage;
+use crate::investigate::{Investigation, Period};
+use crate::report::investigation::{html_page, terminal_report, write_exports};
+use crate::store::StagedMonth;
+
+/// The folder under OUT that holds investigations.
+pub const INVESTIGATIONS: &str = "utredningar";
+
+pub fn run(args: &InvestigateArgs) -> Result<()> {
+    let period = match (&args.month, &args.quarter) {
+        (Some(m), None) => Period::Month(m.parse().map_err(|e: String| usage(format!("--month: {e}")))?),
+        (None, Some(q)) => Period::Quarter(q.parse().map_err(|e: String| usage(format!("--quarter: {e}")))?),
+        _ => return Err(usage("give either --month YYYY-MM or --quarter YYYY-Qn")),
+    };
+    let inv = Investigation::load(&args.out, &args.supplier, period)?;
+    let parent = args.out.join(INVESTIGATIONS);
+    let staged = StagedMonth::named(&parent, &format!("{}-{period}", slug(&args.supplier)))?;
+    let page = html_page(&inv)?;
+    let html = staged.dir.join("utredning.html");
+    std::fs::write(&html, page).with_context(|| format!("cannot write {}", html.display()))?;
+    write_exports(&inv, &staged.dir)?;
+    let result = staged.publish()?;
+    if args.quiet {
+        println!("{}", result.display());
+    } else {
+        print!("{}", terminal_report(&inv, &result));
+    }
+    Ok(())
+}

@@ -1,0 +1,345 @@
+//! The investigation of one supplier over a month or a quarter: its figures beside the
+//! municipality's, its staff and clients ranked by what is wrong, its flagged visits, and the
+//! distributions behind the charts (visit lengths, gaps at the same client, visits per day).
+//! Everything is read from the stored months; nothing is recomputed from the exports.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{DateTime, NaiveDate};
+
+use crate::analysis::ALL;
+use crate::config::Bound;
+use crate::error::{refused, usage};
+use crate::flags::Flag;
+use crate::month::{Quarter, YearMonth};
+use crate::store::read::{month_exists, read_flags, read_month, read_visits, StoredMonth, StoredVisit};
+
+/// The period investigated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month(YearMonth),
+    Quarter(Quarter),
+}
+
+impl Period {
+    pub fn months(self) -> Vec<YearMonth> {
+        match self {
+            Period::Month(m) => vec![m],
+            Period::Quarter(q) => q.months().to_vec(),
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Period::Month(m) => write!(f, "{m}"),
+            Period::Quarter(q) => write!(f, "{q}"),
+        }
+    }
+}
+
+/// Width of the gap histogram: gaps of 0 to `GAP_MINUTES` minutes, one bin per minute.
+pub const GAP_MINUTES: usize = 10;
+
+/// A staff member's figures over the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffRow {
+    pub staff_id: String,
+    pub visits: u32,
+    pub checked_in: u32,
+    pub checkin_rate: f64,
+    /// Enough visits (`min_visits`) to be judged against the check-in requirement.
+    pub judged: bool,
+    pub below_requirement: bool,
+    pub flagged_visits: u32,
+    /// Distinct flagged visits per flag.
+    pub flags: BTreeMap<Flag, u32>,
+}
+
+/// A client's figures over the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientRow {
+    pub client_id: String,
+    pub visits: u32,
+    pub checkin_rate: f64,
+    pub distinct_staff: u32,
+    /// Share of the client's visits with valid duration made by its most frequent staff member.
+    pub top_staff_share: Option<f64>,
+    pub granted_minutes: Option<f64>,
+    pub completion_rate: Option<f64>,
+    pub completion_outside: bool,
+    pub single_staff: bool,
+    pub flagged_visits: u32,
+}
+
+impl ClientRow {
+    /// How many kinds of problem the client shows (completion outside, single staff, flags).
+    pub fn problems(&self) -> u32 {
+        u32::from(self.completion_outside) + u32::from(self.single_staff) + u32::from(self.flagged_visits > 0)
+    }
+}
+
+/// One flagged visit with what the investigation shows of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlaggedVisit {
+    pub month: YearMonth,
+    pub visit_id: String,
+    pub flag: Flag,
+    pub related_visit_id: Option<String>,
+    pub client_id: String,
+    pub staff_id: String,
+    pub check_in_local: String,
+    pub minutes: Option<f64>,
+}
+
+pub struct Investigation {
+    pub supplier: String,
+    pub period: Period,
+    /// The period's months that were run, with their stored results.
+    pub stored: Vec<StoredMonth>,
+    /// The period's months that were not run.
+    pub missing: Vec<YearMonth>,
+    /// Staff ranked by check-in rate (lowest first; judged before unjudged).
+    pub staff: Vec<StaffRow>,
+    /// Clients ranked by problems, then flagged visits, then distance of completion from range.
+    pub clients: Vec<ClientRow>,
+    pub flagged: Vec<FlaggedVisit>,
+    /// Valid visit lengths in minutes.
+    pub durations: Vec<f64>,
+    /// Gaps between consecutive visits at the same client, counted per whole minute 0..=10.
+    pub gap_bins: [u64; GAP_MINUTES + 1],
+    /// All gaps measured (also those over 10 minutes or negative).
+    pub gaps_measured: u64,
+    pub per_day: BTreeMap<NaiveDate, u64>,
+}
+
+fn ms_to_minutes(ms: i64) -> f64 {
+    ms as f64 / 60_000.0
+}
+
+fn local_string(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map(|t| t.naive_utc().format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+}
+
+impl Investigation {
+    /// Loads the period for `supplier`. An unknown supplier lists the known ones (exit 2); a
+    /// period without any stored month is refused (exit 3) naming the command that makes it.
+    pub fn load(out: &Path, supplier: &str, period: Period) -> Result<Investigation> {
+        let (present, missing): (Vec<YearMonth>, Vec<YearMonth>) = period.months().into_iter().partition(|m| month_exists(out, *m));
+        if present.is_empty() {
+            let first = period.months()[0];
+            return Err(refused(format!(
+                "{period}: no stored month in {}; run `tidkoll monthly --month {first} --visits <fil> --out {}` first",
+                out.display(),
+                out.display()
+            )));
+        }
+        let stored: Vec<StoredMonth> = present.iter().map(|m| read_month(out, *m)).collect::<Result<_>>()?;
+        let known: BTreeSet<&str> =
+            stored.iter().flat_map(|m| m.figures.iter().map(|f| f.supplier_id.as_str())).filter(|s| *s != ALL).collect();
+        if !known.contains(supplier) {
+            let list: Vec<&str> = known.into_iter().collect();
+            return Err(usage(format!(
+                "supplier '{supplier}' has no visits in {period}; the suppliers of {period} are: {}",
+                list.join(", ")
+            )));
+        }
+
+        let mut flagged = Vec::new();
+        let mut durations = Vec::new();
+        let mut gap_bins = [0u64; GAP_MINUTES + 1];
+        let mut gaps_measured = 0;
+        let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
+        let mut client_staff: HashMap<String, HashMap<String, u32>> = HashMap::new();
+        let mut client_all_staff: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let mut staff_flags: HashMap<String, BTreeMap<Flag, BTreeSet<String>>> = HashMap::new();
+        let mut single_staff_clients: BTreeSet<String> = BTreeSet::new();
+        for month in &stored {
+            let visits = read_visits(out, month.month, supplier)?;
+            let max_valid = month.config.parameters.max_valid_minutes;
+            let valid = |v: &StoredVisit| {
+                v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms)).filter(|d| *d >= 0.0 && *d <= max_valid)
+            };
+            let by_id: HashMap<&str, &StoredVisit> = visits.iter().map(|v| (v.visit_id.as_str(), v)).collect();
+            for v in &visits {
+                *per_day.entry(DateTime::from_timestamp_millis(v.local_in_ms).map_or(NaiveDate::MIN, |t| t.date_naive())).or_default() += 1;
+                client_all_staff.entry(v.client_id.clone()).or_default().insert(v.staff_id.clone());
+                if let Some(d) = valid(v) {
+                    durations.push(d);
+                    *client_staff.entry(v.client_id.clone()).or_default().entry(v.staff_id.clone()).or_default() += 1;
+                }
+            }
+            // Gaps: consecutive visits with valid duration at the same client, ordered by
+            // check-in then visit id, as the adjacency flags order them.
+            let mut per_client: HashMap<&str, Vec<&StoredVisit>> = HashMap::new();
+            for v in visits.iter().filter(|v| valid(v).is_some()) {
+                per_client.entry(v.client_id.as_str()).or_default().push(v);
+            }
+            for list in per_client.values_mut() {
+                list.sort_by(|a, b| a.check_in_ms.cmp(&b.check_in_ms).then_with(|| a.visit_id.cmp(&b.visit_id)));
+                for pair in list.windows(2) {
+                    let gap = ms_to_minutes(pair[1].check_in_ms - pair[0].check_out_ms.expect("valid duration"));
+                    gaps_measured += 1;
+                    if (0.0..(GAP_MINUTES + 1) as f64).contains(&gap) {
+                        gap_bins[gap.floor() as usize] += 1;
+                    }
+                }
+            }
+            for row in read_flags(out, month.month)?.into_iter().filter(|f| f.supplier_id == supplier) {
+                let visit = by_id.get(row.visit_id.as_str());
+                if let Some(v) = visit {
+                    staff_flags.entry(v.staff_id.clone()).or_default().entry(row.flag).or_default().insert(format!("{}/{}", month.month, row.visit_id));
+                    if row.flag == Flag::SingleStaff {
+                        single_staff_clients.insert(v.client_id.clone());
+                    }
+                }
+                flagged.push(FlaggedVisit {
+                    month: month.month,
+                    visit_id: row.visit_id,
+                    flag: row.flag,
+                    related_visit_id: row.related_visit_id,
+                    client_id: visit.map(|v| v.client_id.clone()).unwrap_or_default(),
+                    staff_id: visit.map(|v| v.staff_id.clone()).unwrap_or_default(),
+                    check_in_local: visit.map(|v| local_string(v.local_in_ms)).unwrap_or_default(),
+                    minutes: visit.and_then(|v| v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms))),
+                });
+            }
+        }
+
+        let latest = stored.last().expect("at least one month");
+        let checkin_req = latest.config.requirement("checkin_rate").unwrap_or_default();
+        let completion_req = latest.config.requirement("completion_rate").unwrap_or_default();
+        let min_visits = latest.config.parameters.min_visits;
+        let staff = rank_staff(&stored, supplier, checkin_req, min_visits, &staff_flags);
+        let clients = rank_clients(&stored, supplier, completion_req, &client_staff, &client_all_staff, &single_staff_clients);
+        Ok(Investigation {
+            supplier: supplier.to_string(),
+            period,
+            stored,
+            missing,
+            staff,
+            clients,
+            flagged,
+            durations,
+            gap_bins,
+            gaps_measured,
+            per_day,
+        })
+    }
+
+    /// The supplier's (or `ALL`'s) value and status of a figure, per stored month.
+    pub fn series(&self, supplier: &str, figure: &str) -> Vec<Option<&crate::analysis::FigureRow>> {
+        self.stored.iter().map(|m| m.figures.iter().find(|f| f.supplier_id == supplier && f.figure == figure)).collect()
+    }
+
+    /// Distinct flagged visits per flag over the period.
+    pub fn flag_counts(&self) -> BTreeMap<Flag, usize> {
+        let mut seen: BTreeMap<Flag, BTreeSet<(YearMonth, &str)>> = BTreeMap::new();
+        for f in &self.flagged {
+            seen.entry(f.flag).or_default().insert((f.month, &f.visit_id));
+        }
+        seen.into_iter().map(|(flag, set)| (flag, set.len())).collect()
+    }
+}
+
+fn rank_staff(
+    stored: &[StoredMonth],
+    supplier: &str,
+    requirement: Bound,
+    min_visits: u32,
+    flags: &HashMap<String, BTreeMap<Flag, BTreeSet<String>>>,
+) -> Vec<StaffRow> {
+    let mut sums: BTreeMap<&str, (u32, u32, u32)> = BTreeMap::new();
+    for m in stored {
+        for s in m.staff.iter().filter(|s| s.supplier_id == supplier) {
+            let e = sums.entry(&s.member_id).or_default();
+            e.0 += s.visits;
+            e.1 += s.checked_in;
+            e.2 += s.flagged_visits;
+        }
+    }
+    let mut rows: Vec<StaffRow> = sums
+        .into_iter()
+        .map(|(id, (visits, checked_in, flagged_visits))| {
+            let checkin_rate = if visits == 0 { 0.0 } else { f64::from(checked_in) / f64::from(visits) };
+            let judged = visits >= min_visits;
+            StaffRow {
+                staff_id: id.to_string(),
+                visits,
+                checked_in,
+                checkin_rate,
+                judged,
+                below_requirement: judged && !requirement.contains(checkin_rate),
+                flagged_visits,
+                flags: flags.get(id).map(|m| m.iter().map(|(f, set)| (*f, set.len() as u32)).collect()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.judged
+            .cmp(&a.judged)
+            .then(a.checkin_rate.total_cmp(&b.checkin_rate))
+            .then(b.flagged_visits.cmp(&a.flagged_visits))
+            .then_with(|| a.staff_id.cmp(&b.staff_id))
+    });
+    rows
+}
+
+fn rank_clients(
+    stored: &[StoredMonth],
+    supplier: &str,
+    range: Bound,
+    client_staff: &HashMap<String, HashMap<String, u32>>,
+    client_all_staff: &HashMap<String, BTreeSet<String>>,
+    single_staff: &BTreeSet<String>,
+) -> Vec<ClientRow> {
+    // visits, checked in, flagged, granted, performed minutes (rate × granted)
+    let mut sums: BTreeMap<&str, (u32, u32, u32, Option<f64>, f64)> = BTreeMap::new();
+    for m in stored {
+        for c in m.clients.iter().filter(|c| c.supplier_id == supplier) {
+            let e = sums.entry(&c.member_id).or_default();
+            e.0 += c.visits;
+            e.1 += c.checked_in;
+            e.2 += c.flagged_visits;
+            if let Some(g) = c.granted_minutes {
+                e.3 = Some(e.3.unwrap_or(0.0) + g);
+                e.4 += c.completion_rate.unwrap_or(0.0) * g;
+            }
+        }
+    }
+    let distance = |rate: f64| range.min.map_or(0.0, |m| m - rate).max(range.max.map_or(0.0, |m| rate - m));
+    let mut rows: Vec<ClientRow> = sums
+        .into_iter()
+        .map(|(id, (visits, checked_in, flagged_visits, granted, performed))| {
+            let completion_rate = granted.filter(|g| *g > 0.0).map(|g| performed / g);
+            let top_staff_share = client_staff.get(id).and_then(|per_staff| {
+                let total: u32 = per_staff.values().sum();
+                per_staff.values().max().map(|top| f64::from(*top) / f64::from(total))
+            });
+            ClientRow {
+                client_id: id.to_string(),
+                visits,
+                checkin_rate: if visits == 0 { 0.0 } else { f64::from(checked_in) / f64::from(visits) },
+                distinct_staff: client_all_staff.get(id).map_or(0, |s| s.len() as u32),
+                top_staff_share,
+                granted_minutes: granted,
+                completion_rate,
+                completion_outside: completion_rate.is_some_and(|r| !range.contains(r)),
+                single_staff: single_staff.contains(id),
+                flagged_visits,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.problems()
+            .cmp(&a.problems())
+            .then(b.flagged_visits.cmp(&a.flagged_visits))
+            .then(b.completion_rate.map_or(0.0, distance).total_cmp(&a.completion_rate.map_or(0.0, distance)))
+            .then_with(|| a.client_id.cmp(&b.client_id))
+    });
+    rows
+}

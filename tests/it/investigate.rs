@@ -1,0 +1,138 @@
+//! `tidkoll investigate`: for the supplier with planted one-minute-apart visits, the report's
+//! flag counts, ranked lists and gap histogram show them; unknown suppliers and periods.
+
+use std::collections::BTreeMap;
+
+use crate::common::{full_quarter, Work, MONTHS};
+
+const TRYGG: &str = "Trygg Vård AB";
+
+/// Rows of an Excel export (BOM, `;`) as maps from header to value.
+fn excel_rows(w: &Work, path: &str) -> Vec<BTreeMap<String, String>> {
+    let text = w.read(path);
+    let text = text.strip_prefix('\u{feff}').expect("UTF-8 BOM for Excel");
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader.records().map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()).collect()
+}
+
+/// Sums of a column of the months' staff.csv or clients.csv for one supplier, per member.
+fn member_sums(w: &Work, file: &str, column: &str, supplier: &str) -> BTreeMap<String, u64> {
+    let mut sums = BTreeMap::new();
+    for m in MONTHS {
+        let mut reader = csv::Reader::from_path(w.path(&format!("out/{m}/{file}"))).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        let at = headers.iter().position(|h| h == column).unwrap();
+        for rec in reader.records() {
+            let rec = rec.unwrap();
+            if &rec[0] == supplier {
+                *sums.entry(rec[1].to_string()).or_default() += rec[at].parse::<u64>().unwrap();
+            }
+        }
+    }
+    sums
+}
+
+#[test]
+fn one_minute_apart_visits_show_in_counts_rankings_and_gap_histogram() {
+    let (w, quarter) = full_quarter();
+    quarter.ok();
+    let run = w.tidkoll(&["investigate", "--supplier", TRYGG, "--quarter", "2025-Q1", "--out", "out"]);
+    run.ok();
+    let dir = "out/utredningar/Trygg-Vård-AB-2025-Q1";
+
+    // Flag counts over the quarter equal the months' distinct flagged visits.
+    let adjacent: f64 = MONTHS.iter().map(|m| w.figures(m).value(TRYGG, "flag.adjacent").unwrap()).sum();
+    let repeated: f64 = MONTHS.iter().map(|m| w.figures(m).value(TRYGG, "flag.repeated_service").unwrap()).sum();
+    assert!(adjacent >= 30.0 && repeated >= 30.0, "planted: {adjacent} {repeated}");
+    assert!(run.stdout.contains(&format!("Besök med högst en minuts mellanrum {adjacent}")), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("Upprepad insats {repeated}")), "{}", run.stdout);
+
+    // Gap histogram: every flagged pair (two rows per pair) is a gap of 0 or 1 minute, and the
+    // one-minute bin is the spike.
+    let pair_rows: usize = MONTHS
+        .iter()
+        .map(|m| w.flags(m).iter().filter(|l| l.contains(&format!(",{TRYGG},adjacent,")) || l.contains(&format!(",{TRYGG},repeated_service,"))).count())
+        .sum();
+    let gaps = excel_rows(w, &format!("{dir}/mellanrum.csv"));
+    assert_eq!(gaps.len(), 11);
+    let bin = |m: usize| gaps[m]["Antal mellanrum"].parse::<usize>().unwrap();
+    assert_eq!(bin(0) + bin(1), pair_rows / 2, "flagged pairs = gaps of at most one minute");
+    assert!((2..=10).all(|m| bin(m) * 10 < bin(1)), "one-minute spike: {gaps:?}");
+    assert!(run.stdout.contains(&format!("1: {}", bin(1))));
+
+    // Staff with most flagged visits: the months' staff.csv summed.
+    let flagged = member_sums(w, "staff.csv", "flagged_visits", TRYGG);
+    let (top_id, top) = flagged.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).unwrap();
+    let section = run.stdout.split("Personal med flest flaggade besök:\n").nth(1).unwrap();
+    let first = section.lines().next().unwrap();
+    assert!(first.trim_start().starts_with(top_id.as_str()) && first.contains(&format!("{top} flaggade av")), "{first} vs {top_id} {top}");
+
+    // Staff ranked by check-in rate: personal.csv in ascending rate among judged staff.
+    let staff = excel_rows(w, &format!("{dir}/personal.csv"));
+    assert_eq!(staff.len(), member_sums(w, "staff.csv", "visits", TRYGG).len());
+    let rates: Vec<f64> = staff.iter().filter(|r| r["Bedömd (minst antal besök)"] == "ja").map(|r| r["Kvittensgrad"].replace(',', ".").parse().unwrap()).collect();
+    assert!(rates.windows(2).all(|p| p[0] <= p[1]), "{rates:?}");
+    for r in &staff {
+        assert_eq!(r["Flaggade besök"].parse::<u64>().unwrap(), flagged[&r["Personal"]]);
+    }
+
+    // Clients: all of Trygg's clients are over 100 % completion, so the most flagged comes first.
+    let clients = excel_rows(w, &format!("{dir}/kunder.csv"));
+    let client_flags = member_sums(w, "clients.csv", "flagged_visits", TRYGG);
+    let most = client_flags.values().max().unwrap();
+    assert_eq!(clients[0]["Utanför intervallet"], "ja");
+    assert_eq!(clients[0]["Flaggade besök"].parse::<u64>().unwrap(), *most);
+
+    // Every flagged row of the quarter is exported, with its related visit.
+    let exported = excel_rows(w, &format!("{dir}/flaggade_besok.csv"));
+    let all_rows: usize = MONTHS.iter().map(|m| w.flags(m).iter().filter(|l| l.contains(&format!(",{TRYGG},"))).count()).sum();
+    assert_eq!(exported.len(), all_rows);
+    let one = exported.iter().find(|r| r["Flagga (id)"] == "adjacent").unwrap();
+    assert!(!one["Hör ihop med"].is_empty() && one["Kund"].starts_with("K-") && !one["Personal"].is_empty());
+
+    let html = w.read(&format!("{dir}/utredning.html"));
+    for title in ["Besökslängd", "Mellanrum mellan besök hos samma kund (0–10 min)", "Kvittensgrad per personal", "Besök per dag", "Personalkontinuitet"] {
+        assert!(html.contains(title), "{title}");
+    }
+    assert_eq!(html.matches("<svg").count(), 4 + 19);
+    assert!(!html.contains("<script") && !html.contains("src=\""));
+}
+
+#[test]
+fn a_month_of_one_supplier_matches_its_stored_figures() {
+    let (w, quarter) = full_quarter();
+    quarter.ok();
+    let run = w.tidkoll(&["investigate", "--supplier", "Vardag Omsorg AB", "--month", "2025-02", "--out", "out", "--quiet"]);
+    run.ok();
+    assert_eq!(run.stdout.trim(), "out/utredningar/Vardag-Omsorg-AB-2025-02");
+    let figures = w.figures("2025-02");
+    let rows = excel_rows(w, "out/utredningar/Vardag-Omsorg-AB-2025-02/nyckeltal.csv");
+    assert_eq!(rows.len(), 19);
+    for r in &rows {
+        let expected = figures.value("Vardag Omsorg AB", &r["Id"]);
+        let got = (!r["Värde"].is_empty()).then(|| r["Värde"].replace(',', ".").parse::<f64>().unwrap());
+        assert_eq!(got, expected, "{}", r["Id"]);
+        let all = (!r["Hela kommunen"].is_empty()).then(|| r["Hela kommunen"].replace(',', ".").parse::<f64>().unwrap());
+        assert_eq!(all, figures.value("ALL", &r["Id"]), "{}", r["Id"]);
+    }
+    let flagged = excel_rows(w, "out/utredningar/Vardag-Omsorg-AB-2025-02/flaggade_besok.csv");
+    assert_eq!(flagged.len(), w.flags("2025-02").iter().filter(|l| l.contains(",Vardag Omsorg AB,")).count());
+}
+
+#[test]
+fn an_unknown_supplier_lists_the_known_ones_and_a_missing_period_is_refused() {
+    let (w, quarter) = full_quarter();
+    quarter.ok();
+    let run = w.tidkoll(&["investigate", "--supplier", "Okänd AB", "--month", "2025-01", "--out", "out"]);
+    run.fails_with(2);
+    for s in ["Hemtjänst Syd AB", "Nära Hemtjänst AB", "Omsorg Norr AB", "Trygg Vård AB", "Vardag Omsorg AB"] {
+        assert!(run.stderr.contains(s), "{s}: {}", run.stderr);
+    }
+    assert!(run.stderr.contains("'Okänd AB' has no visits in 2025-01"), "{}", run.stderr);
+    let run = w.tidkoll(&["investigate", "--supplier", TRYGG, "--quarter", "2024-Q4", "--out", "out"]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("tidkoll monthly --month 2024-10"), "{}", run.stderr);
+    let run = w.tidkoll(&["investigate", "--supplier", TRYGG, "--out", "out"]);
+    run.fails_with(2);
+}
