@@ -1,7 +1,8 @@
 //! One month's analysis: key figures and flag counts per supplier and for `ALL`, the flagged
 //! visits, and the per-staff and per-client drill-down.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+use crate::hash::HashSet;
 
 use crate::config::{Config, FIGURE_IDS};
 use crate::evidence::{supplier_evidence, EvidenceRow};
@@ -76,7 +77,7 @@ fn flag_figure_rows(
 
 /// Distinct flagged visits per flag, per supplier id and in all.
 fn distinct_per_flag(hits: &[FlagHit], visits: &[Visit]) -> (BTreeMap<u32, BTreeMap<Flag, usize>>, BTreeMap<Flag, usize>) {
-    let mut seen: HashSet<(Flag, u32)> = HashSet::new();
+    let mut seen: HashSet<(Flag, u32)> = HashSet::default();
     let mut per_supplier: BTreeMap<u32, BTreeMap<Flag, usize>> = BTreeMap::new();
     let mut all = BTreeMap::new();
     for h in hits {

@@ -2,7 +2,8 @@
 //! contribute most and example visits, stored with the month so that an action plan or an
 //! investigation can name them without re-reading the exports (`evidence.csv`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+use crate::hash::{HashMap, HashSet};
 
 use crate::figures::completion::{granted_per_client, performed_per_client};
 use crate::figures::continuity::staff_per_qualifying_client;
@@ -75,7 +76,7 @@ struct Tally<'a> {
 
 impl<'a> Tally<'a> {
     fn new(ids: &'a Ids) -> Tally<'a> {
-        Tally { ids, staff: HashMap::new(), clients: HashMap::new(), visits: Vec::new() }
+        Tally { ids, staff: HashMap::default(), clients: HashMap::default(), visits: Vec::new() }
     }
 
     fn add(&mut self, v: &'a Visit) {
@@ -177,7 +178,7 @@ pub fn supplier_evidence(
     unreported_visits.rows(supplier_id, "addon_reporting_rate", &mut out);
 
     let deadline = ctx.month.next().day_clamped(params.addon_deadline_day);
-    let mut late: HashMap<u32, u64> = HashMap::new();
+    let mut late: HashMap<u32, u64> = HashMap::default();
     for a in scope.addons.iter().filter(|a| a.reported_on > deadline) {
         *late.entry(a.client).or_default() += 1;
     }
@@ -192,7 +193,7 @@ pub fn supplier_evidence(
     // Flags: distinct flagged visits per staff member and client.
     for flag in Flag::ALL {
         let mut tally = Tally::new(ids);
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for h in hits.iter().filter(|h| h.flag == flag) {
             if seen.insert(h.visit) {
                 tally.add(&all_visits[h.visit as usize]);

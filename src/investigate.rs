@@ -3,7 +3,8 @@
 //! distributions behind the charts (visit lengths, gaps at the same client, visits per day).
 //! Everything is read from the stored months; nothing is recomputed from the exports.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use crate::hash::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -154,9 +155,9 @@ impl Investigation {
         let mut gap_bins = [0u64; GAP_MINUTES + 1];
         let mut gaps_measured = 0;
         let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-        let mut client_staff: HashMap<String, HashMap<String, u32>> = HashMap::new();
-        let mut client_all_staff: HashMap<String, BTreeSet<String>> = HashMap::new();
-        let mut staff_flags: HashMap<String, BTreeMap<Flag, BTreeSet<String>>> = HashMap::new();
+        let mut client_staff: HashMap<String, HashMap<String, u32>> = HashMap::default();
+        let mut client_all_staff: HashMap<String, BTreeSet<String>> = HashMap::default();
+        let mut staff_flags: HashMap<String, BTreeMap<Flag, BTreeSet<String>>> = HashMap::default();
         let mut single_staff_clients: BTreeSet<String> = BTreeSet::new();
         for month in &stored {
             let visits = read_visits(out, month.month, supplier)?;
@@ -175,7 +176,7 @@ impl Investigation {
             }
             // Gaps: consecutive visits with valid duration at the same client, ordered by
             // check-in then visit id, as the adjacency flags order them.
-            let mut per_client: HashMap<&str, Vec<&StoredVisit>> = HashMap::new();
+            let mut per_client: HashMap<&str, Vec<&StoredVisit>> = HashMap::default();
             for v in visits.iter().filter(|v| valid(v).is_some()) {
                 per_client.entry(v.client_id.as_str()).or_default().push(v);
             }

@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod figures;
 pub mod flags;
 pub mod generate;
+pub mod hash;
 pub mod ingest;
 pub mod investigate;
 pub mod method;

@@ -1,6 +1,6 @@
 //! Registration methods (SPEC §2.1): export values mapped onto four canonical methods.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::config::Config;
 

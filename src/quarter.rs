@@ -2,7 +2,8 @@
 //! judged against, and each supplier's deviations with their evidence. No figure is
 //! recomputed here; every value and status is the one its month stored.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use crate::hash::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
@@ -88,7 +89,7 @@ impl QuarterData {
             }
         }
         let mut suppliers = BTreeSet::new();
-        let mut cells: HashMap<(String, String), [Cell; 3]> = HashMap::new();
+        let mut cells: HashMap<(String, String), [Cell; 3]> = HashMap::default();
         for (i, month) in stored.iter().enumerate() {
             for row in month.iter().flat_map(|m| &m.figures) {
                 if row.supplier_id != ALL {

@@ -51,6 +51,7 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     bar.set_message("läser indatafiler");
     let inputs = InputPaths { visits: &args.visits, granted: args.granted.as_deref(), addons: args.addons.as_deref() };
     let ingested = ingest::read_all(&inputs, &config, &pseudonyms)?;
+    let read_seconds = started.elapsed().as_secs_f64();
 
     let refused_rejects = args.out.join("refused-rejects.csv");
     if let Err(e) = check_reject_rates(&ingested, &config, &refused_rejects) {
@@ -79,7 +80,10 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
         *per_supplier.entry(data.ids.suppliers.name(v.supplier).to_string()).or_default() += 1;
     }
     let visits_total = data.visits.len();
+    let analysed_at = Instant::now();
     let analysis = analyse(&mut data, &config);
+    let analyse_seconds = analysed_at.elapsed().as_secs_f64();
+    let written_at = Instant::now();
 
     bar.set_message("skriver resultat");
     let staged = StagedMonth::new(&args.out, month)?;
@@ -104,6 +108,11 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
             "flag_rows": analysis.flags.len(),
         },
         "seconds": started.elapsed().as_secs_f64(),
+        "stage_seconds": {
+            "read": read_seconds,
+            "figures_and_flags": analyse_seconds,
+            "write": written_at.elapsed().as_secs_f64(),
+        },
     });
     write_manifest(&staged.dir, &manifest)?;
     let result_dir = staged.publish()?;

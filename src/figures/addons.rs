@@ -1,12 +1,12 @@
 //! Add-on reporting: `addon_reporting_rate` and `addon_late_share`.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::{member_key, FigureContext, Scope};
 
 /// Delivered (supplier, client, add-on) triples: a visit that month with a mapped service.
 pub fn delivered(scope: &Scope, ctx: &FigureContext) -> HashSet<(u64, u32)> {
-    let mut pairs = HashSet::new();
+    let mut pairs = HashSet::default();
     for v in scope.visits {
         for s in v.services.iter() {
             if let Some(&addon) = ctx.addon_of_service.get(s) {

@@ -1,6 +1,6 @@
 //! Check-in figures: `checkin_rate`, `checkin_staff_share`, `checkin_client_share`.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::{member_key, FigureContext};
 use crate::ingest::Visit;
@@ -16,7 +16,7 @@ pub fn checkin_rate(visits: &[&Visit], ctx: &FigureContext) -> Option<f64> {
 
 /// (visits, checked-in visits) per staff member or client of a supplier.
 pub fn counts_per_member(visits: &[&Visit], ctx: &FigureContext, member: impl Fn(&Visit) -> u32) -> HashMap<u64, (u32, u32)> {
-    let mut counts: HashMap<u64, (u32, u32)> = HashMap::new();
+    let mut counts: HashMap<u64, (u32, u32)> = HashMap::default();
     for v in visits {
         let entry = counts.entry(member_key(v.supplier, member(v))).or_default();
         entry.0 += 1;

@@ -1,12 +1,12 @@
 //! Completion: `completion_rate` and `completion_client_share` against granted time.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::{member_key, FigureContext, Scope};
 
 /// Granted minutes per client (several rows of one client are summed).
 pub fn granted_per_client(scope: &Scope) -> HashMap<u64, f64> {
-    let mut granted: HashMap<u64, f64> = HashMap::new();
+    let mut granted: HashMap<u64, f64> = HashMap::default();
     for g in scope.granted {
         *granted.entry(member_key(g.supplier, g.client)).or_default() += g.minutes;
     }
@@ -15,7 +15,7 @@ pub fn granted_per_client(scope: &Scope) -> HashMap<u64, f64> {
 
 /// Valid visit minutes per client that has a granted row.
 pub fn performed_per_client(scope: &Scope, ctx: &FigureContext, granted: &HashMap<u64, f64>) -> HashMap<u64, f64> {
-    let mut performed: HashMap<u64, f64> = HashMap::new();
+    let mut performed: HashMap<u64, f64> = HashMap::default();
     for v in scope.visits {
         let key = member_key(v.supplier, v.client);
         if let (true, Some(minutes)) = (granted.contains_key(&key), ctx.valid_minutes(v)) {

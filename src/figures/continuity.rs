@@ -1,6 +1,6 @@
 //! Staff continuity (`continuity_mean`), Socialstyrelsen's measure over a window of days.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use chrono::Datelike;
 
@@ -34,11 +34,11 @@ pub fn is_counted(v: &Visit, ctx: &FigureContext, (first, last): (u32, u32)) -> 
 pub fn staff_per_qualifying_client(visits: &[&Visit], ctx: &FigureContext) -> HashMap<u64, usize> {
     let window = window(ctx);
     let (first, last) = window;
-    let mut per_client: HashMap<u64, (Vec<u32>, HashSet<u32>)> = HashMap::new();
+    let mut per_client: HashMap<u64, (Vec<u32>, HashSet<u32>)> = HashMap::default();
     for v in visits.iter().filter(|v| is_counted(v, ctx, window)) {
         let entry = per_client
             .entry(member_key(v.supplier, v.client))
-            .or_insert_with(|| (vec![0; (last - first + 1) as usize], HashSet::new()));
+            .or_insert_with(|| (vec![0; (last - first + 1) as usize], HashSet::default()));
         entry.0[(v.local_in.day() - first) as usize] += 1;
         entry.1.insert(v.staff);
     }

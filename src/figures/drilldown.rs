@@ -1,6 +1,7 @@
 //! The same figures per staff member and per client, for drill-down (SPEC §3, last line).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use crate::hash::HashMap;
 
 use super::completion::granted_per_client;
 use super::continuity::staff_per_qualifying_client;
@@ -43,7 +44,7 @@ pub enum Member {
 /// `scope.visits[i]` carries any flag.
 pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[bool], member: Member) -> Vec<MemberFigures> {
     let member_of = |v: &Visit| if member == Member::Staff { v.staff } else { v.client };
-    let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut groups: HashMap<u64, Vec<usize>> = HashMap::default();
     for (i, v) in scope.visits.iter().enumerate() {
         groups.entry(member_key(v.supplier, member_of(v))).or_default().push(i);
     }

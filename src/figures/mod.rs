@@ -7,7 +7,7 @@ pub mod continuity;
 pub mod drilldown;
 pub mod duration;
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use serde::Serialize;
 

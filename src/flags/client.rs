@@ -1,7 +1,7 @@
 //! Flags over one client's visits sorted by check-in: `repeated_service`, `adjacent`,
 //! `single_staff`.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::{pair, Flag, FlagHit, FlagParams};
 use crate::ingest::Visit;
@@ -27,7 +27,7 @@ fn single_staff(group: &[u32], visits: &[Visit], params: &FlagParams, hits: &mut
     if group.len() < params.single_staff_min_visits {
         return;
     }
-    let mut per_staff: HashMap<u32, usize> = HashMap::new();
+    let mut per_staff: HashMap<u32, usize> = HashMap::default();
     for &i in group {
         *per_staff.entry(visits[i as usize].staff).or_default() += 1;
     }

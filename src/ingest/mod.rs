@@ -6,7 +6,8 @@ pub mod source;
 pub mod tables;
 pub mod time;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use crate::hash::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;

@@ -33,6 +33,10 @@ pub struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
+    pub fn new(source: &'a Source, header: &'a Header, record: &'a csv::ByteRecord, columns: &'a [(&'a str, bool)]) -> Row<'a> {
+        Row { source, header, record, columns }
+    }
+
     /// The trimmed value of canonical column `col` (its position in the table's column list);
     /// `None` when the column is absent from the file or the value is empty.
     pub fn get(&self, col: usize) -> Result<Option<Cow<'a, str>>, Reason> {
@@ -139,7 +143,7 @@ pub fn scan(
     Ok(())
 }
 
-fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usize, end: usize, reason: Reason) -> Reject {
+pub fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usize, end: usize, reason: Reason) -> Reject {
     Reject {
         file: source.name.clone(),
         line,
@@ -149,9 +153,103 @@ fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usize, 
     }
 }
 
+/// The header of `source` matched to `columns`, and the byte offset in the body where the
+/// records after it start.
+pub fn read_header(source: &Source, kind: &str, columns: &[(&str, bool)], mapping: &BTreeMap<String, String>) -> Result<(Header, usize)> {
+    let mut records = Records::new(source);
+    match records.next_record() {
+        Some(Ok((_, _, end))) => Ok((match_header(source, kind, records.record(), columns, mapping)?, end)),
+        Some(Err(e)) => Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.path.display()))),
+        None => Err(refused(format!("{kind} file {}: no header line; export the file again", source.path.display()))),
+    }
+}
+
+/// A run of whole records of a file body: `[start, end)` and the line its first byte is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk {
+    pub start: usize,
+    pub end: usize,
+    pub first_line: u64,
+}
+
+/// Splits `body[from..]` into chunks of about `target` bytes that begin where a record begins,
+/// so that each can be parsed on its own and the results joined in order. Without any `"` in
+/// the body a record begins after every newline; with quotes, a newline may sit inside a
+/// quoted field, so the boundaries come from one pass of the CSV parser itself.
+pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> Vec<Chunk> {
+    let target = target.max(1);
+    let newlines = |range: &[u8]| range.iter().filter(|&&b| b == b'\n').count() as u64;
+    let mut chunks = Vec::new();
+    let mut start = from;
+    let mut line = 1 + newlines(&body[..from]);
+    if !body[from..].contains(&b'"') {
+        while start < body.len() {
+            let want = (start + target).min(body.len());
+            let end = match body[want.saturating_sub(1)..].iter().position(|&b| b == b'\n') {
+                Some(i) if want < body.len() => want.saturating_sub(1) + i + 1,
+                _ => body.len(),
+            };
+            chunks.push(Chunk { start, end, first_line: line });
+            line += newlines(&body[start..end]);
+            start = end;
+        }
+        return chunks;
+    }
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(&body[from..]);
+    let mut record = csv::ByteRecord::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        let pos = reader.position();
+        let end = from + pos.byte() as usize;
+        if end - start >= target && end < body.len() {
+            chunks.push(Chunk { start, end, first_line: line });
+            start = end;
+            line = 1 + newlines(&body[..end]);
+        }
+    }
+    // The rest, including anything the parser stopped at (parsed again and reported there).
+    if start < body.len() || chunks.is_empty() {
+        chunks.push(Chunk { start, end: body.len(), first_line: line });
+    }
+    chunks
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_number;
+    use super::{split_records, Chunk};
+    use crate::ingest::source::Records;
+
+    /// Every record of `body[from..]` read chunk by chunk: (line, start, fields).
+    fn records(body: &[u8], chunks: &[Chunk]) -> Vec<(u64, usize, Vec<Vec<u8>>)> {
+        let mut out = Vec::new();
+        for c in chunks {
+            let mut records = Records::chunk(body, b',', c.start, c.end, c.first_line);
+            while let Some(next) = records.next_record() {
+                let (line, start, _) = next.unwrap();
+                out.push((line, start, records.record().iter().map(<[u8]>::to_vec).collect()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn chunked_records_equal_the_whole_files_records_and_lines() {
+        let plain = b"h1,h2\na,1\r\nb,2\n\nc,3\nd,4";
+        let quoted = b"h1,h2\r\n\"a\nstill a\",1\r\nb,\"x\"\"\ny\"\nc,3\n";
+        for (body, lines) in [(&plain[..], vec![2, 3, 5, 6]), (&quoted[..], vec![2, 4, 6])] {
+            let first_line = 1 + body[..6].iter().filter(|&&b| b == b'\n').count() as u64;
+            let whole = records(body, &[Chunk { start: 6, end: body.len(), first_line }]);
+            let whole_lines: Vec<u64> = whole.iter().map(|r| r.0).collect();
+            assert_eq!(whole_lines, lines, "true line of each record");
+            for target in 1..body.len() + 2 {
+                let chunks = split_records(body, b',', 6, target);
+                assert_eq!(chunks[0].start, 6);
+                assert_eq!(chunks.last().unwrap().end, body.len());
+                assert!(chunks.windows(2).all(|p| p[0].end == p[1].start));
+                assert_eq!(records(body, &chunks), whole, "target {target}: {chunks:?}");
+            }
+        }
+    }
 
     #[test]
     fn numbers_with_comma_point_and_spaces() {

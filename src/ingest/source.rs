@@ -197,30 +197,45 @@ pub fn match_header(
     Ok(Header { index, field_count: header.len() })
 }
 
-/// Reads records with their 1-based line number and byte span; the header is line 1.
+/// Reads the records of a run of the body (all of it, or one chunk) with the 1-based line
+/// number and byte span of each in the whole body; the header is line 1.
 pub struct Records<'a> {
     reader: csv::Reader<&'a [u8]>,
     record: csv::ByteRecord,
+    body: &'a [u8],
+    start: usize,
+    first_line: u64,
 }
 
 impl<'a> Records<'a> {
+    /// Every record of the file.
     pub fn new(source: &'a Source) -> Records<'a> {
-        let reader = csv::ReaderBuilder::new()
-            .delimiter(source.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(source.body());
-        Records { reader, record: csv::ByteRecord::new() }
+        Records::chunk(source.body(), source.delimiter, 0, source.body().len(), 1)
     }
 
-    /// The next record: (line, start byte, end byte), with the fields in `self.record()`.
+    /// The records of `body[start..end]`, whose first byte is on line `first_line`.
+    pub fn chunk(body: &'a [u8], delimiter: u8, start: usize, end: usize, first_line: u64) -> Records<'a> {
+        let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(&body[start..end]);
+        Records { reader, record: csv::ByteRecord::new(), body, start, first_line }
+    }
+
+    /// The next record: (line, start byte, end byte) in the body, fields in `self.record()`.
     pub fn next_record(&mut self) -> Option<Result<(u64, usize, usize), String>> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
+                // The parser places a record right after the previous one's first terminator
+                // byte, so a CRLF's LF or blank lines before it are skipped here to give the
+                // line the record's text is on.
                 let pos = self.record.position().expect("csv sets positions");
-                let end = self.reader.position().byte() as usize;
-                Some(Ok((pos.line(), pos.byte() as usize, end)))
+                let mut byte = self.start + pos.byte() as usize;
+                let mut line = self.first_line + pos.line() - 1;
+                while let Some(b'\r' | b'\n') = self.body.get(byte) {
+                    line += u64::from(self.body[byte] == b'\n');
+                    byte += 1;
+                }
+                let end = self.start + self.reader.position().byte() as usize;
+                Some(Ok((line, byte, end.max(byte))))
             }
             Err(e) => Some(Err(e.to_string())),
         }

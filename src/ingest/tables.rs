@@ -1,6 +1,6 @@
 //! The three input tables of SPEC §2: each row checked and typed, or rejected with a reason.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use anyhow::Result;
 
@@ -74,7 +74,7 @@ pub struct VisitReader {
 
 impl VisitReader {
     pub fn new(config: &Config) -> VisitReader {
-        VisitReader { methods: MethodMap::new(config), seen: HashSet::new() }
+        VisitReader { methods: MethodMap::new(config), seen: HashSet::default() }
     }
 
     fn method(&self, row: &Row, col: usize, name: &str) -> Result<Option<Method>, Reason> {

@@ -2,7 +2,7 @@
 //! requirements in force and the staff and client breakdowns. The internal workbook holds
 //! every supplier; a supplier's copy only that supplier beside the municipality-wide row.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -53,7 +53,7 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         matrix_sheet(book.add_worksheet(), q, suppliers, false)?;
         matrix_sheet(book.add_worksheet(), q, suppliers, true)?;
         requirements_sheet(book.add_worksheet(), q)?;
-        let mut used = HashSet::new();
+        let mut used = HashSet::default();
         for supplier in suppliers {
             let sheet = book.add_worksheet();
             sheet.set_name(sheet_name(supplier, suppliers.len() == 1, &mut used))?;

@@ -221,3 +221,18 @@ fn synthetic_visit_ids_name_file_and_line() {
     let flags = w.flags("2025-03");
     assert_eq!(flags, ["export.csv:2,S1,repeated_service,export.csv:3", "export.csv:3,S1,repeated_service,export.csv:2"]);
 }
+
+#[test]
+fn crlf_lines_and_blank_lines_give_the_true_line_number_of_a_reject() {
+    let w = Work::new();
+    let good = visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV");
+    let bad = visit("a2", "S1", "c1", "p1", "2025-03-32 08:00", "", "OMV");
+    let text = format!("{HEADER}\r\n{good}\r\n\r\n{bad}\r\n");
+    let visits = w.write("v.csv", text);
+    let config = w.write("t.toml", "[input]\nmax_reject_rate = 0.9\n");
+    w.monthly(&["--visits", &visits, "--config", &config]).ok();
+    let rejects = w.read("out/2025-03/rejects.csv");
+    let row = rejects.lines().nth(1).expect("one reject");
+    assert!(row.starts_with("v.csv,4,\"check_in: '2025-03-32 08:00' is not a timestamp"), "line 4 holds the bad row: {row}");
+    assert!(row.ends_with(&format!(",\"{bad}\"")), "raw line without its CRLF: {row}");
+}
