@@ -5,6 +5,7 @@ pub mod rows;
 pub mod source;
 pub mod tables;
 pub mod time;
+pub mod visits;
 
 use std::collections::BTreeMap;
 use crate::hash::HashMap;
@@ -221,7 +222,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         files: Vec::new(),
         rejects: Vec::new(),
     };
-    let mut visit_reader = tables::VisitReader::new(config);
+    let mut visit_reader = visits::VisitReader::new(config);
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         let source = source::Source::open(path, name, kind, &config.input)?;
         let (sha256, account) = rayon::join(

@@ -184,7 +184,7 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
     let mut line = 1 + newlines(&body[..from]);
     if !body[from..].contains(&b'"') {
         while start < body.len() {
-            let want = (start + target).min(body.len());
+            let want = start.saturating_add(target).min(body.len());
             let end = match body[want.saturating_sub(1)..].iter().position(|&b| b == b'\n') {
                 Some(i) if want < body.len() => want.saturating_sub(1) + i + 1,
                 _ => body.len(),

@@ -1,0 +1,313 @@
+//! Reading visits files in parallel: the body is cut into chunks that begin where records
+//! begin, each chunk is parsed and checked on its own thread with names numbered locally, and
+//! the chunks are joined in file order, which gives the same visits, ids, duplicates, rejects
+//! and line numbers as reading the file from top to bottom.
+
+use std::hash::BuildHasher;
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use super::rows::{read_header, reject, split_records, Chunk, Reason, Row};
+use super::source::{Header, Records, Source};
+use super::tables::{intern_client, intern_staff, intern_supplier, new_account};
+use super::time::{local_of, parse_stamp, resolve_check_in, resolve_check_out};
+use super::{FileAccount, Ingested, Reject, Visit, DUPLICATE_KIND};
+use crate::config::{Config, VISIT_COLUMNS};
+use crate::error::refused;
+use crate::hash::{HashMap, HashSet};
+use crate::method::{Method, MethodMap};
+use crate::privacy::Pseudonymizer;
+
+/// Column positions in `VISIT_COLUMNS`.
+mod vc {
+    pub const VISIT_ID: usize = 0;
+    pub const SUPPLIER: usize = 1;
+    pub const CLIENT: usize = 2;
+    pub const STAFF: usize = 3;
+    pub const CHECK_IN: usize = 4;
+    pub const CHECK_OUT: usize = 5;
+    pub const IN_METHOD: usize = 6;
+    pub const OUT_METHOD: usize = 7;
+    pub const SERVICES: usize = 8;
+    pub const PLANNED: usize = 9;
+}
+
+/// Names numbered in order of first appearance within one chunk.
+#[derive(Default)]
+struct LocalNames {
+    map: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl LocalNames {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.map.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.map.insert(name.to_string(), id);
+        id
+    }
+
+    /// Global ids for the local ones, interning in local order.
+    fn to_global(&self, mut intern: impl FnMut(&str) -> u32) -> Vec<u32> {
+        self.names.iter().map(|n| intern(n)).collect()
+    }
+}
+
+/// A visit checked within its chunk; ids are the chunk's.
+struct Parsed {
+    visit: Visit,
+    line: u64,
+    start: usize,
+    end: usize,
+    /// 128-bit hash of the export's own visit id, for duplicates across chunks and files.
+    id_hash: Option<u128>,
+}
+
+#[derive(Default)]
+struct ChunkResult {
+    parsed: Vec<Parsed>,
+    rejects: Vec<Reject>,
+    read: u64,
+    rejected: u64,
+    suppliers: LocalNames,
+    clients: LocalNames,
+    staff: LocalNames,
+    services: LocalNames,
+}
+
+/// Reads visits files; remembers the visit ids of earlier files so later copies are reported.
+pub struct VisitReader {
+    methods: MethodMap,
+    /// Hashes of every export visit id accepted so far (this file and earlier ones).
+    seen: HashSet<u128>,
+    hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
+    /// Size of the chunks a body is cut into; `None` picks one from the size and threads.
+    chunk_bytes: Option<usize>,
+}
+
+impl VisitReader {
+    pub fn new(config: &Config) -> VisitReader {
+        VisitReader { methods: MethodMap::new(config), seen: HashSet::default(), hashers: Default::default(), chunk_bytes: None }
+    }
+
+    /// A reader that cuts bodies into chunks of about `bytes` (tests use tiny chunks).
+    pub fn with_chunk_bytes(config: &Config, bytes: usize) -> VisitReader {
+        VisitReader { chunk_bytes: Some(bytes), ..VisitReader::new(config) }
+    }
+
+    fn id_hash(&self, id: &str) -> u128 {
+        (u128::from(self.hashers.0.hash_one(id)) << 64) | u128::from(self.hashers.1.hash_one(id))
+    }
+
+    fn method(&self, row: &Row, col: usize, name: &str) -> Result<Option<Method>, Reason> {
+        match row.get(col)? {
+            None => Ok(None),
+            Some(value) => self.methods.parse(&value).map(Some).ok_or_else(|| {
+                Reason::new(
+                    name,
+                    "unknown method",
+                    format!("unknown method '{value}'; map it to nfc, lock, mobile or manual under [methods.aliases], e.g. \"{value}\" = \"manual\""),
+                )
+            }),
+        }
+    }
+
+    /// Checks one record into a visit with chunk-local ids.
+    fn parse(&self, row: &Row, line: u64, source: &Source, file: u16, pseudonyms: &Pseudonymizer, out: &mut ChunkResult) -> Result<(Visit, Option<u128>), Reason> {
+        let supplier = row.required(vc::SUPPLIER)?;
+        let client = row.required(vc::CLIENT)?;
+        let staff = row.required(vc::STAFF)?;
+        let in_stamp = parse_stamp(&row.required(vc::CHECK_IN)?).map_err(|e| Reason::new("check_in", "not a timestamp", e))?;
+        let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new("check_in", "non-existent local time", e))?;
+        let check_out = match row.get(vc::CHECK_OUT)? {
+            None => None,
+            Some(text) => {
+                let stamp = parse_stamp(&text).map_err(|e| Reason::new("check_out", "not a timestamp", e))?;
+                Some(resolve_check_out(stamp, check_in).map_err(|e| Reason::new("check_out", "non-existent local time", e))?)
+            }
+        };
+        let in_method = self
+            .method(row, vc::IN_METHOD, "check_in_method")?
+            .ok_or_else(|| Reason::new("check_in_method", "missing value", "required value is empty"))?;
+        let out_method = self.method(row, vc::OUT_METHOD, "check_out_method")?;
+        let planned_minutes = row.number(vc::PLANNED)?;
+        let services: Vec<u32> = match row.get(vc::SERVICES)? {
+            None => Vec::new(),
+            Some(text) => text.split('|').map(str::trim).filter(|s| !s.is_empty()).map(|s| out.services.id(s)).collect(),
+        };
+        let (visit_id, id_hash) = match row.get(vc::VISIT_ID)? {
+            // A source id built from a personnummer must not reach any output.
+            Some(id) => (pseudonyms.scrub(&id), Some(self.id_hash(&id))),
+            None => (format!("{}:{line}", source.name), None),
+        };
+        let visit = Visit {
+            visit_id,
+            supplier: out.suppliers.id(&supplier),
+            client: out.clients.id(&client),
+            staff: out.staff.id(&staff),
+            check_in,
+            check_out,
+            local_in: local_of(in_stamp, check_in),
+            in_method,
+            out_method,
+            services: services.into_boxed_slice(),
+            planned_minutes,
+            file,
+        };
+        Ok((visit, id_hash))
+    }
+
+    fn read_chunk(&self, source: &Source, header: &Header, chunk: Chunk, file: u16, pseudonyms: &Pseudonymizer) -> Result<ChunkResult> {
+        let mut out = ChunkResult::default();
+        let mut records = Records::chunk(source.body(), source.delimiter, chunk.start, chunk.end, chunk.first_line);
+        while let Some(next) = records.next_record() {
+            let (line, start, end) =
+                next.map_err(|e| refused(format!("visits file {}: cannot be read further ({e})", source.path.display())))?;
+            out.read += 1;
+            let record = records.record();
+            let outcome = if record.len() != header.field_count {
+                Err(Reason {
+                    kind: "wrong number of fields".into(),
+                    detail: format!("the line has {} fields, the header has {}; check the delimiter and quoting", record.len(), header.field_count),
+                })
+            } else {
+                self.parse(&Row::new(source, header, record, &VISIT_COLUMNS), line, source, file, pseudonyms, &mut out)
+            };
+            match outcome {
+                Ok((visit, id_hash)) => out.parsed.push(Parsed { visit, line, start, end, id_hash }),
+                Err(reason) => {
+                    out.rejected += 1;
+                    out.rejects.push(reject(source, pseudonyms, line, start, end, reason));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn read(&mut self, source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
+        let mut account = new_account(source, "visits");
+        let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
+        let body = source.body();
+        let target = self.chunk_bytes.unwrap_or_else(|| (body.len() / (rayon::current_num_threads() * 8)).clamp(1 << 20, 64 << 20));
+        let chunks = split_records(body, source.delimiter, from, target);
+        let this = &*self;
+        let results: Vec<ChunkResult> =
+            chunks.into_par_iter().map(|chunk| this.read_chunk(source, &header, chunk, file, pseudonyms)).collect::<Result<_>>()?;
+
+        let Ingested { ids, visits, rejects, .. } = out;
+        let first_reject = rejects.len();
+        visits.reserve(results.iter().map(|r| r.parsed.len()).sum());
+        for chunk in results {
+            let suppliers = chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s));
+            let clients = chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c));
+            let staff = chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s));
+            let services = chunk.services.to_global(|s| ids.services.intern(s));
+            account.read += chunk.read;
+            account.rejected += chunk.rejected;
+            rejects.extend(chunk.rejects);
+            for Parsed { mut visit, line, start, end, id_hash } in chunk.parsed {
+                if let Some(hash) = id_hash {
+                    if !self.seen.insert(hash) {
+                        account.duplicates += 1;
+                        let reason = Reason {
+                            kind: DUPLICATE_KIND.into(),
+                            detail: format!("{DUPLICATE_KIND} '{}': an earlier row (this or an earlier file) has it; counted once", visit.visit_id),
+                        };
+                        rejects.push(reject(source, pseudonyms, line, start, end, reason));
+                        continue;
+                    }
+                }
+                visit.supplier = suppliers[visit.supplier as usize];
+                visit.client = clients[visit.client as usize];
+                visit.staff = staff[visit.staff as usize];
+                let mut global: Vec<u32> = visit.services.iter().map(|s| services[*s as usize]).collect();
+                global.sort_unstable();
+                global.dedup();
+                visit.services = global.into_boxed_slice();
+                visits.push(visit);
+            }
+        }
+        rejects[first_reject..].sort_by_key(|r| r.line);
+        account.accepted = account.read - account.rejected - account.duplicates;
+        Ok(account)
+    }
+}
+
+/// Ids as one interner would number them, for comparing two readings.
+#[cfg(test)]
+fn named(visits: &[Visit], ids: &super::Ids) -> Vec<String> {
+    visits
+        .iter()
+        .map(|v| {
+            let services: Vec<&str> = v.services.iter().map(|s| ids.services.name(*s)).collect();
+            format!(
+                "{} {} {} {} {} {:?} {:?} {:?} {}",
+                v.visit_id,
+                ids.suppliers.name(v.supplier),
+                ids.clients.name(v.client),
+                ids.staff.name(v.staff),
+                v.check_in,
+                v.check_out,
+                v.in_method,
+                v.out_method,
+                services.join("|")
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Ids;
+
+    fn read(body: &str, chunk_bytes: usize) -> (Ingested, FileAccount) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.csv");
+        std::fs::write(&path, body).unwrap();
+        let config = Config::default();
+        let source = Source::open(&path, "v.csv".into(), "visits", &config.input).unwrap();
+        let mut out = Ingested { ids: Ids::default(), visits: vec![], granted: vec![], addons: vec![], files: vec![], rejects: vec![] };
+        let pseudonyms = Pseudonymizer::new(b"k");
+        let account = VisitReader::with_chunk_bytes(&config, chunk_bytes).read(&source, 0, &config, &pseudonyms, &mut out).unwrap();
+        (out, account)
+    }
+
+    #[test]
+    fn tiny_chunks_read_exactly_like_one_chunk() {
+        let mut body = String::from("visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\r\n");
+        for i in 0..60 {
+            let id = if i % 7 == 3 { format!("v{}", i - 1) } else { format!("v{i}") };
+            let services = if i % 5 == 0 { "\"MATD|OMV\"" } else if i % 5 == 1 { "\"OMV\nTVATT\"" } else { "OMV" };
+            let stamp = if i % 11 == 4 { "2025-03-30 02:30".to_string() } else { format!("2025-03-{:02} 08:00", 1 + i % 28) };
+            body.push_str(&format!("{id},S{},c{},p{},{stamp},2025-03-{:02} 08:40,nfc,nfc,{services},30\r\n", i % 3, i % 13, i % 4, 1 + i % 28));
+            if i % 9 == 0 {
+                body.push_str("\r\n");
+            }
+        }
+        body.push_str("bad,row\r\n");
+        let unquoted = body.replace("\"MATD|OMV\"", "MATD|OMV").replace("\"OMV\nTVATT\"", "OMV|TVATT");
+        assert!(!unquoted.contains('"'));
+        for body in [body, unquoted] {
+            check_chunked(&body);
+        }
+    }
+
+    fn check_chunked(body: &str) {
+        let (whole, whole_account) = read(body, usize::MAX);
+        assert_eq!(whole_account.read, 61);
+        assert!(whole_account.duplicates > 0 && whole_account.rejected > 0);
+        for chunk_bytes in [1, 7, 64, 300] {
+            let (chunked, account) = read(body, chunk_bytes);
+            assert_eq!((account.read, account.accepted, account.rejected, account.duplicates), (whole_account.read, whole_account.accepted, whole_account.rejected, whole_account.duplicates));
+            assert_eq!(named(&chunked.visits, &chunked.ids), named(&whole.visits, &whole.ids), "chunk {chunk_bytes}");
+            assert_eq!(chunked.ids.clients.names, whole.ids.clients.names, "first-appearance order");
+            let r = |i: &Ingested| i.rejects.iter().map(|r| (r.line, r.reason.clone(), r.raw.clone())).collect::<Vec<_>>();
+            assert_eq!(r(&chunked), r(&whole), "chunk {chunk_bytes}");
+        }
+    }
+}
