@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use crate::hash::HashSet;
 
+use rayon::prelude::*;
+
 use crate::config::{Config, FIGURE_IDS};
 use crate::evidence::{supplier_evidence, EvidenceRow};
 use crate::figures::drilldown::{member_figures, Member, MemberFigures};
@@ -114,50 +116,68 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     let all_granted: Vec<&GrantedRow> = data.granted.iter().collect();
     let all_addons: Vec<&AddonRow> = data.addons.iter().collect();
 
-    let mut figures = Vec::new();
-    let mut emit = |supplier_id: &str, scope: &Scope, distinct: &BTreeMap<Flag, usize>| {
-        for (figure, value) in key_figures(scope, &ctx) {
-            figures.push(FigureRow {
+    let figure_rows = |supplier_id: &str, scope: &Scope, distinct: &BTreeMap<Flag, usize>| {
+        let mut rows: Vec<FigureRow> = key_figures(scope, &ctx)
+            .into_iter()
+            .map(|(figure, value)| FigureRow {
                 supplier_id: supplier_id.to_string(),
                 month,
                 figure: figure.to_string(),
                 value,
                 status: status_of(config, figure, value),
-            });
-        }
-        figures.extend(flag_figure_rows(config, supplier_id, month, scope.visits.len(), distinct));
+            })
+            .collect();
+        rows.extend(flag_figure_rows(config, supplier_id, month, scope.visits.len(), distinct));
+        rows
     };
     let visits_of = by_supplier(&data.visits, |v| v.supplier);
     let granted_of = by_supplier(&data.granted, |g| g.supplier);
     let addons_of = by_supplier(&data.addons, |a| a.supplier);
     let (distinct_of, distinct_all) = distinct_per_flag(&hits, &data.visits);
     let hits_of = by_supplier(&hits, |h| data.visits[h.visit as usize].supplier);
-    let (no_granted, no_addons, no_hits) = (Vec::new(), Vec::new(), Vec::new());
-    let mut evidence = Vec::new();
-    for s in &supplier_ids {
-        let scope = Scope {
-            visits: &visits_of[s],
-            granted: granted_of.get(s).unwrap_or(&no_granted),
-            addons: addons_of.get(s).unwrap_or(&no_addons),
-        };
-        let name = ids.suppliers.name(*s);
-        emit(name, &scope, distinct_of.get(s).unwrap_or(&BTreeMap::new()));
-        evidence.extend(supplier_evidence(name, &scope, &ctx, ids, hits_of.get(s).unwrap_or(&no_hits), &data.visits));
-    }
+    let (no_granted, no_addons, no_hits, no_flags) = (Vec::new(), Vec::new(), Vec::new(), BTreeMap::new());
     let all_scope = Scope { visits: &all_visits, granted: &all_granted, addons: &all_addons };
-    emit(ALL, &all_scope, &distinct_all);
+    // Suppliers in parallel, each with its figures and evidence; the municipality beside them.
+    let (per_supplier, all_rows): (Vec<(Vec<FigureRow>, Vec<EvidenceRow>)>, Vec<FigureRow>) = rayon::join(
+        || {
+            supplier_ids
+                .par_iter()
+                .map(|s| {
+                    let scope = Scope {
+                        visits: &visits_of[s],
+                        granted: granted_of.get(s).unwrap_or(&no_granted),
+                        addons: addons_of.get(s).unwrap_or(&no_addons),
+                    };
+                    let name = ids.suppliers.name(*s);
+                    let rows = figure_rows(name, &scope, distinct_of.get(s).unwrap_or(&no_flags));
+                    let evidence = supplier_evidence(name, &scope, &ctx, ids, hits_of.get(s).unwrap_or(&no_hits), &data.visits);
+                    (rows, evidence)
+                })
+                .collect()
+        },
+        || figure_rows(ALL, &all_scope, &distinct_all),
+    );
+    let mut figures = Vec::new();
+    let mut evidence = Vec::new();
+    for (rows, ev) in per_supplier {
+        figures.extend(rows);
+        evidence.extend(ev);
+    }
+    figures.extend(all_rows);
     debug_assert_eq!(figures.len(), (supplier_ids.len() + 1) * (FIGURE_IDS.len() + 2 * Flag::ALL.len()));
 
     let mut flagged = vec![false; data.visits.len()];
     for h in &hits {
         flagged[h.visit as usize] = true;
     }
-    let staff = member_figures(&all_scope, &ctx, ids, &flagged, Member::Staff);
-    let clients = member_figures(&all_scope, &ctx, ids, &flagged, Member::Client);
+    let (staff, clients) = rayon::join(
+        || member_figures(&all_scope, &ctx, ids, &flagged, Member::Staff),
+        || member_figures(&all_scope, &ctx, ids, &flagged, Member::Client),
+    );
 
     let visit_id = |i: u32| data.visits[i as usize].visit_id.clone();
     let mut flag_rows: Vec<FlagRow> = hits
-        .iter()
+        .par_iter()
         .map(|h| FlagRow {
             supplier_id: ids.suppliers.name(data.visits[h.visit as usize].supplier).to_string(),
             flag: h.flag,
@@ -165,7 +185,7 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
             related_visit_id: h.related.map(visit_id),
         })
         .collect();
-    flag_rows.sort();
+    flag_rows.par_sort();
 
     MonthAnalysis { month, figures, flags: flag_rows, staff, clients, evidence, hits }
 }

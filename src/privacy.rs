@@ -85,6 +85,16 @@ impl Pseudonymizer {
     }
 }
 
+/// The key an id is told apart by: a personnummer in any form (century, separator) is one
+/// person, so it is keyed by its ten-digit core; any other id by itself, trimmed.
+pub fn identity_key(id: &str) -> std::borrow::Cow<'_, str> {
+    let id = id.trim();
+    match personnummer_core(id.as_bytes()) {
+        Some(core) => std::borrow::Cow::Owned(core),
+        None => std::borrow::Cow::Borrowed(id),
+    }
+}
+
 #[cfg(unix)]
 fn create_private(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;

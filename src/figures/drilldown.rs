@@ -1,7 +1,8 @@
 //! The same figures per staff member and per client, for drill-down (SPEC §3, last line).
 
-use std::collections::BTreeMap;
 use crate::hash::HashMap;
+
+use rayon::prelude::*;
 
 use super::completion::granted_per_client;
 use super::continuity::staff_per_qualifying_client;
@@ -53,8 +54,8 @@ pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[
     } else {
         Default::default()
     };
-    let mut rows = BTreeMap::new();
-    for (key, indices) in groups {
+    let groups: Vec<(u64, Vec<usize>)> = groups.into_iter().collect();
+    let mut rows: Vec<MemberFigures> = groups.into_par_iter().map(|(key, indices)| {
         let visits: Vec<&Visit> = indices.iter().map(|&i| scope.visits[i]).collect();
         let first = visits[0];
         let durations = DurationStats::of(visits.iter().copied(), ctx);
@@ -81,7 +82,8 @@ pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[
             completion_rate: granted_minutes.filter(|g| *g > 0.0).map(|g| durations.sum() / g),
             continuity_staff: continuity.get(&key).map(|n| *n as u32),
         };
-        rows.insert((row.supplier_id.clone(), row.member_id.clone()), row);
-    }
-    rows.into_values().collect()
+        row
+    }).collect();
+    rows.par_sort_unstable_by(|a, b| (&a.supplier_id, &a.member_id).cmp(&(&b.supplier_id, &b.member_id)));
+    rows
 }

@@ -7,7 +7,7 @@ pub mod staff;
 use rayon::prelude::*;
 
 use crate::config::{Config, FLAG_NAMES};
-use crate::figures::FigureContext;
+use crate::figures::{member_key, FigureContext};
 use crate::ingest::Visit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -93,16 +93,17 @@ pub fn compute(visits: &[Visit], ctx: &FigureContext) -> Vec<FlagHit> {
     let params = FlagParams::new(ctx.config);
     let valid: Vec<u32> = (0..visits.len() as u32).filter(|&i| ctx.valid_minutes(&visits[i as usize]).is_some()).collect();
 
-    let mut by_client = valid.clone();
-    by_client.par_sort_unstable_by(|&a, &b| {
-        let (x, y) = (&visits[a as usize], &visits[b as usize]);
-        (x.supplier, x.client, x.check_in, x.visit_id.as_bytes()).cmp(&(y.supplier, y.client, y.check_in, y.visit_id.as_bytes()))
-    });
-    let mut by_staff = valid;
-    by_staff.par_sort_unstable_by(|&a, &b| {
-        let (x, y) = (&visits[a as usize], &visits[b as usize]);
-        (x.supplier, x.staff, x.check_in, x.visit_id.as_bytes()).cmp(&(y.supplier, y.staff, y.check_in, y.visit_id.as_bytes()))
-    });
+    // Sorting plain keys is several times faster than comparing through the visits; the
+    // visit id is looked at only on a tie.
+    let order = |member: fn(&Visit) -> u32| {
+        let mut keys: Vec<(u64, i64, u32)> =
+            valid.par_iter().map(|&i| (member_key(visits[i as usize].supplier, member(&visits[i as usize])), visits[i as usize].check_in, i)).collect();
+        keys.par_sort_unstable_by(|a, b| {
+            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| visits[a.2 as usize].visit_id.as_bytes().cmp(visits[b.2 as usize].visit_id.as_bytes()))
+        });
+        keys.into_iter().map(|k| k.2).collect::<Vec<u32>>()
+    };
+    let (by_client, by_staff) = rayon::join(|| order(|v| v.client), || order(|v| v.staff));
 
     let client_groups = groups(&by_client, |i| (visits[i as usize].supplier, visits[i as usize].client));
     let staff_groups = groups(&by_staff, |i| (visits[i as usize].supplier, visits[i as usize].staff));

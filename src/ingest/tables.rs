@@ -9,7 +9,7 @@ use super::{AddonRow, FileAccount, GrantedRow, Ids, Ingested};
 use crate::config::{Config, ADDON_COLUMNS, GRANTED_COLUMNS};
 
 use crate::month::YearMonth;
-use crate::privacy::{personnummer_spans, Pseudonymizer};
+use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
 
 pub(super) fn new_account(source: &Source, kind: &str) -> FileAccount {
     FileAccount {
@@ -29,8 +29,9 @@ pub(super) fn new_account(source: &Source, kind: &str) -> FileAccount {
     }
 }
 
+/// Clients are told apart by `identity_key`, so every form of one personnummer is one client.
 pub(super) fn intern_client(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
-    ids.clients.intern_with(raw, |id| pseudonyms.pseudonym(id))
+    ids.clients.intern_with(&identity_key(raw), |id| pseudonyms.pseudonym(id))
 }
 
 /// Supplier ids are kept as they are, with any personnummer in them replaced.
@@ -40,7 +41,7 @@ pub(super) fn intern_supplier(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &s
 
 /// Staff ids are kept as they are, unless one is shaped like a personnummer.
 pub(super) fn intern_staff(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
-    ids.staff.intern_with(raw, |id| {
+    ids.staff.intern_with(&identity_key(raw), |id| {
         if personnummer_spans(id.as_bytes()).is_empty() { id.to_string() } else { pseudonyms.pseudonym(id) }
     })
 }

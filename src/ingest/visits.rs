@@ -200,7 +200,9 @@ impl VisitReader {
 
         let Ingested { ids, visits, rejects, .. } = out;
         let first_reject = rejects.len();
-        visits.reserve(results.iter().map(|r| r.parsed.len()).sum());
+        let parsed: usize = results.iter().map(|r| r.parsed.len()).sum();
+        visits.reserve(parsed);
+        self.seen.reserve(parsed);
         for chunk in results {
             let suppliers = chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s));
             let clients = chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c));

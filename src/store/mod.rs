@@ -257,22 +257,47 @@ fn visits_frame(visits: &[Visit], ids: &Ids) -> Result<DataFrame> {
     ])
 }
 
-/// Writes every table of the month into the staged directory.
+/// Rows per batch of `visits.parquet`: the table is built and written a slice at a time so
+/// that a national month never holds a second copy of its visits as columns.
+const VISIT_BATCH: usize = 512 * 1024;
+
+/// `visits.parquet`, written in row groups of `VISIT_BATCH` visits.
+fn write_visits_parquet(path: &Path, visits: &[Visit], ids: &Ids) -> Result<()> {
+    let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let polars_error = |e: PolarsError| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    let mut writer = None;
+    for slice in visits.chunks(VISIT_BATCH).chain(visits.is_empty().then_some(&visits[..0])) {
+        let df = visits_frame(slice, ids)?;
+        if writer.is_none() {
+            writer = Some(ParquetWriter::new(&file).batched(df.schema()).map_err(polars_error)?);
+        }
+        writer.as_mut().expect("created above").write_batch(&df).map_err(polars_error)?;
+    }
+    writer.expect("at least one batch").finish().map_err(polars_error)?;
+    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes every table of the month into the staged directory; the visits table beside the
+/// others.
 pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject], visits: &[Visit], ids: &Ids) -> Result<()> {
-    write_figures_csv(&dir.join("figures.csv"), &analysis.figures)?;
-    write_flags_csv(&dir.join("flags.csv"), &analysis.flags)?;
-    write_rejects_csv(&dir.join("rejects.csv"), rejects)?;
-    write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)?;
-    write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)?;
-    write_evidence_csv(&dir.join("evidence.csv"), &analysis.evidence)?;
-    write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)?;
-    write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)?;
-    write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)?;
-    write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)?;
-    write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)?;
-    write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)?;
-    write_parquet(&dir.join("visits.parquet"), visits_frame(visits, ids)?)?;
-    Ok(())
+    let (tables, visit_table) = rayon::join(
+        || -> Result<()> {
+            write_figures_csv(&dir.join("figures.csv"), &analysis.figures)?;
+            write_flags_csv(&dir.join("flags.csv"), &analysis.flags)?;
+            write_rejects_csv(&dir.join("rejects.csv"), rejects)?;
+            write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)?;
+            write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)?;
+            write_evidence_csv(&dir.join("evidence.csv"), &analysis.evidence)?;
+            write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)?;
+            write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)?;
+            write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)?;
+            write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)?;
+            write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)?;
+            write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)
+        },
+        || write_visits_parquet(&dir.join("visits.parquet"), visits, ids),
+    );
+    tables.and(visit_table)
 }
 
 /// Writes `manifest.json`.

@@ -226,3 +226,20 @@ fn personnummer_inside_visit_staff_and_supplier_ids_is_replaced() {
     assert!(flags[0].starts_with("K-") && flags[0].ends_with("-2,Egen regi K-311767ce2b07ec83,missing_checkout,"), "{flags:?}");
     assert!(flags[1].starts_with("K-") && flags[1].ends_with("-1,S1,missing_checkout,"), "{flags:?}");
 }
+
+#[test]
+fn one_personnummer_in_two_forms_is_one_client() {
+    let w = Work::new();
+    let lines = [
+        visit("a1", "S1", "19450101-1234", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV"),
+        visit("a2", "S1", "450101-1234", "p2", "2025-03-04 08:00", "2025-03-04 08:30", "OMV"),
+        visit("a3", "S1", "4501011234", "p1", "2025-03-05 08:00", "2025-03-05 08:30", "OMV"),
+    ];
+    let visits = w.write("v.csv", visits_file(&lines));
+    w.monthly(&["--visits", &visits]).ok();
+    let clients = w.read("out/2025-03/clients.csv");
+    let rows: Vec<&str> = clients.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{clients}");
+    assert!(rows[0].starts_with("S1,K-") && rows[0].contains(",3,3,1,3,"), "three visits, two staff: {}", rows[0]);
+    assert!(rows[0].split(',').nth(10) == Some("2"), "distinct staff: {}", rows[0]);
+}
