@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use super::source::{match_header, Header, Records, Source};
 use super::{FileAccount, Reject};
@@ -182,16 +183,22 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
     let mut chunks = Vec::new();
     let mut start = from;
     let mut line = 1 + newlines(&body[..from]);
-    if !body[from..].contains(&b'"') {
+    if !body[from..].par_chunks(1 << 22).any(|piece| piece.contains(&b'"')) {
+        let mut ends = Vec::new();
         while start < body.len() {
             let want = start.saturating_add(target).min(body.len());
             let end = match body[want.saturating_sub(1)..].iter().position(|&b| b == b'\n') {
                 Some(i) if want < body.len() => want.saturating_sub(1) + i + 1,
                 _ => body.len(),
             };
-            chunks.push(Chunk { start, end, first_line: line });
-            line += newlines(&body[start..end]);
+            ends.push((start, end));
             start = end;
+        }
+        // Lines are counted per chunk on all threads, then summed in order.
+        let counts: Vec<u64> = ends.par_iter().map(|&(a, b)| newlines(&body[a..b])).collect();
+        for ((start, end), count) in ends.into_iter().zip(counts) {
+            chunks.push(Chunk { start, end, first_line: line });
+            line += count;
         }
         return chunks;
     }

@@ -81,10 +81,35 @@ impl Source {
         &self.bytes[self.body_start..]
     }
 
-    /// SHA-256 of the whole file as it lies on disk, in hex.
+    /// SHA-256 of the whole file as it lies on disk, in hex. The pages read are let go as it
+    /// goes, so hashing a large file does not hold it in memory.
     pub fn sha256(&self) -> String {
-        let digest = Sha256::digest(&self.bytes[..]);
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        const PIECE: usize = 64 << 20;
+        let mut hasher = Sha256::new();
+        for (i, piece) in self.bytes.chunks(PIECE).enumerate() {
+            hasher.update(piece);
+            self.release_mapped(i * PIECE, piece.len());
+        }
+        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Lets go of the memory holding `body[start..end]` once it has been read: the pages are
+    /// file-backed and come back from the page cache if touched again (a duplicate's raw line).
+    pub fn release(&self, start: usize, end: usize) {
+        self.release_mapped(self.body_start + start, end.saturating_sub(start));
+    }
+
+    fn release_mapped(&self, offset: usize, len: usize) {
+        #[cfg(unix)]
+        if len > 0 {
+            // SAFETY: the map is private and read-only and nothing writes to it; MADV_DONTNEED
+            // only drops its pages from this process, and a later read maps the same file
+            // bytes again. A file changed meanwhile is the general hazard of mapping files,
+            // caught by `check_unchanged`.
+            let _ = unsafe { self.bytes.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
+        }
+        #[cfg(not(unix))]
+        let _ = (offset, len);
     }
 
     /// Refuses the file when it changed on disk while it was being read.
@@ -106,7 +131,8 @@ impl Source {
 
     /// A raw line as text, for the rejects file (invalid bytes shown as U+FFFD).
     pub fn raw_text(&self, start: usize, end: usize) -> String {
-        let mut raw = &self.body()[start..end];
+        let body = self.body();
+        let mut raw = &body[start.min(body.len())..end.min(body.len())];
         while let [rest @ .., b'\r' | b'\n'] = raw {
             raw = rest;
         }

@@ -61,10 +61,14 @@ impl LocalNames {
 struct Parsed {
     visit: Visit,
     line: u64,
-    start: usize,
-    end: usize,
-    /// 128-bit hash of the export's own visit id, for duplicates across chunks and files.
-    id_hash: Option<u128>,
+    start: u64,
+    len: u32,
+    has_id: bool,
+    /// A later copy of an id already read; set when the chunks are joined.
+    duplicate: bool,
+    /// 128-bit hash of the export's own visit id (when it has one), for duplicates across
+    /// chunks and files; two halves to keep the struct small.
+    id_hash: [u64; 2],
 }
 
 #[derive(Default)]
@@ -79,11 +83,26 @@ struct ChunkResult {
     services: LocalNames,
 }
 
+/// Global ids of one chunk's names.
+struct Remap {
+    suppliers: Vec<u32>,
+    clients: Vec<u32>,
+    staff: Vec<u32>,
+    services: Vec<u32>,
+}
+
+/// Shards of the set of visit ids seen, walked in parallel.
+const SHARDS: usize = 64;
+
+fn shard(hash: [u64; 2]) -> usize {
+    (hash[0] >> 58) as usize
+}
+
 /// Reads visits files; remembers the visit ids of earlier files so later copies are reported.
 pub struct VisitReader {
     methods: MethodMap,
-    /// Hashes of every export visit id accepted so far (this file and earlier ones).
-    seen: HashSet<u128>,
+    /// Hashes of every export visit id accepted so far (this file and earlier ones), by shard.
+    seen: Vec<HashSet<u128>>,
     hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
     /// Size of the chunks a body is cut into; `None` picks one from the size and threads.
     chunk_bytes: Option<usize>,
@@ -91,7 +110,7 @@ pub struct VisitReader {
 
 impl VisitReader {
     pub fn new(config: &Config) -> VisitReader {
-        VisitReader { methods: MethodMap::new(config), seen: HashSet::default(), hashers: Default::default(), chunk_bytes: None }
+        VisitReader { methods: MethodMap::new(config), seen: vec![HashSet::default(); SHARDS], hashers: Default::default(), chunk_bytes: None }
     }
 
     /// A reader that cuts bodies into chunks of about `bytes` (tests use tiny chunks).
@@ -135,10 +154,13 @@ impl VisitReader {
             .ok_or_else(|| Reason::new("check_in_method", "missing value", "required value is empty"))?;
         let out_method = self.method(row, vc::OUT_METHOD, "check_out_method")?;
         let planned_minutes = row.number(vc::PLANNED)?;
-        let services: Vec<u32> = match row.get(vc::SERVICES)? {
+        let mut services: Vec<u32> = match row.get(vc::SERVICES)? {
             None => Vec::new(),
             Some(text) => text.split('|').map(str::trim).filter(|s| !s.is_empty()).map(|s| out.services.id(s)).collect(),
         };
+        // Local and global ids name the same services one to one, so repeats go here.
+        services.sort_unstable();
+        services.dedup();
         let (visit_id, id_hash) = match row.get(vc::VISIT_ID)? {
             // A source id built from a personnummer must not reach any output.
             Some(id) => (pseudonyms.scrub(&id), Some(self.id_hash(&id))),
@@ -162,7 +184,8 @@ impl VisitReader {
     }
 
     fn read_chunk(&self, source: &Source, header: &Header, chunk: Chunk, file: u16, pseudonyms: &Pseudonymizer) -> Result<ChunkResult> {
-        let mut out = ChunkResult::default();
+        // About one record per 100 bytes: sized once instead of grown by copying.
+        let mut out = ChunkResult { parsed: Vec::with_capacity((chunk.end - chunk.start) / 100 + 16), ..ChunkResult::default() };
         let mut records = Records::chunk(source.body(), source.delimiter, chunk.start, chunk.end, chunk.first_line);
         while let Some(next) = records.next_record() {
             let (line, start, end) =
@@ -178,13 +201,22 @@ impl VisitReader {
                 self.parse(&Row::new(source, header, record, &VISIT_COLUMNS), line, source, file, pseudonyms, &mut out)
             };
             match outcome {
-                Ok((visit, id_hash)) => out.parsed.push(Parsed { visit, line, start, end, id_hash }),
+                Ok((visit, id_hash)) => out.parsed.push(Parsed {
+                    visit,
+                    line,
+                    start: start as u64,
+                    len: u32::try_from(end - start).unwrap_or(u32::MAX),
+                    has_id: id_hash.is_some(),
+                    duplicate: false,
+                    id_hash: id_hash.map_or([0, 0], |h| [(h >> 64) as u64, h as u64]),
+                }),
                 Err(reason) => {
                     out.rejected += 1;
                     out.rejects.push(reject(source, pseudonyms, line, start, end, reason));
                 }
             }
         }
+        source.release(chunk.start, chunk.end);
         Ok(out)
     }
 
@@ -193,47 +225,96 @@ impl VisitReader {
         let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
         let body = source.body();
         let target = self.chunk_bytes.unwrap_or_else(|| (body.len() / (rayon::current_num_threads() * 8)).clamp(1 << 20, 64 << 20));
+        let t0 = std::time::Instant::now();
         let chunks = split_records(body, source.delimiter, from, target);
+        let t1 = t0.elapsed();
         let this = &*self;
         let results: Vec<ChunkResult> =
             chunks.into_par_iter().map(|chunk| this.read_chunk(source, &header, chunk, file, pseudonyms)).collect::<Result<_>>()?;
 
+        let t2 = t0.elapsed();
+        let mut results = results;
         let Ingested { ids, visits, rejects, .. } = out;
         let first_reject = rejects.len();
-        let parsed: usize = results.iter().map(|r| r.parsed.len()).sum();
-        visits.reserve(parsed);
-        self.seen.reserve(parsed);
+
+        // Chunk names to global ids, in file order so ids are numbered by first appearance.
+        let remaps: Vec<Remap> = results
+            .iter()
+            .map(|chunk| Remap {
+                suppliers: chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s)),
+                clients: chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c)),
+                staff: chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s)),
+                services: chunk.services.to_global(|s| ids.services.intern(s)),
+            })
+            .collect();
+
+        // Duplicate ids: the hash space is cut into shards, each shard walked in file order on
+        // its own thread, so the first row with an id keeps it wherever it is.
+        let buckets: Vec<Vec<Vec<u32>>> = results
+            .par_iter()
+            .map(|chunk| {
+                let mut by_shard = vec![Vec::new(); SHARDS];
+                for (i, p) in chunk.parsed.iter().enumerate().filter(|(_, p)| p.has_id) {
+                    by_shard[shard(p.id_hash)].push(i as u32);
+                }
+                by_shard
+            })
+            .collect();
+        let parsed_count: usize = results.iter().map(|r| r.parsed.len()).sum();
+        let mut duplicates: Vec<(u32, u32)> = self
+            .seen
+            .par_iter_mut()
+            .enumerate()
+            .flat_map_iter(|(s, seen)| {
+                seen.reserve(parsed_count / SHARDS);
+                let mut found = Vec::new();
+                for (c, chunk) in results.iter().enumerate() {
+                    for &i in &buckets[c][s] {
+                        let [hi, lo] = chunk.parsed[i as usize].id_hash;
+                        if !seen.insert((u128::from(hi) << 64) | u128::from(lo)) {
+                            found.push((c as u32, i));
+                        }
+                    }
+                }
+                found
+            })
+            .collect();
+        drop(buckets);
+        duplicates.sort_unstable();
+        for &(c, i) in &duplicates {
+            let p = &mut results[c as usize].parsed[i as usize];
+            p.duplicate = true;
+            let reason = Reason {
+                kind: DUPLICATE_KIND.into(),
+                detail: format!("{DUPLICATE_KIND} '{}': an earlier row (this or an earlier file) has it; counted once", p.visit.visit_id),
+            };
+            let start = p.start as usize;
+            rejects.push(reject(source, pseudonyms, p.line, start, start + p.len as usize, reason));
+        }
+        account.duplicates += duplicates.len() as u64;
+
+        // Global ids on all threads, then the visits moved into place in file order.
+        results.par_iter_mut().zip(remaps.par_iter()).for_each(|(chunk, remap)| {
+            for p in chunk.parsed.iter_mut() {
+                let v = &mut p.visit;
+                v.supplier = remap.suppliers[v.supplier as usize];
+                v.client = remap.clients[v.client as usize];
+                v.staff = remap.staff[v.staff as usize];
+                for s in v.services.iter_mut() {
+                    *s = remap.services[*s as usize];
+                }
+                v.services.sort_unstable();
+            }
+        });
+        visits.reserve(parsed_count - duplicates.len());
         for chunk in results {
-            let suppliers = chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s));
-            let clients = chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c));
-            let staff = chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s));
-            let services = chunk.services.to_global(|s| ids.services.intern(s));
             account.read += chunk.read;
             account.rejected += chunk.rejected;
             rejects.extend(chunk.rejects);
-            for Parsed { mut visit, line, start, end, id_hash } in chunk.parsed {
-                if let Some(hash) = id_hash {
-                    if !self.seen.insert(hash) {
-                        account.duplicates += 1;
-                        let reason = Reason {
-                            kind: DUPLICATE_KIND.into(),
-                            detail: format!("{DUPLICATE_KIND} '{}': an earlier row (this or an earlier file) has it; counted once", visit.visit_id),
-                        };
-                        rejects.push(reject(source, pseudonyms, line, start, end, reason));
-                        continue;
-                    }
-                }
-                visit.supplier = suppliers[visit.supplier as usize];
-                visit.client = clients[visit.client as usize];
-                visit.staff = staff[visit.staff as usize];
-                let mut global: Vec<u32> = visit.services.iter().map(|s| services[*s as usize]).collect();
-                global.sort_unstable();
-                global.dedup();
-                visit.services = global.into_boxed_slice();
-                visits.push(visit);
-            }
+            visits.extend(chunk.parsed.into_iter().filter(|p| !p.duplicate).map(|p| p.visit));
         }
         rejects[first_reject..].sort_by_key(|r| r.line);
+        if std::env::var_os("TIDKOLL_DEBUG_TIMING").is_some() { eprintln!("split {t1:?} parse {t2:?} merge {:?}", t0.elapsed()); }
         account.accepted = account.read - account.rejected - account.duplicates;
         Ok(account)
     }
