@@ -109,8 +109,11 @@ pub struct VisitReader {
 }
 
 impl VisitReader {
+    /// The chunk size comes from the file's size and the threads, or from the environment
+    /// variable `TIDKOLL_CHUNK_BYTES` (for tests of the chunked reading on small files).
     pub fn new(config: &Config) -> VisitReader {
-        VisitReader { methods: MethodMap::new(config), seen: vec![HashSet::default(); SHARDS], hashers: Default::default(), chunk_bytes: None }
+        let chunk_bytes = std::env::var("TIDKOLL_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).filter(|&n: &usize| n > 0);
+        VisitReader { methods: MethodMap::new(config), seen: vec![HashSet::default(); SHARDS], hashers: Default::default(), chunk_bytes }
     }
 
     /// A reader that cuts bodies into chunks of about `bytes` (tests use tiny chunks).

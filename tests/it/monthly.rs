@@ -243,3 +243,20 @@ fn one_personnummer_in_two_forms_is_one_client() {
     assert!(rows[0].starts_with("S1,K-") && rows[0].contains(",3,3,1,3,"), "three visits, two staff: {}", rows[0]);
     assert!(rows[0].split(',').nth(10) == Some("2"), "distinct staff: {}", rows[0]);
 }
+
+#[test]
+fn a_larger_generated_month_is_the_same_at_one_and_two_threads_and_any_chunk_size() {
+    let w = Work::new();
+    w.tidkoll(&["generate", "--out", "gen", "--months", "2025-03", "--visits", "40000", "--seed", "7"]).ok();
+    let args = ["monthly", "--out", "out", "--quiet", "--visits", "gen/visits-2025-03.csv", "--granted", "gen/granted-2025-03.csv", "--addons", "gen/addons-2025-03.csv"];
+    w.tidkoll_env(&args, &[("RAYON_NUM_THREADS", "2")]).ok();
+    let tables = ["figures.csv", "flags.csv", "rejects.csv", "staff.csv", "clients.csv", "evidence.csv"];
+    let first: Vec<String> = tables.iter().map(|t| w.read(&format!("out/2025-03/{t}"))).collect();
+    assert!(first[1].lines().count() > 1000, "the generated month has flags");
+    for (threads, chunk) in [("1", "50000"), ("2", "65536"), ("2", "999983")] {
+        w.tidkoll_env(&args, &[("RAYON_NUM_THREADS", threads), ("TIDKOLL_CHUNK_BYTES", chunk)]).ok();
+        for (t, expected) in tables.iter().zip(&first) {
+            assert!(w.read(&format!("out/2025-03/{t}")) == *expected, "{t} differs at {threads} threads, chunks of {chunk} bytes");
+        }
+    }
+}
