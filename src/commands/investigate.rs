@@ -8,7 +8,7 @@ use crate::commands::quarter::slug;
 use crate::error::usage;
 use crate::investigate::{Investigation, Period};
 use crate::report::investigation::{html_page, terminal_report, write_exports};
-use crate::store::StagedMonth;
+use crate::store::{clean_leftovers, StagedMonth};
 
 /// The folder under OUT that holds investigations.
 pub const INVESTIGATIONS: &str = "utredningar";
@@ -27,6 +27,7 @@ pub fn run(args: &InvestigateArgs) -> Result<()> {
     std::fs::write(&html, page).with_context(|| format!("cannot write {}", html.display()))?;
     write_exports(&inv, &staged.dir)?;
     let result = staged.publish()?;
+    clean_leftovers(&parent);
     if args.quiet {
         println!("{}", result.display());
     } else {

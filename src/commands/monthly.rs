@@ -1,7 +1,6 @@
 //! `tidkoll monthly`: read the exports, compute the month, store it, print the summary.
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -16,7 +15,7 @@ use crate::ingest::{self, busiest_month, check_reject_rates, select_month, Input
 use crate::month::YearMonth;
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
-use crate::store::{write_manifest, write_month, write_rejects_csv, StagedMonth};
+use crate::store::{clean_leftovers, write_manifest, write_month, write_rejects_csv, StagedMonth};
 
 /// A spinner with the current stage on stderr, only when stderr is a terminal.
 fn progress(quiet: bool) -> ProgressBar {
@@ -73,7 +72,18 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
         }
     };
 
+    let mut other_months: std::collections::BTreeMap<YearMonth, u64> = std::collections::BTreeMap::new();
+    for v in &ingested.visits {
+        *other_months.entry(v.month()).or_default() += 1;
+    }
     let (mut data, files, rejects) = select_month(ingested, month);
+    if data.visits.is_empty() && !args.quiet {
+        let list: Vec<String> = other_months.iter().map(|(m, n)| format!("{m}: {n}")).collect();
+        eprintln!(
+            "tidkoll: obs: inga besök hör till {month}; månaden sparas tom (alla nyckeltal saknas).{}",
+            if list.is_empty() { String::new() } else { format!(" De godkända besöken hör till andra månader ({}) – ange rätt --month.", list.join(", ")) }
+        );
+    }
     bar.set_message(format!("beräknar nyckeltal och flaggor för {month} ({} besök)", data.visits.len()));
     let mut per_supplier: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for v in &data.visits {
@@ -126,21 +136,10 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
         println!("{}", result_dir.display());
     }
     let _ = std::fs::remove_file(&refused_rejects);
-    remove_stale(&args.out);
+    clean_leftovers(&args.out);
     // The run ends here: handing tens of millions of small allocations back one by one would
     // cost seconds on a national month, and the process exit frees them at once.
     std::mem::forget(data);
     std::mem::forget(analysis);
     Ok(())
-}
-
-/// Leftovers of runs that were killed: staged and set-aside directories of other processes.
-fn remove_stale(out: &Path) {
-    let Ok(entries) = std::fs::read_dir(out) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && (name.contains(".partial-") || name.contains(".old-")) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }

@@ -16,7 +16,7 @@ use crate::report::html::matrix_page;
 use crate::report::matrix_csv::write_matrix_csv;
 use crate::report::plan::{build_plan, to_markdown};
 use crate::report::xlsx::write_matrix_workbook;
-use crate::store::StagedMonth;
+use crate::store::{clean_leftovers, StagedMonth};
 
 /// The folder holding what is meant for one supplier.
 pub const SUPPLIER_DIR: &str = "leverantorer";
@@ -81,6 +81,7 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
         .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &made))
         .collect::<Result<_>>()?;
     let result = staged.publish()?;
+    clean_leftovers(&args.out);
 
     if args.quiet {
         println!("{}", result.display());

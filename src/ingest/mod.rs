@@ -213,6 +213,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
             }
         }
     }
+    check_memory(&all)?;
     let names = display_names(&all.iter().map(|(p, _)| *p).collect::<Vec<_>>());
     let mut ingested = Ingested {
         ids: Ids::default(),
@@ -239,6 +240,43 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         ingested.files.push(account);
     }
     Ok(ingested)
+}
+
+/// Memory a run needs per byte of input, measured on generated national months (a 1.2 GB
+/// visits file peaks at 2.4 GB), with a margin.
+const MEMORY_PER_INPUT_BYTE: f64 = 2.5;
+
+/// Memory available to this run: `TIDKOLL_MEMORY_BYTES` when set (shared machines, tests),
+/// else the system's available memory; `None` where it cannot be told.
+fn available_memory() -> Option<u64> {
+    if let Some(bytes) = std::env::var("TIDKOLL_MEMORY_BYTES").ok().and_then(|v| v.trim().parse().ok()) {
+        return Some(bytes);
+    }
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: u64 = info.lines().find_map(|l| l.strip_prefix("MemAvailable:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses inputs too large for this machine's memory before reading them, rather than
+/// letting the machine swap.
+fn check_memory(files: &[(&Path, &str)]) -> Result<()> {
+    let total: u64 = files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let Some(available) = available_memory() else { return Ok(()) };
+    let needed = (total as f64 * MEMORY_PER_INPUT_BYTE) as u64;
+    if needed > available {
+        let gb = |b: u64| match b {
+            b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
+            b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+            b => format!("{b} bytes"),
+        };
+        return Err(refused(format!(
+            "the input files total {} and need about {} of memory, but only {} is available; split the export (by month or by supplier) and run each part, or run on a machine with more memory",
+            gb(total),
+            gb(needed),
+            gb(available)
+        )));
+    }
+    Ok(())
 }
 
 /// The month most accepted visits belong to (the earliest on a tie).

@@ -38,6 +38,7 @@ impl StagedMonth {
     pub fn named(out: &Path, name: &str) -> Result<StagedMonth> {
         fs::create_dir_all(out).with_context(|| format!("cannot create the output directory {}", out.display()))?;
         let target = out.join(name);
+        recover_set_aside(out, name);
         let dir = out.join(format!(".{name}.partial-{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
@@ -46,13 +47,17 @@ impl StagedMonth {
         Ok(StagedMonth { dir, target, published: false })
     }
 
-    /// Replaces an earlier result of the month with the staged one.
+    /// Replaces an earlier result with the staged one in one step where the system allows it
+    /// (Linux swaps the two directories atomically), so that a run stopped at any moment leaves
+    /// either the old or the new result, never neither.
     pub fn publish(mut self) -> Result<PathBuf> {
-        let old = self.target.with_file_name(format!(
-            ".{}.old-{}",
-            self.target.file_name().unwrap().to_string_lossy(),
-            std::process::id()
-        ));
+        if self.target.exists() && exchange(&self.dir, &self.target).is_ok() {
+            self.published = true;
+            // `self.dir` now holds the earlier result.
+            fs::remove_dir_all(&self.dir).with_context(|| format!("cannot remove the earlier result, now in {}", self.dir.display()))?;
+            return Ok(self.target.clone());
+        }
+        let old = self.target.with_file_name(format!(".{}.old-{}", file_name(&self.target), std::process::id()));
         if self.target.exists() {
             fs::rename(&self.target, &old).with_context(|| format!("cannot move the earlier result {} aside", self.target.display()))?;
         }
@@ -67,6 +72,75 @@ impl StagedMonth {
             fs::remove_dir_all(&old).with_context(|| format!("cannot remove the earlier result {}", old.display()))?;
         }
         Ok(self.target.clone())
+    }
+}
+
+/// Leftovers of runs that were stopped: staging directories of processes no longer running
+/// are removed; a set-aside earlier result whose place is empty is put back.
+pub fn clean_leftovers(out: &Path) {
+    let Ok(entries) = fs::read_dir(out) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix('.') else { continue };
+        let (result, pid) = match (rest.rsplit_once(".partial-"), rest.rsplit_once(".old-")) {
+            (Some((result, pid)), _) | (None, Some((result, pid))) => (result, pid),
+            _ => continue,
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if name.contains(".old-") && !out.join(result).exists() {
+            let _ = fs::rename(entry.path(), out.join(result));
+        } else if !process_running(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether a process is running; where that cannot be told, it is assumed to be.
+fn process_running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Swaps two directories atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let path = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    let (a, b) = (path(a)?, path(b)?);
+    // SAFETY: both pointers are valid NUL-terminated paths for the duration of the call.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Where a run was stopped between setting an earlier result aside and moving the new one
+/// in (possible only without an atomic swap), puts the earlier result back.
+fn recover_set_aside(out: &Path, name: &str) {
+    let target = out.join(name);
+    if target.exists() {
+        return;
+    }
+    let prefix = format!(".{name}.old-");
+    let Ok(entries) = fs::read_dir(out) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) && fs::rename(entry.path(), &target).is_ok() {
+            return;
+        }
     }
 }
 

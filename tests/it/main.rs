@@ -7,3 +7,4 @@ mod ingest;
 mod investigate;
 mod monthly;
 mod quarter;
+mod reliability;

@@ -1,0 +1,122 @@
+//! Faults and edge inputs: a stopped run, an unwritable or too small machine, empty months,
+//! tiny and huge groups, and personnummer through the whole chain.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::common::*;
+
+const TABLES: [&str; 13] = [
+    "figures.csv", "flags.csv", "rejects.csv", "staff.csv", "clients.csv", "evidence.csv", "manifest.json",
+    "figures.parquet", "flags.parquet", "rejects.parquet", "staff.parquet", "clients.parquet", "visits.parquet",
+];
+
+fn complete(dir: &Path) -> bool {
+    TABLES.iter().all(|t| dir.join(t).is_file())
+}
+
+#[test]
+fn a_run_stopped_at_any_moment_leaves_the_old_or_the_new_month_whole() {
+    let w = Work::new();
+    w.tidkoll(&["generate", "--out", "gen", "--months", "2025-03", "--visits", "60000", "--seed", "3"]).ok();
+    let small = w.write("small.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    w.monthly(&["--quiet", "--visits", &small]).ok();
+    let old = w.read("out/2025-03/figures.csv");
+    let args = ["monthly", "--out", "out", "--quiet", "--visits", "gen/visits-2025-03.csv", "--granted", "gen/granted-2025-03.csv"];
+
+    // How long a whole run takes here, then stops spread over that time.
+    let started = Instant::now();
+    w.tidkoll(&["monthly", "--out", "full", "--quiet", "--visits", "gen/visits-2025-03.csv", "--granted", "gen/granted-2025-03.csv"]).ok();
+    let whole = started.elapsed();
+    let new = w.read("full/2025-03/figures.csv");
+    assert_ne!(old, new);
+    let mut seen_old = false;
+    for k in 0..8u32 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tidkoll"))
+            .args(args)
+            .current_dir(w.dir.path())
+            .env("TIDKOLL_PSEUDONYM_KEY", "test-key")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole.mul_f64(f64::from(k) / 8.0 + 0.01));
+        let _ = child.kill();
+        let _ = child.wait();
+        let month = w.path("out/2025-03");
+        assert!(complete(&month), "stop {k}: the month is whole");
+        let figures = w.read("out/2025-03/figures.csv");
+        assert!(figures == old || figures == new, "stop {k}: old or new, nothing between");
+        seen_old |= figures == old;
+        if figures == new {
+            // Back to the old month for the next stop.
+            w.monthly(&["--quiet", "--visits", &small]).ok();
+        }
+    }
+    assert!(seen_old, "at least one stop came before the new month was in place");
+    // The next complete run clears what the stopped ones left.
+    w.tidkoll(&args).ok();
+    assert_eq!(w.read("out/2025-03/figures.csv"), new);
+    let leftovers: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn an_unwritable_output_location_exits_1_and_leaves_nothing() {
+    let w = Work::new();
+    let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    w.write("blocker", "a file where the results directory should be");
+    let run = w.tidkoll(&["monthly", "--out", "blocker/out", "--visits", &visits]);
+    run.fails_with(1);
+    assert!(run.stderr.contains("blocker/out"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(w.path("blocker")).unwrap(), "a file where the results directory should be");
+}
+
+#[test]
+fn inputs_larger_than_memory_are_refused_before_reading() {
+    let w = Work::new();
+    let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    let run = w.tidkoll_env(&["monthly", "--out", "out", "--visits", &visits], &[("TIDKOLL_MEMORY_BYTES", "200")]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("but only 200 bytes is available") && run.stderr.contains("split the export"), "{}", run.stderr);
+    assert!(!w.path("out/2025-03").exists());
+}
+
+#[test]
+fn a_month_without_visits_is_stored_empty_and_says_where_the_visits_are() {
+    let w = Work::new();
+    let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    let run = w.monthly(&["--visits", &visits, "--month", "2025-05"]);
+    run.ok();
+    assert!(run.stderr.contains("inga besök hör till 2025-05") && run.stderr.contains("2025-03: 1"), "{}", run.stderr);
+    let figures = w.figures("2025-05");
+    assert_eq!(figures.suppliers(), ["ALL"]);
+    figures.assert("ALL", "checkin_rate", None, "missing");
+    assert_eq!(accounting(&w.manifest("2025-05"), "v.csv"), (1, 1, 0, 0, 1));
+}
+
+#[test]
+fn a_supplier_with_one_visit_and_a_client_with_ten_thousand() {
+    let w = Work::new();
+    let mut lines = vec![visit("one", "Liten AB", "c9", "p9", "2025-03-10 09:00", "2025-03-10 09:20", "OMV")];
+    for i in 0..10_000u32 {
+        let day = 1 + i % 31;
+        let minute = (i / 31) * 2;
+        let (h, m) = (6 + minute / 60, minute % 60);
+        lines.push(visit(&format!("b{i}"), "Stor AB", "c1", &format!("p{}", i % 7), &format!("2025-03-{day:02} {h:02}:{m:02}"), &format!("2025-03-{day:02} {h:02}:{:02}", m + 1), "OMV"));
+    }
+    let visits = w.write("v.csv", visits_file(&lines));
+    w.monthly(&["--visits", &visits]).ok();
+    let f = w.figures("2025-03");
+    f.assert("Liten AB", "checkin_rate", Some(1.0), "ok");
+    f.assert("Liten AB", "visit_minutes_median", Some(20.0), "info");
+    f.assert("Liten AB", "checkin_staff_share", None, "missing");
+    f.assert("Stor AB", "visit_minutes_mean", Some(1.0), "info");
+    f.assert("Stor AB", "short_visit_share", Some(1.0), "deviation");
+    // Consecutive one-minute visits a minute apart: every visit but the first and last of the
+    // client's day-by-day sequence has two neighbours, all sharing OMV (repeated service).
+    assert!(f.value("Stor AB", "flag.repeated_service").unwrap() > 9_000.0);
+    let clients = w.read("out/2025-03/clients.csv");
+    assert!(clients.lines().any(|l| l.starts_with("Stor AB,K-") && l.contains(",10000,10000,1,")), "{clients}");
+}
