@@ -120,3 +120,99 @@ fn a_supplier_with_one_visit_and_a_client_with_ten_thousand() {
     let clients = w.read("out/2025-03/clients.csv");
     assert!(clients.lines().any(|l| l.starts_with("Stor AB,K-") && l.contains(",10000,10000,1,")), "{clients}");
 }
+
+/// Every form a personnummer can be written in, from its ten-digit core.
+fn personnummer_forms(core: &str) -> Vec<String> {
+    let (date, number) = (&core[..6], &core[6..]);
+    let mut forms = vec![format!("{date}-{number}"), format!("{date}+{number}"), core.to_string()];
+    for century in ["19", "20"] {
+        forms.push(format!("{century}{date}-{number}"));
+        forms.push(format!("{century}{date}{number}"));
+    }
+    forms
+}
+
+/// The text of an output file as a reader would get at it: zip entries unpacked, Parquet
+/// columns rendered, other files as they are.
+fn output_text(path: &Path) -> String {
+    use polars::prelude::*;
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("xlsx" | "docx") => {
+            use std::io::Read;
+            let mut archive = ::zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+            let mut all = String::new();
+            for i in 0..archive.len() {
+                let mut bytes = Vec::new();
+                archive.by_index(i).unwrap().read_to_end(&mut bytes).unwrap();
+                all.push_str(&String::from_utf8_lossy(&bytes));
+            }
+            all
+        }
+        Some("parquet") => {
+            let df = ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap();
+            let mut all = String::new();
+            for column in df.columns() {
+                let text = column.cast(&DataType::String).unwrap();
+                for value in text.str().unwrap().iter().flatten() {
+                    all.push_str(value);
+                    all.push('\n');
+                }
+            }
+            all
+        }
+        _ => String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned(),
+    }
+}
+
+fn all_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(all_files(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+#[test]
+fn no_personnummer_anywhere_in_the_whole_chain() {
+    let w = Work::new();
+    let swedish = |name: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/swedish").join(name).to_string_lossy().into_owned();
+    let mut printed = String::new();
+    let mut cores = std::collections::BTreeSet::new();
+    for m in MONTHS {
+        let input = std::fs::read(swedish(&format!("visits-{m}.csv"))).unwrap();
+        let text = encoding_rs::WINDOWS_1252.decode(&input).0.into_owned();
+        for (start, end) in tidkoll::privacy::personnummer_spans(text.as_bytes()) {
+            let digits: String = text[start..end].chars().filter(char::is_ascii_digit).collect();
+            cores.insert(digits[digits.len() - 10..].to_string());
+        }
+        let run = w.monthly(&[
+            "--config", &swedish("tidkoll.toml"),
+            "--visits", &swedish(&format!("visits-{m}.csv")),
+            "--granted", &swedish(&format!("granted-{m}.csv")),
+            "--addons", &swedish(&format!("addons-{m}.csv")),
+        ]);
+        run.ok();
+        printed += &(run.stdout.clone() + &run.stderr);
+    }
+    assert!(cores.len() > 10, "the Swedish fixtures hold personnummer: {}", cores.len());
+    let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out"]);
+    run.ok();
+    printed += &(run.stdout.clone() + &run.stderr);
+    for supplier in ["Omsorg Norr AB", "Hemtjänst Syd AB", "Trygg Vård AB", "Vardag Omsorg AB", "Nära Hemtjänst AB"] {
+        let run = w.tidkoll(&["investigate", "--supplier", supplier, "--quarter", "2025-Q1", "--out", "out"]);
+        run.ok();
+        printed += &(run.stdout.clone() + &run.stderr);
+    }
+    let files = all_files(&w.path("out"));
+    let kinds: std::collections::BTreeSet<String> = files.iter().filter_map(|f| f.extension()).map(|e| e.to_string_lossy().into_owned()).collect();
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["csv", "docx", "html", "json", "md", "parquet", "xlsx"]);
+    let texts: Vec<(String, String)> = files.iter().map(|f| (f.display().to_string(), output_text(f))).chain([("terminal".to_string(), printed)]).collect();
+    for core in &cores {
+        for form in personnummer_forms(core) {
+            for (name, text) in &texts {
+                assert!(!text.contains(&form), "{form} in {name}");
+            }
+        }
+    }
+}
