@@ -3,6 +3,7 @@
 mod common;
 mod figures;
 mod flags;
+mod fuzz;
 mod ingest;
 mod investigate;
 mod monthly;
