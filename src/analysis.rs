@@ -137,9 +137,13 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     let hits_of = by_supplier(&hits, |h| data.visits[h.visit as usize].supplier);
     let (no_granted, no_addons, no_hits, no_flags) = (Vec::new(), Vec::new(), Vec::new(), BTreeMap::new());
     let all_scope = Scope { visits: &all_visits, granted: &all_granted, addons: &all_addons };
-    // Suppliers in parallel, each with its figures and evidence; the municipality beside them.
-    let (per_supplier, all_rows): (Vec<(Vec<FigureRow>, Vec<EvidenceRow>)>, Vec<FigureRow>) = rayon::join(
-        || {
+    let mut flagged = vec![false; data.visits.len()];
+    for h in &hits {
+        flagged[h.visit as usize] = true;
+    }
+    // Four pieces of work side by side: the suppliers (each in parallel, with their figures
+    // and evidence), the municipality, and the staff and client breakdowns.
+    let suppliers_work = || -> Vec<(Vec<FigureRow>, Vec<EvidenceRow>)> {
             supplier_ids
                 .par_iter()
                 .map(|s| {
@@ -154,8 +158,15 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
                     (rows, evidence)
                 })
                 .collect()
+    };
+    let ((per_supplier, all_rows), (staff, clients)) = rayon::join(
+        || rayon::join(suppliers_work, || figure_rows(ALL, &all_scope, &distinct_all)),
+        || {
+            rayon::join(
+                || member_figures(&all_scope, &ctx, ids, &flagged, Member::Staff),
+                || member_figures(&all_scope, &ctx, ids, &flagged, Member::Client),
+            )
         },
-        || figure_rows(ALL, &all_scope, &distinct_all),
     );
     let mut figures = Vec::new();
     let mut evidence = Vec::new();
@@ -165,15 +176,6 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     }
     figures.extend(all_rows);
     debug_assert_eq!(figures.len(), (supplier_ids.len() + 1) * (FIGURE_IDS.len() + 2 * Flag::ALL.len()));
-
-    let mut flagged = vec![false; data.visits.len()];
-    for h in &hits {
-        flagged[h.visit as usize] = true;
-    }
-    let (staff, clients) = rayon::join(
-        || member_figures(&all_scope, &ctx, ids, &flagged, Member::Staff),
-        || member_figures(&all_scope, &ctx, ids, &flagged, Member::Client),
-    );
 
     let visit_id = |i: u32| data.visits[i as usize].visit_id.clone();
     let mut flag_rows: Vec<FlagRow> = hits

@@ -1,6 +1,5 @@
 //! The same figures per staff member and per client, for drill-down (SPEC §3, last line).
 
-use crate::hash::HashMap;
 
 use rayon::prelude::*;
 
@@ -45,17 +44,19 @@ pub enum Member {
 /// `scope.visits[i]` carries any flag.
 pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[bool], member: Member) -> Vec<MemberFigures> {
     let member_of = |v: &Visit| if member == Member::Staff { v.staff } else { v.client };
-    let mut groups: HashMap<u64, Vec<usize>> = HashMap::default();
-    for (i, v) in scope.visits.iter().enumerate() {
-        groups.entry(member_key(v.supplier, member_of(v))).or_default().push(i);
-    }
+    // Visits grouped by member with one parallel sort of plain keys.
+    let mut keyed: Vec<(u64, u32)> =
+        scope.visits.par_iter().enumerate().map(|(i, v)| (member_key(v.supplier, member_of(v)), i as u32)).collect();
+    keyed.par_sort_unstable();
+    let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
     let (granted, continuity) = if member == Member::Client {
         (granted_per_client(scope), staff_per_qualifying_client(scope.visits, ctx))
     } else {
         Default::default()
     };
-    let groups: Vec<(u64, Vec<usize>)> = groups.into_iter().collect();
-    let mut rows: Vec<MemberFigures> = groups.into_par_iter().map(|(key, indices)| {
+    let mut rows: Vec<MemberFigures> = groups.into_par_iter().map(|group| {
+        let key = group[0].0;
+        let indices: Vec<usize> = group.iter().map(|k| k.1 as usize).collect();
         let visits: Vec<&Visit> = indices.iter().map(|&i| scope.visits[i]).collect();
         let first = visits[0];
         let durations = DurationStats::of(visits.iter().copied(), ctx);

@@ -1,5 +1,7 @@
 //! Visit length: `visit_minutes_mean`, `visit_minutes_median`, `short_visit_share`.
 
+use rayon::prelude::*;
+
 use super::FigureContext;
 use crate::ingest::Visit;
 
@@ -11,7 +13,8 @@ pub struct DurationStats {
 impl DurationStats {
     pub fn of<'a>(visits: impl Iterator<Item = &'a Visit>, ctx: &FigureContext) -> DurationStats {
         let mut minutes: Vec<f64> = visits.filter_map(|v| ctx.valid_minutes(v)).collect();
-        minutes.sort_by(f64::total_cmp);
+        // A total order, so the sorted values (and their sum) do not depend on the sort used.
+        minutes.par_sort_unstable_by(f64::total_cmp);
         DurationStats { minutes }
     }
 

@@ -9,6 +9,7 @@ pub mod duration;
 
 use crate::hash::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::{Config, FIGURE_IDS};
@@ -112,21 +113,22 @@ pub struct Scope<'a> {
     pub addons: &'a [&'a AddonRow],
 }
 
-/// Every key figure of SPEC §3 for one scope, in `FIGURE_IDS` order.
+/// Every key figure of SPEC §3 for one scope, in `FIGURE_IDS` order. The families are
+/// computed side by side: on the municipality's scope each is a pass over every visit.
 pub fn key_figures(scope: &Scope, ctx: &FigureContext) -> Vec<(&'static str, Option<f64>)> {
-    let durations = duration::DurationStats::of(scope.visits.iter().copied(), ctx);
-    let values = [
-        checkin::checkin_rate(scope.visits, ctx),
-        checkin::checkin_member_share(scope.visits, ctx, |v| v.staff),
-        checkin::checkin_member_share(scope.visits, ctx, |v| v.client),
-        durations.mean(),
-        durations.median(),
-        durations.short_share(ctx.config.parameters.short_visit_minutes),
-        completion::completion_rate(scope, ctx),
-        completion::completion_client_share(scope, ctx),
-        addons::addon_reporting_rate(scope, ctx),
-        addons::addon_late_share(scope, ctx),
-        continuity::continuity_mean(scope.visits, ctx),
+    type Family<'a> = Box<dyn Fn() -> Vec<Option<f64>> + Send + Sync + 'a>;
+    let families: Vec<Family> = vec![
+        Box::new(|| vec![checkin::checkin_rate(scope.visits, ctx)]),
+        Box::new(|| vec![checkin::checkin_member_share(scope.visits, ctx, |v| v.staff)]),
+        Box::new(|| vec![checkin::checkin_member_share(scope.visits, ctx, |v| v.client)]),
+        Box::new(|| {
+            let durations = duration::DurationStats::of(scope.visits.iter().copied(), ctx);
+            vec![durations.mean(), durations.median(), durations.short_share(ctx.config.parameters.short_visit_minutes)]
+        }),
+        Box::new(|| vec![completion::completion_rate(scope, ctx), completion::completion_client_share(scope, ctx)]),
+        Box::new(|| vec![addons::addon_reporting_rate(scope, ctx), addons::addon_late_share(scope, ctx)]),
+        Box::new(|| vec![continuity::continuity_mean(scope.visits, ctx)]),
     ];
+    let values: Vec<Option<f64>> = families.par_iter().map(|family| family()).collect::<Vec<_>>().concat();
     FIGURE_IDS.iter().copied().zip(values).collect()
 }

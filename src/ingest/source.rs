@@ -65,7 +65,7 @@ impl Source {
             "utf-8" | "utf8" => TextEncoding::Utf8,
             "windows-1252" | "cp1252" | "iso-8859-1" | "latin1" => TextEncoding::Windows1252,
             _ if body_start == 3 => TextEncoding::Utf8,
-            _ if std::str::from_utf8(&bytes[body_start..]).is_ok() => TextEncoding::Utf8,
+            _ if valid_utf8(&bytes[body_start..]) => TextEncoding::Utf8,
             _ => TextEncoding::Windows1252,
         };
         let delimiter = match input.delimiter.as_str() {
@@ -141,6 +141,26 @@ impl Source {
             TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw).0.into_owned(),
         }
     }
+}
+
+/// Whether `bytes` are UTF-8, checked in pieces on all threads: a piece ends after a newline,
+/// which never sits inside a multi-byte character, so the pieces are valid exactly when the
+/// whole is.
+fn valid_utf8(bytes: &[u8]) -> bool {
+    use rayon::prelude::*;
+    const PIECE: usize = 8 << 20;
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let want = (start + PIECE).min(bytes.len());
+        let end = match bytes[want..].iter().position(|&b| b == b'\n') {
+            Some(i) => want + i + 1,
+            None => bytes.len(),
+        };
+        pieces.push(&bytes[start..end]);
+        start = end;
+    }
+    pieces.par_iter().all(|piece| std::str::from_utf8(piece).is_ok())
 }
 
 pub fn decode(encoding: TextEncoding, field: &[u8]) -> Result<Cow<'_, str>, String> {
@@ -282,6 +302,16 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a,b,c\n"), b',');
         assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
         assert_eq!(sniff_delimiter(b"\"a;x\",b,c\n"), b',');
+    }
+
+    #[test]
+    fn utf8_is_checked_piece_by_piece_like_the_whole() {
+        let mut text = "åäö\n".repeat(3_000_000).into_bytes();
+        assert!(valid_utf8(&text));
+        let last = text.len() - 2;
+        text[last] = 0xF6; // a lone Windows-1252 ö at the very end
+        assert!(!valid_utf8(&text));
+        assert!(valid_utf8(b""));
     }
 
     #[test]

@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::analysis::{FigureRow, FlagRow, MonthAnalysis};
 use crate::evidence::EvidenceRow;
+use crate::hash::HashMap;
 use crate::figures::drilldown::MemberFigures;
 use crate::ingest::{Ids, Reject, Visit};
 use crate::month::YearMonth;
@@ -313,22 +315,38 @@ fn members_frame(id_column: &str, rows: &[MemberFigures]) -> Result<DataFrame> {
 
 /// The month's accepted visits, pseudonymised, for drill-down by later commands.
 fn visits_frame(visits: &[Visit], ids: &Ids) -> Result<DataFrame> {
-    let services = |v: &Visit| v.services.iter().map(|s| ids.services.name(*s)).collect::<Vec<_>>().join("|");
+    type Build<'a> = Box<dyn Fn() -> PolarsResult<Column> + Send + Sync + 'a>;
     let datetime = |c: Column| c.cast(&DataType::Datetime(TimeUnit::Milliseconds, None));
     let to_ms = |t: i64| t * 1000;
-    frame(vec![
-        Column::new("visit_id".into(), visits.iter().map(|v| v.visit_id.as_str()).collect::<Vec<_>>()),
-        Column::new("supplier_id".into(), visits.iter().map(|v| ids.suppliers.name(v.supplier)).collect::<Vec<_>>()),
-        Column::new("client_id".into(), visits.iter().map(|v| ids.clients.name(v.client)).collect::<Vec<_>>()),
-        Column::new("staff_id".into(), visits.iter().map(|v| ids.staff.name(v.staff)).collect::<Vec<_>>()),
-        datetime(Column::new("check_in_utc".into(), visits.iter().map(|v| to_ms(v.check_in)).collect::<Vec<_>>()))?,
-        datetime(Column::new("check_out_utc".into(), visits.iter().map(|v| v.check_out.map(to_ms)).collect::<Vec<_>>()))?,
-        datetime(Column::new("check_in_local".into(), visits.iter().map(|v| v.local_in.and_utc().timestamp_millis()).collect::<Vec<_>>()))?,
-        Column::new("check_in_method".into(), visits.iter().map(|v| v.in_method.as_str()).collect::<Vec<_>>()),
-        Column::new("check_out_method".into(), visits.iter().map(|v| v.out_method.map(|m| m.as_str())).collect::<Vec<_>>()),
-        Column::new("services".into(), visits.iter().map(services).collect::<Vec<_>>()),
-        Column::new("planned_minutes".into(), visits.iter().map(|v| v.planned_minutes).collect::<Vec<_>>()),
-    ])
+    // The columns are built on all threads; each is one pass over the slice.
+    let columns: Vec<Build> = vec![
+        Box::new(|| Ok(Column::new("visit_id".into(), visits.iter().map(|v| v.visit_id.as_str()).collect::<Vec<_>>()))),
+        Box::new(|| Ok(Column::new("supplier_id".into(), visits.iter().map(|v| ids.suppliers.name(v.supplier)).collect::<Vec<_>>()))),
+        Box::new(|| Ok(Column::new("client_id".into(), visits.iter().map(|v| ids.clients.name(v.client)).collect::<Vec<_>>()))),
+        Box::new(|| Ok(Column::new("staff_id".into(), visits.iter().map(|v| ids.staff.name(v.staff)).collect::<Vec<_>>()))),
+        Box::new(move || datetime(Column::new("check_in_utc".into(), visits.iter().map(|v| to_ms(v.check_in)).collect::<Vec<_>>()))),
+        Box::new(move || datetime(Column::new("check_out_utc".into(), visits.iter().map(|v| v.check_out.map(to_ms)).collect::<Vec<_>>()))),
+        Box::new(move || {
+            datetime(Column::new("check_in_local".into(), visits.iter().map(|v| v.local_in.and_utc().timestamp_millis()).collect::<Vec<_>>()))
+        }),
+        Box::new(|| Ok(Column::new("check_in_method".into(), visits.iter().map(|v| v.in_method.as_str()).collect::<Vec<_>>()))),
+        Box::new(|| Ok(Column::new("check_out_method".into(), visits.iter().map(|v| v.out_method.map(|m| m.as_str())).collect::<Vec<_>>()))),
+        Box::new(|| {
+            // Few distinct combinations: each is joined once.
+            let mut joined: HashMap<&[u32], String> = HashMap::default();
+            for v in visits {
+                joined.entry(&v.services).or_insert_with(|| v.services.iter().map(|s| ids.services.name(*s)).collect::<Vec<_>>().join("|"));
+            }
+            Ok(Column::new("services".into(), visits.iter().map(|v| joined[&*v.services].as_str()).collect::<Vec<_>>()))
+        }),
+        Box::new(|| Ok(Column::new("planned_minutes".into(), visits.iter().map(|v| v.planned_minutes).collect::<Vec<_>>()))),
+    ];
+    let columns: Vec<Column> = columns
+        .par_iter()
+        .map(|build| build())
+        .collect::<PolarsResult<_>>()
+        .map_err(|e| anyhow::anyhow!("building the visits table: {e}"))?;
+    frame(columns)
 }
 
 /// Rows per batch of `visits.parquet`: the table is built and written a slice at a time so
