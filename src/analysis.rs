@@ -9,7 +9,9 @@ use rayon::prelude::*;
 use crate::config::{Config, FIGURE_IDS};
 use crate::evidence::{supplier_evidence, EvidenceRow};
 use crate::figures::drilldown::{member_figures, Member, MemberFigures};
+use crate::figures::continuity::staff_per_qualifying_client;
 use crate::figures::{key_figures, status_of, FigureContext, Scope, Status};
+use crate::hash::HashMap;
 use crate::flags::{self, Flag, FlagHit};
 use crate::ingest::{AddonRow, GrantedRow, MonthData, Visit};
 use crate::month::YearMonth;
@@ -116,8 +118,8 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     let all_granted: Vec<&GrantedRow> = data.granted.iter().collect();
     let all_addons: Vec<&AddonRow> = data.addons.iter().collect();
 
-    let figure_rows = |supplier_id: &str, scope: &Scope, distinct: &BTreeMap<Flag, usize>| {
-        let mut rows: Vec<FigureRow> = key_figures(scope, &ctx)
+    let figure_rows = |supplier_id: &str, scope: &Scope, distinct: &BTreeMap<Flag, usize>, continuity: &HashMap<u64, usize>| {
+        let mut rows: Vec<FigureRow> = key_figures(scope, &ctx, continuity)
             .into_iter()
             .map(|(figure, value)| FigureRow {
                 supplier_id: supplier_id.to_string(),
@@ -137,6 +139,10 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     let hits_of = by_supplier(&hits, |h| data.visits[h.visit as usize].supplier);
     let (no_granted, no_addons, no_hits, no_flags) = (Vec::new(), Vec::new(), Vec::new(), BTreeMap::new());
     let all_scope = Scope { visits: &all_visits, granted: &all_granted, addons: &all_addons };
+    // Continuity per supplier once, shared by the figures, the evidence and the drill-down;
+    // the municipality's is their union (clients are identified per supplier).
+    let continuity_of: Vec<HashMap<u64, usize>> = supplier_ids.par_iter().map(|s| staff_per_qualifying_client(&visits_of[s], &ctx)).collect();
+    let all_continuity: HashMap<u64, usize> = continuity_of.iter().flat_map(|m| m.iter().map(|(k, v)| (*k, *v))).collect();
     let mut flagged = vec![false; data.visits.len()];
     for h in &hits {
         flagged[h.visit as usize] = true;
@@ -146,25 +152,26 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     let suppliers_work = || -> Vec<(Vec<FigureRow>, Vec<EvidenceRow>)> {
             supplier_ids
                 .par_iter()
-                .map(|s| {
+                .zip(&continuity_of)
+                .map(|(s, continuity)| {
                     let scope = Scope {
                         visits: &visits_of[s],
                         granted: granted_of.get(s).unwrap_or(&no_granted),
                         addons: addons_of.get(s).unwrap_or(&no_addons),
                     };
                     let name = ids.suppliers.name(*s);
-                    let rows = figure_rows(name, &scope, distinct_of.get(s).unwrap_or(&no_flags));
-                    let evidence = supplier_evidence(name, &scope, &ctx, ids, hits_of.get(s).unwrap_or(&no_hits), &data.visits);
+                    let rows = figure_rows(name, &scope, distinct_of.get(s).unwrap_or(&no_flags), continuity);
+                    let evidence = supplier_evidence(name, &scope, &ctx, ids, hits_of.get(s).unwrap_or(&no_hits), &data.visits, continuity);
                     (rows, evidence)
                 })
                 .collect()
     };
     let ((per_supplier, all_rows), (staff, clients)) = rayon::join(
-        || rayon::join(suppliers_work, || figure_rows(ALL, &all_scope, &distinct_all)),
+        || rayon::join(suppliers_work, || figure_rows(ALL, &all_scope, &distinct_all, &all_continuity)),
         || {
             rayon::join(
-                || member_figures(&all_scope, &ctx, ids, &flagged, Member::Staff),
-                || member_figures(&all_scope, &ctx, ids, &flagged, Member::Client),
+                || member_figures(&all_scope, &ctx, ids, &flagged, Member::Staff, &HashMap::default()),
+                || member_figures(&all_scope, &ctx, ids, &flagged, Member::Client, &all_continuity),
             )
         },
     );

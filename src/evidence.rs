@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use crate::hash::{HashMap, HashSet};
 
 use crate::figures::completion::{granted_per_client, performed_per_client};
-use crate::figures::continuity::staff_per_qualifying_client;
 use crate::figures::{member_key, FigureContext, Scope};
 use crate::flags::{Flag, FlagHit};
 use crate::ingest::{Ids, Visit};
@@ -117,6 +116,7 @@ pub fn supplier_evidence(
     ids: &Ids,
     hits: &[&FlagHit],
     all_visits: &[Visit],
+    continuity: &HashMap<u64, usize>,
 ) -> Vec<EvidenceRow> {
     let mut out = Vec::new();
     let params = &ctx.config.parameters;
@@ -186,8 +186,7 @@ pub fn supplier_evidence(
     out.extend(ranked.into_iter().map(|(id, n)| row(supplier_id, "addon_late_share", Kind::Client, id, Some(n))));
 
     // Continuity: qualifying clients with the most distinct staff.
-    let staff_counts = staff_per_qualifying_client(scope.visits, ctx);
-    let ranked = top_by_count(staff_counts.iter().map(|(key, n)| (ids.clients.name(*key as u32), *n as f64)));
+    let ranked = top_by_count(continuity.iter().map(|(key, n)| (ids.clients.name(*key as u32), *n as f64)));
     out.extend(ranked.into_iter().map(|(id, n)| row(supplier_id, "continuity_mean", Kind::Client, id, Some(n))));
 
     // Flags: distinct flagged visits per staff member and client.

@@ -51,6 +51,10 @@ pub fn staff_per_qualifying_client(visits: &[&Visit], ctx: &FigureContext) -> Ha
 
 /// The mean number of distinct staff over qualifying clients; missing when none qualifies.
 pub fn continuity_mean(visits: &[&Visit], ctx: &FigureContext) -> Option<f64> {
-    let staff = staff_per_qualifying_client(visits, ctx);
+    mean_of(&staff_per_qualifying_client(visits, ctx))
+}
+
+/// The mean of `staff_per_qualifying_client` computed once and shared.
+pub fn mean_of(staff: &HashMap<u64, usize>) -> Option<f64> {
     (!staff.is_empty()).then(|| staff.values().sum::<usize>() as f64 / staff.len() as f64)
 }

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::completion::granted_per_client;
-use super::continuity::staff_per_qualifying_client;
+use crate::hash::HashMap;
 use super::duration::DurationStats;
 use super::{member_key, FigureContext, Scope};
 use crate::ingest::{Ids, Visit};
@@ -42,7 +42,8 @@ pub enum Member {
 
 /// Per-member figures sorted by supplier and member id. `flagged[i]` tells whether
 /// `scope.visits[i]` carries any flag.
-pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[bool], member: Member) -> Vec<MemberFigures> {
+/// `continuity` is `staff_per_qualifying_client` of the scope (used for clients).
+pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[bool], member: Member, continuity: &HashMap<u64, usize>) -> Vec<MemberFigures> {
     let member_of = |v: &Visit| if member == Member::Staff { v.staff } else { v.client };
     // Visits grouped by member with one parallel sort of plain keys.
     let mut keyed: Vec<(u64, u32)> =
@@ -50,7 +51,7 @@ pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[
     keyed.par_sort_unstable();
     let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
     let (granted, continuity) = if member == Member::Client {
-        (granted_per_client(scope), staff_per_qualifying_client(scope.visits, ctx))
+        (granted_per_client(scope), continuity.clone())
     } else {
         Default::default()
     };

@@ -115,7 +115,9 @@ pub struct Scope<'a> {
 
 /// Every key figure of SPEC §3 for one scope, in `FIGURE_IDS` order. The families are
 /// computed side by side: on the municipality's scope each is a pass over every visit.
-pub fn key_figures(scope: &Scope, ctx: &FigureContext) -> Vec<(&'static str, Option<f64>)> {
+/// `continuity` is `continuity::staff_per_qualifying_client` of the scope, computed once by
+/// the caller and shared with the drill-down and the evidence.
+pub fn key_figures(scope: &Scope, ctx: &FigureContext, continuity: &HashMap<u64, usize>) -> Vec<(&'static str, Option<f64>)> {
     type Family<'a> = Box<dyn Fn() -> Vec<Option<f64>> + Send + Sync + 'a>;
     let families: Vec<Family> = vec![
         Box::new(|| vec![checkin::checkin_rate(scope.visits, ctx)]),
@@ -125,9 +127,9 @@ pub fn key_figures(scope: &Scope, ctx: &FigureContext) -> Vec<(&'static str, Opt
             let durations = duration::DurationStats::of(scope.visits.iter().copied(), ctx);
             vec![durations.mean(), durations.median(), durations.short_share(ctx.config.parameters.short_visit_minutes)]
         }),
-        Box::new(|| vec![completion::completion_rate(scope, ctx), completion::completion_client_share(scope, ctx)]),
+        Box::new(|| completion::completion_figures(scope, ctx).to_vec()),
         Box::new(|| vec![addons::addon_reporting_rate(scope, ctx), addons::addon_late_share(scope, ctx)]),
-        Box::new(|| vec![continuity::continuity_mean(scope.visits, ctx)]),
+        Box::new(|| vec![continuity::mean_of(continuity)]),
     ];
     let values: Vec<Option<f64>> = families.par_iter().map(|family| family()).collect::<Vec<_>>().concat();
     FIGURE_IDS.iter().copied().zip(values).collect()

@@ -260,3 +260,33 @@ fn a_larger_generated_month_is_the_same_at_one_and_two_threads_and_any_chunk_siz
         }
     }
 }
+
+#[test]
+fn fractional_minutes_and_seconds_give_the_same_figures_in_any_row_order() {
+    let w = Work::new();
+    let mut visits = Vec::new();
+    let mut granted = Vec::new();
+    for c in 0..40u32 {
+        for k in 0..6u32 {
+            let (day, sec) = (1 + k, (c * 7 + k * 13) % 60);
+            visits.push(format!("v{c}-{k},S{},c{c},p{},2025-03-{day:02} 08:00:00,2025-03-{day:02} 08:{:02}:{sec:02},nfc,nfc,OMV,", c % 3, k % 4, 10 + (c + k) % 40));
+        }
+        for part in ["10,1", "20,2", "30,3", "0,7"] {
+            granted.push(format!("S{};c{c};2025-03;{part}", c % 3));
+        }
+    }
+    let run = |name: &str, visits: &[String], granted: &[String]| {
+        let v = w.write(&format!("{name}-v.csv"), visits_file(visits));
+        let g = w.write(&format!("{name}-g.csv"), format!("supplier_id;client_id;month;granted_minutes\n{}\n", granted.join("\n")));
+        w.monthly(&["--visits", &v, "--granted", &g]).ok();
+        w.read("out/2025-03/figures.csv")
+    };
+    let first = run("a", &visits, &granted);
+    assert!(first.contains("S1,2025-03,completion_rate,2.98"), "{first}");
+    for seed in [11u64, 23, 37] {
+        let (mut v, mut g) = (visits.clone(), granted.clone());
+        shuffle(&mut v, seed);
+        shuffle(&mut g, seed * 3);
+        assert_eq!(run(&format!("s{seed}"), &v, &g), first, "order {seed}");
+    }
+}
