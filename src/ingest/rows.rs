@@ -179,7 +179,8 @@ pub struct Chunk {
 /// quoted field, so the boundaries come from one pass of the CSV parser itself.
 pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> Vec<Chunk> {
     let target = target.max(1);
-    let newlines = |range: &[u8]| range.iter().filter(|&&b| b == b'\n').count() as u64;
+    // memchr counts with SIMD; a plain filtered count costs half a second on a national file.
+    let newlines = |range: &[u8]| memchr::memchr_iter(b'\n', range).count() as u64;
     let mut chunks = Vec::new();
     let mut start = from;
     let mut line = 1 + newlines(&body[..from]);

@@ -57,9 +57,8 @@ impl LocalNames {
     }
 }
 
-/// A visit checked within its chunk; ids are the chunk's.
+/// Where a visit checked within its chunk came from, beside it in `ChunkResult::meta`.
 struct Parsed {
-    visit: Visit,
     line: u64,
     start: u64,
     len: u32,
@@ -73,7 +72,10 @@ struct Parsed {
 
 #[derive(Default)]
 struct ChunkResult {
-    parsed: Vec<Parsed>,
+    /// The chunk's visits with the chunk's ids, and beside each where it came from; kept
+    /// apart so that the visits can be moved into place in one copy.
+    visits: Vec<Visit>,
+    meta: Vec<Parsed>,
     rejects: Vec<Reject>,
     read: u64,
     rejected: u64,
@@ -188,7 +190,8 @@ impl VisitReader {
 
     fn read_chunk(&self, source: &Source, header: &Header, chunk: Chunk, file: u16, pseudonyms: &Pseudonymizer) -> Result<ChunkResult> {
         // About one record per 100 bytes: sized once instead of grown by copying.
-        let mut out = ChunkResult { parsed: Vec::with_capacity((chunk.end - chunk.start) / 100 + 16), ..ChunkResult::default() };
+        let rows = (chunk.end - chunk.start) / 100 + 16;
+        let mut out = ChunkResult { visits: Vec::with_capacity(rows), meta: Vec::with_capacity(rows), ..ChunkResult::default() };
         let mut records = Records::chunk(source.body(), source.delimiter, chunk.start, chunk.end, chunk.first_line);
         while let Some(next) = records.next_record() {
             let (line, start, end) =
@@ -204,15 +207,17 @@ impl VisitReader {
                 self.parse(&Row::new(source, header, record, &VISIT_COLUMNS), line, source, file, pseudonyms, &mut out)
             };
             match outcome {
-                Ok((visit, id_hash)) => out.parsed.push(Parsed {
-                    visit,
+                Ok((visit, id_hash)) => {
+                    out.visits.push(visit);
+                    out.meta.push(Parsed {
                     line,
                     start: start as u64,
                     len: u32::try_from(end - start).unwrap_or(u32::MAX),
                     has_id: id_hash.is_some(),
                     duplicate: false,
                     id_hash: id_hash.map_or([0, 0], |h| [(h >> 64) as u64, h as u64]),
-                }),
+                    });
+                }
                 Err(reason) => {
                     out.rejected += 1;
                     out.rejects.push(reject(source, pseudonyms, line, start, end, reason));
@@ -257,13 +262,13 @@ impl VisitReader {
             .par_iter()
             .map(|chunk| {
                 let mut by_shard = vec![Vec::new(); SHARDS];
-                for (i, p) in chunk.parsed.iter().enumerate().filter(|(_, p)| p.has_id) {
+                for (i, p) in chunk.meta.iter().enumerate().filter(|(_, p)| p.has_id) {
                     by_shard[shard(p.id_hash)].push(i as u32);
                 }
                 by_shard
             })
             .collect();
-        let parsed_count: usize = results.iter().map(|r| r.parsed.len()).sum();
+        let parsed_count: usize = results.iter().map(|r| r.visits.len()).sum();
         let mut duplicates: Vec<(u32, u32)> = self
             .seen
             .par_iter_mut()
@@ -273,7 +278,7 @@ impl VisitReader {
                 let mut found = Vec::new();
                 for (c, chunk) in results.iter().enumerate() {
                     for &i in &buckets[c][s] {
-                        let [hi, lo] = chunk.parsed[i as usize].id_hash;
+                        let [hi, lo] = chunk.meta[i as usize].id_hash;
                         if !seen.insert((u128::from(hi) << 64) | u128::from(lo)) {
                             found.push((c as u32, i));
                         }
@@ -285,11 +290,12 @@ impl VisitReader {
         drop(buckets);
         duplicates.sort_unstable();
         for &(c, i) in &duplicates {
-            let p = &mut results[c as usize].parsed[i as usize];
+            let chunk = &mut results[c as usize];
+            let p = &mut chunk.meta[i as usize];
             p.duplicate = true;
             let reason = Reason {
                 kind: DUPLICATE_KIND.into(),
-                detail: format!("{DUPLICATE_KIND} '{}': an earlier row (this or an earlier file) has it; counted once", p.visit.visit_id),
+                detail: format!("{DUPLICATE_KIND} '{}': an earlier row (this or an earlier file) has it; counted once", chunk.visits[i as usize].visit_id),
             };
             let start = p.start as usize;
             rejects.push(reject(source, pseudonyms, p.line, start, start + p.len as usize, reason));
@@ -298,8 +304,7 @@ impl VisitReader {
 
         // Global ids on all threads, then the visits moved into place in file order.
         results.par_iter_mut().zip(remaps.par_iter()).for_each(|(chunk, remap)| {
-            for p in chunk.parsed.iter_mut() {
-                let v = &mut p.visit;
+            for v in chunk.visits.iter_mut() {
                 v.supplier = remap.suppliers[v.supplier as usize];
                 v.client = remap.clients[v.client as usize];
                 v.staff = remap.staff[v.staff as usize];
@@ -314,7 +319,11 @@ impl VisitReader {
             account.read += chunk.read;
             account.rejected += chunk.rejected;
             rejects.extend(chunk.rejects);
-            visits.extend(chunk.parsed.into_iter().filter(|p| !p.duplicate).map(|p| p.visit));
+            if chunk.meta.iter().any(|p| p.duplicate) {
+                visits.extend(chunk.visits.into_iter().zip(chunk.meta).filter(|(_, p)| !p.duplicate).map(|(v, _)| v));
+            } else {
+                visits.append(&mut { chunk.visits });
+            }
         }
         rejects[first_reject..].sort_by_key(|r| r.line);
         if std::env::var_os("TIDKOLL_DEBUG_TIMING").is_some() { eprintln!("split {t1:?} parse {t2:?} merge {:?}", t0.elapsed()); }
