@@ -122,6 +122,11 @@ impl Bound {
     pub fn contains(&self, value: f64) -> bool {
         self.min.is_none_or(|m| value >= m) && self.max.is_none_or(|m| value <= m)
     }
+
+    /// How far `value` lies outside the bounds (0 within them).
+    pub fn distance(&self, value: f64) -> f64 {
+        self.min.map_or(0.0, |m| m - value).max(self.max.map_or(0.0, |m| value - m)).max(0.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use crate::hash::{HashMap, HashSet};
 
+use crate::figures::addons::reported;
 use crate::figures::completion::{granted_per_client, performed_per_client};
 use crate::figures::{member_key, FigureContext, Scope};
 use crate::flags::{Flag, FlagHit};
@@ -138,7 +139,7 @@ pub fn supplier_evidence(
     let granted = granted_per_client(scope);
     let performed = performed_per_client(scope, ctx, &granted);
     let range = ctx.config.requirement("completion_rate").unwrap_or_default();
-    let distance = |rate: f64| range.min.map_or(0.0, |m| m - rate).max(range.max.map_or(0.0, |m| rate - m));
+    let distance = |rate: f64| range.distance(rate);
     let mut outside: Vec<(&str, f64)> = granted
         .iter()
         .filter(|(_, minutes)| **minutes > 0.0)
@@ -149,12 +150,7 @@ pub fn supplier_evidence(
     out.extend(outside.into_iter().take(TOP).map(|(id, rate)| row(supplier_id, "completion_rate", Kind::Client, id, Some(rate))));
 
     // Add-ons delivered but not reported, and reports after the deadline.
-    let reported: HashSet<(u64, u32)> = scope
-        .addons
-        .iter()
-        .filter(|a| a.quantity > 0.0)
-        .map(|a| (member_key(a.supplier, a.client), a.addon))
-        .collect();
+    let reported = reported(scope);
     let mut unreported_pairs: BTreeMap<u32, HashSet<u32>> = BTreeMap::new();
     let mut unreported_visits = Tally::new(ids);
     for v in scope.visits {

@@ -312,7 +312,7 @@ fn rank_clients(
             }
         }
     }
-    let distance = |rate: f64| range.min.map_or(0.0, |m| m - rate).max(range.max.map_or(0.0, |m| rate - m));
+    let distance = |rate: f64| range.distance(rate);
     let mut rows: Vec<ClientRow> = sums
         .into_iter()
         .map(|(id, (visits, checked_in, flagged_visits, granted, performed))| {

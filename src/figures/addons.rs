@@ -24,13 +24,12 @@ pub fn addon_reporting_rate(scope: &Scope, ctx: &FigureContext) -> Option<f64> {
     if delivered.is_empty() {
         return None;
     }
-    let reported: HashSet<(u64, u32)> = scope
-        .addons
-        .iter()
-        .filter(|a| a.quantity > 0.0)
-        .map(|a| (member_key(a.supplier, a.client), a.addon))
-        .collect();
-    Some(delivered.intersection(&reported).count() as f64 / delivered.len() as f64)
+    Some(delivered.intersection(&reported(scope)).count() as f64 / delivered.len() as f64)
+}
+
+/// Reported (supplier, client, add-on) triples: an `addons` row with quantity > 0.
+pub fn reported(scope: &Scope) -> HashSet<(u64, u32)> {
+    scope.addons.iter().filter(|a| a.quantity > 0.0).map(|a| (member_key(a.supplier, a.client), a.addon)).collect()
 }
 
 /// Report rows received after the deadline (day `addon_deadline_day` of the following month,
