@@ -73,25 +73,22 @@ fn pair(hits: &mut Vec<FlagHit>, flag: Flag, a: u32, b: u32) {
     hits.push(FlagHit { visit: b, flag, related: Some(a) });
 }
 
-/// Contiguous runs of `order` with the same key.
-fn groups<K: PartialEq>(order: &[u32], key: impl Fn(u32) -> K) -> Vec<&[u32]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 1..=order.len() {
-        if i == order.len() || key(order[i]) != key(order[start]) {
-            if i > start {
-                out.push(&order[start..i]);
-            }
-            start = i;
-        }
+/// Visits in an order, and the runs of it that share a member.
+struct Ordered {
+    visits: Vec<u32>,
+    runs: Vec<(usize, usize)>,
+}
+
+impl Ordered {
+    fn groups(&self) -> Vec<&[u32]> {
+        self.runs.iter().map(|&(a, b)| &self.visits[a..b]).collect()
     }
-    out
 }
 
 /// Every flag of the month's visits, sorted by visit, flag and partner.
 pub fn compute(visits: &[Visit], ctx: &FigureContext) -> Vec<FlagHit> {
     let params = FlagParams::new(ctx.config);
-    let valid: Vec<u32> = (0..visits.len() as u32).filter(|&i| ctx.valid_minutes(&visits[i as usize]).is_some()).collect();
+    let valid: Vec<u32> = (0..visits.len() as u32).into_par_iter().filter(|&i| ctx.valid_minutes(&visits[i as usize]).is_some()).collect();
 
     // Sorting plain keys is several times faster than comparing through the visits; the
     // visit id is looked at only on a tie.
@@ -101,12 +98,19 @@ pub fn compute(visits: &[Visit], ctx: &FigureContext) -> Vec<FlagHit> {
         keys.par_sort_unstable_by(|a, b| {
             (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| visits[a.2 as usize].visit_id.as_bytes().cmp(visits[b.2 as usize].visit_id.as_bytes()))
         });
-        keys.into_iter().map(|k| k.2).collect::<Vec<u32>>()
+        // The runs come from the sorted keys themselves, not through the visits.
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for i in 1..=keys.len() {
+            if i == keys.len() || keys[i].0 != keys[start].0 {
+                runs.push((start, i));
+                start = i;
+            }
+        }
+        Ordered { visits: keys.into_par_iter().map(|k| k.2).collect(), runs }
     };
     let (by_client, by_staff) = rayon::join(|| order(|v| v.client), || order(|v| v.staff));
-
-    let client_groups = groups(&by_client, |i| (visits[i as usize].supplier, visits[i as usize].client));
-    let staff_groups = groups(&by_staff, |i| (visits[i as usize].supplier, visits[i as usize].staff));
+    let (client_groups, staff_groups) = (by_client.groups(), by_staff.groups());
     let max_valid = ctx.config.parameters.max_valid_minutes;
 
     let mut hits: Vec<FlagHit> = client_groups
