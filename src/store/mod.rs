@@ -361,7 +361,10 @@ fn write_visits_parquet(path: &Path, visits: &[Visit], ids: &Ids) -> Result<()> 
     for slice in visits.chunks(VISIT_BATCH).chain(visits.is_empty().then_some(&visits[..0])) {
         let df = visits_frame(slice, ids)?;
         if writer.is_none() {
-            writer = Some(ParquetWriter::new(&file).batched(df.schema()).map_err(polars_error)?);
+            // No min/max statistics: on ten million distinct visit ids they cost a second and no
+            // reader of this table filters on them.
+            let options = StatisticsOptions { null_count: true, ..StatisticsOptions::empty() };
+            writer = Some(ParquetWriter::new(&file).with_statistics(options).batched(df.schema()).map_err(polars_error)?);
         }
         writer.as_mut().expect("created above").write_batch(&df).map_err(polars_error)?;
     }
