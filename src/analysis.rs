@@ -150,21 +150,21 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     // Four pieces of work side by side: the suppliers (each in parallel, with their figures
     // and evidence), the municipality, and the staff and client breakdowns.
     let suppliers_work = || -> Vec<(Vec<FigureRow>, Vec<EvidenceRow>)> {
-            supplier_ids
-                .par_iter()
-                .zip(&continuity_of)
-                .map(|(s, continuity)| {
-                    let scope = Scope {
-                        visits: &visits_of[s],
-                        granted: granted_of.get(s).unwrap_or(&no_granted),
-                        addons: addons_of.get(s).unwrap_or(&no_addons),
-                    };
-                    let name = ids.suppliers.name(*s);
-                    let rows = figure_rows(name, &scope, distinct_of.get(s).unwrap_or(&no_flags), continuity);
-                    let evidence = supplier_evidence(name, &scope, &ctx, ids, hits_of.get(s).unwrap_or(&no_hits), &data.visits, continuity);
-                    (rows, evidence)
-                })
-                .collect()
+        supplier_ids
+            .par_iter()
+            .zip(&continuity_of)
+            .map(|(s, continuity)| {
+                let scope = Scope {
+                    visits: &visits_of[s],
+                    granted: granted_of.get(s).unwrap_or(&no_granted),
+                    addons: addons_of.get(s).unwrap_or(&no_addons),
+                };
+                let name = ids.suppliers.name(*s);
+                let rows = figure_rows(name, &scope, distinct_of.get(s).unwrap_or(&no_flags), continuity);
+                let evidence = supplier_evidence(name, &scope, &ctx, ids, hits_of.get(s).unwrap_or(&no_hits), &data.visits, continuity);
+                (rows, evidence)
+            })
+            .collect()
     };
     let ((per_supplier, all_rows), (staff, clients)) = rayon::join(
         || rayon::join(suppliers_work, || figure_rows(ALL, &all_scope, &distinct_all, &all_continuity)),

@@ -50,11 +50,8 @@ pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[
         scope.visits.par_iter().enumerate().map(|(i, v)| (member_key(v.supplier, member_of(v)), i as u32)).collect();
     keyed.par_sort_unstable();
     let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
-    let (granted, continuity) = if member == Member::Client {
-        (granted_per_client(scope), continuity.clone())
-    } else {
-        Default::default()
-    };
+    let none = HashMap::default();
+    let (granted, continuity) = if member == Member::Client { (granted_per_client(scope), continuity) } else { (HashMap::default(), &none) };
     let mut rows: Vec<MemberFigures> = groups.into_par_iter().map(|group| {
         let key = group[0].0;
         let indices: Vec<usize> = group.iter().map(|k| k.1 as usize).collect();

@@ -227,7 +227,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         let source = source::Source::open(path, name, kind, &config.input)?;
         let (sha256, account) = rayon::join(
-            || { let t = std::time::Instant::now(); let h = source.sha256(); if std::env::var_os("TIDKOLL_DEBUG_TIMING").is_some() { eprintln!("sha {:?}", t.elapsed()); } h },
+            || source.sha256(),
             || match *kind {
                 "visits" => visit_reader.read(&source, file_index as u16, config, pseudonyms, &mut ingested),
                 "granted" => tables::read_granted(&source, file_index as u16, config, pseudonyms, &mut ingested),

@@ -233,15 +233,11 @@ impl VisitReader {
         let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
         let body = source.body();
         let target = self.chunk_bytes.unwrap_or_else(|| (body.len() / (rayon::current_num_threads() * 8)).clamp(1 << 20, 64 << 20));
-        let t0 = std::time::Instant::now();
         let chunks = split_records(body, source.delimiter, from, target);
-        let t1 = t0.elapsed();
         let this = &*self;
-        let results: Vec<ChunkResult> =
+        let mut results: Vec<ChunkResult> =
             chunks.into_par_iter().map(|chunk| this.read_chunk(source, &header, chunk, file, pseudonyms)).collect::<Result<_>>()?;
 
-        let t2 = t0.elapsed();
-        let mut results = results;
         let Ingested { ids, visits, rejects, .. } = out;
         let first_reject = rejects.len();
 
@@ -326,7 +322,6 @@ impl VisitReader {
             }
         }
         rejects[first_reject..].sort_by_key(|r| r.line);
-        if std::env::var_os("TIDKOLL_DEBUG_TIMING").is_some() { eprintln!("split {t1:?} parse {t2:?} merge {:?}", t0.elapsed()); }
         account.accepted = account.read - account.rejected - account.duplicates;
         Ok(account)
     }
