@@ -11,7 +11,7 @@ use crate::analysis::{analyse, ALL};
 use crate::cli::MonthlyArgs;
 use crate::config::Config;
 use crate::error::{refused, usage};
-use crate::ingest::{self, busiest_month, check_reject_rates, select_month, InputPaths};
+use crate::ingest::{self, busiest_of, check_reject_rates, select_month, visits_per_month, InputPaths};
 use crate::month::YearMonth;
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
@@ -61,7 +61,8 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
         return Err(e);
     }
-    let month = match month.or_else(|| busiest_month(&ingested.visits)) {
+    let per_month = visits_per_month(&ingested.visits);
+    let month = match month.or_else(|| busiest_of(&per_month)) {
         Some(m) => m,
         None => {
             bar.finish_and_clear();
@@ -72,13 +73,9 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
         }
     };
 
-    let mut other_months: std::collections::BTreeMap<YearMonth, u64> = std::collections::BTreeMap::new();
-    for v in &ingested.visits {
-        *other_months.entry(v.month()).or_default() += 1;
-    }
     let (mut data, files, rejects) = select_month(ingested, month);
     if data.visits.is_empty() && !args.quiet {
-        let list: Vec<String> = other_months.iter().map(|(m, n)| format!("{m}: {n}")).collect();
+        let list: Vec<String> = per_month.iter().map(|(m, n)| format!("{m}: {n}")).collect();
         eprintln!(
             "tidkoll: obs: inga besök hör till {month}; månaden sparas tom (alla nyckeltal saknas).{}",
             if list.is_empty() { String::new() } else { format!(" De godkända besöken hör till andra månader ({}) – ange rätt --month.", list.join(", ")) }

@@ -279,13 +279,23 @@ fn check_memory(files: &[(&Path, &str)]) -> Result<()> {
     Ok(())
 }
 
-/// The month most accepted visits belong to (the earliest on a tie).
-pub fn busiest_month(visits: &[Visit]) -> Option<YearMonth> {
+/// Accepted visits per month.
+pub fn visits_per_month(visits: &[Visit]) -> BTreeMap<YearMonth, u64> {
     let mut counts: BTreeMap<YearMonth, u64> = BTreeMap::new();
     for v in visits {
         *counts.entry(v.month()).or_default() += 1;
     }
-    counts.into_iter().max_by_key(|&(m, n)| (n, std::cmp::Reverse(m))).map(|(m, _)| m)
+    counts
+}
+
+/// The month most accepted visits belong to (the earliest on a tie).
+pub fn busiest_month(visits: &[Visit]) -> Option<YearMonth> {
+    busiest_of(&visits_per_month(visits))
+}
+
+/// The busiest month of counts from `visits_per_month`.
+pub fn busiest_of(counts: &BTreeMap<YearMonth, u64>) -> Option<YearMonth> {
+    counts.iter().max_by_key(|&(m, n)| (*n, std::cmp::Reverse(*m))).map(|(m, _)| *m)
 }
 
 /// Refuses the run when a file's rejected share is over `max_reject_rate`, naming the

@@ -88,6 +88,11 @@ prop_compose! {
     }
 }
 
+/// Cases per property: 200 in CI, more with `PROPTEST_CASES`.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
+}
+
 /// Reads `bytes` as a visits file; panics only if the program does.
 fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
@@ -119,7 +124,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn exports_in_any_shape_are_read_or_refused_never_a_panic(bytes in export()) {
