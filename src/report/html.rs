@@ -75,7 +75,7 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
             .collect();
         let requirement = q.requirement(figure, latest);
         let svg = lines_chart(&figure_label(figure), &x_labels, &lines, requirement, is_share(figure))?;
-        write!(html, "<figure>{svg}<figcaption>Krav: {}</figcaption></figure>\n", escape(&requirement_sv(figure, requirement)))?;
+        writeln!(html, "<figure>{svg}<figcaption>Krav: {}</figcaption></figure>", escape(&requirement_sv(figure, requirement)))?;
     }
     html.push_str("</body>\n</html>\n");
     Ok(html)

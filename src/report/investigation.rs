@@ -115,7 +115,7 @@ fn truncate(s: &str, n: usize) -> String {
 
 /// The histogram bins of valid visit lengths: 5-minute bins up to 120 minutes, then one more.
 pub fn duration_bins(durations: &[f64]) -> Vec<(String, f64)> {
-    let mut bins = vec![0u64; 25];
+    let mut bins = [0u64; 25];
     for d in durations {
         bins[((d / 5.0).floor() as usize).min(24)] += 1;
     }

@@ -45,14 +45,14 @@ pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
         .with_context(|| format!("{}: the configuration cannot be read; {}", manifest_path.display(), again()))?;
     let table = |name: &str| {
         let path = dir.join(name);
-        read_parquet(&path).with_context(|| again())
+        read_parquet(&path).with_context(again)
     };
     Ok(StoredMonth {
         month,
-        figures: figures(&table("figures.parquet")?, month).with_context(|| again())?,
-        evidence: evidence(&table("evidence.parquet")?).with_context(|| again())?,
-        staff: members(&table("staff.parquet")?, "staff_id").with_context(|| again())?,
-        clients: members(&table("clients.parquet")?, "client_id").with_context(|| again())?,
+        figures: figures(&table("figures.parquet")?, month).with_context(again)?,
+        evidence: evidence(&table("evidence.parquet")?).with_context(again)?,
+        staff: members(&table("staff.parquet")?, "staff_id").with_context(again)?,
+        clients: members(&table("clients.parquet")?, "client_id").with_context(again)?,
         config,
         dir,
     })
