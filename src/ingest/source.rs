@@ -38,6 +38,8 @@ pub struct Source {
     pub delimiter: u8,
     /// Length in bytes when opened, to detect a file that changes while it is read.
     pub size: u64,
+    /// Modification time when opened, to detect a rewrite of the same length.
+    modified: Option<std::time::SystemTime>,
 }
 
 impl Source {
@@ -56,7 +58,8 @@ impl Source {
         }
         let file = File::open(path).map_err(|e| refused(format!("{kind} file {shown}: cannot be opened ({e})")))?;
         // SAFETY: the map is read-only; a file truncated by another process while mapped is
-        // guarded against by comparing its size before and after reading (`check_unchanged`).
+        // guarded against by comparing its size and modification time before and after reading
+        // (`check_unchanged`).
         let map = unsafe { Mmap::map(&file) }
             .map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e})")))?;
         let bytes = map;
@@ -74,7 +77,7 @@ impl Source {
             "\t" => b'\t',
             _ => sniff_delimiter(&bytes[body_start..]),
         };
-        Ok(Source { path: path.to_path_buf(), name, bytes, body_start, encoding, delimiter, size: meta.len() })
+        Ok(Source { path: path.to_path_buf(), name, bytes, body_start, encoding, delimiter, size: meta.len(), modified: meta.modified().ok() })
     }
 
     pub fn body(&self) -> &[u8] {
@@ -112,15 +115,24 @@ impl Source {
         let _ = (offset, len);
     }
 
-    /// Refuses the file when it changed on disk while it was being read.
+    /// Refuses the file when it changed on disk while it was being read: another length or
+    /// another modification time (a rewrite of the same length), or gone altogether.
     pub fn check_unchanged(&self) -> Result<()> {
-        let now = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(u64::MAX);
-        if now != self.size {
+        let again = "wait until the export is complete and run again";
+        let shown = self.path.display();
+        let meta = match std::fs::metadata(&self.path) {
+            Ok(meta) => meta,
+            Err(e) => return Err(refused(format!("{shown} disappeared while it was being read ({e}); {again}"))),
+        };
+        if meta.len() != self.size {
             return Err(refused(format!(
-                "{} changed while it was being read ({} bytes, now {now}); wait until the export is complete and run again",
-                self.path.display(),
-                self.size
+                "{shown} changed while it was being read ({} bytes, now {}); {again}",
+                self.size,
+                meta.len()
             )));
+        }
+        if meta.modified().ok() != self.modified {
+            return Err(refused(format!("{shown} was rewritten while it was being read (same size, new modification time); {again}")));
         }
         Ok(())
     }
@@ -295,6 +307,38 @@ impl<'a> Records<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn opened(path: &Path) -> Source {
+        Source::open(path, "visits.csv".into(), "visits", &InputConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn a_file_changed_while_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visits.csv");
+        std::fs::write(&path, "visit_id,supplier_id\n1,A\n").unwrap();
+        let source = opened(&path);
+        assert!(source.check_unchanged().is_ok());
+
+        // Appended to: another length.
+        std::fs::write(&path, "visit_id,supplier_id\n1,A\n2,B\n").unwrap();
+        let e = source.check_unchanged().unwrap_err().to_string();
+        assert!(e.contains("changed while it was being read (25 bytes, now 29)"), "{e}");
+
+        // Rewritten with the same length: another modification time.
+        std::fs::write(&path, "visit_id,supplier_id\n1,A\n").unwrap();
+        let source = opened(&path);
+        std::fs::write(&path, "visit_id,supplier_id\n9,Z\n").unwrap();
+        let later = source.modified.unwrap() + std::time::Duration::from_secs(2);
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(later).unwrap();
+        let e = source.check_unchanged().unwrap_err().to_string();
+        assert!(e.contains("rewritten while it was being read"), "{e}");
+
+        // Removed.
+        std::fs::remove_file(&path).unwrap();
+        let e = source.check_unchanged().unwrap_err().to_string();
+        assert!(e.contains("disappeared while it was being read"), "{e}");
+    }
 
     #[test]
     fn sniffs_the_header_delimiter() {
