@@ -59,6 +59,21 @@ impl<'a> Row<'a> {
         self.get(col)?.ok_or_else(|| Reason::new(name, "missing value", "required value is empty"))
     }
 
+    /// A supplier id: required, and not `ALL`, which names the municipality-wide row in every
+    /// output (a supplier called so would be mixed up with it).
+    pub fn supplier(&self, col: usize) -> Result<Cow<'a, str>, Reason> {
+        let id = self.required(col)?;
+        if id.trim().eq_ignore_ascii_case(crate::analysis::ALL) {
+            let name = self.columns[col].0;
+            return Err(Reason::new(
+                name,
+                "reserved id ALL",
+                format!("'{id}' is reserved for the municipality-wide row; give the supplier another id in the export"),
+            ));
+        }
+        Ok(id)
+    }
+
     /// An optional number (decimal comma or point, spaces as thousands separators).
     pub fn number(&self, col: usize) -> Result<Option<f64>, Reason> {
         let name = self.columns[col].0;

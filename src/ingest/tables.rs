@@ -55,7 +55,7 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
     let mut account = new_account(source, "granted");
     let Ingested { ids, granted, rejects, .. } = out;
     scan(source, "granted", &GRANTED_COLUMNS, &config.columns.granted, pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = row.required(0)?;
+        let supplier = row.supplier(0)?;
         let client = row.required(1)?;
         let month = parse_month(row, 2)?;
         row.required(3)?;
@@ -79,7 +79,7 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
     let mut account = new_account(source, "addons");
     let Ingested { ids, addons, rejects, .. } = out;
     scan(source, "addons", &ADDON_COLUMNS, &config.columns.addons, pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = row.required(0)?;
+        let supplier = row.supplier(0)?;
         let client = row.required(1)?;
         let month = parse_month(row, 2)?;
         let addon = row.required(3)?;

@@ -142,7 +142,7 @@ impl VisitReader {
 
     /// Checks one record into a visit with chunk-local ids.
     fn parse(&self, row: &Row, line: u64, source: &Source, file: u16, pseudonyms: &Pseudonymizer, out: &mut ChunkResult) -> Result<(Visit, Option<u128>), Reason> {
-        let supplier = row.required(vc::SUPPLIER)?;
+        let supplier = row.supplier(vc::SUPPLIER)?;
         let client = row.required(vc::CLIENT)?;
         let staff = row.required(vc::STAFF)?;
         let in_stamp = parse_stamp(&row.required(vc::CHECK_IN)?).map_err(|e| Reason::new("check_in", "not a timestamp", e))?;

@@ -236,3 +236,23 @@ fn crlf_lines_and_blank_lines_give_the_true_line_number_of_a_reject() {
     assert!(row.starts_with("v.csv,4,\"check_in: '2025-03-32 08:00' is not a timestamp"), "line 4 holds the bad row: {row}");
     assert!(row.ends_with(&format!(",\"{bad}\"")), "raw line without its CRLF: {row}");
 }
+
+#[test]
+fn a_supplier_called_all_is_rejected_not_mixed_with_the_municipal_row() {
+    let w = Work::new();
+    let mut lines: Vec<String> = (0..200)
+        .map(|i| visit(&format!("v{i}"), "S1", "c1", "p1", &format!("2025-03-{:02} 08:00", i % 28 + 1), &format!("2025-03-{:02} 08:30", i % 28 + 1), "OMV"))
+        .collect();
+    lines.push(visit("x1", "all", "c2", "p2", "2025-03-04 09:00", "2025-03-04 09:30", "OMV"));
+    let visits = w.write("visits.csv", visits_file(&lines));
+    let granted = w.write("granted.csv", "supplier_id,client_id,month,granted_minutes\nALL,c2,2025-03,60\nS1,c1,2025-03,6000\n");
+    w.monthly(&["--visits", &visits, "--granted", &granted, "--config", &w.write("k.toml", "[input]\nmax_reject_rate = 0.5\n")]).ok();
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert!(rejects.contains("visits.csv,202,supplier_id: 'all' is reserved for the municipality-wide row"), "{rejects}");
+    assert!(rejects.contains("granted.csv,2,supplier_id: 'ALL' is reserved"), "{rejects}");
+    assert_eq!(accounting(&w.manifest("2025-03"), "visits.csv"), (201, 200, 1, 0, 0));
+    let figures = w.read("out/2025-03/figures.csv");
+    let rows_of = |id: &str| figures.lines().filter(|l| l.starts_with(&format!("{id},"))).count();
+    assert!(rows_of("ALL") > 10 && rows_of("ALL") == rows_of("S1"), "one ALL row per figure, as for S1:\n{figures}");
+    assert!(!figures.lines().any(|l| l.starts_with("all,")), "{figures}");
+}
