@@ -66,7 +66,8 @@ pub struct StaffRow {
 pub struct ClientRow {
     pub client_id: String,
     pub visits: u32,
-    pub checkin_rate: f64,
+    /// None for a client with granted time but no visit in the period.
+    pub checkin_rate: Option<f64>,
     pub distinct_staff: u32,
     /// Share of the client's visits with valid duration made by its most frequent staff member.
     pub top_staff_share: Option<f64>,
@@ -324,7 +325,7 @@ fn rank_clients(
             ClientRow {
                 client_id: id.to_string(),
                 visits,
-                checkin_rate: if visits == 0 { 0.0 } else { f64::from(checked_in) / f64::from(visits) },
+                checkin_rate: (visits > 0).then(|| f64::from(checked_in) / f64::from(visits)),
                 distinct_staff: client_all_staff.get(id).map_or(0, |s| s.len() as u32),
                 top_staff_share,
                 granted_minutes: granted,

@@ -16,7 +16,8 @@ pub struct MemberFigures {
     pub member_id: String,
     pub visits: u32,
     pub checked_in: u32,
-    pub checkin_rate: f64,
+    /// Checked-in share of the visits; none for a client with granted time but no visit.
+    pub checkin_rate: Option<f64>,
     pub valid_durations: u32,
     pub minutes_mean: Option<f64>,
     pub minutes_median: Option<f64>,
@@ -40,7 +41,8 @@ pub enum Member {
     Client,
 }
 
-/// Per-member figures sorted by supplier and member id. `flagged[i]` tells whether
+/// Per-member figures sorted by supplier and member id. Clients include those with a granted
+/// row but no visit that month (completion 0: the gap an officer most needs to see). `flagged[i]` tells whether
 /// `scope.visits[i]` carries any flag.
 /// `continuity` is `staff_per_qualifying_client` of the scope (used for clients).
 pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[bool], member: Member, continuity: &HashMap<u64, usize>) -> Vec<MemberFigures> {
@@ -70,7 +72,7 @@ pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[
             member_id: if is_client { ids.clients.name(first.client) } else { ids.staff.name(first.staff) }.to_string(),
             visits: n,
             checked_in,
-            checkin_rate: f64::from(checked_in) / f64::from(n),
+            checkin_rate: Some(f64::from(checked_in) / f64::from(n)),
             valid_durations: durations.count() as u32,
             minutes_mean: durations.mean(),
             minutes_median: durations.median(),
@@ -83,6 +85,25 @@ pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[
         };
         row
     }).collect();
+    if member == Member::Client {
+        let visited: crate::hash::HashSet<u64> = keyed.iter().map(|k| k.0).collect();
+        rows.extend(granted.iter().filter(|(key, _)| !visited.contains(key)).map(|(&key, &minutes)| MemberFigures {
+            supplier_id: ids.suppliers.name((key >> 32) as u32).to_string(),
+            member_id: ids.clients.name(key as u32).to_string(),
+            visits: 0,
+            checked_in: 0,
+            checkin_rate: None,
+            valid_durations: 0,
+            minutes_mean: None,
+            minutes_median: None,
+            short_visit_share: None,
+            flagged_visits: 0,
+            distinct_staff: Some(0),
+            granted_minutes: Some(minutes),
+            completion_rate: (minutes > 0.0).then_some(0.0),
+            continuity_staff: None,
+        }));
+    }
     rows.par_sort_unstable_by(|a, b| (&a.supplier_id, &a.member_id).cmp(&(&b.supplier_id, &b.member_id)));
     rows
 }

@@ -250,7 +250,7 @@ pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
             (i + 1).to_string(),
             c.client_id.clone(),
             c.visits.to_string(),
-            sv_number(c.checkin_rate),
+            opt_number(c.checkin_rate),
             c.distinct_staff.to_string(),
             opt_number(c.top_staff_share),
             yes(c.single_staff).to_string(),

@@ -224,7 +224,7 @@ fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberFigures,
     sheet.write_string(row, 1, m.member_id.as_str())?;
     sheet.write_number(row, 2, m.visits)?;
     sheet.write_number(row, 3, m.checked_in)?;
-    sheet.write_number_with_format(row, 4, m.checkin_rate, pct)?;
+    opt(sheet, 4, m.checkin_rate, pct)?;
     sheet.write_number(row, 5, m.valid_durations)?;
     opt(sheet, 6, m.minutes_mean, dec)?;
     opt(sheet, 7, m.minutes_median, dec)?;

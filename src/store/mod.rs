@@ -229,7 +229,7 @@ fn write_members_csv(path: &Path, id_column: &str, rows: &[MemberFigures]) -> Re
             r.member_id.clone(),
             r.visits.to_string(),
             r.checked_in.to_string(),
-            format_value(Some(r.checkin_rate)),
+            format_value(r.checkin_rate),
             r.valid_durations.to_string(),
             format_value(r.minutes_mean),
             format_value(r.minutes_median),

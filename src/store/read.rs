@@ -202,7 +202,7 @@ fn members(df: &DataFrame, id_column: &str) -> Result<Vec<MemberFigures>> {
             member_id: member[i].clone().unwrap_or_default(),
             visits: visits[i].unwrap_or(0),
             checked_in: checked_in[i].unwrap_or(0),
-            checkin_rate: checkin_rate[i].unwrap_or(0.0),
+            checkin_rate: checkin_rate[i],
             valid_durations: valid[i].unwrap_or(0),
             minutes_mean: mean[i],
             minutes_median: median[i],

@@ -86,6 +86,31 @@ fn completion_sums_granted_rows_and_bounds_are_inclusive() {
 }
 
 #[test]
+fn a_client_with_granted_time_and_no_visit_is_in_the_client_table() {
+    let w = Work::new();
+    let visits = w.write("visits.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    let granted = w.write("granted.csv", "supplier_id,client_id,month,granted_minutes\nS1,c1,2025-03,30\nS1,c5,2025-03,90\n");
+    w.monthly(&["--visits", &visits, "--granted", &granted]).ok();
+    let f = w.figures("2025-03");
+    // 30 / (30 + 90); c1 at 1.00 is inside the range, c5 at 0 outside.
+    f.assert("S1", "completion_rate", Some(0.25), "deviation");
+    f.assert("S1", "completion_client_share", Some(0.5), "info");
+    let clients = w.read("out/2025-03/clients.csv");
+    let mut reader = csv::Reader::from_reader(clients.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<std::collections::HashMap<String, String>> =
+        reader.records().map(|r| header.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect()).collect();
+    assert_eq!(rows.len(), 2, "{clients}");
+    let unvisited = rows.iter().find(|r| r["visits"] == "0").expect("the unvisited client has a row");
+    assert_eq!(unvisited["supplier_id"], "S1");
+    assert!(unvisited["client_id"].starts_with("K-"));
+    assert_eq!(unvisited["checkin_rate"], "", "no visits: no check-in rate, not 0");
+    assert_eq!(unvisited["granted_minutes"], "90");
+    assert_eq!(unvisited["completion_rate"], "0");
+    assert_eq!(unvisited["distinct_staff"], "0");
+}
+
+#[test]
 fn addon_reporting_and_the_deadline_day() {
     let w = Work::new();
     let lines = [
