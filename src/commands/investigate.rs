@@ -24,9 +24,12 @@ pub fn run(args: &InvestigateArgs) -> Result<()> {
     let staged = StagedMonth::named(&parent, &format!("{}-{period}", slug(&args.supplier)))?;
     let page = html_page(&inv)?;
     let html = staged.dir.join("utredning.html");
-    std::fs::write(&html, page).with_context(|| format!("cannot write {}", html.display()))?;
-    write_exports(&inv, &staged.dir)?;
-    let result = staged.publish()?;
+    let saving = || {
+        format!("the investigation could not be saved in {} (an earlier one is unchanged); free disk space there or give another --out", parent.display())
+    };
+    std::fs::write(&html, page).with_context(|| format!("cannot write {}", html.display())).with_context(saving)?;
+    write_exports(&inv, &staged.dir).with_context(saving)?;
+    let result = staged.publish().with_context(saving)?;
     clean_leftovers(&parent);
     if args.quiet {
         println!("{}", result.display());

@@ -94,7 +94,13 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
 
     bar.set_message("skriver resultat");
     let staged = StagedMonth::new(&args.out, month)?;
-    write_month(&staged.dir, &analysis, &rejects, &data.visits, &data.ids)?;
+    let saving = || {
+        format!(
+            "the results of {month} could not be saved in {} (earlier results of {month} are unchanged); free disk space there or give another --out",
+            args.out.display()
+        )
+    };
+    write_month(&staged.dir, &analysis, &rejects, &data.visits, &data.ids).with_context(saving)?;
     let manifest = json!({
         "program": "tidkoll",
         "version": env!("CARGO_PKG_VERSION"),
@@ -121,8 +127,8 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
             "write": written_at.elapsed().as_secs_f64(),
         },
     });
-    write_manifest(&staged.dir, &manifest)?;
-    let result_dir = staged.publish()?;
+    write_manifest(&staged.dir, &manifest).with_context(saving)?;
+    let result_dir = staged.publish().with_context(saving)?;
     bar.finish_and_clear();
 
     if !args.quiet {

@@ -54,13 +54,21 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
         eprintln!("tidkoll: {} saknas och markeras som saknad i alla resultat (--allow-partial)", q.months[i]);
     }
 
+    let saving = || {
+        format!(
+            "the results of {quarter} could not be saved in {} (earlier results of {quarter} are unchanged); free disk space there or give another --out",
+            args.out.display()
+        )
+    };
     let staged = StagedMonth::named(&args.out, &quarter.to_string())?;
     let dir = staged.dir.clone();
     let all: Vec<&str> = q.suppliers.iter().map(String::as_str).collect();
-    write_matrix_workbook(&dir.join("matrix.xlsx"), &q, &all)?;
-    write_matrix_csv(&dir.join("matrix.csv"), &q)?;
+    write_matrix_workbook(&dir.join("matrix.xlsx"), &q, &all).with_context(saving)?;
+    write_matrix_csv(&dir.join("matrix.csv"), &q).with_context(saving)?;
     let page = matrix_page(&q)?;
-    std::fs::write(dir.join("matrix.html"), page).with_context(|| format!("cannot write {}", dir.join("matrix.html").display()))?;
+    std::fs::write(dir.join("matrix.html"), page)
+        .with_context(|| format!("cannot write {}", dir.join("matrix.html").display()))
+        .with_context(saving)?;
 
     let made = chrono::Local::now().date_naive().to_string();
     let mut slugs: Vec<String> = Vec::new();
@@ -79,8 +87,9 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
         .par_iter()
         .zip(slugs.par_iter())
         .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &made))
-        .collect::<Result<_>>()?;
-    let result = staged.publish()?;
+        .collect::<Result<_>>()
+        .with_context(saving)?;
+    let result = staged.publish().with_context(saving)?;
     clean_leftovers(&args.out);
 
     if args.quiet {

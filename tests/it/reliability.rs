@@ -216,3 +216,58 @@ fn no_personnummer_anywhere_in_the_whole_chain() {
         }
     }
 }
+
+/// Runs tidkoll as on a full disk: every write past 8 KiB in a file fails (RLIMIT_FSIZE, with
+/// SIGXFSZ ignored so that the write returns an error instead of stopping the process).
+fn on_a_full_disk(w: &Work, args: &[&str]) -> Run {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidkoll"));
+    cmd.args(args).current_dir(w.dir.path()).env("TIDKOLL_PSEUDONYM_KEY", "test-key");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit { rlim_cur: 8192, rlim_max: 8192 };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+}
+
+fn hidden_entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect()
+}
+
+#[test]
+fn a_full_output_location_exits_1_keeps_the_old_results_and_leaves_nothing_partial() {
+    let w = Work::new();
+    run_months(&w, &["2025-01", "2025-02"]);
+    let small = w.write("small.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    w.monthly(&["--quiet", "--visits", &small]).ok();
+    let old = w.read("out/2025-03/figures.csv");
+
+    let visits = fixture("visits-2025-03.csv");
+    let run = on_a_full_disk(&w, &["monthly", "--out", "out", "--quiet", "--visits", &visits]);
+    run.fails_with(1);
+    for part in ["the results of 2025-03 could not be saved in out (earlier results of 2025-03 are unchanged); free disk space", "File too large"] {
+        assert!(run.stderr.contains(part), "{part:?} in {}", run.stderr);
+    }
+    assert_eq!(w.read("out/2025-03/figures.csv"), old, "the old month is kept whole");
+    assert!(complete(&w.path("out/2025-03")));
+    assert!(hidden_entries(&w.path("out")).is_empty(), "nothing partial is left: {:?}", hidden_entries(&w.path("out")));
+
+    // The quarter likewise: its earlier matrix stays as it was.
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--quiet"]).ok();
+    let matrix = std::fs::read(w.path("out/2025-Q1/matrix.xlsx")).unwrap();
+    std::fs::remove_file(w.path("out/2025-Q1/matrix.csv")).unwrap();
+    let run = on_a_full_disk(&w, &["quarter", "--quarter", "2025-Q1", "--out", "out", "--quiet"]);
+    run.fails_with(1);
+    assert!(run.stderr.contains("the results of 2025-Q1 could not be saved in out"), "{}", run.stderr);
+    assert_eq!(std::fs::read(w.path("out/2025-Q1/matrix.xlsx")).unwrap(), matrix);
+    assert!(!w.path("out/2025-Q1/matrix.csv").exists(), "the earlier quarter directory is untouched");
+    assert!(hidden_entries(&w.path("out")).is_empty(), "{:?}", hidden_entries(&w.path("out")));
+}
