@@ -109,7 +109,11 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     let ids = &data.ids;
     let hits = flags::compute(&data.visits, &ctx);
 
+    // Every supplier of the month: with visits, or only with granted time or add-on reports
+    // (a supplier that granted clients but registered no visit has completion 0).
     let mut supplier_ids: Vec<u32> = data.visits.iter().map(|v| v.supplier).collect();
+    supplier_ids.extend(data.granted.iter().map(|g| g.supplier));
+    supplier_ids.extend(data.addons.iter().map(|a| a.supplier));
     supplier_ids.sort_unstable();
     supplier_ids.dedup();
     supplier_ids.sort_by(|a, b| ids.suppliers.name(*a).cmp(ids.suppliers.name(*b)));
@@ -137,11 +141,11 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     let addons_of = by_supplier(&data.addons, |a| a.supplier);
     let (distinct_of, distinct_all) = distinct_per_flag(&hits, &data.visits);
     let hits_of = by_supplier(&hits, |h| data.visits[h.visit as usize].supplier);
-    let (no_granted, no_addons, no_hits, no_flags) = (Vec::new(), Vec::new(), Vec::new(), BTreeMap::new());
+    let (no_visits, no_granted, no_addons, no_hits, no_flags) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), BTreeMap::new());
     let all_scope = Scope { visits: &all_visits, granted: &all_granted, addons: &all_addons };
     // Continuity per supplier once, shared by the figures, the evidence and the drill-down;
     // the municipality's is their union (clients are identified per supplier).
-    let continuity_of: Vec<HashMap<u64, usize>> = supplier_ids.par_iter().map(|s| staff_per_qualifying_client(&visits_of[s], &ctx)).collect();
+    let continuity_of: Vec<HashMap<u64, usize>> = supplier_ids.par_iter().map(|s| staff_per_qualifying_client(visits_of.get(s).unwrap_or(&no_visits), &ctx)).collect();
     let all_continuity: HashMap<u64, usize> = continuity_of.iter().flat_map(|m| m.iter().map(|(k, v)| (*k, *v))).collect();
     let mut flagged = vec![false; data.visits.len()];
     for h in &hits {
@@ -155,7 +159,7 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
             .zip(&continuity_of)
             .map(|(s, continuity)| {
                 let scope = Scope {
-                    visits: &visits_of[s],
+                    visits: visits_of.get(s).unwrap_or(&no_visits),
                     granted: granted_of.get(s).unwrap_or(&no_granted),
                     addons: addons_of.get(s).unwrap_or(&no_addons),
                 };

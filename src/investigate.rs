@@ -146,7 +146,7 @@ impl Investigation {
         if !known.contains(supplier) {
             let list: Vec<&str> = known.into_iter().collect();
             return Err(usage(format!(
-                "supplier '{supplier}' has no visits in {period}; the suppliers of {period} are: {}",
+                "supplier '{supplier}' is not among the suppliers of {period} (no visits, granted time or add-on reports); the suppliers of {period} are: {}",
                 list.join(", ")
             )));
         }

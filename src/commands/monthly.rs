@@ -90,6 +90,9 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     let analysed_at = Instant::now();
     let analysis = analyse(&mut data, &config);
     let analyse_seconds = analysed_at.elapsed().as_secs_f64();
+    for f in analysis.figures.iter().filter(|f| f.supplier_id != ALL) {
+        per_supplier.entry(f.supplier_id.clone()).or_insert(0);
+    }
     let written_at = Instant::now();
 
     bar.set_message("skriver resultat");

@@ -67,6 +67,9 @@ pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
 
     let min_visits = latest.config.parameters.min_visits;
     writeln!(s, "\nPersonal med lägst kvittensgrad (minst {min_visits} besök under perioden):").unwrap();
+    if !inv.staff.iter().any(|r| r.judged) {
+        writeln!(s, "  inga").unwrap();
+    }
     for r in inv.staff.iter().filter(|r| r.judged).take(TOP) {
         let below = if r.below_requirement { "  under kravet" } else { "" };
         writeln!(s, "  {:<20} {:>6} besök  kvittensgrad {:>8}{below}  flaggade besök {}", r.staff_id, r.visits, pct(r.checkin_rate), r.flagged_visits).unwrap();

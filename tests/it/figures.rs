@@ -86,28 +86,44 @@ fn completion_sums_granted_rows_and_bounds_are_inclusive() {
 }
 
 #[test]
-fn a_client_with_granted_time_and_no_visit_is_in_the_client_table() {
+fn clients_and_suppliers_with_granted_time_and_no_visit_are_reported() {
     let w = Work::new();
     let visits = w.write("visits.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
-    let granted = w.write("granted.csv", "supplier_id,client_id,month,granted_minutes\nS1,c1,2025-03,30\nS1,c5,2025-03,90\n");
-    w.monthly(&["--visits", &visits, "--granted", &granted]).ok();
+    // S1's c5 and the whole of S9 were granted time but got no visit.
+    let granted = w.write("granted.csv", "supplier_id,client_id,month,granted_minutes\nS1,c1,2025-03,30\nS1,c5,2025-03,90\nS9,c7,2025-03,60\n");
+    let run = w.monthly(&["--visits", &visits, "--granted", &granted]);
+    run.ok();
     let f = w.figures("2025-03");
     // 30 / (30 + 90); c1 at 1.00 is inside the range, c5 at 0 outside.
     f.assert("S1", "completion_rate", Some(0.25), "deviation");
     f.assert("S1", "completion_client_share", Some(0.5), "info");
+    // S9 delivered nothing of its 60 granted minutes: completion 0, not left out.
+    assert_eq!(f.suppliers(), ["ALL", "S1", "S9"]);
+    f.assert("S9", "completion_rate", Some(0.0), "deviation");
+    f.assert("S9", "checkin_rate", None, "missing");
+    f.assert("S9", "flag.duplicate", Some(0.0), "info");
+    f.assert("S9", "flag_rate.duplicate", None, "missing");
+    f.assert("ALL", "completion_rate", Some(30.0 / 180.0), "deviation");
+    let s9 = run.stdout.lines().find(|l| l.trim_start().starts_with("S9")).unwrap_or_else(|| panic!("S9 in the summary:\n{}", run.stdout));
+    assert!(s9.contains(" 0 ") && s9.contains("0,0 %") && s9.contains("! Utförandegrad"), "{s9}");
+
     let clients = w.read("out/2025-03/clients.csv");
     let mut reader = csv::Reader::from_reader(clients.as_bytes());
     let header = reader.headers().unwrap().clone();
     let rows: Vec<std::collections::HashMap<String, String>> =
         reader.records().map(|r| header.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect()).collect();
-    assert_eq!(rows.len(), 2, "{clients}");
-    let unvisited = rows.iter().find(|r| r["visits"] == "0").expect("the unvisited client has a row");
-    assert_eq!(unvisited["supplier_id"], "S1");
+    assert_eq!(rows.len(), 3, "{clients}");
+    let unvisited = rows.iter().find(|r| r["supplier_id"] == "S1" && r["visits"] == "0").expect("the unvisited client has a row");
     assert!(unvisited["client_id"].starts_with("K-"));
     assert_eq!(unvisited["checkin_rate"], "", "no visits: no check-in rate, not 0");
     assert_eq!(unvisited["granted_minutes"], "90");
     assert_eq!(unvisited["completion_rate"], "0");
     assert_eq!(unvisited["distinct_staff"], "0");
+    assert!(rows.iter().any(|r| r["supplier_id"] == "S9" && r["granted_minutes"] == "60" && r["completion_rate"] == "0"));
+
+    let inv = w.tidkoll(&["investigate", "--out", "out", "--supplier", "S9", "--month", "2025-03"]);
+    inv.ok();
+    assert!(inv.stdout.contains("0 besök  utförandegrad 0,0 % (utanför)"), "{}", inv.stdout);
 }
 
 #[test]
