@@ -86,8 +86,9 @@ pub fn member_figures(scope: &Scope, ctx: &FigureContext, ids: &Ids, flagged: &[
         row
     }).collect();
     if member == Member::Client {
-        let visited: crate::hash::HashSet<u64> = keyed.iter().map(|k| k.0).collect();
-        rows.extend(granted.iter().filter(|(key, _)| !visited.contains(key)).map(|(&key, &minutes)| MemberFigures {
+        // `keyed` is sorted: a binary search per granted client, no set of every visit.
+        let visited = |key: u64| keyed.binary_search_by_key(&key, |k| k.0).is_ok();
+        rows.extend(granted.iter().filter(|(key, _)| !visited(**key)).map(|(&key, &minutes)| MemberFigures {
             supplier_id: ids.suppliers.name((key >> 32) as u32).to_string(),
             member_id: ids.clients.name(key as u32).to_string(),
             visits: 0,
