@@ -7,5 +7,6 @@ mod fuzz;
 mod ingest;
 mod investigate;
 mod monthly;
+mod oracle;
 mod quarter;
 mod reliability;

@@ -1,0 +1,422 @@
+//! Every key figure and every flag row checked against a plain re-reading of SPEC §3–4 on
+//! generated months: a few suppliers, clients and staff (the same names at several suppliers),
+//! chains of visits 0–2 minutes apart, copies, overlaps, missing and negative check-outs,
+//! visits at 06:59 and 22:00, granted rows of 0 minutes and add-on reports around the
+//! deadline. The reference below is written for clarity (every pair, no sorting tricks), so a
+//! difference points at the engine or at a reading of the SPEC to settle.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use proptest::prelude::*;
+use tidkoll::analysis::analyse;
+use tidkoll::config::Config;
+use tidkoll::ingest::{read_all, select_month, InputPaths};
+use tidkoll::privacy::Pseudonymizer;
+
+const CONFIG: &str = "[parameters]\nmin_visits = 3\ncontinuity_window = [1, 2]\nsingle_staff_min_visits = 4\n";
+const MIN_VISITS: usize = 3;
+const WINDOW: [u32; 2] = [1, 2];
+const SINGLE_STAFF_MIN_VISITS: usize = 4;
+const METHODS: [&str; 4] = ["nfc", "lock", "mobile", "manual"];
+const SERVICES: [&str; 4] = ["OMV", "MATD", "LARM", "TVATT"];
+const GRANTED_MINUTES: [f64; 6] = [0.0, 20.0, 45.0, 90.0, 200.0, 37.5];
+
+/// One generated visit before it is written: where it starts and how it ends.
+#[derive(Debug, Clone)]
+struct Spec {
+    supplier: usize,
+    client: usize,
+    staff: usize,
+    start: (u32, u32, u32, u32),
+    /// 0 no check-out, 1 five minutes negative, 2 zero length, 3 overlong, else `minutes`.
+    ending: u8,
+    minutes: i64,
+    in_method: usize,
+    /// 4: empty.
+    out_method: usize,
+    services: u8,
+    /// Follow an earlier visit at its client: (which, gap in seconds), or copy it whole.
+    follow: Option<(usize, i64)>,
+    /// When following: keep the earlier visit's staff member, go to this visit's own client.
+    same_staff: bool,
+    copy: bool,
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (
+        (0usize..3, 0usize..4, 0usize..3),
+        (1u32..=3, prop_oneof![Just(6u32), Just(7), 8u32..21, Just(21), Just(22)], prop_oneof![Just(0u32), Just(59), 0u32..60], prop_oneof![Just(0u32), Just(1), Just(30), Just(59)]),
+        (0u8..9, 0i64..61),
+        (prop_oneof![3 => 0usize..2, 1 => 2usize..4], prop_oneof![3 => 0usize..2, 1 => 2usize..5], 0u8..16),
+        prop::option::of((0usize..80, prop_oneof![Just(-61i64), Just(-60), Just(0), Just(30), Just(60), Just(61), Just(120)])),
+        prop::bool::weighted(0.3),
+        prop::bool::weighted(0.08),
+    )
+        .prop_map(|((supplier, client, staff), start, (ending, minutes), (in_method, out_method, services), follow, same_staff, copy)| Spec {
+            supplier,
+            client,
+            staff,
+            start,
+            ending,
+            minutes,
+            in_method,
+            out_method,
+            services,
+            follow,
+            same_staff,
+            copy,
+        })
+}
+
+/// A visit as the reference sees it.
+#[derive(Debug, Clone)]
+struct V {
+    id: String,
+    supplier: String,
+    client: String,
+    staff: String,
+    check_in: NaiveDateTime,
+    check_out: Option<NaiveDateTime>,
+    in_method: &'static str,
+    out_method: Option<&'static str>,
+    services: Vec<&'static str>,
+}
+
+impl V {
+    fn seconds(&self) -> Option<i64> {
+        self.check_out.map(|out| (out - self.check_in).num_seconds())
+    }
+    fn valid(&self) -> bool {
+        self.seconds().is_some_and(|s| (0..=720 * 60).contains(&s))
+    }
+    fn verified(&self) -> bool {
+        let ok = |m: &str| m == "nfc" || m == "lock";
+        ok(self.in_method) && self.check_out.is_some() && self.out_method.is_some_and(ok)
+    }
+    fn shares_service(&self, other: &V) -> bool {
+        self.services.iter().any(|s| other.services.contains(s))
+    }
+}
+
+fn build(specs: &[Spec]) -> Vec<V> {
+    let mut out: Vec<V> = Vec::new();
+    for (i, s) in specs.iter().enumerate() {
+        let id = format!("v{i:03}");
+        if s.copy && !out.is_empty() {
+            let mut v = out[i % out.len()].clone();
+            v.id = id;
+            out.push(v);
+            continue;
+        }
+        let (day, hour, minute, second) = s.start;
+        let mut supplier = format!("S{}", s.supplier + 1);
+        let mut client = format!("c{}", s.client + 1);
+        let mut staff = format!("p{}", s.staff + 1);
+        let mut check_in = NaiveDate::from_ymd_opt(2025, 3, day).unwrap().and_hms_opt(hour, minute, second).unwrap();
+        if let Some((j, gap)) = s.follow {
+            if let Some(prev) = out.get(j).filter(|p| p.check_out.is_some()) {
+                supplier = prev.supplier.clone();
+                if s.same_staff {
+                    staff = prev.staff.clone();
+                } else {
+                    client = prev.client.clone();
+                }
+                check_in = prev.check_out.unwrap() + Duration::seconds(gap);
+            }
+        }
+        let length = match s.ending {
+            0 => None,
+            1 => Some(-5),
+            2 => Some(0),
+            3 => Some(800),
+            _ => Some(s.minutes),
+        };
+        let check_out = length.map(|m| check_in + Duration::minutes(m));
+        out.push(V {
+            id,
+            supplier,
+            client,
+            staff,
+            check_in,
+            check_out,
+            in_method: METHODS[s.in_method],
+            out_method: check_out.and(METHODS.get(s.out_method).copied()),
+            services: SERVICES.iter().enumerate().filter(|(k, _)| s.services & (1 << k) != 0).map(|(_, c)| *c).collect(),
+        });
+    }
+    // Every visit belongs to March.
+    out.retain(|v| v.check_in.format("%Y-%m").to_string() == "2025-03");
+    out
+}
+
+type Granted = Vec<(String, String, f64)>;
+/// supplier, client, add-on, quantity, day of April reported.
+type Addons = Vec<(String, String, &'static str, u32, u32)>;
+
+fn median(mut xs: Vec<f64>) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    Some(if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 })
+}
+
+fn share(hits: usize, of: usize) -> Option<f64> {
+    (of > 0).then(|| hits as f64 / of as f64)
+}
+
+/// Share of members with at least `MIN_VISITS` visits whose own check-in rate is at least 0.90.
+fn member_share<'a>(visits: &[&'a V], member: impl Fn(&'a V) -> (String, String)) -> Option<f64> {
+    let mut per: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for v in visits {
+        let e = per.entry(member(v)).or_default();
+        e.0 += 1;
+        e.1 += usize::from(v.verified());
+    }
+    let judged: Vec<&(usize, usize)> = per.values().filter(|(n, _)| *n >= MIN_VISITS).collect();
+    share(judged.iter().filter(|(n, ok)| *ok as f64 / *n as f64 >= 0.90).count(), judged.len())
+}
+
+/// The key figures of SPEC §3 over `visits`, `granted` and `addons` (all of one scope).
+fn key_figures(visits: &[&V], granted: &Granted, addons: &Addons) -> BTreeMap<&'static str, Option<f64>> {
+    let mut f = BTreeMap::new();
+    f.insert("checkin_rate", share(visits.iter().filter(|v| v.verified()).count(), visits.len()));
+    f.insert("checkin_staff_share", member_share(visits, |v| (v.supplier.clone(), v.staff.clone())));
+    f.insert("checkin_client_share", member_share(visits, |v| (v.supplier.clone(), v.client.clone())));
+    let minutes: Vec<f64> = visits.iter().filter(|v| v.valid()).map(|v| v.seconds().unwrap() as f64 / 60.0).collect();
+    f.insert("visit_minutes_mean", (!minutes.is_empty()).then(|| minutes.iter().sum::<f64>() / minutes.len() as f64));
+    f.insert("visit_minutes_median", median(minutes.clone()));
+    f.insert("short_visit_share", share(minutes.iter().filter(|m| **m < 5.0).count(), minutes.len()));
+
+    let mut per_client: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for (s, c, m) in granted {
+        *per_client.entry((s.clone(), c.clone())).or_default() += m;
+    }
+    let performed = |key: &(String, String)| -> f64 {
+        visits.iter().filter(|v| v.valid() && (&v.supplier, &v.client) == (&key.0, &key.1)).map(|v| v.seconds().unwrap() as f64 / 60.0).sum()
+    };
+    let total: f64 = per_client.values().sum();
+    let done: f64 = per_client.keys().map(performed).sum();
+    f.insert("completion_rate", (!granted.is_empty() && total > 0.0).then(|| done / total));
+    let positive: Vec<(&(String, String), &f64)> = per_client.iter().filter(|(_, m)| **m > 0.0).collect();
+    let inside = positive.iter().filter(|(k, m)| (0.75..=1.0).contains(&(performed(k) / **m))).count();
+    f.insert("completion_client_share", share(inside, positive.len()));
+
+    let addon_of = |service: &str| match service {
+        "MATD" => Some("meal"),
+        "TVATT" => Some("laundry"),
+        _ => None,
+    };
+    let delivered: BTreeSet<(String, String, &str)> = visits
+        .iter()
+        .flat_map(|v| v.services.iter().filter_map(|s| addon_of(s)).map(|a| (v.supplier.clone(), v.client.clone(), a)))
+        .collect();
+    let reported: BTreeSet<(String, String, &str)> =
+        addons.iter().filter(|r| r.3 > 0).map(|r| (r.0.clone(), r.1.clone(), r.2)).collect();
+    f.insert("addon_reporting_rate", share(delivered.intersection(&reported).count(), delivered.len()));
+    f.insert("addon_late_share", share(addons.iter().filter(|r| r.4 > 5).count(), addons.len()));
+
+    // Continuity: counted visits in the window, clients with two on every day.
+    let counted = |v: &V| {
+        let day = v.check_in.format("%d").to_string().parse::<u32>().unwrap();
+        let time = v.check_in.time();
+        (WINDOW[0]..=WINDOW[1]).contains(&day)
+            && time >= chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap()
+            && time < chrono::NaiveTime::from_hms_opt(22, 0, 0).unwrap()
+            && (v.services.is_empty() || v.services.iter().any(|s| *s != "MATD" && *s != "LARM"))
+    };
+    let mut by_client: BTreeMap<(String, String), Vec<&V>> = BTreeMap::new();
+    for v in visits.iter().filter(|v| counted(v)) {
+        by_client.entry((v.supplier.clone(), v.client.clone())).or_default().push(v);
+    }
+    let staff_counts: Vec<f64> = by_client
+        .values()
+        .filter(|vs| (WINDOW[0]..=WINDOW[1]).all(|d| vs.iter().filter(|v| v.check_in.format("%d").to_string().parse::<u32>().unwrap() == d).count() >= 2))
+        .map(|vs| vs.iter().map(|v| &v.staff).collect::<BTreeSet<_>>().len() as f64)
+        .collect();
+    f.insert("continuity_mean", (!staff_counts.is_empty()).then(|| staff_counts.iter().sum::<f64>() / staff_counts.len() as f64));
+    f
+}
+
+/// Flag rows of SPEC §4 (supplier, flag, visit, related visit), by every pair.
+fn flag_rows(visits: &[V]) -> BTreeSet<(String, String, String, Option<String>)> {
+    let mut rows = BTreeSet::new();
+    let mut add = |v: &V, flag: &str, related: Option<&V>| {
+        rows.insert((v.supplier.clone(), flag.to_string(), v.id.clone(), related.map(|r| r.id.clone())));
+    };
+    for v in visits {
+        match v.seconds() {
+            None => add(v, "missing_checkout", None),
+            Some(s) if s < 0 => add(v, "negative_duration", None),
+            Some(s) if s > 720 * 60 => add(v, "overlong", None),
+            _ => {}
+        }
+    }
+    let valid: Vec<&V> = visits.iter().filter(|v| v.valid()).collect();
+    for (i, a) in valid.iter().enumerate() {
+        for b in &valid[i + 1..] {
+            if a.supplier != b.supplier {
+                continue;
+            }
+            let (a_out, b_out) = (a.check_out.unwrap(), b.check_out.unwrap());
+            let overlaps = a.check_in < b_out && b.check_in < a_out;
+            let identical = a.check_in == b.check_in && a_out == b_out;
+            if a.staff == b.staff && a.client == b.client && a.shares_service(b) && (overlaps || identical) {
+                add(a, "duplicate", Some(b));
+                add(b, "duplicate", Some(a));
+            }
+            let overlap = (a_out.min(b_out) - a.check_in.max(b.check_in)).num_seconds();
+            if a.staff == b.staff && a.client != b.client && overlap > 60 {
+                add(a, "staff_overlap", Some(b));
+                add(b, "staff_overlap", Some(a));
+            }
+        }
+    }
+    let mut by_client: BTreeMap<(&str, &str), Vec<&V>> = BTreeMap::new();
+    for v in &valid {
+        by_client.entry((&v.supplier, &v.client)).or_default().push(v);
+    }
+    for vs in by_client.values_mut() {
+        vs.sort_by(|a, b| a.check_in.cmp(&b.check_in).then_with(|| a.id.as_bytes().cmp(b.id.as_bytes())));
+        for pair in vs.windows(2) {
+            let gap = (pair[1].check_in - pair[0].check_out.unwrap()).num_seconds();
+            if (0..=60).contains(&gap) {
+                let flag = if pair[0].shares_service(pair[1]) { "repeated_service" } else { "adjacent" };
+                add(pair[0], flag, Some(pair[1]));
+                add(pair[1], flag, Some(pair[0]));
+            }
+        }
+        if vs.len() >= SINGLE_STAFF_MIN_VISITS {
+            let mut per_staff: BTreeMap<&str, usize> = BTreeMap::new();
+            for v in vs.iter() {
+                *per_staff.entry(&v.staff).or_default() += 1;
+            }
+            if let Some((staff, n)) = per_staff.iter().max_by_key(|(_, n)| **n) {
+                if *n as f64 / vs.len() as f64 >= 0.90 {
+                    for v in vs.iter().filter(|v| v.staff == *staff) {
+                        add(v, "single_staff", None);
+                    }
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn write_inputs(dir: &std::path::Path, visits: &[V], granted: &Granted, addons: &Addons) -> (PathBuf, PathBuf, PathBuf) {
+    let time = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let mut text = String::from("visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services\n");
+    for v in visits {
+        text.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            v.id,
+            v.supplier,
+            v.client,
+            v.staff,
+            time(v.check_in),
+            v.check_out.map(time).unwrap_or_default(),
+            v.in_method,
+            v.out_method.unwrap_or(""),
+            v.services.join("|")
+        ));
+    }
+    let paths = (dir.join("visits.csv"), dir.join("granted.csv"), dir.join("addons.csv"));
+    std::fs::write(&paths.0, text).unwrap();
+    let mut text = String::from("supplier_id,client_id,month,granted_minutes\n");
+    for (s, c, m) in granted {
+        text.push_str(&format!("{s},{c},2025-03,{m}\n"));
+    }
+    std::fs::write(&paths.1, text).unwrap();
+    let mut text = String::from("supplier_id,client_id,month,addon,quantity,reported_on\n");
+    for (s, c, a, q, day) in addons {
+        text.push_str(&format!("{s},{c},2025-03,{a},{q},2025-04-{day:02}\n"));
+    }
+    std::fs::write(&paths.2, text).unwrap();
+    paths
+}
+
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+        _ => false,
+    }
+}
+
+fn check(specs: &[Spec], granted_specs: &[(usize, usize, usize)], addon_specs: &[(usize, usize, bool, u32, u32)]) -> Result<(), TestCaseError> {
+    let visits = build(specs);
+    let granted: Granted = granted_specs.iter().map(|(s, c, m)| (format!("S{}", s + 1), format!("c{}", c + 1), GRANTED_MINUTES[*m])).collect();
+    let addons: Addons = addon_specs
+        .iter()
+        .map(|(s, c, laundry, q, day)| (format!("S{}", s + 1), format!("c{}", c + 1), if *laundry { "laundry" } else { "meal" }, *q, *day))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (v, g, a) = write_inputs(dir.path(), &visits, &granted, &addons);
+    let config = Config::from_toml_str(CONFIG).unwrap();
+    let paths = vec![v];
+    let inputs = InputPaths { visits: &paths, granted: Some(&g), addons: Some(&a) };
+    let ingested = read_all(&inputs, &config, &Pseudonymizer::new(b"oracle")).unwrap();
+    prop_assert!(ingested.rejects.is_empty(), "every generated row is valid: {:?}", ingested.rejects.first().map(|r| &r.reason));
+    let (mut data, _, _) = select_month(ingested, "2025-03".parse().unwrap());
+    let analysis = analyse(&mut data, &config);
+
+    let got: BTreeMap<(String, String), Option<f64>> =
+        analysis.figures.iter().map(|f| ((f.supplier_id.clone(), f.figure.clone()), f.value)).collect();
+    let expected_flags = flag_rows(&visits);
+
+    // Suppliers with visits, granted time or add-on reports, and the municipality.
+    let mut suppliers: BTreeSet<String> = visits.iter().map(|v| v.supplier.clone()).collect();
+    suppliers.extend(granted.iter().map(|g| g.0.clone()));
+    suppliers.extend(addons.iter().map(|a| a.0.clone()));
+    let got_suppliers: BTreeSet<String> = got.keys().map(|k| k.0.clone()).filter(|s| s != "ALL").collect();
+    prop_assert_eq!(&got_suppliers, &suppliers);
+    for supplier in suppliers.iter().map(String::as_str).chain(["ALL"]) {
+        let mine = |s: &str| supplier == "ALL" || s == supplier;
+        let scope: Vec<&V> = visits.iter().filter(|v| mine(&v.supplier)).collect();
+        let g: Granted = granted.iter().filter(|r| mine(&r.0)).cloned().collect();
+        let a: Addons = addons.iter().filter(|r| mine(&r.0)).cloned().collect();
+        for (figure, want) in key_figures(&scope, &g, &a) {
+            let have = got.get(&(supplier.to_string(), figure.to_string())).copied().flatten();
+            prop_assert!(close(have, want), "{} {}: engine {:?}, reference {:?}", supplier, figure, have, want);
+        }
+        for flag in ["duplicate", "repeated_service", "adjacent", "staff_overlap", "single_staff", "missing_checkout", "negative_duration", "overlong"] {
+            let count = expected_flags.iter().filter(|r| mine(&r.0) && r.1 == flag).map(|r| &r.2).collect::<BTreeSet<_>>().len();
+            let have = got.get(&(supplier.to_string(), format!("flag.{flag}"))).copied().flatten();
+            prop_assert!(close(have, Some(count as f64)), "{} flag.{}: engine {:?}, reference {}", supplier, flag, have, count);
+            let rate = share(count * 1000, scope.len());
+            let have = got.get(&(supplier.to_string(), format!("flag_rate.{flag}"))).copied().flatten();
+            prop_assert!(close(have, rate), "{} flag_rate.{}: engine {:?}, reference {:?}", supplier, flag, have, rate);
+        }
+    }
+    let got_flags: BTreeSet<(String, String, String, Option<String>)> = analysis
+        .flags
+        .iter()
+        .map(|f| (f.supplier_id.clone(), f.flag.name().to_string(), f.visit_id.clone(), f.related_visit_id.clone()))
+        .collect();
+    prop_assert_eq!(analysis.flags.len(), got_flags.len(), "no flag row twice");
+    let missing: Vec<_> = expected_flags.difference(&got_flags).collect();
+    let extra: Vec<_> = got_flags.difference(&expected_flags).collect();
+    prop_assert!(missing.is_empty() && extra.is_empty(), "flag rows missing {:?}, extra {:?}", missing, extra);
+    Ok(())
+}
+
+/// Cases per run: 64 in CI, more with `PROPTEST_CASES`.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn figures_and_flags_match_a_plain_reading_of_the_spec(
+        specs in prop::collection::vec(spec(), 1..80),
+        granted in prop::collection::vec((0usize..3, 0usize..4, 0usize..6), 0..8),
+        addons in prop::collection::vec((0usize..3, 0usize..4, any::<bool>(), 0u32..3, 1u32..9), 0..8),
+    ) {
+        check(&specs, &granted, &addons)?;
+    }
+}
