@@ -400,6 +400,45 @@ fn check(specs: &[Spec], granted_specs: &[(usize, usize, usize)], addon_specs: &
     let missing: Vec<_> = expected_flags.difference(&got_flags).collect();
     let extra: Vec<_> = got_flags.difference(&expected_flags).collect();
     prop_assert!(missing.is_empty() && extra.is_empty(), "flag rows missing {:?}, extra {:?}", missing, extra);
+
+    // The drill-down: the same figures per staff member and per client (SPEC §3, last line).
+    let pseudonyms = Pseudonymizer::new(b"oracle");
+    let flagged: BTreeSet<&str> = expected_flags.iter().map(|r| r.2.as_str()).collect();
+    for (table, is_client) in [(&analysis.staff, false), (&analysis.clients, true)] {
+        let mut expected: BTreeMap<(String, String), Vec<&V>> = BTreeMap::new();
+        for v in &visits {
+            let member = if is_client { pseudonyms.pseudonym(&v.client) } else { v.staff.clone() };
+            expected.entry((v.supplier.clone(), member)).or_default().push(v);
+        }
+        let mut granted_of: BTreeMap<(String, String), f64> = BTreeMap::new();
+        if is_client {
+            for (s, c, m) in &granted {
+                *granted_of.entry((s.clone(), pseudonyms.pseudonym(c))).or_default() += m;
+                expected.entry((s.clone(), pseudonyms.pseudonym(c))).or_default();
+            }
+        }
+        let keys: Vec<(String, String)> = table.iter().map(|m| (m.supplier_id.clone(), m.member_id.clone())).collect();
+        prop_assert_eq!(keys, expected.keys().cloned().collect::<Vec<_>>(), "one row per member, sorted");
+        for (m, ((_, _), vs)) in table.iter().zip(&expected) {
+            let minutes: Vec<f64> = vs.iter().filter(|v| v.valid()).map(|v| v.seconds().unwrap() as f64 / 60.0).collect();
+            let checked_in = vs.iter().filter(|v| v.verified()).count();
+            prop_assert_eq!(m.visits as usize, vs.len());
+            prop_assert_eq!(m.checked_in as usize, checked_in);
+            prop_assert!(close(m.checkin_rate, share(checked_in, vs.len())), "{} checkin_rate {:?}", m.member_id, m.checkin_rate);
+            prop_assert_eq!(m.valid_durations as usize, minutes.len());
+            prop_assert!(close(m.minutes_mean, (!minutes.is_empty()).then(|| minutes.iter().sum::<f64>() / minutes.len() as f64)));
+            prop_assert!(close(m.minutes_median, median(minutes.clone())));
+            prop_assert!(close(m.short_visit_share, share(minutes.iter().filter(|x| **x < 5.0).count(), minutes.len())));
+            prop_assert_eq!(m.flagged_visits as usize, vs.iter().filter(|v| flagged.contains(v.id.as_str())).count());
+            if is_client {
+                prop_assert_eq!(m.distinct_staff, Some(vs.iter().map(|v| &v.staff).collect::<BTreeSet<_>>().len() as u32));
+                let g = granted_of.get(&(m.supplier_id.clone(), m.member_id.clone())).copied();
+                prop_assert!(close(m.granted_minutes, g));
+                let rate = g.filter(|g| *g > 0.0).map(|g| minutes.iter().sum::<f64>() / g);
+                prop_assert!(close(m.completion_rate, rate), "{} completion {:?} vs {:?}", m.member_id, m.completion_rate, rate);
+            }
+        }
+    }
     Ok(())
 }
 
