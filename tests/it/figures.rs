@@ -254,3 +254,25 @@ fn offsets_and_local_times_agree_and_month_follows_local_check_in() {
     f.assert("S1", "visit_minutes_mean", Some(30.0), "info");
     assert_eq!(accounting(&w.manifest("2025-02"), "visits.csv"), (3, 3, 0, 0, 1));
 }
+
+#[test]
+fn a_member_exactly_on_the_checkin_requirement_passes() {
+    let w = Work::new();
+    // p1: 1 of 2 verified = 0.5, exactly the requirement; p2: 0 of 2.
+    let lines = [
+        "v1,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,",
+        "v2,S1,c1,p1,2025-03-03 12:00,2025-03-03 12:30,manual,nfc,OMV,",
+        "v3,S1,c2,p2,2025-03-04 08:00,2025-03-04 08:30,manual,nfc,OMV,",
+        "v4,S1,c2,p2,2025-03-04 12:00,2025-03-04 12:30,manual,nfc,OMV,",
+    ]
+    .map(String::from);
+    let visits = w.write("visits.csv", visits_file(&lines));
+    let config = w.write("k.toml", "[parameters]\nmin_visits = 2\n[requirements]\ncheckin_rate = { min = 0.5 }\n");
+    w.monthly(&["--visits", &visits, "--config", &config]).ok();
+    let f = w.figures("2025-03");
+    f.assert("S1", "checkin_rate", Some(0.25), "deviation");
+    // p1 (and c1) on the bound count as passing: 1 of 2 (the shares themselves are below
+    // their own 0.90 requirement).
+    f.assert("S1", "checkin_staff_share", Some(0.5), "deviation");
+    f.assert("S1", "checkin_client_share", Some(0.5), "deviation");
+}
