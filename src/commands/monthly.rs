@@ -15,7 +15,7 @@ use crate::ingest::{self, busiest_of, check_reject_rates, select_month, visits_p
 use crate::month::YearMonth;
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
-use crate::store::{clean_leftovers, write_manifest, write_month, write_rejects_csv, StagedMonth};
+use crate::store::{clean_leftovers, not_saved, write_manifest, write_month, write_rejects_csv, StagedMonth};
 
 /// A spinner with the current stage on stderr, only when stderr is a terminal.
 fn progress(quiet: bool) -> ProgressBar {
@@ -97,12 +97,7 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
 
     bar.set_message("skriver resultat");
     let staged = StagedMonth::new(&args.out, month)?;
-    let saving = || {
-        format!(
-            "the results of {month} could not be saved in {} (earlier results of {month} are unchanged); free disk space there or give another --out",
-            args.out.display()
-        )
-    };
+    let saving = || not_saved(&month, &args.out);
     write_month(&staged.dir, &analysis, &rejects, &data.visits, &data.ids).with_context(saving)?;
     let manifest = json!({
         "program": "tidkoll",

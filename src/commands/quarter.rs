@@ -16,7 +16,7 @@ use crate::report::html::matrix_page;
 use crate::report::matrix_csv::write_matrix_csv;
 use crate::report::plan::{build_plan, to_markdown};
 use crate::report::xlsx::write_matrix_workbook;
-use crate::store::{clean_leftovers, StagedMonth};
+use crate::store::{clean_leftovers, not_saved, StagedMonth};
 
 /// The folder holding what is meant for one supplier.
 pub const SUPPLIER_DIR: &str = "leverantorer";
@@ -54,12 +54,7 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
         eprintln!("tidkoll: {} saknas och markeras som saknad i alla resultat (--allow-partial)", q.months[i]);
     }
 
-    let saving = || {
-        format!(
-            "the results of {quarter} could not be saved in {} (earlier results of {quarter} are unchanged); free disk space there or give another --out",
-            args.out.display()
-        )
-    };
+    let saving = || not_saved(&quarter, &args.out);
     let staged = StagedMonth::named(&args.out, &quarter.to_string())?;
     let dir = staged.dir.clone();
     let all: Vec<&str> = q.suppliers.iter().map(String::as_str).collect();

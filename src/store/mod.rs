@@ -77,6 +77,12 @@ impl StagedMonth {
     }
 }
 
+/// The context of any failure to write a staged result named `name` (a month or a quarter)
+/// into `out`: the earlier result is still in place, and what to do.
+pub fn not_saved(name: &dyn std::fmt::Display, out: &Path) -> String {
+    format!("the results of {name} could not be saved in {} (earlier results of {name} are unchanged); free disk space there or give another --out", out.display())
+}
+
 /// Leftovers of runs that were stopped: staging directories of processes no longer running
 /// are removed; a set-aside earlier result whose place is empty is put back.
 pub fn clean_leftovers(out: &Path) {
