@@ -188,7 +188,7 @@ pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
     figures.extend(all_rows);
     debug_assert_eq!(figures.len(), (supplier_ids.len() + 1) * (FIGURE_IDS.len() + 2 * Flag::ALL.len()));
 
-    let visit_id = |i: u32| data.visits[i as usize].visit_id.clone();
+    let visit_id = |i: u32| data.visits[i as usize].visit_id.to_string();
     let mut flag_rows: Vec<FlagRow> = hits
         .par_iter()
         .map(|h| FlagRow {

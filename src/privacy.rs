@@ -69,9 +69,14 @@ impl Pseudonymizer {
 
     /// `text` with every personnummer-shaped value replaced by its pseudonym.
     pub fn scrub(&self, text: &str) -> String {
+        self.scrub_cow(text).into_owned()
+    }
+
+    /// `scrub` without a copy when there is nothing to replace.
+    pub fn scrub_cow<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
         let spans = personnummer_spans(text.as_bytes());
         if spans.is_empty() {
-            return text.to_string();
+            return std::borrow::Cow::Borrowed(text);
         }
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
@@ -81,7 +86,7 @@ impl Pseudonymizer {
             last = end;
         }
         out.push_str(&text[last..]);
-        out
+        std::borrow::Cow::Owned(out)
     }
 }
 

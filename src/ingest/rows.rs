@@ -181,12 +181,15 @@ pub fn read_header(source: &Source, kind: &str, columns: &[(&str, bool)], mappin
     }
 }
 
-/// A run of whole records of a file body: `[start, end)` and the line its first byte is on.
+/// A run of whole records of a file body: `[start, end)`, the line its first byte is on, and
+/// the line breaks (`\n`) in it, which bound its records: a record ends at a line break or at
+/// the end of the chunk (a file with bare `\r` line ends is the exception readers allow for).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunk {
     pub start: usize,
     pub end: usize,
     pub first_line: u64,
+    pub newlines: u64,
 }
 
 /// Splits `body[from..]` into chunks of about `target` bytes that begin where a record begins,
@@ -214,7 +217,7 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
         // Lines are counted per chunk on all threads, then summed in order.
         let counts: Vec<u64> = ends.par_iter().map(|&(a, b)| newlines(&body[a..b])).collect();
         for ((start, end), count) in ends.into_iter().zip(counts) {
-            chunks.push(Chunk { start, end, first_line: line });
+            chunks.push(Chunk { start, end, first_line: line, newlines: count });
             line += count;
         }
         return chunks;
@@ -225,14 +228,15 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
         let pos = reader.position();
         let end = from + pos.byte() as usize;
         if end - start >= target && end < body.len() {
-            chunks.push(Chunk { start, end, first_line: line });
+            let count = newlines(&body[start..end]);
+            chunks.push(Chunk { start, end, first_line: line, newlines: count });
             start = end;
-            line = 1 + newlines(&body[..end]);
+            line += count;
         }
     }
     // The rest, including anything the parser stopped at (parsed again and reported there).
     if start < body.len() || chunks.is_empty() {
-        chunks.push(Chunk { start, end: body.len(), first_line: line });
+        chunks.push(Chunk { start, end: body.len(), first_line: line, newlines: newlines(&body[start..]) });
     }
     chunks
 }
@@ -262,14 +266,15 @@ mod tests {
         let quoted = b"h1,h2\r\n\"a\nstill a\",1\r\nb,\"x\"\"\ny\"\nc,3\n";
         for (body, lines) in [(&plain[..], vec![2, 3, 5, 6]), (&quoted[..], vec![2, 4, 6])] {
             let first_line = 1 + body[..6].iter().filter(|&&b| b == b'\n').count() as u64;
-            let whole = records(body, &[Chunk { start: 6, end: body.len(), first_line }]);
+            let whole = records(body, &[Chunk { start: 6, end: body.len(), first_line, newlines: 0 }]);
             let whole_lines: Vec<u64> = whole.iter().map(|r| r.0).collect();
             assert_eq!(whole_lines, lines, "true line of each record");
             for target in 1..body.len() + 2 {
                 let chunks = split_records(body, b',', 6, target);
                 assert_eq!(chunks[0].start, 6);
                 assert_eq!(chunks.last().unwrap().end, body.len());
-                assert!(chunks.windows(2).all(|p| p[0].end == p[1].start));
+                assert!(chunks.windows(2).all(|p| p[0].end == p[1].start && p[0].first_line + p[0].newlines == p[1].first_line));
+                assert!(chunks.iter().all(|c| c.newlines == body[c.start..c.end].iter().filter(|&&b| b == b'\n').count() as u64));
                 assert_eq!(records(body, &chunks), whole, "target {target}: {chunks:?}");
             }
         }

@@ -12,7 +12,8 @@ use super::rows::{read_header, reject, split_records, Chunk, Reason, Row};
 use super::source::{Header, Records, Source};
 use super::tables::{intern_client, intern_staff, intern_supplier, new_account};
 use super::time::{local_of, parse_stamp, resolve_check_in, resolve_check_out};
-use super::{FileAccount, Ingested, Reject, Visit, DUPLICATE_KIND};
+use super::{FileAccount, Ingested, Reject, Services, Visit, DUPLICATE_KIND};
+use compact_str::CompactString;
 use crate::config::{Config, VISIT_COLUMNS};
 use crate::error::refused;
 use crate::hash::{HashMap, HashSet};
@@ -63,18 +64,21 @@ struct Parsed {
     start: u64,
     len: u32,
     has_id: bool,
-    /// A later copy of an id already read; set when the chunks are joined.
-    duplicate: bool,
     /// 128-bit hash of the export's own visit id (when it has one), for duplicates across
     /// chunks and files; two halves to keep the struct small.
     id_hash: [u64; 2],
 }
 
 #[derive(Default)]
-struct ChunkResult {
-    /// The chunk's visits with the chunk's ids, and beside each where it came from; kept
-    /// apart so that the visits can be moved into place in one copy.
-    visits: Vec<Visit>,
+struct ChunkResult<'s> {
+    /// The chunk's part of the file's visit slots, filled from the front with the chunk's
+    /// visits (chunk-local ids), so that they are written once, where they end up.
+    slots: &'s mut [Option<Visit>],
+    filled: usize,
+    /// Visits beyond the slots; only a file whose lines end in a bare `\r` has more records
+    /// than line breaks.
+    overflow: Vec<Option<Visit>>,
+    /// Where each visit came from, in the same order.
     meta: Vec<Parsed>,
     rejects: Vec<Reject>,
     read: u64,
@@ -83,6 +87,39 @@ struct ChunkResult {
     clients: LocalNames,
     staff: LocalNames,
     services: LocalNames,
+}
+
+impl ChunkResult<'_> {
+    fn push(&mut self, visit: Visit) {
+        match self.slots.get_mut(self.filled) {
+            Some(slot) => {
+                *slot = Some(visit);
+                self.filled += 1;
+            }
+            None => self.overflow.push(Some(visit)),
+        }
+    }
+
+    /// The chunk's `i`th visit.
+    fn visit(&self, i: usize) -> Option<&Visit> {
+        match self.slots.get(i) {
+            Some(slot) if i < self.filled => slot.as_ref(),
+            _ => self.overflow.get(i - self.filled).and_then(Option::as_ref),
+        }
+    }
+
+    /// Removes the chunk's `i`th visit (a later copy of an id already read).
+    fn remove(&mut self, i: usize) {
+        if i < self.filled {
+            self.slots[i] = None;
+        } else {
+            self.overflow[i - self.filled] = None;
+        }
+    }
+
+    fn visits_mut(&mut self) -> impl Iterator<Item = &mut Visit> {
+        self.slots[..self.filled].iter_mut().chain(self.overflow.iter_mut()).flatten()
+    }
 }
 
 /// Global ids of one chunk's names.
@@ -159,8 +196,8 @@ impl VisitReader {
             .ok_or_else(|| Reason::new("check_in_method", "missing value", "required value is empty"))?;
         let out_method = self.method(row, vc::OUT_METHOD, "check_out_method")?;
         let planned_minutes = row.number(vc::PLANNED)?;
-        let mut services: Vec<u32> = match row.get(vc::SERVICES)? {
-            None => Vec::new(),
+        let mut services: Services = match row.get(vc::SERVICES)? {
+            None => Services::new(),
             Some(text) => text.split('|').map(str::trim).filter(|s| !s.is_empty()).map(|s| out.services.id(s)).collect(),
         };
         // Local and global ids name the same services one to one, so repeats go here.
@@ -168,8 +205,8 @@ impl VisitReader {
         services.dedup();
         let (visit_id, id_hash) = match row.get(vc::VISIT_ID)? {
             // A source id built from a personnummer must not reach any output.
-            Some(id) => (pseudonyms.scrub(&id), Some(self.id_hash(&id))),
-            None => (format!("{}:{line}", source.name), None),
+            Some(id) => (CompactString::new(pseudonyms.scrub_cow(&id)), Some(self.id_hash(&id))),
+            None => (compact_str::format_compact!("{}:{line}", source.name), None),
         };
         let visit = Visit {
             visit_id,
@@ -181,17 +218,23 @@ impl VisitReader {
             local_in: local_of(in_stamp, check_in),
             in_method,
             out_method,
-            services: services.into_boxed_slice(),
+            services,
             planned_minutes,
             file,
         };
         Ok((visit, id_hash))
     }
 
-    fn read_chunk(&self, source: &Source, header: &Header, chunk: Chunk, file: u16, pseudonyms: &Pseudonymizer) -> Result<ChunkResult> {
-        // About one record per 100 bytes: sized once instead of grown by copying.
-        let rows = (chunk.end - chunk.start) / 100 + 16;
-        let mut out = ChunkResult { visits: Vec::with_capacity(rows), meta: Vec::with_capacity(rows), ..ChunkResult::default() };
+    fn read_chunk<'s>(
+        &self,
+        source: &Source,
+        header: &Header,
+        chunk: Chunk,
+        slots: &'s mut [Option<Visit>],
+        file: u16,
+        pseudonyms: &Pseudonymizer,
+    ) -> Result<ChunkResult<'s>> {
+        let mut out = ChunkResult { meta: Vec::with_capacity(slots.len()), slots, ..ChunkResult::default() };
         let mut records = Records::chunk(source.body(), source.delimiter, chunk.start, chunk.end, chunk.first_line);
         while let Some(next) = records.next_record() {
             let (line, start, end) =
@@ -208,14 +251,13 @@ impl VisitReader {
             };
             match outcome {
                 Ok((visit, id_hash)) => {
-                    out.visits.push(visit);
+                    out.push(visit);
                     out.meta.push(Parsed {
-                    line,
-                    start: start as u64,
-                    len: u32::try_from(end - start).unwrap_or(u32::MAX),
-                    has_id: id_hash.is_some(),
-                    duplicate: false,
-                    id_hash: id_hash.map_or([0, 0], |h| [(h >> 64) as u64, h as u64]),
+                        line,
+                        start: start as u64,
+                        len: u32::try_from(end - start).unwrap_or(u32::MAX),
+                        has_id: id_hash.is_some(),
+                        id_hash: id_hash.map_or([0, 0], |h| [(h >> 64) as u64, h as u64]),
                     });
                 }
                 Err(reason) => {
@@ -234,9 +276,26 @@ impl VisitReader {
         let body = source.body();
         let target = self.chunk_bytes.unwrap_or_else(|| (body.len() / (rayon::current_num_threads() * 8)).clamp(1 << 20, 64 << 20));
         let chunks = split_records(body, source.delimiter, from, target);
+
+        // One slot per possible record (a chunk's line breaks, plus its last line), each chunk
+        // filling its own part on its own thread: the visits are written once, in file order,
+        // and the empty slots (rejects, blank lines, later copies) are closed up in place.
+        let total: usize = chunks.iter().map(|c| c.newlines as usize + 1).sum();
+        let mut slots: Vec<Option<Visit>> = Vec::with_capacity(total);
+        (0..total).into_par_iter().map(|_| None).collect_into_vec(&mut slots);
+        let mut parts = Vec::with_capacity(chunks.len());
+        let mut rest = &mut slots[..];
+        for c in &chunks {
+            let (part, tail) = rest.split_at_mut(c.newlines as usize + 1);
+            parts.push(part);
+            rest = tail;
+        }
         let this = &*self;
-        let mut results: Vec<ChunkResult> =
-            chunks.into_par_iter().map(|chunk| this.read_chunk(source, &header, chunk, file, pseudonyms)).collect::<Result<_>>()?;
+        let mut results: Vec<ChunkResult> = chunks
+            .into_par_iter()
+            .zip(parts)
+            .map(|(chunk, part)| this.read_chunk(source, &header, chunk, part, file, pseudonyms))
+            .collect::<Result<_>>()?;
 
         let Ingested { ids, visits, rejects, .. } = out;
         let first_reject = rejects.len();
@@ -264,7 +323,7 @@ impl VisitReader {
                 by_shard
             })
             .collect();
-        let parsed_count: usize = results.iter().map(|r| r.visits.len()).sum();
+        let parsed_count: usize = results.iter().map(|r| r.meta.len()).sum();
         let mut duplicates: Vec<(u32, u32)> = self
             .seen
             .par_iter_mut()
@@ -287,20 +346,21 @@ impl VisitReader {
         duplicates.sort_unstable();
         for &(c, i) in &duplicates {
             let chunk = &mut results[c as usize];
-            let p = &mut chunk.meta[i as usize];
-            p.duplicate = true;
+            let p = &chunk.meta[i as usize];
+            let id = chunk.visit(i as usize).map_or("", |v| v.visit_id.as_str());
             let reason = Reason {
                 kind: DUPLICATE_KIND.into(),
-                detail: format!("{DUPLICATE_KIND} '{}': an earlier row (this or an earlier file) has it; counted once", chunk.visits[i as usize].visit_id),
+                detail: format!("{DUPLICATE_KIND} '{id}': an earlier row (this or an earlier file) has it; counted once"),
             };
             let start = p.start as usize;
             rejects.push(reject(source, pseudonyms, p.line, start, start + p.len as usize, reason));
+            chunk.remove(i as usize);
         }
         account.duplicates += duplicates.len() as u64;
 
-        // Global ids on all threads, then the visits moved into place in file order.
+        // Global ids, on all threads.
         results.par_iter_mut().zip(remaps.par_iter()).for_each(|(chunk, remap)| {
-            for v in chunk.visits.iter_mut() {
+            for v in chunk.visits_mut() {
                 v.supplier = remap.suppliers[v.supplier as usize];
                 v.client = remap.clients[v.client as usize];
                 v.staff = remap.staff[v.staff as usize];
@@ -310,21 +370,42 @@ impl VisitReader {
                 v.services.sort_unstable();
             }
         });
-        visits.reserve(parsed_count - duplicates.len());
+        let accepted = parsed_count - duplicates.len();
+        let overflowed = results.iter().any(|c| !c.overflow.is_empty());
+        let mut read_visits = Vec::new();
+        if overflowed {
+            read_visits.reserve(accepted);
+            for chunk in &mut results {
+                read_visits.extend(chunk.slots[..chunk.filled].iter_mut().filter_map(Option::take));
+                read_visits.extend(chunk.overflow.drain(..).flatten());
+            }
+        }
         for chunk in results {
             account.read += chunk.read;
             account.rejected += chunk.rejected;
             rejects.extend(chunk.rejects);
-            if chunk.meta.iter().any(|p| p.duplicate) {
-                visits.extend(chunk.visits.into_iter().zip(chunk.meta).filter(|(_, p)| !p.duplicate).map(|(v, _)| v));
-            } else {
-                visits.append(&mut { chunk.visits });
-            }
+        }
+        if !overflowed {
+            read_visits = close_up(slots);
+        }
+        debug_assert_eq!(read_visits.len(), accepted);
+        if visits.is_empty() {
+            *visits = read_visits;
+        } else {
+            visits.append(&mut read_visits);
         }
         rejects[first_reject..].sort_by_key(|r| r.line);
         account.accepted = account.read - account.rejected - account.duplicates;
         Ok(account)
     }
+}
+
+/// The filled slots as visits, in order, in the same allocation: `filter_map` over a vector's
+/// own iterator is collected in place when the item sizes match (`Option<Visit>` uses a niche
+/// of `Visit`), so a national file's visits are not copied to a second vector.
+#[allow(clippy::filter_map_identity)] // `flatten` is not collected in place
+fn close_up(slots: Vec<Option<Visit>>) -> Vec<Visit> {
+    slots.into_iter().filter_map(|slot| slot).collect()
 }
 
 /// Ids as one interner would number them, for comparing two readings.
@@ -384,6 +465,39 @@ mod tests {
         assert!(!unquoted.contains('"'));
         for body in [body, unquoted] {
             check_chunked(&body);
+        }
+    }
+
+    #[test]
+    fn slots_are_closed_up_in_place_and_in_order() {
+        // `Option<Visit>` must stay the size of `Visit` for the in-place collect.
+        assert_eq!(std::mem::size_of::<Option<Visit>>(), std::mem::size_of::<Visit>());
+        let body = "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\n\
+                    a,S,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30\n";
+        let (one, _) = read(body, usize::MAX);
+        let visit = one.visits[0].clone();
+        let slots: Vec<Option<Visit>> = (0..50).map(|i| (i % 3 == 1).then(|| Visit { planned_minutes: Some(f64::from(i)), ..visit.clone() })).collect();
+        let before = slots.as_ptr() as usize;
+        let visits = close_up(slots);
+        assert_eq!(visits.as_ptr() as usize, before, "no second vector");
+        let planned: Vec<f64> = visits.iter().filter_map(|v| v.planned_minutes).collect();
+        assert_eq!(planned, (0..50).filter(|i| i % 3 == 1).map(f64::from).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn bare_cr_line_ends_overflow_the_slots_without_losing_a_visit() {
+        let mut body = String::from("visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\r");
+        for i in 0..40 {
+            let id = if i % 9 == 5 { format!("v{}", i - 1) } else { format!("v{i}") };
+            body.push_str(&format!("{id},S{},c{},p{},2025-03-{:02} 08:00,2025-03-{:02} 08:40,nfc,nfc,OMV|MATD,30\r", i % 2, i % 7, i % 3, 1 + i % 28, 1 + i % 28));
+        }
+        let crlf = body.replace('\r', "\r\n");
+        let (expected, expected_account) = read(&crlf, usize::MAX);
+        assert_eq!((expected_account.accepted, expected_account.duplicates), (36, 4));
+        for chunk_bytes in [usize::MAX, 1, 100] {
+            let (got, account) = read(&body, chunk_bytes);
+            assert_eq!((account.read, account.accepted, account.duplicates), (40, 36, 4), "chunk {chunk_bytes}");
+            assert_eq!(named(&got.visits, &got.ids), named(&expected.visits, &expected.ids), "chunk {chunk_bytes}");
         }
     }
 
