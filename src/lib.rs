@@ -1,5 +1,6 @@
 //! tidkoll: monthly follow-up of home-care time registrations (see SPEC and README).
 
+pub mod alloc;
 pub mod analysis;
 pub mod cli;
 pub mod commands;
