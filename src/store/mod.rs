@@ -356,8 +356,10 @@ fn visits_frame(visits: &[Visit], ids: &Ids) -> Result<DataFrame> {
 }
 
 /// Rows per batch of `visits.parquet`: the table is built and written a slice at a time so
-/// that a national month never holds a second copy of its visits as columns.
-const VISIT_BATCH: usize = 512 * 1024;
+/// that a month never holds a second copy of its visits as columns. Small batches reuse the
+/// memory of the one before (fresh memory is what costs on a virtual machine: 1 M visits
+/// peak at 245 MB instead of 330 MB with 512 Ki rows); the file is about 15 % larger.
+const VISIT_BATCH: usize = 128 * 1024;
 
 /// `visits.parquet`, written in row groups of `VISIT_BATCH` visits.
 fn write_visits_parquet(path: &Path, visits: &[Visit], ids: &Ids) -> Result<()> {
