@@ -176,14 +176,12 @@ fn valid_utf8(bytes: &[u8]) -> bool {
 }
 
 pub fn decode(encoding: TextEncoding, field: &[u8]) -> Result<Cow<'_, str>, String> {
-    if field.is_ascii() {
-        // SAFETY-free fast path: ASCII is valid UTF-8 and the same in Windows-1252.
-        return Ok(Cow::Borrowed(std::str::from_utf8(field).expect("ascii")));
-    }
     match encoding {
+        // One pass: the UTF-8 check has its own fast path for ASCII.
         TextEncoding::Utf8 => std::str::from_utf8(field).map(Cow::Borrowed).map_err(|_| {
             "not valid UTF-8; if the export is Windows-1252, set encoding = \"windows-1252\" under [input]".to_string()
         }),
+        // Borrowed, without a copy, when the field is ASCII.
         TextEncoding::Windows1252 => Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(field).0),
     }
 }
