@@ -22,7 +22,7 @@ use tidkoll::generate::generate_month;
 use tidkoll::ingest::{read_all, select_month, InputPaths, MonthData, Reject};
 use tidkoll::month::YearMonth;
 use tidkoll::privacy::Pseudonymizer;
-use tidkoll::store::{write_month, StagedMonth};
+use tidkoll::store::{write_month, write_visits_table, StagedMonth};
 
 fn main() {
     // Defaults first, so that `--sample-count` and the other options on the command line win.
@@ -76,8 +76,8 @@ fn month(size: u64) -> &'static Month {
         let (visits, granted, addons) = (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));
         let (config, pseudonyms) = (Config::default(), Pseudonymizer::new(b"bench"));
         let inputs = InputPaths { visits: &visits, granted: Some(&granted), addons: Some(&addons) };
-        let (mut data, _, rejects) = select_month(read_all(&inputs, &config, &pseudonyms).unwrap(), month);
-        let analysis = analyse(&mut data, &config);
+        let (data, _, rejects) = select_month(read_all(&inputs, &config, &pseudonyms).unwrap(), month);
+        let analysis = analyse(&data, &config);
         let m = Month { visits, granted, addons, config, pseudonyms, data: Mutex::new(data), rejects, analysis, out: dir.join("out") };
         Box::leak(Box::new(m))
     })
@@ -99,8 +99,7 @@ fn read(bencher: Bencher, visits: u64) {
 fn flags<const THREADS: usize>(bencher: Bencher, visits: u64) {
     let m = month(visits);
     let data = m.data.lock().unwrap();
-    let mut ids = data.ids.clone();
-    let ctx = FigureContext::new(&m.config, data.month, &mut ids);
+    let ctx = FigureContext::new(&m.config, data.month, &data.ids);
     let pool = pool(THREADS);
     bencher.bench_local(|| pool.install(|| flags::compute(&data.visits, &ctx)));
 }
@@ -109,8 +108,8 @@ fn flags<const THREADS: usize>(bencher: Bencher, visits: u64) {
 #[divan::bench(args = sizes(), consts = [1, 2])]
 fn analysis<const THREADS: usize>(bencher: Bencher, visits: u64) {
     let m = month(visits);
-    let mut guard = m.data.lock().unwrap();
-    let data: &mut MonthData = &mut guard;
+    let guard = m.data.lock().unwrap();
+    let data: &MonthData = &guard;
     let pool = pool(THREADS);
     bencher.bench_local(|| pool.install(|| analyse(data, &m.config)));
 }
@@ -123,7 +122,8 @@ fn write(bencher: Bencher, visits: u64) {
     let month: YearMonth = MONTH.parse().unwrap();
     bencher.bench_local(|| {
         let staged = StagedMonth::new(&m.out, month).unwrap();
-        write_month(&staged.dir, &m.analysis, &m.rejects, &data.visits, &data.ids).unwrap();
+        write_visits_table(&staged.dir, &data.visits, &data.ids).unwrap();
+        write_month(&staged.dir, &m.analysis, &m.rejects).unwrap();
         staged.publish().unwrap()
     });
 }

@@ -102,11 +102,10 @@ fn by_supplier<T>(rows: &[T], supplier: impl Fn(&T) -> u32) -> BTreeMap<u32, Vec
     groups
 }
 
-pub fn analyse(data: &mut MonthData, config: &Config) -> MonthAnalysis {
+pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
     let month = data.month;
-    let ctx = FigureContext::new(config, month, &mut data.ids);
-    let data = &*data;
     let ids = &data.ids;
+    let ctx = FigureContext::new(config, month, ids);
     let hits = flags::compute(&data.visits, &ctx);
 
     // Every supplier of the month: with visits, or only with granted time or add-on reports

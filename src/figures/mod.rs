@@ -75,12 +75,21 @@ pub struct FigureContext<'a> {
 }
 
 impl<'a> FigureContext<'a> {
-    pub fn new(config: &'a Config, month: YearMonth, ids: &mut Ids) -> FigureContext<'a> {
+    pub fn new(config: &'a Config, month: YearMonth, ids: &Ids) -> FigureContext<'a> {
         let verified = [Method::Nfc, Method::Lock, Method::Mobile, Method::Manual].map(|m| config.is_verified(m));
+        // An add-on that no report names gets an id of its own past the reported ones (as
+        // interning it would), so its deliveries count as unreported, each add-on apart.
+        let mut unreported: HashMap<&str, u32> = HashMap::default();
         let addon_of_service = config
             .addons
             .iter()
-            .filter_map(|(service, addon)| Some((ids.services.get(service)?, ids.addons.intern(addon))))
+            .filter_map(|(service, addon)| {
+                let id = ids.addons.get(addon).unwrap_or_else(|| {
+                    let next = (ids.addons.names.len() + unreported.len()) as u32;
+                    *unreported.entry(addon.as_str()).or_insert(next)
+                });
+                Some((ids.services.get(service)?, id))
+            })
             .collect();
         let continuity_excluded = config
             .parameters
@@ -133,4 +142,26 @@ pub fn key_figures(scope: &Scope, ctx: &FigureContext, continuity: &HashMap<u64,
     ];
     let values: Vec<Option<f64>> = families.par_iter().map(|family| family()).collect::<Vec<_>>().concat();
     FIGURE_IDS.iter().copied().zip(values).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_ons_without_reports_get_ids_of_their_own() {
+        let config = Config::from_toml_str("[addons]\nMATD = \"meal\"\nTVATT = \"laundry\"\nDUSCH = \"shower\"\nBAD = \"shower\"\n").unwrap();
+        let mut ids = Ids::default();
+        for service in ["MATD", "TVATT", "DUSCH", "BAD"] {
+            ids.services.intern(service);
+        }
+        let meal = ids.addons.intern("meal");
+        let ctx = FigureContext::new(&config, "2025-03".parse().unwrap(), &ids);
+        let addon = |service: &str| ctx.addon_of_service[&ids.services.get(service).unwrap()];
+        assert_eq!(addon("MATD"), meal, "a reported add-on keeps its id");
+        assert_eq!(addon("DUSCH"), addon("BAD"), "one add-on, one id");
+        let (laundry, shower) = (addon("TVATT"), addon("DUSCH"));
+        assert!(laundry != shower && laundry > meal && shower > meal, "unreported add-ons are told apart and from reported ones");
+        assert_eq!(ids.addons.names.len(), 1, "nothing is added to the names");
+    }
 }

@@ -247,9 +247,9 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     Ok(ingested)
 }
 
-/// Memory a run needs per byte of input, measured on generated national months (a 1.2 GB
-/// visits file peaks at 2.4 GB), with a margin.
-const MEMORY_PER_INPUT_BYTE: f64 = 2.5;
+/// Memory a run needs per byte of input, measured on generated national months (1.24 GB of
+/// inputs peak at 2.0 GB, the mapped input included), with a margin.
+const MEMORY_PER_INPUT_BYTE: f64 = 2.0;
 
 /// Memory available to this run: `TIDKOLL_MEMORY_BYTES` when set (shared machines, tests),
 /// else the system's available memory; `None` where it cannot be told.

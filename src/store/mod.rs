@@ -361,8 +361,10 @@ fn visits_frame(visits: &[Visit], ids: &Ids) -> Result<DataFrame> {
 /// peak at 245 MB instead of 330 MB with 512 Ki rows); the file is about 15 % larger.
 const VISIT_BATCH: usize = 128 * 1024;
 
-/// `visits.parquet`, written in row groups of `VISIT_BATCH` visits.
-fn write_visits_parquet(path: &Path, visits: &[Visit], ids: &Ids) -> Result<()> {
+/// `visits.parquet` in `dir`, written in row groups of `VISIT_BATCH` visits. It needs only the
+/// visits, so a monthly run writes it while the figures are computed.
+pub fn write_visits_table(dir: &Path, visits: &[Visit], ids: &Ids) -> Result<()> {
+    let path = &dir.join("visits.parquet");
     let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let polars_error = |e: PolarsError| anyhow::anyhow!("cannot write {}: {e}", path.display());
     let mut writer = None;
@@ -380,27 +382,21 @@ fn write_visits_parquet(path: &Path, visits: &[Visit], ids: &Ids) -> Result<()> 
     file.sync_all().with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Writes every table of the month into the staged directory; the visits table beside the
-/// others.
-pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject], visits: &[Visit], ids: &Ids) -> Result<()> {
-    let (tables, visit_table) = rayon::join(
-        || -> Result<()> {
-            write_figures_csv(&dir.join("figures.csv"), &analysis.figures)?;
-            write_flags_csv(&dir.join("flags.csv"), &analysis.flags)?;
-            write_rejects_csv(&dir.join("rejects.csv"), rejects)?;
-            write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)?;
-            write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)?;
-            write_evidence_csv(&dir.join("evidence.csv"), &analysis.evidence)?;
-            write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)?;
-            write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)?;
-            write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)?;
-            write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)?;
-            write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)?;
-            write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)
-        },
-        || write_visits_parquet(&dir.join("visits.parquet"), visits, ids),
-    );
-    tables.and(visit_table)
+/// Writes the month's other tables into the staged directory (`write_visits_table` writes the
+/// visits).
+pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> Result<()> {
+    write_figures_csv(&dir.join("figures.csv"), &analysis.figures)?;
+    write_flags_csv(&dir.join("flags.csv"), &analysis.flags)?;
+    write_rejects_csv(&dir.join("rejects.csv"), rejects)?;
+    write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)?;
+    write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)?;
+    write_evidence_csv(&dir.join("evidence.csv"), &analysis.evidence)?;
+    write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)?;
+    write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)?;
+    write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)?;
+    write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)?;
+    write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)?;
+    write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)
 }
 
 /// Writes `manifest.json`.

@@ -360,8 +360,8 @@ fn check(specs: &[Spec], granted_specs: &[(usize, usize, usize)], addon_specs: &
     let inputs = InputPaths { visits: &paths, granted: Some(&g), addons: Some(&a) };
     let ingested = read_all(&inputs, &config, &Pseudonymizer::new(b"oracle")).unwrap();
     prop_assert!(ingested.rejects.is_empty(), "every generated row is valid: {:?}", ingested.rejects.first().map(|r| &r.reason));
-    let (mut data, _, _) = select_month(ingested, "2025-03".parse().unwrap());
-    let analysis = analyse(&mut data, &config);
+    let (data, _, _) = select_month(ingested, "2025-03".parse().unwrap());
+    let analysis = analyse(&data, &config);
 
     let got: BTreeMap<(String, String), Option<f64>> =
         analysis.figures.iter().map(|f| ((f.supplier_id.clone(), f.figure.clone()), f.value)).collect();
