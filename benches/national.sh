@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Times the whole `tidkoll monthly` command (release build) on generated months, canonical and
 # Swedish dialect, against a bare polars read of the same canonical file, and prints a table:
-# median wall time over RUNS runs, peak memory, time per visit, ratio to the polars read, and
-# the stage times of the median run.
+# median wall time over RUNS runs, peak memory, time per visit, ratio to the polars read (run
+# after each tidkoll run, so both see the same machine), and the stage times of the median
+# run (figs includes visits.parquet, written beside the figures; write is the other tables).
 #
 # Usage: benches/national.sh [VISITS...]        (default: 1000000 3000000 10000000)
 # Env:   RUNS (default 3), TIDKOLL_BENCH_DIR (default /tmp/tidkoll-national; data is generated
@@ -35,13 +36,18 @@ for n in "${sizes[@]}"; do
     config=()
     [ "$dialect" = swedish ] && config=(--config "$dir/tidkoll.toml")
     cat "$dir"/*.csv > /dev/null   # warm the page cache so runs compare
-    walls=(); peaks=()
+    walls=(); peaks=(); reads=()
+    with_polars=$([ "${POLARS_READ:-1}" != 0 ] && [ "$dialect" = canonical ] && echo 1 || echo 0)
     for r in $(seq "$runs"); do
       rm -rf "$dir/out-$r"
       /usr/bin/time -v -o "$dir/time-$r.txt" env TIDKOLL_PSEUDONYM_KEY=bench "$bin" monthly --quiet "${config[@]}" \
         --visits "$dir/visits-2025-03.csv" --granted "$dir/granted-2025-03.csv" --addons "$dir/addons-2025-03.csv" \
         --out "$dir/out-$r" > /dev/null
       walls+=("$(seconds "$dir/time-$r.txt") $r"); peaks+=("$(peak "$dir/time-$r.txt")")
+      # The polars read right after each run, so that the machine's drift hits both alike.
+      if [ "$with_polars" = 1 ]; then
+        reads+=("$("$polars_read" "$dir/visits-2025-03.csv" | awk '{print $3}')")
+      fi
     done
     mid=$(printf '%s\n' "${walls[@]}" | sort -g | awk -v k=$(( (runs + 1) / 2 )) 'NR==k {print $2}')
     wall=$(seconds "$dir/time-$mid.txt")
@@ -49,8 +55,8 @@ for n in "${sizes[@]}"; do
     visits=$(python3 -c "import json;print(json.load(open('$dir/out-$mid/2025-03/manifest.json'))['accounting']['visits_analysed'])")
     stages=$(python3 -c "import json;s=json.load(open('$dir/out-$mid/2025-03/manifest.json'))['stage_seconds'];print('%.1f %.1f %.1f'%(s['read'],s['figures_and_flags'],s['write']))")
     polars="-"; ratio="-"
-    if [ "${POLARS_READ:-1}" != 0 ] && [ "$dialect" = canonical ]; then
-      polars=$(for r in $(seq "$runs"); do "$polars_read" "$dir/visits-2025-03.csv" | awk '{print $3}'; done | median)
+    if [ "$with_polars" = 1 ]; then
+      polars=$(printf '%s\n' "${reads[@]}" | median)
       ratio=$(awk -v a="$wall" -v b="$polars" 'BEGIN {printf "%.2f", a/b}')
     fi
     per=$(awk -v a="$wall" -v n="$visits" 'BEGIN {printf "%.2f", a/n*1e6}')

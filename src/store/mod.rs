@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
+use polars_parquet::write::ZstdLevel;
 use rayon::prelude::*;
 
 use crate::analysis::{FigureRow, FlagRow, MonthAnalysis};
@@ -374,7 +375,15 @@ pub fn write_visits_table(dir: &Path, visits: &[Visit], ids: &Ids) -> Result<()>
             // No min/max statistics: on ten million distinct visit ids they cost a second and no
             // reader of this table filters on them.
             let options = StatisticsOptions { null_count: true, ..StatisticsOptions::empty() };
-            writer = Some(ParquetWriter::new(&file).with_statistics(options).batched(df.schema()).map_err(polars_error)?);
+            // zstd level 1 instead of 3: a tenth less time for this table, 7 % larger.
+            let fast = ZstdLevel::try_new(1).map_err(polars_error)?;
+            writer = Some(
+                ParquetWriter::new(&file)
+                    .with_compression(ParquetCompression::Zstd(Some(fast)))
+                    .with_statistics(options)
+                    .batched(df.schema())
+                    .map_err(polars_error)?,
+            );
         }
         writer.as_mut().expect("created above").write_batch(&df).map_err(polars_error)?;
     }
