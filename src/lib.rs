@@ -1,6 +1,5 @@
 //! tidkoll: monthly follow-up of home-care time registrations (see SPEC and README).
 
-pub mod alloc;
 pub mod analysis;
 pub mod cli;
 pub mod commands;

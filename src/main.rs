@@ -2,9 +2,6 @@
 
 use clap::Parser;
 
-#[global_allocator]
-static ALLOC: tidkoll::alloc::HugePageAlloc = tidkoll::alloc::HugePageAlloc;
-
 fn main() {
     let cli = tidkoll::cli::Cli::parse();
     match tidkoll::commands::run(cli) {
