@@ -94,8 +94,8 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     let (analysis, visit_table) = rayon::join(
         || analyse(&data, &config),
         || {
-            let started = Instant::now();
-            write_visits_table(&staged.dir, &data.visits, &data.ids).map(|()| started.elapsed().as_secs_f64())
+            let table_started = Instant::now();
+            write_visits_table(&staged.dir, &data.visits, &data.ids).map(|()| table_started.elapsed().as_secs_f64())
         },
     );
     let visits_table_seconds = visit_table.with_context(saving)?;

@@ -281,8 +281,7 @@ impl VisitReader {
         // filling its own part on its own thread: the visits are written once, in file order,
         // and the empty slots (rejects, blank lines, later copies) are closed up in place.
         let total: usize = chunks.iter().map(|c| c.newlines as usize + 1).sum();
-        let mut slots: Vec<Option<Visit>> = Vec::with_capacity(total);
-        (0..total).into_par_iter().map(|_| None).collect_into_vec(&mut slots);
+        let mut slots: Vec<Option<Visit>> = (0..total).into_par_iter().map(|_| None).collect();
         let mut parts = Vec::with_capacity(chunks.len());
         let mut rest = &mut slots[..];
         for c in &chunks {
@@ -370,25 +369,22 @@ impl VisitReader {
                 v.services.sort_unstable();
             }
         });
-        let accepted = parsed_count - duplicates.len();
-        let overflowed = results.iter().any(|c| !c.overflow.is_empty());
-        let mut read_visits = Vec::new();
-        if overflowed {
-            read_visits.reserve(accepted);
-            for chunk in &mut results {
-                read_visits.extend(chunk.slots[..chunk.filled].iter_mut().filter_map(Option::take));
-                read_visits.extend(chunk.overflow.drain(..).flatten());
-            }
-        }
-        for chunk in results {
+        for chunk in &mut results {
             account.read += chunk.read;
             account.rejected += chunk.rejected;
-            rejects.extend(chunk.rejects);
+            rejects.append(&mut chunk.rejects);
         }
-        if !overflowed {
-            read_visits = close_up(slots);
-        }
-        debug_assert_eq!(read_visits.len(), accepted);
+        let mut read_visits = if results.iter().all(|c| c.overflow.is_empty()) {
+            drop(results);
+            close_up(slots)
+        } else {
+            // Only a file with bare `\r` line ends: its visits are gathered in order, copied.
+            results
+                .iter_mut()
+                .flat_map(|c| c.slots[..c.filled].iter_mut().filter_map(Option::take).chain(c.overflow.drain(..).flatten()))
+                .collect()
+        };
+        debug_assert_eq!(read_visits.len(), parsed_count - duplicates.len());
         if visits.is_empty() {
             *visits = read_visits;
         } else {
