@@ -14,13 +14,13 @@ use std::sync::{Mutex, OnceLock};
 
 use divan::Bencher;
 use tidkoll::analysis::{analyse, MonthAnalysis};
-use tidkoll::cli::Dialect;
 use tidkoll::config::Config;
 use tidkoll::figures::FigureContext;
 use tidkoll::flags;
-use tidkoll::generate::generate_month;
-use tidkoll::ingest::{read_all, select_month, InputPaths, MonthData, Reject};
-use tidkoll::month::YearMonth;
+use tidkoll::generate::{generate_month, Dialect};
+use tidkoll::ingest::{read_all, select_month, InputPaths, MonthData};
+use tidkoll::model::Reject;
+use tidkoll::model::YearMonth;
 use tidkoll::privacy::Pseudonymizer;
 use tidkoll::store::{write_month, write_visits_table, StagedMonth};
 

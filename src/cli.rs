@@ -120,8 +120,9 @@ pub struct ConfigArgs {
     pub check: Option<PathBuf>,
 }
 
+/// `--dialect`, as typed; the library's `generate::Dialect` knows no clap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Dialect {
+pub enum DialectArg {
     /// UTF-8, `,`, canonical column names, timestamps with offset, decimal point.
     Canonical,
     /// Windows-1252, `;`, Swedish column names, local times, decimal comma, personnummer.
@@ -138,7 +139,7 @@ pub struct GenerateArgs {
     pub months: Vec<String>,
     /// Export dialect.
     #[arg(long, value_enum, default_value = "canonical")]
-    pub dialect: Dialect,
+    pub dialect: DialectArg,
     /// Approximate number of visits per month.
     #[arg(long, default_value_t = 3000)]
     pub visits: u64,
@@ -148,4 +149,13 @@ pub struct GenerateArgs {
     /// Write only the visits files (no granted, add-on or config files).
     #[arg(long)]
     pub no_extras: bool,
+}
+
+impl From<DialectArg> for crate::generate::Dialect {
+    fn from(arg: DialectArg) -> Self {
+        match arg {
+            DialectArg::Canonical => crate::generate::Dialect::Canonical,
+            DialectArg::Swedish => crate::generate::Dialect::Swedish,
+        }
+    }
 }

@@ -7,38 +7,11 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::error::usage;
-use crate::method::Method;
+use crate::model::{Bound, Figure, Flag, Metric, Method, Unit};
 
 /// The complete default configuration, printed by `tidkoll config --print-defaults`.
 /// A unit test keeps it equal to `Config::default()`.
 pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
-
-/// Key-figure ids of SPEC §3, in report order.
-pub const FIGURE_IDS: [&str; 11] = [
-    "checkin_rate",
-    "checkin_staff_share",
-    "checkin_client_share",
-    "visit_minutes_mean",
-    "visit_minutes_median",
-    "short_visit_share",
-    "completion_rate",
-    "completion_client_share",
-    "addon_reporting_rate",
-    "addon_late_share",
-    "continuity_mean",
-];
-
-/// Flag names of SPEC §4, in report order.
-pub const FLAG_NAMES: [&str; 8] = [
-    "duplicate",
-    "repeated_service",
-    "adjacent",
-    "staff_overlap",
-    "single_staff",
-    "missing_checkout",
-    "negative_duration",
-    "overlong",
-];
 
 /// Canonical columns per input kind: (name, required).
 pub const VISIT_COLUMNS: [(&str, bool); 10] = [
@@ -104,31 +77,6 @@ pub struct MethodsConfig {
     pub aliases: BTreeMap<String, String>,
 }
 
-/// A requirement: `min ≤ value ≤ max`, both inclusive, either may be absent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Bound {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
-}
-
-impl Bound {
-    pub fn is_set(&self) -> bool {
-        self.min.is_some() || self.max.is_some()
-    }
-
-    pub fn contains(&self, value: f64) -> bool {
-        self.min.is_none_or(|m| value >= m) && self.max.is_none_or(|m| value <= m)
-    }
-
-    /// How far `value` lies outside the bounds (0 within them).
-    pub fn distance(&self, value: f64) -> f64 {
-        self.min.map_or(0.0, |m| m - value).max(self.max.map_or(0.0, |m| value - m)).max(0.0)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Parameters {
@@ -185,36 +133,14 @@ impl Default for PrivacyConfig {
     }
 }
 
+/// The built-in requirements of the key figures, from the registry.
 fn default_requirements() -> BTreeMap<String, Bound> {
-    let at_least = |m| Bound { min: Some(m), max: None };
-    let at_most = |m| Bound { min: None, max: Some(m) };
-    [
-        ("checkin_rate", at_least(0.90)),
-        ("checkin_staff_share", at_least(0.90)),
-        ("checkin_client_share", at_least(0.90)),
-        ("short_visit_share", at_most(0.10)),
-        ("completion_rate", Bound { min: Some(0.75), max: Some(1.00) }),
-        ("addon_reporting_rate", at_least(0.95)),
-        ("addon_late_share", at_most(0.05)),
-        ("continuity_mean", at_most(15.0)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    Figure::ALL.into_iter().filter_map(|f| Some((f.id().to_string(), f.def().default?))).collect()
 }
 
+/// The built-in limits of the flag rates, from the registry.
 fn default_flag_limits() -> BTreeMap<String, f64> {
-    [
-        ("duplicate", 1.0),
-        ("repeated_service", 2.0),
-        ("adjacent", 5.0),
-        ("staff_overlap", 1.0),
-        ("single_staff", 5.0),
-        ("missing_checkout", 10.0),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    Flag::ALL.into_iter().filter_map(|f| Some((f.name().to_string(), f.def().default_limit?))).collect()
 }
 
 fn default_addons() -> BTreeMap<String, String> {
@@ -239,9 +165,26 @@ impl Default for Config {
     }
 }
 
-/// Key figures whose value is a share and so must have bounds within 0–1.
-fn is_share_figure(id: &str) -> bool {
-    !matches!(id, "visit_minutes_mean" | "visit_minutes_median" | "continuity_mean" | "completion_rate")
+/// A `[requirements]` entry: a known key figure, bounds in its unit's range, min ≤ max.
+fn check_requirement(id: &str, bound: &Bound) -> Result<()> {
+    let key = format!("requirements.{id}");
+    let Some(figure) = Figure::parse(id) else {
+        let ids: Vec<&str> = Figure::ALL.iter().map(|f| f.id()).collect();
+        anyhow::bail!("key `{key}`: unknown key figure; the figures are {}", ids.join(", "));
+    };
+    let is_share = figure.def().unit == Unit::Share;
+    for v in [bound.min, bound.max].into_iter().flatten() {
+        if !v.is_finite() || v < 0.0 || (is_share && v > 1.0) {
+            let range = if is_share { "a share between 0 and 1" } else { "a number ≥ 0" };
+            anyhow::bail!("key `{key}`: {v} is not {range}");
+        }
+    }
+    if let (Some(min), Some(max)) = (bound.min, bound.max) {
+        if min > max {
+            anyhow::bail!("key `{key}`: min {min} is greater than max {max}");
+        }
+    }
+    Ok(())
 }
 
 impl Config {
@@ -310,28 +253,15 @@ impl Config {
             }
         }
         for (id, bound) in &self.requirements {
-            let key = format!("requirements.{id}");
-            if !FIGURE_IDS.contains(&id.as_str()) {
-                return bad(&key, format!("unknown key figure; the figures are {}", FIGURE_IDS.join(", ")));
-            }
-            for v in [bound.min, bound.max].into_iter().flatten() {
-                if !v.is_finite() || v < 0.0 || (is_share_figure(id) && v > 1.0) {
-                    let range = if is_share_figure(id) { "a share between 0 and 1" } else { "a number ≥ 0" };
-                    return bad(&key, format!("{v} is not {range}"));
-                }
-            }
-            if let (Some(min), Some(max)) = (bound.min, bound.max) {
-                if min > max {
-                    return bad(&key, format!("min {min} is greater than max {max}"));
-                }
-            }
+            check_requirement(id, bound)?;
         }
-        for (flag, limit) in &self.flag_limits {
-            if !FLAG_NAMES.contains(&flag.as_str()) {
-                return bad(&format!("flag_limits.{flag}"), format!("unknown flag; the flags are {}", FLAG_NAMES.join(", ")));
+        for (name, limit) in &self.flag_limits {
+            if Flag::parse(name).is_none() {
+                let names: Vec<&str> = Flag::ALL.iter().map(|f| f.name()).collect();
+                return bad(&format!("flag_limits.{name}"), format!("unknown flag; the flags are {}", names.join(", ")));
             }
             if !limit.is_finite() || *limit < 0.0 {
-                return bad(&format!("flag_limits.{flag}"), format!("{limit} is not a rate ≥ 0 per 1,000 visits"));
+                return bad(&format!("flag_limits.{name}"), format!("{limit} is not a rate ≥ 0 per 1,000 visits"));
             }
         }
         let p = &self.parameters;
@@ -361,12 +291,13 @@ impl Config {
         Ok(())
     }
 
-    /// The requirement in force for a key figure or flag rate, if any.
-    pub fn requirement(&self, figure: &str) -> Option<Bound> {
-        if let Some(flag) = figure.strip_prefix("flag_rate.") {
-            return self.flag_limits.get(flag).map(|&max| Bound { min: None, max: Some(max) });
+    /// The requirement in force for a key figure or limit for a flag rate, if any.
+    pub fn requirement(&self, metric: Metric) -> Option<Bound> {
+        match metric {
+            Metric::Figure(f) => self.requirements.get(f.id()).copied().filter(Bound::is_set),
+            Metric::FlagRate(f) => self.flag_limits.get(f.name()).map(|&max| Bound { min: None, max: Some(max) }),
+            Metric::FlagCount(_) => None,
         }
-        self.requirements.get(figure).copied().filter(Bound::is_set)
     }
 
     /// Verified methods as a lookup.
@@ -431,12 +362,5 @@ mod tests {
             let err = Config::from_toml_str(text).unwrap_err();
             assert!(format!("{err:#}").contains(key), "{text}: {err:#}");
         }
-    }
-
-    #[test]
-    fn bounds_are_inclusive() {
-        let b = Bound { min: Some(0.75), max: Some(1.0) };
-        assert!(b.contains(0.75) && b.contains(1.0));
-        assert!(!b.contains(0.7499) && !b.contains(1.0001));
     }
 }

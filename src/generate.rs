@@ -9,8 +9,17 @@ use anyhow::{Context, Result};
 use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Europe::Stockholm;
 
-use crate::cli::Dialect;
-use crate::month::YearMonth;
+use crate::model::YearMonth;
+
+
+/// The export dialect of the generated files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// UTF-8, `,`, canonical column names, timestamps with offset, decimal point.
+    Canonical,
+    /// Windows-1252, `;`, Swedish column names, local times, decimal comma, personnummer.
+    Swedish,
+}
 
 /// SplitMix64: small, fast and the same on every platform and crate version.
 pub struct Rng(u64);

@@ -4,18 +4,19 @@
 //! Everything is read from the stored months; nothing is recomputed from the exports.
 
 use std::collections::{BTreeMap, BTreeSet};
-use crate::hash::HashMap;
+use crate::model::hash::HashMap;
 use std::fmt;
 use std::path::Path;
 
 use anyhow::Result;
 use chrono::{DateTime, NaiveDate};
 
-use crate::analysis::ALL;
-use crate::config::Bound;
+use crate::model::ALL;
+use crate::analysis::FigureRow;
+use crate::model::{Bound, Figure, Metric, Tally};
 use crate::error::{refused, usage};
-use crate::flags::Flag;
-use crate::month::{Quarter, YearMonth};
+use crate::model::Flag;
+use crate::model::{Quarter, YearMonth};
 use crate::store::read::{month_exists, read_flags, read_month, read_visits, StoredMonth, StoredVisit};
 
 /// The period investigated.
@@ -213,8 +214,8 @@ impl Investigation {
         }
 
         let latest = stored.last().expect("at least one month");
-        let checkin_req = latest.config.requirement("checkin_rate").unwrap_or_default();
-        let completion_req = latest.config.requirement("completion_rate").unwrap_or_default();
+        let checkin_req = latest.config.requirement(Metric::Figure(Figure::CheckinRate)).unwrap_or_default();
+        let completion_req = latest.config.requirement(Metric::Figure(Figure::CompletionRate)).unwrap_or_default();
         let min_visits = latest.config.parameters.min_visits;
         let staff = rank_staff(&stored, supplier, checkin_req, min_visits, &staff_flags);
         let clients = rank_clients(&stored, supplier, completion_req, &client_staff, &client_all_staff, &single_staff_clients);
@@ -234,8 +235,8 @@ impl Investigation {
     }
 
     /// The supplier's (or `ALL`'s) value and status of a figure, per stored month.
-    pub fn series(&self, supplier: &str, figure: &str) -> Vec<Option<&crate::analysis::FigureRow>> {
-        self.stored.iter().map(|m| m.figures.iter().find(|f| f.supplier_id == supplier && f.figure == figure)).collect()
+    pub fn series(&self, supplier: &str, metric: Metric) -> Vec<Option<&FigureRow>> {
+        self.stored.iter().map(|m| m.figures.iter().find(|f| f.supplier_id == supplier && f.metric == metric)).collect()
     }
 
     /// Distinct flagged visits per flag over the period.
@@ -248,6 +249,15 @@ impl Investigation {
     }
 }
 
+/// Each member's tally summed over the stored months.
+fn tallies_over<'a>(rows: impl Iterator<Item = &'a crate::analysis::MemberRow>) -> BTreeMap<&'a str, Tally> {
+    let mut sums: BTreeMap<&str, Tally> = BTreeMap::new();
+    for r in rows {
+        *sums.entry(&r.member_id).or_default() += &r.tally;
+    }
+    sums
+}
+
 fn rank_staff(
     stored: &[StoredMonth],
     supplier: &str,
@@ -255,28 +265,20 @@ fn rank_staff(
     min_visits: u32,
     flags: &HashMap<String, BTreeMap<Flag, BTreeSet<String>>>,
 ) -> Vec<StaffRow> {
-    let mut sums: BTreeMap<&str, (u32, u32, u32)> = BTreeMap::new();
-    for m in stored {
-        for s in m.staff.iter().filter(|s| s.supplier_id == supplier) {
-            let e = sums.entry(&s.member_id).or_default();
-            e.0 += s.visits;
-            e.1 += s.checked_in;
-            e.2 += s.flagged_visits;
-        }
-    }
+    let sums = tallies_over(stored.iter().flat_map(|m| &m.staff).filter(|s| s.supplier_id == supplier));
     let mut rows: Vec<StaffRow> = sums
         .into_iter()
-        .map(|(id, (visits, checked_in, flagged_visits))| {
-            let checkin_rate = if visits == 0 { 0.0 } else { f64::from(checked_in) / f64::from(visits) };
-            let judged = visits >= min_visits;
+        .map(|(id, t)| {
+            let checkin_rate = t.checkin_rate().unwrap_or(0.0);
+            let judged = t.visits >= min_visits;
             StaffRow {
                 staff_id: id.to_string(),
-                visits,
-                checked_in,
+                visits: t.visits,
+                checked_in: t.checked_in,
                 checkin_rate,
                 judged,
                 below_requirement: judged && !requirement.contains(checkin_rate),
-                flagged_visits,
+                flagged_visits: t.flagged,
                 flags: flags.get(id).map(|m| m.iter().map(|(f, set)| (*f, set.len() as u32)).collect()).unwrap_or_default(),
             }
         })
@@ -299,40 +301,27 @@ fn rank_clients(
     client_all_staff: &HashMap<String, BTreeSet<String>>,
     single_staff: &BTreeSet<String>,
 ) -> Vec<ClientRow> {
-    // visits, checked in, flagged, granted, performed minutes (rate × granted)
-    let mut sums: BTreeMap<&str, (u32, u32, u32, Option<f64>, f64)> = BTreeMap::new();
-    for m in stored {
-        for c in m.clients.iter().filter(|c| c.supplier_id == supplier) {
-            let e = sums.entry(&c.member_id).or_default();
-            e.0 += c.visits;
-            e.1 += c.checked_in;
-            e.2 += c.flagged_visits;
-            if let Some(g) = c.granted_minutes {
-                e.3 = Some(e.3.unwrap_or(0.0) + g);
-                e.4 += c.completion_rate.unwrap_or(0.0) * g;
-            }
-        }
-    }
+    let sums = tallies_over(stored.iter().flat_map(|m| &m.clients).filter(|c| c.supplier_id == supplier));
     let distance = |rate: f64| range.distance(rate);
     let mut rows: Vec<ClientRow> = sums
         .into_iter()
-        .map(|(id, (visits, checked_in, flagged_visits, granted, performed))| {
-            let completion_rate = granted.filter(|g| *g > 0.0).map(|g| performed / g);
+        .map(|(id, t)| {
+            let completion_rate = t.completion();
             let top_staff_share = client_staff.get(id).and_then(|per_staff| {
                 let total: u32 = per_staff.values().sum();
                 per_staff.values().max().map(|top| f64::from(*top) / f64::from(total))
             });
             ClientRow {
                 client_id: id.to_string(),
-                visits,
-                checkin_rate: (visits > 0).then(|| f64::from(checked_in) / f64::from(visits)),
+                visits: t.visits,
+                checkin_rate: t.checkin_rate(),
                 distinct_staff: client_all_staff.get(id).map_or(0, |s| s.len() as u32),
                 top_staff_share,
-                granted_minutes: granted,
+                granted_minutes: t.granted.map(|g| g.minutes()),
                 completion_rate,
                 completion_outside: completion_rate.is_some_and(|r| !range.contains(r)),
                 single_staff: single_staff.contains(id),
-                flagged_visits,
+                flagged_visits: t.flagged,
             }
         })
         .collect();

@@ -3,19 +3,18 @@
 //! recomputed here; every value and status is the one its month stored.
 
 use std::collections::BTreeSet;
-use crate::hash::HashMap;
+use crate::model::hash::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::analysis::ALL;
-use crate::config::{Bound, Config, FIGURE_IDS};
+use crate::model::ALL;
+use crate::analysis::MemberRow;
+use crate::config::Config;
 use crate::error::refused;
-use crate::evidence::{evidence_figure, EvidenceRow, Kind};
-use crate::figures::drilldown::MemberFigures;
-use crate::figures::Status;
-use crate::flags::Flag;
-use crate::month::{Quarter, YearMonth};
+use crate::evidence::{EvidenceRow, Kind};
+use crate::model::{Bound, Metric, Status};
+use crate::model::{Quarter, YearMonth};
 use crate::store::read::{month_exists, read_month, StoredMonth};
 
 /// One matrix cell: a month's value and status of one figure for one supplier.
@@ -36,22 +35,13 @@ pub struct QuarterData {
     pub stored: [Option<StoredMonth>; 3],
     /// Suppliers with visits in at least one of the months, sorted.
     pub suppliers: Vec<String>,
-    cells: HashMap<(String, String), [Cell; 3]>,
-}
-
-/// The figures of the matrix, in order: the key figures, then the flag rates.
-pub fn matrix_figures() -> Vec<String> {
-    FIGURE_IDS
-        .iter()
-        .map(|f| f.to_string())
-        .chain(Flag::ALL.iter().map(|f| format!("flag_rate.{}", f.name())))
-        .collect()
+    cells: HashMap<(String, Metric), [Cell; 3]>,
 }
 
 /// A deviation of one supplier in the quarter: a figure outside its requirement in at least
 /// one month.
 pub struct Deviation<'a> {
-    pub figure: String,
+    pub metric: Metric,
     pub cells: [Cell; 3],
     pub municipality: [Cell; 3],
     /// Per month (only months where the figure deviates): the evidence rows of the supplier.
@@ -89,13 +79,13 @@ impl QuarterData {
             }
         }
         let mut suppliers = BTreeSet::new();
-        let mut cells: HashMap<(String, String), [Cell; 3]> = HashMap::default();
+        let mut cells: HashMap<(String, Metric), [Cell; 3]> = HashMap::default();
         for (i, month) in stored.iter().enumerate() {
             for row in month.iter().flat_map(|m| &m.figures) {
                 if row.supplier_id != ALL {
                     suppliers.insert(row.supplier_id.clone());
                 }
-                cells.entry((row.supplier_id.clone(), row.figure.clone())).or_insert([Cell::MISSING; 3])[i] =
+                cells.entry((row.supplier_id.clone(), row.metric)).or_insert([Cell::MISSING; 3])[i] =
                     Cell { value: row.value, status: row.status };
             }
         }
@@ -108,8 +98,8 @@ impl QuarterData {
     }
 
     /// The three cells of a figure; months without the supplier or not run are missing.
-    pub fn cells(&self, supplier: &str, figure: &str) -> [Cell; 3] {
-        self.cells.get(&(supplier.to_string(), figure.to_string())).copied().unwrap_or([Cell::MISSING; 3])
+    pub fn cells(&self, supplier: &str, metric: Metric) -> [Cell; 3] {
+        self.cells.get(&(supplier.to_string(), metric)).copied().unwrap_or([Cell::MISSING; 3])
     }
 
     /// The configuration month `i` was computed with.
@@ -118,12 +108,12 @@ impl QuarterData {
     }
 
     /// The requirement of a figure in month `i`, as its month was judged.
-    pub fn requirement(&self, figure: &str, i: usize) -> Option<Bound> {
-        self.config(i).and_then(|c| c.requirement(figure))
+    pub fn requirement(&self, metric: Metric, i: usize) -> Option<Bound> {
+        self.config(i).and_then(|c| c.requirement(metric))
     }
 
     /// The supplier's staff or client breakdown of month `i`.
-    pub fn members(&self, supplier: &str, i: usize, staff: bool) -> Vec<&MemberFigures> {
+    pub fn members(&self, supplier: &str, i: usize, staff: bool) -> Vec<&MemberRow> {
         let Some(month) = &self.stored[i] else { return Vec::new() };
         let rows = if staff { &month.staff } else { &month.clients };
         rows.iter().filter(|r| r.supplier_id == supplier).collect()
@@ -132,20 +122,20 @@ impl QuarterData {
     /// The supplier's deviations: every matrix figure with a deviating month, in matrix order.
     pub fn deviations(&self, supplier: &str) -> Vec<Deviation<'_>> {
         let mut out = Vec::new();
-        for figure in matrix_figures() {
-            let cells = self.cells(supplier, &figure);
+        for metric in Metric::matrix() {
+            let cells = self.cells(supplier, metric);
             if !cells.iter().any(|c| c.status == Status::Deviation) {
                 continue;
             }
-            let key = evidence_figure(&figure);
+            let key = metric.evidence();
             let evidence = [0, 1, 2].map(|i| match (&self.stored[i], cells[i].status) {
                 (Some(month), Status::Deviation) => {
-                    month.evidence.iter().filter(|e| e.supplier_id == supplier && e.figure == key).collect()
+                    month.evidence.iter().filter(|e| e.supplier_id == supplier && Some(e.evidence) == key).collect()
                 }
                 _ => Vec::new(),
             });
-            let municipality = self.cells(ALL, &figure);
-            out.push(Deviation { figure, cells, municipality, evidence });
+            let municipality = self.cells(ALL, metric);
+            out.push(Deviation { metric, cells, municipality, evidence });
         }
         out
     }
@@ -155,10 +145,8 @@ impl QuarterData {
         let mut notes = Vec::new();
         for (i, month) in self.months.iter().enumerate() {
             let Some(used) = self.config(i) else { continue };
-            let differing: Vec<String> = matrix_figures()
-                .into_iter()
-                .filter(|f| used.requirement(f) != config.requirement(f))
-                .collect();
+            let differing: Vec<&str> =
+                Metric::matrix().filter(|m| used.requirement(*m) != config.requirement(*m)).map(Metric::id).collect();
             if !differing.is_empty() {
                 notes.push(format!("{month}: {}", differing.join(", ")));
             }

@@ -2,10 +2,10 @@
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Dialect, GenerateArgs};
+use crate::cli::GenerateArgs;
 use crate::error::usage;
-use crate::generate::{generate_month, SWEDISH_CONFIG};
-use crate::month::YearMonth;
+use crate::generate::{generate_month, Dialect, SWEDISH_CONFIG};
+use crate::model::YearMonth;
 
 pub fn run(args: &GenerateArgs) -> Result<()> {
     let months: Vec<YearMonth> = args
@@ -17,7 +17,8 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         return Err(usage("--visits must be at least 1"));
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    let config = match args.dialect {
+    let dialect = Dialect::from(args.dialect);
+    let config = match dialect {
         Dialect::Swedish => SWEDISH_CONFIG.to_string(),
         Dialect::Canonical => "# Configuration for the canonical example export: the built-in defaults suffice.\n".to_string(),
     };
@@ -26,7 +27,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         std::fs::write(&path, config).with_context(|| format!("cannot write {}", path.display()))?;
     }
     for month in months {
-        let files = generate_month(&args.out, month, args.dialect, args.visits, args.seed, !args.no_extras)?;
+        let files = generate_month(&args.out, month, dialect, args.visits, args.seed, !args.no_extras)?;
         println!("{month}: {} besök i {}", files.visit_count, files.visits.display());
         for path in files.granted.iter().chain(&files.addons) {
             println!("         {}", path.display());

@@ -7,12 +7,13 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use crate::analysis::{analyse, ALL};
+use crate::analysis::analyse;
+use crate::model::ALL;
 use crate::cli::MonthlyArgs;
 use crate::config::Config;
 use crate::error::{refused, usage};
 use crate::ingest::{self, busiest_of, check_reject_rates, select_month, visits_per_month, InputPaths};
-use crate::month::YearMonth;
+use crate::model::YearMonth;
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
 use crate::store::{clean_leftovers, not_saved, write_manifest, write_month, write_rejects_csv, write_visits_table, StagedMonth};

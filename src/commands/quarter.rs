@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::cli::QuarterArgs;
 use crate::config::Config;
 use crate::error::usage;
-use crate::month::Quarter;
+use crate::model::Quarter;
 use crate::quarter::QuarterData;
 use crate::report::docx::write_docx;
 use crate::report::html::matrix_page;

@@ -1,67 +1,16 @@
-//! Key figures of SPEC §3 per supplier and month, with their status against the requirements.
+//! Key figures of SPEC §3: the context they are computed in, and each figure as a fold over
+//! the tallies of a scope (one supplier, or the municipality). The tallies are built once per
+//! month in `tally`.
 
-pub mod addons;
-pub mod checkin;
-pub mod completion;
 pub mod continuity;
-pub mod drilldown;
-pub mod duration;
+pub mod tally;
 
-use crate::hash::{HashMap, HashSet};
+use crate::model::hash::{HashMap, HashSet};
 
-use rayon::prelude::*;
-use serde::Serialize;
-
-use crate::config::{Config, FIGURE_IDS};
-use crate::ingest::{AddonRow, GrantedRow, Ids, Visit};
-use crate::method::Method;
-use crate::month::YearMonth;
-
-/// The status of a figure in the outputs (SPEC §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Deviation,
-    Missing,
-    Info,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Deviation => "deviation",
-            Status::Missing => "missing",
-            Status::Info => "info",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        match s {
-            "ok" => Some(Status::Ok),
-            "deviation" => Some(Status::Deviation),
-            "missing" => Some(Status::Missing),
-            "info" => Some(Status::Info),
-            _ => None,
-        }
-    }
-}
-
-/// A missing value is never a deviation; without a requirement a value is for information.
-pub fn status_of(config: &Config, figure: &str, value: Option<f64>) -> Status {
-    match (value, config.requirement(figure)) {
-        (None, _) => Status::Missing,
-        (Some(_), None) => Status::Info,
-        (Some(v), Some(bound)) if bound.contains(v) => Status::Ok,
-        (Some(_), Some(_)) => Status::Deviation,
-    }
-}
-
-/// Key (supplier, member) for staff and clients, who are identified per supplier.
-pub fn member_key(supplier: u32, member: u32) -> u64 {
-    (u64::from(supplier) << 32) | u64::from(member)
-}
+use crate::config::Config;
+use crate::model::tally::{checkin_member_share, completion_client_share};
+use crate::model::{Figure, Ids, Method, Metric, Tally, Visit, YearMonth};
+use tally::Member;
 
 /// What the figure functions need besides the rows: the configuration resolved to ids.
 pub struct FigureContext<'a> {
@@ -115,33 +64,52 @@ impl<'a> FigureContext<'a> {
     }
 }
 
-/// The rows one set of figures is computed over: one supplier's, or all (`ALL`).
+/// The members of one scope (a supplier, or every supplier for `ALL`) and their sum.
 pub struct Scope<'a> {
-    pub visits: &'a [&'a Visit],
-    pub granted: &'a [&'a GrantedRow],
-    pub addons: &'a [&'a AddonRow],
+    pub staff: &'a [Member],
+    pub clients: &'a [Member],
+    /// The sum of the clients' tallies.
+    pub total: Tally,
+    /// The median valid duration of the scope's visits, in minutes.
+    pub median: Option<f64>,
 }
 
-/// Every key figure of SPEC §3 for one scope, in `FIGURE_IDS` order. The families are
-/// computed side by side: on the municipality's scope each is a pass over every visit.
-/// `continuity` is `continuity::staff_per_qualifying_client` of the scope, computed once by
-/// the caller and shared with the drill-down and the evidence.
-pub fn key_figures(scope: &Scope, ctx: &FigureContext, continuity: &HashMap<u64, usize>) -> Vec<(&'static str, Option<f64>)> {
-    type Family<'a> = Box<dyn Fn() -> Vec<Option<f64>> + Send + Sync + 'a>;
-    let families: Vec<Family> = vec![
-        Box::new(|| vec![checkin::checkin_rate(scope.visits, ctx)]),
-        Box::new(|| vec![checkin::checkin_member_share(scope.visits, ctx, |v| v.staff)]),
-        Box::new(|| vec![checkin::checkin_member_share(scope.visits, ctx, |v| v.client)]),
-        Box::new(|| {
-            let durations = duration::DurationStats::of(scope.visits.iter().copied(), ctx);
-            vec![durations.mean(), durations.median(), durations.short_share(ctx.config.parameters.short_visit_minutes)]
-        }),
-        Box::new(|| completion::completion_figures(scope, ctx).to_vec()),
-        Box::new(|| vec![addons::addon_reporting_rate(scope, ctx), addons::addon_late_share(scope, ctx)]),
-        Box::new(|| vec![continuity::mean_of(continuity)]),
-    ];
-    let values: Vec<Option<f64>> = families.par_iter().map(|family| family()).collect::<Vec<_>>().concat();
-    FIGURE_IDS.iter().copied().zip(values).collect()
+impl<'a> Scope<'a> {
+    pub fn new(staff: &'a [Member], clients: &'a [Member], median: Option<f64>) -> Scope<'a> {
+        Scope { staff, clients, total: clients.iter().map(|m| &m.tally).sum(), median }
+    }
+}
+
+/// One key figure of a scope: the one computation of each figure of the registry.
+pub fn figure_value(figure: Figure, scope: &Scope, config: &Config) -> Option<f64> {
+    let t = &scope.total;
+    let min_visits = config.parameters.min_visits;
+    let requirement = |f: Figure| config.requirement(Metric::Figure(f)).unwrap_or_default();
+    fn tallies(members: &[Member]) -> impl Iterator<Item = &Tally> {
+        members.iter().map(|m| &m.tally)
+    }
+    match figure {
+        Figure::CheckinRate => t.checkin_rate(),
+        Figure::CheckinStaffShare => checkin_member_share(tallies(scope.staff), min_visits, requirement(Figure::CheckinRate)),
+        Figure::CheckinClientShare => checkin_member_share(tallies(scope.clients), min_visits, requirement(Figure::CheckinRate)),
+        Figure::VisitMinutesMean => t.minutes_mean(),
+        Figure::VisitMinutesMedian => scope.median,
+        Figure::ShortVisitShare => t.short_share(),
+        Figure::CompletionRate => t.completion(),
+        Figure::CompletionClientShare => completion_client_share(tallies(scope.clients), requirement(Figure::CompletionRate)),
+        Figure::AddonReportingRate => t.addon_reporting_rate(),
+        Figure::AddonLateShare => t.addon_late_share(),
+        Figure::ContinuityMean => t.continuity_mean(),
+    }
+}
+
+/// The value of any metric of `figures.csv` for a scope.
+pub fn metric_value(metric: Metric, scope: &Scope, config: &Config) -> Option<f64> {
+    match metric {
+        Metric::Figure(f) => figure_value(f, scope, config),
+        Metric::FlagCount(flag) => Some(f64::from(scope.total.flag_count(flag))),
+        Metric::FlagRate(flag) => scope.total.flag_rate(flag),
+    }
 }
 
 #[cfg(test)]

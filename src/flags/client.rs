@@ -1,10 +1,10 @@
 //! Flags over one client's visits sorted by check-in: `repeated_service`, `adjacent`,
 //! `single_staff`.
 
-use crate::hash::HashMap;
+use crate::model::hash::HashMap;
 
-use super::{pair, Flag, FlagHit, FlagParams};
-use crate::ingest::Visit;
+use super::{pair, FlagHit, FlagParams};
+use crate::model::{Flag, Visit};
 
 /// `group`: one client's visits with valid duration, sorted by (check_in, visit_id).
 pub fn flags(group: &[u32], visits: &[Visit], params: &FlagParams) -> Vec<FlagHit> {

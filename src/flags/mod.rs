@@ -6,38 +6,9 @@ pub mod staff;
 
 use rayon::prelude::*;
 
-use crate::config::{Config, FLAG_NAMES};
-use crate::figures::{member_key, FigureContext};
-use crate::ingest::Visit;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Flag {
-    Duplicate,
-    RepeatedService,
-    Adjacent,
-    StaffOverlap,
-    SingleStaff,
-    MissingCheckout,
-    NegativeDuration,
-    Overlong,
-}
-
-impl Flag {
-    pub const ALL: [Flag; 8] = [
-        Flag::Duplicate,
-        Flag::RepeatedService,
-        Flag::Adjacent,
-        Flag::StaffOverlap,
-        Flag::SingleStaff,
-        Flag::MissingCheckout,
-        Flag::NegativeDuration,
-        Flag::Overlong,
-    ];
-
-    pub fn name(self) -> &'static str {
-        FLAG_NAMES[self as usize]
-    }
-}
+use crate::config::Config;
+use crate::figures::FigureContext;
+use crate::model::{member_key, Flag, Visit};
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

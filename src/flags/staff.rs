@@ -1,8 +1,8 @@
 //! Flags over one staff member's visits sorted by check-in: `duplicate` (same client, shared
 //! service, overlapping) and `staff_overlap` (different clients, overlapping > limit).
 
-use super::{pair, Flag, FlagHit, FlagParams};
-use crate::ingest::Visit;
+use super::{pair, FlagHit, FlagParams};
+use crate::model::{Flag, Visit};
 
 /// `group`: one staff member's visits with valid duration, sorted by check_in. Every pair
 /// that can overlap is looked at, not only neighbours.

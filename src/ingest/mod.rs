@@ -1,6 +1,7 @@
 //! Reading the export files (SPEC §2) into validated, typed tables, with rejects and row
 //! accounting: nothing is dropped without being counted and written down.
 
+pub mod method;
 pub mod rows;
 pub mod source;
 pub mod tables;
@@ -8,169 +9,17 @@ pub mod time;
 pub mod visits;
 
 use std::collections::BTreeMap;
-use crate::hash::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::refused;
-use crate::method::Method;
-use crate::month::YearMonth;
+use crate::model::{AddonRow, FileAccount, GrantedRow, Ids, Reject, Visit, YearMonth};
 use crate::privacy::Pseudonymizer;
 
 /// Reject kind of a later copy of an already read `visit_id` (counted apart from the limit).
 pub const DUPLICATE_KIND: &str = "duplicate visit_id";
-
-/// Interned names: ids are indices into `names`.
-#[derive(Debug, Default, Clone)]
-pub struct Interner {
-    map: HashMap<String, u32>,
-    pub names: Vec<String>,
-}
-
-impl Interner {
-    /// The id of `key`, adding it under the name `make_name(key)` when new.
-    pub fn intern_with(&mut self, key: &str, make_name: impl FnOnce(&str) -> String) -> u32 {
-        if let Some(&id) = self.map.get(key) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(make_name(key));
-        self.map.insert(key.to_string(), id);
-        id
-    }
-
-    pub fn intern(&mut self, key: &str) -> u32 {
-        self.intern_with(key, str::to_string)
-    }
-
-    pub fn get(&self, key: &str) -> Option<u32> {
-        self.map.get(key).copied()
-    }
-
-    pub fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-}
-
-/// Names shared by all input files. Clients are interned by their raw id (kept in memory
-/// only) and named by their pseudonym.
-#[derive(Debug, Default, Clone)]
-pub struct Ids {
-    pub suppliers: Interner,
-    pub clients: Interner,
-    pub staff: Interner,
-    pub services: Interner,
-    pub addons: Interner,
-}
-
-/// Service codes of one visit; up to four are kept inside the visit itself.
-pub type Services = smallvec::SmallVec<[u32; 4]>;
-
-/// One accepted visit registration. Its id and services are kept inline (short ids and up to
-/// four services need no allocation of their own), which matters at 10 M visits a month.
-#[derive(Debug, Clone)]
-pub struct Visit {
-    /// The export's visit id (any personnummer in it replaced), or `file:line` without one.
-    pub visit_id: compact_str::CompactString,
-    pub supplier: u32,
-    pub client: u32,
-    pub staff: u32,
-    /// Unix seconds.
-    pub check_in: i64,
-    pub check_out: Option<i64>,
-    /// Local (Europe/Stockholm) wall-clock time of the check-in.
-    pub local_in: NaiveDateTime,
-    pub in_method: Method,
-    pub out_method: Option<Method>,
-    /// Service codes (ids into `Ids::services`), sorted, without repeats.
-    pub services: Services,
-    pub planned_minutes: Option<f64>,
-    /// Index of the input file it came from.
-    pub file: u16,
-}
-
-impl Visit {
-    pub fn month(&self) -> YearMonth {
-        YearMonth::of(self.local_in.date())
-    }
-
-    /// `check_out − check_in` in minutes, when checked out.
-    pub fn duration_minutes(&self) -> Option<f64> {
-        self.check_out.map(|out| (out - self.check_in) as f64 / 60.0)
-    }
-
-    pub fn shares_service(&self, other: &Visit) -> bool {
-        let (mut i, mut j) = (0, 0);
-        while i < self.services.len() && j < other.services.len() {
-            match self.services[i].cmp(&other.services[j]) {
-                std::cmp::Ordering::Equal => return true,
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-            }
-        }
-        false
-    }
-}
-
-/// One row of the granted-time file.
-#[derive(Debug, Clone)]
-pub struct GrantedRow {
-    pub supplier: u32,
-    pub client: u32,
-    pub month: YearMonth,
-    pub minutes: f64,
-    pub file: u16,
-}
-
-/// One row of the add-on reports file.
-#[derive(Debug, Clone)]
-pub struct AddonRow {
-    pub supplier: u32,
-    pub client: u32,
-    pub month: YearMonth,
-    pub addon: u32,
-    pub quantity: f64,
-    pub reported_on: NaiveDate,
-    pub file: u16,
-}
-
-/// Row accounting of one input file: `read = accepted + rejected + duplicates`; of the
-/// accepted rows, `outside_month` belong to another month and are not analysed.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileAccount {
-    pub file: String,
-    pub kind: String,
-    pub sha256: String,
-    pub encoding: String,
-    pub delimiter: String,
-    pub read: u64,
-    pub accepted: u64,
-    pub rejected: u64,
-    pub duplicates: u64,
-    pub outside_month: u64,
-}
-
-impl FileAccount {
-    /// Rejected share of the rows, not counting duplicate copies.
-    pub fn reject_rate(&self) -> f64 {
-        let base = self.read - self.duplicates;
-        if base == 0 { 0.0 } else { self.rejected as f64 / base as f64 }
-    }
-}
-
-/// One rejected row, already scrubbed of personnummer.
-#[derive(Debug, Clone)]
-pub struct Reject {
-    pub file: String,
-    pub line: u64,
-    pub kind: String,
-    pub reason: String,
-    pub raw: String,
-}
 
 /// The input files of a run, in the order given.
 pub struct InputPaths<'a> {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use super::source::{match_header, Header, Records, Source};
-use super::{FileAccount, Reject};
+use crate::model::{FileAccount, Reject, ALL};
 use crate::error::refused;
 use crate::privacy::Pseudonymizer;
 
@@ -63,7 +63,7 @@ impl<'a> Row<'a> {
     /// output (a supplier called so would be mixed up with it).
     pub fn supplier(&self, col: usize) -> Result<Cow<'a, str>, Reason> {
         let id = self.required(col)?;
-        if id.trim().eq_ignore_ascii_case(crate::analysis::ALL) {
+        if id.trim().eq_ignore_ascii_case(ALL) {
             let name = self.columns[col].0;
             return Err(Reason::new(
                 name,

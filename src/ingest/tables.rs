@@ -5,10 +5,11 @@ use anyhow::Result;
 use super::rows::{scan, Reason, Row};
 use super::source::Source;
 use super::time::parse_date;
-use super::{AddonRow, FileAccount, GrantedRow, Ids, Ingested};
+use super::Ingested;
+use crate::model::{AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids};
 use crate::config::{Config, ADDON_COLUMNS, GRANTED_COLUMNS};
 
-use crate::month::YearMonth;
+use crate::model::YearMonth;
 use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
 
 pub(super) fn new_account(source: &Source, kind: &str) -> FileAccount {
@@ -51,6 +52,9 @@ fn parse_month(row: &Row, col: usize) -> Result<YearMonth, Reason> {
     text.parse().map_err(|e: String| Reason::new("month", "not a month", e))
 }
 
+/// The largest granted minutes a row may hold.
+const MAX_GRANTED_MINUTES: f64 = 1e9;
+
 pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
     let mut account = new_account(source, "granted");
     let Ingested { ids, granted, rejects, .. } = out;
@@ -63,11 +67,15 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
         if minutes < 0.0 {
             return Err(Reason::new("granted_minutes", "negative", format!("{minutes} is negative")));
         }
+        // Kept as exact fixed-point minutes; a billion minutes (1,900 years) is no month's grant.
+        if minutes > MAX_GRANTED_MINUTES {
+            return Err(Reason::new("granted_minutes", "too large", format!("{minutes} is more than {MAX_GRANTED_MINUTES} minutes")));
+        }
         granted.push(GrantedRow {
             supplier: intern_supplier(ids, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
             month,
-            minutes,
+            minutes: GrantedMinutes::from_minutes(minutes),
             file,
         });
         Ok(())

@@ -12,12 +12,14 @@ use super::rows::{read_header, reject, split_records, Chunk, Reason, Row};
 use super::source::{Header, Records, Source};
 use super::tables::{intern_client, intern_staff, intern_supplier, new_account};
 use super::time::{local_of, parse_stamp, resolve_check_in, resolve_check_out};
-use super::{FileAccount, Ingested, Reject, Services, Visit, DUPLICATE_KIND};
+use super::{Ingested, DUPLICATE_KIND};
+use crate::model::{FileAccount, Reject, Services, Visit};
 use compact_str::CompactString;
 use crate::config::{Config, VISIT_COLUMNS};
 use crate::error::refused;
-use crate::hash::{HashMap, HashSet};
-use crate::method::{Method, MethodMap};
+use crate::model::hash::{HashMap, HashSet};
+use crate::ingest::method::MethodMap;
+use crate::model::Method;
 use crate::privacy::Pseudonymizer;
 
 /// Column positions in `VISIT_COLUMNS`.

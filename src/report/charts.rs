@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use crate::config::Bound;
+use crate::model::Bound;
 
 /// One line of a chart: a name and a value per x position (missing values break the line).
 pub struct Line<'a> {

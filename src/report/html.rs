@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::analysis::ALL;
-use crate::figures::Status;
-use crate::quarter::{matrix_figures, QuarterData};
+use crate::model::ALL;
+use crate::model::Status;
+use crate::model::Metric;
+use crate::quarter::QuarterData;
 use crate::report::charts::{lines_chart, Line};
 use crate::report::labels::{figure_label, format_sv, is_share, requirement_sv, status_sv};
 use crate::report::xlsx::MUNICIPALITY;
@@ -40,8 +41,8 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
     writeln!(html, "<p>Månader: {}. Värden och bedömningar är månadskörningarnas. Grön: uppfyllt krav, röd: avvikelse, grå: saknas, vit: information.</p>", escape(&months.join(", ")))?;
 
     html.push_str("<div class=\"scroll\"><table>\n<tr><th rowspan=\"2\">Utförare</th>");
-    let figures = matrix_figures();
-    for figure in &figures {
+    let figures: Vec<Metric> = Metric::matrix().collect();
+    for &figure in &figures {
         write!(html, "<th colspan=\"3\">{}</th>", escape(&figure_label(figure)))?;
     }
     html.push_str("</tr>\n<tr>");
@@ -54,7 +55,7 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
     let rows = q.suppliers.iter().map(|s| (s.as_str(), s.as_str())).chain([(ALL, MUNICIPALITY)]);
     for (supplier, shown) in rows {
         write!(html, "<tr><td class=\"name\">{}</td>", escape(shown))?;
-        for figure in &figures {
+        for &figure in &figures {
             for (i, cell) in q.cells(supplier, figure).iter().enumerate() {
                 let text = if q.has_month(i) { format_sv(figure, cell.value) } else { "ej körd".to_string() };
                 write!(html, "<td class=\"{}\" title=\"{}\">{}</td>", status_class(cell.status), status_sv(cell.status), escape(&text))?;
@@ -66,7 +67,7 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
 
     let x_labels: Vec<String> = q.months.iter().map(|m| m.to_string()).collect();
     let latest = (0..3).rev().find(|i| q.has_month(*i)).unwrap_or(2);
-    for figure in &figures {
+    for &figure in &figures {
         let lines: Vec<Line> = q
             .suppliers
             .iter()

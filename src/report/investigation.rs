@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::analysis::ALL;
+use crate::model::ALL;
 use crate::investigate::{Investigation, GAP_MINUTES};
-use crate::quarter::matrix_figures;
 use crate::report::charts::{bars_chart, lines_chart, Line};
 use crate::report::html::{escape, status_class, STYLE};
-use crate::report::labels::{figure_label, flag_label, format_sv, is_share, requirement_sv, status_sv};
+use crate::model::{Figure, Flag, Metric, Status};
+
+const CHECKIN: Metric = Metric::Figure(Figure::CheckinRate);
+use crate::report::labels::{figure_label, format_sv, is_share, requirement_sv, status_sv};
 use crate::report::xlsx::MUNICIPALITY;
 
 /// How many rows the terminal shows per ranked list and of the flagged visits.
@@ -35,8 +37,8 @@ fn yes(b: bool) -> &'static str {
     if b { "ja" } else { "nej" }
 }
 
-fn flag_summary(flags: &std::collections::BTreeMap<crate::flags::Flag, u32>) -> String {
-    flags.iter().map(|(f, n)| format!("{} {n}", flag_label(f.name()))).collect::<Vec<_>>().join(", ")
+fn flag_summary(flags: &std::collections::BTreeMap<Flag, u32>) -> String {
+    flags.iter().map(|(f, n)| format!("{} {n}", f.label())).collect::<Vec<_>>().join(", ")
 }
 
 /// The report for the terminal.
@@ -54,15 +56,15 @@ pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
     }
     writeln!(s, "   Krav").unwrap();
     let latest = inv.stored.last().expect("a stored month");
-    for figure in matrix_figures() {
-        write!(s, "{:<46}", truncate(&figure_label(&figure), 45)).unwrap();
-        for (own, all) in inv.series(&inv.supplier, &figure).iter().zip(inv.series(ALL, &figure)) {
-            let value = own.map_or("–".to_string(), |r| format_sv(&figure, r.value));
-            let mark = if own.is_some_and(|r| r.status == crate::figures::Status::Deviation) { "!" } else { " " };
-            let municipality = all.map_or("–".to_string(), |r| format_sv(&figure, r.value));
+    for figure in Metric::matrix() {
+        write!(s, "{:<46}", truncate(&figure_label(figure), 45)).unwrap();
+        for (own, all) in inv.series(&inv.supplier, figure).iter().zip(inv.series(ALL, figure)) {
+            let value = own.map_or("–".to_string(), |r| format_sv(figure, r.value));
+            let mark = if own.is_some_and(|r| r.status == Status::Deviation) { "!" } else { " " };
+            let municipality = all.map_or("–".to_string(), |r| format_sv(figure, r.value));
             write!(s, "{:>26}", format!("{value} {mark} ({municipality})")).unwrap();
         }
-        writeln!(s, "   {}", requirement_sv(&figure, latest.config.requirement(&figure))).unwrap();
+        writeln!(s, "   {}", requirement_sv(figure, latest.config.requirement(figure))).unwrap();
     }
 
     let min_visits = latest.config.parameters.min_visits;
@@ -95,12 +97,12 @@ pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
 
     let counts = inv.flag_counts();
     writeln!(s, "\nFlaggade besök: {}", if counts.is_empty() { "inga".to_string() } else {
-        counts.iter().map(|(f, n)| format!("{} {n}", flag_label(f.name()))).collect::<Vec<_>>().join(", ")
+        counts.iter().map(|(f, n)| format!("{} {n}", f.label())).collect::<Vec<_>>().join(", ")
     }).unwrap();
     for f in inv.flagged.iter().take(FLAGGED_SHOWN) {
         let related = f.related_visit_id.as_deref().map_or(String::new(), |r| format!(", hör ihop med {r}"));
         let minutes = f.minutes.map_or("ingen utkvittering".to_string(), |m| format!("{m:.0} min"));
-        writeln!(s, "  {} {}  {}{related}  (kund {}, personal {}, {}, {minutes})", f.month, f.visit_id, flag_label(f.flag.name()), f.client_id, f.staff_id, f.check_in_local).unwrap();
+        writeln!(s, "  {} {}  {}{related}  (kund {}, personal {}, {}, {minutes})", f.month, f.visit_id, f.flag.label(), f.client_id, f.staff_id, f.check_in_local).unwrap();
     }
     if inv.flagged.len() > FLAGGED_SHOWN {
         writeln!(s, "  … och {} rader till i flaggade_besok.csv", inv.flagged.len() - FLAGGED_SHOWN).unwrap();
@@ -146,22 +148,22 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
     let judged: Vec<_> = inv.staff.iter().filter(|r| r.judged).collect();
     let staff_bars: Vec<(String, f64)> = judged.iter().map(|r| (r.staff_id.clone(), r.checkin_rate)).collect();
     let below: Vec<bool> = judged.iter().map(|r| r.below_requirement).collect();
-    let requirement = latest.config.requirement("checkin_rate");
+    let requirement = latest.config.requirement(CHECKIN);
     let svg = bars_chart("Kvittensgrad per personal", "Personal (lägst först)", "Kvittensgrad", &staff_bars, &below, requirement.and_then(|b| b.min), true)?;
-    writeln!(h, "<figure>{svg}<figcaption>Personal med minst {} besök; krav {}. Röda staplar: under kravet.</figcaption></figure>", params.min_visits, escape(&requirement_sv("checkin_rate", requirement)))?;
+    writeln!(h, "<figure>{svg}<figcaption>Personal med minst {} besök; krav {}. Röda staplar: under kravet.</figcaption></figure>", params.min_visits, escape(&requirement_sv(CHECKIN, requirement)))?;
     let days: Vec<(String, f64)> = inv.per_day.iter().map(|(d, n)| (d.format("%m-%d").to_string(), *n as f64)).collect();
     let svg = bars_chart("Besök per dag", "Datum", "Antal besök", &days, &[], None, false)?;
     writeln!(h, "<figure>{svg}</figure>")?;
 
     h.push_str("<h2>Nyckeltal över tid</h2>\n");
     let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
-    for figure in matrix_figures() {
-        let own: Vec<Option<f64>> = inv.series(&inv.supplier, &figure).iter().map(|r| r.and_then(|r| r.value)).collect();
-        let all: Vec<Option<f64>> = inv.series(ALL, &figure).iter().map(|r| r.and_then(|r| r.value)).collect();
+    for figure in Metric::matrix() {
+        let own: Vec<Option<f64>> = inv.series(&inv.supplier, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
+        let all: Vec<Option<f64>> = inv.series(ALL, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
         let lines = [Line { name: &inv.supplier, values: own, emphasised: false }, Line { name: MUNICIPALITY, values: all, emphasised: true }];
-        let requirement = latest.config.requirement(&figure);
-        let svg = lines_chart(&figure_label(&figure), &months, &lines, requirement, is_share(&figure))?;
-        writeln!(h, "<figure>{svg}<figcaption>Krav: {}</figcaption></figure>", escape(&requirement_sv(&figure, requirement)))?;
+        let requirement = latest.config.requirement(figure);
+        let svg = lines_chart(&figure_label(figure), &months, &lines, requirement, is_share(figure))?;
+        writeln!(h, "<figure>{svg}<figcaption>Krav: {}</figcaption></figure>", escape(&requirement_sv(figure, requirement)))?;
     }
 
     h.push_str("<h2>Nyckeltal per månad</h2>\n<table><tr><th>Nyckeltal</th>");
@@ -169,11 +171,11 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
         write!(h, "<th>{m}</th><th>{m} hela kommunen</th>")?;
     }
     h.push_str("</tr>\n");
-    for figure in matrix_figures() {
-        write!(h, "<tr><td class=\"name\">{}</td>", escape(&figure_label(&figure)))?;
-        for (own, all) in inv.series(&inv.supplier, &figure).iter().zip(inv.series(ALL, &figure)) {
+    for figure in Metric::matrix() {
+        write!(h, "<tr><td class=\"name\">{}</td>", escape(&figure_label(figure)))?;
+        for (own, all) in inv.series(&inv.supplier, figure).iter().zip(inv.series(ALL, figure)) {
             let (class, title) = own.map_or(("missing", "saknas"), |r| (status_class(r.status), status_sv(r.status)));
-            write!(h, "<td class=\"{class}\" title=\"{title}\">{}</td><td>{}</td>", escape(&own.map_or("–".into(), |r| format_sv(&figure, r.value))), escape(&all.map_or("–".into(), |r| format_sv(&figure, r.value))))?;
+            write!(h, "<td class=\"{class}\" title=\"{title}\">{}</td><td>{}</td>", escape(&own.map_or("–".into(), |r| format_sv(figure, r.value))), escape(&all.map_or("–".into(), |r| format_sv(figure, r.value))))?;
         }
         h.push_str("</tr>\n");
     }
@@ -189,7 +191,7 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
     }
     writeln!(h, "</table>\n<h2>Flaggade besök</h2>\n<p>{} rader; alla finns i flaggade_besok.csv.</p>\n<table><tr><th>Månad</th><th>Besök</th><th>Flagga</th><th>Hör ihop med</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>", inv.flagged.len())?;
     for f in inv.flagged.iter().take(200) {
-        writeln!(h, "<tr><td>{}</td><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", f.month, escape(&f.visit_id), flag_label(f.flag.name()), escape(f.related_visit_id.as_deref().unwrap_or("")), escape(&f.client_id), escape(&f.staff_id), f.check_in_local, f.minutes.map_or(String::new(), |m| format!("{m:.0}")))?;
+        writeln!(h, "<tr><td>{}</td><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", f.month, escape(&f.visit_id), f.flag.label(), escape(f.related_visit_id.as_deref().unwrap_or("")), escape(&f.client_id), escape(&f.staff_id), f.check_in_local, f.minutes.map_or(String::new(), |m| format!("{m:.0}")))?;
     }
     h.push_str("</table>\n</body>\n</html>\n");
     Ok(h)
@@ -210,16 +212,16 @@ pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
     let p = path("nyckeltal.csv");
     let mut w = excel_writer(&p)?;
     w.write_record(["Nyckeltal", "Id", "Månad", "Värde", "Status", "Hela kommunen", "Krav"])?;
-    for figure in matrix_figures() {
-        for ((own, all), month) in inv.series(&inv.supplier, &figure).iter().zip(inv.series(ALL, &figure)).zip(&inv.stored) {
+    for figure in Metric::matrix() {
+        for ((own, all), month) in inv.series(&inv.supplier, figure).iter().zip(inv.series(ALL, figure)).zip(&inv.stored) {
             w.write_record([
-                figure_label(&figure),
-                figure.clone(),
+                figure_label(figure),
+                figure.id().to_string(),
                 month.month.to_string(),
                 opt_number(own.and_then(|r| r.value)),
                 own.map_or("saknas", |r| status_sv(r.status)).to_string(),
                 opt_number(all.and_then(|r| r.value)),
-                requirement_sv(&figure, month.config.requirement(&figure)),
+                requirement_sv(figure, month.config.requirement(figure)),
             ])?;
         }
     }
@@ -273,7 +275,7 @@ pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
         w.write_record([
             f.month.to_string(),
             f.visit_id.clone(),
-            flag_label(f.flag.name()).to_string(),
+            f.flag.label().to_string(),
             f.flag.name().to_string(),
             f.related_visit_id.clone().unwrap_or_default(),
             f.client_id.clone(),

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::analysis::ALL;
-use crate::quarter::{matrix_figures, QuarterData};
+use crate::model::ALL;
+use crate::model::Metric;
+use crate::quarter::QuarterData;
 use crate::report::labels::figure_label;
 use crate::store::format_value;
 
@@ -14,14 +15,14 @@ pub fn write_matrix_csv(path: &Path, q: &QuarterData) -> Result<()> {
     let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot create {}", path.display()))?;
     w.write_record(["supplier_id", "figure", "label", "month", "value", "status", "requirement_min", "requirement_max", "note"])?;
     for supplier in q.suppliers.iter().map(String::as_str).chain([ALL]) {
-        for figure in matrix_figures() {
-            for (i, cell) in q.cells(supplier, &figure).iter().enumerate() {
-                let bound = q.requirement(&figure, i).unwrap_or_default();
+        for figure in Metric::matrix() {
+            for (i, cell) in q.cells(supplier, figure).iter().enumerate() {
+                let bound = q.requirement(figure, i).unwrap_or_default();
                 let note = if q.has_month(i) { "" } else { "month not run" };
                 w.write_record([
                     supplier,
-                    &figure,
-                    &figure_label(&figure),
+                    figure.id(),
+                    &figure_label(figure),
                     &q.months[i].to_string(),
                     &format_value(cell.value),
                     cell.status.as_str(),

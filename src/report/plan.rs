@@ -5,9 +5,10 @@
 
 use std::fmt::Write as _;
 
-use crate::evidence::{evidence_figure, EvidenceRow, Kind};
-use crate::figures::drilldown::MemberFigures;
-use crate::figures::Status;
+use crate::analysis::MemberRow;
+use crate::evidence::{EvidenceRow, Kind};
+use crate::model::tally::completion_client_share;
+use crate::model::{Evidence, Figure, Metric, Status, Tally};
 use crate::quarter::{example_visits, Deviation, QuarterData};
 use crate::report::labels::{figure_label, format_sv, requirement_sv, status_sv};
 
@@ -27,8 +28,8 @@ pub struct Plan {
 }
 
 pub struct Section {
-    /// The figure id, e.g. `checkin_rate` or `flag_rate.adjacent`.
-    pub figure: String,
+    /// The metric, e.g. `checkin_rate` or `flag_rate.adjacent`.
+    pub metric: Metric,
     pub title: String,
     /// Requirement text, per month when the months were judged differently.
     pub requirement: String,
@@ -50,7 +51,7 @@ pub fn build_plan(q: &QuarterData, supplier: &str, made: &str) -> Option<Plan> {
 }
 
 fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
-    let figure = d.figure.as_str();
+    let figure = d.metric;
     let texts: Vec<(usize, String)> =
         (0..3).filter(|i| q.has_month(*i)).map(|i| (i, requirement_sv(figure, q.requirement(figure, i)))).collect();
     let requirement = if texts.windows(2).all(|w| w[0].1 == w[1].1) {
@@ -80,7 +81,7 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
             continue;
         }
         let mut line = format!("{}:", q.months[i]);
-        if let Some(counts) = counts_sv(q, supplier, figure, i) {
+        if let Some(counts) = figure.evidence().and_then(|e| counts_sv(q, supplier, e, i)) {
             write!(line, " {counts}.").unwrap();
         }
         for (kind, what) in [(Kind::Staff, "Personal"), (Kind::Client, "Kunder")] {
@@ -88,7 +89,7 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
                 .iter()
                 .filter(|e| e.kind == kind)
                 .take(NAMED)
-                .map(|e| format!("{} ({})", e.id, weight_sv(figure, e)))
+                .map(|e| format!("{} ({})", e.id, weight_sv(e)))
                 .collect();
             if !named.is_empty() {
                 write!(line, " {what} som bidrar mest: {}.", named.join(", ")).unwrap();
@@ -97,7 +98,7 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
         evidence.push(line);
     }
     Section {
-        figure: figure.to_string(),
+        metric: figure,
         title: figure_label(figure),
         requirement,
         months,
@@ -106,53 +107,48 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
     }
 }
 
-/// What an evidence row's weight means for the figure, in Swedish.
-fn weight_sv(figure: &str, e: &EvidenceRow) -> String {
+/// What an evidence row's weight means for the evidence, in Swedish.
+fn weight_sv(e: &EvidenceRow) -> String {
     let v = e.value.unwrap_or(0.0);
     let n = v.round() as u64;
-    match evidence_figure(figure).as_str() {
-        "checkin_rate" => format!("{n} besök utan godkänd kvittering"),
-        "short_visit_share" => format!("{n} korta besök"),
-        "completion_rate" => format!("utförandegrad {}", format_sv("completion_rate", Some(v))),
-        "addon_reporting_rate" => format!("{n} utförda tillägg ej rapporterade"),
-        "addon_late_share" => format!("{n} sena rapporter"),
-        "continuity_mean" => format!("{n} olika personal under mätperioden"),
-        _ => format!("{n} flaggade besök"),
+    match e.evidence {
+        Evidence::Unverified => format!("{n} besök utan godkänd kvittering"),
+        Evidence::Short => format!("{n} korta besök"),
+        Evidence::CompletionOutside => format!("utförandegrad {}", format_sv(Metric::Figure(Figure::CompletionRate), Some(v))),
+        Evidence::UnreportedAddons => format!("{n} utförda tillägg ej rapporterade"),
+        Evidence::LateReports => format!("{n} sena rapporter"),
+        Evidence::Continuity => format!("{n} olika personal under mätperioden"),
+        Evidence::Flagged(_) => format!("{n} flaggade besök"),
     }
 }
 
-/// Totals behind a figure in month `i`, from the supplier's stored breakdowns.
-fn counts_sv(q: &QuarterData, supplier: &str, figure: &str, i: usize) -> Option<String> {
-    let staff: Vec<&MemberFigures> = q.members(supplier, i, true);
-    let clients: Vec<&MemberFigures> = q.members(supplier, i, false);
-    let visits: u32 = staff.iter().map(|m| m.visits).sum();
-    let key = evidence_figure(figure);
-    match key.as_str() {
-        "checkin_rate" => {
-            let checked: u32 = staff.iter().map(|m| m.checked_in).sum();
-            Some(format!("{} av {visits} besök saknar godkänd in- och utkvittering", visits - checked))
-        }
-        "short_visit_share" => {
-            let valid: u32 = staff.iter().map(|m| m.valid_durations).sum();
-            let short: f64 = staff.iter().map(|m| m.short_visit_share.unwrap_or(0.0) * f64::from(m.valid_durations)).sum();
+/// Totals behind a kind of evidence in month `i`, folded from the supplier's stored tallies.
+fn counts_sv(q: &QuarterData, supplier: &str, evidence: Evidence, i: usize) -> Option<String> {
+    let sum = |rows: Vec<&MemberRow>| -> Tally { rows.iter().map(|m| &m.tally).sum() };
+    let clients = q.members(supplier, i, false);
+    let staff = sum(q.members(supplier, i, true));
+    match evidence {
+        Evidence::Unverified => Some(format!("{} av {} besök saknar godkänd in- och utkvittering", staff.unverified(), staff.visits)),
+        Evidence::Short => {
             let limit = q.config(i).map_or(5.0, |c| c.parameters.short_visit_minutes);
-            Some(format!("{} av {valid} besök med giltig tid var kortare än {limit} minuter", short.round()))
+            Some(format!("{} av {} besök med giltig tid var kortare än {limit} minuter", staff.short, staff.valid))
         }
-        "completion_rate" => {
-            let range = q.requirement("completion_rate", i).unwrap_or_default();
-            let judged: Vec<f64> = clients.iter().filter(|c| c.granted_minutes.is_some_and(|g| g > 0.0)).filter_map(|c| c.completion_rate).collect();
-            let outside = judged.iter().filter(|r| !range.contains(**r)).count();
-            Some(format!("{outside} av {} kunder med beviljad tid ligger utanför intervallet", judged.len()))
+        Evidence::CompletionOutside => {
+            let range = q.requirement(Metric::Figure(Figure::CompletionRate), i).unwrap_or_default();
+            let judged = clients.iter().filter(|c| c.tally.completion().is_some()).count();
+            let within = completion_client_share(clients.iter().map(|c| &c.tally), range).unwrap_or(0.0);
+            let outside = judged - (within * judged as f64).round() as usize;
+            Some(format!("{outside} av {judged} kunder med beviljad tid ligger utanför intervallet"))
         }
-        "continuity_mean" => {
-            let qualifying = clients.iter().filter(|c| c.continuity_staff.is_some()).count();
+        Evidence::Continuity => {
+            let qualifying = sum(clients).continuity_clients;
             Some(format!("{qualifying} kunder ingår i mätningen"))
         }
-        flag if flag.starts_with("flag.") => {
-            let count = q.cells(supplier, flag)[i].value.unwrap_or(0.0);
-            Some(format!("{count:.0} av {visits} besök flaggade"))
+        Evidence::Flagged(flag) => {
+            let count = q.cells(supplier, Metric::FlagCount(flag))[i].value.unwrap_or(0.0);
+            Some(format!("{count:.0} av {} besök flaggade", staff.visits))
         }
-        _ => None,
+        Evidence::UnreportedAddons | Evidence::LateReports => None,
     }
 }
 

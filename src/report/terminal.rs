@@ -4,10 +4,11 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::analysis::{FigureRow, ALL};
-use crate::figures::Status;
-use crate::ingest::FileAccount;
-use crate::month::YearMonth;
+use crate::analysis::FigureRow;
+use crate::model::{Figure, Metric, ALL};
+use crate::model::Status;
+use crate::model::FileAccount;
+use crate::model::YearMonth;
 
 use super::labels::{figure_label, format_sv};
 
@@ -48,7 +49,8 @@ pub fn monthly_summary(month: YearMonth, files: &[FileAccount], figures: &[Figur
     let _ = writeln!(out, "tidkoll – månadsuppföljning {month}\n");
     let _ = writeln!(out, "Inläsning (lästa rader = godkända + avvisade + dubbletter):");
     out.push_str(&accounting_table(files));
-    let main = ["checkin_rate", "visit_minutes_median", "short_visit_share", "completion_rate", "continuity_mean"];
+    let main = [Figure::CheckinRate, Figure::VisitMinutesMedian, Figure::ShortVisitShare, Figure::CompletionRate, Figure::ContinuityMean]
+        .map(Metric::Figure);
     let name_width = visits_per_supplier.iter().map(|(s, _)| s.chars().count()).max().unwrap_or(8).max(9);
     let _ = writeln!(
         out,
@@ -57,8 +59,8 @@ pub fn monthly_summary(month: YearMonth, files: &[FileAccount], figures: &[Figur
     );
     for (supplier, visits) in visits_per_supplier {
         let rows: Vec<&FigureRow> = figures.iter().filter(|r| &r.supplier_id == supplier).collect();
-        let value = |id: &str| rows.iter().find(|r| r.figure == id).map(|r| format_sv(id, r.value)).unwrap_or_default();
-        let deviations: Vec<String> = rows.iter().filter(|r| r.status == Status::Deviation).map(|r| figure_label(&r.figure)).collect();
+        let value = |m: Metric| rows.iter().find(|r| r.metric == m).map(|r| format_sv(m, r.value)).unwrap_or_default();
+        let deviations: Vec<String> = rows.iter().filter(|r| r.status == Status::Deviation).map(|r| figure_label(r.metric)).collect();
         let marker = if deviations.is_empty() { "–".to_string() } else { format!("! {}", deviations.join("; ")) };
         let shown = if supplier == ALL { "Hela kommunen" } else { supplier.as_str() };
         let _ = writeln!(

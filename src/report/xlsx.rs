@@ -2,17 +2,18 @@
 //! requirements in force and the staff and client breakdowns. The internal workbook holds
 //! every supplier; a supplier's copy only that supplier beside the municipality-wide row.
 
-use crate::hash::HashSet;
+use crate::model::hash::HashSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::analysis::ALL;
-use crate::figures::drilldown::MemberFigures;
-use crate::figures::Status;
-use crate::quarter::{matrix_figures, Cell, QuarterData};
-use crate::report::labels::{figure_label, is_share, requirement_sv, status_sv};
+use crate::model::ALL;
+use crate::analysis::MemberRow;
+use crate::model::Status;
+use crate::model::{Metric, Unit};
+use crate::quarter::{Cell, QuarterData};
+use crate::report::labels::{figure_label, requirement_sv, status_sv};
 
 const GREEN: u32 = 0xC6EFCE;
 const RED: u32 = 0xFFC7CE;
@@ -25,13 +26,11 @@ fn header() -> Format {
     Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter).set_border(FormatBorder::Thin)
 }
 
-fn number_format(figure: &str) -> &'static str {
-    if figure.starts_with("flag_rate.") {
-        "0.00"
-    } else if is_share(figure) {
-        "0.0%"
-    } else {
-        "0.0"
+fn number_format(metric: Metric) -> &'static str {
+    match metric.unit() {
+        Unit::PerThousand => "0.00",
+        Unit::Share | Unit::Ratio => "0.0%",
+        Unit::Minutes | Unit::Mean | Unit::Count => "0.0",
     }
 }
 
@@ -81,8 +80,8 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
     sheet.merge_range(0, 0, 1, 0, "Utförare", &head)?;
     sheet.set_column_width(0, 34)?;
     sheet.set_row_height(0, 45)?;
-    let figures = matrix_figures();
-    for (f, figure) in figures.iter().enumerate() {
+    let figures: Vec<Metric> = Metric::matrix().collect();
+    for (f, &figure) in figures.iter().enumerate() {
         let col = 1 + 3 * f as u16;
         sheet.merge_range(0, col, 0, col + 2, &figure_label(figure), &head)?;
         for i in 0..3 {
@@ -95,7 +94,7 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
         let row = 2 + r as u32;
         let name_format = if supplier == ALL { Format::new().set_bold() } else { Format::new() };
         sheet.write_string_with_format(row, 0, shown, &name_format)?;
-        for (f, figure) in figures.iter().enumerate() {
+        for (f, &figure) in figures.iter().enumerate() {
             for (i, cell) in q.cells(supplier, figure).iter().enumerate() {
                 write_cell(sheet, row, 1 + 3 * f as u16 + i as u16, figure, cell, q.has_month(i), words)?;
             }
@@ -108,7 +107,7 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
     Ok(())
 }
 
-fn write_cell(sheet: &mut Worksheet, row: u32, col: u16, figure: &str, cell: &Cell, month_run: bool, words: bool) -> Result<(), XlsxError> {
+fn write_cell(sheet: &mut Worksheet, row: u32, col: u16, figure: Metric, cell: &Cell, month_run: bool, words: bool) -> Result<(), XlsxError> {
     let format = status_format(cell.status);
     match (words, cell.value) {
         (true, _) => sheet.write_string_with_format(row, col, status_sv(cell.status), &format),
@@ -130,16 +129,16 @@ fn requirements_sheet(sheet: &mut Worksheet, q: &QuarterData) -> Result<(), Xlsx
     }
     sheet.set_column_width(0, 52)?;
     sheet.set_column_width(1, 26)?;
-    for (r, figure) in matrix_figures().iter().enumerate() {
+    for (r, figure) in Metric::matrix().enumerate() {
         let row = 1 + r as u32;
         sheet.write_string(row, 0, figure_label(figure))?;
-        sheet.write_string(row, 1, figure.as_str())?;
+        sheet.write_string(row, 1, figure.id())?;
         for i in 0..3 {
             let text = if q.has_month(i) { requirement_sv(figure, q.requirement(figure, i)) } else { "–".to_string() };
             sheet.write_string(row, 2 + i as u16, text)?;
         }
     }
-    let params_row = 2 + matrix_figures().len() as u32;
+    let params_row = 2 + Metric::matrix().count() as u32;
     if let Some(config) = (0..3).rev().find_map(|i| q.config(i)) {
         let p = &config.parameters;
         let lines = [
@@ -213,7 +212,7 @@ fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str) -> Re
     Ok(())
 }
 
-fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberFigures, staff: bool, pct: &Format, dec: &Format) -> Result<(), XlsxError> {
+fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberRow, staff: bool, pct: &Format, dec: &Format) -> Result<(), XlsxError> {
     let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>, f: &Format| -> Result<(), XlsxError> {
         match v {
             Some(v) => sheet.write_number_with_format(row, col, v, f).map(|_| ()),
@@ -222,18 +221,19 @@ fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberFigures,
     };
     sheet.write_string(row, 0, month)?;
     sheet.write_string(row, 1, m.member_id.as_str())?;
-    sheet.write_number(row, 2, m.visits)?;
-    sheet.write_number(row, 3, m.checked_in)?;
-    opt(sheet, 4, m.checkin_rate, pct)?;
-    sheet.write_number(row, 5, m.valid_durations)?;
-    opt(sheet, 6, m.minutes_mean, dec)?;
-    opt(sheet, 7, m.minutes_median, dec)?;
-    opt(sheet, 8, m.short_visit_share, pct)?;
-    sheet.write_number(row, 9, m.flagged_visits)?;
+    let t = &m.tally;
+    sheet.write_number(row, 2, t.visits)?;
+    sheet.write_number(row, 3, t.checked_in)?;
+    opt(sheet, 4, t.checkin_rate(), pct)?;
+    sheet.write_number(row, 5, t.valid)?;
+    opt(sheet, 6, t.minutes_mean(), dec)?;
+    opt(sheet, 7, m.median, dec)?;
+    opt(sheet, 8, t.short_share(), pct)?;
+    sheet.write_number(row, 9, t.flagged)?;
     if !staff {
         opt(sheet, 10, m.distinct_staff.map(f64::from), &Format::new())?;
-        opt(sheet, 11, m.granted_minutes, dec)?;
-        opt(sheet, 12, m.completion_rate, pct)?;
+        opt(sheet, 11, t.granted.map(|g| g.minutes()), dec)?;
+        opt(sheet, 12, t.completion(), pct)?;
         opt(sheet, 13, m.continuity_staff.map(f64::from), &Format::new())?;
     }
     Ok(())

@@ -13,12 +13,11 @@ use polars::prelude::*;
 use polars_parquet::write::ZstdLevel;
 use rayon::prelude::*;
 
-use crate::analysis::{FigureRow, FlagRow, MonthAnalysis};
+use crate::analysis::{FigureRow, FlagRow, MemberRow, MonthAnalysis};
 use crate::evidence::EvidenceRow;
-use crate::hash::HashMap;
-use crate::figures::drilldown::MemberFigures;
-use crate::ingest::{Ids, Reject, Visit};
-use crate::month::YearMonth;
+use crate::model::hash::HashMap;
+use crate::model::{Ids, Reject, Visit};
+use crate::model::YearMonth;
 
 /// `value` as written in the CSV files: full precision with `.`, empty when missing.
 pub fn format_value(value: Option<f64>) -> String {
@@ -176,7 +175,7 @@ pub fn write_figures_csv(path: &Path, rows: &[FigureRow]) -> Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(["supplier_id", "month", "figure", "value", "status"])?;
     for r in rows {
-        w.write_record([&r.supplier_id, &r.month.to_string(), &r.figure, &format_value(r.value), r.status.as_str()])?;
+        w.write_record([&r.supplier_id, &r.month.to_string(), r.metric.id(), &format_value(r.value), r.status.as_str()])?;
     }
     finish(w, path)
 }
@@ -194,7 +193,7 @@ fn write_evidence_csv(path: &Path, rows: &[EvidenceRow]) -> Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(["supplier_id", "figure", "kind", "id", "value"])?;
     for r in rows {
-        w.write_record([&r.supplier_id, &r.figure, r.kind.as_str(), &r.id, &format_value(r.value)])?;
+        w.write_record([&r.supplier_id, r.evidence.owner().id(), r.kind.as_str(), &r.id, &format_value(r.value)])?;
     }
     finish(w, path)
 }
@@ -208,7 +207,9 @@ pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<()> {
     finish(w, path)
 }
 
-const MEMBER_HEADER: [&str; 14] = [
+/// The columns of `staff.csv` and `clients.csv`: the figures of each member, then the raw
+/// counts that later commands add up (`short_visits`, `valid_seconds`).
+const MEMBER_HEADER: [&str; 16] = [
     "supplier_id",
     "member_id",
     "visits",
@@ -223,30 +224,41 @@ const MEMBER_HEADER: [&str; 14] = [
     "granted_minutes",
     "completion_rate",
     "continuity_staff",
+    "short_visits",
+    "valid_seconds",
 ];
 
-fn write_members_csv(path: &Path, id_column: &str, rows: &[MemberFigures]) -> Result<()> {
+/// A member row's cells in `MEMBER_HEADER` order (from `supplier_id` to `valid_seconds`).
+fn member_cells(r: &MemberRow) -> [String; 16] {
+    let t = &r.tally;
+    let count = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+    [
+        r.supplier_id.clone(),
+        r.member_id.clone(),
+        t.visits.to_string(),
+        t.checked_in.to_string(),
+        format_value(t.checkin_rate()),
+        t.valid.to_string(),
+        format_value(t.minutes_mean()),
+        format_value(r.median),
+        format_value(t.short_share()),
+        t.flagged.to_string(),
+        count(r.distinct_staff),
+        format_value(t.granted.map(|g| g.minutes())),
+        format_value(t.completion()),
+        count(r.continuity_staff),
+        t.short.to_string(),
+        t.valid_seconds.to_string(),
+    ]
+}
+
+fn write_members_csv(path: &Path, id_column: &str, rows: &[MemberRow]) -> Result<()> {
     let mut w = csv_writer(path)?;
     let mut header = MEMBER_HEADER.map(str::to_string);
     header[1] = id_column.to_string();
     w.write_record(&header)?;
     for r in rows {
-        w.write_record([
-            r.supplier_id.clone(),
-            r.member_id.clone(),
-            r.visits.to_string(),
-            r.checked_in.to_string(),
-            format_value(r.checkin_rate),
-            r.valid_durations.to_string(),
-            format_value(r.minutes_mean),
-            format_value(r.minutes_median),
-            format_value(r.short_visit_share),
-            r.flagged_visits.to_string(),
-            r.distinct_staff.map(|n| n.to_string()).unwrap_or_default(),
-            format_value(r.granted_minutes),
-            format_value(r.completion_rate),
-            r.continuity_staff.map(|n| n.to_string()).unwrap_or_default(),
-        ])?;
+        w.write_record(member_cells(r))?;
     }
     finish(w, path)
 }
@@ -267,7 +279,7 @@ fn figures_frame(rows: &[FigureRow]) -> Result<DataFrame> {
     frame(vec![
         Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
         Column::new("month".into(), rows.iter().map(|r| r.month.to_string()).collect::<Vec<_>>()),
-        Column::new("figure".into(), rows.iter().map(|r| r.figure.as_str()).collect::<Vec<_>>()),
+        Column::new("figure".into(), rows.iter().map(|r| r.metric.id()).collect::<Vec<_>>()),
         Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
         Column::new("status".into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
     ])
@@ -285,7 +297,7 @@ fn flags_frame(rows: &[FlagRow]) -> Result<DataFrame> {
 fn evidence_frame(rows: &[EvidenceRow]) -> Result<DataFrame> {
     frame(vec![
         Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
-        Column::new("figure".into(), rows.iter().map(|r| r.figure.as_str()).collect::<Vec<_>>()),
+        Column::new("figure".into(), rows.iter().map(|r| r.evidence.owner().id()).collect::<Vec<_>>()),
         Column::new("kind".into(), rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>()),
         Column::new("id".into(), rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()),
         Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
@@ -301,22 +313,25 @@ fn rejects_frame(rows: &[Reject]) -> Result<DataFrame> {
     ])
 }
 
-fn members_frame(id_column: &str, rows: &[MemberFigures]) -> Result<DataFrame> {
+fn members_frame(id_column: &str, rows: &[MemberRow]) -> Result<DataFrame> {
+    let tallies: Vec<&crate::model::Tally> = rows.iter().map(|r| &r.tally).collect();
     frame(vec![
         Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
         Column::new(id_column.into(), rows.iter().map(|r| r.member_id.as_str()).collect::<Vec<_>>()),
-        Column::new("visits".into(), rows.iter().map(|r| r.visits).collect::<Vec<_>>()),
-        Column::new("checked_in".into(), rows.iter().map(|r| r.checked_in).collect::<Vec<_>>()),
-        Column::new("checkin_rate".into(), rows.iter().map(|r| r.checkin_rate).collect::<Vec<_>>()),
-        Column::new("valid_durations".into(), rows.iter().map(|r| r.valid_durations).collect::<Vec<_>>()),
-        Column::new("minutes_mean".into(), rows.iter().map(|r| r.minutes_mean).collect::<Vec<_>>()),
-        Column::new("minutes_median".into(), rows.iter().map(|r| r.minutes_median).collect::<Vec<_>>()),
-        Column::new("short_visit_share".into(), rows.iter().map(|r| r.short_visit_share).collect::<Vec<_>>()),
-        Column::new("flagged_visits".into(), rows.iter().map(|r| r.flagged_visits).collect::<Vec<_>>()),
+        Column::new("visits".into(), tallies.iter().map(|t| t.visits).collect::<Vec<_>>()),
+        Column::new("checked_in".into(), tallies.iter().map(|t| t.checked_in).collect::<Vec<_>>()),
+        Column::new("checkin_rate".into(), tallies.iter().map(|t| t.checkin_rate()).collect::<Vec<_>>()),
+        Column::new("valid_durations".into(), tallies.iter().map(|t| t.valid).collect::<Vec<_>>()),
+        Column::new("minutes_mean".into(), tallies.iter().map(|t| t.minutes_mean()).collect::<Vec<_>>()),
+        Column::new("minutes_median".into(), rows.iter().map(|r| r.median).collect::<Vec<_>>()),
+        Column::new("short_visit_share".into(), tallies.iter().map(|t| t.short_share()).collect::<Vec<_>>()),
+        Column::new("flagged_visits".into(), tallies.iter().map(|t| t.flagged).collect::<Vec<_>>()),
         Column::new("distinct_staff".into(), rows.iter().map(|r| r.distinct_staff).collect::<Vec<_>>()),
-        Column::new("granted_minutes".into(), rows.iter().map(|r| r.granted_minutes).collect::<Vec<_>>()),
-        Column::new("completion_rate".into(), rows.iter().map(|r| r.completion_rate).collect::<Vec<_>>()),
+        Column::new("granted_minutes".into(), tallies.iter().map(|t| t.granted.map(|g| g.minutes())).collect::<Vec<_>>()),
+        Column::new("completion_rate".into(), tallies.iter().map(|t| t.completion()).collect::<Vec<_>>()),
         Column::new("continuity_staff".into(), rows.iter().map(|r| r.continuity_staff).collect::<Vec<_>>()),
+        Column::new("short_visits".into(), tallies.iter().map(|t| t.short).collect::<Vec<_>>()),
+        Column::new("valid_seconds".into(), tallies.iter().map(|t| t.valid_seconds).collect::<Vec<_>>()),
     ])
 }
 
@@ -426,8 +441,7 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::Services;
-    use crate::method::Method;
+    use crate::model::{Method, Services};
 
     #[test]
     fn the_visits_table_keeps_every_visit_in_order_over_many_batches() {

@@ -7,13 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 use polars::prelude::*;
 
-use crate::analysis::{FigureRow, FlagRow};
+use crate::analysis::{FigureRow, FlagRow, MemberRow};
 use crate::config::Config;
 use crate::evidence::{EvidenceRow, Kind};
-use crate::figures::drilldown::MemberFigures;
-use crate::figures::Status;
-use crate::flags::Flag;
-use crate::month::YearMonth;
+use crate::model::{Evidence, Flag, GrantedMinutes, Metric, Status, Tally, YearMonth};
 
 /// One month as `tidkoll monthly` stored it.
 pub struct StoredMonth {
@@ -21,8 +18,8 @@ pub struct StoredMonth {
     pub dir: PathBuf,
     pub figures: Vec<FigureRow>,
     pub evidence: Vec<EvidenceRow>,
-    pub staff: Vec<MemberFigures>,
-    pub clients: Vec<MemberFigures>,
+    pub staff: Vec<MemberRow>,
+    pub clients: Vec<MemberRow>,
     /// The configuration the month was computed with (from its manifest).
     pub config: Config,
 }
@@ -66,7 +63,7 @@ pub fn read_flags(out: &Path, month: YearMonth) -> Result<Vec<FlagRow>> {
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let name = flag[i].as_deref().unwrap_or("");
-        let flag = Flag::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| anyhow!("unknown flag '{name}' in flags.parquet"))?;
+        let flag = Flag::parse(name).ok_or_else(|| anyhow!("unknown flag '{name}' in flags.parquet"))?;
         rows.push(FlagRow {
             supplier_id: supplier[i].clone().unwrap_or_default(),
             flag,
@@ -153,10 +150,11 @@ fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
     (0..df.height())
         .map(|i| {
             let s = status[i].as_deref().unwrap_or("");
+            let id = figure[i].as_deref().unwrap_or("");
             Ok(FigureRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
                 month,
-                figure: figure[i].clone().unwrap_or_default(),
+                metric: Metric::parse(id).ok_or_else(|| anyhow!("unknown figure '{id}' in figures.parquet"))?,
                 value: value[i],
                 status: Status::parse(s).ok_or_else(|| anyhow!("unknown status '{s}' in figures.parquet"))?,
             })
@@ -170,9 +168,10 @@ fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
     (0..df.height())
         .map(|i| {
             let k = kind[i].as_deref().unwrap_or("");
+            let owner = figure[i].as_deref().unwrap_or("");
             Ok(EvidenceRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
-                figure: figure[i].clone().unwrap_or_default(),
+                evidence: Evidence::parse(owner).ok_or_else(|| anyhow!("unknown figure '{owner}' in evidence.parquet"))?,
                 kind: Kind::parse(k).ok_or_else(|| anyhow!("unknown kind '{k}' in evidence.parquet"))?,
                 id: id[i].clone().unwrap_or_default(),
                 value: value[i],
@@ -181,37 +180,51 @@ fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
         .collect()
 }
 
-fn members(df: &DataFrame, id_column: &str) -> Result<Vec<MemberFigures>> {
-    let supplier = strings(df, "supplier_id")?;
-    let member = strings(df, id_column)?;
-    let visits = counts(df, "visits")?;
-    let checked_in = counts(df, "checked_in")?;
-    let checkin_rate = floats(df, "checkin_rate")?;
-    let valid = counts(df, "valid_durations")?;
-    let mean = floats(df, "minutes_mean")?;
-    let median = floats(df, "minutes_median")?;
-    let short = floats(df, "short_visit_share")?;
-    let flagged = counts(df, "flagged_visits")?;
-    let distinct = counts(df, "distinct_staff")?;
-    let granted = floats(df, "granted_minutes")?;
-    let completion = floats(df, "completion_rate")?;
-    let continuity = counts(df, "continuity_staff")?;
+/// A count column written by an earlier version as a share or mean only: rebuilt from it.
+fn count_or(df: &DataFrame, name: &str, rebuilt: impl Fn(usize) -> f64) -> Result<Vec<i64>> {
+    match df.column(name) {
+        Ok(c) => {
+            let c = c.cast(&DataType::Int64).map_err(|e| anyhow!("column '{name}': {e}"))?;
+            Ok(c.i64().map_err(|e| anyhow!("column '{name}': {e}"))?.iter().map(|v| v.unwrap_or(0)).collect())
+        }
+        Err(_) => Ok((0..df.height()).map(|i| rebuilt(i).round() as i64).collect()),
+    }
+}
+
+/// The staff or client table: each member's raw counts (`short_visits` and `valid_seconds` are
+/// rebuilt from the share and mean in months stored before they were kept).
+fn members(df: &DataFrame, id_column: &str) -> Result<Vec<MemberRow>> {
+    let (supplier, member) = (strings(df, "supplier_id")?, strings(df, id_column)?);
+    let (visits, checked_in, valid, flagged) = (counts(df, "visits")?, counts(df, "checked_in")?, counts(df, "valid_durations")?, counts(df, "flagged_visits")?);
+    let (mean, median, short_share) = (floats(df, "minutes_mean")?, floats(df, "minutes_median")?, floats(df, "short_visit_share")?);
+    let (distinct, granted, continuity) = (counts(df, "distinct_staff")?, floats(df, "granted_minutes")?, counts(df, "continuity_staff")?);
+    let valid_of = |i: usize| f64::from(valid[i].unwrap_or(0));
+    let short = count_or(df, "short_visits", |i| short_share[i].unwrap_or(0.0) * valid_of(i))?;
+    let seconds = count_or(df, "valid_seconds", |i| mean[i].unwrap_or(0.0) * 60.0 * valid_of(i))?;
     Ok((0..df.height())
-        .map(|i| MemberFigures {
-            supplier_id: supplier[i].clone().unwrap_or_default(),
-            member_id: member[i].clone().unwrap_or_default(),
-            visits: visits[i].unwrap_or(0),
-            checked_in: checked_in[i].unwrap_or(0),
-            checkin_rate: checkin_rate[i],
-            valid_durations: valid[i].unwrap_or(0),
-            minutes_mean: mean[i],
-            minutes_median: median[i],
-            short_visit_share: short[i],
-            flagged_visits: flagged[i].unwrap_or(0),
-            distinct_staff: distinct[i],
-            granted_minutes: granted[i],
-            completion_rate: completion[i],
-            continuity_staff: continuity[i],
+        .map(|i| {
+            let granted = granted[i].map(GrantedMinutes::from_minutes);
+            let tally = Tally {
+                visits: visits[i].unwrap_or(0),
+                checked_in: checked_in[i].unwrap_or(0),
+                valid: valid[i].unwrap_or(0),
+                valid_seconds: seconds[i],
+                short: short[i] as u32,
+                flagged: flagged[i].unwrap_or(0),
+                granted,
+                performed_seconds: if granted.is_some() { seconds[i] } else { 0 },
+                continuity_clients: u32::from(continuity[i].is_some()),
+                continuity_staff: continuity[i].map_or(0, u64::from),
+                ..Tally::default()
+            };
+            MemberRow {
+                supplier_id: supplier[i].clone().unwrap_or_default(),
+                member_id: member[i].clone().unwrap_or_default(),
+                tally,
+                median: median[i],
+                distinct_staff: distinct[i],
+                continuity_staff: continuity[i],
+            }
         })
         .collect())
 }

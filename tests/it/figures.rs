@@ -205,7 +205,8 @@ fn continuity_counts_clients_with_two_visits_every_day_of_the_window() {
     let f = w.figures("2025-03");
     f.assert("S1", "continuity_mean", Some(2.5), "ok");
     let clients = w.read("out/2025-03/clients.csv");
-    let continuity: Vec<&str> = clients.lines().skip(1).map(|l| l.rsplit(',').next().unwrap()).collect();
+    let column = clients.lines().next().unwrap().split(',').position(|c| c == "continuity_staff").unwrap();
+    let continuity: Vec<&str> = clients.lines().skip(1).map(|l| l.split(',').nth(column).unwrap()).collect();
     let mut qualified: Vec<&str> = continuity.into_iter().filter(|c| !c.is_empty()).collect();
     qualified.sort();
     assert_eq!(qualified, ["2", "3"]);

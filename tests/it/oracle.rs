@@ -364,7 +364,7 @@ fn check(specs: &[Spec], granted_specs: &[(usize, usize, usize)], addon_specs: &
     let analysis = analyse(&data, &config);
 
     let got: BTreeMap<(String, String), Option<f64>> =
-        analysis.figures.iter().map(|f| ((f.supplier_id.clone(), f.figure.clone()), f.value)).collect();
+        analysis.figures.iter().map(|f| ((f.supplier_id.clone(), f.metric.id().to_string()), f.value)).collect();
     let expected_flags = flag_rows(&visits);
 
     // Suppliers with visits, granted time or add-on reports, and the municipality.
@@ -422,20 +422,21 @@ fn check(specs: &[Spec], granted_specs: &[(usize, usize, usize)], addon_specs: &
         for (m, ((_, _), vs)) in table.iter().zip(&expected) {
             let minutes: Vec<f64> = vs.iter().filter(|v| v.valid()).map(|v| v.seconds().unwrap() as f64 / 60.0).collect();
             let checked_in = vs.iter().filter(|v| v.verified()).count();
-            prop_assert_eq!(m.visits as usize, vs.len());
-            prop_assert_eq!(m.checked_in as usize, checked_in);
-            prop_assert!(close(m.checkin_rate, share(checked_in, vs.len())), "{} checkin_rate {:?}", m.member_id, m.checkin_rate);
-            prop_assert_eq!(m.valid_durations as usize, minutes.len());
-            prop_assert!(close(m.minutes_mean, (!minutes.is_empty()).then(|| minutes.iter().sum::<f64>() / minutes.len() as f64)));
-            prop_assert!(close(m.minutes_median, median(minutes.clone())));
-            prop_assert!(close(m.short_visit_share, share(minutes.iter().filter(|x| **x < 5.0).count(), minutes.len())));
-            prop_assert_eq!(m.flagged_visits as usize, vs.iter().filter(|v| flagged.contains(v.id.as_str())).count());
+            let t = &m.tally;
+            prop_assert_eq!(t.visits as usize, vs.len());
+            prop_assert_eq!(t.checked_in as usize, checked_in);
+            prop_assert!(close(t.checkin_rate(), share(checked_in, vs.len())), "{} checkin_rate {:?}", m.member_id, t.checkin_rate());
+            prop_assert_eq!(t.valid as usize, minutes.len());
+            prop_assert!(close(t.minutes_mean(), (!minutes.is_empty()).then(|| minutes.iter().sum::<f64>() / minutes.len() as f64)));
+            prop_assert!(close(m.median, median(minutes.clone())));
+            prop_assert!(close(t.short_share(), share(minutes.iter().filter(|x| **x < 5.0).count(), minutes.len())));
+            prop_assert_eq!(t.flagged as usize, vs.iter().filter(|v| flagged.contains(v.id.as_str())).count());
             if is_client {
                 prop_assert_eq!(m.distinct_staff, Some(vs.iter().map(|v| &v.staff).collect::<BTreeSet<_>>().len() as u32));
                 let g = granted_of.get(&(m.supplier_id.clone(), m.member_id.clone())).copied();
-                prop_assert!(close(m.granted_minutes, g));
+                prop_assert!(close(t.granted.map(|g| g.minutes()), g));
                 let rate = g.filter(|g| *g > 0.0).map(|g| minutes.iter().sum::<f64>() / g);
-                prop_assert!(close(m.completion_rate, rate), "{} completion {:?} vs {:?}", m.member_id, m.completion_rate, rate);
+                prop_assert!(close(t.completion(), rate), "{} completion {:?} vs {:?}", m.member_id, t.completion(), rate);
             }
         }
     }

@@ -82,7 +82,8 @@ fn workbook_values_and_statuses_are_the_months_figures() {
     assert_eq!(row_of.keys().cloned().collect::<Vec<_>>(), suppliers);
 
     let mut compared = 0;
-    for (f, figure) in tidkoll::quarter::matrix_figures().iter().enumerate() {
+    for (f, metric) in tidkoll::model::Metric::matrix().enumerate() {
+        let figure = metric.id();
         for (i, month) in figures.iter().enumerate() {
             let col = 1 + 3 * f as u32 + i as u32;
             for (supplier, row) in &row_of {
@@ -140,7 +141,7 @@ fn every_deviation_has_a_section_in_its_suppliers_plan() {
         let sections = md.lines().filter(|l| l.starts_with("## ")).count();
         assert_eq!(sections, figures.len(), "{supplier}: one section per deviating figure");
         for figure in figures {
-            let label = tidkoll::report::labels::figure_label(figure);
+            let label = tidkoll::report::labels::figure_label(tidkoll::model::Metric::parse(figure).expect("a metric id"));
             assert!(docx.contains(&label), "{supplier}: docx lacks {label}");
             assert!(md.contains(&format!(". {label}\n")), "{supplier}: md lacks {label}");
         }

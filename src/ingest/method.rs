@@ -1,16 +1,9 @@
-//! Registration methods (SPEC §2.1): export values mapped onto four canonical methods.
+//! Registration methods (SPEC §2.1): export values mapped onto the four canonical methods.
 
-use crate::hash::HashMap;
+use crate::model::hash::HashMap;
 
 use crate::config::Config;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    Nfc,
-    Lock,
-    Mobile,
-    Manual,
-}
+use crate::model::Method;
 
 /// Built-in aliases, lower case; `[methods.aliases]` adds to them.
 const BUILT_IN: [(&str, Method); 19] = [
@@ -34,27 +27,6 @@ const BUILT_IN: [(&str, Method); 19] = [
     ("manuell registrering", Method::Manual),
     ("handpåläggning", Method::Manual),
 ];
-
-impl Method {
-    pub fn from_canonical(name: &str) -> Option<Method> {
-        match name {
-            "nfc" => Some(Method::Nfc),
-            "lock" => Some(Method::Lock),
-            "mobile" => Some(Method::Mobile),
-            "manual" => Some(Method::Manual),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Nfc => "nfc",
-            Method::Lock => "lock",
-            Method::Mobile => "mobile",
-            Method::Manual => "manual",
-        }
-    }
-}
 
 /// Maps export values (case-insensitive, trimmed) to methods.
 #[derive(Debug, Clone)]

@@ -1,0 +1,236 @@
+//! Building the month's tallies: every staff member's and every client's visits are grouped by
+//! one parallel sort of plain keys and counted once; a client's granted time, add-on reports
+//! and continuity are counted with its visits. Supplier and municipal figures, the drill-down
+//! and the evidence are folds over these members.
+
+use rayon::prelude::*;
+
+use super::continuity;
+use super::FigureContext;
+use crate::model::hash::HashMap;
+use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
+
+/// One staff member or client of a supplier with its counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// `member_key(supplier, member)`.
+    pub key: u64,
+    pub tally: Tally,
+    /// Median valid duration in minutes.
+    pub median: Option<f64>,
+    /// Clients only: distinct staff over all the client's visits.
+    pub distinct_staff: u32,
+    /// Clients only: distinct staff in the continuity window, when the client qualifies.
+    pub continuity_staff: Option<u32>,
+}
+
+impl Member {
+    pub fn supplier(&self) -> u32 {
+        split_key(self.key).0
+    }
+
+    pub fn member(&self) -> u32 {
+        split_key(self.key).1
+    }
+}
+
+/// Flags of each visit as a bit set (`1 << flag`), indexed like the month's visits.
+pub type FlagMasks = [u32];
+
+/// The month's members. Both lists are sorted by key, so one supplier's members are one range.
+pub struct MonthTally {
+    pub staff: Vec<Member>,
+    /// Clients with visits, granted time or add-on reports.
+    pub clients: Vec<Member>,
+    /// Visit indices sorted by (supplier, client): one supplier's visits are one range.
+    by_client: Vec<(u64, u32)>,
+    extras: ClientExtras,
+}
+
+/// The range of a key-sorted slice that belongs to `supplier`.
+fn supplier_range<T>(items: &[T], supplier: u32, key: impl Fn(&T) -> u64) -> std::ops::Range<usize> {
+    let start = items.partition_point(|t| split_key(key(t)).0 < supplier);
+    let end = items.partition_point(|t| split_key(key(t)).0 <= supplier);
+    start..end
+}
+
+impl MonthTally {
+    pub fn staff_of(&self, supplier: u32) -> &[Member] {
+        &self.staff[supplier_range(&self.staff, supplier, |m| m.key)]
+    }
+
+    pub fn clients_of(&self, supplier: u32) -> &[Member] {
+        &self.clients[supplier_range(&self.clients, supplier, |m| m.key)]
+    }
+
+    /// Indices of the supplier's visits, grouped by client.
+    pub fn visits_of(&self, supplier: u32) -> impl Iterator<Item = usize> + '_ {
+        self.by_client[supplier_range(&self.by_client, supplier, |k| k.0)].iter().map(|k| k.1 as usize)
+    }
+
+    /// The month's tallies. `masks[i]` holds the flags of `visits[i]`.
+    pub fn build(visits: &[Visit], granted: &[GrantedRow], addons: &[AddonRow], masks: &FlagMasks, ctx: &FigureContext) -> MonthTally {
+        let extras = ClientExtras::new(granted, addons, ctx);
+        let ((staff, _), (clients, by_client)) = rayon::join(
+            || group(visits, |v| v.staff, |key, group| staff_member(key, group, visits, masks, ctx)),
+            || group(visits, |v| v.client, |key, group| client_member(key, group, visits, masks, ctx, &extras)),
+        );
+        let clients = extras.add_clients_without_visits(clients);
+        MonthTally { staff, clients, by_client, extras }
+    }
+
+    /// Whether the client (a `member_key`) reported the add-on with quantity > 0.
+    pub fn is_reported(&self, key: u64, addon: u32) -> bool {
+        self.extras.reports.get(&key).is_some_and(|(reported, _, _)| reported.binary_search(&addon).is_ok())
+    }
+}
+
+/// Groups the visits by (supplier, member) with one parallel sort and builds one `Member` per
+/// group; returns the members in key order and the sorted keys.
+fn group(
+    visits: &[Visit],
+    member: impl Fn(&Visit) -> u32 + Sync,
+    build: impl Fn(u64, &[(u64, u32)]) -> Member + Sync,
+) -> (Vec<Member>, Vec<(u64, u32)>) {
+    let mut keyed: Vec<(u64, u32)> = visits.par_iter().enumerate().map(|(i, v)| (member_key(v.supplier, member(v)), i as u32)).collect();
+    keyed.par_sort_unstable();
+    let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
+    let members = groups.into_par_iter().map(|g| build(g[0].0, g)).collect();
+    (members, keyed)
+}
+
+/// Counts one visit into `t`; returns its valid duration in seconds.
+fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Option<i64> {
+    t.visits += 1;
+    t.checked_in += u32::from(ctx.is_checked_in(v));
+    if mask != 0 {
+        t.flagged += 1;
+        for flag in Flag::ALL.into_iter().filter(|f| mask & (1 << *f as u32) != 0) {
+            t.per_flag[flag as usize] += 1;
+        }
+    }
+    let minutes = ctx.valid_minutes(v)?;
+    let seconds = v.check_out? - v.check_in;
+    t.valid += 1;
+    t.valid_seconds += seconds;
+    t.short += u32::from(minutes < ctx.config.parameters.short_visit_minutes);
+    Some(seconds)
+}
+
+/// The median of durations in seconds, in minutes (of an even count, the mean of the two
+/// middle values). Sorts `seconds`.
+pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
+    let n = seconds.len();
+    if n == 0 {
+        return None;
+    }
+    let (below, &mut upper, _) = seconds.select_nth_unstable(n / 2);
+    let upper = upper as f64 / 60.0;
+    if n % 2 == 1 {
+        return Some(upper);
+    }
+    let lower = *below.iter().max().expect("an even count has a lower half") as f64 / 60.0;
+    Some((lower + upper) / 2.0)
+}
+
+fn staff_member(key: u64, group: &[(u64, u32)], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> Member {
+    let mut tally = Tally::default();
+    let mut seconds: Vec<i64> = group.iter().filter_map(|&(_, i)| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
+    Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None }
+}
+
+fn client_member(key: u64, group: &[(u64, u32)], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, extras: &ClientExtras) -> Member {
+    let mut tally = Tally::default();
+    let mut seconds: Vec<i64> = group.iter().filter_map(|&(_, i)| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
+    let client_visits: Vec<&Visit> = group.iter().map(|&(_, i)| &visits[i as usize]).collect();
+    extras.count_into(key, &mut tally, &client_visits, ctx);
+    let continuity_staff = continuity::qualifying_staff(&client_visits, ctx);
+    if let Some(n) = continuity_staff {
+        tally.continuity_clients = 1;
+        tally.continuity_staff = u64::from(n);
+    }
+    let mut staff: Vec<u32> = client_visits.iter().map(|v| v.staff).collect();
+    staff.sort_unstable();
+    staff.dedup();
+    Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: staff.len() as u32, continuity_staff }
+}
+
+/// What a client has besides its visits: granted minutes, add-on reports.
+struct ClientExtras {
+    granted: HashMap<u64, GrantedMinutes>,
+    /// Add-ons reported with quantity > 0 (sorted), report rows and late report rows.
+    reports: HashMap<u64, (Vec<u32>, u32, u32)>,
+}
+
+impl ClientExtras {
+    fn new(granted: &[GrantedRow], addons: &[AddonRow], ctx: &FigureContext) -> ClientExtras {
+        let mut granted_of: HashMap<u64, GrantedMinutes> = HashMap::default();
+        for g in granted {
+            *granted_of.entry(member_key(g.supplier, g.client)).or_default() += g.minutes;
+        }
+        let deadline = ctx.month.next().day_clamped(ctx.config.parameters.addon_deadline_day);
+        let mut reports: HashMap<u64, (Vec<u32>, u32, u32)> = HashMap::default();
+        for a in addons {
+            let entry = reports.entry(member_key(a.supplier, a.client)).or_default();
+            if a.quantity > 0.0 {
+                entry.0.push(a.addon);
+            }
+            entry.1 += 1;
+            entry.2 += u32::from(a.reported_on > deadline);
+        }
+        for entry in reports.values_mut() {
+            entry.0.sort_unstable();
+            entry.0.dedup();
+        }
+        ClientExtras { granted: granted_of, reports }
+    }
+
+    /// Counts the client's granted time, delivered and reported add-ons and reports.
+    fn count_into(&self, key: u64, tally: &mut Tally, visits: &[&Visit], ctx: &FigureContext) {
+        tally.granted = self.granted.get(&key).copied();
+        if tally.granted.is_some() {
+            tally.performed_seconds = tally.valid_seconds;
+        }
+        let mut delivered: Vec<u32> = visits.iter().flat_map(|v| v.services.iter()).filter_map(|s| ctx.addon_of_service.get(s).copied()).collect();
+        delivered.sort_unstable();
+        delivered.dedup();
+        tally.addons_delivered = delivered.len() as u32;
+        if let Some((reported, rows, late)) = self.reports.get(&key) {
+            tally.addons_reported = delivered.iter().filter(|a| reported.binary_search(a).is_ok()).count() as u32;
+            tally.reports = *rows;
+            tally.late_reports = *late;
+        }
+    }
+
+    /// Adds the clients that have granted time or add-on reports but no visit, in key order.
+    fn add_clients_without_visits(&self, mut clients: Vec<Member>) -> Vec<Member> {
+        let visited = |key: &u64| clients.binary_search_by_key(key, |m| m.key).is_ok();
+        let mut keys: Vec<u64> = self.granted.keys().chain(self.reports.keys()).copied().filter(|k| !visited(k)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let ctx_free = keys.into_iter().map(|key| {
+            let mut tally = Tally { granted: self.granted.get(&key).copied(), ..Tally::default() };
+            if let Some((_, rows, late)) = self.reports.get(&key) {
+                tally.reports = *rows;
+                tally.late_reports = *late;
+            }
+            Member { key, tally, median: None, distinct_staff: 0, continuity_staff: None }
+        });
+        clients.extend(ctx_free.collect::<Vec<_>>());
+        clients.sort_unstable_by_key(|m| m.key);
+        clients
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median_minutes(&mut []), None);
+        assert_eq!(median_minutes(&mut [600]), Some(10.0));
+        assert_eq!(median_minutes(&mut [1800, 60, 600]), Some(10.0));
+        assert_eq!(median_minutes(&mut [1800, 60, 600, 1200]), Some(15.0));
+    }
+}

@@ -1,0 +1,570 @@
+//! The registry of metrics: every key figure (SPEC §3) and flag (SPEC §4) with its id, Swedish
+//! label, unit, default requirement or limit, the evidence it quotes and its area in the year's
+//! account (SPEC §9). Metric ids are spelled in this file and nowhere else; everything else
+//! asks the registry.
+
+use super::status::Bound;
+
+/// How a metric's value is measured, and so how it is shown and bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A share between 0 and 1, shown as a percentage.
+    Share,
+    /// A ratio shown as a percentage that may exceed 100 % (completion).
+    Ratio,
+    /// Minutes, with one decimal.
+    Minutes,
+    /// A mean number of something (staff per client), with one decimal.
+    Mean,
+    /// A whole number of visits or clients.
+    Count,
+    /// Visits per 1,000 visits.
+    PerThousand,
+}
+
+/// The area of the committee's yearly account a metric is reported under (SPEC §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Area {
+    Kvittering,
+    Besokslangd,
+    Utforandegrad,
+    Tillaggsrapportering,
+    Kontinuitet,
+    Registrering,
+    Datakvalitet,
+    Rimlighet,
+}
+
+impl Area {
+    /// The areas in the order of SPEC §9's table.
+    pub const ALL: [Area; 8] = [
+        Area::Kvittering,
+        Area::Besokslangd,
+        Area::Utforandegrad,
+        Area::Tillaggsrapportering,
+        Area::Kontinuitet,
+        Area::Registrering,
+        Area::Datakvalitet,
+        Area::Rimlighet,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Area::Kvittering => "kvittering",
+            Area::Besokslangd => "besokslangd",
+            Area::Utforandegrad => "utforandegrad",
+            Area::Tillaggsrapportering => "tillaggsrapportering",
+            Area::Kontinuitet => "kontinuitet",
+            Area::Registrering => "registrering",
+            Area::Datakvalitet => "datakvalitet",
+            Area::Rimlighet => "rimlighet",
+        }
+    }
+
+    /// The area's name in a Swedish report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Area::Kvittering => "Kvittering",
+            Area::Besokslangd => "Besökslängd",
+            Area::Utforandegrad => "Utförandegrad",
+            Area::Tillaggsrapportering => "Tilläggsrapportering",
+            Area::Kontinuitet => "Kontinuitet",
+            Area::Registrering => "Registrering",
+            Area::Datakvalitet => "Datakvalitet",
+            Area::Rimlighet => "Rimlighet",
+        }
+    }
+}
+
+/// What the evidence of a metric names: the visits (and so staff and clients) that pull the
+/// figure away from its requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// Visits without verified check-in and check-out.
+    Unverified,
+    /// Valid durations under `short_visit_minutes`.
+    Short,
+    /// Clients whose own completion lies outside the requirement.
+    CompletionOutside,
+    /// Add-ons delivered but not reported.
+    UnreportedAddons,
+    /// Add-on reports after the deadline.
+    LateReports,
+    /// Clients in the continuity measurement, by their number of staff.
+    Continuity,
+    /// Visits carrying a flag.
+    Flagged(Flag),
+}
+
+/// A key figure of SPEC §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Figure {
+    CheckinRate,
+    CheckinStaffShare,
+    CheckinClientShare,
+    VisitMinutesMean,
+    VisitMinutesMedian,
+    ShortVisitShare,
+    CompletionRate,
+    CompletionClientShare,
+    AddonReportingRate,
+    AddonLateShare,
+    ContinuityMean,
+}
+
+/// One row of the key-figure table.
+pub struct FigureDef {
+    pub figure: Figure,
+    pub id: &'static str,
+    pub label: &'static str,
+    pub unit: Unit,
+    pub default: Option<Bound>,
+    /// The metric whose evidence explains this figure (the check-in shares quote the check-in
+    /// rate's), if any.
+    pub evidence_of: Option<Figure>,
+    pub area: Area,
+}
+
+const fn at_least(min: f64) -> Option<Bound> {
+    Some(Bound { min: Some(min), max: None })
+}
+
+const fn at_most(max: f64) -> Option<Bound> {
+    Some(Bound { min: None, max: Some(max) })
+}
+
+/// The key figures in report order (the order of `figures.csv` and the matrix).
+pub const FIGURES: [FigureDef; 11] = [
+    FigureDef {
+        figure: Figure::CheckinRate,
+        id: "checkin_rate",
+        label: "Andel kvitterade besök",
+        unit: Unit::Share,
+        default: at_least(0.90),
+        evidence_of: Some(Figure::CheckinRate),
+        area: Area::Kvittering,
+    },
+    FigureDef {
+        figure: Figure::CheckinStaffShare,
+        id: "checkin_staff_share",
+        label: "Andel personal med godkänd kvittensgrad",
+        unit: Unit::Share,
+        default: at_least(0.90),
+        evidence_of: Some(Figure::CheckinRate),
+        area: Area::Kvittering,
+    },
+    FigureDef {
+        figure: Figure::CheckinClientShare,
+        id: "checkin_client_share",
+        label: "Andel kunder med godkänd kvittensgrad",
+        unit: Unit::Share,
+        default: at_least(0.90),
+        evidence_of: Some(Figure::CheckinRate),
+        area: Area::Kvittering,
+    },
+    FigureDef {
+        figure: Figure::VisitMinutesMean,
+        id: "visit_minutes_mean",
+        label: "Besökslängd, medel (min)",
+        unit: Unit::Minutes,
+        default: None,
+        evidence_of: None,
+        area: Area::Besokslangd,
+    },
+    FigureDef {
+        figure: Figure::VisitMinutesMedian,
+        id: "visit_minutes_median",
+        label: "Besökslängd, median (min)",
+        unit: Unit::Minutes,
+        default: None,
+        evidence_of: None,
+        area: Area::Besokslangd,
+    },
+    FigureDef {
+        figure: Figure::ShortVisitShare,
+        id: "short_visit_share",
+        label: "Andel korta besök",
+        unit: Unit::Share,
+        default: at_most(0.10),
+        evidence_of: Some(Figure::ShortVisitShare),
+        area: Area::Besokslangd,
+    },
+    FigureDef {
+        figure: Figure::CompletionRate,
+        id: "completion_rate",
+        label: "Utförandegrad",
+        unit: Unit::Ratio,
+        default: Some(Bound { min: Some(0.75), max: Some(1.00) }),
+        evidence_of: Some(Figure::CompletionRate),
+        area: Area::Utforandegrad,
+    },
+    FigureDef {
+        figure: Figure::CompletionClientShare,
+        id: "completion_client_share",
+        label: "Andel kunder inom intervall",
+        unit: Unit::Share,
+        default: None,
+        evidence_of: Some(Figure::CompletionRate),
+        area: Area::Utforandegrad,
+    },
+    FigureDef {
+        figure: Figure::AddonReportingRate,
+        id: "addon_reporting_rate",
+        label: "Tilläggsrapportering",
+        unit: Unit::Share,
+        default: at_least(0.95),
+        evidence_of: Some(Figure::AddonReportingRate),
+        area: Area::Tillaggsrapportering,
+    },
+    FigureDef {
+        figure: Figure::AddonLateShare,
+        id: "addon_late_share",
+        label: "Sena tilläggsrapporter",
+        unit: Unit::Share,
+        default: at_most(0.05),
+        evidence_of: Some(Figure::AddonLateShare),
+        area: Area::Tillaggsrapportering,
+    },
+    FigureDef {
+        figure: Figure::ContinuityMean,
+        id: "continuity_mean",
+        label: "Personalkontinuitet",
+        unit: Unit::Mean,
+        default: at_most(15.0),
+        evidence_of: Some(Figure::ContinuityMean),
+        area: Area::Kontinuitet,
+    },
+];
+
+impl Figure {
+    /// Every key figure in report order.
+    pub const ALL: [Figure; 11] = {
+        let mut all = [Figure::CheckinRate; 11];
+        let mut i = 0;
+        while i < FIGURES.len() {
+            all[i] = FIGURES[i].figure;
+            i += 1;
+        }
+        all
+    };
+
+    pub fn def(self) -> &'static FigureDef {
+        &FIGURES[self as usize]
+    }
+
+    pub fn id(self) -> &'static str {
+        self.def().id
+    }
+
+    pub fn parse(id: &str) -> Option<Figure> {
+        FIGURES.iter().find(|d| d.id == id).map(|d| d.figure)
+    }
+
+    /// The evidence this figure quotes, through the figure that owns it.
+    pub fn evidence(self) -> Option<Evidence> {
+        match self.def().evidence_of? {
+            Figure::CheckinRate => Some(Evidence::Unverified),
+            Figure::ShortVisitShare => Some(Evidence::Short),
+            Figure::CompletionRate => Some(Evidence::CompletionOutside),
+            Figure::AddonReportingRate => Some(Evidence::UnreportedAddons),
+            Figure::AddonLateShare => Some(Evidence::LateReports),
+            Figure::ContinuityMean => Some(Evidence::Continuity),
+            _ => None,
+        }
+    }
+}
+
+/// An anomaly flag of SPEC §4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Flag {
+    Duplicate,
+    RepeatedService,
+    Adjacent,
+    StaffOverlap,
+    SingleStaff,
+    MissingCheckout,
+    NegativeDuration,
+    Overlong,
+}
+
+/// One row of the flag table: the flag's name and the ids of its two metrics.
+pub struct FlagDef {
+    pub flag: Flag,
+    pub name: &'static str,
+    /// `flag.<name>`: distinct visits carrying the flag.
+    pub count_id: &'static str,
+    /// `flag_rate.<name>`: per 1,000 visits.
+    pub rate_id: &'static str,
+    pub label: &'static str,
+    /// Default limit of the rate per 1,000 visits; `None` is reported for information.
+    pub default_limit: Option<f64>,
+    pub area: Area,
+}
+
+/// The flags in report order.
+pub const FLAGS: [FlagDef; 8] = [
+    FlagDef {
+        flag: Flag::Duplicate,
+        name: "duplicate",
+        count_id: "flag.duplicate",
+        rate_id: "flag_rate.duplicate",
+        label: "Dubbelregistrering",
+        default_limit: Some(1.0),
+        area: Area::Registrering,
+    },
+    FlagDef {
+        flag: Flag::RepeatedService,
+        name: "repeated_service",
+        count_id: "flag.repeated_service",
+        rate_id: "flag_rate.repeated_service",
+        label: "Upprepad insats",
+        default_limit: Some(2.0),
+        area: Area::Registrering,
+    },
+    FlagDef {
+        flag: Flag::Adjacent,
+        name: "adjacent",
+        count_id: "flag.adjacent",
+        rate_id: "flag_rate.adjacent",
+        label: "Besök med högst en minuts mellanrum",
+        default_limit: Some(5.0),
+        area: Area::Registrering,
+    },
+    FlagDef {
+        flag: Flag::StaffOverlap,
+        name: "staff_overlap",
+        count_id: "flag.staff_overlap",
+        rate_id: "flag_rate.staff_overlap",
+        label: "Överlappande besök för samma personal",
+        default_limit: Some(1.0),
+        area: Area::Registrering,
+    },
+    FlagDef {
+        flag: Flag::SingleStaff,
+        name: "single_staff",
+        count_id: "flag.single_staff",
+        rate_id: "flag_rate.single_staff",
+        label: "Samma personal under lång tid",
+        default_limit: Some(5.0),
+        area: Area::Kontinuitet,
+    },
+    FlagDef {
+        flag: Flag::MissingCheckout,
+        name: "missing_checkout",
+        count_id: "flag.missing_checkout",
+        rate_id: "flag_rate.missing_checkout",
+        label: "Saknar utkvittering",
+        default_limit: Some(10.0),
+        area: Area::Datakvalitet,
+    },
+    FlagDef {
+        flag: Flag::NegativeDuration,
+        name: "negative_duration",
+        count_id: "flag.negative_duration",
+        rate_id: "flag_rate.negative_duration",
+        label: "Utkvittering före inkvittering",
+        default_limit: None,
+        area: Area::Datakvalitet,
+    },
+    FlagDef {
+        flag: Flag::Overlong,
+        name: "overlong",
+        count_id: "flag.overlong",
+        rate_id: "flag_rate.overlong",
+        label: "Orimligt långt besök",
+        default_limit: None,
+        area: Area::Datakvalitet,
+    },
+];
+
+impl Flag {
+    pub const COUNT: usize = FLAGS.len();
+
+    /// Every flag in report order.
+    pub const ALL: [Flag; 8] = {
+        let mut all = [Flag::Duplicate; 8];
+        let mut i = 0;
+        while i < FLAGS.len() {
+            all[i] = FLAGS[i].flag;
+            i += 1;
+        }
+        all
+    };
+
+    pub fn def(self) -> &'static FlagDef {
+        &FLAGS[self as usize]
+    }
+
+    /// The flag's name in `flags.csv` and the configuration (`duplicate`).
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+
+    pub fn label(self) -> &'static str {
+        self.def().label
+    }
+
+    pub fn parse(name: &str) -> Option<Flag> {
+        FLAGS.iter().find(|d| d.name == name).map(|d| d.flag)
+    }
+}
+
+/// A row of `figures.csv`: a key figure, a flag count or a flag rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    Figure(Figure),
+    FlagCount(Flag),
+    FlagRate(Flag),
+}
+
+impl Metric {
+    /// Every metric in the order of `figures.csv`: key figures, flag counts, flag rates.
+    pub fn all() -> impl Iterator<Item = Metric> {
+        Figure::ALL
+            .into_iter()
+            .map(Metric::Figure)
+            .chain(Flag::ALL.into_iter().map(Metric::FlagCount))
+            .chain(Flag::ALL.into_iter().map(Metric::FlagRate))
+    }
+
+    /// The metrics of the matrix, the plans and the follow-up: the key figures, then the flag
+    /// rates.
+    pub fn matrix() -> impl Iterator<Item = Metric> {
+        Figure::ALL.into_iter().map(Metric::Figure).chain(Flag::ALL.into_iter().map(Metric::FlagRate))
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Metric::Figure(f) => f.id(),
+            Metric::FlagCount(f) => f.def().count_id,
+            Metric::FlagRate(f) => f.def().rate_id,
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Metric> {
+        Metric::all().find(|m| m.id() == id)
+    }
+
+    /// The Swedish label a follow-up officer knows.
+    pub fn label(self) -> String {
+        match self {
+            Metric::Figure(f) => f.def().label.to_string(),
+            Metric::FlagCount(f) => format!("{} (antal besök)", f.label()),
+            Metric::FlagRate(f) => format!("{} per 1 000 besök", f.label()),
+        }
+    }
+
+    pub fn unit(self) -> Unit {
+        match self {
+            Metric::Figure(f) => f.def().unit,
+            Metric::FlagCount(_) => Unit::Count,
+            Metric::FlagRate(_) => Unit::PerThousand,
+        }
+    }
+
+    pub fn area(self) -> Area {
+        match self {
+            Metric::Figure(f) => f.def().area,
+            Metric::FlagCount(f) | Metric::FlagRate(f) => f.def().area,
+        }
+    }
+
+    /// The built-in requirement (key figures) or limit (flag rates).
+    pub fn default_bound(self) -> Option<Bound> {
+        match self {
+            Metric::Figure(f) => f.def().default,
+            Metric::FlagCount(_) => None,
+            Metric::FlagRate(f) => f.def().default_limit.map(|max| Bound { min: None, max: Some(max) }),
+        }
+    }
+
+    /// The evidence that explains the metric.
+    pub fn evidence(self) -> Option<Evidence> {
+        match self {
+            Metric::Figure(f) => f.evidence(),
+            Metric::FlagCount(f) | Metric::FlagRate(f) => Some(Evidence::Flagged(f)),
+        }
+    }
+}
+
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Evidence {
+    /// Every kind of evidence in the order of `evidence.csv`.
+    pub fn all() -> impl Iterator<Item = Evidence> {
+        [
+            Evidence::Unverified,
+            Evidence::Short,
+            Evidence::CompletionOutside,
+            Evidence::UnreportedAddons,
+            Evidence::LateReports,
+            Evidence::Continuity,
+        ]
+        .into_iter()
+        .chain(Flag::ALL.into_iter().map(Evidence::Flagged))
+    }
+
+    /// The metric that owns the evidence: its id is the `figure` column of `evidence.csv`.
+    pub fn owner(self) -> Metric {
+        match self {
+            Evidence::Unverified => Metric::Figure(Figure::CheckinRate),
+            Evidence::Short => Metric::Figure(Figure::ShortVisitShare),
+            Evidence::CompletionOutside => Metric::Figure(Figure::CompletionRate),
+            Evidence::UnreportedAddons => Metric::Figure(Figure::AddonReportingRate),
+            Evidence::LateReports => Metric::Figure(Figure::AddonLateShare),
+            Evidence::Continuity => Metric::Figure(Figure::ContinuityMean),
+            Evidence::Flagged(flag) => Metric::FlagCount(flag),
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Evidence> {
+        Evidence::all().find(|e| e.owner().id() == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_parses_back_to_its_metric() {
+        for metric in Metric::all() {
+            assert_eq!(Metric::parse(metric.id()), Some(metric), "{metric}");
+        }
+        assert_eq!(Metric::all().count(), 11 + 2 * 8);
+        assert_eq!(Metric::parse("flag_rate.adjacent"), Some(Metric::FlagRate(Flag::Adjacent)));
+        assert_eq!(Metric::parse("flag_rate.nonsense"), None);
+    }
+
+    #[test]
+    fn the_tables_are_in_enum_order() {
+        for (i, def) in FIGURES.iter().enumerate() {
+            assert_eq!(def.figure as usize, i, "{}", def.id);
+        }
+        for (i, def) in FLAGS.iter().enumerate() {
+            assert_eq!(def.flag as usize, i, "{}", def.name);
+            assert_eq!(def.count_id, format!("flag.{}", def.name));
+            assert_eq!(def.rate_id, format!("flag_rate.{}", def.name));
+        }
+    }
+
+    #[test]
+    fn related_figures_share_evidence() {
+        assert_eq!(Figure::CheckinStaffShare.evidence(), Some(Evidence::Unverified));
+        assert_eq!(Figure::CompletionClientShare.evidence(), Some(Evidence::CompletionOutside));
+        assert_eq!(Metric::FlagRate(Flag::Adjacent).evidence().map(Evidence::owner), Some(Metric::FlagCount(Flag::Adjacent)));
+        assert_eq!(Figure::VisitMinutesMedian.evidence(), None);
+    }
+
+    #[test]
+    fn areas_follow_the_spec_table() {
+        assert_eq!(Metric::Figure(Figure::CheckinClientShare).area(), Area::Kvittering);
+        assert_eq!(Metric::FlagRate(Flag::SingleStaff).area(), Area::Kontinuitet);
+        assert_eq!(Metric::FlagRate(Flag::Overlong).area(), Area::Datakvalitet);
+        assert_eq!(Metric::Figure(Figure::AddonLateShare).area(), Area::Tillaggsrapportering);
+    }
+}

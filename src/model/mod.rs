@@ -1,0 +1,18 @@
+//! What every stage shares, at the bottom of the module graph (it imports nothing else of
+//! tidkoll): the rows and their interned ids, months, requirement bounds and statuses, the
+//! registry of metrics and the tally of raw counts.
+
+pub mod hash;
+pub mod ids;
+pub mod metric;
+pub mod month;
+pub mod rows;
+pub mod status;
+pub mod tally;
+
+pub use ids::{member_key, split_key, Ids, Interner};
+pub use metric::{Area, Evidence, Figure, Flag, Metric, Unit};
+pub use month::{Quarter, YearMonth};
+pub use rows::{AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit};
+pub use status::{Bound, Status, ALL};
+pub use tally::Tally;

@@ -1,0 +1,210 @@
+//! One tally of raw counts per staff member, client, supplier and the municipality. Every key
+//! figure but the median is a quotient of these counts, and the tally of a supplier is the sum
+//! of its clients' tallies, so a figure is computed by one fold wherever it is shown: in the
+//! month's figures, the drill-down, the evidence, the plans and the investigation. Sums are of
+//! whole numbers (seconds, visits, fixed-point minutes), the same in any order.
+
+use super::metric::Flag;
+use super::rows::GrantedMinutes;
+use super::status::Bound;
+
+/// Raw counts of a set of visits, granted rows and add-on reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub visits: u32,
+    /// Checked in and out with verified methods.
+    pub checked_in: u32,
+    /// Visits with a valid duration.
+    pub valid: u32,
+    /// Σ valid durations in seconds.
+    pub valid_seconds: i64,
+    /// Valid durations under `short_visit_minutes`.
+    pub short: u32,
+    /// Distinct visits carrying any flag.
+    pub flagged: u32,
+    /// Distinct visits per flag, indexed by `Flag as usize`.
+    pub per_flag: [u32; Flag::COUNT],
+    /// Σ granted minutes of the clients that have a granted row (none without such a client).
+    pub granted: Option<GrantedMinutes>,
+    /// Σ valid durations in seconds of visits to clients that have a granted row.
+    pub performed_seconds: i64,
+    /// Delivered (client, add-on) pairs, and of them those with a report of quantity > 0.
+    pub addons_delivered: u32,
+    pub addons_reported: u32,
+    /// Add-on report rows, and of them those received after the deadline.
+    pub reports: u32,
+    pub late_reports: u32,
+    /// Clients in the continuity measurement, and Σ their numbers of distinct staff.
+    pub continuity_clients: u32,
+    pub continuity_staff: u64,
+}
+
+fn share(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| f64::from(part) / f64::from(whole))
+}
+
+impl Tally {
+    /// `checkin_rate`: verified check-in and check-out over all visits.
+    pub fn checkin_rate(&self) -> Option<f64> {
+        share(self.checked_in, self.visits)
+    }
+
+    /// Visits without verified check-in and check-out.
+    pub fn unverified(&self) -> u32 {
+        self.visits - self.checked_in
+    }
+
+    /// `visit_minutes_mean`: Σ valid seconds / 60 / valid visits.
+    pub fn minutes_mean(&self) -> Option<f64> {
+        (self.valid > 0).then(|| self.valid_seconds as f64 / 60.0 / f64::from(self.valid))
+    }
+
+    /// `short_visit_share`: short valid durations over all valid durations.
+    pub fn short_share(&self) -> Option<f64> {
+        share(self.short, self.valid)
+    }
+
+    /// `completion_rate`: performed minutes over granted minutes; missing without a granted
+    /// row or when the granted minutes sum to 0.
+    pub fn completion(&self) -> Option<f64> {
+        let granted = self.granted.filter(|g| g.is_positive())?;
+        Some(self.performed_seconds as f64 / 60.0 / granted.minutes())
+    }
+
+    /// `addon_reporting_rate`: delivered pairs with a report over delivered pairs.
+    pub fn addon_reporting_rate(&self) -> Option<f64> {
+        share(self.addons_reported, self.addons_delivered)
+    }
+
+    /// Delivered add-on pairs without a report.
+    pub fn addons_unreported(&self) -> u32 {
+        self.addons_delivered - self.addons_reported
+    }
+
+    /// `addon_late_share`: late report rows over all report rows.
+    pub fn addon_late_share(&self) -> Option<f64> {
+        share(self.late_reports, self.reports)
+    }
+
+    /// `continuity_mean`: the mean number of distinct staff over qualifying clients.
+    pub fn continuity_mean(&self) -> Option<f64> {
+        (self.continuity_clients > 0).then(|| self.continuity_staff as f64 / f64::from(self.continuity_clients))
+    }
+
+    /// Distinct visits carrying `flag`.
+    pub fn flag_count(&self, flag: Flag) -> u32 {
+        self.per_flag[flag as usize]
+    }
+
+    /// `flag_rate.<name>`: flagged visits per 1,000 visits; missing without visits.
+    pub fn flag_rate(&self, flag: Flag) -> Option<f64> {
+        (self.visits > 0).then(|| f64::from(self.flag_count(flag)) * 1000.0 / f64::from(self.visits))
+    }
+}
+
+impl std::ops::AddAssign<&Tally> for Tally {
+    fn add_assign(&mut self, o: &Tally) {
+        self.visits += o.visits;
+        self.checked_in += o.checked_in;
+        self.valid += o.valid;
+        self.valid_seconds += o.valid_seconds;
+        self.short += o.short;
+        self.flagged += o.flagged;
+        for (a, b) in self.per_flag.iter_mut().zip(o.per_flag) {
+            *a += b;
+        }
+        self.granted = match (self.granted, o.granted) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.performed_seconds += o.performed_seconds;
+        self.addons_delivered += o.addons_delivered;
+        self.addons_reported += o.addons_reported;
+        self.reports += o.reports;
+        self.late_reports += o.late_reports;
+        self.continuity_clients += o.continuity_clients;
+        self.continuity_staff += o.continuity_staff;
+    }
+}
+
+impl<'a> std::iter::Sum<&'a Tally> for Tally {
+    fn sum<I: Iterator<Item = &'a Tally>>(iter: I) -> Tally {
+        iter.fold(Tally::default(), |mut sum, t| {
+            sum += t;
+            sum
+        })
+    }
+}
+
+/// `checkin_staff_share` / `checkin_client_share`: among members with at least `min_visits`
+/// visits, the share whose own check-in rate meets `requirement`; missing when none has enough.
+pub fn checkin_member_share<'a>(members: impl Iterator<Item = &'a Tally>, min_visits: u32, requirement: Bound) -> Option<f64> {
+    let (mut judged, mut passed) = (0u32, 0u32);
+    for m in members.filter(|m| m.visits >= min_visits) {
+        judged += 1;
+        passed += u32::from(m.checkin_rate().is_some_and(|r| requirement.contains(r)));
+    }
+    share(passed, judged)
+}
+
+/// `completion_client_share`: among clients with granted minutes > 0, the share whose own
+/// completion lies within `range`; missing without such a client.
+pub fn completion_client_share<'a>(clients: impl Iterator<Item = &'a Tally>, range: Bound) -> Option<f64> {
+    let (mut judged, mut within) = (0u32, 0u32);
+    for rate in clients.filter_map(Tally::completion) {
+        judged += 1;
+        within += u32::from(range.contains(rate));
+    }
+    share(within, judged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(visits: u32, checked_in: u32, valid_seconds: i64, granted: Option<f64>) -> Tally {
+        let granted = granted.map(GrantedMinutes::from_minutes);
+        Tally {
+            visits,
+            checked_in,
+            valid: visits,
+            valid_seconds,
+            granted,
+            performed_seconds: if granted.is_some() { valid_seconds } else { 0 },
+            ..Tally::default()
+        }
+    }
+
+    #[test]
+    fn a_supplier_is_the_sum_of_its_clients() {
+        let clients = [client(10, 9, 6000, Some(100.0)), client(4, 0, 2400, None), client(0, 0, 0, Some(60.0))];
+        let supplier: Tally = clients.iter().sum();
+        assert_eq!(supplier.visits, 14);
+        assert_eq!(supplier.checkin_rate(), Some(9.0 / 14.0));
+        assert_eq!(supplier.minutes_mean(), Some(8400.0 / 60.0 / 14.0));
+        // Only visits to clients with granted time count: 100 of 160 granted minutes.
+        assert_eq!(supplier.completion(), Some(100.0 / 160.0));
+        let range = Bound { min: Some(0.75), max: Some(1.0) };
+        assert_eq!(completion_client_share(clients.iter(), range), Some(0.5), "1.0 within, 0 outside");
+    }
+
+    #[test]
+    fn missing_rather_than_zero() {
+        let empty = Tally::default();
+        assert_eq!(empty.checkin_rate(), None);
+        assert_eq!(empty.completion(), None);
+        assert_eq!(empty.flag_rate(Flag::Adjacent), None);
+        assert_eq!(empty.addon_reporting_rate(), None);
+        let zero_granted = client(3, 3, 600, Some(0.0));
+        assert_eq!(zero_granted.completion(), None, "granted minutes summing to 0");
+        assert_eq!(completion_client_share([zero_granted].iter(), Bound::default()), None);
+    }
+
+    #[test]
+    fn member_share_judges_only_members_with_enough_visits_inclusive_bounds() {
+        let req = Bound { min: Some(0.9), max: None };
+        let members = [client(10, 9, 0, None), client(10, 8, 0, None), client(9, 0, 0, None)];
+        assert_eq!(checkin_member_share(members.iter(), 10, req), Some(0.5));
+        assert_eq!(checkin_member_share(members.iter(), 11, req), None);
+    }
+}
