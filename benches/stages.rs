@@ -73,7 +73,8 @@ fn month(size: u64) -> &'static Month {
             std::fs::create_dir_all(&dir).unwrap();
             generate_month(&dir, month, Dialect::Canonical, size, 2025, true).unwrap();
         }
-        let (visits, granted, addons) = (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));
+        let (visits, granted, addons) =
+            (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));
         let (config, pseudonyms) = (Config::default(), Pseudonymizer::new(b"bench"));
         let inputs = InputPaths { visits: &visits, granted: Some(&granted), addons: Some(&addons) };
         let (data, _, rejects) = select_month(read_all(&inputs, &config, &pseudonyms).unwrap(), month);

@@ -153,7 +153,12 @@ pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
                 || figure_rows(ALL, month, &Scope::new(&tally.staff, &tally.clients, all_median), config),
             )
         },
-        || rayon::join(|| rayon::join(|| member_rows(&tally.staff, ids, false), || member_rows(&tally.clients, ids, true)), || flag_rows(&hits, data)),
+        || {
+            rayon::join(
+                || rayon::join(|| member_rows(&tally.staff, ids, false), || member_rows(&tally.clients, ids, true)),
+                || flag_rows(&hits, data),
+            )
+        },
     );
     let (mut figures, mut evidence) = (Vec::new(), Vec::new());
     for (rows, ev) in per_supplier {

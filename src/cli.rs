@@ -28,19 +28,27 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compute one month's key figures and flags and store them in OUT/YYYY-MM/.
-    #[command(after_help = "Example:\n  tidkoll monthly --visits visits.csv --granted granted.csv --addons addons.csv --config kommun.toml --out tidkoll-out")]
+    #[command(
+        after_help = "Example:\n  tidkoll monthly --visits visits.csv --granted granted.csv --addons addons.csv --config kommun.toml --out tidkoll-out"
+    )]
     Monthly(MonthlyArgs),
     /// Make the quarterly matrix and draft action plans from the stored months in OUT/YYYY-Qn/.
-    #[command(after_help = "Examples:\n  tidkoll quarter --quarter 2025-Q1\n  tidkoll quarter --quarter 2025-Q2 --out resultat --allow-partial")]
+    #[command(
+        after_help = "Examples:\n  tidkoll quarter --quarter 2025-Q1\n  tidkoll quarter --quarter 2025-Q2 --out resultat --allow-partial"
+    )]
     Quarter(QuarterArgs),
     /// Investigate one supplier: figures, ranked staff and clients, flagged visits, charts.
-    #[command(after_help = "Examples:\n  tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  tidkoll investigate --supplier \"Trygg Vård AB\" --month 2025-03 --out resultat")]
+    #[command(
+        after_help = "Examples:\n  tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  tidkoll investigate --supplier \"Trygg Vård AB\" --month 2025-03 --out resultat"
+    )]
     Investigate(InvestigateArgs),
     /// Show or check the configuration file.
     #[command(after_help = "Examples:\n  tidkoll config --print-defaults > kommun.toml\n  tidkoll config --check kommun.toml")]
     Config(ConfigArgs),
     /// Write example export files with known deviations (deterministic by seed).
-    #[command(after_help = "Examples:\n  tidkoll generate --out exempel\n  tidkoll generate --out big --visits 10000000 --months 2025-03 --no-extras")]
+    #[command(
+        after_help = "Examples:\n  tidkoll generate --out exempel\n  tidkoll generate --out big --visits 10000000 --months 2025-03 --no-extras"
+    )]
     Generate(GenerateArgs),
 }
 

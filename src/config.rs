@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::error::usage;
-use crate::model::{Bound, Figure, Flag, Metric, Method, Unit};
+use crate::model::{Bound, Figure, Flag, Method, Metric, Unit};
 
 /// The complete default configuration, printed by `tidkoll config --print-defaults`.
 /// A unit test keeps it equal to `Config::default()`.
@@ -26,20 +26,9 @@ pub const VISIT_COLUMNS: [(&str, bool); 10] = [
     ("services", false),
     ("planned_minutes", false),
 ];
-pub const GRANTED_COLUMNS: [(&str, bool); 4] = [
-    ("supplier_id", true),
-    ("client_id", true),
-    ("month", true),
-    ("granted_minutes", true),
-];
-pub const ADDON_COLUMNS: [(&str, bool); 6] = [
-    ("supplier_id", true),
-    ("client_id", true),
-    ("month", true),
-    ("addon", true),
-    ("quantity", true),
-    ("reported_on", true),
-];
+pub const GRANTED_COLUMNS: [(&str, bool); 4] = [("supplier_id", true), ("client_id", true), ("month", true), ("granted_minutes", true)];
+pub const ADDON_COLUMNS: [(&str, bool); 6] =
+    [("supplier_id", true), ("client_id", true), ("month", true), ("addon", true), ("quantity", true), ("reported_on", true)];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -144,10 +133,7 @@ fn default_flag_limits() -> BTreeMap<String, f64> {
 }
 
 fn default_addons() -> BTreeMap<String, String> {
-    [("MATD", "meal"), ("TVATT", "laundry")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    [("MATD", "meal"), ("TVATT", "laundry")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 impl Default for Config {
@@ -190,11 +176,8 @@ fn check_requirement(id: &str, bound: &Bound) -> Result<()> {
 impl Config {
     /// Reads and checks a configuration file; every error names the key and exits 2.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            usage(format!("cannot read configuration file {}: {e}", path.display()))
-        })?;
-        Config::from_toml_str(&text)
-            .map_err(|e| usage(format!("configuration file {}: {e:#}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read configuration file {}: {e}", path.display())))?;
+        Config::from_toml_str(&text).map_err(|e| usage(format!("configuration file {}: {e:#}", path.display())))
     }
 
     /// Parses TOML text over the defaults: `[requirements]` replaces a figure's bounds as a
@@ -221,7 +204,10 @@ impl Config {
         if !matches!(self.input.delimiter.as_str(), "auto" | "," | ";" | "\t") {
             return bad("input.delimiter", format!("'{}' is not one of \"auto\", \",\", \";\", \"\\t\"", self.input.delimiter));
         }
-        if !matches!(self.input.encoding.to_ascii_lowercase().as_str(), "auto" | "utf-8" | "utf8" | "windows-1252" | "cp1252" | "iso-8859-1" | "latin1") {
+        if !matches!(
+            self.input.encoding.to_ascii_lowercase().as_str(),
+            "auto" | "utf-8" | "utf8" | "windows-1252" | "cp1252" | "iso-8859-1" | "latin1"
+        ) {
             return bad("input.encoding", format!("'{}' is not one of \"auto\", \"utf-8\", \"windows-1252\"", self.input.encoding));
         }
         if !(0.0..=1.0).contains(&self.input.max_reject_rate) {
@@ -235,7 +221,10 @@ impl Config {
             for (canonical, source) in map {
                 if !known.iter().any(|(name, _)| name == canonical) {
                     let names: Vec<_> = known.iter().map(|(n, _)| *n).collect();
-                    return bad(&format!("columns.{table}.{canonical}"), format!("unknown column; the {table} columns are {}", names.join(", ")));
+                    return bad(
+                        &format!("columns.{table}.{canonical}"),
+                        format!("unknown column; the {table} columns are {}", names.join(", ")),
+                    );
                 }
                 if source.trim().is_empty() {
                     return bad(&format!("columns.{table}.{canonical}"), "the export's column name is empty".into());
@@ -249,7 +238,10 @@ impl Config {
         }
         for (alias, target) in &self.methods.aliases {
             if Method::from_canonical(target).is_none() {
-                return bad(&format!("methods.aliases.\"{alias}\""), format!("'{target}' is not a method; use nfc, lock, mobile or manual"));
+                return bad(
+                    &format!("methods.aliases.\"{alias}\""),
+                    format!("'{target}' is not a method; use nfc, lock, mobile or manual"),
+                );
             }
         }
         for (id, bound) in &self.requirements {
@@ -280,7 +272,10 @@ impl Config {
         }
         let [first, last] = p.continuity_window;
         if first < 1 || last > 31 || first > last {
-            return bad("parameters.continuity_window", format!("[{first}, {last}] is not [first day, last day] with 1 ≤ first ≤ last ≤ 31"));
+            return bad(
+                "parameters.continuity_window",
+                format!("[{first}, {last}] is not [first day, last day] with 1 ≤ first ≤ last ≤ 31"),
+            );
         }
         if !(1..=31).contains(&p.addon_deadline_day) {
             return bad("parameters.addon_deadline_day", format!("{} is not a day of the month 1–31", p.addon_deadline_day));
@@ -324,8 +319,8 @@ mod tests {
     #[test]
     fn a_requirement_replaces_that_figure_only() {
         let cfg = Config::from_toml_str("[requirements]\ncompletion_rate = { min = 0.8 }\n").unwrap();
-        assert_eq!(cfg.requirements["completion_rate"], Bound { min: Some(0.8), max: None });
-        assert_eq!(cfg.requirements["checkin_rate"], Bound { min: Some(0.9), max: None });
+        assert_eq!(cfg.requirements[Figure::CompletionRate.id()], Bound { min: Some(0.8), max: None });
+        assert_eq!(cfg.requirements[Figure::CheckinRate.id()], Bound { min: Some(0.9), max: None });
     }
 
     #[test]

@@ -47,7 +47,5 @@ pub fn refused(message: impl Into<String>) -> anyhow::Error {
 
 /// The exit code for an error: the first `Refusal` in its chain decides, otherwise 1.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    err.chain()
-        .find_map(|cause| cause.downcast_ref::<Refusal>())
-        .map_or(1, |r| r.kind.code())
+    err.chain().find_map(|cause| cause.downcast_ref::<Refusal>()).map_or(1, |r| r.kind.code())
 }

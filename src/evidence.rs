@@ -100,7 +100,8 @@ pub struct SupplierScope<'a> {
 /// Evidence rows of one supplier for every kind of evidence, in registry order.
 pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<EvidenceRow> {
     let supplier_id = scope.ids.suppliers.name(scope.supplier);
-    let row = |evidence, kind, id: &str, value| EvidenceRow { supplier_id: supplier_id.to_string(), evidence, kind, id: id.to_string(), value };
+    let row =
+        |evidence, kind, id: &str, value| EvidenceRow { supplier_id: supplier_id.to_string(), evidence, kind, id: id.to_string(), value };
     let mut out = Vec::new();
     for evidence in Evidence::all() {
         if evidence == Evidence::CompletionOutside {

@@ -11,7 +11,6 @@ use chrono_tz::Europe::Stockholm;
 
 use crate::model::YearMonth;
 
-
 /// The export dialect of the generated files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -102,7 +101,8 @@ pub const PROFILES: [Profile; 5] = [
 const SERVICES: [(&str, f64); 8] =
     [("OMV", 30.0), ("DUSCH", 45.0), ("TILLSYN", 10.0), ("SERV", 60.0), ("INK", 45.0), ("MATD", 5.0), ("TVATT", 30.0), ("LARM", 20.0)];
 
-const CANONICAL_VISITS: &str = "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes";
+const CANONICAL_VISITS: &str =
+    "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes";
 const SWEDISH_VISITS: &str = "Besöks-ID;Utförare;Kund;Personal;Start;Slut;Kvittens in;Kvittens ut;Insatser;Planerad tid (min)";
 
 /// The configuration that reads the Swedish dialect.
@@ -154,7 +154,11 @@ impl Writer {
     }
 
     fn sep(&self) -> char {
-        if self.dialect == Dialect::Swedish { ';' } else { ',' }
+        if self.dialect == Dialect::Swedish {
+            ';'
+        } else {
+            ','
+        }
     }
 
     fn field(&mut self, value: &str) {
@@ -283,10 +287,26 @@ pub fn generate_month(dir: &Path, month: YearMonth, dialect: Dialect, target_vis
     let visits_path = dir.join(format!("visits-{month}.csv"));
     let mut visits_out = Writer::create(&visits_path, dialect, if swedish { SWEDISH_VISITS } else { CANONICAL_VISITS })?;
     let mut granted_out = extras
-        .then(|| Writer::create(&dir.join(format!("granted-{month}.csv")), dialect, if swedish { "Utförare;Kund;Månad;Beviljad tid (min)" } else { "supplier_id,client_id,month,granted_minutes" }))
+        .then(|| {
+            Writer::create(
+                &dir.join(format!("granted-{month}.csv")),
+                dialect,
+                if swedish { "Utförare;Kund;Månad;Beviljad tid (min)" } else { "supplier_id,client_id,month,granted_minutes" },
+            )
+        })
         .transpose()?;
     let mut addons_out = extras
-        .then(|| Writer::create(&dir.join(format!("addons-{month}.csv")), dialect, if swedish { "Utförare;Kund;Månad;Tilläggstjänst;Antal;Rapporterad" } else { "supplier_id,client_id,month,addon,quantity,reported_on" }))
+        .then(|| {
+            Writer::create(
+                &dir.join(format!("addons-{month}.csv")),
+                dialect,
+                if swedish {
+                    "Utförare;Kund;Månad;Tilläggstjänst;Antal;Rapporterad"
+                } else {
+                    "supplier_id,client_id,month,addon,quantity,reported_on"
+                },
+            )
+        })
         .transpose()?;
 
     let mut visit_no = 0u64;
@@ -298,14 +318,27 @@ pub fn generate_month(dir: &Path, month: YearMonth, dialect: Dialect, target_vis
         let mut client_rng = Rng::new(seed ^ (s as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
         let clients: Vec<Client> = (0..clients_per_supplier)
             .map(|c| {
-                let id = if swedish && client_rng.chance(0.4) { fake_personnummer(&mut client_rng) } else { format!("K{:02}{:05}", s + 1, c + 1) };
+                let id = if swedish && client_rng.chance(0.4) {
+                    fake_personnummer(&mut client_rng)
+                } else {
+                    format!("K{:02}{:05}", s + 1, c + 1)
+                };
                 let start = client_rng.below(pool as u64) as usize;
                 let team: Vec<usize> = (0..3 + client_rng.below(3) as usize).map(|k| (start + k) % pool).collect();
                 let single = client_rng.chance(profile.single_staff_clients).then_some(team[0]);
                 let visits_per_day = 2 + client_rng.below(2) as u32;
-                let windows: &[(u32, u32)] = if visits_per_day == 2 { &[(420, 630), (960, 1200)] } else { &[(420, 600), (660, 810), (1020, 1260)] };
+                let windows: &[(u32, u32)] =
+                    if visits_per_day == 2 { &[(420, 630), (960, 1200)] } else { &[(420, 600), (660, 810), (1020, 1260)] };
                 let times = windows.iter().map(|&(from, to)| from + client_rng.below(u64::from(to - from)) as u32).collect();
-                Client { id, team, single, times, meals: client_rng.chance(0.5), laundry: client_rng.chance(0.3), alarm: client_rng.chance(0.2) }
+                Client {
+                    id,
+                    team,
+                    single,
+                    times,
+                    meals: client_rng.chance(0.5),
+                    laundry: client_rng.chance(0.3),
+                    alarm: client_rng.chance(0.2),
+                }
             })
             .collect();
         let mut planned_total = vec![0.0; clients.len()];
@@ -397,9 +430,21 @@ pub fn generate_month(dir: &Path, month: YearMonth, dialect: Dialect, target_vis
                     generated.push(dup);
                 } else if rng.chance(profile.repeated) {
                     let first = generated[i].services[0];
-                    generated.push(GenVisit { start: end + Duration::minutes(1), minutes: Some(10.0), services: vec![first], planned: 10.0, ..copy(&generated[i]) });
+                    generated.push(GenVisit {
+                        start: end + Duration::minutes(1),
+                        minutes: Some(10.0),
+                        services: vec![first],
+                        planned: 10.0,
+                        ..copy(&generated[i])
+                    });
                 } else if rng.chance(profile.adjacent) {
-                    generated.push(GenVisit { start: end + Duration::minutes(1), minutes: Some(10.0), services: vec!["TILLSYN"], planned: 10.0, ..copy(&generated[i]) });
+                    generated.push(GenVisit {
+                        start: end + Duration::minutes(1),
+                        minutes: Some(10.0),
+                        services: vec!["TILLSYN"],
+                        planned: 10.0,
+                        ..copy(&generated[i])
+                    });
                 } else if rng.chance(profile.staff_overlap) && clients.len() > 1 {
                     let other = (generated[i].client + 1) % clients.len();
                     generated.push(GenVisit { client: other, ..copy(&generated[i]) });
@@ -470,7 +515,14 @@ mod tests {
             let p = fake_personnummer(&mut rng);
             assert_eq!(personnummer_spans(p.as_bytes()), vec![(0, 13)], "{p}");
             let digits: Vec<u32> = p[2..].bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
-            let sum: u32 = digits.iter().enumerate().map(|(i, d)| { let x = d * if i % 2 == 0 { 2 } else { 1 }; x / 10 + x % 10 }).sum();
+            let sum: u32 = digits
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let x = d * if i % 2 == 0 { 2 } else { 1 };
+                    x / 10 + x % 10
+                })
+                .sum();
             assert_ne!(sum % 10, 0, "{p} must not pass the Luhn check");
         }
     }

@@ -3,19 +3,19 @@
 //! distributions behind the charts (visit lengths, gaps at the same client, visits per day).
 //! Everything is read from the stored months; nothing is recomputed from the exports.
 
-use std::collections::{BTreeMap, BTreeSet};
 use crate::model::hash::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
 use anyhow::Result;
 use chrono::{DateTime, NaiveDate};
 
-use crate::model::ALL;
 use crate::analysis::FigureRow;
-use crate::model::{Bound, Figure, Metric, Tally};
 use crate::error::{refused, usage};
 use crate::model::Flag;
+use crate::model::ALL;
+use crate::model::{Bound, Figure, Metric, Tally};
 use crate::model::{Quarter, YearMonth};
 use crate::store::read::{month_exists, read_flags, read_month, read_visits, StoredMonth, StoredVisit};
 
@@ -164,9 +164,7 @@ impl Investigation {
         for month in &stored {
             let visits = read_visits(out, month.month, supplier)?;
             let max_valid = month.config.parameters.max_valid_minutes;
-            let valid = |v: &StoredVisit| {
-                v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms)).filter(|d| *d >= 0.0 && *d <= max_valid)
-            };
+            let valid = |v: &StoredVisit| v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms)).filter(|d| *d >= 0.0 && *d <= max_valid);
             let by_id: HashMap<&str, &StoredVisit> = visits.iter().map(|v| (v.visit_id.as_str(), v)).collect();
             for v in &visits {
                 *per_day.entry(DateTime::from_timestamp_millis(v.local_in_ms).map_or(NaiveDate::MIN, |t| t.date_naive())).or_default() += 1;
@@ -195,7 +193,12 @@ impl Investigation {
             for row in read_flags(out, month.month)?.into_iter().filter(|f| f.supplier_id == supplier) {
                 let visit = by_id.get(row.visit_id.as_str());
                 if let Some(v) = visit {
-                    staff_flags.entry(v.staff_id.clone()).or_default().entry(row.flag).or_default().insert(format!("{}/{}", month.month, row.visit_id));
+                    staff_flags
+                        .entry(v.staff_id.clone())
+                        .or_default()
+                        .entry(row.flag)
+                        .or_default()
+                        .insert(format!("{}/{}", month.month, row.visit_id));
                     if row.flag == Flag::SingleStaff {
                         single_staff_clients.insert(v.client_id.clone());
                     }

@@ -40,10 +40,12 @@ impl Pseudonymizer {
         }
         let path = out_dir.join(KEY_FILE);
         if path.exists() {
-            let key = fs::read_to_string(&path)
-                .with_context(|| format!("cannot read the pseudonym key {}", path.display()))?;
+            let key = fs::read_to_string(&path).with_context(|| format!("cannot read the pseudonym key {}", path.display()))?;
             if key.trim().is_empty() {
-                anyhow::bail!("the pseudonym key file {} is empty; restore it from a backup, or delete it to start new pseudonyms", path.display());
+                anyhow::bail!(
+                    "the pseudonym key file {} is empty; restore it from a backup, or delete it to start new pseudonyms",
+                    path.display()
+                );
             }
             return Ok((Pseudonymizer::new(key.trim().as_bytes()), KeySource::File(path)));
         }

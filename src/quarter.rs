@@ -2,17 +2,17 @@
 //! judged against, and each supplier's deviations with their evidence. No figure is
 //! recomputed here; every value and status is the one its month stored.
 
-use std::collections::BTreeSet;
 use crate::model::hash::HashMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::model::ALL;
 use crate::analysis::MemberRow;
 use crate::config::Config;
 use crate::error::refused;
 use crate::evidence::{EvidenceRow, Kind};
+use crate::model::ALL;
 use crate::model::{Bound, Metric, Status};
 use crate::model::{Quarter, YearMonth};
 use crate::store::read::{month_exists, read_month, StoredMonth};
@@ -58,7 +58,12 @@ impl QuarterData {
             let list: Vec<String> = missing.iter().map(|m| m.to_string()).collect();
             let commands: Vec<String> = missing
                 .iter()
-                .map(|m| format!("  tidkoll monthly --month {m} --visits <besöksfil för {m}> --granted <fil> --addons <fil> --out {}", out.display()))
+                .map(|m| {
+                    format!(
+                        "  tidkoll monthly --month {m} --visits <besöksfil för {m}> --granted <fil> --addons <fil> --out {}",
+                        out.display()
+                    )
+                })
                 .collect();
             let hint = if missing.len() == 3 {
                 "no month of the quarter has been run".to_string()

@@ -8,11 +8,8 @@ use crate::generate::{generate_month, Dialect, SWEDISH_CONFIG};
 use crate::model::YearMonth;
 
 pub fn run(args: &GenerateArgs) -> Result<()> {
-    let months: Vec<YearMonth> = args
-        .months
-        .iter()
-        .map(|m| m.parse().map_err(|e: String| usage(format!("--months: {e}"))))
-        .collect::<Result<_>>()?;
+    let months: Vec<YearMonth> =
+        args.months.iter().map(|m| m.parse().map_err(|e: String| usage(format!("--months: {e}")))).collect::<Result<_>>()?;
     if args.visits == 0 {
         return Err(usage("--visits must be at least 1"));
     }

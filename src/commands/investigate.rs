@@ -25,7 +25,10 @@ pub fn run(args: &InvestigateArgs) -> Result<()> {
     let page = html_page(&inv)?;
     let html = staged.dir.join("utredning.html");
     let saving = || {
-        format!("the investigation could not be saved in {} (an earlier one is unchanged); free disk space there or give another --out", parent.display())
+        format!(
+            "the investigation could not be saved in {} (an earlier one is unchanged); free disk space there or give another --out",
+            parent.display()
+        )
     };
     std::fs::write(&html, page).with_context(|| format!("cannot write {}", html.display())).with_context(saving)?;
     write_exports(&inv, &staged.dir).with_context(saving)?;

@@ -8,12 +8,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::analysis::analyse;
-use crate::model::ALL;
 use crate::cli::MonthlyArgs;
 use crate::config::Config;
 use crate::error::{refused, usage};
 use crate::ingest::{self, busiest_of, check_reject_rates, select_month, visits_per_month, InputPaths};
 use crate::model::YearMonth;
+use crate::model::ALL;
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
 use crate::store::{clean_leftovers, not_saved, write_manifest, write_month, write_rejects_csv, write_visits_table, StagedMonth};
@@ -41,10 +41,7 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     };
     let (pseudonyms, key_source) = Pseudonymizer::load(&config.privacy.pseudonym_key_env, &args.out)?;
     if let KeySource::CreatedFile(path) = &key_source {
-        eprintln!(
-            "tidkoll: skapade pseudonymnyckeln {} – spara den; samma nyckel ger samma pseudonymer kommande månader",
-            path.display()
-        );
+        eprintln!("tidkoll: skapade pseudonymnyckeln {} – spara den; samma nyckel ger samma pseudonymer kommande månader", path.display());
     }
 
     let bar = progress(args.quiet);
@@ -56,8 +53,7 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     let refused_rejects = args.out.join("refused-rejects.csv");
     if let Err(e) = check_reject_rates(&ingested, &config, &refused_rejects) {
         bar.finish_and_clear();
-        std::fs::create_dir_all(&args.out)
-            .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
+        std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
         write_rejects_csv(&refused_rejects, &ingested.rejects)?;
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
         return Err(e);
@@ -79,7 +75,11 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
         let list: Vec<String> = per_month.iter().map(|(m, n)| format!("{m}: {n}")).collect();
         eprintln!(
             "tidkoll: obs: inga besök hör till {month}; månaden sparas tom (alla nyckeltal saknas).{}",
-            if list.is_empty() { String::new() } else { format!(" De godkända besöken hör till andra månader ({}) – ange rätt --month.", list.join(", ")) }
+            if list.is_empty() {
+                String::new()
+            } else {
+                format!(" De godkända besöken hör till andra månader ({}) – ange rätt --month.", list.join(", "))
+            }
         );
     }
     bar.set_message(format!("beräknar nyckeltal och flaggor för {month} ({} besök)", data.visits.len()));

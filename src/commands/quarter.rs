@@ -26,9 +26,21 @@ pub fn slug(supplier: &str) -> String {
     let s: String = supplier
         .trim()
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' { c } else if c.is_whitespace() { '-' } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else if c.is_whitespace() {
+                '-'
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if s.is_empty() { "utforare".to_string() } else { s }
+    if s.is_empty() {
+        "utforare".to_string()
+    } else {
+        s
+    }
 }
 
 /// What was written for one supplier.
@@ -111,7 +123,8 @@ fn write_supplier(q: &QuarterData, dir: &Path, supplier: &str, slug: &str, made:
 
 fn summary(q: &QuarterData, outputs: &[SupplierOutput], result: &Path) -> String {
     let mut s = String::new();
-    let months: Vec<String> = (0..3).map(|i| if q.has_month(i) { q.months[i].to_string() } else { format!("{} (saknas)", q.months[i]) }).collect();
+    let months: Vec<String> =
+        (0..3).map(|i| if q.has_month(i) { q.months[i].to_string() } else { format!("{} (saknas)", q.months[i]) }).collect();
     s.push_str(&format!("Kvartal {}: {} utförare, månader {}\n\n", q.quarter, q.suppliers.len(), months.join(", ")));
     let with: Vec<&SupplierOutput> = outputs.iter().filter(|o| o.deviations > 0).collect();
     let without: Vec<&str> = outputs.iter().filter(|o| o.deviations == 0).map(|o| o.supplier.as_str()).collect();

@@ -40,12 +40,7 @@ impl<'a> FigureContext<'a> {
                 Some((ids.services.get(service)?, id))
             })
             .collect();
-        let continuity_excluded = config
-            .parameters
-            .continuity_exclude_services
-            .iter()
-            .filter_map(|s| ids.services.get(s))
-            .collect();
+        let continuity_excluded = config.parameters.continuity_exclude_services.iter().filter_map(|s| ids.services.get(s)).collect();
         FigureContext { config, month, verified, addon_of_service, continuity_excluded }
     }
 
@@ -118,7 +113,8 @@ mod tests {
 
     #[test]
     fn add_ons_without_reports_get_ids_of_their_own() {
-        let config = Config::from_toml_str("[addons]\nMATD = \"meal\"\nTVATT = \"laundry\"\nDUSCH = \"shower\"\nBAD = \"shower\"\n").unwrap();
+        let config =
+            Config::from_toml_str("[addons]\nMATD = \"meal\"\nTVATT = \"laundry\"\nDUSCH = \"shower\"\nBAD = \"shower\"\n").unwrap();
         let mut ids = Ids::default();
         for service in ["MATD", "TVATT", "DUSCH", "BAD"] {
             ids.services.intern(service);

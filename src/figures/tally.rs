@@ -135,13 +135,22 @@ pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
 
 fn staff_member(key: u64, group: &[(u64, u32)], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> Member {
     let mut tally = Tally::default();
-    let mut seconds: Vec<i64> = group.iter().filter_map(|&(_, i)| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
+    let mut seconds: Vec<i64> =
+        group.iter().filter_map(|&(_, i)| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
     Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None }
 }
 
-fn client_member(key: u64, group: &[(u64, u32)], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, extras: &ClientExtras) -> Member {
+fn client_member(
+    key: u64,
+    group: &[(u64, u32)],
+    visits: &[Visit],
+    masks: &FlagMasks,
+    ctx: &FigureContext,
+    extras: &ClientExtras,
+) -> Member {
     let mut tally = Tally::default();
-    let mut seconds: Vec<i64> = group.iter().filter_map(|&(_, i)| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
+    let mut seconds: Vec<i64> =
+        group.iter().filter_map(|&(_, i)| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
     let client_visits: Vec<&Visit> = group.iter().map(|&(_, i)| &visits[i as usize]).collect();
     extras.count_into(key, &mut tally, &client_visits, ctx);
     let continuity_staff = continuity::qualifying_staff(&client_visits, ctx);
@@ -191,7 +200,8 @@ impl ClientExtras {
         if tally.granted.is_some() {
             tally.performed_seconds = tally.valid_seconds;
         }
-        let mut delivered: Vec<u32> = visits.iter().flat_map(|v| v.services.iter()).filter_map(|s| ctx.addon_of_service.get(s).copied()).collect();
+        let mut delivered: Vec<u32> =
+            visits.iter().flat_map(|v| v.services.iter()).filter_map(|s| ctx.addon_of_service.get(s).copied()).collect();
         delivered.sort_unstable();
         delivered.dedup();
         tally.addons_delivered = delivered.len() as u32;

@@ -33,11 +33,10 @@ fn single_staff(group: &[u32], visits: &[Visit], params: &FlagParams, hits: &mut
     }
     let (&staff, &count) = per_staff.iter().max_by_key(|(staff, n)| (**n, std::cmp::Reverse(**staff))).expect("non-empty group");
     if count as f64 >= params.single_staff_share * group.len() as f64 {
-        hits.extend(
-            group
-                .iter()
-                .filter(|&&i| visits[i as usize].staff == staff)
-                .map(|&i| FlagHit { visit: i, flag: Flag::SingleStaff, related: None }),
-        );
+        hits.extend(group.iter().filter(|&&i| visits[i as usize].staff == staff).map(|&i| FlagHit {
+            visit: i,
+            flag: Flag::SingleStaff,
+            related: None,
+        }));
     }
 }

@@ -64,8 +64,10 @@ pub fn compute(visits: &[Visit], ctx: &FigureContext) -> Vec<FlagHit> {
     // Sorting plain keys is several times faster than comparing through the visits; the
     // visit id is looked at only on a tie.
     let order = |member: fn(&Visit) -> u32| {
-        let mut keys: Vec<(u64, i64, u32)> =
-            valid.par_iter().map(|&i| (member_key(visits[i as usize].supplier, member(&visits[i as usize])), visits[i as usize].check_in, i)).collect();
+        let mut keys: Vec<(u64, i64, u32)> = valid
+            .par_iter()
+            .map(|&i| (member_key(visits[i as usize].supplier, member(&visits[i as usize])), visits[i as usize].check_in, i))
+            .collect();
         keys.par_sort_unstable_by(|a, b| {
             (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| visits[a.2 as usize].visit_id.as_bytes().cmp(visits[b.2 as usize].visit_id.as_bytes()))
         });

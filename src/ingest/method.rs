@@ -36,8 +36,7 @@ pub struct MethodMap {
 
 impl MethodMap {
     pub fn new(config: &Config) -> MethodMap {
-        let mut aliases: HashMap<String, Method> =
-            BUILT_IN.iter().map(|(k, m)| (k.to_string(), *m)).collect();
+        let mut aliases: HashMap<String, Method> = BUILT_IN.iter().map(|(k, m)| (k.to_string(), *m)).collect();
         for (alias, target) in &config.methods.aliases {
             if let Some(m) = Method::from_canonical(target) {
                 aliases.insert(alias.trim().to_lowercase(), m);

@@ -45,7 +45,11 @@ fn display_names(paths: &[&Path]) -> Vec<String> {
         .iter()
         .map(|p| {
             let name = base(p);
-            if paths.iter().filter(|q| base(q) == name).count() > 1 { p.display().to_string() } else { name }
+            if paths.iter().filter(|q| base(q) == name).count() > 1 {
+                p.display().to_string()
+            } else {
+                name
+            }
         })
         .collect()
 }
@@ -205,15 +209,30 @@ pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<Fil
     let mut outside = vec![0u64; files.len()];
     let visits: Vec<Visit> = visits
         .into_iter()
-        .filter(|v| v.month() == month || { outside[v.file as usize] += 1; false })
+        .filter(|v| {
+            v.month() == month || {
+                outside[v.file as usize] += 1;
+                false
+            }
+        })
         .collect();
     let granted: Vec<GrantedRow> = granted
         .into_iter()
-        .filter(|g| g.month == month || { outside[g.file as usize] += 1; false })
+        .filter(|g| {
+            g.month == month || {
+                outside[g.file as usize] += 1;
+                false
+            }
+        })
         .collect();
     let addons: Vec<AddonRow> = addons
         .into_iter()
-        .filter(|a| a.month == month || { outside[a.file as usize] += 1; false })
+        .filter(|a| {
+            a.month == month || {
+                outside[a.file as usize] += 1;
+                false
+            }
+        })
         .collect();
     for (account, n) in files.iter_mut().zip(outside) {
         account.outside_month = n;

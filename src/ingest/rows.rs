@@ -8,8 +8,8 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use super::source::{match_header, Header, Records, Source};
-use crate::model::{FileAccount, Reject, ALL};
 use crate::error::refused;
+use crate::model::{FileAccount, Reject, ALL};
 use crate::privacy::Pseudonymizer;
 
 /// Why a row was rejected: `kind` groups rows for the summary, `detail` is the full reason.

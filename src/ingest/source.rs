@@ -47,21 +47,21 @@ impl Source {
     /// directory or an empty file is refused (exit 3) with what to do.
     pub fn open(path: &Path, name: String, kind: &str, input: &InputConfig) -> Result<Source> {
         let shown = path.display();
-        let meta = std::fs::metadata(path).map_err(|e| {
-            refused(format!("{kind} file {shown}: cannot be read ({e}); check the path given to --{kind}"))
-        })?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e}); check the path given to --{kind}")))?;
         if meta.is_dir() {
             return Err(refused(format!("{kind} file {shown} is a directory; give the path of the exported file itself")));
         }
         if meta.len() == 0 {
-            return Err(refused(format!("{kind} file {shown} is empty (0 bytes); export the file again, it should start with a header line")));
+            return Err(refused(format!(
+                "{kind} file {shown} is empty (0 bytes); export the file again, it should start with a header line"
+            )));
         }
         let file = File::open(path).map_err(|e| refused(format!("{kind} file {shown}: cannot be opened ({e})")))?;
         // SAFETY: the map is read-only; a file truncated by another process while mapped is
         // guarded against by comparing its size and modification time before and after reading
         // (`check_unchanged`).
-        let map = unsafe { Mmap::map(&file) }
-            .map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e})")))?;
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e})")))?;
         let bytes = map;
         let body_start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         let encoding = match input.encoding.to_ascii_lowercase().as_str() {
@@ -77,7 +77,16 @@ impl Source {
             "\t" => b'\t',
             _ => sniff_delimiter(&bytes[body_start..]),
         };
-        Ok(Source { path: path.to_path_buf(), name, bytes, body_start, encoding, delimiter, size: meta.len(), modified: meta.modified().ok() })
+        Ok(Source {
+            path: path.to_path_buf(),
+            name,
+            bytes,
+            body_start,
+            encoding,
+            delimiter,
+            size: meta.len(),
+            modified: meta.modified().ok(),
+        })
     }
 
     pub fn body(&self) -> &[u8] {
@@ -125,11 +134,7 @@ impl Source {
             Err(e) => return Err(refused(format!("{shown} disappeared while it was being read ({e}); {again}"))),
         };
         if meta.len() != self.size {
-            return Err(refused(format!(
-                "{shown} changed while it was being read ({} bytes, now {}); {again}",
-                self.size,
-                meta.len()
-            )));
+            return Err(refused(format!("{shown} changed while it was being read ({} bytes, now {}); {again}", self.size, meta.len())));
         }
         if meta.modified().ok() != self.modified {
             return Err(refused(format!("{shown} was rewritten while it was being read (same size, new modification time); {again}")));
@@ -178,9 +183,9 @@ fn valid_utf8(bytes: &[u8]) -> bool {
 pub fn decode(encoding: TextEncoding, field: &[u8]) -> Result<Cow<'_, str>, String> {
     match encoding {
         // One pass: the UTF-8 check has its own fast path for ASCII.
-        TextEncoding::Utf8 => std::str::from_utf8(field).map(Cow::Borrowed).map_err(|_| {
-            "not valid UTF-8; if the export is Windows-1252, set encoding = \"windows-1252\" under [input]".to_string()
-        }),
+        TextEncoding::Utf8 => std::str::from_utf8(field)
+            .map(Cow::Borrowed)
+            .map_err(|_| "not valid UTF-8; if the export is Windows-1252, set encoding = \"windows-1252\" under [input]".to_string()),
         // Borrowed, without a copy, when the field is ASCII.
         TextEncoding::Windows1252 => Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(field).0),
     }
@@ -221,13 +226,9 @@ pub fn match_header(
     columns: &[(&str, bool)],
     mapping: &std::collections::BTreeMap<String, String>,
 ) -> Result<Header> {
-    let found: Vec<String> = header
-        .iter()
-        .map(|f| source.decode(f).map(|s| s.trim().to_string()).unwrap_or_default())
-        .collect();
-    let find = |name: &str| {
-        found.iter().position(|f| f == name).or_else(|| found.iter().position(|f| f.to_lowercase() == name.to_lowercase()))
-    };
+    let found: Vec<String> = header.iter().map(|f| source.decode(f).map(|s| s.trim().to_string()).unwrap_or_default()).collect();
+    let find =
+        |name: &str| found.iter().position(|f| f == name).or_else(|| found.iter().position(|f| f.to_lowercase() == name.to_lowercase()));
     let mut index = Vec::with_capacity(columns.len());
     for &(canonical, required) in columns {
         let mapped = mapping.get(canonical);

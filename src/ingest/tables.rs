@@ -6,8 +6,8 @@ use super::rows::{scan, Reason, Row};
 use super::source::Source;
 use super::time::parse_date;
 use super::Ingested;
-use crate::model::{AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids};
 use crate::config::{Config, ADDON_COLUMNS, GRANTED_COLUMNS};
+use crate::model::{AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids};
 
 use crate::model::YearMonth;
 use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
@@ -43,7 +43,11 @@ pub(super) fn intern_supplier(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &s
 /// Staff ids are kept as they are, unless one is shaped like a personnummer.
 pub(super) fn intern_staff(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
     ids.staff.intern_with(&identity_key(raw), |id| {
-        if personnummer_spans(id.as_bytes()).is_empty() { id.to_string() } else { pseudonyms.pseudonym(id) }
+        if personnummer_spans(id.as_bytes()).is_empty() {
+            id.to_string()
+        } else {
+            pseudonyms.pseudonym(id)
+        }
     })
 }
 

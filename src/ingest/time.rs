@@ -69,7 +69,11 @@ pub fn parse_stamp(s: &str) -> Result<Stamp, String> {
                 return Err(fail());
             }
             let secs = (h * 3600 + m * 60) as i64;
-            if *sign == b'-' { -secs } else { secs }
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
         }
         [sign @ (b'+' | b'-'), h1, h2] => {
             let h = digits(&[*h1, *h2]).ok_or_else(fail)?;
@@ -77,7 +81,11 @@ pub fn parse_stamp(s: &str) -> Result<Stamp, String> {
                 return Err(fail());
             }
             let secs = (h * 3600) as i64;
-            if *sign == b'-' { -secs } else { secs }
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
         }
         _ => return Err(fail()),
     };
@@ -109,7 +117,13 @@ pub fn resolve_check_out(stamp: Stamp, check_in: i64) -> Result<i64, String> {
             LocalResult::Single(t) => Ok(t.timestamp()),
             LocalResult::Ambiguous(a, b) => {
                 let (early, late) = (a.timestamp().min(b.timestamp()), a.timestamp().max(b.timestamp()));
-                Ok(if early >= check_in { early } else if late >= check_in { late } else { early })
+                Ok(if early >= check_in {
+                    early
+                } else if late >= check_in {
+                    late
+                } else {
+                    early
+                })
             }
             LocalResult::None => Err(gap_error(naive)),
         },

@@ -13,14 +13,14 @@ use super::source::{Header, Records, Source};
 use super::tables::{intern_client, intern_staff, intern_supplier, new_account};
 use super::time::{local_of, parse_stamp, resolve_check_in, resolve_check_out};
 use super::{Ingested, DUPLICATE_KIND};
-use crate::model::{FileAccount, Reject, Services, Visit};
-use compact_str::CompactString;
 use crate::config::{Config, VISIT_COLUMNS};
 use crate::error::refused;
-use crate::model::hash::{HashMap, HashSet};
 use crate::ingest::method::MethodMap;
+use crate::model::hash::{HashMap, HashSet};
 use crate::model::Method;
+use crate::model::{FileAccount, Reject, Services, Visit};
 use crate::privacy::Pseudonymizer;
+use compact_str::CompactString;
 
 /// Column positions in `VISIT_COLUMNS`.
 mod vc {
@@ -180,7 +180,15 @@ impl VisitReader {
     }
 
     /// Checks one record into a visit with chunk-local ids.
-    fn parse(&self, row: &Row, line: u64, source: &Source, file: u16, pseudonyms: &Pseudonymizer, out: &mut ChunkResult) -> Result<(Visit, Option<u128>), Reason> {
+    fn parse(
+        &self,
+        row: &Row,
+        line: u64,
+        source: &Source,
+        file: u16,
+        pseudonyms: &Pseudonymizer,
+        out: &mut ChunkResult,
+    ) -> Result<(Visit, Option<u128>), Reason> {
         let supplier = row.supplier(vc::SUPPLIER)?;
         let client = row.required(vc::CLIENT)?;
         let staff = row.required(vc::STAFF)?;
@@ -246,7 +254,11 @@ impl VisitReader {
             let outcome = if record.len() != header.field_count {
                 Err(Reason {
                     kind: "wrong number of fields".into(),
-                    detail: format!("the line has {} fields, the header has {}; check the delimiter and quoting", record.len(), header.field_count),
+                    detail: format!(
+                        "the line has {} fields, the header has {}; check the delimiter and quoting",
+                        record.len(),
+                        header.field_count
+                    ),
                 })
             } else {
                 self.parse(&Row::new(source, header, record, &VISIT_COLUMNS), line, source, file, pseudonyms, &mut out)
@@ -272,7 +284,14 @@ impl VisitReader {
         Ok(out)
     }
 
-    pub fn read(&mut self, source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
+    pub fn read(
+        &mut self,
+        source: &Source,
+        file: u16,
+        config: &Config,
+        pseudonyms: &Pseudonymizer,
+        out: &mut Ingested,
+    ) -> Result<FileAccount> {
         let mut account = new_account(source, "visits");
         let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
         let body = source.body();
@@ -448,12 +467,26 @@ mod tests {
 
     #[test]
     fn tiny_chunks_read_exactly_like_one_chunk() {
-        let mut body = String::from("visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\r\n");
+        let mut body = String::from(
+            "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\r\n",
+        );
         for i in 0..60 {
             let id = if i % 7 == 3 { format!("v{}", i - 1) } else { format!("v{i}") };
-            let services = if i % 5 == 0 { "\"MATD|OMV\"" } else if i % 5 == 1 { "\"OMV\nTVATT\"" } else { "OMV" };
+            let services = if i % 5 == 0 {
+                "\"MATD|OMV\""
+            } else if i % 5 == 1 {
+                "\"OMV\nTVATT\""
+            } else {
+                "OMV"
+            };
             let stamp = if i % 11 == 4 { "2025-03-30 02:30".to_string() } else { format!("2025-03-{:02} 08:00", 1 + i % 28) };
-            body.push_str(&format!("{id},S{},c{},p{},{stamp},2025-03-{:02} 08:40,nfc,nfc,{services},30\r\n", i % 3, i % 13, i % 4, 1 + i % 28));
+            body.push_str(&format!(
+                "{id},S{},c{},p{},{stamp},2025-03-{:02} 08:40,nfc,nfc,{services},30\r\n",
+                i % 3,
+                i % 13,
+                i % 4,
+                1 + i % 28
+            ));
             if i % 9 == 0 {
                 body.push_str("\r\n");
             }
@@ -474,7 +507,8 @@ mod tests {
                     a,S,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30\n";
         let (one, _) = read(body, usize::MAX);
         let visit = one.visits[0].clone();
-        let slots: Vec<Option<Visit>> = (0..50).map(|i| (i % 3 == 1).then(|| Visit { planned_minutes: Some(f64::from(i)), ..visit.clone() })).collect();
+        let slots: Vec<Option<Visit>> =
+            (0..50).map(|i| (i % 3 == 1).then(|| Visit { planned_minutes: Some(f64::from(i)), ..visit.clone() })).collect();
         let before = slots.as_ptr() as usize;
         let visits = close_up(slots);
         assert_eq!(visits.as_ptr() as usize, before, "no second vector");
@@ -484,10 +518,19 @@ mod tests {
 
     #[test]
     fn bare_cr_line_ends_overflow_the_slots_without_losing_a_visit() {
-        let mut body = String::from("visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\r");
+        let mut body = String::from(
+            "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\r",
+        );
         for i in 0..40 {
             let id = if i % 9 == 5 { format!("v{}", i - 1) } else { format!("v{i}") };
-            body.push_str(&format!("{id},S{},c{},p{},2025-03-{:02} 08:00,2025-03-{:02} 08:40,nfc,nfc,OMV|MATD,30\r", i % 2, i % 7, i % 3, 1 + i % 28, 1 + i % 28));
+            body.push_str(&format!(
+                "{id},S{},c{},p{},2025-03-{:02} 08:00,2025-03-{:02} 08:40,nfc,nfc,OMV|MATD,30\r",
+                i % 2,
+                i % 7,
+                i % 3,
+                1 + i % 28,
+                1 + i % 28
+            ));
         }
         let crlf = body.replace('\r', "\r\n");
         let (expected, expected_account) = read(&crlf, usize::MAX);
@@ -505,7 +548,10 @@ mod tests {
         assert!(whole_account.duplicates > 0 && whole_account.rejected > 0);
         for chunk_bytes in [1, 7, 64, 300] {
             let (chunked, account) = read(body, chunk_bytes);
-            assert_eq!((account.read, account.accepted, account.rejected, account.duplicates), (whole_account.read, whole_account.accepted, whole_account.rejected, whole_account.duplicates));
+            assert_eq!(
+                (account.read, account.accepted, account.rejected, account.duplicates),
+                (whole_account.read, whole_account.accepted, whole_account.rejected, whole_account.duplicates)
+            );
             assert_eq!(named(&chunked.visits, &chunked.ids), named(&whole.visits, &whole.ids), "chunk {chunk_bytes}");
             assert_eq!(chunked.ids.clients.names, whole.ids.clients.names, "first-appearance order");
             let r = |i: &Ingested| i.rejects.iter().map(|r| (r.line, r.reason.clone(), r.raw.clone())).collect::<Vec<_>>();

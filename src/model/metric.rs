@@ -248,11 +248,11 @@ impl Figure {
         all
     };
 
-    pub fn def(self) -> &'static FigureDef {
+    pub const fn def(self) -> &'static FigureDef {
         &FIGURES[self as usize]
     }
 
-    pub fn id(self) -> &'static str {
+    pub const fn id(self) -> &'static str {
         self.def().id
     }
 

@@ -97,7 +97,11 @@ impl FileAccount {
     /// Rejected share of the rows, not counting duplicate copies.
     pub fn reject_rate(&self) -> f64 {
         let base = self.read - self.duplicates;
-        if base == 0 { 0.0 } else { self.rejected as f64 / base as f64 }
+        if base == 0 {
+            0.0
+        } else {
+            self.rejected as f64 / base as f64
+        }
     }
 }
 
@@ -110,7 +114,6 @@ pub struct Reject {
     pub reason: String,
     pub raw: String,
 }
-
 
 /// The four canonical registration methods (SPEC §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,7 +144,6 @@ impl Method {
         }
     }
 }
-
 
 /// Granted minutes as an exact fixed-point number (millionths of a minute), so that sums over
 /// clients and suppliers are the same in any order (a float sum depends on the order of the

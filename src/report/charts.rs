@@ -44,7 +44,11 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
             .map_err(plot_error)?;
         let x_label = |x: &f64| {
             let i = x.round();
-            if (x - i).abs() < 1e-9 && i >= 0.0 { x_labels.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+            if (x - i).abs() < 1e-9 && i >= 0.0 {
+                x_labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
         };
         let y_label = |y: &f64| if percent { format!("{y:.0} %") } else { format!("{y:.1}").replace('.', ",") };
         chart
@@ -75,12 +79,13 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
         }
         for (i, line) in lines.iter().enumerate() {
             let style = if line.emphasised { BLACK.stroke_width(3) } else { Palette99::pick(i).stroke_width(2) };
-            let points: Vec<(f64, f64)> =
-                line.values.iter().enumerate().filter_map(|(x, v)| v.map(|v| (x as f64, v * scale))).collect();
+            let points: Vec<(f64, f64)> = line.values.iter().enumerate().filter_map(|(x, v)| v.map(|v| (x as f64, v * scale))).collect();
             let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
             for (x, v) in line.values.iter().enumerate() {
                 match v {
-                    Some(v) if x > 0 && line.values[x - 1].is_some() => segments.last_mut().expect("open segment").push((x as f64, v * scale)),
+                    Some(v) if x > 0 && line.values[x - 1].is_some() => {
+                        segments.last_mut().expect("open segment").push((x as f64, v * scale))
+                    }
                     Some(v) => segments.push(vec![(x as f64, v * scale)]),
                     None => {}
                 }
@@ -103,7 +108,15 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
 
 /// A bar chart: one bar per labelled value, highlighted bars in red, and an optional
 /// reference level (a requirement) as a dashed red line. `percent` shows shares as percentages.
-pub fn bars_chart(title: &str, x_title: &str, y_title: &str, bars: &[(String, f64)], highlight: &[bool], reference: Option<f64>, percent: bool) -> anyhow::Result<String> {
+pub fn bars_chart(
+    title: &str,
+    x_title: &str,
+    y_title: &str,
+    bars: &[(String, f64)],
+    highlight: &[bool],
+    reference: Option<f64>,
+    percent: bool,
+) -> anyhow::Result<String> {
     let scale = if percent { 100.0 } else { 1.0 };
     let top = bars.iter().map(|b| b.1 * scale).chain(reference.map(|r| r * scale)).fold(0.0, f64::max);
     let top = if top > 0.0 { top * 1.1 } else { 1.0 };
@@ -123,7 +136,11 @@ pub fn bars_chart(title: &str, x_title: &str, y_title: &str, bars: &[(String, f6
         let x_label = |x: &f64| {
             let i = (x - 0.5).round();
             let on_center = (x - 0.5 - i).abs() < 1e-9 && i >= 0.0 && (i as usize) % step == 0;
-            if on_center { bars.get(i as usize).map(|b| b.0.clone()).unwrap_or_default() } else { String::new() }
+            if on_center {
+                bars.get(i as usize).map(|b| b.0.clone()).unwrap_or_default()
+            } else {
+                String::new()
+            }
         };
         let y_label = |y: &f64| if percent { format!("{y:.0} %") } else { format!("{y:.0}") };
         chart

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::model::ALL;
-use crate::model::Status;
 use crate::model::Metric;
+use crate::model::Status;
+use crate::model::ALL;
 use crate::quarter::QuarterData;
 use crate::report::charts::{lines_chart, Line};
 use crate::report::labels::{figure_label, format_sv, is_share, requirement_sv, status_sv};
@@ -36,8 +36,9 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
     let mut html = String::new();
     let title = format!("Kvartalsmatris {}", q.quarter);
     write!(html, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n")?;
-    let months: Vec<String> =
-        (0..3).map(|i| if q.has_month(i) { q.months[i].to_string() } else { format!("{} (ej körd – markerad som saknas)", q.months[i]) }).collect();
+    let months: Vec<String> = (0..3)
+        .map(|i| if q.has_month(i) { q.months[i].to_string() } else { format!("{} (ej körd – markerad som saknas)", q.months[i]) })
+        .collect();
     writeln!(html, "<p>Månader: {}. Värden och bedömningar är månadskörningarnas. Grön: uppfyllt krav, röd: avvikelse, grå: saknas, vit: information.</p>", escape(&months.join(", ")))?;
 
     html.push_str("<div class=\"scroll\"><table>\n<tr><th rowspan=\"2\">Utförare</th>");

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::model::ALL;
 use crate::investigate::{Investigation, GAP_MINUTES};
+use crate::model::ALL;
+use crate::model::{Figure, Flag, Metric, Status};
 use crate::report::charts::{bars_chart, lines_chart, Line};
 use crate::report::html::{escape, status_class, STYLE};
-use crate::model::{Figure, Flag, Metric, Status};
 
 const CHECKIN: Metric = Metric::Figure(Figure::CheckinRate);
 use crate::report::labels::{figure_label, format_sv, is_share, requirement_sv, status_sv};
@@ -34,7 +34,11 @@ fn opt_number(v: Option<f64>) -> String {
 }
 
 fn yes(b: bool) -> &'static str {
-    if b { "ja" } else { "nej" }
+    if b {
+        "ja"
+    } else {
+        "nej"
+    }
 }
 
 fn flag_summary(flags: &std::collections::BTreeMap<Flag, u32>) -> String {
@@ -74,7 +78,15 @@ pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
     }
     for r in inv.staff.iter().filter(|r| r.judged).take(TOP) {
         let below = if r.below_requirement { "  under kravet" } else { "" };
-        writeln!(s, "  {:<20} {:>6} besök  kvittensgrad {:>8}{below}  flaggade besök {}", r.staff_id, r.visits, pct(r.checkin_rate), r.flagged_visits).unwrap();
+        writeln!(
+            s,
+            "  {:<20} {:>6} besök  kvittensgrad {:>8}{below}  flaggade besök {}",
+            r.staff_id,
+            r.visits,
+            pct(r.checkin_rate),
+            r.flagged_visits
+        )
+        .unwrap();
     }
     let mut by_flags: Vec<_> = inv.staff.iter().filter(|r| r.flagged_visits > 0).collect();
     by_flags.sort_by(|a, b| b.flagged_visits.cmp(&a.flagged_visits).then_with(|| a.staff_id.cmp(&b.staff_id)));
@@ -83,39 +95,73 @@ pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
         writeln!(s, "  inga").unwrap();
     }
     for r in by_flags.iter().take(TOP) {
-        writeln!(s, "  {:<20} {:>4} flaggade av {:>5} besök  ({})", r.staff_id, r.flagged_visits, r.visits, flag_summary(&r.flags)).unwrap();
+        writeln!(s, "  {:<20} {:>4} flaggade av {:>5} besök  ({})", r.staff_id, r.flagged_visits, r.visits, flag_summary(&r.flags))
+            .unwrap();
     }
     writeln!(s, "\nKunder med flest problem (utförandegrad utanför intervallet, samma personal, flaggade besök):").unwrap();
     for c in inv.clients.iter().filter(|c| c.problems() > 0).take(TOP) {
-        let completion = c.completion_rate.map_or("–".to_string(), |r| format!("{}{}", pct(r), if c.completion_outside { " (utanför)" } else { "" }));
-        let single = c.top_staff_share.map_or("–".to_string(), |sh| format!("{}{}", pct(sh), if c.single_staff { " (flaggad)" } else { "" }));
-        writeln!(s, "  {:<20} {:>5} besök  utförandegrad {completion}  samma personal {single}  flaggade besök {}", c.client_id, c.visits, c.flagged_visits).unwrap();
+        let completion =
+            c.completion_rate.map_or("–".to_string(), |r| format!("{}{}", pct(r), if c.completion_outside { " (utanför)" } else { "" }));
+        let single =
+            c.top_staff_share.map_or("–".to_string(), |sh| format!("{}{}", pct(sh), if c.single_staff { " (flaggad)" } else { "" }));
+        writeln!(
+            s,
+            "  {:<20} {:>5} besök  utförandegrad {completion}  samma personal {single}  flaggade besök {}",
+            c.client_id, c.visits, c.flagged_visits
+        )
+        .unwrap();
     }
     if !inv.clients.iter().any(|c| c.problems() > 0) {
         writeln!(s, "  inga").unwrap();
     }
 
     let counts = inv.flag_counts();
-    writeln!(s, "\nFlaggade besök: {}", if counts.is_empty() { "inga".to_string() } else {
-        counts.iter().map(|(f, n)| format!("{} {n}", f.label())).collect::<Vec<_>>().join(", ")
-    }).unwrap();
+    writeln!(
+        s,
+        "\nFlaggade besök: {}",
+        if counts.is_empty() {
+            "inga".to_string()
+        } else {
+            counts.iter().map(|(f, n)| format!("{} {n}", f.label())).collect::<Vec<_>>().join(", ")
+        }
+    )
+    .unwrap();
     for f in inv.flagged.iter().take(FLAGGED_SHOWN) {
         let related = f.related_visit_id.as_deref().map_or(String::new(), |r| format!(", hör ihop med {r}"));
         let minutes = f.minutes.map_or("ingen utkvittering".to_string(), |m| format!("{m:.0} min"));
-        writeln!(s, "  {} {}  {}{related}  (kund {}, personal {}, {}, {minutes})", f.month, f.visit_id, f.flag.label(), f.client_id, f.staff_id, f.check_in_local).unwrap();
+        writeln!(
+            s,
+            "  {} {}  {}{related}  (kund {}, personal {}, {}, {minutes})",
+            f.month,
+            f.visit_id,
+            f.flag.label(),
+            f.client_id,
+            f.staff_id,
+            f.check_in_local
+        )
+        .unwrap();
     }
     if inv.flagged.len() > FLAGGED_SHOWN {
         writeln!(s, "  … och {} rader till i flaggade_besok.csv", inv.flagged.len() - FLAGGED_SHOWN).unwrap();
     }
     let gaps: u64 = inv.gap_bins.iter().sum();
-    writeln!(s, "\nMellanrum mellan besök hos samma kund, 0–{GAP_MINUTES} minuter: {gaps} av {} (per minut: {})", inv.gaps_measured,
-        inv.gap_bins.iter().enumerate().map(|(m, n)| format!("{m}: {n}")).collect::<Vec<_>>().join(", ")).unwrap();
+    writeln!(
+        s,
+        "\nMellanrum mellan besök hos samma kund, 0–{GAP_MINUTES} minuter: {gaps} av {} (per minut: {})",
+        inv.gaps_measured,
+        inv.gap_bins.iter().enumerate().map(|(m, n)| format!("{m}: {n}")).collect::<Vec<_>>().join(", ")
+    )
+    .unwrap();
     writeln!(s, "\nResultat i {}:\n  utredning.html  diagram och tabeller (öppnas i webbläsaren)\n  nyckeltal.csv, personal.csv, kunder.csv, flaggade_besok.csv, mellanrum.csv  för Excel", files.display()).unwrap();
     s
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).collect::<String>() + "…" }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
 }
 
 /// The histogram bins of valid visit lengths: 5-minute bins up to 120 minutes, then one more.
@@ -143,14 +189,39 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
     writeln!(h, "<figure>{svg}<figcaption>Besök med giltig tid: {}</figcaption></figure>", inv.durations.len())?;
     let gap_bars: Vec<(String, f64)> = inv.gap_bins.iter().enumerate().map(|(m, n)| (m.to_string(), *n as f64)).collect();
     let flagged_bins: Vec<bool> = (0..=GAP_MINUTES).map(|m| (m as f64) <= params.adjacent_max_gap_minutes).collect();
-    let svg = bars_chart("Mellanrum mellan besök hos samma kund (0–10 min)", "Minuter mellan utkvittering och nästa inkvittering", "Antal", &gap_bars, &flagged_bins, None, false)?;
-    writeln!(h, "<figure>{svg}<figcaption>Röda staplar: mellanrum som kan flaggas (högst {} min). Mätta mellanrum totalt: {}</figcaption></figure>", params.adjacent_max_gap_minutes, inv.gaps_measured)?;
+    let svg = bars_chart(
+        "Mellanrum mellan besök hos samma kund (0–10 min)",
+        "Minuter mellan utkvittering och nästa inkvittering",
+        "Antal",
+        &gap_bars,
+        &flagged_bins,
+        None,
+        false,
+    )?;
+    writeln!(
+        h,
+        "<figure>{svg}<figcaption>Röda staplar: mellanrum som kan flaggas (högst {} min). Mätta mellanrum totalt: {}</figcaption></figure>",
+        params.adjacent_max_gap_minutes, inv.gaps_measured
+    )?;
     let judged: Vec<_> = inv.staff.iter().filter(|r| r.judged).collect();
     let staff_bars: Vec<(String, f64)> = judged.iter().map(|r| (r.staff_id.clone(), r.checkin_rate)).collect();
     let below: Vec<bool> = judged.iter().map(|r| r.below_requirement).collect();
     let requirement = latest.config.requirement(CHECKIN);
-    let svg = bars_chart("Kvittensgrad per personal", "Personal (lägst först)", "Kvittensgrad", &staff_bars, &below, requirement.and_then(|b| b.min), true)?;
-    writeln!(h, "<figure>{svg}<figcaption>Personal med minst {} besök; krav {}. Röda staplar: under kravet.</figcaption></figure>", params.min_visits, escape(&requirement_sv(CHECKIN, requirement)))?;
+    let svg = bars_chart(
+        "Kvittensgrad per personal",
+        "Personal (lägst först)",
+        "Kvittensgrad",
+        &staff_bars,
+        &below,
+        requirement.and_then(|b| b.min),
+        true,
+    )?;
+    writeln!(
+        h,
+        "<figure>{svg}<figcaption>Personal med minst {} besök; krav {}. Röda staplar: under kravet.</figcaption></figure>",
+        params.min_visits,
+        escape(&requirement_sv(CHECKIN, requirement))
+    )?;
     let days: Vec<(String, f64)> = inv.per_day.iter().map(|(d, n)| (d.format("%m-%d").to_string(), *n as f64)).collect();
     let svg = bars_chart("Besök per dag", "Datum", "Antal besök", &days, &[], None, false)?;
     writeln!(h, "<figure>{svg}</figure>")?;
@@ -160,7 +231,8 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
     for figure in Metric::matrix() {
         let own: Vec<Option<f64>> = inv.series(&inv.supplier, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
         let all: Vec<Option<f64>> = inv.series(ALL, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
-        let lines = [Line { name: &inv.supplier, values: own, emphasised: false }, Line { name: MUNICIPALITY, values: all, emphasised: true }];
+        let lines =
+            [Line { name: &inv.supplier, values: own, emphasised: false }, Line { name: MUNICIPALITY, values: all, emphasised: true }];
         let requirement = latest.config.requirement(figure);
         let svg = lines_chart(&figure_label(figure), &months, &lines, requirement, is_share(figure))?;
         writeln!(h, "<figure>{svg}<figcaption>Krav: {}</figcaption></figure>", escape(&requirement_sv(figure, requirement)))?;
@@ -175,23 +247,59 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
         write!(h, "<tr><td class=\"name\">{}</td>", escape(&figure_label(figure)))?;
         for (own, all) in inv.series(&inv.supplier, figure).iter().zip(inv.series(ALL, figure)) {
             let (class, title) = own.map_or(("missing", "saknas"), |r| (status_class(r.status), status_sv(r.status)));
-            write!(h, "<td class=\"{class}\" title=\"{title}\">{}</td><td>{}</td>", escape(&own.map_or("–".into(), |r| format_sv(figure, r.value))), escape(&all.map_or("–".into(), |r| format_sv(figure, r.value))))?;
+            write!(
+                h,
+                "<td class=\"{class}\" title=\"{title}\">{}</td><td>{}</td>",
+                escape(&own.map_or("–".into(), |r| format_sv(figure, r.value))),
+                escape(&all.map_or("–".into(), |r| format_sv(figure, r.value)))
+            )?;
         }
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n<h2>Personal, lägst kvittensgrad först</h2>\n<table><tr><th>Personal</th><th>Besök</th><th>Kvittensgrad</th><th>Under kravet</th><th>Flaggade besök</th><th>Flaggor</th></tr>\n");
     for r in inv.staff.iter().take(50) {
-        writeln!(h, "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"name\">{}</td></tr>", escape(&r.staff_id), r.visits, pct(r.checkin_rate), yes(r.below_requirement), r.flagged_visits, escape(&flag_summary(&r.flags)))?;
+        writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"name\">{}</td></tr>",
+            escape(&r.staff_id),
+            r.visits,
+            pct(r.checkin_rate),
+            yes(r.below_requirement),
+            r.flagged_visits,
+            escape(&flag_summary(&r.flags))
+        )?;
     }
     h.push_str("</table>\n<h2>Kunder, flest problem först</h2>\n<table><tr><th>Kund</th><th>Besök</th><th>Olika personal</th><th>Samma personal</th><th>Utförandegrad</th><th>Flaggade besök</th></tr>\n");
     for c in inv.clients.iter().take(50) {
-        let completion = c.completion_rate.map_or("–".to_string(), |r| format!("{}{}", pct(r), if c.completion_outside { " (utanför)" } else { "" }));
-        let single = c.top_staff_share.map_or("–".to_string(), |sh| format!("{}{}", pct(sh), if c.single_staff { " (flaggad)" } else { "" }));
-        writeln!(h, "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", escape(&c.client_id), c.visits, c.distinct_staff, escape(&single), escape(&completion), c.flagged_visits)?;
+        let completion =
+            c.completion_rate.map_or("–".to_string(), |r| format!("{}{}", pct(r), if c.completion_outside { " (utanför)" } else { "" }));
+        let single =
+            c.top_staff_share.map_or("–".to_string(), |sh| format!("{}{}", pct(sh), if c.single_staff { " (flaggad)" } else { "" }));
+        writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&c.client_id),
+            c.visits,
+            c.distinct_staff,
+            escape(&single),
+            escape(&completion),
+            c.flagged_visits
+        )?;
     }
     writeln!(h, "</table>\n<h2>Flaggade besök</h2>\n<p>{} rader; alla finns i flaggade_besok.csv.</p>\n<table><tr><th>Månad</th><th>Besök</th><th>Flagga</th><th>Hör ihop med</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>", inv.flagged.len())?;
     for f in inv.flagged.iter().take(200) {
-        writeln!(h, "<tr><td>{}</td><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", f.month, escape(&f.visit_id), f.flag.label(), escape(f.related_visit_id.as_deref().unwrap_or("")), escape(&f.client_id), escape(&f.staff_id), f.check_in_local, f.minutes.map_or(String::new(), |m| format!("{m:.0}")))?;
+        writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            f.month,
+            escape(&f.visit_id),
+            f.flag.label(),
+            escape(f.related_visit_id.as_deref().unwrap_or("")),
+            escape(&f.client_id),
+            escape(&f.staff_id),
+            f.check_in_local,
+            f.minutes.map_or(String::new(), |m| format!("{m:.0}"))
+        )?;
     }
     h.push_str("</table>\n</body>\n</html>\n");
     Ok(h)
@@ -230,7 +338,17 @@ pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
 
     let p = path("personal.csv");
     let mut w = excel_writer(&p)?;
-    w.write_record(["Rang", "Personal", "Besök", "Godkänt kvitterade", "Kvittensgrad", "Bedömd (minst antal besök)", "Under kravet", "Flaggade besök", "Flaggor"])?;
+    w.write_record([
+        "Rang",
+        "Personal",
+        "Besök",
+        "Godkänt kvitterade",
+        "Kvittensgrad",
+        "Bedömd (minst antal besök)",
+        "Under kravet",
+        "Flaggade besök",
+        "Flaggor",
+    ])?;
     for (i, r) in inv.staff.iter().enumerate() {
         w.write_record([
             (i + 1).to_string(),
@@ -249,7 +367,19 @@ pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
 
     let p = path("kunder.csv");
     let mut w = excel_writer(&p)?;
-    w.write_record(["Rang", "Kund", "Besök", "Kvittensgrad", "Olika personal", "Andel hos vanligaste personal", "Samma personal flaggad", "Beviljade minuter", "Utförandegrad", "Utanför intervallet", "Flaggade besök"])?;
+    w.write_record([
+        "Rang",
+        "Kund",
+        "Besök",
+        "Kvittensgrad",
+        "Olika personal",
+        "Andel hos vanligaste personal",
+        "Samma personal flaggad",
+        "Beviljade minuter",
+        "Utförandegrad",
+        "Utanför intervallet",
+        "Flaggade besök",
+    ])?;
     for (i, c) in inv.clients.iter().enumerate() {
         w.write_record([
             (i + 1).to_string(),

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::model::ALL;
 use crate::model::Metric;
+use crate::model::ALL;
 use crate::quarter::QuarterData;
 use crate::report::labels::figure_label;
 use crate::store::format_value;

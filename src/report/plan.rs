@@ -85,12 +85,8 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
             write!(line, " {counts}.").unwrap();
         }
         for (kind, what) in [(Kind::Staff, "Personal"), (Kind::Client, "Kunder")] {
-            let named: Vec<String> = d.evidence[i]
-                .iter()
-                .filter(|e| e.kind == kind)
-                .take(NAMED)
-                .map(|e| format!("{} ({})", e.id, weight_sv(e)))
-                .collect();
+            let named: Vec<String> =
+                d.evidence[i].iter().filter(|e| e.kind == kind).take(NAMED).map(|e| format!("{} ({})", e.id, weight_sv(e))).collect();
             if !named.is_empty() {
                 write!(line, " {what} som bidrar mest: {}.", named.join(", ")).unwrap();
             }

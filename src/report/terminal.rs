@@ -5,10 +5,10 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::analysis::FigureRow;
-use crate::model::{Figure, Metric, ALL};
-use crate::model::Status;
 use crate::model::FileAccount;
+use crate::model::Status;
 use crate::model::YearMonth;
+use crate::model::{Figure, Metric, ALL};
 
 use super::labels::{figure_label, format_sv};
 
@@ -27,7 +27,11 @@ fn thousands(n: u64) -> String {
 pub fn accounting_table(files: &[FileAccount]) -> String {
     let mut out = String::new();
     let width = files.iter().map(|f| f.file.chars().count()).max().unwrap_or(4).max(4);
-    let _ = writeln!(out, "  {:<width$}  {:>10}  {:>10}  {:>9}  {:>10}  {:>15}", "fil", "lästa rader", "godkända", "avvisade", "dubbletter", "utanför månaden");
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>10}  {:>10}  {:>9}  {:>10}  {:>15}",
+        "fil", "lästa rader", "godkända", "avvisade", "dubbletter", "utanför månaden"
+    );
     for f in files {
         let _ = writeln!(
             out,
@@ -44,7 +48,13 @@ pub fn accounting_table(files: &[FileAccount]) -> String {
 }
 
 /// The summary printed after a monthly run.
-pub fn monthly_summary(month: YearMonth, files: &[FileAccount], figures: &[FigureRow], visits_per_supplier: &[(String, usize)], result_dir: &Path) -> String {
+pub fn monthly_summary(
+    month: YearMonth,
+    files: &[FileAccount],
+    figures: &[FigureRow],
+    visits_per_supplier: &[(String, usize)],
+    result_dir: &Path,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "tidkoll – månadsuppföljning {month}\n");
     let _ = writeln!(out, "Inläsning (lästa rader = godkända + avvisade + dubbletter):");

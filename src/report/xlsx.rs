@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::model::ALL;
 use crate::analysis::MemberRow;
 use crate::model::Status;
+use crate::model::ALL;
 use crate::model::{Metric, Unit};
 use crate::quarter::{Cell, QuarterData};
 use crate::report::labels::{figure_label, requirement_sv, status_sv};
@@ -23,7 +23,12 @@ const GREY: u32 = 0xE7E6E6;
 pub const MUNICIPALITY: &str = "Hela kommunen";
 
 fn header() -> Format {
-    Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter).set_border(FormatBorder::Thin)
+    Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
 }
 
 fn number_format(metric: Metric) -> &'static str {
@@ -101,13 +106,25 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
         }
     }
     let legend = 4 + suppliers.len() as u32;
-    sheet.write_string(legend, 0, "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas (inga data, eller månaden ej körd). Vit: information, inget krav.")?;
+    sheet.write_string(
+        legend,
+        0,
+        "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas (inga data, eller månaden ej körd). Vit: information, inget krav.",
+    )?;
     sheet.write_string(legend + 1, 0, "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav.")?;
     sheet.set_freeze_panes(2, 1)?;
     Ok(())
 }
 
-fn write_cell(sheet: &mut Worksheet, row: u32, col: u16, figure: Metric, cell: &Cell, month_run: bool, words: bool) -> Result<(), XlsxError> {
+fn write_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    figure: Metric,
+    cell: &Cell,
+    month_run: bool,
+    words: bool,
+) -> Result<(), XlsxError> {
     let format = status_format(cell.status);
     match (words, cell.value) {
         (true, _) => sheet.write_string_with_format(row, col, status_sv(cell.status), &format),
@@ -171,7 +188,16 @@ fn sheet_name(supplier: &str, only: bool, used: &mut HashSet<String>) -> String 
 }
 
 const STAFF_HEADER: [&str; 10] = [
-    "Månad", "Personal", "Besök", "Godkänt kvitterade", "Kvittensgrad", "Besök med giltig tid", "Medel (min)", "Median (min)", "Andel korta", "Flaggade besök",
+    "Månad",
+    "Personal",
+    "Besök",
+    "Godkänt kvitterade",
+    "Kvittensgrad",
+    "Besök med giltig tid",
+    "Medel (min)",
+    "Median (min)",
+    "Andel korta",
+    "Flaggade besök",
 ];
 const CLIENT_EXTRA: [&str; 4] = ["Olika personal", "Beviljade minuter", "Utförandegrad", "Personal under mätperioden"];
 
@@ -212,7 +238,15 @@ fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str) -> Re
     Ok(())
 }
 
-fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberRow, staff: bool, pct: &Format, dec: &Format) -> Result<(), XlsxError> {
+fn write_member(
+    sheet: &mut Worksheet,
+    row: u32,
+    month: &str,
+    m: &MemberRow,
+    staff: bool,
+    pct: &Format,
+    dec: &Format,
+) -> Result<(), XlsxError> {
     let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>, f: &Format| -> Result<(), XlsxError> {
         match v {
             Some(v) => sheet.write_number_with_format(row, col, v, f).map(|_| ()),

@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use crate::analysis::{FigureRow, FlagRow, MemberRow, MonthAnalysis};
 use crate::evidence::EvidenceRow;
 use crate::model::hash::HashMap;
-use crate::model::{Ids, Reject, Visit};
 use crate::model::YearMonth;
+use crate::model::{Figure, Ids, Reject, Visit};
 
 /// `value` as written in the CSV files: full precision with `.`, empty when missing.
 pub fn format_value(value: Option<f64>) -> String {
@@ -128,7 +128,11 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     let (a, b) = (path(a)?, path(b)?);
     // SAFETY: both pointers are valid NUL-terminated paths for the duration of the call.
     let rc = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -214,15 +218,15 @@ const MEMBER_HEADER: [&str; 16] = [
     "member_id",
     "visits",
     "checked_in",
-    "checkin_rate",
+    Figure::CheckinRate.id(),
     "valid_durations",
     "minutes_mean",
     "minutes_median",
-    "short_visit_share",
+    Figure::ShortVisitShare.id(),
     "flagged_visits",
     "distinct_staff",
     "granted_minutes",
-    "completion_rate",
+    Figure::CompletionRate.id(),
     "continuity_staff",
     "short_visits",
     "valid_seconds",
@@ -265,9 +269,7 @@ fn write_members_csv(path: &Path, id_column: &str, rows: &[MemberRow]) -> Result
 
 fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
     let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    ParquetWriter::new(&file)
-        .finish(&mut df)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    ParquetWriter::new(&file).finish(&mut df).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     file.sync_all().with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -320,15 +322,15 @@ fn members_frame(id_column: &str, rows: &[MemberRow]) -> Result<DataFrame> {
         Column::new(id_column.into(), rows.iter().map(|r| r.member_id.as_str()).collect::<Vec<_>>()),
         Column::new("visits".into(), tallies.iter().map(|t| t.visits).collect::<Vec<_>>()),
         Column::new("checked_in".into(), tallies.iter().map(|t| t.checked_in).collect::<Vec<_>>()),
-        Column::new("checkin_rate".into(), tallies.iter().map(|t| t.checkin_rate()).collect::<Vec<_>>()),
+        Column::new(Figure::CheckinRate.id().into(), tallies.iter().map(|t| t.checkin_rate()).collect::<Vec<_>>()),
         Column::new("valid_durations".into(), tallies.iter().map(|t| t.valid).collect::<Vec<_>>()),
         Column::new("minutes_mean".into(), tallies.iter().map(|t| t.minutes_mean()).collect::<Vec<_>>()),
         Column::new("minutes_median".into(), rows.iter().map(|r| r.median).collect::<Vec<_>>()),
-        Column::new("short_visit_share".into(), tallies.iter().map(|t| t.short_share()).collect::<Vec<_>>()),
+        Column::new(Figure::ShortVisitShare.id().into(), tallies.iter().map(|t| t.short_share()).collect::<Vec<_>>()),
         Column::new("flagged_visits".into(), tallies.iter().map(|t| t.flagged).collect::<Vec<_>>()),
         Column::new("distinct_staff".into(), rows.iter().map(|r| r.distinct_staff).collect::<Vec<_>>()),
         Column::new("granted_minutes".into(), tallies.iter().map(|t| t.granted.map(|g| g.minutes())).collect::<Vec<_>>()),
-        Column::new("completion_rate".into(), tallies.iter().map(|t| t.completion()).collect::<Vec<_>>()),
+        Column::new(Figure::CompletionRate.id().into(), tallies.iter().map(|t| t.completion()).collect::<Vec<_>>()),
         Column::new("continuity_staff".into(), rows.iter().map(|r| r.continuity_staff).collect::<Vec<_>>()),
         Column::new("short_visits".into(), tallies.iter().map(|t| t.short).collect::<Vec<_>>()),
         Column::new("valid_seconds".into(), tallies.iter().map(|t| t.valid_seconds).collect::<Vec<_>>()),
@@ -349,10 +351,15 @@ fn visits_frame(visits: &[Visit], ids: &Ids) -> Result<DataFrame> {
         Box::new(move || datetime(Column::new("check_in_utc".into(), visits.iter().map(|v| to_ms(v.check_in)).collect::<Vec<_>>()))),
         Box::new(move || datetime(Column::new("check_out_utc".into(), visits.iter().map(|v| v.check_out.map(to_ms)).collect::<Vec<_>>()))),
         Box::new(move || {
-            datetime(Column::new("check_in_local".into(), visits.iter().map(|v| v.local_in.and_utc().timestamp_millis()).collect::<Vec<_>>()))
+            datetime(Column::new(
+                "check_in_local".into(),
+                visits.iter().map(|v| v.local_in.and_utc().timestamp_millis()).collect::<Vec<_>>(),
+            ))
         }),
         Box::new(|| Ok(Column::new("check_in_method".into(), visits.iter().map(|v| v.in_method.as_str()).collect::<Vec<_>>()))),
-        Box::new(|| Ok(Column::new("check_out_method".into(), visits.iter().map(|v| v.out_method.map(|m| m.as_str())).collect::<Vec<_>>()))),
+        Box::new(|| {
+            Ok(Column::new("check_out_method".into(), visits.iter().map(|v| v.out_method.map(|m| m.as_str())).collect::<Vec<_>>()))
+        }),
         Box::new(|| {
             // Few distinct combinations: each is joined once.
             let mut joined: HashMap<&[u32], String> = HashMap::default();

@@ -10,7 +10,7 @@ use polars::prelude::*;
 use crate::analysis::{FigureRow, FlagRow, MemberRow};
 use crate::config::Config;
 use crate::evidence::{EvidenceRow, Kind};
-use crate::model::{Evidence, Flag, GrantedMinutes, Metric, Status, Tally, YearMonth};
+use crate::model::{Evidence, Figure, Flag, GrantedMinutes, Metric, Status, Tally, YearMonth};
 
 /// One month as `tidkoll monthly` stored it.
 pub struct StoredMonth {
@@ -34,8 +34,7 @@ pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
     let dir = out.join(month.to_string());
     let again = || format!("run `tidkoll monthly --month {month} …` again to rebuild {}", dir.display());
     let manifest_path = dir.join("manifest.json");
-    let text = fs::read_to_string(&manifest_path)
-        .with_context(|| format!("cannot read {}; {}", manifest_path.display(), again()))?;
+    let text = fs::read_to_string(&manifest_path).with_context(|| format!("cannot read {}; {}", manifest_path.display(), again()))?;
     let manifest: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON; {}", manifest_path.display(), again()))?;
     let config: Config = serde_json::from_value(manifest["config"].clone())
@@ -146,7 +145,8 @@ fn counts(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>> {
 }
 
 fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
-    let (supplier, figure, value, status) = (strings(df, "supplier_id")?, strings(df, "figure")?, floats(df, "value")?, strings(df, "status")?);
+    let (supplier, figure, value, status) =
+        (strings(df, "supplier_id")?, strings(df, "figure")?, floats(df, "value")?, strings(df, "status")?);
     (0..df.height())
         .map(|i| {
             let s = status[i].as_deref().unwrap_or("");
@@ -195,8 +195,10 @@ fn count_or(df: &DataFrame, name: &str, rebuilt: impl Fn(usize) -> f64) -> Resul
 /// rebuilt from the share and mean in months stored before they were kept).
 fn members(df: &DataFrame, id_column: &str) -> Result<Vec<MemberRow>> {
     let (supplier, member) = (strings(df, "supplier_id")?, strings(df, id_column)?);
-    let (visits, checked_in, valid, flagged) = (counts(df, "visits")?, counts(df, "checked_in")?, counts(df, "valid_durations")?, counts(df, "flagged_visits")?);
-    let (mean, median, short_share) = (floats(df, "minutes_mean")?, floats(df, "minutes_median")?, floats(df, "short_visit_share")?);
+    let (visits, checked_in, valid, flagged) =
+        (counts(df, "visits")?, counts(df, "checked_in")?, counts(df, "valid_durations")?, counts(df, "flagged_visits")?);
+    let (mean, median, short_share) =
+        (floats(df, "minutes_mean")?, floats(df, "minutes_median")?, floats(df, Figure::ShortVisitShare.id())?);
     let (distinct, granted, continuity) = (counts(df, "distinct_staff")?, floats(df, "granted_minutes")?, counts(df, "continuity_staff")?);
     let valid_of = |i: usize| f64::from(valid[i].unwrap_or(0));
     let short = count_or(df, "short_visits", |i| short_share[i].unwrap_or(0.0) * valid_of(i))?;

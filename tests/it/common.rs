@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// Canonical visits header.
 pub const HEADER: &str =
@@ -197,4 +197,3 @@ pub fn full_quarter() -> &'static (Work, Run) {
         (w, run)
     })
 }
-

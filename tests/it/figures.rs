@@ -90,7 +90,8 @@ fn clients_and_suppliers_with_granted_time_and_no_visit_are_reported() {
     let w = Work::new();
     let visits = w.write("visits.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
     // S1's c5 and the whole of S9 were granted time but got no visit.
-    let granted = w.write("granted.csv", "supplier_id,client_id,month,granted_minutes\nS1,c1,2025-03,30\nS1,c5,2025-03,90\nS9,c7,2025-03,60\n");
+    let granted =
+        w.write("granted.csv", "supplier_id,client_id,month,granted_minutes\nS1,c1,2025-03,30\nS1,c5,2025-03,90\nS9,c7,2025-03,60\n");
     let run = w.monthly(&["--visits", &visits, "--granted", &granted]);
     run.ok();
     let f = w.figures("2025-03");

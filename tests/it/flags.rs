@@ -129,10 +129,34 @@ fn single_staff_over_a_month_and_data_quality() {
         // c8: 18 of 20 valid visits by p1 (90 %) → flagged; c9: 17 of 20 → not; c10: 19 visits.
         let staff8 = if day <= 18 { "p1" } else { "p2" };
         let staff9 = if day <= 17 { "p1" } else { "p2" };
-        lines.push(visit(&format!("e{day:02}"), "S1", "c8", staff8, &format!("2025-03-{day:02} 08:00"), &format!("2025-03-{day:02} 08:30"), "OMV"));
-        lines.push(visit(&format!("f{day:02}"), "S1", "c9", staff9, &format!("2025-03-{day:02} 10:00"), &format!("2025-03-{day:02} 10:30"), "OMV"));
+        lines.push(visit(
+            &format!("e{day:02}"),
+            "S1",
+            "c8",
+            staff8,
+            &format!("2025-03-{day:02} 08:00"),
+            &format!("2025-03-{day:02} 08:30"),
+            "OMV",
+        ));
+        lines.push(visit(
+            &format!("f{day:02}"),
+            "S1",
+            "c9",
+            staff9,
+            &format!("2025-03-{day:02} 10:00"),
+            &format!("2025-03-{day:02} 10:30"),
+            "OMV",
+        ));
         if day <= 19 {
-            lines.push(visit(&format!("g{day:02}"), "S1", "c10", "p1", &format!("2025-03-{day:02} 12:00"), &format!("2025-03-{day:02} 12:30"), "OMV"));
+            lines.push(visit(
+                &format!("g{day:02}"),
+                "S1",
+                "c10",
+                "p1",
+                &format!("2025-03-{day:02} 12:00"),
+                &format!("2025-03-{day:02} 12:30"),
+                "OMV",
+            ));
         }
     }
     // c8 also has a visit by p1 without check-out: not counted, not flagged single_staff.

@@ -12,7 +12,16 @@ use tidkoll::ingest::{busiest_month, read_all, select_month, InputPaths};
 use tidkoll::privacy::Pseudonymizer;
 
 const COLUMNS: [&str; 10] = [
-    "visit_id", "supplier_id", "client_id", "staff_id", "check_in", "check_out", "check_in_method", "check_out_method", "services", "planned_minutes",
+    "visit_id",
+    "supplier_id",
+    "client_id",
+    "staff_id",
+    "check_in",
+    "check_out",
+    "check_in_method",
+    "check_out_method",
+    "services",
+    "planned_minutes",
 ];
 
 /// A plausible or hostile value for a column.

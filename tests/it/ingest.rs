@@ -123,7 +123,15 @@ fn every_bad_row_class_is_rejected_with_line_and_reason() {
     let w = Work::new();
     let mut lines = Vec::new();
     for i in 0..20 {
-        lines.push(visit(&format!("ok{i}"), "S1", "c1", "p1", &format!("2025-03-{:02} 08:00", i + 1), &format!("2025-03-{:02} 08:30", i + 1), "OMV"));
+        lines.push(visit(
+            &format!("ok{i}"),
+            "S1",
+            "c1",
+            "p1",
+            &format!("2025-03-{:02} 08:00", i + 1),
+            &format!("2025-03-{:02} 08:30", i + 1),
+            "OMV",
+        ));
     }
     let bad = [
         ("b1,S1,,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,", "client_id: required value is empty"),
@@ -141,7 +149,12 @@ fn every_bad_row_class_is_rejected_with_line_and_reason() {
     // 9 of 29 rows rejected: over the default 1 % limit.
     let run = w.monthly(&["--visits", &visits]);
     run.fails_with(3);
-    for part in ["visits.csv: 9 of 29 rows rejected (31.03 %)", "2 × planned_minutes: not a number", "1 × check_in: not a timestamp", "refused-rejects.csv"] {
+    for part in [
+        "visits.csv: 9 of 29 rows rejected (31.03 %)",
+        "2 × planned_minutes: not a number",
+        "1 × check_in: not a timestamp",
+        "refused-rejects.csv",
+    ] {
         assert!(run.stderr.contains(part), "missing {part:?} in:\n{}", run.stderr);
     }
     assert!(!w.path("out/2025-03").exists(), "nothing is published");
@@ -241,7 +254,17 @@ fn crlf_lines_and_blank_lines_give_the_true_line_number_of_a_reject() {
 fn a_supplier_called_all_is_rejected_not_mixed_with_the_municipal_row() {
     let w = Work::new();
     let mut lines: Vec<String> = (0..200)
-        .map(|i| visit(&format!("v{i}"), "S1", "c1", "p1", &format!("2025-03-{:02} 08:00", i % 28 + 1), &format!("2025-03-{:02} 08:30", i % 28 + 1), "OMV"))
+        .map(|i| {
+            visit(
+                &format!("v{i}"),
+                "S1",
+                "c1",
+                "p1",
+                &format!("2025-03-{:02} 08:00", i % 28 + 1),
+                &format!("2025-03-{:02} 08:30", i % 28 + 1),
+                "OMV",
+            )
+        })
         .collect();
     lines.push(visit("x1", "all", "c2", "p2", "2025-03-04 09:00", "2025-03-04 09:30", "OMV"));
     let visits = w.write("visits.csv", visits_file(&lines));

@@ -52,7 +52,12 @@ fn one_minute_apart_visits_show_in_counts_rankings_and_gap_histogram() {
     // one-minute bin is the spike.
     let pair_rows: usize = MONTHS
         .iter()
-        .map(|m| w.flags(m).iter().filter(|l| l.contains(&format!(",{TRYGG},adjacent,")) || l.contains(&format!(",{TRYGG},repeated_service,"))).count())
+        .map(|m| {
+            w.flags(m)
+                .iter()
+                .filter(|l| l.contains(&format!(",{TRYGG},adjacent,")) || l.contains(&format!(",{TRYGG},repeated_service,")))
+                .count()
+        })
         .sum();
     let gaps = excel_rows(w, &format!("{dir}/mellanrum.csv"));
     assert_eq!(gaps.len(), 11);
@@ -71,7 +76,11 @@ fn one_minute_apart_visits_show_in_counts_rankings_and_gap_histogram() {
     // Staff ranked by check-in rate: personal.csv in ascending rate among judged staff.
     let staff = excel_rows(w, &format!("{dir}/personal.csv"));
     assert_eq!(staff.len(), member_sums(w, "staff.csv", "visits", TRYGG).len());
-    let rates: Vec<f64> = staff.iter().filter(|r| r["Bedömd (minst antal besök)"] == "ja").map(|r| r["Kvittensgrad"].replace(',', ".").parse().unwrap()).collect();
+    let rates: Vec<f64> = staff
+        .iter()
+        .filter(|r| r["Bedömd (minst antal besök)"] == "ja")
+        .map(|r| r["Kvittensgrad"].replace(',', ".").parse().unwrap())
+        .collect();
     assert!(rates.windows(2).all(|p| p[0] <= p[1]), "{rates:?}");
     for r in &staff {
         assert_eq!(r["Flaggade besök"].parse::<u64>().unwrap(), flagged[&r["Personal"]]);
@@ -92,7 +101,13 @@ fn one_minute_apart_visits_show_in_counts_rankings_and_gap_histogram() {
     assert!(!one["Hör ihop med"].is_empty() && one["Kund"].starts_with("K-") && !one["Personal"].is_empty());
 
     let html = w.read(&format!("{dir}/utredning.html"));
-    for title in ["Besökslängd", "Mellanrum mellan besök hos samma kund (0–10 min)", "Kvittensgrad per personal", "Besök per dag", "Personalkontinuitet"] {
+    for title in [
+        "Besökslängd",
+        "Mellanrum mellan besök hos samma kund (0–10 min)",
+        "Kvittensgrad per personal",
+        "Besök per dag",
+        "Personalkontinuitet",
+    ] {
         assert!(html.contains(title), "{title}");
     }
     assert_eq!(html.matches("<svg").count(), 4 + 19);

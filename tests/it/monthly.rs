@@ -21,7 +21,8 @@ fn canonical_march(w: &Work) -> Run {
 }
 
 fn deviations(f: &Figures, supplier: &str) -> Vec<String> {
-    let mut d: Vec<String> = f.0.iter().filter(|((s, _), (_, st))| s == supplier && st == "deviation").map(|((_, fig), _)| fig.clone()).collect();
+    let mut d: Vec<String> =
+        f.0.iter().filter(|((s, _), (_, st))| s == supplier && st == "deviation").map(|((_, fig), _)| fig.clone()).collect();
     d.sort();
     d
 }
@@ -52,12 +53,15 @@ fn fixtures_show_each_suppliers_planted_deviations() {
     // Every flag count equals the distinct visits of that flag in flags.csv.
     let flags = w.flags("2025-03");
     for flag in ["duplicate", "repeated_service", "adjacent", "staff_overlap", "single_staff", "missing_checkout"] {
-        let mut visits: Vec<&str> = flags.iter().filter(|r| r.split(',').nth(2) == Some(flag)).map(|r| r.split(',').next().unwrap()).collect();
+        let mut visits: Vec<&str> =
+            flags.iter().filter(|r| r.split(',').nth(2) == Some(flag)).map(|r| r.split(',').next().unwrap()).collect();
         visits.sort();
         visits.dedup();
         assert_eq!(f.value("ALL", &format!("flag.{flag}")), Some(visits.len() as f64), "{flag}");
     }
-    for file in ["figures.parquet", "flags.parquet", "rejects.parquet", "staff.parquet", "clients.parquet", "visits.parquet", "manifest.json"] {
+    for file in
+        ["figures.parquet", "flags.parquet", "rejects.parquet", "staff.parquet", "clients.parquet", "visits.parquet", "manifest.json"]
+    {
         assert!(w.path("out/2025-03").join(file).exists(), "{file}");
     }
 }
@@ -110,7 +114,11 @@ fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
-        if path.is_dir() { files.extend(files_below(&path)) } else { files.push(path) }
+        if path.is_dir() {
+            files.extend(files_below(&path))
+        } else {
+            files.push(path)
+        }
     }
     files
 }
@@ -144,9 +152,17 @@ fn results_do_not_depend_on_row_order_file_split_or_threads() {
     for threads in ["1", "2"] {
         let run = w.tidkoll_env(
             &[
-                "monthly", "--out", "out", "--visits", &b, "--visits", &a,
-                "--granted", &fixture("canonical", "granted-2025-03.csv"),
-                "--addons", &fixture("canonical", "addons-2025-03.csv"),
+                "monthly",
+                "--out",
+                "out",
+                "--visits",
+                &b,
+                "--visits",
+                &a,
+                "--granted",
+                &fixture("canonical", "granted-2025-03.csv"),
+                "--addons",
+                &fixture("canonical", "addons-2025-03.csv"),
             ],
             &[("RAYON_NUM_THREADS", threads)],
         );
@@ -169,7 +185,8 @@ fn rerunning_a_month_replaces_it_and_other_months_stay() {
     assert!(!w.path("out/2025-03/stale.txt").exists());
     assert_eq!(w.figures("2025-03").suppliers(), ["ALL", "S2"]);
     assert_eq!(w.figures("2025-04").suppliers(), ["ALL", "S1"]);
-    let names: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(w.path("out")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.starts_with('.')), "no staging leftovers: {names:?}");
 }
 
@@ -177,7 +194,8 @@ fn rerunning_a_month_replaces_it_and_other_months_stay() {
 fn pseudonyms_are_stable_across_runs_and_keyed() {
     let w = Work::new();
     let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "19450101-1234", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
-    let visits_short = w.write("w.csv", visits_file(&[visit("a1", "S1", "450101-1234", "p1", "2025-04-03 08:00", "2025-04-03 08:30", "OMV")]));
+    let visits_short =
+        w.write("w.csv", visits_file(&[visit("a1", "S1", "450101-1234", "p1", "2025-04-03 08:00", "2025-04-03 08:30", "OMV")]));
     w.monthly(&["--visits", &visits]).ok();
     w.monthly(&["--visits", &visits_short]).ok();
     let client = |month: &str| w.read(&format!("out/{month}/clients.csv")).lines().nth(1).unwrap().split(',').nth(1).unwrap().to_string();
@@ -248,7 +266,18 @@ fn one_personnummer_in_two_forms_is_one_client() {
 fn a_larger_generated_month_is_the_same_at_one_and_two_threads_and_any_chunk_size() {
     let w = Work::new();
     w.tidkoll(&["generate", "--out", "gen", "--months", "2025-03", "--visits", "40000", "--seed", "7"]).ok();
-    let args = ["monthly", "--out", "out", "--quiet", "--visits", "gen/visits-2025-03.csv", "--granted", "gen/granted-2025-03.csv", "--addons", "gen/addons-2025-03.csv"];
+    let args = [
+        "monthly",
+        "--out",
+        "out",
+        "--quiet",
+        "--visits",
+        "gen/visits-2025-03.csv",
+        "--granted",
+        "gen/granted-2025-03.csv",
+        "--addons",
+        "gen/addons-2025-03.csv",
+    ];
     w.tidkoll_env(&args, &[("RAYON_NUM_THREADS", "2")]).ok();
     let tables = ["figures.csv", "flags.csv", "rejects.csv", "staff.csv", "clients.csv", "evidence.csv"];
     let first: Vec<String> = tables.iter().map(|t| w.read(&format!("out/2025-03/{t}"))).collect();
@@ -269,7 +298,12 @@ fn fractional_minutes_and_seconds_give_the_same_figures_in_any_row_order() {
     for c in 0..40u32 {
         for k in 0..6u32 {
             let (day, sec) = (1 + k, (c * 7 + k * 13) % 60);
-            visits.push(format!("v{c}-{k},S{},c{c},p{},2025-03-{day:02} 08:00:00,2025-03-{day:02} 08:{:02}:{sec:02},nfc,nfc,OMV,", c % 3, k % 4, 10 + (c + k) % 40));
+            visits.push(format!(
+                "v{c}-{k},S{},c{c},p{},2025-03-{day:02} 08:00:00,2025-03-{day:02} 08:{:02}:{sec:02},nfc,nfc,OMV,",
+                c % 3,
+                k % 4,
+                10 + (c + k) % 40
+            ));
         }
         for part in ["10,1", "20,2", "30,3", "0,7"] {
             granted.push(format!("S{};c{c};2025-03;{part}", c % 3));

@@ -47,27 +47,34 @@ struct Spec {
 fn spec() -> impl Strategy<Value = Spec> {
     (
         (0usize..3, 0usize..4, 0usize..3),
-        (1u32..=3, prop_oneof![Just(6u32), Just(7), 8u32..21, Just(21), Just(22)], prop_oneof![Just(0u32), Just(59), 0u32..60], prop_oneof![Just(0u32), Just(1), Just(30), Just(59)]),
+        (
+            1u32..=3,
+            prop_oneof![Just(6u32), Just(7), 8u32..21, Just(21), Just(22)],
+            prop_oneof![Just(0u32), Just(59), 0u32..60],
+            prop_oneof![Just(0u32), Just(1), Just(30), Just(59)],
+        ),
         (0u8..9, 0i64..61),
         (prop_oneof![3 => 0usize..2, 1 => 2usize..4], prop_oneof![3 => 0usize..2, 1 => 2usize..5], 0u8..16),
         prop::option::of((0usize..80, prop_oneof![Just(-61i64), Just(-60), Just(0), Just(30), Just(60), Just(61), Just(120)])),
         prop::bool::weighted(0.3),
         prop::bool::weighted(0.08),
     )
-        .prop_map(|((supplier, client, staff), start, (ending, minutes), (in_method, out_method, services), follow, same_staff, copy)| Spec {
-            supplier,
-            client,
-            staff,
-            start,
-            ending,
-            minutes,
-            in_method,
-            out_method,
-            services,
-            follow,
-            same_staff,
-            copy,
-        })
+        .prop_map(
+            |((supplier, client, staff), start, (ending, minutes), (in_method, out_method, services), follow, same_staff, copy)| Spec {
+                supplier,
+                client,
+                staff,
+                start,
+                ending,
+                minutes,
+                in_method,
+                out_method,
+                services,
+                follow,
+                same_staff,
+                copy,
+            },
+        )
 }
 
 /// A visit as the reference sees it.
@@ -196,7 +203,11 @@ fn key_figures(visits: &[&V], granted: &Granted, addons: &Addons) -> BTreeMap<&'
         *per_client.entry((s.clone(), c.clone())).or_default() += m;
     }
     let performed = |key: &(String, String)| -> f64 {
-        visits.iter().filter(|v| v.valid() && (&v.supplier, &v.client) == (&key.0, &key.1)).map(|v| v.seconds().unwrap() as f64 / 60.0).sum()
+        visits
+            .iter()
+            .filter(|v| v.valid() && (&v.supplier, &v.client) == (&key.0, &key.1))
+            .map(|v| v.seconds().unwrap() as f64 / 60.0)
+            .sum()
     };
     let total: f64 = per_client.values().sum();
     let done: f64 = per_client.keys().map(performed).sum();
@@ -214,8 +225,7 @@ fn key_figures(visits: &[&V], granted: &Granted, addons: &Addons) -> BTreeMap<&'
         .iter()
         .flat_map(|v| v.services.iter().filter_map(|s| addon_of(s)).map(|a| (v.supplier.clone(), v.client.clone(), a)))
         .collect();
-    let reported: BTreeSet<(String, String, &str)> =
-        addons.iter().filter(|r| r.3 > 0).map(|r| (r.0.clone(), r.1.clone(), r.2)).collect();
+    let reported: BTreeSet<(String, String, &str)> = addons.iter().filter(|r| r.3 > 0).map(|r| (r.0.clone(), r.1.clone(), r.2)).collect();
     f.insert("addon_reporting_rate", share(delivered.intersection(&reported).count(), delivered.len()));
     f.insert("addon_late_share", share(addons.iter().filter(|r| r.4 > 5).count(), addons.len()));
 
@@ -234,7 +244,10 @@ fn key_figures(visits: &[&V], granted: &Granted, addons: &Addons) -> BTreeMap<&'
     }
     let staff_counts: Vec<f64> = by_client
         .values()
-        .filter(|vs| (WINDOW[0]..=WINDOW[1]).all(|d| vs.iter().filter(|v| v.check_in.format("%d").to_string().parse::<u32>().unwrap() == d).count() >= 2))
+        .filter(|vs| {
+            (WINDOW[0]..=WINDOW[1])
+                .all(|d| vs.iter().filter(|v| v.check_in.format("%d").to_string().parse::<u32>().unwrap() == d).count() >= 2)
+        })
         .map(|vs| vs.iter().map(|v| &v.staff).collect::<BTreeSet<_>>().len() as f64)
         .collect();
     f.insert("continuity_mean", (!staff_counts.is_empty()).then(|| staff_counts.iter().sum::<f64>() / staff_counts.len() as f64));
@@ -346,9 +359,14 @@ fn close(a: Option<f64>, b: Option<f64>) -> bool {
     }
 }
 
-fn check(specs: &[Spec], granted_specs: &[(usize, usize, usize)], addon_specs: &[(usize, usize, bool, u32, u32)]) -> Result<(), TestCaseError> {
+fn check(
+    specs: &[Spec],
+    granted_specs: &[(usize, usize, usize)],
+    addon_specs: &[(usize, usize, bool, u32, u32)],
+) -> Result<(), TestCaseError> {
     let visits = build(specs);
-    let granted: Granted = granted_specs.iter().map(|(s, c, m)| (format!("S{}", s + 1), format!("c{}", c + 1), GRANTED_MINUTES[*m])).collect();
+    let granted: Granted =
+        granted_specs.iter().map(|(s, c, m)| (format!("S{}", s + 1), format!("c{}", c + 1), GRANTED_MINUTES[*m])).collect();
     let addons: Addons = addon_specs
         .iter()
         .map(|(s, c, laundry, q, day)| (format!("S{}", s + 1), format!("c{}", c + 1), if *laundry { "laundry" } else { "meal" }, *q, *day))
@@ -382,7 +400,16 @@ fn check(specs: &[Spec], granted_specs: &[(usize, usize, usize)], addon_specs: &
             let have = got.get(&(supplier.to_string(), figure.to_string())).copied().flatten();
             prop_assert!(close(have, want), "{} {}: engine {:?}, reference {:?}", supplier, figure, have, want);
         }
-        for flag in ["duplicate", "repeated_service", "adjacent", "staff_overlap", "single_staff", "missing_checkout", "negative_duration", "overlong"] {
+        for flag in [
+            "duplicate",
+            "repeated_service",
+            "adjacent",
+            "staff_overlap",
+            "single_staff",
+            "missing_checkout",
+            "negative_duration",
+            "overlong",
+        ] {
             let count = expected_flags.iter().filter(|r| mine(&r.0) && r.1 == flag).map(|r| &r.2).collect::<BTreeSet<_>>().len();
             let have = got.get(&(supplier.to_string(), format!("flag.{flag}"))).copied().flatten();
             prop_assert!(close(have, Some(count as f64)), "{} flag.{}: engine {:?}, reference {}", supplier, flag, have, count);

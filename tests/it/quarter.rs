@@ -89,7 +89,9 @@ fn workbook_values_and_statuses_are_the_months_figures() {
             for (supplier, row) in &row_of {
                 let expected = month.value(supplier, figure);
                 match (values.get_value((*row, col)), expected) {
-                    (Some(Data::Float(got)), Some(v)) => assert!((got - v).abs() < 1e-12, "{supplier} {figure} {}: {got} vs {v}", MONTHS[i]),
+                    (Some(Data::Float(got)), Some(v)) => {
+                        assert!((got - v).abs() < 1e-12, "{supplier} {figure} {}: {got} vs {v}", MONTHS[i])
+                    }
                     (Some(Data::String(s)), None) => assert_eq!(s, "–"),
                     (got, v) => panic!("{supplier} {figure} {}: cell {got:?}, figure {v:?}", MONTHS[i]),
                 }
@@ -160,7 +162,14 @@ fn every_deviation_has_a_section_in_its_suppliers_plan() {
     let listed: Vec<&str> = examples.rsplit("** ").next().unwrap().split(", ").collect();
     assert!(!listed.is_empty() && listed.len() <= 10);
     for id in &listed {
-        assert!(flags.iter().chain(w.flags("2025-02").iter()).chain(w.flags("2025-03").iter()).any(|l| l.starts_with(&format!("{id},Trygg Vård AB,duplicate,"))), "{id}");
+        assert!(
+            flags
+                .iter()
+                .chain(w.flags("2025-02").iter())
+                .chain(w.flags("2025-03").iter())
+                .any(|l| l.starts_with(&format!("{id},Trygg Vård AB,duplicate,"))),
+            "{id}"
+        );
     }
 }
 

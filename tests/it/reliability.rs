@@ -8,8 +8,19 @@ use std::time::Instant;
 use crate::common::*;
 
 const TABLES: [&str; 13] = [
-    "figures.csv", "flags.csv", "rejects.csv", "staff.csv", "clients.csv", "evidence.csv", "manifest.json",
-    "figures.parquet", "flags.parquet", "rejects.parquet", "staff.parquet", "clients.parquet", "visits.parquet",
+    "figures.csv",
+    "flags.csv",
+    "rejects.csv",
+    "staff.csv",
+    "clients.csv",
+    "evidence.csv",
+    "manifest.json",
+    "figures.parquet",
+    "flags.parquet",
+    "rejects.parquet",
+    "staff.parquet",
+    "clients.parquet",
+    "visits.parquet",
 ];
 
 fn complete(dir: &Path) -> bool {
@@ -58,7 +69,12 @@ fn a_run_stopped_at_any_moment_leaves_the_old_or_the_new_month_whole() {
     // The next complete run clears what the stopped ones left.
     w.tidkoll(&args).ok();
     assert_eq!(w.read("out/2025-03/figures.csv"), new);
-    let leftovers: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect();
+    let leftovers: Vec<String> = std::fs::read_dir(w.path("out"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -104,7 +120,15 @@ fn a_supplier_with_one_visit_and_a_client_with_ten_thousand() {
         let day = 1 + i % 31;
         let minute = (i / 31) * 2;
         let (h, m) = (6 + minute / 60, minute % 60);
-        lines.push(visit(&format!("b{i}"), "Stor AB", "c1", &format!("p{}", i % 7), &format!("2025-03-{day:02} {h:02}:{m:02}"), &format!("2025-03-{day:02} {h:02}:{:02}", m + 1), "OMV"));
+        lines.push(visit(
+            &format!("b{i}"),
+            "Stor AB",
+            "c1",
+            &format!("p{}", i % 7),
+            &format!("2025-03-{day:02} {h:02}:{m:02}"),
+            &format!("2025-03-{day:02} {h:02}:{:02}", m + 1),
+            "OMV",
+        ));
     }
     let visits = w.write("v.csv", visits_file(&lines));
     w.monthly(&["--visits", &visits]).ok();
@@ -168,7 +192,11 @@ fn all_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
-        if path.is_dir() { files.extend(all_files(&path)) } else { files.push(path) }
+        if path.is_dir() {
+            files.extend(all_files(&path))
+        } else {
+            files.push(path)
+        }
     }
     files
 }
@@ -187,10 +215,14 @@ fn no_personnummer_anywhere_in_the_whole_chain() {
             cores.insert(digits[digits.len() - 10..].to_string());
         }
         let run = w.monthly(&[
-            "--config", &swedish("tidkoll.toml"),
-            "--visits", &swedish(&format!("visits-{m}.csv")),
-            "--granted", &swedish(&format!("granted-{m}.csv")),
-            "--addons", &swedish(&format!("addons-{m}.csv")),
+            "--config",
+            &swedish("tidkoll.toml"),
+            "--visits",
+            &swedish(&format!("visits-{m}.csv")),
+            "--granted",
+            &swedish(&format!("granted-{m}.csv")),
+            "--addons",
+            &swedish(&format!("addons-{m}.csv")),
         ]);
         run.ok();
         printed += &(run.stdout.clone() + &run.stderr);
@@ -205,9 +237,11 @@ fn no_personnummer_anywhere_in_the_whole_chain() {
         printed += &(run.stdout.clone() + &run.stderr);
     }
     let files = all_files(&w.path("out"));
-    let kinds: std::collections::BTreeSet<String> = files.iter().filter_map(|f| f.extension()).map(|e| e.to_string_lossy().into_owned()).collect();
+    let kinds: std::collections::BTreeSet<String> =
+        files.iter().filter_map(|f| f.extension()).map(|e| e.to_string_lossy().into_owned()).collect();
     assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["csv", "docx", "html", "json", "md", "parquet", "xlsx"]);
-    let texts: Vec<(String, String)> = files.iter().map(|f| (f.display().to_string(), output_text(f))).chain([("terminal".to_string(), printed)]).collect();
+    let texts: Vec<(String, String)> =
+        files.iter().map(|f| (f.display().to_string(), output_text(f))).chain([("terminal".to_string(), printed)]).collect();
     for core in &cores {
         for form in personnummer_forms(core) {
             for (name, text) in &texts {
@@ -235,7 +269,11 @@ fn on_a_full_disk(w: &Work, args: &[&str]) -> Run {
         });
     }
     let out = cmd.output().unwrap();
-    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 fn hidden_entries(dir: &Path) -> Vec<String> {
@@ -253,7 +291,9 @@ fn a_full_output_location_exits_1_keeps_the_old_results_and_leaves_nothing_parti
     let visits = fixture("visits-2025-03.csv");
     let run = on_a_full_disk(&w, &["monthly", "--out", "out", "--quiet", "--visits", &visits]);
     run.fails_with(1);
-    for part in ["the results of 2025-03 could not be saved in out (earlier results of 2025-03 are unchanged); free disk space", "File too large"] {
+    for part in
+        ["the results of 2025-03 could not be saved in out (earlier results of 2025-03 are unchanged); free disk space", "File too large"]
+    {
         assert!(run.stderr.contains(part), "{part:?} in {}", run.stderr);
     }
     assert_eq!(w.read("out/2025-03/figures.csv"), old, "the old month is kept whole");
