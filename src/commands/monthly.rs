@@ -5,18 +5,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::json;
 
-use crate::analysis::analyse;
+use crate::analysis::{analyse, MonthAnalysis};
 use crate::cli::MonthlyArgs;
 use crate::config::Config;
 use crate::error::{refused, usage};
-use crate::ingest::{self, busiest_of, check_reject_rates, select_month, visits_per_month, InputPaths};
-use crate::model::YearMonth;
-use crate::model::ALL;
+use crate::ingest::{self, busiest_of, check_reject_rates, select_month, visits_per_month, Ingested, InputPaths, MonthData};
+use crate::model::{FileAccount, Reject, YearMonth, ALL};
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
-use crate::store::{clean_leftovers, not_saved, write_manifest, write_month, write_rejects_csv, write_visits_table, StagedMonth};
+use crate::store::manifest::{write_manifest, Accounting, Manifest, StageSeconds};
+use crate::store::{clean_leftovers, not_saved, write_month, write_rejects_csv, write_visits_table, StagedMonth};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// A spinner with the current stage on stderr, only when stderr is a terminal.
 fn progress(quiet: bool) -> ProgressBar {
@@ -29,8 +30,15 @@ fn progress(quiet: bool) -> ProgressBar {
     bar
 }
 
-pub fn run(args: &MonthlyArgs) -> Result<()> {
-    let started = Instant::now();
+/// What the run was given, checked.
+struct Setup {
+    config: Config,
+    month: Option<YearMonth>,
+    pseudonyms: Pseudonymizer,
+    key_source: KeySource,
+}
+
+fn setup(args: &MonthlyArgs) -> Result<Setup> {
     let config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
@@ -43,35 +51,37 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     if let KeySource::CreatedFile(path) = &key_source {
         eprintln!("tidkoll: skapade pseudonymnyckeln {} – spara den; samma nyckel ger samma pseudonymer kommande månader", path.display());
     }
+    Ok(Setup { config, month, pseudonyms, key_source })
+}
 
-    let bar = progress(args.quiet);
-    bar.set_message("läser indatafiler");
+/// Reads the inputs; a file over the reject limit refuses the run with every reject written
+/// to `OUT/refused-rejects.csv`.
+fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<Ingested> {
     let inputs = InputPaths { visits: &args.visits, granted: args.granted.as_deref(), addons: args.addons.as_deref() };
-    let ingested = ingest::read_all(&inputs, &config, &pseudonyms)?;
-    let read_seconds = started.elapsed().as_secs_f64();
-
+    let ingested = ingest::read_all(&inputs, &setup.config, &setup.pseudonyms)?;
     let refused_rejects = args.out.join("refused-rejects.csv");
-    if let Err(e) = check_reject_rates(&ingested, &config, &refused_rejects) {
+    if let Err(e) = check_reject_rates(&ingested, &setup.config, &refused_rejects) {
         bar.finish_and_clear();
         std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
         write_rejects_csv(&refused_rejects, &ingested.rejects)?;
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
         return Err(e);
     }
-    let per_month = visits_per_month(&ingested.visits);
-    let month = match month.or_else(|| busiest_of(&per_month)) {
-        Some(m) => m,
-        None => {
-            bar.finish_and_clear();
-            eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
-            return Err(refused(
-                "no visit could be read, so there is no month to analyse; check the visits files (rejects are listed above), or give --month YYYY-MM to store an empty month",
-            ));
-        }
-    };
+    Ok(ingested)
+}
 
-    let (data, files, rejects) = select_month(ingested, month);
-    if data.visits.is_empty() && !args.quiet {
+/// The month to analyse: `--month`, else the month most visits belong to. Warns when the
+/// month has no visit.
+fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingested, bar: &ProgressBar) -> Result<YearMonth> {
+    let per_month = visits_per_month(&ingested.visits);
+    let Some(month) = given.or_else(|| busiest_of(&per_month)) else {
+        bar.finish_and_clear();
+        eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
+        return Err(refused(
+            "no visit could be read, so there is no month to analyse; check the visits files (rejects are listed above), or give --month YYYY-MM to store an empty month",
+        ));
+    };
+    if !per_month.contains_key(&month) && !args.quiet {
         let list: Vec<String> = per_month.iter().map(|(m, n)| format!("{m}: {n}")).collect();
         eprintln!(
             "tidkoll: obs: inga besök hör till {month}; månaden sparas tom (alla nyckeltal saknas).{}",
@@ -82,77 +92,114 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
             }
         );
     }
-    bar.set_message(format!("beräknar nyckeltal och flaggor för {month} ({} besök)", data.visits.len()));
-    let mut per_supplier: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    Ok(month)
+}
+
+/// Visits per supplier id, with every supplier of the figures (some have none).
+fn visits_per_supplier(data: &MonthData, analysis: &MonthAnalysis) -> BTreeMap<String, usize> {
+    let mut per_supplier: BTreeMap<String, usize> = BTreeMap::new();
     for v in &data.visits {
         *per_supplier.entry(data.ids.suppliers.name(v.supplier).to_string()).or_default() += 1;
     }
-    let visits_total = data.visits.len();
+    for f in analysis.figures.iter().filter(|f| f.supplier_id != ALL) {
+        per_supplier.entry(f.supplier_id.clone()).or_insert(0);
+    }
+    per_supplier
+}
+
+/// The month computed and stored.
+struct Stored {
+    analysis: MonthAnalysis,
+    per_supplier: BTreeMap<String, usize>,
+    dir: PathBuf,
+}
+
+/// Computes the month, writes its tables and manifest into a staged directory and publishes
+/// it in place of an earlier run.
+fn compute_and_store(
+    args: &MonthlyArgs,
+    setup: &Setup,
+    data: &MonthData,
+    files: &[FileAccount],
+    rejects: &[Reject],
+    timer: Timer,
+) -> Result<Stored> {
+    let month = data.month;
     let staged = StagedMonth::new(&args.out, month)?;
     let saving = || not_saved(&month, &args.out);
     // The visits table needs no figure, so it is written while the figures are computed.
     let analysed_at = Instant::now();
     let (analysis, visit_table) = rayon::join(
-        || analyse(&data, &config),
+        || analyse(data, &setup.config),
         || {
             let table_started = Instant::now();
             write_visits_table(&staged.dir, &data.visits, &data.ids).map(|()| table_started.elapsed().as_secs_f64())
         },
     );
-    let visits_table_seconds = visit_table.with_context(saving)?;
-    let analyse_seconds = analysed_at.elapsed().as_secs_f64();
-    for f in analysis.figures.iter().filter(|f| f.supplier_id != ALL) {
-        per_supplier.entry(f.supplier_id.clone()).or_insert(0);
-    }
+    let visits_table = visit_table.with_context(saving)?;
+    let figures_and_flags = analysed_at.elapsed().as_secs_f64();
+    let per_supplier = visits_per_supplier(data, &analysis);
     let written_at = Instant::now();
-
-    bar.set_message("skriver resultat");
-    write_month(&staged.dir, &analysis, &rejects).with_context(saving)?;
-    let manifest = json!({
-        "program": "tidkoll",
-        "version": env!("CARGO_PKG_VERSION"),
-        "month": month.to_string(),
-        "created": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "config_file": args.config.as_ref().map(|p| p.display().to_string()),
-        "config": config,
-        "pseudonym_key": match &key_source {
+    write_month(&staged.dir, &analysis, rejects).with_context(saving)?;
+    let manifest = Manifest {
+        program: "tidkoll",
+        version: env!("CARGO_PKG_VERSION"),
+        month: month.to_string(),
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        config_file: args.config.as_ref().map(|p| p.display().to_string()),
+        config: setup.config.clone(),
+        pseudonym_key: match &setup.key_source {
             KeySource::Environment(name) => format!("environment variable {name}"),
             KeySource::File(p) | KeySource::CreatedFile(p) => format!("file {}", p.display()),
         },
-        "inputs": files,
-        "accounting": {
-            "visits_analysed": visits_total,
-            "suppliers": per_supplier.len(),
-            "rejected": files.iter().map(|f| f.rejected).sum::<u64>(),
-            "duplicates": files.iter().map(|f| f.duplicates).sum::<u64>(),
-            "flag_rows": analysis.flags.len(),
+        inputs: files.to_vec(),
+        accounting: Accounting {
+            visits_analysed: data.visits.len(),
+            suppliers: per_supplier.len(),
+            rejected: files.iter().map(|f| f.rejected).sum(),
+            duplicates: files.iter().map(|f| f.duplicates).sum(),
+            flag_rows: analysis.flags.len(),
         },
-        "seconds": started.elapsed().as_secs_f64(),
-        // `figures_and_flags` includes writing visits.parquet, which runs beside it
-        // (`visits_table` alone); `write` is the other tables.
-        "stage_seconds": {
-            "read": read_seconds,
-            "figures_and_flags": analyse_seconds,
-            "visits_table": visits_table_seconds,
-            "write": written_at.elapsed().as_secs_f64(),
-        },
-    });
+        seconds: timer.started.elapsed().as_secs_f64(),
+        stage_seconds: StageSeconds { read: timer.read, figures_and_flags, visits_table, write: written_at.elapsed().as_secs_f64() },
+    };
     write_manifest(&staged.dir, &manifest).with_context(saving)?;
-    let result_dir = staged.publish().with_context(saving)?;
+    let dir = staged.publish().with_context(saving)?;
+    Ok(Stored { analysis, per_supplier, dir })
+}
+
+/// When the run started and how long the read took.
+#[derive(Clone, Copy)]
+struct Timer {
+    started: Instant,
+    read: f64,
+}
+
+pub fn run(args: &MonthlyArgs) -> Result<()> {
+    let started = Instant::now();
+    let setup = setup(args)?;
+    let bar = progress(args.quiet);
+    bar.set_message("läser indatafiler");
+    let ingested = read_inputs(args, &setup, &bar)?;
+    let timer = Timer { started, read: started.elapsed().as_secs_f64() };
+    let month = choose_month(args, setup.month, &ingested, &bar)?;
+    let (data, files, rejects) = select_month(ingested, month);
+    bar.set_message(format!("beräknar nyckeltal och flaggor för {month} ({} besök)", data.visits.len()));
+    let stored = compute_and_store(args, &setup, &data, &files, &rejects, timer)?;
     bar.finish_and_clear();
 
     if !args.quiet {
-        let mut rows: Vec<(String, usize)> = per_supplier.into_iter().collect();
-        rows.push((ALL.to_string(), visits_total));
-        print!("{}", monthly_summary(month, &files, &analysis.figures, &rows, &result_dir));
+        let mut rows: Vec<(String, usize)> = stored.per_supplier.into_iter().collect();
+        rows.push((ALL.to_string(), data.visits.len()));
+        print!("{}", monthly_summary(month, &files, &stored.analysis.figures, &rows, &stored.dir));
     } else {
-        println!("{}", result_dir.display());
+        println!("{}", stored.dir.display());
     }
-    let _ = std::fs::remove_file(&refused_rejects);
+    let _ = std::fs::remove_file(args.out.join("refused-rejects.csv"));
     clean_leftovers(&args.out);
     // The run ends here: handing tens of millions of small allocations back one by one would
     // cost seconds on a national month, and the process exit frees them at once.
     std::mem::forget(data);
-    std::mem::forget(analysis);
+    std::mem::forget(stored.analysis);
     Ok(())
 }

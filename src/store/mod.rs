@@ -2,10 +2,10 @@
 //! temporary directory and renamed into place only when complete; `read` loads a stored month
 //! back for the quarter and the investigation.
 
+pub mod manifest;
 pub mod read;
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -434,15 +434,6 @@ pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> 
     write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)?;
     write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)?;
     write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)
-}
-
-/// Writes `manifest.json`.
-pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<()> {
-    let path = dir.join("manifest.json");
-    let mut file = fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-    serde_json::to_writer_pretty(&mut file, manifest)?;
-    writeln!(file)?;
-    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

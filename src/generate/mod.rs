@@ -1,0 +1,310 @@
+//! Example exports with known deviations, deterministic by seed and streamed to disk, in the
+//! canonical or the Swedish dialect (`tidkoll generate`).
+
+mod month;
+pub use month::generate_month;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{Duration, LocalResult, NaiveDateTime, TimeZone};
+use chrono_tz::Europe::Stockholm;
+
+/// The export dialect of the generated files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// UTF-8, `,`, canonical column names, timestamps with offset, decimal point.
+    Canonical,
+    /// Windows-1252, `;`, Swedish column names, local times, decimal comma, personnummer.
+    Swedish,
+}
+
+/// SplitMix64: small, fast and the same on every platform and crate version.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+}
+
+/// What each supplier profile does wrong (the first does nothing wrong).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    pub name: &'static str,
+    /// Share of visits checked in with a non-verified method.
+    pub unverified: f64,
+    pub short_visits: f64,
+    /// Visit length as a share of planned (and so of granted) time.
+    pub length_factor: f64,
+    pub duplicates: f64,
+    pub repeated: f64,
+    pub adjacent: f64,
+    /// Staff chosen from the whole pool instead of the client's team.
+    pub random_staff: bool,
+    /// Share of clients served by one staff member.
+    pub single_staff_clients: f64,
+    pub missing_checkout: f64,
+    pub staff_overlap: f64,
+    pub addon_unreported: f64,
+    pub addon_late: f64,
+}
+
+const GOOD: Profile = Profile {
+    name: "Omsorg Norr AB",
+    unverified: 0.03,
+    short_visits: 0.02,
+    length_factor: 0.9,
+    duplicates: 0.0,
+    repeated: 0.0,
+    adjacent: 0.0,
+    random_staff: false,
+    single_staff_clients: 0.0,
+    missing_checkout: 0.002,
+    staff_overlap: 0.0,
+    addon_unreported: 0.0,
+    addon_late: 0.0,
+};
+
+/// The five profiles; larger runs repeat them with a number.
+pub const PROFILES: [Profile; 5] = [
+    GOOD,
+    Profile { name: "Hemtjänst Syd AB", unverified: 0.35, short_visits: 0.15, ..GOOD },
+    Profile { name: "Trygg Vård AB", length_factor: 1.15, duplicates: 0.015, repeated: 0.02, adjacent: 0.03, ..GOOD },
+    Profile { name: "Vardag Omsorg AB", random_staff: true, missing_checkout: 0.03, staff_overlap: 0.01, ..GOOD },
+    Profile { name: "Nära Hemtjänst AB", length_factor: 0.55, single_staff_clients: 0.4, addon_unreported: 0.3, addon_late: 0.4, ..GOOD },
+];
+
+/// Planned minutes per service code.
+const SERVICES: [(&str, f64); 8] =
+    [("OMV", 30.0), ("DUSCH", 45.0), ("TILLSYN", 10.0), ("SERV", 60.0), ("INK", 45.0), ("MATD", 5.0), ("TVATT", 30.0), ("LARM", 20.0)];
+
+const CANONICAL_VISITS: &str =
+    "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes";
+const SWEDISH_VISITS: &str = "Besöks-ID;Utförare;Kund;Personal;Start;Slut;Kvittens in;Kvittens ut;Insatser;Planerad tid (min)";
+
+/// The configuration that reads the Swedish dialect.
+pub const SWEDISH_CONFIG: &str = r#"# Configuration for the Swedish-dialect example export (tidkoll generate --dialect swedish).
+[input]
+encoding = "windows-1252"
+delimiter = ";"
+
+[columns.visits]
+visit_id = "Besöks-ID"
+supplier_id = "Utförare"
+client_id = "Kund"
+staff_id = "Personal"
+check_in = "Start"
+check_out = "Slut"
+check_in_method = "Kvittens in"
+check_out_method = "Kvittens ut"
+services = "Insatser"
+planned_minutes = "Planerad tid (min)"
+
+[columns.granted]
+supplier_id = "Utförare"
+client_id = "Kund"
+month = "Månad"
+granted_minutes = "Beviljad tid (min)"
+
+[columns.addons]
+supplier_id = "Utförare"
+client_id = "Kund"
+month = "Månad"
+addon = "Tilläggstjänst"
+quantity = "Antal"
+reported_on = "Rapporterad"
+"#;
+
+struct Writer {
+    out: BufWriter<File>,
+    dialect: Dialect,
+    line: String,
+}
+
+impl Writer {
+    fn create(path: &Path, dialect: Dialect, header: &str) -> Result<Writer> {
+        let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut w = Writer { out: BufWriter::with_capacity(1 << 20, file), dialect, line: String::new() };
+        w.line.push_str(header);
+        w.end_line()?;
+        Ok(w)
+    }
+
+    fn sep(&self) -> char {
+        if self.dialect == Dialect::Swedish {
+            ';'
+        } else {
+            ','
+        }
+    }
+
+    fn field(&mut self, value: &str) {
+        if !self.line.is_empty() {
+            let sep = self.sep();
+            self.line.push(sep);
+        }
+        self.line.push_str(value);
+    }
+
+    fn number(&mut self, value: f64) {
+        let text = format!("{value:.1}");
+        self.field(&if self.dialect == Dialect::Swedish { text.replace('.', ",") } else { text });
+    }
+
+    fn end_line(&mut self) -> Result<()> {
+        self.line.push('\n');
+        if self.dialect == Dialect::Swedish {
+            let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&self.line);
+            self.out.write_all(&bytes)?;
+        } else {
+            self.out.write_all(self.line.as_bytes())?;
+        }
+        self.line.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// A generated visit before it is written.
+struct GenVisit {
+    client: usize,
+    staff: usize,
+    start: NaiveDateTime,
+    minutes: Option<f64>,
+    services: Vec<&'static str>,
+    planned: f64,
+    verified: bool,
+}
+
+struct Client {
+    id: String,
+    team: Vec<usize>,
+    single: Option<usize>,
+    /// Minute of the day of each daily visit.
+    times: Vec<u32>,
+    meals: bool,
+    laundry: bool,
+    alarm: bool,
+}
+
+/// A fake personnummer with an invalid check digit, so it can never be a real person's.
+fn fake_personnummer(rng: &mut Rng) -> String {
+    let year = 1925 + rng.below(25);
+    let month = 1 + rng.below(12);
+    let day = 1 + rng.below(28);
+    let serial = rng.below(1000);
+    let digits = format!("{:02}{month:02}{day:02}{serial:03}", year % 100);
+    let sum: u32 = digits
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
+            d / 10 + d % 10
+        })
+        .sum();
+    let valid = (10 - sum % 10) % 10;
+    format!("{year}{month:02}{day:02}-{serial:03}{}", (valid + 1) % 10)
+}
+
+fn stamp(dialect: Dialect, t: NaiveDateTime) -> String {
+    match dialect {
+        Dialect::Swedish => t.format("%Y-%m-%d %H:%M").to_string(),
+        Dialect::Canonical => match Stockholm.from_local_datetime(&t) {
+            LocalResult::Single(z) | LocalResult::Ambiguous(z, _) => z.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            LocalResult::None => unreachable!("generated times avoid the DST gap"),
+        },
+    }
+}
+
+/// Moves a local time out of the spring DST gap.
+fn existing(t: NaiveDateTime) -> NaiveDateTime {
+    match Stockholm.from_local_datetime(&t) {
+        LocalResult::None => t + Duration::hours(1),
+        _ => t,
+    }
+}
+
+fn method(dialect: Dialect, verified: bool, rng: &mut Rng) -> &'static str {
+    let canonical = match (verified, rng.below(10)) {
+        (true, 0) => "lock",
+        (true, _) => "nfc",
+        (false, 0..=2) => "mobile",
+        (false, _) => "manual",
+    };
+    match (dialect, canonical) {
+        (Dialect::Canonical, m) => m,
+        (Dialect::Swedish, "nfc") => "Tagg",
+        (Dialect::Swedish, "lock") => "Digitalt lås",
+        (Dialect::Swedish, "mobile") => "Mobil",
+        (Dialect::Swedish, _) => "Efterregistrering",
+    }
+}
+
+/// Files written for one month.
+pub struct MonthFiles {
+    pub visits: PathBuf,
+    pub granted: Option<PathBuf>,
+    pub addons: Option<PathBuf>,
+    pub visit_count: u64,
+}
+
+/// Generates one month of exports into `dir`.
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::privacy::personnummer_spans;
+
+    #[test]
+    fn fake_personnummer_is_shaped_right_but_fails_the_check_digit() {
+        let mut rng = Rng::new(1);
+        for _ in 0..100 {
+            let p = fake_personnummer(&mut rng);
+            assert_eq!(personnummer_spans(p.as_bytes()), vec![(0, 13)], "{p}");
+            let digits: Vec<u32> = p[2..].bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
+            let sum: u32 = digits
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let x = d * if i % 2 == 0 { 2 } else { 1 };
+                    x / 10 + x % 10
+                })
+                .sum();
+            assert_ne!(sum % 10, 0, "{p} must not pass the Luhn check");
+        }
+    }
+
+    #[test]
+    fn rng_is_deterministic() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        assert!((0..10).all(|_| a.next_u64() == b.next_u64()));
+    }
+}

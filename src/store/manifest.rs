@@ -1,0 +1,63 @@
+//! `manifest.json`: what a stored month was made from (inputs with their hashes and row
+//! accounting, the configuration in force, the program's version) and how long it took.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::model::FileAccount;
+
+/// The manifest of one stored month. Written with its keys in alphabetical order at every
+/// level, as a JSON object of sorted keys, so that two runs of the same month compare line by
+/// line.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub program: &'static str,
+    pub version: &'static str,
+    pub month: String,
+    /// UTC, to the second.
+    pub created: String,
+    pub config_file: Option<String>,
+    pub config: Config,
+    /// Where the pseudonym key came from (never the key).
+    pub pseudonym_key: String,
+    pub inputs: Vec<FileAccount>,
+    pub accounting: Accounting,
+    pub seconds: f64,
+    pub stage_seconds: StageSeconds,
+}
+
+/// The month's totals.
+#[derive(Debug, Serialize)]
+pub struct Accounting {
+    pub visits_analysed: usize,
+    pub suppliers: usize,
+    pub rejected: u64,
+    pub duplicates: u64,
+    pub flag_rows: usize,
+}
+
+/// Seconds per stage. `figures_and_flags` includes writing `visits.parquet`, which runs beside
+/// it (`visits_table` alone); `write` is the other tables.
+#[derive(Debug, Serialize)]
+pub struct StageSeconds {
+    pub read: f64,
+    pub figures_and_flags: f64,
+    pub visits_table: f64,
+    pub write: f64,
+}
+
+/// Writes `manifest.json` into `dir`.
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<()> {
+    let path = dir.join("manifest.json");
+    // Through a JSON value, whose objects keep their keys sorted.
+    let value = serde_json::to_value(manifest).context("building the manifest")?;
+    let mut file = fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    serde_json::to_writer_pretty(&mut file, &value)?;
+    writeln!(file)?;
+    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+}
