@@ -1,6 +1,7 @@
 //! Reading the export files (SPEC §2) into validated, typed tables, with rejects and row
 //! accounting: nothing is dropped without being counted and written down.
 
+mod chunk;
 pub mod method;
 pub mod rows;
 pub mod source;

@@ -8,17 +8,18 @@ use std::hash::BuildHasher;
 use anyhow::Result;
 use rayon::prelude::*;
 
+use super::chunk::{close_up, gather_overflowing, ChunkResult, Parsed, Remap};
 use super::rows::{read_header, reject, split_records, Chunk, Reason, Row};
 use super::source::{Header, Records, Source};
-use super::tables::{intern_client, intern_staff, intern_supplier, new_account};
+use super::tables::new_account;
 use super::time::{local_of, parse_stamp, resolve_check_in, resolve_check_out};
 use super::{Ingested, DUPLICATE_KIND};
 use crate::config::{Config, VISIT_COLUMNS};
 use crate::error::refused;
 use crate::ingest::method::MethodMap;
-use crate::model::hash::{HashMap, HashSet};
+use crate::model::hash::HashSet;
 use crate::model::Method;
-use crate::model::{FileAccount, Reject, Services, Visit};
+use crate::model::{FileAccount, Services, Visit};
 use crate::privacy::Pseudonymizer;
 use compact_str::CompactString;
 
@@ -37,101 +38,6 @@ mod vc {
 }
 
 /// Names numbered in order of first appearance within one chunk.
-#[derive(Default)]
-struct LocalNames {
-    map: HashMap<String, u32>,
-    names: Vec<String>,
-}
-
-impl LocalNames {
-    fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.map.get(name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.map.insert(name.to_string(), id);
-        id
-    }
-
-    /// Global ids for the local ones, interning in local order.
-    fn to_global(&self, mut intern: impl FnMut(&str) -> u32) -> Vec<u32> {
-        self.names.iter().map(|n| intern(n)).collect()
-    }
-}
-
-/// Where a visit checked within its chunk came from, beside it in `ChunkResult::meta`.
-struct Parsed {
-    line: u64,
-    start: u64,
-    len: u32,
-    has_id: bool,
-    /// 128-bit hash of the export's own visit id (when it has one), for duplicates across
-    /// chunks and files; two halves to keep the struct small.
-    id_hash: [u64; 2],
-}
-
-#[derive(Default)]
-struct ChunkResult<'s> {
-    /// The chunk's part of the file's visit slots, filled from the front with the chunk's
-    /// visits (chunk-local ids), so that they are written once, where they end up.
-    slots: &'s mut [Option<Visit>],
-    filled: usize,
-    /// Visits beyond the slots; only a file whose lines end in a bare `\r` has more records
-    /// than line breaks.
-    overflow: Vec<Option<Visit>>,
-    /// Where each visit came from, in the same order.
-    meta: Vec<Parsed>,
-    rejects: Vec<Reject>,
-    read: u64,
-    rejected: u64,
-    suppliers: LocalNames,
-    clients: LocalNames,
-    staff: LocalNames,
-    services: LocalNames,
-}
-
-impl ChunkResult<'_> {
-    fn push(&mut self, visit: Visit) {
-        match self.slots.get_mut(self.filled) {
-            Some(slot) => {
-                *slot = Some(visit);
-                self.filled += 1;
-            }
-            None => self.overflow.push(Some(visit)),
-        }
-    }
-
-    /// The chunk's `i`th visit.
-    fn visit(&self, i: usize) -> Option<&Visit> {
-        match self.slots.get(i) {
-            Some(slot) if i < self.filled => slot.as_ref(),
-            _ => self.overflow.get(i - self.filled).and_then(Option::as_ref),
-        }
-    }
-
-    /// Removes the chunk's `i`th visit (a later copy of an id already read).
-    fn remove(&mut self, i: usize) {
-        if i < self.filled {
-            self.slots[i] = None;
-        } else {
-            self.overflow[i - self.filled] = None;
-        }
-    }
-
-    fn visits_mut(&mut self) -> impl Iterator<Item = &mut Visit> {
-        self.slots[..self.filled].iter_mut().chain(self.overflow.iter_mut()).flatten()
-    }
-}
-
-/// Global ids of one chunk's names.
-struct Remap {
-    suppliers: Vec<u32>,
-    clients: Vec<u32>,
-    staff: Vec<u32>,
-    services: Vec<u32>,
-}
-
 /// Shards of the set of visit ids seen, walked in parallel.
 const SHARDS: usize = 64;
 
@@ -284,25 +190,24 @@ impl VisitReader {
         Ok(out)
     }
 
-    pub fn read(
-        &mut self,
+    /// Cuts the body into chunks and parses them on all threads. Each chunk fills its own
+    /// part of one slot vector (a chunk's line breaks, plus its last line): the visits are
+    /// written once, in file order, and the empty slots (rejects, blank lines, later copies)
+    /// are closed up in place afterwards.
+    fn parse_chunks<'s>(
+        &self,
         source: &Source,
+        header: &Header,
+        from: usize,
         file: u16,
-        config: &Config,
         pseudonyms: &Pseudonymizer,
-        out: &mut Ingested,
-    ) -> Result<FileAccount> {
-        let mut account = new_account(source, "visits");
-        let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
+        slots: &'s mut Vec<Option<Visit>>,
+    ) -> Result<Vec<ChunkResult<'s>>> {
         let body = source.body();
         let target = self.chunk_bytes.unwrap_or_else(|| (body.len() / (rayon::current_num_threads() * 8)).clamp(1 << 20, 64 << 20));
         let chunks = split_records(body, source.delimiter, from, target);
-
-        // One slot per possible record (a chunk's line breaks, plus its last line), each chunk
-        // filling its own part on its own thread: the visits are written once, in file order,
-        // and the empty slots (rejects, blank lines, later copies) are closed up in place.
         let total: usize = chunks.iter().map(|c| c.newlines as usize + 1).sum();
-        let mut slots: Vec<Option<Visit>> = (0..total).into_par_iter().map(|_| None).collect();
+        *slots = (0..total).into_par_iter().map(|_| None).collect();
         let mut parts = Vec::with_capacity(chunks.len());
         let mut rest = &mut slots[..];
         for c in &chunks {
@@ -310,29 +215,13 @@ impl VisitReader {
             parts.push(part);
             rest = tail;
         }
-        let this = &*self;
-        let mut results: Vec<ChunkResult> = chunks
-            .into_par_iter()
-            .zip(parts)
-            .map(|(chunk, part)| this.read_chunk(source, &header, chunk, part, file, pseudonyms))
-            .collect::<Result<_>>()?;
+        chunks.into_par_iter().zip(parts).map(|(chunk, part)| self.read_chunk(source, header, chunk, part, file, pseudonyms)).collect()
+    }
 
-        let Ingested { ids, visits, rejects, .. } = out;
-        let first_reject = rejects.len();
-
-        // Chunk names to global ids, in file order so ids are numbered by first appearance.
-        let remaps: Vec<Remap> = results
-            .iter()
-            .map(|chunk| Remap {
-                suppliers: chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s)),
-                clients: chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c)),
-                staff: chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s)),
-                services: chunk.services.to_global(|s| ids.services.intern(s)),
-            })
-            .collect();
-
-        // Duplicate ids: the hash space is cut into shards, each shard walked in file order on
-        // its own thread, so the first row with an id keeps it wherever it is.
+    /// Later copies of a visit id, as (chunk, index in chunk), in file order. The hash space
+    /// is cut into shards, each shard walked in file order on its own thread, so the first row
+    /// with an id keeps it wherever it is.
+    fn find_duplicates(&mut self, results: &[ChunkResult]) -> Vec<(u32, u32)> {
         let buckets: Vec<Vec<Vec<u32>>> = results
             .par_iter()
             .map(|chunk| {
@@ -362,8 +251,26 @@ impl VisitReader {
                 found
             })
             .collect();
-        drop(buckets);
         duplicates.sort_unstable();
+        duplicates
+    }
+
+    pub fn read(
+        &mut self,
+        source: &Source,
+        file: u16,
+        config: &Config,
+        pseudonyms: &Pseudonymizer,
+        out: &mut Ingested,
+    ) -> Result<FileAccount> {
+        let mut account = new_account(source, "visits");
+        let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
+        let mut slots = Vec::new();
+        let mut results = self.parse_chunks(source, &header, from, file, pseudonyms, &mut slots)?;
+        let Ingested { ids, visits, rejects, .. } = out;
+        let first_reject = rejects.len();
+        let remaps = Remap::of_chunks(&results, ids, pseudonyms);
+        let duplicates = self.find_duplicates(&results);
         for &(c, i) in &duplicates {
             let chunk = &mut results[c as usize];
             let p = &chunk.meta[i as usize];
@@ -377,35 +284,20 @@ impl VisitReader {
             chunk.remove(i as usize);
         }
         account.duplicates += duplicates.len() as u64;
-
-        // Global ids, on all threads.
-        results.par_iter_mut().zip(remaps.par_iter()).for_each(|(chunk, remap)| {
-            for v in chunk.visits_mut() {
-                v.supplier = remap.suppliers[v.supplier as usize];
-                v.client = remap.clients[v.client as usize];
-                v.staff = remap.staff[v.staff as usize];
-                for s in v.services.iter_mut() {
-                    *s = remap.services[*s as usize];
-                }
-                v.services.sort_unstable();
-            }
-        });
+        results.par_iter_mut().zip(remaps.par_iter()).for_each(|(chunk, remap)| remap.apply(chunk));
         for chunk in &mut results {
             account.read += chunk.read;
             account.rejected += chunk.rejected;
             rejects.append(&mut chunk.rejects);
         }
+        // Only a file with bare `\r` line ends (more records than line breaks) has overflow:
+        // its visits are gathered in order; every other file's slots are closed up in place.
         let mut read_visits = if results.iter().all(|c| c.overflow.is_empty()) {
             drop(results);
             close_up(slots)
         } else {
-            // Only a file with bare `\r` line ends: its visits are gathered in order, copied.
-            results
-                .iter_mut()
-                .flat_map(|c| c.slots[..c.filled].iter_mut().filter_map(Option::take).chain(c.overflow.drain(..).flatten()))
-                .collect()
+            gather_overflowing(results)
         };
-        debug_assert_eq!(read_visits.len(), parsed_count - duplicates.len());
         if visits.is_empty() {
             *visits = read_visits;
         } else {
@@ -421,9 +313,6 @@ impl VisitReader {
 /// own iterator is collected in place when the item sizes match (`Option<Visit>` uses a niche
 /// of `Visit`), so a national file's visits are not copied to a second vector.
 #[allow(clippy::filter_map_identity)] // `flatten` is not collected in place
-fn close_up(slots: Vec<Option<Visit>>) -> Vec<Visit> {
-    slots.into_iter().filter_map(|slot| slot).collect()
-}
 
 /// Ids as one interner would number them, for comparing two readings.
 #[cfg(test)]

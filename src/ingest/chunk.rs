@@ -1,0 +1,140 @@
+//! One chunk of a visits file as its thread reads it: the chunk's visits written straight
+//! into their slots of the file's vector, with chunk-local name ids, where each came from, and
+//! the rejects; then remapped to the file's global ids and closed up.
+
+use super::tables::{intern_client, intern_staff, intern_supplier};
+use crate::model::hash::HashMap;
+use crate::model::{Ids, Reject, Visit};
+use crate::privacy::Pseudonymizer;
+
+#[derive(Default)]
+pub(super) struct LocalNames {
+    pub(super) map: HashMap<String, u32>,
+    pub(super) names: Vec<String>,
+}
+
+impl LocalNames {
+    pub(super) fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.map.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.map.insert(name.to_string(), id);
+        id
+    }
+
+    /// Global ids for the local ones, interning in local order.
+    pub(super) fn to_global(&self, mut intern: impl FnMut(&str) -> u32) -> Vec<u32> {
+        self.names.iter().map(|n| intern(n)).collect()
+    }
+}
+
+/// Where a visit checked within its chunk came from, beside it in `ChunkResult::meta`.
+pub(super) struct Parsed {
+    pub(super) line: u64,
+    pub(super) start: u64,
+    pub(super) len: u32,
+    pub(super) has_id: bool,
+    /// 128-bit hash of the export's own visit id (when it has one), for duplicates across
+    /// chunks and files; two halves to keep the struct small.
+    pub(super) id_hash: [u64; 2],
+}
+
+#[derive(Default)]
+pub(super) struct ChunkResult<'s> {
+    /// The chunk's part of the file's visit slots, filled from the front with the chunk's
+    /// visits (chunk-local ids), so that they are written once, where they end up.
+    pub(super) slots: &'s mut [Option<Visit>],
+    pub(super) filled: usize,
+    /// Visits beyond the slots; only a file whose lines end in a bare `\r` has more records
+    /// than line breaks.
+    pub(super) overflow: Vec<Option<Visit>>,
+    /// Where each visit came from, in the same order.
+    pub(super) meta: Vec<Parsed>,
+    pub(super) rejects: Vec<Reject>,
+    pub(super) read: u64,
+    pub(super) rejected: u64,
+    pub(super) suppliers: LocalNames,
+    pub(super) clients: LocalNames,
+    pub(super) staff: LocalNames,
+    pub(super) services: LocalNames,
+}
+
+impl ChunkResult<'_> {
+    pub(super) fn push(&mut self, visit: Visit) {
+        match self.slots.get_mut(self.filled) {
+            Some(slot) => {
+                *slot = Some(visit);
+                self.filled += 1;
+            }
+            None => self.overflow.push(Some(visit)),
+        }
+    }
+
+    /// The chunk's `i`th visit.
+    pub(super) fn visit(&self, i: usize) -> Option<&Visit> {
+        match self.slots.get(i) {
+            Some(slot) if i < self.filled => slot.as_ref(),
+            _ => self.overflow.get(i - self.filled).and_then(Option::as_ref),
+        }
+    }
+
+    /// Removes the chunk's `i`th visit (a later copy of an id already read).
+    pub(super) fn remove(&mut self, i: usize) {
+        if i < self.filled {
+            self.slots[i] = None;
+        } else {
+            self.overflow[i - self.filled] = None;
+        }
+    }
+
+    pub(super) fn visits_mut(&mut self) -> impl Iterator<Item = &mut Visit> {
+        self.slots[..self.filled].iter_mut().chain(self.overflow.iter_mut()).flatten()
+    }
+}
+
+/// Global ids of one chunk's names.
+pub(super) struct Remap {
+    pub(super) suppliers: Vec<u32>,
+    pub(super) clients: Vec<u32>,
+    pub(super) staff: Vec<u32>,
+    pub(super) services: Vec<u32>,
+}
+
+impl Remap {
+    /// Chunk names to global ids, in file order so ids are numbered by first appearance.
+    pub(super) fn of_chunks(results: &[ChunkResult], ids: &mut Ids, pseudonyms: &Pseudonymizer) -> Vec<Remap> {
+        results
+            .iter()
+            .map(|chunk| Remap {
+                suppliers: chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s)),
+                clients: chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c)),
+                staff: chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s)),
+                services: chunk.services.to_global(|s| ids.services.intern(s)),
+            })
+            .collect()
+    }
+
+    /// Gives a chunk's visits their global ids.
+    pub(super) fn apply(&self, chunk: &mut ChunkResult) {
+        for v in chunk.visits_mut() {
+            v.supplier = self.suppliers[v.supplier as usize];
+            v.client = self.clients[v.client as usize];
+            v.staff = self.staff[v.staff as usize];
+            for s in v.services.iter_mut() {
+                *s = self.services[*s as usize];
+            }
+            v.services.sort_unstable();
+        }
+    }
+}
+
+/// The file's visits in order, with the chunks' overflow.
+pub(super) fn gather_overflowing(mut results: Vec<ChunkResult>) -> Vec<Visit> {
+    results.iter_mut().flat_map(|c| c.slots[..c.filled].iter_mut().filter_map(Option::take).chain(c.overflow.drain(..).flatten())).collect()
+}
+
+pub(super) fn close_up(slots: Vec<Option<Visit>>) -> Vec<Visit> {
+    slots.into_iter().filter_map(|slot| slot).collect()
+}

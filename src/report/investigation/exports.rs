@@ -1,0 +1,149 @@
+//! The investigation's CSV exports for Swedish Excel (`;`, decimal comma, UTF-8 with BOM).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{flag_summary, opt_number, sv_number, yes};
+use crate::investigate::Investigation;
+use crate::model::{Metric, ALL};
+use crate::report::labels::{figure_label, requirement_sv, status_sv};
+
+fn excel_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all("\u{feff}".as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(csv::WriterBuilder::new().delimiter(b';').from_writer(file))
+}
+
+/// Writes the CSV exports and returns their paths.
+pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
+    let exports: [(&str, fn(&Investigation, &Path) -> Result<()>); 5] = [
+        ("nyckeltal.csv", write_nyckeltal),
+        ("personal.csv", write_personal),
+        ("kunder.csv", write_kunder),
+        ("flaggade_besok.csv", write_flaggade_besok),
+        ("mellanrum.csv", write_mellanrum),
+    ];
+    let mut written = Vec::new();
+    for (name, write) in exports {
+        let p = dir.join(name);
+        write(inv, &p)?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
+fn write_nyckeltal(inv: &Investigation, p: &Path) -> Result<()> {
+    let mut w = excel_writer(&p)?;
+    w.write_record(["Nyckeltal", "Id", "Månad", "Värde", "Status", "Hela kommunen", "Krav"])?;
+    for figure in Metric::matrix() {
+        for ((own, all), month) in inv.series(&inv.supplier, figure).iter().zip(inv.series(ALL, figure)).zip(&inv.stored) {
+            w.write_record([
+                figure_label(figure),
+                figure.id().to_string(),
+                month.month.to_string(),
+                opt_number(own.and_then(|r| r.value)),
+                own.map_or("saknas", |r| status_sv(r.status)).to_string(),
+                opt_number(all.and_then(|r| r.value)),
+                requirement_sv(figure, month.config.requirement(figure)),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_personal(inv: &Investigation, p: &Path) -> Result<()> {
+    let mut w = excel_writer(&p)?;
+    w.write_record([
+        "Rang",
+        "Personal",
+        "Besök",
+        "Godkänt kvitterade",
+        "Kvittensgrad",
+        "Bedömd (minst antal besök)",
+        "Under kravet",
+        "Flaggade besök",
+        "Flaggor",
+    ])?;
+    for (i, r) in inv.staff.iter().enumerate() {
+        w.write_record([
+            (i + 1).to_string(),
+            r.staff_id.clone(),
+            r.visits.to_string(),
+            r.checked_in.to_string(),
+            sv_number(r.checkin_rate),
+            yes(r.judged).to_string(),
+            yes(r.below_requirement).to_string(),
+            r.flagged_visits.to_string(),
+            flag_summary(&r.flags),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_kunder(inv: &Investigation, p: &Path) -> Result<()> {
+    let mut w = excel_writer(&p)?;
+    w.write_record([
+        "Rang",
+        "Kund",
+        "Besök",
+        "Kvittensgrad",
+        "Olika personal",
+        "Andel hos vanligaste personal",
+        "Samma personal flaggad",
+        "Beviljade minuter",
+        "Utförandegrad",
+        "Utanför intervallet",
+        "Flaggade besök",
+    ])?;
+    for (i, c) in inv.clients.iter().enumerate() {
+        w.write_record([
+            (i + 1).to_string(),
+            c.client_id.clone(),
+            c.visits.to_string(),
+            opt_number(c.checkin_rate),
+            c.distinct_staff.to_string(),
+            opt_number(c.top_staff_share),
+            yes(c.single_staff).to_string(),
+            opt_number(c.granted_minutes),
+            opt_number(c.completion_rate),
+            yes(c.completion_outside).to_string(),
+            c.flagged_visits.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_flaggade_besok(inv: &Investigation, p: &Path) -> Result<()> {
+    let mut w = excel_writer(&p)?;
+    w.write_record(["Månad", "Besök", "Flagga", "Flagga (id)", "Hör ihop med", "Kund", "Personal", "Inkvittering (lokal tid)", "Minuter"])?;
+    for f in &inv.flagged {
+        w.write_record([
+            f.month.to_string(),
+            f.visit_id.clone(),
+            f.flag.label().to_string(),
+            f.flag.name().to_string(),
+            f.related_visit_id.clone().unwrap_or_default(),
+            f.client_id.clone(),
+            f.staff_id.clone(),
+            f.check_in_local.clone(),
+            opt_number(f.minutes),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_mellanrum(inv: &Investigation, p: &Path) -> Result<()> {
+    let mut w = excel_writer(&p)?;
+    w.write_record(["Minuter (hela)", "Antal mellanrum"])?;
+    for (m, n) in inv.gap_bins.iter().enumerate() {
+        w.write_record([m.to_string(), n.to_string()])?;
+    }
+    w.flush()?;
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! The investigation as a self-contained HTML page with charts and the ranked tables.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+
+use super::{duration_bins, flag_summary, pct, yes, CHECKIN};
+use crate::investigate::{Investigation, GAP_MINUTES};
+use crate::model::{Metric, ALL};
+use crate::report::charts::{bars_chart, lines_chart, Line};
+use crate::report::html::{escape, status_class, STYLE};
+use crate::report::labels::{figure_label, format_sv, is_share, requirement_sv, status_sv};
+use crate::report::xlsx::MUNICIPALITY;
+
+/// The page with every chart and the ranked tables.
+pub fn html_page(inv: &Investigation) -> Result<String> {
+    let mut h = String::new();
+    let title = format!("Utredning av {} – {}", inv.supplier, inv.period);
+    write!(h, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n", escape(&title), escape(&title))?;
+    for m in &inv.missing {
+        writeln!(h, "<p>{m} saknas (ej körd) och ingår inte.</p>")?;
+    }
+
+    distributions(&mut h, inv)?;
+    let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
+    figures_over_time(&mut h, inv, &months)?;
+    figures_table(&mut h, inv, &months)?;
+    rankings(&mut h, inv)?;
+    flagged_table(&mut h, inv)?;
+    h.push_str("</table>\n</body>\n</html>\n");
+    Ok(h)
+}
+
+/// Histograms of visit lengths and gaps, check-in rate per staff member, visits per day.
+fn distributions(h: &mut String, inv: &Investigation) -> Result<()> {
+    let latest = inv.stored.last().expect("a stored month");
+    let params = &latest.config.parameters;
+    h.push_str("<h2>Fördelningar</h2>\n");
+    let svg = bars_chart("Besökslängd", "Minuter (intervallets början)", "Antal besök", &duration_bins(&inv.durations), &[], None, false)?;
+    writeln!(h, "<figure>{svg}<figcaption>Besök med giltig tid: {}</figcaption></figure>", inv.durations.len())?;
+    let gap_bars: Vec<(String, f64)> = inv.gap_bins.iter().enumerate().map(|(m, n)| (m.to_string(), *n as f64)).collect();
+    let flagged_bins: Vec<bool> = (0..=GAP_MINUTES).map(|m| (m as f64) <= params.adjacent_max_gap_minutes).collect();
+    let svg = bars_chart(
+        "Mellanrum mellan besök hos samma kund (0–10 min)",
+        "Minuter mellan utkvittering och nästa inkvittering",
+        "Antal",
+        &gap_bars,
+        &flagged_bins,
+        None,
+        false,
+    )?;
+    writeln!(
+        h,
+        "<figure>{svg}<figcaption>Röda staplar: mellanrum som kan flaggas (högst {} min). Mätta mellanrum totalt: {}</figcaption></figure>",
+        params.adjacent_max_gap_minutes, inv.gaps_measured
+    )?;
+    let judged: Vec<_> = inv.staff.iter().filter(|r| r.judged).collect();
+    let staff_bars: Vec<(String, f64)> = judged.iter().map(|r| (r.staff_id.clone(), r.checkin_rate)).collect();
+    let below: Vec<bool> = judged.iter().map(|r| r.below_requirement).collect();
+    let requirement = latest.config.requirement(CHECKIN);
+    let svg = bars_chart(
+        "Kvittensgrad per personal",
+        "Personal (lägst först)",
+        "Kvittensgrad",
+        &staff_bars,
+        &below,
+        requirement.and_then(|b| b.min),
+        true,
+    )?;
+    writeln!(
+        h,
+        "<figure>{svg}<figcaption>Personal med minst {} besök; krav {}. Röda staplar: under kravet.</figcaption></figure>",
+        params.min_visits,
+        escape(&requirement_sv(CHECKIN, requirement))
+    )?;
+    let days: Vec<(String, f64)> = inv.per_day.iter().map(|(d, n)| (d.format("%m-%d").to_string(), *n as f64)).collect();
+    let svg = bars_chart("Besök per dag", "Datum", "Antal besök", &days, &[], None, false)?;
+    writeln!(h, "<figure>{svg}</figure>")?;
+
+    Ok(())
+}
+
+/// One chart per figure: the supplier beside the municipality, with the requirement.
+fn figures_over_time(h: &mut String, inv: &Investigation, months: &[String]) -> Result<()> {
+    let latest = inv.stored.last().expect("a stored month");
+    h.push_str("<h2>Nyckeltal över tid</h2>\n");
+    for figure in Metric::matrix() {
+        let own: Vec<Option<f64>> = inv.series(&inv.supplier, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
+        let all: Vec<Option<f64>> = inv.series(ALL, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
+        let lines =
+            [Line { name: &inv.supplier, values: own, emphasised: false }, Line { name: MUNICIPALITY, values: all, emphasised: true }];
+        let requirement = latest.config.requirement(figure);
+        let svg = lines_chart(&figure_label(figure), months, &lines, requirement, is_share(figure))?;
+        writeln!(h, "<figure>{svg}<figcaption>Krav: {}</figcaption></figure>", escape(&requirement_sv(figure, requirement)))?;
+    }
+
+    Ok(())
+}
+
+/// The figures per month, coloured by status.
+fn figures_table(h: &mut String, inv: &Investigation, months: &[String]) -> Result<()> {
+    h.push_str("<h2>Nyckeltal per månad</h2>\n<table><tr><th>Nyckeltal</th>");
+    for m in months {
+        write!(h, "<th>{m}</th><th>{m} hela kommunen</th>")?;
+    }
+    h.push_str("</tr>\n");
+    for figure in Metric::matrix() {
+        write!(h, "<tr><td class=\"name\">{}</td>", escape(&figure_label(figure)))?;
+        for (own, all) in inv.series(&inv.supplier, figure).iter().zip(inv.series(ALL, figure)) {
+            let (class, title) = own.map_or(("missing", "saknas"), |r| (status_class(r.status), status_sv(r.status)));
+            write!(
+                h,
+                "<td class=\"{class}\" title=\"{title}\">{}</td><td>{}</td>",
+                escape(&own.map_or("–".into(), |r| format_sv(figure, r.value))),
+                escape(&all.map_or("–".into(), |r| format_sv(figure, r.value)))
+            )?;
+        }
+        h.push_str("</tr>\n");
+    }
+    Ok(())
+}
+
+/// The staff and clients, worst first.
+fn rankings(h: &mut String, inv: &Investigation) -> Result<()> {
+    h.push_str("</table>\n<h2>Personal, lägst kvittensgrad först</h2>\n<table><tr><th>Personal</th><th>Besök</th><th>Kvittensgrad</th><th>Under kravet</th><th>Flaggade besök</th><th>Flaggor</th></tr>\n");
+    for r in inv.staff.iter().take(50) {
+        writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"name\">{}</td></tr>",
+            escape(&r.staff_id),
+            r.visits,
+            pct(r.checkin_rate),
+            yes(r.below_requirement),
+            r.flagged_visits,
+            escape(&flag_summary(&r.flags))
+        )?;
+    }
+    h.push_str("</table>\n<h2>Kunder, flest problem först</h2>\n<table><tr><th>Kund</th><th>Besök</th><th>Olika personal</th><th>Samma personal</th><th>Utförandegrad</th><th>Flaggade besök</th></tr>\n");
+    for c in inv.clients.iter().take(50) {
+        let completion =
+            c.completion_rate.map_or("–".to_string(), |r| format!("{}{}", pct(r), if c.completion_outside { " (utanför)" } else { "" }));
+        let single =
+            c.top_staff_share.map_or("–".to_string(), |sh| format!("{}{}", pct(sh), if c.single_staff { " (flaggad)" } else { "" }));
+        writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&c.client_id),
+            c.visits,
+            c.distinct_staff,
+            escape(&single),
+            escape(&completion),
+            c.flagged_visits
+        )?;
+    }
+    Ok(())
+}
+
+/// The flagged visits (the first 200).
+fn flagged_table(h: &mut String, inv: &Investigation) -> Result<()> {
+    writeln!(h, "</table>\n<h2>Flaggade besök</h2>\n<p>{} rader; alla finns i flaggade_besok.csv.</p>\n<table><tr><th>Månad</th><th>Besök</th><th>Flagga</th><th>Hör ihop med</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>", inv.flagged.len())?;
+    for f in inv.flagged.iter().take(200) {
+        writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            f.month,
+            escape(&f.visit_id),
+            f.flag.label(),
+            escape(f.related_visit_id.as_deref().unwrap_or("")),
+            escape(&f.client_id),
+            escape(&f.staff_id),
+            f.check_in_local,
+            f.minutes.map_or(String::new(), |m| format!("{m:.0}"))
+        )?;
+    }
+    Ok(())
+}

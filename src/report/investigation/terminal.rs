@@ -1,0 +1,139 @@
+//! The investigation as text for the terminal, in Swedish.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::{flag_summary, pct, truncate, FLAGGED_SHOWN, TOP};
+use crate::investigate::{Investigation, GAP_MINUTES};
+use crate::model::{Metric, Status, ALL};
+use crate::report::labels::{figure_label, format_sv, requirement_sv};
+
+/// The report for the terminal.
+pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
+    let mut s = String::new();
+    let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
+    writeln!(s, "Utredning av {}, {} (månader: {})", inv.supplier, inv.period, months.join(", ")).unwrap();
+    for m in &inv.missing {
+        writeln!(s, "  {m} saknas (ej körd) och ingår inte").unwrap();
+    }
+    figures_table(&mut s, inv, &months);
+    staff_lists(&mut s, inv);
+    client_list(&mut s, inv);
+    flagged_list(&mut s, inv);
+    writeln!(s, "\nResultat i {}:\n  utredning.html  diagram och tabeller (öppnas i webbläsaren)\n  nyckeltal.csv, personal.csv, kunder.csv, flaggade_besok.csv, mellanrum.csv  för Excel", files.display()).unwrap();
+    s
+}
+
+/// The supplier's figures per month beside the municipality's, and the requirements.
+fn figures_table(s: &mut String, inv: &Investigation, months: &[String]) {
+    writeln!(s, "\nNyckeltal per månad; ! = avvikelse, inom parentes hela kommunen:").unwrap();
+    write!(s, "{:<46}", "").unwrap();
+    for m in months {
+        write!(s, "{m:>26}").unwrap();
+    }
+    writeln!(s, "   Krav").unwrap();
+    let latest = inv.stored.last().expect("a stored month");
+    for figure in Metric::matrix() {
+        write!(s, "{:<46}", truncate(&figure_label(figure), 45)).unwrap();
+        for (own, all) in inv.series(&inv.supplier, figure).iter().zip(inv.series(ALL, figure)) {
+            let value = own.map_or("–".to_string(), |r| format_sv(figure, r.value));
+            let mark = if own.is_some_and(|r| r.status == Status::Deviation) { "!" } else { " " };
+            let municipality = all.map_or("–".to_string(), |r| format_sv(figure, r.value));
+            write!(s, "{:>26}", format!("{value} {mark} ({municipality})")).unwrap();
+        }
+        writeln!(s, "   {}", requirement_sv(figure, latest.config.requirement(figure))).unwrap();
+    }
+}
+
+/// The staff with the lowest check-in rate and with the most flagged visits.
+fn staff_lists(s: &mut String, inv: &Investigation) {
+    let latest = inv.stored.last().expect("a stored month");
+    let min_visits = latest.config.parameters.min_visits;
+    writeln!(s, "\nPersonal med lägst kvittensgrad (minst {min_visits} besök under perioden):").unwrap();
+    if !inv.staff.iter().any(|r| r.judged) {
+        writeln!(s, "  inga").unwrap();
+    }
+    for r in inv.staff.iter().filter(|r| r.judged).take(TOP) {
+        let below = if r.below_requirement { "  under kravet" } else { "" };
+        writeln!(
+            s,
+            "  {:<20} {:>6} besök  kvittensgrad {:>8}{below}  flaggade besök {}",
+            r.staff_id,
+            r.visits,
+            pct(r.checkin_rate),
+            r.flagged_visits
+        )
+        .unwrap();
+    }
+    let mut by_flags: Vec<_> = inv.staff.iter().filter(|r| r.flagged_visits > 0).collect();
+    by_flags.sort_by(|a, b| b.flagged_visits.cmp(&a.flagged_visits).then_with(|| a.staff_id.cmp(&b.staff_id)));
+    writeln!(s, "\nPersonal med flest flaggade besök:").unwrap();
+    if by_flags.is_empty() {
+        writeln!(s, "  inga").unwrap();
+    }
+    for r in by_flags.iter().take(TOP) {
+        writeln!(s, "  {:<20} {:>4} flaggade av {:>5} besök  ({})", r.staff_id, r.flagged_visits, r.visits, flag_summary(&r.flags))
+            .unwrap();
+    }
+}
+
+/// The clients with the most problems.
+fn client_list(s: &mut String, inv: &Investigation) {
+    writeln!(s, "\nKunder med flest problem (utförandegrad utanför intervallet, samma personal, flaggade besök):").unwrap();
+    for c in inv.clients.iter().filter(|c| c.problems() > 0).take(TOP) {
+        let completion =
+            c.completion_rate.map_or("–".to_string(), |r| format!("{}{}", pct(r), if c.completion_outside { " (utanför)" } else { "" }));
+        let single =
+            c.top_staff_share.map_or("–".to_string(), |sh| format!("{}{}", pct(sh), if c.single_staff { " (flaggad)" } else { "" }));
+        writeln!(
+            s,
+            "  {:<20} {:>5} besök  utförandegrad {completion}  samma personal {single}  flaggade besök {}",
+            c.client_id, c.visits, c.flagged_visits
+        )
+        .unwrap();
+    }
+    if !inv.clients.iter().any(|c| c.problems() > 0) {
+        writeln!(s, "  inga").unwrap();
+    }
+}
+
+/// The flagged visits and the gaps at the same client.
+fn flagged_list(s: &mut String, inv: &Investigation) {
+    let counts = inv.flag_counts();
+    writeln!(
+        s,
+        "\nFlaggade besök: {}",
+        if counts.is_empty() {
+            "inga".to_string()
+        } else {
+            counts.iter().map(|(f, n)| format!("{} {n}", f.label())).collect::<Vec<_>>().join(", ")
+        }
+    )
+    .unwrap();
+    for f in inv.flagged.iter().take(FLAGGED_SHOWN) {
+        let related = f.related_visit_id.as_deref().map_or(String::new(), |r| format!(", hör ihop med {r}"));
+        let minutes = f.minutes.map_or("ingen utkvittering".to_string(), |m| format!("{m:.0} min"));
+        writeln!(
+            s,
+            "  {} {}  {}{related}  (kund {}, personal {}, {}, {minutes})",
+            f.month,
+            f.visit_id,
+            f.flag.label(),
+            f.client_id,
+            f.staff_id,
+            f.check_in_local
+        )
+        .unwrap();
+    }
+    if inv.flagged.len() > FLAGGED_SHOWN {
+        writeln!(s, "  … och {} rader till i flaggade_besok.csv", inv.flagged.len() - FLAGGED_SHOWN).unwrap();
+    }
+    let gaps: u64 = inv.gap_bins.iter().sum();
+    writeln!(
+        s,
+        "\nMellanrum mellan besök hos samma kund, 0–{GAP_MINUTES} minuter: {gaps} av {} (per minut: {})",
+        inv.gaps_measured,
+        inv.gap_bins.iter().enumerate().map(|(m, n)| format!("{m}: {n}")).collect::<Vec<_>>().join(", ")
+    )
+    .unwrap();
+}
