@@ -151,6 +151,11 @@ impl Default for Config {
     }
 }
 
+/// The error for an impossible value: the key, and why.
+fn bad(key: &str, why: String) -> Result<()> {
+    Err(anyhow::anyhow!("key `{key}`: {why}"))
+}
+
 /// A `[requirements]` entry: a known key figure, bounds in its unit's range, min ≤ max.
 fn check_requirement(id: &str, bound: &Bound) -> Result<()> {
     let key = format!("requirements.{id}");
@@ -200,7 +205,13 @@ impl Config {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |key: &str, why: String| Err(anyhow::anyhow!("key `{key}`: {why}"));
+        self.validate_input()?;
+        self.validate_methods()?;
+        self.validate_limits()?;
+        self.validate_parameters()
+    }
+
+    fn validate_input(&self) -> Result<()> {
         if !matches!(self.input.delimiter.as_str(), "auto" | "," | ";" | "\t") {
             return bad("input.delimiter", format!("'{}' is not one of \"auto\", \",\", \";\", \"\\t\"", self.input.delimiter));
         }
@@ -231,6 +242,10 @@ impl Config {
                 }
             }
         }
+        Ok(())
+    }
+
+    fn validate_methods(&self) -> Result<()> {
         for name in &self.methods.verified {
             if Method::from_canonical(name).is_none() {
                 return bad("methods.verified", format!("'{name}' is not a method; use nfc, lock, mobile or manual"));
@@ -244,6 +259,10 @@ impl Config {
                 );
             }
         }
+        Ok(())
+    }
+
+    fn validate_limits(&self) -> Result<()> {
         for (id, bound) in &self.requirements {
             check_requirement(id, bound)?;
         }
@@ -256,6 +275,10 @@ impl Config {
                 return bad(&format!("flag_limits.{name}"), format!("{limit} is not a rate ≥ 0 per 1,000 visits"));
             }
         }
+        Ok(())
+    }
+
+    fn validate_parameters(&self) -> Result<()> {
         let p = &self.parameters;
         for (key, v) in [
             ("short_visit_minutes", p.short_visit_minutes),

@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::{DateTime, NaiveDate};
 
-use crate::analysis::FigureRow;
+use crate::analysis::{FigureRow, FlagRow};
 use crate::error::{refused, usage};
 use crate::model::Flag;
 use crate::model::ALL;
@@ -142,86 +142,24 @@ impl Investigation {
             )));
         }
         let stored: Vec<StoredMonth> = present.iter().map(|m| read_month(out, *m)).collect::<Result<_>>()?;
-        let known: BTreeSet<&str> =
-            stored.iter().flat_map(|m| m.figures.iter().map(|f| f.supplier_id.as_str())).filter(|s| *s != ALL).collect();
-        if !known.contains(supplier) {
-            let list: Vec<&str> = known.into_iter().collect();
-            return Err(usage(format!(
-                "supplier '{supplier}' is not among the suppliers of {period} (no visits, granted time or add-on reports); the suppliers of {period} are: {}",
-                list.join(", ")
-            )));
-        }
-
-        let mut flagged = Vec::new();
-        let mut durations = Vec::new();
-        let mut gap_bins = [0u64; GAP_MINUTES + 1];
-        let mut gaps_measured = 0;
-        let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-        let mut client_staff: HashMap<String, HashMap<String, u32>> = HashMap::default();
-        let mut client_all_staff: HashMap<String, BTreeSet<String>> = HashMap::default();
-        let mut staff_flags: HashMap<String, BTreeMap<Flag, BTreeSet<String>>> = HashMap::default();
-        let mut single_staff_clients: BTreeSet<String> = BTreeSet::new();
+        check_supplier(&stored, supplier, period)?;
+        let mut seen = Collected::default();
         for month in &stored {
             let visits = read_visits(out, month.month, supplier)?;
             let max_valid = month.config.parameters.max_valid_minutes;
             let valid = |v: &StoredVisit| v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms)).filter(|d| *d >= 0.0 && *d <= max_valid);
-            let by_id: HashMap<&str, &StoredVisit> = visits.iter().map(|v| (v.visit_id.as_str(), v)).collect();
-            for v in &visits {
-                *per_day.entry(DateTime::from_timestamp_millis(v.local_in_ms).map_or(NaiveDate::MIN, |t| t.date_naive())).or_default() += 1;
-                client_all_staff.entry(v.client_id.clone()).or_default().insert(v.staff_id.clone());
-                if let Some(d) = valid(v) {
-                    durations.push(d);
-                    *client_staff.entry(v.client_id.clone()).or_default().entry(v.staff_id.clone()).or_default() += 1;
-                }
-            }
-            // Gaps: consecutive visits with valid duration at the same client, ordered by
-            // check-in then visit id, as the adjacency flags order them.
-            let mut per_client: HashMap<&str, Vec<&StoredVisit>> = HashMap::default();
-            for v in visits.iter().filter(|v| valid(v).is_some()) {
-                per_client.entry(v.client_id.as_str()).or_default().push(v);
-            }
-            for list in per_client.values_mut() {
-                list.sort_by(|a, b| a.check_in_ms.cmp(&b.check_in_ms).then_with(|| a.visit_id.cmp(&b.visit_id)));
-                for pair in list.windows(2) {
-                    let gap = ms_to_minutes(pair[1].check_in_ms - pair[0].check_out_ms.expect("valid duration"));
-                    gaps_measured += 1;
-                    if (0.0..(GAP_MINUTES + 1) as f64).contains(&gap) {
-                        gap_bins[gap.floor() as usize] += 1;
-                    }
-                }
-            }
-            for row in read_flags(out, month.month)?.into_iter().filter(|f| f.supplier_id == supplier) {
-                let visit = by_id.get(row.visit_id.as_str());
-                if let Some(v) = visit {
-                    staff_flags
-                        .entry(v.staff_id.clone())
-                        .or_default()
-                        .entry(row.flag)
-                        .or_default()
-                        .insert(format!("{}/{}", month.month, row.visit_id));
-                    if row.flag == Flag::SingleStaff {
-                        single_staff_clients.insert(v.client_id.clone());
-                    }
-                }
-                flagged.push(FlaggedVisit {
-                    month: month.month,
-                    visit_id: row.visit_id,
-                    flag: row.flag,
-                    related_visit_id: row.related_visit_id,
-                    client_id: visit.map(|v| v.client_id.clone()).unwrap_or_default(),
-                    staff_id: visit.map(|v| v.staff_id.clone()).unwrap_or_default(),
-                    check_in_local: visit.map(|v| local_string(v.local_in_ms)).unwrap_or_default(),
-                    minutes: visit.and_then(|v| v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms))),
-                });
-            }
+            seen.add_visits(&visits, &valid);
+            seen.add_gaps(&visits, &valid);
+            let flags = read_flags(out, month.month)?.into_iter().filter(|f| f.supplier_id == supplier);
+            seen.add_flags(month.month, flags, &visits);
         }
-
         let latest = stored.last().expect("at least one month");
         let checkin_req = latest.config.requirement(Metric::Figure(Figure::CheckinRate)).unwrap_or_default();
         let completion_req = latest.config.requirement(Metric::Figure(Figure::CompletionRate)).unwrap_or_default();
         let min_visits = latest.config.parameters.min_visits;
-        let staff = rank_staff(&stored, supplier, checkin_req, min_visits, &staff_flags);
-        let clients = rank_clients(&stored, supplier, completion_req, &client_staff, &client_all_staff, &single_staff_clients);
+        let staff = rank_staff(&stored, supplier, checkin_req, min_visits, &seen.staff_flags);
+        let clients =
+            rank_clients(&stored, supplier, completion_req, &seen.client_staff, &seen.client_all_staff, &seen.single_staff_clients);
         Ok(Investigation {
             supplier: supplier.to_string(),
             period,
@@ -229,11 +167,11 @@ impl Investigation {
             missing,
             staff,
             clients,
-            flagged,
-            durations,
-            gap_bins,
-            gaps_measured,
-            per_day,
+            flagged: seen.flagged,
+            durations: seen.durations,
+            gap_bins: seen.gap_bins,
+            gaps_measured: seen.gaps_measured,
+            per_day: seen.per_day,
         })
     }
 
@@ -259,6 +197,93 @@ fn tallies_over<'a>(rows: impl Iterator<Item = &'a crate::analysis::MemberRow>) 
         *sums.entry(&r.member_id).or_default() += &r.tally;
     }
     sums
+}
+
+/// An unknown supplier is a usage error that lists the suppliers of the period.
+fn check_supplier(stored: &[StoredMonth], supplier: &str, period: Period) -> Result<()> {
+    let known: BTreeSet<&str> =
+        stored.iter().flat_map(|m| m.figures.iter().map(|f| f.supplier_id.as_str())).filter(|s| *s != ALL).collect();
+    if known.contains(supplier) {
+        return Ok(());
+    }
+    let list: Vec<&str> = known.into_iter().collect();
+    Err(usage(format!(
+        "supplier '{supplier}' is not among the suppliers of {period} (no visits, granted time or add-on reports); the suppliers of {period} are: {}",
+        list.join(", ")
+    )))
+}
+
+/// What the investigation gathers from the stored visits and flags, month by month.
+#[derive(Default)]
+struct Collected {
+    flagged: Vec<FlaggedVisit>,
+    durations: Vec<f64>,
+    gap_bins: [u64; GAP_MINUTES + 1],
+    gaps_measured: u64,
+    per_day: BTreeMap<NaiveDate, u64>,
+    /// Per client: valid visits per staff member.
+    client_staff: HashMap<String, HashMap<String, u32>>,
+    client_all_staff: HashMap<String, BTreeSet<String>>,
+    /// Per staff member: distinct flagged visits (`month/visit`) per flag.
+    staff_flags: HashMap<String, BTreeMap<Flag, BTreeSet<String>>>,
+    single_staff_clients: BTreeSet<String>,
+}
+
+impl Collected {
+    fn add_visits(&mut self, visits: &[StoredVisit], valid: &dyn Fn(&StoredVisit) -> Option<f64>) {
+        for v in visits {
+            *self.per_day.entry(DateTime::from_timestamp_millis(v.local_in_ms).map_or(NaiveDate::MIN, |t| t.date_naive())).or_default() +=
+                1;
+            self.client_all_staff.entry(v.client_id.clone()).or_default().insert(v.staff_id.clone());
+            if let Some(d) = valid(v) {
+                self.durations.push(d);
+                *self.client_staff.entry(v.client_id.clone()).or_default().entry(v.staff_id.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Gaps: consecutive visits with valid duration at the same client, ordered by check-in
+    /// then visit id, as the adjacency flags order them.
+    fn add_gaps(&mut self, visits: &[StoredVisit], valid: &dyn Fn(&StoredVisit) -> Option<f64>) {
+        let mut per_client: HashMap<&str, Vec<&StoredVisit>> = HashMap::default();
+        for v in visits.iter().filter(|v| valid(v).is_some()) {
+            per_client.entry(v.client_id.as_str()).or_default().push(v);
+        }
+        for list in per_client.values_mut() {
+            list.sort_by(|a, b| a.check_in_ms.cmp(&b.check_in_ms).then_with(|| a.visit_id.cmp(&b.visit_id)));
+            for pair in list.windows(2) {
+                let gap = ms_to_minutes(pair[1].check_in_ms - pair[0].check_out_ms.expect("valid duration"));
+                self.gaps_measured += 1;
+                if (0.0..(GAP_MINUTES + 1) as f64).contains(&gap) {
+                    self.gap_bins[gap.floor() as usize] += 1;
+                }
+            }
+        }
+    }
+
+    fn add_flags(&mut self, month: YearMonth, rows: impl Iterator<Item = FlagRow>, visits: &[StoredVisit]) {
+        let by_id: HashMap<&str, &StoredVisit> = visits.iter().map(|v| (v.visit_id.as_str(), v)).collect();
+        for row in rows {
+            let visit = by_id.get(row.visit_id.as_str());
+            if let Some(v) = visit {
+                let per_flag = self.staff_flags.entry(v.staff_id.clone()).or_default();
+                per_flag.entry(row.flag).or_default().insert(format!("{month}/{}", row.visit_id));
+                if row.flag == Flag::SingleStaff {
+                    self.single_staff_clients.insert(v.client_id.clone());
+                }
+            }
+            self.flagged.push(FlaggedVisit {
+                month,
+                visit_id: row.visit_id,
+                flag: row.flag,
+                related_visit_id: row.related_visit_id,
+                client_id: visit.map(|v| v.client_id.clone()).unwrap_or_default(),
+                staff_id: visit.map(|v| v.staff_id.clone()).unwrap_or_default(),
+                check_in_local: visit.map(|v| local_string(v.local_in_ms)).unwrap_or_default(),
+                minutes: visit.and_then(|v| v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms))),
+            });
+        }
+    }
 }
 
 fn rank_staff(

@@ -276,8 +276,6 @@ pub struct MonthFiles {
     pub visit_count: u64,
 }
 
-/// Generates one month of exports into `dir`.
-
 #[cfg(test)]
 mod tests {
     use super::*;

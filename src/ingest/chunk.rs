@@ -135,6 +135,10 @@ pub(super) fn gather_overflowing(mut results: Vec<ChunkResult>) -> Vec<Visit> {
     results.iter_mut().flat_map(|c| c.slots[..c.filled].iter_mut().filter_map(Option::take).chain(c.overflow.drain(..).flatten())).collect()
 }
 
+/// The filled slots as visits, in order, in the same allocation: `filter_map` over a vector's
+/// own iterator is collected in place when the item sizes match (`Option<Visit>` uses a niche
+/// of `Visit`), so a national file's visits are not copied to a second vector.
+#[allow(clippy::filter_map_identity)] // `flatten` is not collected in place
 pub(super) fn close_up(slots: Vec<Option<Visit>>) -> Vec<Visit> {
     slots.into_iter().filter_map(|slot| slot).collect()
 }

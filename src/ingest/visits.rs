@@ -309,11 +309,6 @@ impl VisitReader {
     }
 }
 
-/// The filled slots as visits, in order, in the same allocation: `filter_map` over a vector's
-/// own iterator is collected in place when the item sizes match (`Option<Visit>` uses a niche
-/// of `Visit`), so a national file's visits are not copied to a second vector.
-#[allow(clippy::filter_map_identity)] // `flatten` is not collected in place
-
 /// Ids as one interner would number them, for comparing two readings.
 #[cfg(test)]
 fn named(visits: &[Visit], ids: &super::Ids) -> Vec<String> {

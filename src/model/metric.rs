@@ -3,98 +3,9 @@
 //! account (SPEC §9). Metric ids are spelled in this file and nowhere else; everything else
 //! asks the registry.
 
+pub use super::area::{Area, Unit};
+pub use super::evidence::Evidence;
 use super::status::Bound;
-
-/// How a metric's value is measured, and so how it is shown and bounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    /// A share between 0 and 1, shown as a percentage.
-    Share,
-    /// A ratio shown as a percentage that may exceed 100 % (completion).
-    Ratio,
-    /// Minutes, with one decimal.
-    Minutes,
-    /// A mean number of something (staff per client), with one decimal.
-    Mean,
-    /// A whole number of visits or clients.
-    Count,
-    /// Visits per 1,000 visits.
-    PerThousand,
-}
-
-/// The area of the committee's yearly account a metric is reported under (SPEC §9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Area {
-    Kvittering,
-    Besokslangd,
-    Utforandegrad,
-    Tillaggsrapportering,
-    Kontinuitet,
-    Registrering,
-    Datakvalitet,
-    Rimlighet,
-}
-
-impl Area {
-    /// The areas in the order of SPEC §9's table.
-    pub const ALL: [Area; 8] = [
-        Area::Kvittering,
-        Area::Besokslangd,
-        Area::Utforandegrad,
-        Area::Tillaggsrapportering,
-        Area::Kontinuitet,
-        Area::Registrering,
-        Area::Datakvalitet,
-        Area::Rimlighet,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Area::Kvittering => "kvittering",
-            Area::Besokslangd => "besokslangd",
-            Area::Utforandegrad => "utforandegrad",
-            Area::Tillaggsrapportering => "tillaggsrapportering",
-            Area::Kontinuitet => "kontinuitet",
-            Area::Registrering => "registrering",
-            Area::Datakvalitet => "datakvalitet",
-            Area::Rimlighet => "rimlighet",
-        }
-    }
-
-    /// The area's name in a Swedish report.
-    pub fn label(self) -> &'static str {
-        match self {
-            Area::Kvittering => "Kvittering",
-            Area::Besokslangd => "Besökslängd",
-            Area::Utforandegrad => "Utförandegrad",
-            Area::Tillaggsrapportering => "Tilläggsrapportering",
-            Area::Kontinuitet => "Kontinuitet",
-            Area::Registrering => "Registrering",
-            Area::Datakvalitet => "Datakvalitet",
-            Area::Rimlighet => "Rimlighet",
-        }
-    }
-}
-
-/// What the evidence of a metric names: the visits (and so staff and clients) that pull the
-/// figure away from its requirement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Evidence {
-    /// Visits without verified check-in and check-out.
-    Unverified,
-    /// Valid durations under `short_visit_minutes`.
-    Short,
-    /// Clients whose own completion lies outside the requirement.
-    CompletionOutside,
-    /// Add-ons delivered but not reported.
-    UnreportedAddons,
-    /// Add-on reports after the deadline.
-    LateReports,
-    /// Clients in the continuity measurement, by their number of staff.
-    Continuity,
-    /// Visits carrying a flag.
-    Flagged(Flag),
-}
 
 /// A key figure of SPEC §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -490,39 +401,6 @@ impl Metric {
 impl std::fmt::Display for Metric {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.id())
-    }
-}
-
-impl Evidence {
-    /// Every kind of evidence in the order of `evidence.csv`.
-    pub fn all() -> impl Iterator<Item = Evidence> {
-        [
-            Evidence::Unverified,
-            Evidence::Short,
-            Evidence::CompletionOutside,
-            Evidence::UnreportedAddons,
-            Evidence::LateReports,
-            Evidence::Continuity,
-        ]
-        .into_iter()
-        .chain(Flag::ALL.into_iter().map(Evidence::Flagged))
-    }
-
-    /// The metric that owns the evidence: its id is the `figure` column of `evidence.csv`.
-    pub fn owner(self) -> Metric {
-        match self {
-            Evidence::Unverified => Metric::Figure(Figure::CheckinRate),
-            Evidence::Short => Metric::Figure(Figure::ShortVisitShare),
-            Evidence::CompletionOutside => Metric::Figure(Figure::CompletionRate),
-            Evidence::UnreportedAddons => Metric::Figure(Figure::AddonReportingRate),
-            Evidence::LateReports => Metric::Figure(Figure::AddonLateShare),
-            Evidence::Continuity => Metric::Figure(Figure::ContinuityMean),
-            Evidence::Flagged(flag) => Metric::FlagCount(flag),
-        }
-    }
-
-    pub fn parse(id: &str) -> Option<Evidence> {
-        Evidence::all().find(|e| e.owner().id() == id)
     }
 }
 

@@ -2,6 +2,8 @@
 //! tidkoll): the rows and their interned ids, months, requirement bounds and statuses, the
 //! registry of metrics and the tally of raw counts.
 
+pub mod area;
+pub mod evidence;
 pub mod hash;
 pub mod ids;
 pub mod metric;

@@ -18,7 +18,8 @@ fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
 
 /// Values over time, one line per series, with the requirement's bounds drawn in red.
 /// `percent` shows shares as percentages.
-pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement: Option<Bound>, percent: bool) -> anyhow::Result<String> {
+/// The y axis of a line chart: every value and bound, padded, not below 0.
+fn y_range(lines: &[Line], requirement: Option<Bound>, percent: bool) -> (f64, f64) {
     let scale = if percent { 100.0 } else { 1.0 };
     let mut values: Vec<f64> = lines.iter().flat_map(|l| l.values.iter().flatten().map(|v| v * scale)).collect();
     values.extend(requirement.iter().flat_map(|b| [b.min, b.max]).flatten().map(|v| v * scale));
@@ -26,7 +27,25 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = if values.is_empty() { (0.0, 1.0) } else { (lo, hi) };
     let pad = ((hi - lo) * 0.1).max(if percent { 2.0 } else { 0.5 });
-    let (y0, y1) = ((lo - pad).max(0.0), hi + pad);
+    ((lo - pad).max(0.0), hi + pad)
+}
+
+/// The runs of present values of a series: a missing month breaks the line.
+fn segments(values: &[Option<f64>], scale: f64) -> Vec<Vec<(f64, f64)>> {
+    let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
+    for (x, v) in values.iter().enumerate() {
+        match v {
+            Some(v) if x > 0 && values[x - 1].is_some() => segments.last_mut().expect("open segment").push((x as f64, v * scale)),
+            Some(v) => segments.push(vec![(x as f64, v * scale)]),
+            None => {}
+        }
+    }
+    segments
+}
+
+pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement: Option<Bound>, percent: bool) -> anyhow::Result<String> {
+    let scale = if percent { 100.0 } else { 1.0 };
+    let (y0, y1) = y_range(lines, requirement, percent);
     let n = x_labels.len().max(1);
 
     let mut svg = String::new();
@@ -80,17 +99,7 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
         for (i, line) in lines.iter().enumerate() {
             let style = if line.emphasised { BLACK.stroke_width(3) } else { Palette99::pick(i).stroke_width(2) };
             let points: Vec<(f64, f64)> = line.values.iter().enumerate().filter_map(|(x, v)| v.map(|v| (x as f64, v * scale))).collect();
-            let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
-            for (x, v) in line.values.iter().enumerate() {
-                match v {
-                    Some(v) if x > 0 && line.values[x - 1].is_some() => {
-                        segments.last_mut().expect("open segment").push((x as f64, v * scale))
-                    }
-                    Some(v) => segments.push(vec![(x as f64, v * scale)]),
-                    None => {}
-                }
-            }
-            for segment in segments {
+            for segment in segments(&line.values, scale) {
                 chart.draw_series(LineSeries::new(segment, style)).map_err(plot_error)?;
             }
             chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, style.filled()))).map_err(plot_error)?;

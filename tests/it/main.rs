@@ -1,6 +1,7 @@
 //! Integration tests: the real binary on files in temporary directories.
 
 mod common;
+mod determinism;
 mod figures;
 mod flags;
 mod fuzz;

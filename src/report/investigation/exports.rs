@@ -16,9 +16,12 @@ fn excel_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
     Ok(csv::WriterBuilder::new().delimiter(b';').from_writer(file))
 }
 
+/// A function writing one export.
+type Export = fn(&Investigation, &Path) -> Result<()>;
+
 /// Writes the CSV exports and returns their paths.
 pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
-    let exports: [(&str, fn(&Investigation, &Path) -> Result<()>); 5] = [
+    let exports: [(&str, Export); 5] = [
         ("nyckeltal.csv", write_nyckeltal),
         ("personal.csv", write_personal),
         ("kunder.csv", write_kunder),
@@ -35,7 +38,7 @@ pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn write_nyckeltal(inv: &Investigation, p: &Path) -> Result<()> {
-    let mut w = excel_writer(&p)?;
+    let mut w = excel_writer(p)?;
     w.write_record(["Nyckeltal", "Id", "Månad", "Värde", "Status", "Hela kommunen", "Krav"])?;
     for figure in Metric::matrix() {
         for ((own, all), month) in inv.series(&inv.supplier, figure).iter().zip(inv.series(ALL, figure)).zip(&inv.stored) {
@@ -55,7 +58,7 @@ fn write_nyckeltal(inv: &Investigation, p: &Path) -> Result<()> {
 }
 
 fn write_personal(inv: &Investigation, p: &Path) -> Result<()> {
-    let mut w = excel_writer(&p)?;
+    let mut w = excel_writer(p)?;
     w.write_record([
         "Rang",
         "Personal",
@@ -85,7 +88,7 @@ fn write_personal(inv: &Investigation, p: &Path) -> Result<()> {
 }
 
 fn write_kunder(inv: &Investigation, p: &Path) -> Result<()> {
-    let mut w = excel_writer(&p)?;
+    let mut w = excel_writer(p)?;
     w.write_record([
         "Rang",
         "Kund",
@@ -119,7 +122,7 @@ fn write_kunder(inv: &Investigation, p: &Path) -> Result<()> {
 }
 
 fn write_flaggade_besok(inv: &Investigation, p: &Path) -> Result<()> {
-    let mut w = excel_writer(&p)?;
+    let mut w = excel_writer(p)?;
     w.write_record(["Månad", "Besök", "Flagga", "Flagga (id)", "Hör ihop med", "Kund", "Personal", "Inkvittering (lokal tid)", "Minuter"])?;
     for f in &inv.flagged {
         w.write_record([
@@ -139,7 +142,7 @@ fn write_flaggade_besok(inv: &Investigation, p: &Path) -> Result<()> {
 }
 
 fn write_mellanrum(inv: &Investigation, p: &Path) -> Result<()> {
-    let mut w = excel_writer(&p)?;
+    let mut w = excel_writer(p)?;
     w.write_record(["Minuter (hela)", "Antal mellanrum"])?;
     for (m, n) in inv.gap_bins.iter().enumerate() {
         w.write_record([m.to_string(), n.to_string()])?;
