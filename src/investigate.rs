@@ -15,7 +15,7 @@ use crate::analysis::{FigureRow, FlagRow};
 use crate::error::{refused, usage};
 use crate::model::Flag;
 use crate::model::ALL;
-use crate::model::{Bound, Figure, Metric, Tally};
+use crate::model::{consecutive_order, Bound, Figure, Metric, Tally};
 use crate::model::{Quarter, YearMonth};
 use crate::store::read::{month_exists, read_flags, read_month, read_visits, StoredMonth, StoredVisit};
 
@@ -250,7 +250,7 @@ impl Collected {
             per_client.entry(v.client_id.as_str()).or_default().push(v);
         }
         for list in per_client.values_mut() {
-            list.sort_by(|a, b| a.check_in_ms.cmp(&b.check_in_ms).then_with(|| a.visit_id.cmp(&b.visit_id)));
+            list.sort_by(|a, b| consecutive_order((a.check_in_ms, &a.visit_id), (b.check_in_ms, &b.visit_id)));
             for pair in list.windows(2) {
                 let gap = ms_to_minutes(pair[1].check_in_ms - pair[0].check_out_ms.expect("valid duration"));
                 self.gaps_measured += 1;
@@ -298,14 +298,15 @@ fn rank_staff(
         .into_iter()
         .map(|(id, t)| {
             let checkin_rate = t.checkin_rate().unwrap_or(0.0);
-            let judged = t.visits >= min_visits;
+            let judgement = t.meets_checkin(min_visits, requirement);
+            let judged = judgement.is_some();
             StaffRow {
                 staff_id: id.to_string(),
                 visits: t.visits,
                 checked_in: t.checked_in,
                 checkin_rate,
                 judged,
-                below_requirement: judged && !requirement.contains(checkin_rate),
+                below_requirement: judgement == Some(false),
                 flagged_visits: t.flagged,
                 flags: flags.get(id).map(|m| m.iter().map(|(f, set)| (*f, set.len() as u32)).collect()).unwrap_or_default(),
             }

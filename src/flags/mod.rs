@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::figures::FigureContext;
-use crate::model::{member_key, Flag, Visit};
+use crate::model::{consecutive_order, member_key, Flag, Visit};
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,7 +69,7 @@ pub fn compute(visits: &[Visit], ctx: &FigureContext) -> Vec<FlagHit> {
             .map(|&i| (member_key(visits[i as usize].supplier, member(&visits[i as usize])), visits[i as usize].check_in, i))
             .collect();
         keys.par_sort_unstable_by(|a, b| {
-            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| visits[a.2 as usize].visit_id.as_bytes().cmp(visits[b.2 as usize].visit_id.as_bytes()))
+            a.0.cmp(&b.0).then_with(|| consecutive_order((a.1, &visits[a.2 as usize].visit_id), (b.1, &visits[b.2 as usize].visit_id)))
         });
         // The runs come from the sorted keys themselves, not through the visits.
         let mut runs = Vec::new();

@@ -55,6 +55,12 @@ impl Visit {
     }
 }
 
+/// The order of "consecutive" visits (SPEC §4): by check-in, then visit id as text (byte
+/// order). The flags and the investigation's gaps both order visits by it.
+pub fn consecutive_order<T: Ord>(a: (T, &str), b: (T, &str)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes()))
+}
+
 /// One row of the granted-time file.
 #[derive(Debug, Clone)]
 pub struct GrantedRow {

@@ -136,13 +136,21 @@ impl<'a> std::iter::Sum<&'a Tally> for Tally {
     }
 }
 
+impl Tally {
+    /// A staff member's or client's own check-in judgement: whether its check-in rate meets
+    /// `requirement`, or `None` with fewer than `min_visits` visits (not judged).
+    pub fn meets_checkin(&self, min_visits: u32, requirement: Bound) -> Option<bool> {
+        (self.visits >= min_visits && self.visits > 0).then(|| self.checkin_rate().is_some_and(|r| requirement.contains(r)))
+    }
+}
+
 /// `checkin_staff_share` / `checkin_client_share`: among members with at least `min_visits`
 /// visits, the share whose own check-in rate meets `requirement`; missing when none has enough.
 pub fn checkin_member_share<'a>(members: impl Iterator<Item = &'a Tally>, min_visits: u32, requirement: Bound) -> Option<f64> {
     let (mut judged, mut passed) = (0u32, 0u32);
-    for m in members.filter(|m| m.visits >= min_visits) {
+    for meets in members.filter_map(|m| m.meets_checkin(min_visits, requirement)) {
         judged += 1;
-        passed += u32::from(m.checkin_rate().is_some_and(|r| requirement.contains(r)));
+        passed += u32::from(meets);
     }
     share(passed, judged)
 }
