@@ -58,7 +58,7 @@ struct Month {
 
 impl Month {
     fn inputs(&self) -> InputPaths<'_> {
-        InputPaths { visits: &self.visits, granted: Some(&self.granted), addons: Some(&self.addons) }
+        InputPaths { visits: &self.visits, granted: Some(&self.granted), addons: Some(&self.addons), absences: None }
     }
 }
 
@@ -76,7 +76,7 @@ fn month(size: u64) -> &'static Month {
         let (visits, granted, addons) =
             (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));
         let (config, pseudonyms) = (Config::default(), Pseudonymizer::new(b"bench"));
-        let inputs = InputPaths { visits: &visits, granted: Some(&granted), addons: Some(&addons) };
+        let inputs = InputPaths { visits: &visits, granted: Some(&granted), addons: Some(&addons), absences: None };
         let (data, _, rejects) = select_month(read_all(&inputs, &config, &pseudonyms).unwrap(), month);
         let analysis = analyse(&data, &config);
         let m = Month { visits, granted, addons, config, pseudonyms, data: Mutex::new(data), rejects, analysis, out: dir.join("out") };
@@ -102,7 +102,7 @@ fn flags<const THREADS: usize>(bencher: Bencher, visits: u64) {
     let data = m.data.lock().unwrap();
     let ctx = FigureContext::new(&m.config, data.month, &data.ids);
     let pool = pool(THREADS);
-    bencher.bench_local(|| pool.install(|| flags::compute(&data.visits, &ctx)));
+    bencher.bench_local(|| pool.install(|| flags::compute(&data.visits, &data.absences, &ctx)));
 }
 
 /// Key figures, flags, drill-down and evidence of every supplier and the municipality.

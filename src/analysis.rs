@@ -58,11 +58,11 @@ pub struct MonthAnalysis {
 }
 
 /// The rows of `figures.csv` for one scope, in registry order.
-pub fn figure_rows(supplier_id: &str, month: YearMonth, scope: &Scope, config: &Config) -> Vec<FigureRow> {
+pub fn figure_rows(supplier_id: &str, month: YearMonth, scope: &Scope, ctx: &FigureContext) -> Vec<FigureRow> {
     Metric::all()
         .map(|metric| {
-            let value = metric_value(metric, scope, config);
-            let status = Status::judge(value, config.requirement(metric));
+            let value = metric_value(metric, scope, ctx);
+            let status = Status::judge(value, ctx.config.requirement(metric));
             FigureRow { supplier_id: supplier_id.to_string(), month, metric, value, status }
         })
         .collect()
@@ -129,8 +129,9 @@ fn flag_rows(hits: &[FlagHit], data: &MonthData) -> Vec<FlagRow> {
 
 pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
     let (month, ids) = (data.month, &data.ids);
-    let ctx = FigureContext::new(config, month, ids);
-    let hits = flags::compute(&data.visits, &ctx);
+    let mut ctx = FigureContext::new(config, month, ids);
+    ctx.absences_given = data.absences_given;
+    let hits = flags::compute(&data.visits, &data.absences, &ctx);
     let masks = flag_masks(&hits, data.visits.len());
     let (tally, (supplier_medians, all_median)) =
         rayon::join(|| MonthTally::build(&data.visits, &data.granted, &data.addons, &masks, &ctx), || medians(&data.visits, ids, &ctx));
@@ -142,7 +143,7 @@ pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
 
     let per_supplier = |s: &u32| {
         let scope = Scope::new(tally.staff_of(*s), tally.clients_of(*s), supplier_medians[*s as usize]);
-        let rows = figure_rows(ids.suppliers.name(*s), month, &scope, config);
+        let rows = figure_rows(ids.suppliers.name(*s), month, &scope, &ctx);
         let evidence_scope = SupplierScope { supplier: *s, month: &tally, visits: &data.visits, masks: &masks, ids };
         (rows, supplier_evidence(&evidence_scope, &ctx))
     };
@@ -150,7 +151,7 @@ pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
         || {
             rayon::join(
                 || suppliers.par_iter().map(per_supplier).collect::<Vec<_>>(),
-                || figure_rows(ALL, month, &Scope::new(&tally.staff, &tally.clients, all_median), config),
+                || figure_rows(ALL, month, &Scope::new(&tally.staff, &tally.clients, all_median), &ctx),
             )
         },
         || {

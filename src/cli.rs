@@ -63,6 +63,10 @@ pub struct MonthlyArgs {
     /// Add-on reports (needed for addon_reporting_rate and addon_late_share).
     #[arg(long, value_name = "FILE")]
     pub addons: Option<PathBuf>,
+    /// Client absences from the municipality's case system: hospital, short-term care,
+    /// deceased (needed for during_absence; columns client_id, absent_from, absent_to, reason).
+    #[arg(long, value_name = "FILE")]
+    pub absences: Option<PathBuf>,
     /// Month to analyse, YYYY-MM [default: the month most visits belong to].
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,

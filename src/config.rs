@@ -14,7 +14,7 @@ use crate::model::{Bound, Figure, Flag, Method, Metric, Unit};
 pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
 
 /// Canonical columns per input kind: (name, required).
-pub const VISIT_COLUMNS: [(&str, bool); 10] = [
+pub const VISIT_COLUMNS: [(&str, bool); 12] = [
     ("visit_id", false),
     ("supplier_id", true),
     ("client_id", true),
@@ -25,8 +25,11 @@ pub const VISIT_COLUMNS: [(&str, bool); 10] = [
     ("check_out_method", false),
     ("services", false),
     ("planned_minutes", false),
+    ("area", false),
+    ("manual_reason", false),
 ];
 pub const GRANTED_COLUMNS: [(&str, bool); 4] = [("supplier_id", true), ("client_id", true), ("month", true), ("granted_minutes", true)];
+pub const ABSENCE_COLUMNS: [(&str, bool); 4] = [("client_id", true), ("absent_from", true), ("absent_to", false), ("reason", false)];
 pub const ADDON_COLUMNS: [(&str, bool); 6] =
     [("supplier_id", true), ("client_id", true), ("month", true), ("addon", true), ("quantity", true), ("reported_on", true)];
 
@@ -57,6 +60,7 @@ pub struct ColumnsConfig {
     pub visits: BTreeMap<String, String>,
     pub granted: BTreeMap<String, String>,
     pub addons: BTreeMap<String, String>,
+    pub absences: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,6 +83,10 @@ pub struct Parameters {
     pub continuity_window: [u32; 2],
     pub continuity_exclude_services: Vec<String>,
     pub addon_deadline_day: u32,
+    pub long_day_minutes: f64,
+    pub max_days_in_row: u32,
+    pub travel_minutes_same_area: f64,
+    pub travel_minutes_other_area: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +120,10 @@ impl Default for Parameters {
             continuity_window: [1, 14],
             continuity_exclude_services: vec!["MATD".into(), "LARM".into()],
             addon_deadline_day: 5,
+            long_day_minutes: 600.0,
+            max_days_in_row: 10,
+            travel_minutes_same_area: 1.0,
+            travel_minutes_other_area: 5.0,
         }
     }
 }
@@ -228,6 +240,7 @@ impl Config {
             ("visits", &self.columns.visits, &VISIT_COLUMNS[..]),
             ("granted", &self.columns.granted, &GRANTED_COLUMNS[..]),
             ("addons", &self.columns.addons, &ADDON_COLUMNS[..]),
+            ("absences", &self.columns.absences, &ABSENCE_COLUMNS[..]),
         ] {
             for (canonical, source) in map {
                 if !known.iter().any(|(name, _)| name == canonical) {
@@ -285,6 +298,9 @@ impl Config {
             ("max_valid_minutes", p.max_valid_minutes),
             ("adjacent_max_gap_minutes", p.adjacent_max_gap_minutes),
             ("staff_overlap_minutes", p.staff_overlap_minutes),
+            ("long_day_minutes", p.long_day_minutes),
+            ("travel_minutes_same_area", p.travel_minutes_same_area),
+            ("travel_minutes_other_area", p.travel_minutes_other_area),
         ] {
             if !v.is_finite() || v < 0.0 {
                 return bad(&format!("parameters.{key}"), format!("{v} is not a number of minutes ≥ 0"));
@@ -299,6 +315,9 @@ impl Config {
                 "parameters.continuity_window",
                 format!("[{first}, {last}] is not [first day, last day] with 1 ≤ first ≤ last ≤ 31"),
             );
+        }
+        if p.max_days_in_row < 1 {
+            return bad("parameters.max_days_in_row", format!("{} is not a number of days ≥ 1", p.max_days_in_row));
         }
         if !(1..=31).contains(&p.addon_deadline_day) {
             return bad("parameters.addon_deadline_day", format!("{} is not a day of the month 1–31", p.addon_deadline_day));

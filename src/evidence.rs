@@ -67,6 +67,9 @@ fn member_weight(evidence: Evidence, t: &Tally, kind: Kind) -> Option<u32> {
         (Evidence::Flagged(flag), _) => Some(t.flag_count(flag)),
         (Evidence::UnreportedAddons, Kind::Client) => Some(t.addons_unreported()),
         (Evidence::LateReports, Kind::Client) => Some(t.late_reports),
+        (Evidence::ManualWithoutReason, _) => Some(t.manual_without_reason()),
+        // An unserved client weighs its granted minutes.
+        (Evidence::Unserved, Kind::Client) => Some(if t.unserved > 0 { t.granted.map_or(0, |g| g.minutes().round() as u32) } else { 0 }),
         (Evidence::Continuity, Kind::Client) => (t.continuity_clients > 0).then_some(t.continuity_staff as u32),
         _ => None,
     }
@@ -78,14 +81,18 @@ fn is_example(evidence: Evidence, v: &Visit, mask: u32, month: &MonthTally, ctx:
         Evidence::Unverified => !ctx.is_checked_in(v),
         Evidence::Short => ctx.valid_minutes(v).is_some_and(|d| d < ctx.config.parameters.short_visit_minutes),
         Evidence::UnreportedAddons => month.has_unreported_addon(v, ctx),
+        Evidence::ManualWithoutReason => v.is_manual() && v.manual_reason == Some(false),
         Evidence::Flagged(flag) => mask & (1 << flag as u32) != 0,
-        Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity => false,
+        Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => false,
     }
 }
 
 /// Whether the evidence quotes example visits.
 fn has_examples(evidence: Evidence) -> bool {
-    matches!(evidence, Evidence::Unverified | Evidence::Short | Evidence::UnreportedAddons | Evidence::Flagged(_))
+    matches!(
+        evidence,
+        Evidence::Unverified | Evidence::Short | Evidence::UnreportedAddons | Evidence::ManualWithoutReason | Evidence::Flagged(_)
+    )
 }
 
 /// The inputs of one supplier's evidence.

@@ -26,7 +26,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     for month in months {
         let files = generate_month(&args.out, month, dialect, args.visits, args.seed, !args.no_extras)?;
         println!("{month}: {} besök i {}", files.visit_count, files.visits.display());
-        for path in files.granted.iter().chain(&files.addons) {
+        for path in files.granted.iter().chain(&files.addons).chain(&files.absences) {
             println!("         {}", path.display());
         }
     }

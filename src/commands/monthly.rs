@@ -57,7 +57,12 @@ fn setup(args: &MonthlyArgs) -> Result<Setup> {
 /// Reads the inputs; a file over the reject limit refuses the run with every reject written
 /// to `OUT/refused-rejects.csv`.
 fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<Ingested> {
-    let inputs = InputPaths { visits: &args.visits, granted: args.granted.as_deref(), addons: args.addons.as_deref() };
+    let inputs = InputPaths {
+        visits: &args.visits,
+        granted: args.granted.as_deref(),
+        addons: args.addons.as_deref(),
+        absences: args.absences.as_deref(),
+    };
     let ingested = ingest::read_all(&inputs, &setup.config, &setup.pseudonyms)?;
     let refused_rejects = args.out.join("refused-rejects.csv");
     if let Err(e) = check_reject_rates(&ingested, &setup.config, &refused_rejects) {

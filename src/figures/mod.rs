@@ -9,7 +9,7 @@ use crate::model::hash::{HashMap, HashSet};
 
 use crate::config::Config;
 use crate::model::tally::{checkin_member_share, completion_client_share};
-use crate::model::{Figure, Ids, Method, Metric, Tally, Visit, YearMonth};
+use crate::model::{Figure, Flag, Ids, Method, Metric, Tally, Visit, YearMonth};
 use tally::Member;
 
 /// What the figure functions need besides the rows: the configuration resolved to ids.
@@ -21,6 +21,8 @@ pub struct FigureContext<'a> {
     pub addon_of_service: HashMap<u32, u32>,
     /// Service ids that do not make a visit count for continuity.
     pub continuity_excluded: HashSet<u32>,
+    /// Whether an absences file was given: without one, `during_absence` is missing.
+    pub absences_given: bool,
 }
 
 impl<'a> FigureContext<'a> {
@@ -41,7 +43,7 @@ impl<'a> FigureContext<'a> {
             })
             .collect();
         let continuity_excluded = config.parameters.continuity_exclude_services.iter().filter_map(|s| ids.services.get(s)).collect();
-        FigureContext { config, month, verified, addon_of_service, continuity_excluded }
+        FigureContext { config, month, verified, addon_of_service, continuity_excluded, absences_given: false }
     }
 
     pub fn is_verified(&self, method: Method) -> bool {
@@ -94,14 +96,18 @@ pub fn figure_value(figure: Figure, scope: &Scope, config: &Config) -> Option<f6
         Figure::CompletionClientShare => completion_client_share(tallies(scope.clients), requirement(Figure::CompletionRate)),
         Figure::AddonReportingRate => t.addon_reporting_rate(),
         Figure::AddonLateShare => t.addon_late_share(),
+        Figure::UnservedClients => t.unserved_clients(),
+        Figure::ManualReasonShare => t.manual_reason_share(),
         Figure::ContinuityMean => t.continuity_mean(),
     }
 }
 
-/// The value of any metric of `figures.csv` for a scope.
-pub fn metric_value(metric: Metric, scope: &Scope, config: &Config) -> Option<f64> {
+/// The value of any metric of `figures.csv` for a scope. Without an absences input,
+/// `during_absence` is missing, not 0.
+pub fn metric_value(metric: Metric, scope: &Scope, ctx: &FigureContext) -> Option<f64> {
     match metric {
-        Metric::Figure(f) => figure_value(f, scope, config),
+        Metric::FlagCount(Flag::DuringAbsence) | Metric::FlagRate(Flag::DuringAbsence) if !ctx.absences_given => None,
+        Metric::Figure(f) => figure_value(f, scope, ctx.config),
         Metric::FlagCount(flag) => Some(f64::from(scope.total.flag_count(flag))),
         Metric::FlagRate(flag) => scope.total.flag_rate(flag),
     }

@@ -103,6 +103,10 @@ fn group(
 fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Option<i64> {
     t.visits += 1;
     t.checked_in += u32::from(ctx.is_checked_in(v));
+    if let (true, Some(reason)) = (v.is_manual(), v.manual_reason) {
+        t.manual += 1;
+        t.manual_with_reason += u32::from(reason);
+    }
     if mask != 0 {
         t.flagged += 1;
         for flag in Flag::ALL.into_iter().filter(|f| mask & (1 << *f as u32) != 0) {
@@ -219,7 +223,9 @@ impl ClientExtras {
         keys.sort_unstable();
         keys.dedup();
         let ctx_free = keys.into_iter().map(|key| {
-            let mut tally = Tally { granted: self.granted.get(&key).copied(), ..Tally::default() };
+            let granted = self.granted.get(&key).copied();
+            let unserved = u32::from(granted.is_some_and(|g| g.is_positive()));
+            let mut tally = Tally { granted, unserved, ..Tally::default() };
             if let Some((_, rows, late)) = self.reports.get(&key) {
                 tally.reports = *rows;
                 tally.late_reports = *late;

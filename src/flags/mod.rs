@@ -2,13 +2,14 @@
 //! are sorted once; every flag names the visit that caused it and its partner.
 
 pub mod client;
+pub mod days;
 pub mod staff;
 
 use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::figures::FigureContext;
-use crate::model::{consecutive_order, member_key, Flag, Visit};
+use crate::model::{consecutive_order, member_key, Absence, Flag, Visit};
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,6 +25,10 @@ pub struct FlagParams {
     pub staff_overlap: i64,
     pub single_staff_min_visits: usize,
     pub single_staff_share: f64,
+    pub long_day: i64,
+    pub max_days_in_row: u32,
+    pub travel_same_area: i64,
+    pub travel_other_area: i64,
 }
 
 impl FlagParams {
@@ -34,6 +39,10 @@ impl FlagParams {
             staff_overlap: (p.staff_overlap_minutes * 60.0).round() as i64,
             single_staff_min_visits: p.single_staff_min_visits as usize,
             single_staff_share: p.single_staff_share,
+            long_day: (p.long_day_minutes * 60.0).round() as i64,
+            max_days_in_row: p.max_days_in_row,
+            travel_same_area: (p.travel_minutes_same_area * 60.0).round() as i64,
+            travel_other_area: (p.travel_minutes_other_area * 60.0).round() as i64,
         }
     }
 }
@@ -56,8 +65,9 @@ impl Ordered {
     }
 }
 
-/// Every flag of the month's visits, sorted by visit, flag and partner.
-pub fn compute(visits: &[Visit], ctx: &FigureContext) -> Vec<FlagHit> {
+/// Every flag of the month's visits, sorted by visit, flag and partner. `absences` are the
+/// clients' absences that overlap the month.
+pub fn compute(visits: &[Visit], absences: &[Absence], ctx: &FigureContext) -> Vec<FlagHit> {
     let params = FlagParams::new(ctx.config);
     let valid: Vec<u32> = (0..visits.len() as u32).into_par_iter().filter(|&i| ctx.valid_minutes(&visits[i as usize]).is_some()).collect();
 
@@ -91,6 +101,8 @@ pub fn compute(visits: &[Visit], ctx: &FigureContext) -> Vec<FlagHit> {
         .flat_map_iter(|g| client::flags(g, visits, &params))
         .chain(staff_groups.par_iter().flat_map_iter(|g| staff::flags(g, visits, &params)))
         .chain((0..visits.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))
+        .chain(days::no_day_off(visits, params.max_days_in_row))
+        .chain(days::during_absence(visits, absences))
         .collect();
     hits.par_sort_unstable();
     hits.dedup();

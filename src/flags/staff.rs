@@ -1,13 +1,17 @@
 //! Flags over one staff member's visits sorted by check-in: `duplicate` (same client, shared
-//! service, overlapping) and `staff_overlap` (different clients, overlapping > limit).
+//! service, overlapping), `staff_overlap` (different clients, overlapping > limit),
+//! `long_day` (more time in clients' homes on one day than one person can work) and
+//! `short_travel` (at the next client sooner than anyone can get there).
 
 use super::{pair, FlagHit, FlagParams};
-use crate::model::{Flag, Visit};
+use crate::model::{Flag, Visit, NO_AREA};
 
 /// `group`: one staff member's visits with valid duration, sorted by check_in. Every pair
 /// that can overlap is looked at, not only neighbours.
 pub fn flags(group: &[u32], visits: &[Visit], params: &FlagParams) -> Vec<FlagHit> {
     let mut hits = Vec::new();
+    long_days(group, visits, params, &mut hits);
+    short_travel(group, visits, params, &mut hits);
     for (k, &ai) in group.iter().enumerate() {
         let a = &visits[ai as usize];
         let a_out = a.check_out.expect("valid visits are checked out");
@@ -31,4 +35,33 @@ pub fn flags(group: &[u32], visits: &[Visit], params: &FlagParams) -> Vec<FlagHi
         }
     }
     hits
+}
+
+/// `long_day`: every visit on a local day whose valid durations sum to more than the limit.
+fn long_days(group: &[u32], visits: &[Visit], params: &FlagParams, hits: &mut Vec<FlagHit>) {
+    // Sorted by check-in instant, so each local date is one run.
+    for day in group.chunk_by(|a, b| visits[*a as usize].local_in.date() == visits[*b as usize].local_in.date()) {
+        let seconds: i64 =
+            day.iter().map(|&i| visits[i as usize].check_out.expect("valid visits are checked out") - visits[i as usize].check_in).sum();
+        if seconds > params.long_day {
+            hits.extend(day.iter().map(|&visit| FlagHit { visit, flag: Flag::LongDay, related: None }));
+        }
+    }
+}
+
+/// `short_travel`: consecutive visits at different clients with `0 ≤ gap < travel`, where the
+/// travel time is the one between areas when both visits have an area and they differ.
+fn short_travel(group: &[u32], visits: &[Visit], params: &FlagParams, hits: &mut Vec<FlagHit>) {
+    for w in group.windows(2) {
+        let (prev, next) = (&visits[w[0] as usize], &visits[w[1] as usize]);
+        if prev.client == next.client {
+            continue;
+        }
+        let gap = next.check_in - prev.check_out.expect("valid visits are checked out");
+        let other_area = prev.area != NO_AREA && next.area != NO_AREA && prev.area != next.area;
+        let travel = if other_area { params.travel_other_area } else { params.travel_same_area };
+        if (0..travel).contains(&gap) {
+            pair(hits, Flag::ShortTravel, w[0], w[1]);
+        }
+    }
 }

@@ -71,6 +71,27 @@ pub struct Profile {
     pub staff_overlap: f64,
     pub addon_unreported: f64,
     pub addon_late: f64,
+    /// Share of manual registrations written without a reason.
+    pub manual_reason_missing: f64,
+    /// Clients with granted time whom nobody visits.
+    pub unserved_clients: usize,
+    /// Registrations that cannot be true, and near misses just inside every limit.
+    pub plants: &'static [Plant],
+}
+
+/// A scenario planted in a supplier's month with visits of its own (and absences).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plant {
+    /// A staff member with 625 minutes in clients' homes on day 3.
+    LongDay,
+    /// A staff member checked in at another client's home (in another area) four minutes after
+    /// checking out.
+    ShortTravel,
+    /// Visits registered while two clients were in hospital or deceased.
+    VisitsDuringAbsence,
+    /// Just inside every limit: exactly 600 minutes on a day, a gap of exactly 1 minute in the
+    /// same area and exactly 5 between areas, an absence that ends as a visit begins.
+    NearMisses,
 }
 
 const GOOD: Profile = Profile {
@@ -87,15 +108,42 @@ const GOOD: Profile = Profile {
     staff_overlap: 0.0,
     addon_unreported: 0.0,
     addon_late: 0.0,
+    manual_reason_missing: 0.0,
+    unserved_clients: 0,
+    plants: &[Plant::NearMisses],
 };
 
 /// The five profiles; larger runs repeat them with a number.
 pub const PROFILES: [Profile; 5] = [
     GOOD,
-    Profile { name: "Hemtjänst Syd AB", unverified: 0.35, short_visits: 0.15, ..GOOD },
-    Profile { name: "Trygg Vård AB", length_factor: 1.15, duplicates: 0.015, repeated: 0.02, adjacent: 0.03, ..GOOD },
-    Profile { name: "Vardag Omsorg AB", random_staff: true, missing_checkout: 0.03, staff_overlap: 0.01, ..GOOD },
-    Profile { name: "Nära Hemtjänst AB", length_factor: 0.55, single_staff_clients: 0.4, addon_unreported: 0.3, addon_late: 0.4, ..GOOD },
+    Profile { name: "Hemtjänst Syd AB", unverified: 0.35, short_visits: 0.15, manual_reason_missing: 0.4, plants: &[], ..GOOD },
+    Profile {
+        name: "Trygg Vård AB",
+        length_factor: 1.15,
+        duplicates: 0.015,
+        repeated: 0.02,
+        adjacent: 0.03,
+        plants: &[Plant::ShortTravel, Plant::VisitsDuringAbsence],
+        ..GOOD
+    },
+    Profile {
+        name: "Vardag Omsorg AB",
+        random_staff: true,
+        missing_checkout: 0.03,
+        staff_overlap: 0.01,
+        plants: &[Plant::LongDay],
+        ..GOOD
+    },
+    Profile {
+        name: "Nära Hemtjänst AB",
+        length_factor: 0.55,
+        single_staff_clients: 0.4,
+        addon_unreported: 0.3,
+        addon_late: 0.4,
+        unserved_clients: 2,
+        plants: &[],
+        ..GOOD
+    },
 ];
 
 /// Planned minutes per service code.
@@ -103,8 +151,17 @@ const SERVICES: [(&str, f64); 8] =
     [("OMV", 30.0), ("DUSCH", 45.0), ("TILLSYN", 10.0), ("SERV", 60.0), ("INK", 45.0), ("MATD", 5.0), ("TVATT", 30.0), ("LARM", 20.0)];
 
 const CANONICAL_VISITS: &str =
-    "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes";
-const SWEDISH_VISITS: &str = "Besöks-ID;Utförare;Kund;Personal;Start;Slut;Kvittens in;Kvittens ut;Insatser;Planerad tid (min)";
+    "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes,area,manual_reason";
+const SWEDISH_VISITS: &str = "Besöks-ID;Utförare;Kund;Personal;Start;Slut;Kvittens in;Kvittens ut;Insatser;Planerad tid (min);Område;Orsak";
+const CANONICAL_ABSENCES: &str = "client_id,absent_from,absent_to,reason";
+/// A case system's own names, which tidkoll recognises without configuration.
+const SWEDISH_ABSENCES: &str = "Personnummer;Från;Till;Orsak";
+
+/// The districts clients live in, by client number.
+const AREAS: [&str; 5] = ["Centrum", "Norr", "Söder", "Väster", "Öster"];
+
+/// Reasons given for a registration made afterwards.
+const MANUAL_REASONS: [&str; 3] = ["Glömde kvittera", "Taggen saknas", "Mobilen fungerade inte"];
 
 /// The configuration that reads the Swedish dialect.
 pub const SWEDISH_CONFIG: &str = r#"# Configuration for the Swedish-dialect example export (tidkoll generate --dialect swedish).
@@ -123,6 +180,8 @@ check_in_method = "Kvittens in"
 check_out_method = "Kvittens ut"
 services = "Insatser"
 planned_minutes = "Planerad tid (min)"
+area = "Område"
+manual_reason = "Orsak"
 
 [columns.granted]
 supplier_id = "Utförare"
@@ -206,6 +265,9 @@ struct GenVisit {
 
 struct Client {
     id: String,
+    area: &'static str,
+    /// Granted time but never visited.
+    unserved: bool,
     team: Vec<usize>,
     single: Option<usize>,
     /// Minute of the day of each daily visit.
@@ -252,6 +314,23 @@ fn existing(t: NaiveDateTime) -> NaiveDateTime {
     }
 }
 
+/// An instant as the dialect writes it: with an offset, or as local time.
+fn absence_stamp(dialect: Dialect, t: NaiveDateTime) -> String {
+    match dialect {
+        Dialect::Swedish => t.format("%Y-%m-%d %H:%M").to_string(),
+        Dialect::Canonical => stamp(dialect, t),
+    }
+}
+
+/// A personnummer as a case system might write it: without century (`YYMMDD-NNNN`).
+fn short_form(id: &str) -> String {
+    if id.len() == 13 && id.as_bytes()[8] == b'-' {
+        id[2..].to_string()
+    } else {
+        id.to_string()
+    }
+}
+
 fn method(dialect: Dialect, verified: bool, rng: &mut Rng) -> &'static str {
     let canonical = match (verified, rng.below(10)) {
         (true, 0) => "lock",
@@ -273,6 +352,7 @@ pub struct MonthFiles {
     pub visits: PathBuf,
     pub granted: Option<PathBuf>,
     pub addons: Option<PathBuf>,
+    pub absences: Option<PathBuf>,
     pub visit_count: u64,
 }
 

@@ -8,8 +8,10 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use super::{existing, fake_personnummer, method, stamp, Client, Dialect, GenVisit, MonthFiles, Profile, Rng, Writer};
-use super::{CANONICAL_VISITS, PROFILES, SERVICES, SWEDISH_VISITS};
+use super::{absence_stamp, existing, fake_personnummer, method, short_form, stamp, Client, Dialect, GenVisit, MonthFiles, Plant, Profile};
+use super::{
+    Rng, Writer, AREAS, CANONICAL_ABSENCES, CANONICAL_VISITS, MANUAL_REASONS, PROFILES, SERVICES, SWEDISH_ABSENCES, SWEDISH_VISITS,
+};
 use crate::model::YearMonth;
 
 /// The files of one month being written.
@@ -17,6 +19,7 @@ struct Outputs {
     visits: Writer,
     granted: Option<Writer>,
     addons: Option<Writer>,
+    absences: Option<Writer>,
 }
 
 impl Outputs {
@@ -33,7 +36,9 @@ impl Outputs {
         };
         let granted = extras.then(|| Writer::create(&dir.join(format!("granted-{month}.csv")), dialect, granted_header)).transpose()?;
         let addons = extras.then(|| Writer::create(&dir.join(format!("addons-{month}.csv")), dialect, addons_header)).transpose()?;
-        Ok(Outputs { visits, granted, addons })
+        let absences_header = if swedish { SWEDISH_ABSENCES } else { CANONICAL_ABSENCES };
+        let absences = extras.then(|| Writer::create(&dir.join(format!("absences-{month}.csv")), dialect, absences_header)).transpose()?;
+        Ok(Outputs { visits, granted, addons, absences })
     }
 }
 
@@ -44,7 +49,14 @@ struct Supplier {
     profile: Profile,
     /// Staff members to choose from.
     pool: usize,
+    /// The regular clients, then the clients of planted scenarios.
     clients: Vec<Client>,
+    regular_clients: usize,
+    /// Staff who serve single-staff clients and so work every day.
+    single_staff: Vec<usize>,
+    /// On day 20, the end of a client's first visit and the start of its second (for an
+    /// absence just between them).
+    absence_gap: Option<(usize, NaiveDateTime, NaiveDateTime)>,
     planned_total: Vec<f64>,
     /// Add-on services delivered per client.
     delivered: Vec<Vec<&'static str>>,
@@ -70,6 +82,8 @@ fn make_clients(index: usize, pool: usize, count: usize, profile: &Profile, seed
             let times = windows.iter().map(|&(from, to)| from + client_rng.below(u64::from(to - from)) as u32).collect();
             Client {
                 id,
+                area: AREAS[c % AREAS.len()],
+                unserved: count > profile.unserved_clients + 1 && c >= count - profile.unserved_clients,
                 team,
                 single,
                 times,
@@ -88,7 +102,7 @@ type Wanted = (NaiveDateTime, usize, Vec<&'static str>);
 fn wanted_visits(clients: &[Client], date: NaiveDate, rng: &mut Rng) -> Vec<Wanted> {
     let day = chrono::Datelike::day(&date);
     let mut wanted: Vec<Wanted> = Vec::new();
-    for (ci, client) in clients.iter().enumerate() {
+    for (ci, client) in clients.iter().enumerate().filter(|(_, c)| !c.unserved && !c.times.is_empty()) {
         let last = client.times.len() - 1;
         for (k, &minute) in client.times.iter().enumerate() {
             let jitter = rng.below(31) as i64 - 15;
@@ -116,10 +130,116 @@ fn wanted_visits(clients: &[Client], date: NaiveDate, rng: &mut Rng) -> Vec<Want
     wanted
 }
 
+/// Clients of the planted scenarios (no granted time, visited only by the scenarios), one
+/// per district and then again, so that two of them share a district.
+const PLANTED_CLIENTS: usize = 8;
+
 impl Supplier {
+    fn new(index: usize, name: String, profile: Profile, pool: usize, mut clients: Vec<Client>) -> Supplier {
+        let regular_clients = clients.len();
+        let mut single_staff: Vec<usize> = clients.iter().filter_map(|c| c.single).collect();
+        single_staff.sort_unstable();
+        single_staff.dedup();
+        clients.extend((0..PLANTED_CLIENTS).map(|k| Client {
+            id: format!("K{:02}P{k:03}", index + 1),
+            area: AREAS[k % AREAS.len()],
+            unserved: false,
+            team: Vec::new(),
+            single: None,
+            times: Vec::new(),
+            meals: false,
+            laundry: false,
+            alarm: false,
+        }));
+        let (planned_total, delivered) = (vec![0.0; clients.len()], vec![Vec::new(); clients.len()]);
+        Supplier { index, name, profile, pool, clients, regular_clients, single_staff, absence_gap: None, planned_total, delivered }
+    }
+
+    /// For the near-miss absence: client 2's first two visits with a check-out on the day.
+    fn note_absence_gap(&mut self, generated: &[GenVisit]) {
+        if !self.profile.plants.contains(&Plant::NearMisses) || self.regular_clients < 3 {
+            return;
+        }
+        let mut visits: Vec<&GenVisit> = generated.iter().filter(|g| g.client == 2 && g.minutes.is_some()).collect();
+        visits.sort_by_key(|g| g.start);
+        if let [first, second, ..] = visits[..] {
+            let end = first.start + Duration::minutes(first.minutes.expect("checked out") as i64);
+            if end < second.start {
+                self.absence_gap = Some((2, end, second.start));
+            }
+        }
+    }
+
+    /// The visits of the planted scenarios, at clients of their own and by staff of their own.
+    fn planted_visits(&self, month: YearMonth) -> Vec<GenVisit> {
+        let at = |day: u32, h: u32, m: u32| month.day_clamped(day).and_hms_opt(h, m, 0).expect("a time of day");
+        let (client, staff) = (|k: usize| self.regular_clients + k, |k: usize| self.pool + k);
+        let visit = |k: usize, st: usize, start: NaiveDateTime, minutes: f64| GenVisit {
+            client: client(k),
+            staff: staff(st),
+            start,
+            minutes: Some(minutes),
+            services: vec!["OMV"],
+            planned: 30.0,
+            verified: true,
+        };
+        let mut out = Vec::new();
+        for plant in self.profile.plants {
+            match plant {
+                // Five visits of 125 minutes on day 3: 625 minutes, more than 600.
+                Plant::LongDay => out.extend((0..5).map(|k| visit(k, 0, at(3, 7, 0) + Duration::minutes(135 * k as i64), 125.0))),
+                // Centrum until 22:45, Norr from 22:49: four minutes between two districts.
+                Plant::ShortTravel => out.extend([visit(0, 1, at(5, 22, 30), 15.0), visit(1, 1, at(5, 22, 49), 15.0)]),
+                Plant::NearMisses => {
+                    // Five visits of 120 minutes on day 4: exactly 600 minutes.
+                    out.extend((0..5).map(|k| visit(k, 2, at(4, 7, 0) + Duration::minutes(130 * k as i64), 120.0)));
+                    // Exactly 5 minutes from Centrum to Norr, then exactly 1 minute within Norr.
+                    out.extend([visit(0, 3, at(6, 22, 30), 15.0), visit(1, 3, at(6, 22, 50), 15.0), visit(6, 3, at(6, 23, 6), 15.0)]);
+                }
+                Plant::VisitsDuringAbsence => {}
+            }
+        }
+        out
+    }
+
+    /// The absences the municipality knows of for this supplier's clients.
+    fn write_absences(&self, w: &mut Writer, month: YearMonth) -> Result<()> {
+        let dialect = w.dialect;
+        let id = |c: usize| if dialect == Dialect::Swedish { short_form(&self.clients[c].id) } else { self.clients[c].id.clone() };
+        let date = |m: YearMonth, day: u32| m.day_clamped(day).format("%Y-%m-%d").to_string();
+        let mut rows: Vec<[String; 4]> = Vec::new();
+        if self.profile.plants.contains(&Plant::VisitsDuringAbsence) && self.regular_clients >= 3 {
+            // In hospital days 10–14 while the visits went on; deceased from day 25 at 08:00.
+            rows.push([id(0), date(month, 10), date(month, 14), "sjukhus".into()]);
+            let death = month.day_clamped(25).and_hms_opt(8, 0, 0).expect("08:00");
+            rows.push([id(1), absence_stamp(dialect, death), String::new(), "avliden".into()]);
+            // Short-term care in the month before: outside this month.
+            let before = YearMonth::of(month.first_day() - Duration::days(1));
+            rows.push([id(2), date(before, 5), date(before, 9), "korttidsboende".into()]);
+        }
+        if let Some((c, from, to)) = self.absence_gap {
+            // Away between two visits: the second begins as the absence ends, and is not flagged.
+            rows.push([id(c), absence_stamp(dialect, from), absence_stamp(dialect, to), "sjukhus".into()]);
+        }
+        for row in rows {
+            for field in &row {
+                w.field(field);
+            }
+            w.end_line()?;
+        }
+        Ok(())
+    }
+
     /// A free staff member for a visit starting at `start` (moving the start when nobody is).
+    /// Whether a staff member works on `day`: ten days on, two off, shifted per staff member,
+    /// so nobody works more than ten days in a row (single-staff carers excepted).
+    fn works(&self, st: usize, day: u32) -> bool {
+        self.single_staff.contains(&st) || (day as usize + st) % 12 < 10
+    }
+
     fn pick_staff(&self, client: &Client, start: &mut NaiveDateTime, busy_until: &[NaiveDateTime], rng: &mut Rng) -> usize {
-        let free = |st: &usize| busy_until[*st] <= *start;
+        let day = chrono::Datelike::day(start);
+        let free = |st: &usize| busy_until[*st] <= *start && self.works(*st, day);
         let preferred: Vec<usize> = match client.single {
             Some(st) if rng.chance(0.95) => vec![st],
             _ if self.profile.random_staff => (0..self.pool).collect(),
@@ -131,7 +251,7 @@ impl Supplier {
         }
         let any: Vec<usize> = (0..self.pool).filter(free).collect();
         if any.is_empty() {
-            let st = (0..self.pool).min_by_key(|st| busy_until[*st]).unwrap();
+            let st = (0..self.pool).filter(|st| self.works(*st, day)).min_by_key(|st| busy_until[*st]).unwrap();
             *start = busy_until[st] + Duration::minutes(2);
             st
         } else {
@@ -195,8 +315,8 @@ impl Supplier {
                 generated.push(follow_on(&generated[i], first));
             } else if rng.chance(profile.adjacent) {
                 generated.push(follow_on(&generated[i], "TILLSYN"));
-            } else if rng.chance(profile.staff_overlap) && self.clients.len() > 1 {
-                let other = (generated[i].client + 1) % self.clients.len();
+            } else if rng.chance(profile.staff_overlap) && self.regular_clients > 1 {
+                let other = (generated[i].client + 1) % self.regular_clients;
                 generated.push(GenVisit { client: other, ..copy(&generated[i]) });
             }
         }
@@ -220,6 +340,13 @@ impl Supplier {
             w.field(out_method);
             w.field(&g.services.join("|"));
             w.number(g.planned);
+            w.field(self.clients[g.client].area);
+            let manual = [in_method, out_method].iter().any(|m| *m == "manual" || *m == "Efterregistrering");
+            let reason = match manual {
+                true if !rng.chance(self.profile.manual_reason_missing) => MANUAL_REASONS[rng.below(3) as usize],
+                _ => "",
+            };
+            w.field(reason);
             w.end_line()?;
         }
         Ok(())
@@ -228,12 +355,13 @@ impl Supplier {
     /// The month's granted time per client and the add-on reports (some missing or late, as
     /// the profile says).
     fn write_client_rows(&self, out: &mut Outputs, month: YearMonth, rng: &mut Rng) -> Result<()> {
-        for (ci, client) in self.clients.iter().enumerate() {
+        for (ci, client) in self.clients[..self.regular_clients].iter().enumerate() {
             if let Some(w) = out.granted.as_mut() {
                 w.field(&self.name);
                 w.field(&client.id);
                 w.field(&month.to_string());
-                w.number(self.planned_total[ci].round());
+                // An unserved client was granted time that nobody came to perform.
+                w.number(if client.unserved { 1200.0 } else { self.planned_total[ci].round() });
                 w.end_line()?;
             }
             let Some(w) = out.addons.as_mut() else { continue };
@@ -271,20 +399,33 @@ pub fn generate_month(dir: &Path, month: YearMonth, dialect: Dialect, target_vis
         let profile = PROFILES[index % PROFILES.len()];
         let name = if groups == 1 { profile.name.to_string() } else { format!("{} {}", profile.name, index / PROFILES.len() + 1) };
         let pool = (clients_per_supplier / 2).max(if profile.random_staff { 40 } else { 6 }) + 4;
-        let clients = make_clients(index, pool, clients_per_supplier, &profile, seed, dialect == Dialect::Swedish);
-        let (planned_total, delivered) = (vec![0.0; clients.len()], vec![Vec::new(); clients.len()]);
-        let mut supplier = Supplier { index, name, profile, pool, clients, planned_total, delivered };
+        let mut supplier = Supplier::new(
+            index,
+            name,
+            profile,
+            pool,
+            make_clients(index, pool, clients_per_supplier, &profile, seed, dialect == Dialect::Swedish),
+        );
         for day in 1..=days {
             let date = NaiveDate::from_ymd_opt(month.year, month.month, day).expect("day in month");
             let wanted = wanted_visits(&supplier.clients, date, &mut rng);
             let mut generated = supplier.schedule(wanted, date, &mut rng);
             supplier.plant_anomalies(&mut generated, &mut rng);
+            if day == 20 {
+                supplier.note_absence_gap(&generated);
+            }
             supplier.write_visits(&mut out.visits, &generated, month, &mut visit_no, &mut rng)?;
         }
+        let planted = supplier.planted_visits(month);
+        supplier.write_visits(&mut out.visits, &planted, month, &mut visit_no, &mut rng)?;
         supplier.write_client_rows(&mut out, month, &mut rng)?;
+        if let Some(w) = out.absences.as_mut() {
+            supplier.write_absences(w, month)?;
+        }
     }
     out.visits.finish()?;
     let granted = out.granted.map(|w| w.finish().map(|_| dir.join(format!("granted-{month}.csv")))).transpose()?;
     let addons = out.addons.map(|w| w.finish().map(|_| dir.join(format!("addons-{month}.csv")))).transpose()?;
-    Ok(MonthFiles { visits: dir.join(format!("visits-{month}.csv")), granted, addons, visit_count: visit_no })
+    let absences = out.absences.map(|w| w.finish().map(|_| dir.join(format!("absences-{month}.csv")))).transpose()?;
+    Ok(MonthFiles { visits: dir.join(format!("visits-{month}.csv")), granted, addons, absences, visit_count: visit_no })
 }

@@ -4,7 +4,7 @@
 
 use super::tables::{intern_client, intern_staff, intern_supplier};
 use crate::model::hash::HashMap;
-use crate::model::{Ids, Reject, Visit};
+use crate::model::{Ids, Reject, Visit, NO_AREA};
 use crate::privacy::Pseudonymizer;
 
 #[derive(Default)]
@@ -59,6 +59,7 @@ pub(super) struct ChunkResult<'s> {
     pub(super) clients: LocalNames,
     pub(super) staff: LocalNames,
     pub(super) services: LocalNames,
+    pub(super) areas: LocalNames,
 }
 
 impl ChunkResult<'_> {
@@ -100,6 +101,7 @@ pub(super) struct Remap {
     pub(super) clients: Vec<u32>,
     pub(super) staff: Vec<u32>,
     pub(super) services: Vec<u32>,
+    pub(super) areas: Vec<u32>,
 }
 
 impl Remap {
@@ -112,6 +114,7 @@ impl Remap {
                 clients: chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c)),
                 staff: chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s)),
                 services: chunk.services.to_global(|s| ids.services.intern(s)),
+                areas: chunk.areas.to_global(|a| ids.areas.intern(a)),
             })
             .collect()
     }
@@ -126,6 +129,9 @@ impl Remap {
                 *s = self.services[*s as usize];
             }
             v.services.sort_unstable();
+            if v.area != NO_AREA {
+                v.area = self.areas[v.area as usize];
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ use anyhow::Result;
 
 use crate::config::Config;
 use crate::error::refused;
-use crate::model::{AddonRow, FileAccount, GrantedRow, Ids, Reject, Visit, YearMonth};
+use crate::model::{Absence, AddonRow, FileAccount, GrantedRow, Ids, Reject, Visit, YearMonth};
 use crate::privacy::Pseudonymizer;
 
 /// Reject kind of a later copy of an already read `visit_id` (counted apart from the limit).
@@ -27,14 +27,19 @@ pub struct InputPaths<'a> {
     pub visits: &'a [PathBuf],
     pub granted: Option<&'a Path>,
     pub addons: Option<&'a Path>,
+    pub absences: Option<&'a Path>,
 }
 
 /// Everything read from the input files, all months.
+#[derive(Default)]
 pub struct Ingested {
     pub ids: Ids,
     pub visits: Vec<Visit>,
     pub granted: Vec<GrantedRow>,
     pub addons: Vec<AddonRow>,
+    pub absences: Vec<Absence>,
+    /// Whether an absences file was given (without one, `during_absence` is missing).
+    pub absences_given: bool,
     pub files: Vec<FileAccount>,
     pub rejects: Vec<Reject>,
 }
@@ -61,6 +66,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     let mut all: Vec<(&Path, &str)> = inputs.visits.iter().map(|p| (p.as_path(), "visits")).collect();
     all.extend(inputs.granted.map(|p| (p, "granted")));
     all.extend(inputs.addons.map(|p| (p, "addons")));
+    all.extend(inputs.absences.map(|p| (p, "absences")));
     for (i, (a, _)) in all.iter().enumerate() {
         for (b, _) in &all[..i] {
             let same = match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -74,14 +80,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     }
     check_memory(&all)?;
     let names = display_names(&all.iter().map(|(p, _)| *p).collect::<Vec<_>>());
-    let mut ingested = Ingested {
-        ids: Ids::default(),
-        visits: Vec::new(),
-        granted: Vec::new(),
-        addons: Vec::new(),
-        files: Vec::new(),
-        rejects: Vec::new(),
-    };
+    let mut ingested = Ingested { absences_given: inputs.absences.is_some(), ..Ingested::default() };
     let mut visit_reader = visits::VisitReader::new(config);
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         let source = source::Source::open(path, name, kind, &config.input)?;
@@ -90,7 +89,8 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
             || match *kind {
                 "visits" => visit_reader.read(&source, file_index as u16, config, pseudonyms, &mut ingested),
                 "granted" => tables::read_granted(&source, file_index as u16, config, pseudonyms, &mut ingested),
-                _ => tables::read_addons(&source, file_index as u16, config, pseudonyms, &mut ingested),
+                "addons" => tables::read_addons(&source, file_index as u16, config, pseudonyms, &mut ingested),
+                _ => tables::read_absences(&source, file_index as u16, config, pseudonyms, &mut ingested),
             },
         );
         let mut account = account?;
@@ -202,41 +202,29 @@ pub struct MonthData {
     pub visits: Vec<Visit>,
     pub granted: Vec<GrantedRow>,
     pub addons: Vec<AddonRow>,
+    /// The absences that overlap the month.
+    pub absences: Vec<Absence>,
+    pub absences_given: bool,
 }
 
-/// Keeps the rows of `month` and counts the others per file as outside the month.
+/// Keeps the rows of `month` (absences: those overlapping it) and counts the others per file
+/// as outside the month.
 pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<FileAccount>, Vec<Reject>) {
-    let Ingested { ids, visits, granted, addons, mut files, rejects } = ingested;
+    let Ingested { ids, visits, granted, addons, absences, absences_given, mut files, rejects } = ingested;
     let mut outside = vec![0u64; files.len()];
-    let visits: Vec<Visit> = visits
-        .into_iter()
-        .filter(|v| {
-            v.month() == month || {
-                outside[v.file as usize] += 1;
-                false
-            }
-        })
-        .collect();
-    let granted: Vec<GrantedRow> = granted
-        .into_iter()
-        .filter(|g| {
-            g.month == month || {
-                outside[g.file as usize] += 1;
-                false
-            }
-        })
-        .collect();
-    let addons: Vec<AddonRow> = addons
-        .into_iter()
-        .filter(|a| {
-            a.month == month || {
-                outside[a.file as usize] += 1;
-                false
-            }
-        })
-        .collect();
+    let mut keep = |inside: bool, file: u16| {
+        inside || {
+            outside[file as usize] += 1;
+            false
+        }
+    };
+    let visits: Vec<Visit> = visits.into_iter().filter(|v| keep(v.month() == month, v.file)).collect();
+    let granted: Vec<GrantedRow> = granted.into_iter().filter(|g| keep(g.month == month, g.file)).collect();
+    let addons: Vec<AddonRow> = addons.into_iter().filter(|a| keep(a.month == month, a.file)).collect();
+    let (start, end) = (time::month_start(month), time::month_start(month.next()));
+    let absences: Vec<Absence> = absences.into_iter().filter(|a| keep(a.overlaps(start, end), a.file)).collect();
     for (account, n) in files.iter_mut().zip(outside) {
         account.outside_month = n;
     }
-    (MonthData { month, ids, visits, granted, addons }, files, rejects)
+    (MonthData { month, ids, visits, granted, addons, absences, absences_given }, files, rejects)
 }

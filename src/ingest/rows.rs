@@ -53,6 +53,11 @@ impl<'a> Row<'a> {
         Ok((!trimmed.is_empty()).then_some(trimmed))
     }
 
+    /// Whether the file has canonical column `col`.
+    pub fn has_column(&self, col: usize) -> bool {
+        self.header.index[col].is_some()
+    }
+
     /// The value of a required column; empty is a reject.
     pub fn required(&self, col: usize) -> Result<Cow<'a, str>, Reason> {
         let name = self.columns[col].0;

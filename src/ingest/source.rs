@@ -216,6 +216,18 @@ pub struct Header {
     pub field_count: usize,
 }
 
+/// Column names a municipality's own systems commonly use, recognised without configuration
+/// (after a configured name and the canonical name).
+fn builtin_aliases(kind: &str, canonical: &str) -> &'static [&'static str] {
+    match (kind, canonical) {
+        ("absences", "client_id") => &["Personnummer", "Kund", "Brukare", "Kund-id"],
+        ("absences", "absent_from") => &["Från", "Från och med", "Fr.o.m.", "Fr o m", "Startdatum", "Start"],
+        ("absences", "absent_to") => &["Till", "Till och med", "T.o.m.", "T o m", "Slutdatum", "Slut"],
+        ("absences", "reason") => &["Orsak", "Frånvaroorsak", "Anledning"],
+        _ => &[],
+    }
+}
+
 /// Matches the header line to `columns` (canonical name, required), renamed by `mapping`.
 /// A missing required column is refused naming the file, the column, what was found and the
 /// configuration line that would fix it.
@@ -232,7 +244,10 @@ pub fn match_header(
     let mut index = Vec::with_capacity(columns.len());
     for &(canonical, required) in columns {
         let mapped = mapping.get(canonical);
-        let at = mapped.and_then(|m| find(m.trim())).or_else(|| find(canonical));
+        let at = mapped
+            .and_then(|m| find(m.trim()))
+            .or_else(|| find(canonical))
+            .or_else(|| builtin_aliases(kind, canonical).iter().find_map(|a| find(a)));
         if at.is_none() && required {
             let expected = match mapped {
                 Some(m) => format!("'{m}' (mapped from {canonical} under [columns.{kind}])"),

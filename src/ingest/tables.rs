@@ -4,10 +4,10 @@ use anyhow::Result;
 
 use super::rows::{scan, Reason, Row};
 use super::source::Source;
-use super::time::parse_date;
+use super::time::{parse_date, parse_stamp, resolve_check_in, Stamp};
 use super::Ingested;
-use crate::config::{Config, ADDON_COLUMNS, GRANTED_COLUMNS};
-use crate::model::{AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids};
+use crate::config::{Config, ABSENCE_COLUMNS, ADDON_COLUMNS, GRANTED_COLUMNS};
+use crate::model::{Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids};
 
 use crate::model::YearMonth;
 use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
@@ -108,6 +108,44 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
             addon: ids.addons.intern(&addon),
             quantity,
             reported_on,
+            file,
+        });
+        Ok(())
+    })?;
+    Ok(account)
+}
+
+/// An absence's start or end: a date alone is 00:00 of that day (an end: of the next day), a
+/// timestamp without offset is local time (ambiguous: the earlier instant; non-existent:
+/// rejected).
+fn absence_bound(text: &str, column: &str, is_end: bool) -> Result<i64, Reason> {
+    let stamp = match parse_date(text) {
+        Ok(date) => {
+            let day = if is_end { date.succ_opt().unwrap_or(date) } else { date };
+            Stamp::Local(day.and_hms_opt(0, 0, 0).expect("midnight"))
+        }
+        Err(_) => parse_stamp(text).map_err(|_| {
+            Reason::new(column, "not a date or timestamp", format!("'{text}' is not a date (YYYY-MM-DD) or a timestamp (YYYY-MM-DD HH:MM)"))
+        })?,
+    };
+    resolve_check_in(stamp).map_err(|e| Reason::new(column, "non-existent local time", e))
+}
+
+pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
+    let mut account = new_account(source, "absences");
+    let Ingested { ids, absences, rejects, .. } = out;
+    scan(source, "absences", &ABSENCE_COLUMNS, &config.columns.absences, pseudonyms, &mut account, rejects, |row, _| {
+        let client = row.required(0)?;
+        let from = absence_bound(&row.required(1)?, "absent_from", false)?;
+        let to = row.get(2)?.map(|text| absence_bound(&text, "absent_to", true)).transpose()?;
+        if to.is_some_and(|to| to < from) {
+            return Err(Reason::new("absent_to", "before absent_from", "the absence ends before it starts"));
+        }
+        absences.push(Absence {
+            client: intern_client(ids, pseudonyms, &client),
+            from,
+            to,
+            reason: row.get(3)?.map(|r| pseudonyms.scrub(&r)).unwrap_or_default(),
             file,
         });
         Ok(())

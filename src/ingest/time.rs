@@ -144,6 +144,11 @@ pub fn local_of(stamp: Stamp, instant: i64) -> NaiveDateTime {
     }
 }
 
+/// The instant the month begins: 00:00 local time on its first day.
+pub fn month_start(month: crate::model::YearMonth) -> i64 {
+    resolve_check_in(Stamp::Local(month.first_day().and_hms_opt(0, 0, 0).expect("midnight"))).expect("midnight exists in Stockholm")
+}
+
 /// Minutes since local midnight.
 pub fn minute_of_day(t: NaiveDateTime) -> u16 {
     (t.hour() * 60 + t.minute()) as u16

@@ -19,7 +19,7 @@ use crate::error::refused;
 use crate::ingest::method::MethodMap;
 use crate::model::hash::HashSet;
 use crate::model::Method;
-use crate::model::{FileAccount, Services, Visit};
+use crate::model::{FileAccount, Services, Visit, NO_AREA};
 use crate::privacy::Pseudonymizer;
 use compact_str::CompactString;
 
@@ -35,6 +35,8 @@ mod vc {
     pub const OUT_METHOD: usize = 7;
     pub const SERVICES: usize = 8;
     pub const PLANNED: usize = 9;
+    pub const AREA: usize = 10;
+    pub const MANUAL_REASON: usize = 11;
 }
 
 /// Names numbered in order of first appearance within one chunk.
@@ -136,6 +138,8 @@ impl VisitReader {
             out_method,
             services,
             planned_minutes,
+            area: row.get(vc::AREA)?.map_or(NO_AREA, |a| out.areas.id(&a)),
+            manual_reason: row.has_column(vc::MANUAL_REASON).then(|| row.get(vc::MANUAL_REASON).map(|r| r.is_some())).transpose()?,
             file,
         };
         Ok((visit, id_hash))
@@ -335,7 +339,6 @@ fn named(visits: &[Visit], ids: &super::Ids) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::Ids;
 
     fn read(body: &str, chunk_bytes: usize) -> (Ingested, FileAccount) {
         let dir = tempfile::tempdir().unwrap();
@@ -343,7 +346,7 @@ mod tests {
         std::fs::write(&path, body).unwrap();
         let config = Config::default();
         let source = Source::open(&path, "v.csv".into(), "visits", &config.input).unwrap();
-        let mut out = Ingested { ids: Ids::default(), visits: vec![], granted: vec![], addons: vec![], files: vec![], rejects: vec![] };
+        let mut out = Ingested::default();
         let pseudonyms = Pseudonymizer::new(b"k");
         let account = VisitReader::with_chunk_bytes(&config, chunk_bytes).read(&source, 0, &config, &pseudonyms, &mut out).unwrap();
         (out, account)

@@ -19,6 +19,10 @@ pub enum Evidence {
     LateReports,
     /// Clients in the continuity measurement, by their number of staff.
     Continuity,
+    /// Clients with granted time and no visit.
+    Unserved,
+    /// Manual registrations without a reason.
+    ManualWithoutReason,
     /// Visits carrying a flag.
     Flagged(Flag),
 }
@@ -32,6 +36,8 @@ impl Evidence {
             Evidence::CompletionOutside,
             Evidence::UnreportedAddons,
             Evidence::LateReports,
+            Evidence::Unserved,
+            Evidence::ManualWithoutReason,
             Evidence::Continuity,
         ]
         .into_iter()
@@ -47,6 +53,8 @@ impl Evidence {
             Evidence::UnreportedAddons => Metric::Figure(Figure::AddonReportingRate),
             Evidence::LateReports => Metric::Figure(Figure::AddonLateShare),
             Evidence::Continuity => Metric::Figure(Figure::ContinuityMean),
+            Evidence::Unserved => Metric::Figure(Figure::UnservedClients),
+            Evidence::ManualWithoutReason => Metric::Figure(Figure::ManualReasonShare),
             Evidence::Flagged(flag) => Metric::FlagCount(flag),
         }
     }

@@ -44,6 +44,8 @@ pub struct Ids {
     pub staff: Interner,
     pub services: Interner,
     pub addons: Interner,
+    /// Districts (`area`) of the clients' homes.
+    pub areas: Interner,
 }
 
 /// Key (supplier, member) for staff and clients, who are identified per supplier.

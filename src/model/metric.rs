@@ -20,6 +20,8 @@ pub enum Figure {
     CompletionClientShare,
     AddonReportingRate,
     AddonLateShare,
+    UnservedClients,
+    ManualReasonShare,
     ContinuityMean,
 }
 
@@ -45,7 +47,7 @@ const fn at_most(max: f64) -> Option<Bound> {
 }
 
 /// The key figures in report order (the order of `figures.csv` and the matrix).
-pub const FIGURES: [FigureDef; 11] = [
+pub const FIGURES: [FigureDef; 13] = [
     FigureDef {
         figure: Figure::CheckinRate,
         id: "checkin_rate",
@@ -137,6 +139,24 @@ pub const FIGURES: [FigureDef; 11] = [
         area: Area::Tillaggsrapportering,
     },
     FigureDef {
+        figure: Figure::UnservedClients,
+        id: "unserved_clients",
+        label: "Kunder utan besök",
+        unit: Unit::Count,
+        default: at_most(0.0),
+        evidence_of: Some(Figure::UnservedClients),
+        area: Area::Utforandegrad,
+    },
+    FigureDef {
+        figure: Figure::ManualReasonShare,
+        id: "manual_reason_share",
+        label: "Manuella registreringar med orsak",
+        unit: Unit::Share,
+        default: at_least(0.95),
+        evidence_of: Some(Figure::ManualReasonShare),
+        area: Area::Kvittering,
+    },
+    FigureDef {
         figure: Figure::ContinuityMean,
         id: "continuity_mean",
         label: "Personalkontinuitet",
@@ -149,8 +169,8 @@ pub const FIGURES: [FigureDef; 11] = [
 
 impl Figure {
     /// Every key figure in report order.
-    pub const ALL: [Figure; 11] = {
-        let mut all = [Figure::CheckinRate; 11];
+    pub const ALL: [Figure; 13] = {
+        let mut all = [Figure::CheckinRate; 13];
         let mut i = 0;
         while i < FIGURES.len() {
             all[i] = FIGURES[i].figure;
@@ -180,6 +200,8 @@ impl Figure {
             Figure::AddonReportingRate => Some(Evidence::UnreportedAddons),
             Figure::AddonLateShare => Some(Evidence::LateReports),
             Figure::ContinuityMean => Some(Evidence::Continuity),
+            Figure::UnservedClients => Some(Evidence::Unserved),
+            Figure::ManualReasonShare => Some(Evidence::ManualWithoutReason),
             _ => None,
         }
     }
@@ -196,6 +218,10 @@ pub enum Flag {
     MissingCheckout,
     NegativeDuration,
     Overlong,
+    DuringAbsence,
+    LongDay,
+    NoDayOff,
+    ShortTravel,
 }
 
 /// One row of the flag table: the flag's name and the ids of its two metrics.
@@ -213,7 +239,7 @@ pub struct FlagDef {
 }
 
 /// The flags in report order.
-pub const FLAGS: [FlagDef; 8] = [
+pub const FLAGS: [FlagDef; 12] = [
     FlagDef {
         flag: Flag::Duplicate,
         name: "duplicate",
@@ -286,14 +312,50 @@ pub const FLAGS: [FlagDef; 8] = [
         default_limit: None,
         area: Area::Datakvalitet,
     },
+    FlagDef {
+        flag: Flag::DuringAbsence,
+        name: "during_absence",
+        count_id: "flag.during_absence",
+        rate_id: "flag_rate.during_absence",
+        label: "Besök under kundens frånvaro",
+        default_limit: Some(0.0),
+        area: Area::Rimlighet,
+    },
+    FlagDef {
+        flag: Flag::LongDay,
+        name: "long_day",
+        count_id: "flag.long_day",
+        rate_id: "flag_rate.long_day",
+        label: "Orimligt lång arbetsdag",
+        default_limit: Some(1.0),
+        area: Area::Rimlighet,
+    },
+    FlagDef {
+        flag: Flag::NoDayOff,
+        name: "no_day_off",
+        count_id: "flag.no_day_off",
+        rate_id: "flag_rate.no_day_off",
+        label: "Arbete utan ledig dag",
+        default_limit: Some(1.0),
+        area: Area::Rimlighet,
+    },
+    FlagDef {
+        flag: Flag::ShortTravel,
+        name: "short_travel",
+        count_id: "flag.short_travel",
+        rate_id: "flag_rate.short_travel",
+        label: "För kort restid mellan kunder",
+        default_limit: Some(2.0),
+        area: Area::Registrering,
+    },
 ];
 
 impl Flag {
     pub const COUNT: usize = FLAGS.len();
 
     /// Every flag in report order.
-    pub const ALL: [Flag; 8] = {
-        let mut all = [Flag::Duplicate; 8];
+    pub const ALL: [Flag; 12] = {
+        let mut all = [Flag::Duplicate; 12];
         let mut i = 0;
         while i < FLAGS.len() {
             all[i] = FLAGS[i].flag;
@@ -413,7 +475,7 @@ mod tests {
         for metric in Metric::all() {
             assert_eq!(Metric::parse(metric.id()), Some(metric), "{metric}");
         }
-        assert_eq!(Metric::all().count(), 11 + 2 * 8);
+        assert_eq!(Metric::all().count(), 13 + 2 * 12);
         assert_eq!(Metric::parse("flag_rate.adjacent"), Some(Metric::FlagRate(Flag::Adjacent)));
         assert_eq!(Metric::parse("flag_rate.nonsense"), None);
     }
@@ -444,5 +506,11 @@ mod tests {
         assert_eq!(Metric::FlagRate(Flag::SingleStaff).area(), Area::Kontinuitet);
         assert_eq!(Metric::FlagRate(Flag::Overlong).area(), Area::Datakvalitet);
         assert_eq!(Metric::Figure(Figure::AddonLateShare).area(), Area::Tillaggsrapportering);
+        assert_eq!(Metric::Figure(Figure::ManualReasonShare).area(), Area::Kvittering);
+        assert_eq!(Metric::Figure(Figure::UnservedClients).area(), Area::Utforandegrad);
+        assert_eq!(Metric::FlagRate(Flag::ShortTravel).area(), Area::Registrering);
+        for flag in [Flag::DuringAbsence, Flag::LongDay, Flag::NoDayOff] {
+            assert_eq!(Metric::FlagRate(flag).area(), Area::Rimlighet);
+        }
     }
 }

@@ -15,6 +15,6 @@ pub mod tally;
 pub use ids::{member_key, split_key, Ids, Interner};
 pub use metric::{Area, Evidence, Figure, Flag, Metric, Unit};
 pub use month::{Quarter, YearMonth};
-pub use rows::{consecutive_order, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit};
+pub use rows::{consecutive_order, Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit, NO_AREA};
 pub use status::{Bound, Status, ALL};
 pub use tally::Tally;

@@ -28,11 +28,24 @@ pub struct Visit {
     /// Service codes (ids into `Ids::services`), sorted, without repeats.
     pub services: Services,
     pub planned_minutes: Option<f64>,
+    /// District of the client's home (an id into `Ids::areas`), or `NO_AREA`.
+    pub area: u32,
+    /// Whether a reason for a manual registration was given; `None` when the export has no
+    /// `manual_reason` column.
+    pub manual_reason: Option<bool>,
     /// Index of the input file it came from.
     pub file: u16,
 }
 
+/// `Visit::area` of a visit without a district.
+pub const NO_AREA: u32 = u32::MAX;
+
 impl Visit {
+    /// Registered by hand: either method is `manual`.
+    pub fn is_manual(&self) -> bool {
+        self.in_method == Method::Manual || self.out_method == Some(Method::Manual)
+    }
+
     pub fn month(&self) -> YearMonth {
         YearMonth::of(self.local_in.date())
     }
@@ -81,6 +94,32 @@ pub struct AddonRow {
     pub quantity: f64,
     pub reported_on: NaiveDate,
     pub file: u16,
+}
+
+/// One row of the absences file (SPEC §2.5): when the municipality knows the client was not at
+/// home. Per client, whichever supplier visits.
+#[derive(Debug, Clone)]
+pub struct Absence {
+    pub client: u32,
+    /// Unix seconds, inclusive.
+    pub from: i64,
+    /// Unix seconds, exclusive; `None` is open-ended (for example deceased).
+    pub to: Option<i64>,
+    /// The reason as given (`sjukhus`, `korttidsboende`, `avliden`), possibly empty.
+    pub reason: String,
+    pub file: u16,
+}
+
+impl Absence {
+    /// Whether an instant lies in the absence: `from ≤ t < to`.
+    pub fn contains(&self, t: i64) -> bool {
+        self.from <= t && self.to.is_none_or(|to| t < to)
+    }
+
+    /// Whether the absence overlaps `[start, end)`.
+    pub fn overlaps(&self, start: i64, end: i64) -> bool {
+        self.from < end && self.to.is_none_or(|to| to > start)
+    }
 }
 
 /// Row accounting of one input file: `read = accepted + rejected + duplicates`; of the

@@ -34,6 +34,12 @@ pub struct Tally {
     /// Add-on report rows, and of them those received after the deadline.
     pub reports: u32,
     pub late_reports: u32,
+    /// Clients with granted minutes > 0 and no visit.
+    pub unserved: u32,
+    /// Visits with a manual method (from exports with a `manual_reason` column), and of them
+    /// those with a reason.
+    pub manual: u32,
+    pub manual_with_reason: u32,
     /// Clients in the continuity measurement, and Σ their numbers of distinct staff.
     pub continuity_clients: u32,
     pub continuity_staff: u64,
@@ -86,6 +92,22 @@ impl Tally {
         share(self.late_reports, self.reports)
     }
 
+    /// `unserved_clients`: clients with granted time and no visit; missing without a granted
+    /// row.
+    pub fn unserved_clients(&self) -> Option<f64> {
+        self.granted.map(|_| f64::from(self.unserved))
+    }
+
+    /// `manual_reason_share`: manual registrations with a reason over all manual ones.
+    pub fn manual_reason_share(&self) -> Option<f64> {
+        share(self.manual_with_reason, self.manual)
+    }
+
+    /// Manual registrations without a reason.
+    pub fn manual_without_reason(&self) -> u32 {
+        self.manual - self.manual_with_reason
+    }
+
     /// `continuity_mean`: the mean number of distinct staff over qualifying clients.
     pub fn continuity_mean(&self) -> Option<f64> {
         (self.continuity_clients > 0).then(|| self.continuity_staff as f64 / f64::from(self.continuity_clients))
@@ -122,6 +144,9 @@ impl std::ops::AddAssign<&Tally> for Tally {
         self.addons_reported += o.addons_reported;
         self.reports += o.reports;
         self.late_reports += o.late_reports;
+        self.unserved += o.unserved;
+        self.manual += o.manual;
+        self.manual_with_reason += o.manual_with_reason;
         self.continuity_clients += o.continuity_clients;
         self.continuity_staff += o.continuity_staff;
     }

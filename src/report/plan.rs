@@ -114,6 +114,8 @@ fn weight_sv(e: &EvidenceRow) -> String {
         Evidence::UnreportedAddons => format!("{n} utförda tillägg ej rapporterade"),
         Evidence::LateReports => format!("{n} sena rapporter"),
         Evidence::Continuity => format!("{n} olika personal under mätperioden"),
+        Evidence::Unserved => format!("{n} beviljade minuter utan besök"),
+        Evidence::ManualWithoutReason => format!("{n} manuella registreringar utan orsak"),
         Evidence::Flagged(_) => format!("{n} flaggade besök"),
     }
 }
@@ -143,6 +145,14 @@ fn counts_sv(q: &QuarterData, supplier: &str, evidence: Evidence, i: usize) -> O
         Evidence::Flagged(flag) => {
             let count = q.cells(supplier, Metric::FlagCount(flag))[i].value.unwrap_or(0.0);
             Some(format!("{count:.0} av {} besök flaggade", staff.visits))
+        }
+        Evidence::Unserved => {
+            let clients = sum(clients);
+            let granted = q.members(supplier, i, false).iter().filter(|c| c.tally.granted.is_some_and(|g| g.is_positive())).count();
+            Some(format!("{} av {granted} kunder med beviljad tid fick inget besök", clients.unserved))
+        }
+        Evidence::ManualWithoutReason => {
+            Some(format!("{} av {} manuella registreringar saknar orsak", staff.manual_without_reason(), staff.manual))
         }
         Evidence::UnreportedAddons | Evidence::LateReports => None,
     }

@@ -203,6 +203,8 @@ fn members(df: &DataFrame, id_column: &str) -> Result<Vec<MemberRow>> {
     let valid_of = |i: usize| f64::from(valid[i].unwrap_or(0));
     let short = count_or(df, "short_visits", |i| short_share[i].unwrap_or(0.0) * valid_of(i))?;
     let seconds = count_or(df, "valid_seconds", |i| mean[i].unwrap_or(0.0) * 60.0 * valid_of(i))?;
+    let manual = count_or(df, "manual_visits", |_| 0.0)?;
+    let with_reason = count_or(df, "manual_with_reason", |_| 0.0)?;
     Ok((0..df.height())
         .map(|i| {
             let granted = granted[i].map(GrantedMinutes::from_minutes);
@@ -215,6 +217,9 @@ fn members(df: &DataFrame, id_column: &str) -> Result<Vec<MemberRow>> {
                 flagged: flagged[i].unwrap_or(0),
                 granted,
                 performed_seconds: if granted.is_some() { seconds[i] } else { 0 },
+                unserved: u32::from(granted.is_some_and(|g| g.is_positive()) && visits[i].unwrap_or(0) == 0),
+                manual: manual[i] as u32,
+                manual_with_reason: with_reason[i] as u32,
                 continuity_clients: u32::from(continuity[i].is_some()),
                 continuity_staff: continuity[i].map_or(0, u64::from),
                 ..Tally::default()

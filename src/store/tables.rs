@@ -60,7 +60,7 @@ pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<()> {
 
 /// The columns of `staff.csv` and `clients.csv`: the figures of each member, then the raw
 /// counts that later commands add up (`short_visits`, `valid_seconds`).
-const MEMBER_HEADER: [&str; 16] = [
+const MEMBER_HEADER: [&str; 18] = [
     "supplier_id",
     "member_id",
     "visits",
@@ -77,10 +77,12 @@ const MEMBER_HEADER: [&str; 16] = [
     "continuity_staff",
     "short_visits",
     "valid_seconds",
+    "manual_visits",
+    "manual_with_reason",
 ];
 
 /// A member row's cells in `MEMBER_HEADER` order (from `supplier_id` to `valid_seconds`).
-fn member_cells(r: &MemberRow) -> [String; 16] {
+fn member_cells(r: &MemberRow) -> [String; 18] {
     let t = &r.tally;
     let count = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     [
@@ -100,6 +102,8 @@ fn member_cells(r: &MemberRow) -> [String; 16] {
         count(r.continuity_staff),
         t.short.to_string(),
         t.valid_seconds.to_string(),
+        t.manual.to_string(),
+        t.manual_with_reason.to_string(),
     ]
 }
 
@@ -181,6 +185,8 @@ fn members_frame(id_column: &str, rows: &[MemberRow]) -> Result<DataFrame> {
         Column::new("continuity_staff".into(), rows.iter().map(|r| r.continuity_staff).collect::<Vec<_>>()),
         Column::new("short_visits".into(), tallies.iter().map(|t| t.short).collect::<Vec<_>>()),
         Column::new("valid_seconds".into(), tallies.iter().map(|t| t.valid_seconds).collect::<Vec<_>>()),
+        Column::new("manual_visits".into(), tallies.iter().map(|t| t.manual).collect::<Vec<_>>()),
+        Column::new("manual_with_reason".into(), tallies.iter().map(|t| t.manual_with_reason).collect::<Vec<_>>()),
     ])
 }
 

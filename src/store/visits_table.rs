@@ -122,6 +122,8 @@ mod tests {
                 out_method: Some(Method::Nfc),
                 services: Services::new(),
                 planned_minutes: Some(30.0),
+                area: crate::model::NO_AREA,
+                manual_reason: None,
                 file: 0,
             })
             .collect();

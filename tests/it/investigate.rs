@@ -110,7 +110,7 @@ fn one_minute_apart_visits_show_in_counts_rankings_and_gap_histogram() {
     ] {
         assert!(html.contains(title), "{title}");
     }
-    assert_eq!(html.matches("<svg").count(), 4 + 19);
+    assert_eq!(html.matches("<svg").count(), 4 + tidkoll::model::Metric::matrix().count());
     assert!(!html.contains("<script") && !html.contains("src=\""));
 }
 
@@ -123,7 +123,7 @@ fn a_month_of_one_supplier_matches_its_stored_figures() {
     assert_eq!(run.stdout.trim(), "out/utredningar/Vardag-Omsorg-AB-2025-02");
     let figures = w.figures("2025-02");
     let rows = excel_rows(w, "out/utredningar/Vardag-Omsorg-AB-2025-02/nyckeltal.csv");
-    assert_eq!(rows.len(), 19);
+    assert_eq!(rows.len(), tidkoll::model::Metric::matrix().count());
     for r in &rows {
         let expected = figures.value("Vardag Omsorg AB", &r["Id"]);
         let got = (!r["Värde"].is_empty()).then(|| r["Värde"].replace(',', ".").parse::<f64>().unwrap());

@@ -15,7 +15,13 @@ use tidkoll::config::Config;
 use tidkoll::ingest::{read_all, select_month, InputPaths};
 use tidkoll::privacy::Pseudonymizer;
 
-const CONFIG: &str = "[parameters]\nmin_visits = 3\ncontinuity_window = [1, 2]\nsingle_staff_min_visits = 4\n";
+/// Small limits so that a few generated visits reach them: a long day is over 60 minutes, and
+/// the second day in a row is a day without rest.
+const CONFIG: &str =
+    "[parameters]\nmin_visits = 3\ncontinuity_window = [1, 2]\nsingle_staff_min_visits = 4\nlong_day_minutes = 60\nmax_days_in_row = 1\n";
+const LONG_DAY_SECONDS: i64 = 60 * 60;
+const MAX_DAYS_IN_ROW: u32 = 1;
+const AREAS: [&str; 3] = ["Norr", "Söder", ""];
 const MIN_VISITS: usize = 3;
 const WINDOW: [u32; 2] = [1, 2];
 const SINGLE_STAFF_MIN_VISITS: usize = 4;
@@ -42,6 +48,9 @@ struct Spec {
     /// When following: keep the earlier visit's staff member, go to this visit's own client.
     same_staff: bool,
     copy: bool,
+    /// Index into `AREAS` (the last is none).
+    area: usize,
+    manual_reason: bool,
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -53,14 +62,39 @@ fn spec() -> impl Strategy<Value = Spec> {
             prop_oneof![Just(0u32), Just(59), 0u32..60],
             prop_oneof![Just(0u32), Just(1), Just(30), Just(59)],
         ),
-        (0u8..9, 0i64..61),
+        (0u8..9, prop_oneof![Just(60i64), Just(30), 0i64..61]),
         (prop_oneof![3 => 0usize..2, 1 => 2usize..4], prop_oneof![3 => 0usize..2, 1 => 2usize..5], 0u8..16),
-        prop::option::of((0usize..80, prop_oneof![Just(-61i64), Just(-60), Just(0), Just(30), Just(60), Just(61), Just(120)])),
+        prop::option::of((
+            0usize..80,
+            prop_oneof![
+                Just(-61i64),
+                Just(-60),
+                Just(0),
+                Just(30),
+                Just(59),
+                Just(60),
+                Just(61),
+                Just(120),
+                Just(299),
+                Just(300),
+                Just(301)
+            ],
+        )),
         prop::bool::weighted(0.3),
         prop::bool::weighted(0.08),
+        (0usize..3, prop::bool::weighted(0.7)),
     )
         .prop_map(
-            |((supplier, client, staff), start, (ending, minutes), (in_method, out_method, services), follow, same_staff, copy)| Spec {
+            |(
+                (supplier, client, staff),
+                start,
+                (ending, minutes),
+                (in_method, out_method, services),
+                follow,
+                same_staff,
+                copy,
+                (area, manual_reason),
+            )| Spec {
                 supplier,
                 client,
                 staff,
@@ -73,8 +107,20 @@ fn spec() -> impl Strategy<Value = Spec> {
                 follow,
                 same_staff,
                 copy,
+                area,
+                manual_reason,
             },
         )
+}
+
+/// An absence: client, start (day, hour, minute; hour 24 = a date alone), end likewise after
+/// it, or open-ended; or anchored at a visit: (which visit, whether the absence ends as the
+/// visit begins rather than starts then).
+type AbsenceSpec = (usize, (u32, u32, u32), Option<(u32, u32, u32)>, Option<(usize, bool)>);
+
+fn absence_spec() -> impl Strategy<Value = AbsenceSpec> {
+    let at = (1u32..=3, prop_oneof![Just(24u32), 0u32..24], prop_oneof![Just(0u32), 0u32..60]);
+    (0usize..4, at.clone(), prop::option::of(at), prop::option::weighted(0.4, (0usize..80, any::<bool>())))
 }
 
 /// A visit as the reference sees it.
@@ -89,9 +135,17 @@ struct V {
     in_method: &'static str,
     out_method: Option<&'static str>,
     services: Vec<&'static str>,
+    area: &'static str,
+    manual_reason: bool,
 }
 
 impl V {
+    fn is_manual(&self) -> bool {
+        self.in_method == "manual" || self.out_method == Some("manual")
+    }
+    fn day(&self) -> u32 {
+        chrono::Datelike::day(&self.check_in)
+    }
     fn seconds(&self) -> Option<i64> {
         self.check_out.map(|out| (out - self.check_in).num_seconds())
     }
@@ -151,11 +205,41 @@ fn build(specs: &[Spec]) -> Vec<V> {
             in_method: METHODS[s.in_method],
             out_method: check_out.and(METHODS.get(s.out_method).copied()),
             services: SERVICES.iter().enumerate().filter(|(k, _)| s.services & (1 << k) != 0).map(|(_, c)| *c).collect(),
+            area: AREAS[s.area],
+            manual_reason: s.manual_reason,
         });
     }
     // Every visit belongs to March.
     out.retain(|v| v.check_in.format("%Y-%m").to_string() == "2025-03");
     out
+}
+
+/// An absence as the reference sees it: client, [from, to).
+type Absences = Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>;
+
+fn absences_of(specs: &[AbsenceSpec], visits: &[V]) -> Absences {
+    // A date alone is 00:00 of that day; as an end, 00:00 of the next day.
+    let instant = |(day, hour, minute): (u32, u32, u32), end: bool| {
+        let date = NaiveDate::from_ymd_opt(2025, 3, day).unwrap();
+        match hour {
+            24 => (date + Duration::days(i64::from(end))).and_hms_opt(0, 0, 0).unwrap(),
+            h => date.and_hms_opt(h, minute, 0).unwrap(),
+        }
+    };
+    specs
+        .iter()
+        .map(|(c, from, to, anchor)| {
+            if let Some(v) = anchor.and_then(|(j, _)| visits.get(j)) {
+                let ends_here = anchor.is_some_and(|(_, end)| end);
+                let (start, end) = if ends_here { (v.check_in - Duration::hours(2), Some(v.check_in)) } else { (v.check_in, None) };
+                return (v.client.clone(), start, end);
+            }
+            let start = instant(*from, false);
+            // An end before the start would be rejected; the generated ones end after it.
+            let end = to.map(|t| instant(t, true).max(start));
+            (format!("c{}", c + 1), start, end)
+        })
+        .collect()
 }
 
 type Granted = Vec<(String, String, f64)>;
@@ -228,6 +312,10 @@ fn key_figures(visits: &[&V], granted: &Granted, addons: &Addons) -> BTreeMap<&'
     let reported: BTreeSet<(String, String, &str)> = addons.iter().filter(|r| r.3 > 0).map(|r| (r.0.clone(), r.1.clone(), r.2)).collect();
     f.insert("addon_reporting_rate", share(delivered.intersection(&reported).count(), delivered.len()));
     f.insert("addon_late_share", share(addons.iter().filter(|r| r.4 > 5).count(), addons.len()));
+    let unserved = positive.iter().filter(|(k, _)| !visits.iter().any(|v| (&v.supplier, &v.client) == (&k.0, &k.1))).count();
+    f.insert("unserved_clients", (!granted.is_empty()).then_some(unserved as f64));
+    let manual: Vec<&&V> = visits.iter().filter(|v| v.is_manual()).collect();
+    f.insert("manual_reason_share", share(manual.iter().filter(|v| v.manual_reason).count(), manual.len()));
 
     // Continuity: counted visits in the window, clients with two on every day.
     let counted = |v: &V| {
@@ -255,7 +343,7 @@ fn key_figures(visits: &[&V], granted: &Granted, addons: &Addons) -> BTreeMap<&'
 }
 
 /// Flag rows of SPEC §4 (supplier, flag, visit, related visit), by every pair.
-fn flag_rows(visits: &[V]) -> BTreeSet<(String, String, String, Option<String>)> {
+fn flag_rows(visits: &[V], absences: &Absences) -> BTreeSet<(String, String, String, Option<String>)> {
     let mut rows = BTreeSet::new();
     let mut add = |v: &V, flag: &str, related: Option<&V>| {
         rows.insert((v.supplier.clone(), flag.to_string(), v.id.clone(), related.map(|r| r.id.clone())));
@@ -268,7 +356,44 @@ fn flag_rows(visits: &[V]) -> BTreeSet<(String, String, String, Option<String>)>
             _ => {}
         }
     }
+    for v in visits {
+        if absences.iter().any(|(c, from, to)| *c == v.client && *from <= v.check_in && to.is_none_or(|to| v.check_in < to)) {
+            add(v, "during_absence", None);
+        }
+        // The days in a row up to this visit's day on which its staff member has a visit.
+        let works = |day: u32| visits.iter().any(|w| (&w.supplier, &w.staff) == (&v.supplier, &v.staff) && w.day() == day);
+        let run = (1..=v.day()).rev().take_while(|d| works(*d)).count() as u32;
+        if run > MAX_DAYS_IN_ROW {
+            add(v, "no_day_off", None);
+        }
+    }
     let valid: Vec<&V> = visits.iter().filter(|v| v.valid()).collect();
+    for v in &valid {
+        let day: i64 = valid
+            .iter()
+            .filter(|w| (&w.supplier, &w.staff) == (&v.supplier, &v.staff) && w.check_in.date() == v.check_in.date())
+            .map(|w| w.seconds().unwrap())
+            .sum();
+        if day > LONG_DAY_SECONDS {
+            add(v, "long_day", None);
+        }
+    }
+    let mut by_staff: BTreeMap<(&str, &str), Vec<&V>> = BTreeMap::new();
+    for v in &valid {
+        by_staff.entry((&v.supplier, &v.staff)).or_default().push(v);
+    }
+    for vs in by_staff.values_mut() {
+        vs.sort_by(|a, b| a.check_in.cmp(&b.check_in).then_with(|| a.id.as_bytes().cmp(b.id.as_bytes())));
+        for pair in vs.windows(2) {
+            let gap = (pair[1].check_in - pair[0].check_out.unwrap()).num_seconds();
+            let other_area = !pair[0].area.is_empty() && !pair[1].area.is_empty() && pair[0].area != pair[1].area;
+            let travel = if other_area { 300 } else { 60 };
+            if pair[0].client != pair[1].client && (0..travel).contains(&gap) {
+                add(pair[0], "short_travel", Some(pair[1]));
+                add(pair[1], "short_travel", Some(pair[0]));
+            }
+        }
+    }
     for (i, a) in valid.iter().enumerate() {
         for b in &valid[i + 1..] {
             if a.supplier != b.supplier {
@@ -319,12 +444,14 @@ fn flag_rows(visits: &[V]) -> BTreeSet<(String, String, String, Option<String>)>
     rows
 }
 
-fn write_inputs(dir: &std::path::Path, visits: &[V], granted: &Granted, addons: &Addons) -> (PathBuf, PathBuf, PathBuf) {
+fn write_inputs(dir: &std::path::Path, visits: &[V], granted: &Granted, addons: &Addons, absences: &Absences) -> [PathBuf; 4] {
     let time = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    let mut text = String::from("visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services\n");
+    let mut text = String::from(
+        "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,area,manual_reason\n",
+    );
     for v in visits {
         text.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
             v.id,
             v.supplier,
             v.client,
@@ -333,21 +460,34 @@ fn write_inputs(dir: &std::path::Path, visits: &[V], granted: &Granted, addons: 
             v.check_out.map(time).unwrap_or_default(),
             v.in_method,
             v.out_method.unwrap_or(""),
-            v.services.join("|")
+            v.services.join("|"),
+            v.area,
+            if v.manual_reason { "Glömde kvittera" } else { "" }
         ));
     }
-    let paths = (dir.join("visits.csv"), dir.join("granted.csv"), dir.join("addons.csv"));
-    std::fs::write(&paths.0, text).unwrap();
+    let paths = [dir.join("visits.csv"), dir.join("granted.csv"), dir.join("addons.csv"), dir.join("absences.csv")];
+    std::fs::write(&paths[0], text).unwrap();
     let mut text = String::from("supplier_id,client_id,month,granted_minutes\n");
     for (s, c, m) in granted {
         text.push_str(&format!("{s},{c},2025-03,{m}\n"));
     }
-    std::fs::write(&paths.1, text).unwrap();
+    std::fs::write(&paths[1], text).unwrap();
     let mut text = String::from("supplier_id,client_id,month,addon,quantity,reported_on\n");
     for (s, c, a, q, day) in addons {
         text.push_str(&format!("{s},{c},2025-03,{a},{q},2025-04-{day:02}\n"));
     }
-    std::fs::write(&paths.2, text).unwrap();
+    std::fs::write(&paths[2], text).unwrap();
+    // Swedish column names, dates alone where the time is midnight.
+    let mut text = String::from("Personnummer,Från,Till,Orsak\n");
+    let bound = |t: NaiveDateTime, end: bool| match (t.time() == chrono::NaiveTime::MIN, end) {
+        (true, false) => t.format("%Y-%m-%d").to_string(),
+        (true, true) => (t.date() - Duration::days(1)).format("%Y-%m-%d").to_string(),
+        _ => time(t),
+    };
+    for (c, from, to) in absences {
+        text.push_str(&format!("{c},{},{},sjukhus\n", bound(*from, false), to.map(|t| bound(t, true)).unwrap_or_default()));
+    }
+    std::fs::write(&paths[3], text).unwrap();
     paths
 }
 
@@ -363,8 +503,10 @@ fn check(
     specs: &[Spec],
     granted_specs: &[(usize, usize, usize)],
     addon_specs: &[(usize, usize, bool, u32, u32)],
+    absence_specs: &[AbsenceSpec],
 ) -> Result<(), TestCaseError> {
     let visits = build(specs);
+    let absences = absences_of(absence_specs, &visits);
     let granted: Granted =
         granted_specs.iter().map(|(s, c, m)| (format!("S{}", s + 1), format!("c{}", c + 1), GRANTED_MINUTES[*m])).collect();
     let addons: Addons = addon_specs
@@ -372,10 +514,10 @@ fn check(
         .map(|(s, c, laundry, q, day)| (format!("S{}", s + 1), format!("c{}", c + 1), if *laundry { "laundry" } else { "meal" }, *q, *day))
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let (v, g, a) = write_inputs(dir.path(), &visits, &granted, &addons);
+    let [v, g, a, ab] = write_inputs(dir.path(), &visits, &granted, &addons, &absences);
     let config = Config::from_toml_str(CONFIG).unwrap();
     let paths = vec![v];
-    let inputs = InputPaths { visits: &paths, granted: Some(&g), addons: Some(&a) };
+    let inputs = InputPaths { visits: &paths, granted: Some(&g), addons: Some(&a), absences: Some(&ab) };
     let ingested = read_all(&inputs, &config, &Pseudonymizer::new(b"oracle")).unwrap();
     prop_assert!(ingested.rejects.is_empty(), "every generated row is valid: {:?}", ingested.rejects.first().map(|r| &r.reason));
     let (data, _, _) = select_month(ingested, "2025-03".parse().unwrap());
@@ -383,7 +525,7 @@ fn check(
 
     let got: BTreeMap<(String, String), Option<f64>> =
         analysis.figures.iter().map(|f| ((f.supplier_id.clone(), f.metric.id().to_string()), f.value)).collect();
-    let expected_flags = flag_rows(&visits);
+    let expected_flags = flag_rows(&visits, &absences);
 
     // Suppliers with visits, granted time or add-on reports, and the municipality.
     let mut suppliers: BTreeSet<String> = visits.iter().map(|v| v.supplier.clone()).collect();
@@ -400,16 +542,7 @@ fn check(
             let have = got.get(&(supplier.to_string(), figure.to_string())).copied().flatten();
             prop_assert!(close(have, want), "{} {}: engine {:?}, reference {:?}", supplier, figure, have, want);
         }
-        for flag in [
-            "duplicate",
-            "repeated_service",
-            "adjacent",
-            "staff_overlap",
-            "single_staff",
-            "missing_checkout",
-            "negative_duration",
-            "overlong",
-        ] {
+        for flag in tidkoll::model::Flag::ALL.map(|f| f.name()) {
             let count = expected_flags.iter().filter(|r| mine(&r.0) && r.1 == flag).map(|r| &r.2).collect::<BTreeSet<_>>().len();
             let have = got.get(&(supplier.to_string(), format!("flag.{flag}"))).copied().flatten();
             prop_assert!(close(have, Some(count as f64)), "{} flag.{}: engine {:?}, reference {}", supplier, flag, have, count);
@@ -483,7 +616,8 @@ proptest! {
         specs in prop::collection::vec(spec(), 1..80),
         granted in prop::collection::vec((0usize..3, 0usize..4, 0usize..6), 0..8),
         addons in prop::collection::vec((0usize..3, 0usize..4, any::<bool>(), 0u32..3, 1u32..9), 0..8),
+        absences in prop::collection::vec(absence_spec(), 0..4),
     ) {
-        check(&specs, &granted, &addons)?;
+        check(&specs, &granted, &addons, &absences)?;
     }
 }

@@ -100,7 +100,7 @@ fn workbook_values_and_statuses_are_the_months_figures() {
             }
         }
     }
-    assert_eq!(compared, 19 * 3 * 6);
+    assert_eq!(compared, tidkoll::model::Metric::matrix().count() * 3 * 6);
 
     let requirements = book.worksheet_range("Krav").unwrap();
     assert_eq!(text(&requirements, 1, 1), "checkin_rate");
@@ -221,7 +221,7 @@ fn matrix_page_and_csv_hold_every_figure() {
     let (w, run) = full_quarter();
     run.ok();
     let html = w.read("out/2025-Q1/matrix.html");
-    assert_eq!(html.matches("<svg").count(), 19, "one chart per key figure and flag rate");
+    assert_eq!(html.matches("<svg").count(), tidkoll::model::Metric::matrix().count(), "one chart per key figure and flag rate");
     assert!(!html.contains("<script") && !html.contains("src=\"") && !html.contains("href=\"http"), "self-contained");
     assert!(html.contains("Personalkontinuitet") && html.contains("Hela kommunen"));
     assert!(html.contains("Krav: minst 90 %"));
@@ -239,7 +239,7 @@ fn matrix_page_and_csv_hold_every_figure() {
             assert_eq!(&rec[5], figures.status(&rec[0], &rec[1]));
         }
     }
-    assert_eq!(rows, 6 * 19 * 3);
+    assert_eq!(rows, 6 * tidkoll::model::Metric::matrix().count() * 3);
 }
 
 #[test]
@@ -258,7 +258,7 @@ fn a_missing_month_is_refused_with_the_command_that_makes_it() {
     assert!(run.stderr.contains("2025-02 saknas"), "{}", run.stderr);
     let csv_text = w.read("out/2025-Q1/matrix.csv");
     let february: Vec<&str> = csv_text.lines().filter(|l| l.contains(",2025-02,")).collect();
-    assert_eq!(february.len(), 6 * 19);
+    assert_eq!(february.len(), 6 * tidkoll::model::Metric::matrix().count());
     for line in &february {
         let rec: Vec<&str> = line.rsplitn(5, ',').collect();
         assert_eq!((rec[0], rec[3], rec[4].rsplit(',').next().unwrap()), ("month not run", "missing", ""), "{line}");
