@@ -9,5 +9,6 @@ mod ingest;
 mod investigate;
 mod monthly;
 mod oracle;
+mod plausibility;
 mod quarter;
 mod reliability;
