@@ -144,7 +144,8 @@ pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
     let per_supplier = |s: &u32| {
         let scope = Scope::new(tally.staff_of(*s), tally.clients_of(*s), supplier_medians[*s as usize]);
         let rows = figure_rows(ids.suppliers.name(*s), month, &scope, &ctx);
-        let evidence_scope = SupplierScope { supplier: *s, month: &tally, visits: &data.visits, masks: &masks, ids };
+        let evidence_scope =
+            SupplierScope { supplier: *s, month: &tally, visits: &data.visits, masks: &masks, ids, absences: &data.absences };
         (rows, supplier_evidence(&evidence_scope, &ctx))
     };
     let ((per_supplier, all_rows), ((staff, clients), flags)) = rayon::join(

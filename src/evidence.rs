@@ -5,7 +5,8 @@
 
 use crate::figures::tally::{FlagMasks, Member, MonthTally};
 use crate::figures::FigureContext;
-use crate::model::{member_key, Evidence, Figure, Ids, Interner, Metric, Tally, Visit};
+use crate::ingest::time::local_time;
+use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
 
 /// How many staff, clients and example visits are kept per figure.
 pub const TOP: usize = 10;
@@ -16,6 +17,9 @@ pub enum Kind {
     Staff,
     Client,
     Visit,
+    /// An absence of a client (`during_absence`): the client's pseudonym, the reason and the
+    /// period; weighed by the supplier's visits in it.
+    Absence,
 }
 
 impl Kind {
@@ -24,6 +28,7 @@ impl Kind {
             Kind::Staff => "staff",
             Kind::Client => "client",
             Kind::Visit => "visit",
+            Kind::Absence => "absence",
         }
     }
 
@@ -32,6 +37,7 @@ impl Kind {
             "staff" => Some(Kind::Staff),
             "client" => Some(Kind::Client),
             "visit" => Some(Kind::Visit),
+            "absence" => Some(Kind::Absence),
             _ => None,
         }
     }
@@ -102,6 +108,8 @@ pub struct SupplierScope<'a> {
     pub visits: &'a [Visit],
     pub masks: &'a FlagMasks,
     pub ids: &'a Ids,
+    /// The month's absences, for the periods behind `during_absence`.
+    pub absences: &'a [Absence],
 }
 
 /// Evidence rows of one supplier for every kind of evidence, in registry order.
@@ -123,6 +131,9 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
         }
         if has_examples(evidence) {
             out.extend(examples(evidence, scope, ctx).into_iter().map(|id| row(evidence, Kind::Visit, id, None)));
+        }
+        if evidence == Evidence::Flagged(Flag::DuringAbsence) {
+            out.extend(absence_periods(scope).into_iter().map(|(id, n)| row(evidence, Kind::Absence, &id, Some(f64::from(n)))));
         }
     }
     out
@@ -147,6 +158,42 @@ fn completion_outside<'a>(scope: &SupplierScope<'a>, ctx: &FigureContext) -> Vec
     outside.sort_by(|a, b| range.distance(b.1).total_cmp(&range.distance(a.1)).then_with(|| a.0.cmp(b.0)));
     outside.truncate(TOP);
     outside
+}
+
+/// The absences the supplier's flagged visits fell in, with the number of visits in each, the
+/// most visits first.
+fn absence_periods(scope: &SupplierScope) -> Vec<(String, u32)> {
+    let flag = 1 << Flag::DuringAbsence as u32;
+    let mut counts: Vec<u32> = vec![0; scope.absences.len()];
+    for i in scope.month.visits_of(scope.supplier).filter(|&i| scope.masks[i] & flag != 0) {
+        let v = &scope.visits[i];
+        for (k, a) in scope.absences.iter().enumerate() {
+            counts[k] += u32::from(a.client == v.client && a.contains(v.check_in));
+        }
+    }
+    let described = scope.absences.iter().zip(counts).filter(|(_, n)| *n > 0).map(|(a, n)| (describe_absence(a, scope.ids), n));
+    let mut periods: Vec<(String, u32)> = described.collect();
+    periods.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    periods.truncate(TOP);
+    periods
+}
+
+/// `K-…: sjukhus, 2025-03-10 – 2025-03-14` as an officer reads it: a period that begins or ends
+/// at midnight is written as dates (an end as the last whole day), otherwise with times.
+pub fn describe_absence(a: &Absence, ids: &Ids) -> String {
+    let start = local_time(a.from);
+    let from = if start.time() == chrono::NaiveTime::MIN {
+        start.format("%Y-%m-%d").to_string()
+    } else {
+        start.format("%Y-%m-%d %H:%M").to_string()
+    };
+    let to = match a.to.map(local_time) {
+        None => "tills vidare".to_string(),
+        Some(end) if end.time() == chrono::NaiveTime::MIN => (end - chrono::Duration::days(1)).format("%Y-%m-%d").to_string(),
+        Some(end) => end.format("%Y-%m-%d %H:%M").to_string(),
+    };
+    let reason = if a.reason.is_empty() { "orsak saknas" } else { a.reason.as_str() };
+    format!("{}: {reason}, {from} – {to}", ids.clients.name(a.client))
 }
 
 /// The first `TOP` example visit ids in byte order.

@@ -99,6 +99,68 @@ pub struct FlaggedVisit {
     pub minutes: Option<f64>,
 }
 
+/// A staff member's working day over the limit (`long_day`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LongDay {
+    pub staff_id: String,
+    pub date: String,
+    pub visits: u32,
+    pub minutes: f64,
+}
+
+/// Registrations that cannot all be true, gathered for the officer (SPEC §4 `long_day`,
+/// `no_day_off`, `during_absence`, and `unserved_clients`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Implausible {
+    pub long_days: Vec<LongDay>,
+    /// Per staff member, the days worked without rest (the 11th day in a row and later).
+    pub days_without_rest: Vec<(String, Vec<String>)>,
+    /// Per month, the absences the supplier's visits were registered during, with how many.
+    pub absences: Vec<(YearMonth, String, u32)>,
+    /// Per month, the clients with granted time whom nobody visited, with their granted minutes.
+    pub unserved: Vec<(YearMonth, String, f64)>,
+}
+
+impl Implausible {
+    fn gather(flagged: &[FlaggedVisit], stored: &[StoredMonth], supplier: &str) -> Implausible {
+        let mut days: BTreeMap<(&str, &str), (u32, f64)> = BTreeMap::new();
+        let mut rest: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for f in flagged {
+            let date = f.check_in_local.get(..10).unwrap_or("");
+            match f.flag {
+                Flag::LongDay => {
+                    let day = days.entry((&f.staff_id, date)).or_default();
+                    day.0 += 1;
+                    day.1 += f.minutes.unwrap_or(0.0);
+                }
+                Flag::NoDayOff => {
+                    rest.entry(&f.staff_id).or_default().insert(date);
+                }
+                _ => {}
+            }
+        }
+        let long_days = days
+            .into_iter()
+            .map(|((staff, date), (visits, minutes))| LongDay { staff_id: staff.to_string(), date: date.to_string(), visits, minutes })
+            .collect();
+        let days_without_rest =
+            rest.into_iter().map(|(staff, dates)| (staff.to_string(), dates.into_iter().map(str::to_string).collect())).collect();
+        let mut absences = Vec::new();
+        let mut unserved = Vec::new();
+        for m in stored {
+            let periods = m.evidence.iter().filter(|e| e.supplier_id == supplier && e.kind == crate::evidence::Kind::Absence);
+            absences.extend(periods.map(|e| (m.month, e.id.clone(), e.value.unwrap_or(0.0) as u32)));
+            let clients = m.clients.iter().filter(|c| c.supplier_id == supplier && c.tally.unserved > 0);
+            unserved.extend(clients.map(|c| (m.month, c.member_id.clone(), c.tally.granted.map_or(0.0, |g| g.minutes()))));
+        }
+        Implausible { long_days, days_without_rest, absences, unserved }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.long_days.is_empty() && self.days_without_rest.is_empty() && self.absences.is_empty() && self.unserved.is_empty()
+    }
+}
+
 pub struct Investigation {
     pub supplier: String,
     pub period: Period,
@@ -118,6 +180,7 @@ pub struct Investigation {
     /// All gaps measured (also those over 10 minutes or negative).
     pub gaps_measured: u64,
     pub per_day: BTreeMap<NaiveDate, u64>,
+    pub implausible: Implausible,
 }
 
 fn ms_to_minutes(ms: i64) -> f64 {
@@ -160,6 +223,7 @@ impl Investigation {
         let staff = rank_staff(&stored, supplier, checkin_req, min_visits, &seen.staff_flags);
         let clients =
             rank_clients(&stored, supplier, completion_req, &seen.client_staff, &seen.client_all_staff, &seen.single_staff_clients);
+        let implausible = Implausible::gather(&seen.flagged, &stored, supplier);
         Ok(Investigation {
             supplier: supplier.to_string(),
             period,
@@ -172,6 +236,7 @@ impl Investigation {
             gap_bins: seen.gap_bins,
             gaps_measured: seen.gaps_measured,
             per_day: seen.per_day,
+            implausible,
         })
     }
 

@@ -1,29 +1,11 @@
 //! Flags over every accepted visit of the month, whether its duration is valid or not:
-//! `no_day_off` (a staff member's unbroken run of working days) and `during_absence` (help
-//! registered while the client was away).
+//! `during_absence` (help registered while the client was away), and the runs of working days
+//! behind `no_day_off`.
 
-use chrono::Datelike;
 use rayon::prelude::*;
 
 use super::FlagHit;
-use crate::model::hash::HashMap;
-use crate::model::{member_key, Absence, Flag, Visit};
-
-/// The days of the month (bit `day − 1`) on which each staff member of a supplier has a visit.
-fn working_days(visits: &[Visit]) -> HashMap<u64, u32> {
-    visits
-        .par_iter()
-        .fold(HashMap::default, |mut days: HashMap<u64, u32>, v| {
-            *days.entry(member_key(v.supplier, v.staff)).or_default() |= 1 << (v.local_in.day() - 1);
-            days
-        })
-        .reduce(HashMap::default, |mut a, b| {
-            for (key, mask) in b {
-                *a.entry(key).or_default() |= mask;
-            }
-            a
-        })
-}
+use crate::model::{Absence, Flag, Visit};
 
 /// The days that are the (`max_days_in_row` + 1)-th or later of an unbroken run of days in
 /// `days` (bit `day − 1`).
@@ -38,41 +20,22 @@ pub fn days_without_rest(days: u32, max_days_in_row: u32) -> u32 {
     flagged
 }
 
-/// `no_day_off`: every visit of a staff member on a day that is the (`max_days_in_row` + 1)-th
-/// or later day of an unbroken run of days with at least one visit in the month.
-pub fn no_day_off(visits: &[Visit], max_days_in_row: u32) -> rayon::vec::IntoIter<FlagHit> {
-    let flagged: HashMap<u64, u32> = working_days(visits)
-        .into_iter()
-        .filter_map(|(key, days)| Some((key, days_without_rest(days, max_days_in_row))).filter(|(_, f)| *f != 0))
-        .collect();
-    if flagged.is_empty() {
-        return Vec::new().into_par_iter();
-    }
-    let hits: Vec<FlagHit> = (0..visits.len() as u32)
-        .into_par_iter()
-        .filter(|&i| {
-            let v = &visits[i as usize];
-            flagged.get(&member_key(v.supplier, v.staff)).is_some_and(|days| days & (1 << (v.local_in.day() - 1)) != 0)
-        })
-        .map(|visit| FlagHit { visit, flag: Flag::NoDayOff, related: None })
-        .collect();
-    hits.into_par_iter()
-}
-
 /// `during_absence`: every visit whose check-in lies in an absence of its client.
 pub fn during_absence(visits: &[Visit], absences: &[Absence]) -> rayon::vec::IntoIter<FlagHit> {
     if absences.is_empty() {
         return Vec::new().into_par_iter();
     }
-    let mut of_client: HashMap<u32, Vec<&Absence>> = HashMap::default();
+    // Client ids are dense: a table by id, so that a visit of a client never away costs one read.
+    let clients = absences.iter().map(|a| a.client as usize + 1).max().unwrap_or(0);
+    let mut of_client: Vec<Vec<&Absence>> = vec![Vec::new(); clients];
     for a in absences {
-        of_client.entry(a.client).or_default().push(a);
+        of_client[a.client as usize].push(a);
     }
     let hits: Vec<FlagHit> = (0..visits.len() as u32)
         .into_par_iter()
         .filter(|&i| {
             let v = &visits[i as usize];
-            of_client.get(&v.client).is_some_and(|list| list.iter().any(|a| a.contains(v.check_in)))
+            of_client.get(v.client as usize).is_some_and(|list| list.iter().any(|a| a.contains(v.check_in)))
         })
         .map(|visit| FlagHit { visit, flag: Flag::DuringAbsence, related: None })
         .collect();

@@ -69,12 +69,14 @@ impl Ordered {
 /// clients' absences that overlap the month.
 pub fn compute(visits: &[Visit], absences: &[Absence], ctx: &FigureContext) -> Vec<FlagHit> {
     let params = FlagParams::new(ctx.config);
-    let valid: Vec<u32> = (0..visits.len() as u32).into_par_iter().filter(|&i| ctx.valid_minutes(&visits[i as usize]).is_some()).collect();
+    let is_valid: Vec<bool> = visits.par_iter().map(|v| ctx.valid_minutes(v).is_some()).collect();
+    let valid: Vec<u32> = (0..visits.len() as u32).into_par_iter().filter(|&i| is_valid[i as usize]).collect();
+    let all: Vec<u32> = (0..visits.len() as u32).collect();
 
     // Sorting plain keys is several times faster than comparing through the visits; the
     // visit id is looked at only on a tie.
-    let order = |member: fn(&Visit) -> u32| {
-        let mut keys: Vec<(u64, i64, u32)> = valid
+    let order = |member: fn(&Visit) -> u32, which: &[u32]| {
+        let mut keys: Vec<(u64, i64, u32)> = which
             .par_iter()
             .map(|&i| (member_key(visits[i as usize].supplier, member(&visits[i as usize])), visits[i as usize].check_in, i))
             .collect();
@@ -92,16 +94,17 @@ pub fn compute(visits: &[Visit], absences: &[Absence], ctx: &FigureContext) -> V
         }
         Ordered { visits: keys.into_par_iter().map(|k| k.2).collect(), runs }
     };
-    let (by_client, by_staff) = rayon::join(|| order(|v| v.client), || order(|v| v.staff));
+    // Clients: the visits with valid duration; staff: every visit (`no_day_off` counts them all).
+    let (by_client, by_staff) = rayon::join(|| order(|v| v.client, &valid), || order(|v| v.staff, &all));
+    drop((valid, all));
     let (client_groups, staff_groups) = (by_client.groups(), by_staff.groups());
     let max_valid = ctx.config.parameters.max_valid_minutes;
 
     let mut hits: Vec<FlagHit> = client_groups
         .par_iter()
         .flat_map_iter(|g| client::flags(g, visits, &params))
-        .chain(staff_groups.par_iter().flat_map_iter(|g| staff::flags(g, visits, &params)))
+        .chain(staff_groups.par_iter().flat_map_iter(|g| staff::flags(g, visits, &is_valid, &params)))
         .chain((0..visits.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))
-        .chain(days::no_day_off(visits, params.max_days_in_row))
         .chain(days::during_absence(visits, absences))
         .collect();
     hits.par_sort_unstable();

@@ -3,13 +3,19 @@
 //! `long_day` (more time in clients' homes on one day than one person can work) and
 //! `short_travel` (at the next client sooner than anyone can get there).
 
+use chrono::Datelike;
+
+use super::days::days_without_rest;
 use super::{pair, FlagHit, FlagParams};
 use crate::model::{Flag, Visit, NO_AREA};
 
-/// `group`: one staff member's visits with valid duration, sorted by check_in. Every pair
-/// that can overlap is looked at, not only neighbours.
-pub fn flags(group: &[u32], visits: &[Visit], params: &FlagParams) -> Vec<FlagHit> {
+/// `all`: one staff member's visits, sorted by check-in; every flag but `no_day_off` looks at
+/// those with valid duration. Every pair that can overlap is looked at, not only neighbours.
+pub fn flags(all: &[u32], visits: &[Visit], is_valid: &[bool], params: &FlagParams) -> Vec<FlagHit> {
     let mut hits = Vec::new();
+    no_day_off(all, visits, params, &mut hits);
+    let group: Vec<u32> = all.iter().copied().filter(|&i| is_valid[i as usize]).collect();
+    let group = &group[..];
     long_days(group, visits, params, &mut hits);
     short_travel(group, visits, params, &mut hits);
     for (k, &ai) in group.iter().enumerate() {
@@ -35,6 +41,17 @@ pub fn flags(group: &[u32], visits: &[Visit], params: &FlagParams) -> Vec<FlagHi
         }
     }
     hits
+}
+
+/// `no_day_off`: every visit on a day that is the (`max_days_in_row` + 1)-th or later day of an
+/// unbroken run of days on which the staff member has a visit in the month.
+fn no_day_off(all: &[u32], visits: &[Visit], params: &FlagParams, hits: &mut Vec<FlagHit>) {
+    let bit = |i: u32| 1u32 << (visits[i as usize].local_in.day() - 1);
+    let days = all.iter().fold(0, |days, &i| days | bit(i));
+    let flagged = days_without_rest(days, params.max_days_in_row);
+    if flagged != 0 {
+        hits.extend(all.iter().filter(|&&i| flagged & bit(i) != 0).map(|&visit| FlagHit { visit, flag: Flag::NoDayOff, related: None }));
+    }
 }
 
 /// `long_day`: every visit on a local day whose valid durations sum to more than the limit.

@@ -52,7 +52,7 @@ struct Supplier {
     /// The regular clients, then the clients of planted scenarios.
     clients: Vec<Client>,
     regular_clients: usize,
-    /// Staff who serve single-staff clients and so work every day.
+    /// The staff member who serves a single-staff client every day of the month.
     single_staff: Vec<usize>,
     /// On day 20, the end of a client's first visit and the start of its second (for an
     /// absence just between them).
@@ -137,9 +137,8 @@ const PLANTED_CLIENTS: usize = 8;
 impl Supplier {
     fn new(index: usize, name: String, profile: Profile, pool: usize, mut clients: Vec<Client>) -> Supplier {
         let regular_clients = clients.len();
-        let mut single_staff: Vec<usize> = clients.iter().filter_map(|c| c.single).collect();
-        single_staff.sort_unstable();
-        single_staff.dedup();
+        // The carer of the first single-staff client never has a day off (`no_day_off`).
+        let single_staff: Vec<usize> = clients.iter().find_map(|c| c.single).into_iter().collect();
         clients.extend((0..PLANTED_CLIENTS).map(|k| Client {
             id: format!("K{:02}P{k:03}", index + 1),
             area: AREAS[k % AREAS.len()],
@@ -209,10 +208,11 @@ impl Supplier {
         let date = |m: YearMonth, day: u32| m.day_clamped(day).format("%Y-%m-%d").to_string();
         let mut rows: Vec<[String; 4]> = Vec::new();
         if self.profile.plants.contains(&Plant::VisitsDuringAbsence) && self.regular_clients >= 3 {
-            // In hospital days 10–14 while the visits went on; deceased from day 25 at 08:00.
+            // In hospital days 10–14 while the visits went on; in short-term care from day 25 at 08:00,
+            // with no end given yet.
             rows.push([id(0), date(month, 10), date(month, 14), "sjukhus".into()]);
-            let death = month.day_clamped(25).and_hms_opt(8, 0, 0).expect("08:00");
-            rows.push([id(1), absence_stamp(dialect, death), String::new(), "avliden".into()]);
+            let care = month.day_clamped(25).and_hms_opt(8, 0, 0).expect("08:00");
+            rows.push([id(1), absence_stamp(dialect, care), String::new(), "korttidsboende".into()]);
             // Short-term care in the month before: outside this month.
             let before = YearMonth::of(month.first_day() - Duration::days(1));
             rows.push([id(2), date(before, 5), date(before, 9), "korttidsboende".into()]);
@@ -232,7 +232,7 @@ impl Supplier {
 
     /// A free staff member for a visit starting at `start` (moving the start when nobody is).
     /// Whether a staff member works on `day`: ten days on, two off, shifted per staff member,
-    /// so nobody works more than ten days in a row (single-staff carers excepted).
+    /// so nobody works more than ten days in a row (the planted carer excepted).
     fn works(&self, st: usize, day: u32) -> bool {
         self.single_staff.contains(&st) || (day as usize + st) % 12 < 10
     }

@@ -84,11 +84,16 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
         if let Some(counts) = figure.evidence().and_then(|e| counts_sv(q, supplier, e, i)) {
             write!(line, " {counts}.").unwrap();
         }
-        for (kind, what) in [(Kind::Staff, "Personal"), (Kind::Client, "Kunder")] {
+        for (kind, what) in [
+            (Kind::Staff, "Personal som bidrar mest"),
+            (Kind::Client, "Kunder som bidrar mest"),
+            (Kind::Absence, "Frånvaro som besöken registrerades under"),
+        ] {
             let named: Vec<String> =
                 d.evidence[i].iter().filter(|e| e.kind == kind).take(NAMED).map(|e| format!("{} ({})", e.id, weight_sv(e))).collect();
             if !named.is_empty() {
-                write!(line, " {what} som bidrar mest: {}.", named.join(", ")).unwrap();
+                let separator = if kind == Kind::Absence { "; " } else { ", " };
+                write!(line, " {what}: {}.", named.join(separator)).unwrap();
             }
         }
         evidence.push(line);
@@ -107,6 +112,9 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
 fn weight_sv(e: &EvidenceRow) -> String {
     let v = e.value.unwrap_or(0.0);
     let n = v.round() as u64;
+    if e.kind == Kind::Absence {
+        return format!("{n} besök under frånvaron");
+    }
     match e.evidence {
         Evidence::Unverified => format!("{n} besök utan godkänd kvittering"),
         Evidence::Short => format!("{n} korta besök"),

@@ -182,6 +182,8 @@ pub fn run_months(w: &Work, months: &[&str]) {
             &fixture(&format!("granted-{m}.csv")),
             "--addons",
             &fixture(&format!("addons-{m}.csv")),
+            "--absences",
+            &fixture(&format!("absences-{m}.csv")),
         ])
         .ok();
     }

@@ -1,7 +1,7 @@
 //! Registrations that cannot be true (SPEC §4): each new flag at its boundaries, and the key
 //! figures `unserved_clients` and `manual_reason_share`, on hand-made files.
 
-use crate::common::Work;
+use crate::common::{full_quarter, Work};
 
 const HEADER: &str =
     "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,area,manual_reason";
@@ -170,4 +170,27 @@ fn unserved_clients_and_manual_reasons() {
     let file = w.write("visits.csv", "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method\na1,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,manual,nfc\n");
     w.monthly(&["--visits", &file]).ok();
     w.figures("2025-03").assert("S1", "manual_reason_share", None, "missing");
+}
+
+#[test]
+fn the_plan_and_the_investigation_name_the_absence_and_the_days() {
+    let (w, run) = full_quarter();
+    run.ok();
+    let plan = w.read("out/2025-Q1/leverantorer/Trygg-Vård-AB/atgardsplan-Trygg-Vård-AB.md");
+    assert!(plan.contains("## ") && plan.contains("Besök under kundens frånvaro per 1 000 besök"), "{plan}");
+    assert!(plan.contains("Frånvaro som besöken registrerades under: K-"), "{plan}");
+    assert!(plan.contains(": sjukhus, 2025-03-10 – 2025-03-14 ("), "the hospital stay as dates: {plan}");
+    assert!(plan.contains(": korttidsboende, 2025-03-25 08:00 – tills vidare ("), "open-ended: {plan}");
+    assert!(tidkoll::privacy::personnummer_spans(plan.as_bytes()).is_empty(), "no personnummer in the plan");
+
+    let run = w.tidkoll(&["investigate", "--supplier", "Vardag Omsorg AB", "--month", "2025-03", "--out", "out"]);
+    run.ok();
+    assert!(run.stdout.contains("Registreringar som inte kan stämma:"), "{}", run.stdout);
+    assert!(run.stdout.contains("arbetade 625 minuter hos kunder 2025-03-03 (5 besök)"), "{}", run.stdout);
+    let run = w.tidkoll(&["investigate", "--supplier", "Nära Hemtjänst AB", "--month", "2025-03", "--out", "out"]);
+    run.ok();
+    assert!(run.stdout.contains("utan ledig dag: 2025-03-11"), "{}", run.stdout);
+    assert!(run.stdout.contains("beviljad 1200 minuter, inget besök"), "{}", run.stdout);
+    let html = w.read("out/utredningar/Nära-Hemtjänst-AB-2025-03/utredning.html");
+    assert!(html.contains("<h2>Registreringar som inte kan stämma</h2>") && html.contains("Kund utan besök"), "html");
 }

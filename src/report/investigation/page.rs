@@ -25,6 +25,7 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
     let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
     figures_over_time(&mut h, inv, &months)?;
     figures_table(&mut h, inv, &months)?;
+    implausible(&mut h, inv)?;
     rankings(&mut h, inv)?;
     flagged_table(&mut h, inv)?;
     h.push_str("</table>\n</body>\n</html>\n");
@@ -116,6 +117,39 @@ fn figures_table(h: &mut String, inv: &Investigation, months: &[String]) -> Resu
             )?;
         }
         h.push_str("</tr>\n");
+    }
+    Ok(())
+}
+
+/// Registrations that cannot all be true, one row each.
+fn implausible(h: &mut String, inv: &Investigation) -> Result<()> {
+    let im = &inv.implausible;
+    if im.is_empty() {
+        return Ok(());
+    }
+    h.push_str(
+        "</table>\n<h2>Registreringar som inte kan stämma</h2>\n<table><tr><th>Vad</th><th>Vem</th><th>När</th><th>Omfattning</th></tr>\n",
+    );
+    let mut row = |what: &str, who: &str, when: &str, size: String| {
+        writeln!(
+            h,
+            "<tr><td class=\"name\">{what}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(who),
+            escape(when),
+            escape(&size)
+        )
+    };
+    for d in &im.long_days {
+        row("Orimligt lång arbetsdag", &d.staff_id, &d.date, format!("{:.0} minuter, {} besök", d.minutes, d.visits))?;
+    }
+    for (staff, days) in &im.days_without_rest {
+        row("Arbete utan ledig dag", staff, &days.join(", "), format!("{} dagar", days.len()))?;
+    }
+    for (month, absence, visits) in &im.absences {
+        row("Besök under kundens frånvaro", absence, &month.to_string(), format!("{visits} besök"))?;
+    }
+    for (month, client, granted) in &im.unserved {
+        row("Kund utan besök", client, &month.to_string(), format!("{granted:.0} beviljade minuter"))?;
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
     figures_table(&mut s, inv, &months);
     staff_lists(&mut s, inv);
     client_list(&mut s, inv);
+    implausible_list(&mut s, inv);
     flagged_list(&mut s, inv);
     writeln!(s, "\nResultat i {}:\n  utredning.html  diagram och tabeller (öppnas i webbläsaren)\n  nyckeltal.csv, personal.csv, kunder.csv, flaggade_besok.csv, mellanrum.csv  för Excel", files.display()).unwrap();
     s
@@ -136,4 +137,26 @@ fn flagged_list(s: &mut String, inv: &Investigation) {
         inv.gap_bins.iter().enumerate().map(|(m, n)| format!("{m}: {n}")).collect::<Vec<_>>().join(", ")
     )
     .unwrap();
+}
+
+/// Registrations that cannot all be true: long days, days without rest, visits during
+/// absences, clients nobody visited.
+fn implausible_list(s: &mut String, inv: &Investigation) {
+    let im = &inv.implausible;
+    if im.is_empty() {
+        return;
+    }
+    writeln!(s, "\nRegistreringar som inte kan stämma:").unwrap();
+    for d in im.long_days.iter().take(TOP) {
+        writeln!(s, "  {} arbetade {:.0} minuter hos kunder {} ({} besök)", d.staff_id, d.minutes, d.date, d.visits).unwrap();
+    }
+    for (staff, days) in im.days_without_rest.iter().take(TOP) {
+        writeln!(s, "  {staff} utan ledig dag: {}", days.join(", ")).unwrap();
+    }
+    for (month, absence, visits) in im.absences.iter().take(TOP) {
+        writeln!(s, "  {month}: {visits} besök under frånvaro – {absence}").unwrap();
+    }
+    for (month, client, granted) in im.unserved.iter().take(TOP) {
+        writeln!(s, "  {month}: kund {client} beviljad {granted:.0} minuter, inget besök").unwrap();
+    }
 }
