@@ -48,6 +48,7 @@ struct Month {
     visits: Vec<PathBuf>,
     granted: PathBuf,
     addons: PathBuf,
+    absences: PathBuf,
     config: Config,
     pseudonyms: Pseudonymizer,
     data: Mutex<MonthData>,
@@ -58,7 +59,7 @@ struct Month {
 
 impl Month {
     fn inputs(&self) -> InputPaths<'_> {
-        InputPaths { visits: &self.visits, granted: Some(&self.granted), addons: Some(&self.addons), absences: None }
+        InputPaths { visits: &self.visits, granted: Some(&self.granted), addons: Some(&self.addons), absences: Some(&self.absences) }
     }
 }
 
@@ -69,17 +70,30 @@ fn month(size: u64) -> &'static Month {
         let month: YearMonth = MONTH.parse().unwrap();
         let dir = std::env::temp_dir().join(format!("tidkoll-bench-{size}"));
         let visits_path = dir.join(format!("visits-{month}.csv"));
-        if !visits_path.exists() {
+        let absences = dir.join(format!("absences-{month}.csv"));
+        // Generated again when it predates the absences file.
+        if !absences.exists() {
             std::fs::create_dir_all(&dir).unwrap();
             generate_month(&dir, month, Dialect::Canonical, size, 2025, true).unwrap();
         }
         let (visits, granted, addons) =
             (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));
         let (config, pseudonyms) = (Config::default(), Pseudonymizer::new(b"bench"));
-        let inputs = InputPaths { visits: &visits, granted: Some(&granted), addons: Some(&addons), absences: None };
+        let inputs = InputPaths { visits: &visits, granted: Some(&granted), addons: Some(&addons), absences: Some(&absences) };
         let (data, _, rejects) = select_month(read_all(&inputs, &config, &pseudonyms).unwrap(), month);
         let analysis = analyse(&data, &config);
-        let m = Month { visits, granted, addons, config, pseudonyms, data: Mutex::new(data), rejects, analysis, out: dir.join("out") };
+        let m = Month {
+            visits,
+            granted,
+            addons,
+            absences,
+            config,
+            pseudonyms,
+            data: Mutex::new(data),
+            rejects,
+            analysis,
+            out: dir.join("out"),
+        };
         Box::leak(Box::new(m))
     })
 }
