@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::refused;
 use crate::evidence::{EvidenceRow, Kind};
 use crate::model::ALL;
-use crate::model::{Bound, Metric, Status};
+use crate::model::{Bound, Evidence, Metric, Status};
 use crate::model::{Quarter, YearMonth};
 use crate::store::read::{month_exists, read_month, StoredMonth};
 
@@ -132,7 +132,7 @@ impl QuarterData {
             if !cells.iter().any(|c| c.status == Status::Deviation) {
                 continue;
             }
-            let key = metric.evidence();
+            let key = Evidence::of(metric);
             let evidence = [0, 1, 2].map(|i| match (&self.stored[i], cells[i].status) {
                 (Some(month), Status::Deviation) => {
                     month.evidence.iter().filter(|e| e.supplier_id == supplier && Some(e.evidence) == key).collect()

@@ -59,7 +59,40 @@ impl Evidence {
         }
     }
 
+    /// The evidence that explains a metric: a key figure quotes that of the figure named in its
+    /// registry row (the check-in shares the check-in rate's), a flag its flagged visits.
+    pub fn of(metric: Metric) -> Option<Evidence> {
+        match metric {
+            Metric::Figure(f) => {
+                let owner = Metric::Figure(f.def().evidence_of?);
+                Evidence::all().find(|e| e.owner() == owner)
+            }
+            Metric::FlagCount(flag) | Metric::FlagRate(flag) => Some(Evidence::Flagged(flag)),
+        }
+    }
+
     pub fn parse(id: &str) -> Option<Evidence> {
         Evidence::all().find(|e| e.owner().id() == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn related_figures_share_evidence() {
+        assert_eq!(Evidence::of(Metric::Figure(Figure::CheckinStaffShare)), Some(Evidence::Unverified));
+        assert_eq!(Evidence::of(Metric::Figure(Figure::CompletionClientShare)), Some(Evidence::CompletionOutside));
+        assert_eq!(Evidence::of(Metric::FlagRate(Flag::Adjacent)).map(Evidence::owner), Some(Metric::FlagCount(Flag::Adjacent)));
+        assert_eq!(Evidence::of(Metric::Figure(Figure::VisitMinutesMedian)), None);
+    }
+
+    #[test]
+    fn every_kind_of_evidence_is_owned_by_the_metric_that_quotes_it() {
+        for e in Evidence::all() {
+            assert_eq!(Evidence::of(e.owner()), Some(e), "{e:?}");
+            assert_eq!(Evidence::parse(e.owner().id()), Some(e));
+        }
     }
 }

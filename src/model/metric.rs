@@ -4,7 +4,6 @@
 //! asks the registry.
 
 pub use super::area::{Area, Unit};
-pub use super::evidence::Evidence;
 use super::status::Bound;
 
 /// A key figure of SPEC §3.
@@ -189,21 +188,6 @@ impl Figure {
 
     pub fn parse(id: &str) -> Option<Figure> {
         FIGURES.iter().find(|d| d.id == id).map(|d| d.figure)
-    }
-
-    /// The evidence this figure quotes, through the figure that owns it.
-    pub fn evidence(self) -> Option<Evidence> {
-        match self.def().evidence_of? {
-            Figure::CheckinRate => Some(Evidence::Unverified),
-            Figure::ShortVisitShare => Some(Evidence::Short),
-            Figure::CompletionRate => Some(Evidence::CompletionOutside),
-            Figure::AddonReportingRate => Some(Evidence::UnreportedAddons),
-            Figure::AddonLateShare => Some(Evidence::LateReports),
-            Figure::ContinuityMean => Some(Evidence::Continuity),
-            Figure::UnservedClients => Some(Evidence::Unserved),
-            Figure::ManualReasonShare => Some(Evidence::ManualWithoutReason),
-            _ => None,
-        }
     }
 }
 
@@ -450,14 +434,6 @@ impl Metric {
             Metric::FlagRate(f) => f.def().default_limit.map(|max| Bound { min: None, max: Some(max) }),
         }
     }
-
-    /// The evidence that explains the metric.
-    pub fn evidence(self) -> Option<Evidence> {
-        match self {
-            Metric::Figure(f) => f.evidence(),
-            Metric::FlagCount(f) | Metric::FlagRate(f) => Some(Evidence::Flagged(f)),
-        }
-    }
 }
 
 impl std::fmt::Display for Metric {
@@ -490,14 +466,6 @@ mod tests {
             assert_eq!(def.count_id, format!("flag.{}", def.name));
             assert_eq!(def.rate_id, format!("flag_rate.{}", def.name));
         }
-    }
-
-    #[test]
-    fn related_figures_share_evidence() {
-        assert_eq!(Figure::CheckinStaffShare.evidence(), Some(Evidence::Unverified));
-        assert_eq!(Figure::CompletionClientShare.evidence(), Some(Evidence::CompletionOutside));
-        assert_eq!(Metric::FlagRate(Flag::Adjacent).evidence().map(Evidence::owner), Some(Metric::FlagCount(Flag::Adjacent)));
-        assert_eq!(Figure::VisitMinutesMedian.evidence(), None);
     }
 
     #[test]

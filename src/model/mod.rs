@@ -12,8 +12,9 @@ pub mod rows;
 pub mod status;
 pub mod tally;
 
+pub use evidence::Evidence;
 pub use ids::{member_key, split_key, Ids, Interner};
-pub use metric::{Area, Evidence, Figure, Flag, Metric, Unit};
+pub use metric::{Area, Figure, Flag, Metric, Unit};
 pub use month::{Quarter, YearMonth};
 pub use rows::{consecutive_order, Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit, NO_AREA};
 pub use status::{Bound, Status, ALL};

@@ -81,7 +81,7 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
             continue;
         }
         let mut line = format!("{}:", q.months[i]);
-        if let Some(counts) = figure.evidence().and_then(|e| counts_sv(q, supplier, e, i)) {
+        if let Some(counts) = Evidence::of(figure).and_then(|e| counts_sv(q, supplier, e, i)) {
             write!(line, " {counts}.").unwrap();
         }
         for (kind, what) in [
