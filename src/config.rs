@@ -253,6 +253,13 @@ impl Config {
                 if source.trim().is_empty() {
                     return bad(&format!("columns.{table}.{canonical}"), "the export's column name is empty".into());
                 }
+                let same = |other: &String| other.trim().to_lowercase() == source.trim().to_lowercase();
+                if let Some((first, _)) = map.iter().find(|(other, s)| *other != canonical && same(s)) {
+                    return bad(
+                        &format!("columns.{table}.{canonical}"),
+                        format!("'{source}' is also given for columns.{table}.{first}; each canonical column needs a column of its own"),
+                    );
+                }
             }
         }
         Ok(())
@@ -395,6 +402,7 @@ mod tests {
             ("[columns.visits]\nkund = \"Kund\"\n", "columns.visits.kund"),
             ("[methods]\nverified = [\"tagg\"]\n", "methods.verified"),
             ("[flag_limits]\nduplicat = 1\n", "flag_limits.duplicat"),
+            ("[columns.visits]\nsupplier_id = \"X\"\nstaff_id = \"x \"\n", "columns.visits.staff_id"),
         ] {
             let err = Config::from_toml_str(text).unwrap_err();
             assert!(format!("{err:#}").contains(key), "{text}: {err:#}");

@@ -46,6 +46,15 @@ impl<'a> Row<'a> {
         };
         let name = self.columns[col].0;
         let text = self.source.decode(field).map_err(|e| Reason::new(name, "not valid text", e))?;
+        // NUL, ESC, BEL and the like would break the XML of the workbooks and documents and
+        // drive the terminal; no export means them.
+        if let Some(c) = text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            return Err(Reason::new(
+                name,
+                "control character",
+                format!("contains the control character U+{:04X}; remove it from the export", u32::from(c)),
+            ));
+        }
         let trimmed = match text {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
             Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
@@ -165,13 +174,19 @@ pub fn scan(
     Ok(())
 }
 
+/// Text with every control character but tab and line breaks shown as `U+FFFD`, for files and
+/// the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect()
+}
+
 pub fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usize, end: usize, reason: Reason) -> Reject {
     Reject {
         file: source.name.clone(),
         line,
         kind: pseudonyms.scrub(&reason.kind),
         reason: pseudonyms.scrub(&reason.detail),
-        raw: pseudonyms.scrub(&source.raw_text(start, end)),
+        raw: printable(&pseudonyms.scrub(&source.raw_text(start, end))),
     }
 }
 

@@ -10,7 +10,7 @@ use memmap2::Mmap;
 use sha2::{Digest, Sha256};
 
 use crate::config::InputConfig;
-use crate::error::refused;
+use crate::error::{refused, usage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
@@ -228,6 +228,34 @@ fn builtin_aliases(kind: &str, canonical: &str) -> &'static [&'static str] {
     }
 }
 
+/// A column that is read must be named once in the header, and read for one canonical column:
+/// otherwise which of two columns counts would be a silent choice.
+fn check_read_once(
+    source: &Source,
+    kind: &str,
+    found: &[String],
+    at: usize,
+    canonical: &str,
+    columns: &[(&str, bool)],
+    earlier: &[Option<usize>],
+) -> Result<()> {
+    let name = &found[at];
+    if found.iter().filter(|f| f.to_lowercase() == name.to_lowercase()).count() > 1 {
+        return Err(refused(format!(
+            "{kind} file {}: the column '{name}' (read as {canonical}) appears more than once in the header; rename or remove the other one in the export",
+            source.path.display()
+        )));
+    }
+    if let Some(k) = earlier.iter().position(|e| *e == Some(at)) {
+        return Err(usage(format!(
+            "{kind} file {}: the column '{name}' would be read both as {} and as {canonical}; map each to a column of its own under [columns.{kind}]",
+            source.path.display(),
+            columns[k].0
+        )));
+    }
+    Ok(())
+}
+
 /// Matches the header line to `columns` (canonical name, required), renamed by `mapping`.
 /// A missing required column is refused naming the file, the column, what was found and the
 /// configuration line that would fix it.
@@ -253,7 +281,7 @@ pub fn match_header(
                 Some(m) => format!("'{m}' (mapped from {canonical} under [columns.{kind}])"),
                 None => format!("'{canonical}'"),
             };
-            let shown: Vec<String> = found.iter().map(|f| format!("'{f}'")).collect();
+            let shown: Vec<String> = found.iter().map(|f| format!("'{}'", super::rows::printable(f))).collect();
             let delimiter = match source.delimiter {
                 b'\t' => "tab".to_string(),
                 d => format!("'{}'", d as char),
@@ -263,6 +291,9 @@ pub fn match_header(
                 source.path.display(),
                 shown.join(", ")
             )));
+        }
+        if let Some(i) = at {
+            check_read_once(source, kind, &found, i, canonical, columns, &index)?;
         }
         index.push(at);
     }

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use crate::model::Metric;
 use crate::model::ALL;
 use crate::quarter::QuarterData;
+use crate::report::excel_text;
 use crate::report::labels::figure_label;
 use crate::store::format_value;
 
@@ -20,7 +21,7 @@ pub fn write_matrix_csv(path: &Path, q: &QuarterData) -> Result<()> {
                 let bound = q.requirement(figure, i).unwrap_or_default();
                 let note = if q.has_month(i) { "" } else { "month not run" };
                 w.write_record([
-                    supplier,
+                    &excel_text(supplier),
                     figure.id(),
                     &figure_label(figure),
                     &q.months[i].to_string(),

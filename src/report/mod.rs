@@ -10,3 +10,57 @@ pub mod matrix_csv;
 pub mod plan;
 pub mod terminal;
 pub mod xlsx;
+
+/// A text cell of a CSV file made for Excel, neutralised the way spreadsheet exporters do: text
+/// that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return) gets a leading `'`. Numbers are written by their own code and left alone.
+pub fn excel_text(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// Text from the exports inside Markdown: characters that would make a table cell, a link,
+/// emphasis or raw HTML are escaped, and line breaks become spaces.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_other_text_kept() {
+        assert_eq!(excel_text("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        for text in ["+1", "-A1", "@SUM(A1)", "\tx"] {
+            assert!(excel_text(text).starts_with('\''), "{text}");
+        }
+        assert_eq!(excel_text("Omsorg Norr AB"), "Omsorg Norr AB");
+        assert_eq!(excel_text(""), "");
+    }
+
+    #[test]
+    fn markdown_cannot_be_injected() {
+        assert_eq!(markdown_text("A | B"), "A \\| B");
+        assert_eq!(markdown_text("[klick](http://x)"), "\\[klick\\](http://x)");
+        assert_eq!(markdown_text("<script>"), "&lt;script&gt;");
+        assert_eq!(markdown_text("rad1\nrad2"), "rad1 rad2");
+        assert_eq!(markdown_text("Vård AB"), "Vård AB");
+    }
+}

@@ -11,6 +11,7 @@ use crate::model::tally::completion_client_share;
 use crate::model::{Evidence, Figure, Metric, Status, Tally};
 use crate::quarter::{example_visits, Deviation, QuarterData};
 use crate::report::labels::{figure_label, format_sv, requirement_sv, status_sv};
+use crate::report::markdown_text;
 
 /// How many staff and clients a section names per month.
 const NAMED: usize = 5;
@@ -168,10 +169,13 @@ fn counts_sv(q: &QuarterData, supplier: &str, evidence: Evidence, i: usize) -> O
 
 /// The plan as Markdown.
 pub fn to_markdown(plan: &Plan) -> String {
+    // Every text from the exports is escaped: a supplier or id cannot make a table cell, a
+    // link or raw HTML.
+    let t = |text: &str| markdown_text(text);
     let mut md = String::new();
-    writeln!(md, "# Åtgärdsplan – {}\n", plan.supplier).unwrap();
+    writeln!(md, "# Åtgärdsplan – {}\n", t(&plan.supplier)).unwrap();
     writeln!(md, "| | |\n|---|---|").unwrap();
-    writeln!(md, "| Utförare | {} |", plan.supplier).unwrap();
+    writeln!(md, "| Utförare | {} |", t(&plan.supplier)).unwrap();
     writeln!(md, "| Kvartal | {} |", plan.quarter).unwrap();
     writeln!(md, "| Upprättad | {} |", plan.made).unwrap();
     writeln!(md, "| Diarienummer / referens | |\n").unwrap();
@@ -184,20 +188,20 @@ pub fn to_markdown(plan: &Plan) -> String {
     )
     .unwrap();
     for (n, s) in plan.sections.iter().enumerate() {
-        writeln!(md, "## {}. {}\n", n + 1, s.title).unwrap();
-        writeln!(md, "**Krav:** {}\n", s.requirement).unwrap();
+        writeln!(md, "## {}. {}\n", n + 1, t(&s.title)).unwrap();
+        writeln!(md, "**Krav:** {}\n", t(&s.requirement)).unwrap();
         writeln!(md, "**Uppmätt värde per månad:**\n").unwrap();
         for m in &s.months {
-            writeln!(md, "- {m}").unwrap();
+            writeln!(md, "- {}", t(m)).unwrap();
         }
         if !s.evidence.is_empty() {
             writeln!(md, "\n**Underlag:**\n").unwrap();
             for e in &s.evidence {
-                writeln!(md, "- {e}").unwrap();
+                writeln!(md, "- {}", t(e)).unwrap();
             }
         }
         if !s.examples.is_empty() {
-            writeln!(md, "\n**Exempel på besök (besöks-id):** {}", s.examples.join(", ")).unwrap();
+            writeln!(md, "\n**Exempel på besök (besöks-id):** {}", t(&s.examples.join(", "))).unwrap();
         }
         writeln!(md, "\n| Fylls i av utföraren | |\n|---|---|").unwrap();
         for f in FIELDS {

@@ -5,6 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
+
+use crate::error::refused;
 use polars::prelude::*;
 
 use crate::analysis::{FigureRow, FlagRow, MemberRow};
@@ -37,6 +39,15 @@ pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
     let text = fs::read_to_string(&manifest_path).with_context(|| format!("cannot read {}; {}", manifest_path.display(), again()))?;
     let manifest: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON; {}", manifest_path.display(), again()))?;
+    // A month folder copied over another would show one month's figures as another's.
+    let claimed = manifest["month"].as_str().unwrap_or("");
+    if claimed != month.to_string() {
+        return Err(refused(format!(
+            "{} holds the results of month '{claimed}', not {month} (was a month folder copied or renamed?); {}",
+            dir.display(),
+            again()
+        )));
+    }
     let config: Config = serde_json::from_value(manifest["config"].clone())
         .with_context(|| format!("{}: the configuration cannot be read; {}", manifest_path.display(), again()))?;
     let table = |name: &str| {

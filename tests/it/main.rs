@@ -5,6 +5,7 @@ mod determinism;
 mod figures;
 mod flags;
 mod fuzz;
+mod hostile;
 mod ingest;
 mod investigate;
 mod monthly;

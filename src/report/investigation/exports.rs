@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use super::{flag_summary, opt_number, sv_number, yes};
 use crate::investigate::Investigation;
 use crate::model::{Metric, ALL};
+use crate::report::excel_text;
 use crate::report::labels::{figure_label, requirement_sv, status_sv};
 
 fn excel_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
@@ -73,7 +74,7 @@ fn write_personal(inv: &Investigation, p: &Path) -> Result<()> {
     for (i, r) in inv.staff.iter().enumerate() {
         w.write_record([
             (i + 1).to_string(),
-            r.staff_id.clone(),
+            excel_text(&r.staff_id).into_owned(),
             r.visits.to_string(),
             r.checked_in.to_string(),
             sv_number(r.checkin_rate),
@@ -105,7 +106,7 @@ fn write_kunder(inv: &Investigation, p: &Path) -> Result<()> {
     for (i, c) in inv.clients.iter().enumerate() {
         w.write_record([
             (i + 1).to_string(),
-            c.client_id.clone(),
+            excel_text(&c.client_id).into_owned(),
             c.visits.to_string(),
             opt_number(c.checkin_rate),
             c.distinct_staff.to_string(),
@@ -127,12 +128,12 @@ fn write_flaggade_besok(inv: &Investigation, p: &Path) -> Result<()> {
     for f in &inv.flagged {
         w.write_record([
             f.month.to_string(),
-            f.visit_id.clone(),
+            excel_text(&f.visit_id).into_owned(),
             f.flag.label().to_string(),
             f.flag.name().to_string(),
-            f.related_visit_id.clone().unwrap_or_default(),
-            f.client_id.clone(),
-            f.staff_id.clone(),
+            excel_text(f.related_visit_id.as_deref().unwrap_or("")).into_owned(),
+            excel_text(&f.client_id).into_owned(),
+            excel_text(&f.staff_id).into_owned(),
             f.check_in_local.clone(),
             opt_number(f.minutes),
         ])?;

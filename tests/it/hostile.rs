@@ -1,0 +1,118 @@
+//! Hostile exports and careless hands (issue 17): what a supplier or a mistake can put into the
+//! files must not reach a spreadsheet as a formula, a document as broken XML, a plan as
+//! Markdown, or a quarter as another month.
+
+use crate::common::{visit, visits_file, Work};
+
+/// One month with the given visits lines, then the quarter with `--allow-partial`.
+fn quarter_of(w: &Work, lines: &[String]) {
+    let file = w.write("visits.csv", visits_file(lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial", "--quiet"]).ok();
+}
+
+#[test]
+fn text_that_a_spreadsheet_would_run_is_neutralised_in_the_csv_files() {
+    let w = Work::new();
+    let supplier = "\"=HYPERLINK(\"\"http://example.invalid\"\")\"";
+    let lines: Vec<String> =
+        (0..3).map(|k| visit(&format!("v{k}"), supplier, "c1", "@p1", &format!("2025-03-0{} 08:00", k + 1), "", "OMV")).collect();
+    quarter_of(&w, &lines);
+    let matrix = w.read("out/2025-Q1/matrix.csv");
+    assert!(matrix.contains("\"'=HYPERLINK(\"\"http://example.invalid\"\")\""), "{matrix}");
+    assert!(!matrix.lines().any(|l| l.starts_with("=HYPERLINK") || l.starts_with("\"=HYPERLINK")), "{matrix}");
+}
+
+#[test]
+fn control_characters_are_rejected_with_a_reason_and_never_written() {
+    let w = Work::new();
+    let mut lines: Vec<String> =
+        (0..200).map(|k| visit(&format!("v{k}"), "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")).collect();
+    lines.push(visit("bad1", "S1", "c1", "p\u{1}1", "2025-03-03 09:00", "2025-03-03 09:30", "OMV"));
+    lines.push(visit("bad2", "S\u{1b}[31m", "c1", "p1", "2025-03-03 09:00", "2025-03-03 09:30", "OMV"));
+    let file = w.write("visits.csv", visits_file(&lines));
+    let run = w.monthly(&["--visits", &file]);
+    run.ok();
+    assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'), "no escape sequence reaches the terminal");
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.matches("control character").count(), 2, "the reason of both rows: {rejects}");
+    assert!(rejects.contains("U+0001") && rejects.contains("U+001B"), "{rejects}");
+    for name in ["rejects.csv", "figures.csv", "flags.csv", "staff.csv"] {
+        let text = w.read(&format!("out/2025-03/{name}"));
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n' && c != '\r'), "{name}");
+    }
+}
+
+#[test]
+fn markdown_in_a_supplier_id_is_escaped_in_the_plan() {
+    let w = Work::new();
+    let supplier = "A | B [klick](http://example.invalid) <b>";
+    let lines: Vec<String> =
+        (0..3).map(|k| visit(&format!("v{k}"), supplier, "c1", "p1", &format!("2025-03-0{} 08:00", k + 1), "", "OMV")).collect();
+    quarter_of(&w, &lines);
+    let plans: Vec<_> = std::fs::read_dir(w.path("out/2025-Q1/leverantorer")).unwrap().flatten().collect();
+    assert_eq!(plans.len(), 1);
+    let dir = plans[0].path();
+    let md = std::fs::read_dir(&dir).unwrap().flatten().find(|e| e.path().extension().is_some_and(|x| x == "md")).unwrap();
+    let text = std::fs::read_to_string(md.path()).unwrap();
+    assert!(text.contains("# Åtgärdsplan – A \\| B \\[klick\\](http://example.invalid) &lt;b&gt;"), "{text}");
+    assert!(!text.contains("<b>") && !text.contains("| A | B"), "{text}");
+}
+
+#[test]
+fn a_month_folder_copied_over_another_is_refused() {
+    let w = Work::new();
+    for (m, day) in [("2025-02", "2025-02-03"), ("2025-03", "2025-03-03")] {
+        let file = w.write(
+            &format!("visits-{m}.csv"),
+            visits_file(&[visit("v1", "S1", "c1", "p1", &format!("{day} 08:00"), &format!("{day} 08:30"), "OMV")]),
+        );
+        w.monthly(&["--visits", &file, "--quiet"]).ok();
+    }
+    std::fs::remove_dir_all(w.path("out/2025-03")).unwrap();
+    copy_dir(&w.path("out/2025-02"), &w.path("out/2025-03"));
+    let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial"]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("holds the results of month '2025-02', not 2025-03"), "{}", run.stderr);
+    let run = w.tidkoll(&["investigate", "--supplier", "S1", "--month", "2025-03", "--out", "out"]);
+    run.fails_with(3);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn one_source_column_for_two_canonical_columns_is_a_configuration_error() {
+    let w = Work::new();
+    let config = w.write("k.toml", "[columns.visits]\nsupplier_id = \"X\"\nstaff_id = \"X\"\n");
+    let run = w.tidkoll(&["config", "--check", &config]);
+    run.fails_with(2);
+    assert!(
+        run.stderr.contains("columns.visits.") && run.stderr.contains("supplier_id") && run.stderr.contains("staff_id"),
+        "{}",
+        run.stderr
+    );
+
+    // A canonical name mapped onto another canonical column of the file is refused too.
+    let config = w.write("k2.toml", "[columns.visits]\nstaff_id = \"supplier_id\"\n");
+    let file = w.write("visits.csv", visits_file(&[visit("v1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    let run = w.monthly(&["--visits", &file, "--config", &config]);
+    run.fails_with(2);
+    assert!(run.stderr.contains("would be read both as supplier_id and as staff_id"), "{}", run.stderr);
+}
+
+#[test]
+fn a_column_named_twice_in_the_header_is_refused() {
+    let w = Work::new();
+    let file = w.write(
+        "visits.csv",
+        "visit_id,supplier_id,client_id,staff_id,staff_id,check_in,check_out,check_in_method\nv1,S1,c1,p1,p2,2025-03-03 08:00,2025-03-03 08:30,nfc\n",
+    );
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("the column 'staff_id' (read as staff_id) appears more than once"), "{}", run.stderr);
+}
