@@ -113,8 +113,8 @@ impl Remap {
                 suppliers: chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s)),
                 clients: chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c)),
                 staff: chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s)),
-                services: chunk.services.to_global(|s| ids.services.intern(s)),
-                areas: chunk.areas.to_global(|a| ids.areas.intern(a)),
+                services: chunk.services.to_global(|s| ids.services.intern_with(s, |s| pseudonyms.scrub(s))),
+                areas: chunk.areas.to_global(|a| ids.areas.intern_with(a, |a| pseudonyms.scrub(a))),
             })
             .collect()
     }

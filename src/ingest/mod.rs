@@ -74,7 +74,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
                 _ => a == b,
             };
             if same {
-                return Err(refused(format!("{} is given twice; give each export file once", a.display())));
+                return Err(refused(format!("{} is given twice; give each export file once", pseudonyms.scrub(&a.display().to_string()))));
             }
         }
     }
@@ -83,7 +83,9 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     let mut ingested = Ingested { absences_given: inputs.absences.is_some(), ..Ingested::default() };
     let mut visit_reader = visits::VisitReader::new(config);
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
-        let source = source::Source::open(path, name, kind, &config.input)?;
+        // A file named after a personnummer must not bring it into any output or message.
+        let (name, shown) = (pseudonyms.scrub(&name), pseudonyms.scrub(&path.display().to_string()));
+        let source = source::Source::open(path, name, shown, kind, &config.input)?;
         let (sha256, account) = rayon::join(
             || source.sha256(),
             || match *kind {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use rayon::prelude::*;
+use unicode_normalization::{is_nfc, UnicodeNormalization};
 
 use super::source::{match_header, Header, Records, Source};
 use crate::error::refused;
@@ -59,6 +60,8 @@ impl<'a> Row<'a> {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
             Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
         };
+        // One spelling of `Vård` whether the export composed the å or not (NFC).
+        let trimmed = if trimmed.is_ascii() || is_nfc(&trimmed) { trimmed } else { Cow::Owned(trimmed.nfc().collect()) };
         Ok((!trimmed.is_empty()).then_some(trimmed))
     }
 
@@ -93,6 +96,11 @@ impl<'a> Row<'a> {
         let name = self.columns[col].0;
         match self.get(col)? {
             None => Ok(None),
+            // A number shaped like a personnummer is a client id in the wrong column: it must
+            // not be stored as a number either.
+            Some(text) if !crate::privacy::personnummer_spans(text.as_bytes()).is_empty() => {
+                Err(Reason::new(name, "personnummer", "holds a value shaped like a personnummer, not a number; check the column mapping"))
+            }
             Some(text) => parse_number(&text)
                 .map(Some)
                 .ok_or_else(|| Reason::new(name, "not a number", format!("'{text}' is not a number (expected e.g. 45 or 12,5)"))),
@@ -135,13 +143,13 @@ pub fn scan(
     let mut records = Records::new(source);
     let header = match records.next_record() {
         Some(Ok(_)) => match_header(source, kind, records.record(), columns, mapping)?,
-        Some(Err(e)) => return Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.path.display()))),
-        None => return Err(refused(format!("{kind} file {}: no header line; export the file again", source.path.display()))),
+        Some(Err(e)) => return Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
+        None => return Err(refused(format!("{kind} file {}: no header line; export the file again", source.shown))),
     };
     while let Some(next) = records.next_record() {
         let (line, start, end) = match next {
             Ok(pos) => pos,
-            Err(e) => return Err(refused(format!("{kind} file {}: cannot be read further ({e})", source.path.display()))),
+            Err(e) => return Err(refused(format!("{kind} file {}: cannot be read further ({e})", source.shown))),
         };
         account.read += 1;
         let record = records.record();
@@ -196,8 +204,8 @@ pub fn read_header(source: &Source, kind: &str, columns: &[(&str, bool)], mappin
     let mut records = Records::new(source);
     match records.next_record() {
         Some(Ok((_, _, end))) => Ok((match_header(source, kind, records.record(), columns, mapping)?, end)),
-        Some(Err(e)) => Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.path.display()))),
-        None => Err(refused(format!("{kind} file {}: no header line; export the file again", source.path.display()))),
+        Some(Err(e)) => Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
+        None => Err(refused(format!("{kind} file {}: no header line; export the file again", source.shown))),
     }
 }
 

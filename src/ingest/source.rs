@@ -30,8 +30,11 @@ impl TextEncoding {
 /// An input file opened for reading. The file's bytes are mapped, never copied whole.
 pub struct Source {
     pub path: PathBuf,
-    /// How the file is named in rejects, accounting and synthetic visit ids.
+    /// How the file is named in rejects, accounting and synthetic visit ids (any personnummer
+    /// in the file name replaced by its pseudonym).
     pub name: String,
+    /// The path as messages show it, personnummer replaced likewise.
+    pub shown: String,
     bytes: Mmap,
     body_start: usize,
     pub encoding: TextEncoding,
@@ -45,8 +48,7 @@ pub struct Source {
 impl Source {
     /// Opens `path` as a `kind` file ("visits", "granted", "addons"); a missing path, a
     /// directory or an empty file is refused (exit 3) with what to do.
-    pub fn open(path: &Path, name: String, kind: &str, input: &InputConfig) -> Result<Source> {
-        let shown = path.display();
+    pub fn open(path: &Path, name: String, shown: String, kind: &str, input: &InputConfig) -> Result<Source> {
         let meta = std::fs::metadata(path)
             .map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e}); check the path given to --{kind}")))?;
         if meta.is_dir() {
@@ -80,6 +82,7 @@ impl Source {
         Ok(Source {
             path: path.to_path_buf(),
             name,
+            shown,
             bytes,
             body_start,
             encoding,
@@ -128,7 +131,7 @@ impl Source {
     /// another modification time (a rewrite of the same length), or gone altogether.
     pub fn check_unchanged(&self) -> Result<()> {
         let again = "wait until the export is complete and run again";
-        let shown = self.path.display();
+        let shown = &self.shown;
         let meta = match std::fs::metadata(&self.path) {
             Ok(meta) => meta,
             Err(e) => return Err(refused(format!("{shown} disappeared while it was being read ({e}); {again}"))),
@@ -242,14 +245,16 @@ fn check_read_once(
     let name = &found[at];
     if found.iter().filter(|f| f.to_lowercase() == name.to_lowercase()).count() > 1 {
         return Err(refused(format!(
-            "{kind} file {}: the column '{name}' (read as {canonical}) appears more than once in the header; rename or remove the other one in the export",
-            source.path.display()
+            "{kind} file {}: the column '{}' (read as {canonical}) appears more than once in the header; rename or remove the other one in the export",
+            source.shown,
+            crate::privacy::mask(name)
         )));
     }
     if let Some(k) = earlier.iter().position(|e| *e == Some(at)) {
         return Err(usage(format!(
-            "{kind} file {}: the column '{name}' would be read both as {} and as {canonical}; map each to a column of its own under [columns.{kind}]",
-            source.path.display(),
+            "{kind} file {}: the column '{}' would be read both as {} and as {canonical}; map each to a column of its own under [columns.{kind}]",
+            source.shown,
+            crate::privacy::mask(name),
             columns[k].0
         )));
     }
@@ -278,17 +283,17 @@ pub fn match_header(
             .or_else(|| builtin_aliases(kind, canonical).iter().find_map(|a| find(a)));
         if at.is_none() && required {
             let expected = match mapped {
-                Some(m) => format!("'{m}' (mapped from {canonical} under [columns.{kind}])"),
+                Some(m) => format!("'{}' (mapped from {canonical} under [columns.{kind}])", crate::privacy::mask(m)),
                 None => format!("'{canonical}'"),
             };
-            let shown: Vec<String> = found.iter().map(|f| format!("'{}'", super::rows::printable(f))).collect();
+            let shown: Vec<String> = found.iter().map(|f| format!("'{}'", crate::privacy::mask(&super::rows::printable(f)))).collect();
             let delimiter = match source.delimiter {
                 b'\t' => "tab".to_string(),
                 d => format!("'{}'", d as char),
             };
             return Err(refused(format!(
                 "{kind} file {}: the required column {expected} is missing.\n  Columns found (delimiter {delimiter}): {}\n  If the export names it differently, add to the configuration file:\n    [columns.{kind}]\n    {canonical} = \"<column name in the export>\"",
-                source.path.display(),
+                source.shown,
                 shown.join(", ")
             )));
         }
@@ -354,7 +359,7 @@ mod tests {
     use super::*;
 
     fn opened(path: &Path) -> Source {
-        Source::open(path, "visits.csv".into(), "visits", &InputConfig::default()).unwrap()
+        Source::open(path, "visits.csv".into(), "visits.csv".into(), "visits", &InputConfig::default()).unwrap()
     }
 
     #[test]

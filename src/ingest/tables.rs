@@ -105,7 +105,7 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
             supplier: intern_supplier(ids, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
             month,
-            addon: ids.addons.intern(&addon),
+            addon: ids.addons.intern_with(&addon, |a| pseudonyms.scrub(a)),
             quantity,
             reported_on,
             file,

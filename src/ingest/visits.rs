@@ -157,8 +157,7 @@ impl VisitReader {
         let mut out = ChunkResult { meta: Vec::with_capacity(slots.len()), slots, ..ChunkResult::default() };
         let mut records = Records::chunk(source.body(), source.delimiter, chunk.start, chunk.end, chunk.first_line);
         while let Some(next) = records.next_record() {
-            let (line, start, end) =
-                next.map_err(|e| refused(format!("visits file {}: cannot be read further ({e})", source.path.display())))?;
+            let (line, start, end) = next.map_err(|e| refused(format!("visits file {}: cannot be read further ({e})", source.shown)))?;
             out.read += 1;
             let record = records.record();
             let outcome = if record.len() != header.field_count {
@@ -345,7 +344,7 @@ mod tests {
         let path = dir.path().join("v.csv");
         std::fs::write(&path, body).unwrap();
         let config = Config::default();
-        let source = Source::open(&path, "v.csv".into(), "visits", &config.input).unwrap();
+        let source = Source::open(&path, "v.csv".into(), "v.csv".into(), "visits", &config.input).unwrap();
         let mut out = Ingested::default();
         let pseudonyms = Pseudonymizer::new(b"k");
         let account = VisitReader::with_chunk_bytes(&config, chunk_bytes).read(&source, 0, &config, &pseudonyms, &mut out).unwrap();

@@ -116,3 +116,50 @@ fn a_column_named_twice_in_the_header_is_refused() {
     run.fails_with(3);
     assert!(run.stderr.contains("the column 'staff_id' (read as staff_id) appears more than once"), "{}", run.stderr);
 }
+
+#[test]
+fn a_personnummer_in_a_file_name_or_a_number_column_reaches_no_output() {
+    let w = Work::new();
+    // No visit_id column: synthetic ids are FILE:LINE, from a file named after a person.
+    let mut text =
+        String::from("supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\n");
+    for k in 0..150 {
+        text.push_str(&format!("S1,c{k},p1,2025-03-03 08:00,2025-03-03 08:10,nfc,nfc,OMV,30\n"));
+    }
+    // The space form of a personnummer as a staff id, and one in the number column.
+    text.push_str("S1,c1,19450312 1230,2025-03-04 08:00,2025-03-04 08:10,nfc,nfc,OMV,30\n");
+    text.push_str("S1,c1,p1,2025-03-05 08:00,2025-03-05 08:10,nfc,nfc,OMV,194503121230\n");
+    let file = w.write("19391124-5672.csv", text);
+    let run = w.monthly(&["--visits", &file]);
+    run.ok();
+    let forms = ["19391124", "391124", "5672", "19450312", "1230"];
+    for name in ["flags.csv", "evidence.csv", "rejects.csv", "manifest.json", "staff.csv", "figures.csv"] {
+        let out = w.read(&format!("out/2025-03/{name}"));
+        for form in forms {
+            assert!(
+                !out.contains(&format!("{form}-")) && !out.contains("19391124") && !out.contains("194503121230"),
+                "{name} holds {form}: {out}"
+            );
+        }
+        assert!(!out.contains("19450312 1230"), "{name}");
+    }
+    assert!(!run.stdout.contains("19391124") && !run.stderr.contains("19391124"));
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert!(rejects.contains("planned_minutes: holds a value shaped like a personnummer"), "{rejects}");
+}
+
+#[test]
+fn one_supplier_whether_its_name_is_composed_or_decomposed() {
+    let w = Work::new();
+    let composed = "V\u{e5}rd AB";
+    let decomposed = "Va\u{30a}rd AB";
+    let lines = [
+        visit("v1", composed, "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV"),
+        visit("v2", decomposed, "c1", "p1", "2025-03-04 08:00", "2025-03-04 08:30", "OMV"),
+    ];
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file]).ok();
+    let f = w.figures("2025-03");
+    assert_eq!(f.suppliers(), ["ALL", composed]);
+    f.assert(composed, "checkin_rate", Some(1.0), "ok");
+}
