@@ -17,7 +17,7 @@ use crate::model::Flag;
 use crate::model::ALL;
 use crate::model::{consecutive_order, Bound, Figure, Metric, Tally};
 use crate::model::{Quarter, YearMonth};
-use crate::store::read::{month_exists, read_flags, read_month, read_visits, StoredMonth, StoredVisit};
+use crate::store::read::{check_same_key, month_exists, read_flags, read_month, read_visits, StoredMonth, StoredVisit};
 
 /// The period investigated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +205,7 @@ impl Investigation {
             )));
         }
         let stored: Vec<StoredMonth> = present.iter().map(|m| read_month(out, *m)).collect::<Result<_>>()?;
+        check_same_key(&stored)?;
         check_supplier(&stored, supplier, period)?;
         let mut seen = Collected::default();
         for month in &stored {

@@ -15,6 +15,7 @@ pub const KEY_FILE: &str = "pseudonym.key";
 #[derive(Clone)]
 pub struct Pseudonymizer {
     mac: Hmac<Sha256>,
+    key_len: usize,
 }
 
 /// Where the key came from, for the manifest and the terminal (never the key itself).
@@ -27,7 +28,30 @@ pub enum KeySource {
 
 impl Pseudonymizer {
     pub fn new(key: &[u8]) -> Pseudonymizer {
-        Pseudonymizer { mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length") }
+        Pseudonymizer { mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length"), key_len: key.len() }
+    }
+
+    /// A fingerprint of the key, stored with each month: months made with different keys have
+    /// different pseudonyms and must not be mixed. It tells nothing of the key itself.
+    pub fn fingerprint(&self) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"tidkoll key fingerprint");
+        hex(&mac.finalize().into_bytes()[..8])
+    }
+
+    /// Warnings about the key, in Swedish for the terminal: too short to be secret, or a key
+    /// file that others may read.
+    pub fn warnings(&self, source: &KeySource) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.key_len < 16 {
+            out.push(format!("pseudonymnyckeln är bara {} tecken; använd minst 16 slumpmässiga tecken", self.key_len));
+        }
+        if let KeySource::File(path) | KeySource::CreatedFile(path) = source {
+            if readable_by_others(path) {
+                out.push(format!("pseudonymnyckeln {} kan läsas av andra användare; ändra behörigheten (chmod 600)", path.display()));
+            }
+        }
+        out
     }
 
     /// The key from the environment variable `env_name`, else from `OUT/pseudonym.key`,
@@ -100,6 +124,17 @@ pub fn identity_key(id: &str) -> std::borrow::Cow<'_, str> {
         Some(core) => std::borrow::Cow::Owned(core),
         None => std::borrow::Cow::Borrowed(id),
     }
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &Path) -> bool {
+    false
 }
 
 #[cfg(unix)]

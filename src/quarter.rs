@@ -15,7 +15,7 @@ use crate::evidence::{EvidenceRow, Kind};
 use crate::model::ALL;
 use crate::model::{Bound, Evidence, Metric, Status};
 use crate::model::{Quarter, YearMonth};
-use crate::store::read::{month_exists, read_month, StoredMonth};
+use crate::store::read::{check_same_key, month_exists, read_month, StoredMonth};
 
 /// One matrix cell: a month's value and status of one figure for one supplier.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,6 +83,7 @@ impl QuarterData {
                 stored[i] = Some(read_month(out, *m)?);
             }
         }
+        check_same_key(stored.iter().flatten())?;
         let mut suppliers = BTreeSet::new();
         let mut cells: HashMap<(String, Metric), [Cell; 3]> = HashMap::default();
         for (i, month) in stored.iter().enumerate() {

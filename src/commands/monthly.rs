@@ -51,6 +51,9 @@ fn setup(args: &MonthlyArgs) -> Result<Setup> {
     if let KeySource::CreatedFile(path) = &key_source {
         eprintln!("tidkoll: skapade pseudonymnyckeln {} – spara den; samma nyckel ger samma pseudonymer kommande månader", path.display());
     }
+    for warning in pseudonyms.warnings(&key_source) {
+        eprintln!("tidkoll: varning: {warning}");
+    }
     Ok(Setup { config, month, pseudonyms, key_source })
 }
 
@@ -153,6 +156,7 @@ fn compute_and_store(
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         config_file: args.config.as_ref().map(|p| p.display().to_string()),
         config: setup.config.clone(),
+        pseudonym_key_fingerprint: setup.pseudonyms.fingerprint(),
         pseudonym_key: match &setup.key_source {
             KeySource::Environment(name) => format!("environment variable {name}"),
             KeySource::File(p) | KeySource::CreatedFile(p) => format!("file {}", p.display()),

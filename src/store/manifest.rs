@@ -25,6 +25,8 @@ pub struct Manifest {
     pub config: Config,
     /// Where the pseudonym key came from (never the key).
     pub pseudonym_key: String,
+    /// Months with different fingerprints were pseudonymised with different keys.
+    pub pseudonym_key_fingerprint: String,
     pub inputs: Vec<FileAccount>,
     pub accounting: Accounting,
     pub seconds: f64,

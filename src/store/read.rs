@@ -24,6 +24,22 @@ pub struct StoredMonth {
     pub clients: Vec<MemberRow>,
     /// The configuration the month was computed with (from its manifest).
     pub config: Config,
+    /// The pseudonym key's fingerprint (none in months stored before it was kept).
+    pub key_fingerprint: Option<String>,
+}
+
+/// Months pseudonymised with different keys cannot be followed together: the same client has
+/// another pseudonym in each. Refused with the months on each side.
+pub fn check_same_key<'a>(stored: impl IntoIterator<Item = &'a StoredMonth>) -> Result<()> {
+    let known: Vec<(&StoredMonth, &str)> = stored.into_iter().filter_map(|m| Some((m, m.key_fingerprint.as_deref()?))).collect();
+    let Some((first, key)) = known.first() else { return Ok(()) };
+    if let Some((other, _)) = known.iter().find(|(_, k)| k != key) {
+        return Err(refused(format!(
+            "{} and {} were made with different pseudonym keys, so their client pseudonyms differ; run the months again with the same key (TIDKOLL_PSEUDONYM_KEY or OUT/pseudonym.key)",
+            first.month, other.month
+        )));
+    }
+    Ok(())
 }
 
 /// Whether `OUT/YYYY-MM/` holds a complete month (the manifest is written last).
@@ -61,6 +77,7 @@ pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
         staff: members(&table("staff.parquet")?, "staff_id").with_context(again)?,
         clients: members(&table("clients.parquet")?, "client_id").with_context(again)?,
         config,
+        key_fingerprint: manifest["pseudonym_key_fingerprint"].as_str().map(str::to_string),
         dir,
     })
 }

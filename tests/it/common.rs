@@ -78,7 +78,7 @@ impl Work {
 
     pub fn tidkoll_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidkoll"));
-        cmd.args(args).current_dir(self.dir.path()).env("TIDKOLL_PSEUDONYM_KEY", "test-key");
+        cmd.args(args).current_dir(self.dir.path()).env("TIDKOLL_PSEUDONYM_KEY", "test-key-for-the-tests");
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -163,3 +163,30 @@ fn one_supplier_whether_its_name_is_composed_or_decomposed() {
     assert_eq!(f.suppliers(), ["ALL", composed]);
     f.assert(composed, "checkin_rate", Some(1.0), "ok");
 }
+
+#[test]
+fn months_made_with_different_pseudonym_keys_are_not_mixed() {
+    let w = Work::new();
+    for (m, day, key) in [("2025-02", "2025-02-03", "first-key-0123456789"), ("2025-03", "2025-03-03", "other-key-0123456789")] {
+        let file = w.write(
+            &format!("visits-{m}.csv"),
+            visits_file(&[visit("v1", "S1", "c1", "p1", &format!("{day} 08:00"), &format!("{day} 08:30"), "OMV")]),
+        );
+        let run = w.tidkoll_env(&["monthly", "--out", "out", "--visits", &file], &[("TIDKOLL_PSEUDONYM_KEY", key)]);
+        run.ok();
+        assert!(!run.stderr.contains("varning"), "a long key gives no warning: {}", run.stderr);
+    }
+    let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial"]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("2025-02 and 2025-03 were made with different pseudonym keys"), "{}", run.stderr);
+    let manifest = w.manifest("2025-03");
+    let fingerprint = manifest["pseudonym_key_fingerprint"].as_str().unwrap();
+    assert_eq!(fingerprint.len(), 16);
+    assert!(!w.read("out/2025-03/manifest.json").contains("other-key"), "the key itself is never written");
+
+    // A short key is warned about.
+    let file = w.write("visits-short.csv", visits_file(&[visit("v1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    let run = w.tidkoll_env(&["monthly", "--out", "short", "--visits", &file], &[("TIDKOLL_PSEUDONYM_KEY", "kort")]);
+    run.ok();
+    assert!(run.stderr.contains("varning: pseudonymnyckeln är bara 4 tecken"), "{}", run.stderr);
+}
