@@ -72,7 +72,7 @@ pub fn figure_rows(supplier_id: &str, month: YearMonth, scope: &Scope, ctx: &Fig
 fn flag_masks(hits: &[FlagHit], visits: usize) -> Vec<u32> {
     let mut masks = vec![0u32; visits];
     for h in hits {
-        masks[h.visit as usize] |= 1 << h.flag as u32;
+        masks[h.visit as usize] |= h.flag.bit();
     }
     masks
 }

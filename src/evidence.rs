@@ -85,10 +85,10 @@ fn member_weight(evidence: Evidence, t: &Tally, kind: Kind) -> Option<u32> {
 fn is_example(evidence: Evidence, v: &Visit, mask: u32, month: &MonthTally, ctx: &FigureContext) -> bool {
     match evidence {
         Evidence::Unverified => !ctx.is_checked_in(v),
-        Evidence::Short => ctx.valid_minutes(v).is_some_and(|d| d < ctx.config.parameters.short_visit_minutes),
+        Evidence::Short => ctx.valid_minutes(v).is_some_and(|d| ctx.is_short_minutes(d)),
         Evidence::UnreportedAddons => month.has_unreported_addon(v, ctx),
         Evidence::ManualWithoutReason => v.is_manual() && v.manual_reason == Some(false),
-        Evidence::Flagged(flag) => mask & (1 << flag as u32) != 0,
+        Evidence::Flagged(flag) => mask & flag.bit() != 0,
         Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => false,
     }
 }
@@ -152,8 +152,8 @@ fn completion_outside<'a>(scope: &SupplierScope<'a>, ctx: &FigureContext) -> Vec
         .month
         .clients_of(scope.supplier)
         .iter()
+        .filter(|m| m.tally.completion_within(range) == Some(false))
         .filter_map(|m| Some((scope.ids.clients.name(m.member()), m.tally.completion()?)))
-        .filter(|(_, rate)| !range.contains(*rate))
         .collect();
     outside.sort_by(|a, b| range.distance(b.1).total_cmp(&range.distance(a.1)).then_with(|| a.0.cmp(b.0)));
     outside.truncate(TOP);
@@ -163,7 +163,7 @@ fn completion_outside<'a>(scope: &SupplierScope<'a>, ctx: &FigureContext) -> Vec
 /// The absences the supplier's flagged visits fell in, with the number of visits in each, the
 /// most visits first.
 fn absence_periods(scope: &SupplierScope) -> Vec<(String, u32)> {
-    let flag = 1 << Flag::DuringAbsence as u32;
+    let flag = Flag::DuringAbsence.bit();
     let mut counts: Vec<u32> = vec![0; scope.absences.len()];
     for i in scope.month.visits_of(scope.supplier).filter(|&i| scope.masks[i] & flag != 0) {
         let v = &scope.visits[i];

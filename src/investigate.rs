@@ -414,7 +414,7 @@ fn rank_clients(
                 top_staff_share,
                 granted_minutes: t.granted.map(|g| g.minutes()),
                 completion_rate,
-                completion_outside: completion_rate.is_some_and(|r| !range.contains(r)),
+                completion_outside: t.completion_within(range) == Some(false),
                 single_staff: single_staff.contains(id),
                 flagged_visits: t.flagged,
             }

@@ -59,6 +59,11 @@ impl<'a> FigureContext<'a> {
     pub fn valid_minutes(&self, v: &Visit) -> Option<f64> {
         v.duration_minutes().filter(|d| *d >= 0.0 && *d <= self.config.parameters.max_valid_minutes)
     }
+
+    /// A valid duration under `short_visit_minutes` (SPEC §3 `short_visit_share`).
+    pub fn is_short_minutes(&self, minutes: f64) -> bool {
+        minutes < self.config.parameters.short_visit_minutes
+    }
 }
 
 /// The members of one scope (a supplier, or every supplier for `ALL`) and their sum.

@@ -34,7 +34,7 @@ impl Member {
     }
 }
 
-/// Flags of each visit as a bit set (`1 << flag`), indexed like the month's visits.
+/// Flags of each visit as a bit set (`Flag::bit`), indexed like the month's visits.
 pub type FlagMasks = [u32];
 
 /// The month's members. Both lists are sorted by key, so one supplier's members are one range.
@@ -109,7 +109,7 @@ fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Opti
     }
     if mask != 0 {
         t.flagged += 1;
-        for flag in Flag::ALL.into_iter().filter(|f| mask & (1 << *f as u32) != 0) {
+        for flag in Flag::ALL.into_iter().filter(|f| mask & f.bit() != 0) {
             t.per_flag[flag as usize] += 1;
         }
     }
@@ -117,12 +117,12 @@ fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Opti
     let seconds = v.check_out? - v.check_in;
     t.valid += 1;
     t.valid_seconds += seconds;
-    t.short += u32::from(minutes < ctx.config.parameters.short_visit_minutes);
+    t.short += u32::from(ctx.is_short_minutes(minutes));
     Some(seconds)
 }
 
 /// The median of durations in seconds, in minutes (of an even count, the mean of the two
-/// middle values). Sorts `seconds`.
+/// middle values). Reorders `seconds`.
 pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
     let n = seconds.len();
     if n == 0 {

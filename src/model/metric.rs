@@ -361,6 +361,11 @@ impl Flag {
         self.def().label
     }
 
+    /// The flag's bit in a visit's set of flags.
+    pub const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
     pub fn parse(name: &str) -> Option<Flag> {
         FLAGS.iter().find(|d| d.name == name).map(|d| d.flag)
     }

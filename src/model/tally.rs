@@ -164,6 +164,12 @@ impl<'a> std::iter::Sum<&'a Tally> for Tally {
 impl Tally {
     /// A staff member's or client's own check-in judgement: whether its check-in rate meets
     /// `requirement`, or `None` with fewer than `min_visits` visits (not judged).
+    /// A client's own completion judgement: whether its completion lies in `range`, or `None`
+    /// without granted minutes > 0 (not judged).
+    pub fn completion_within(&self, range: Bound) -> Option<bool> {
+        self.completion().map(|rate| range.contains(rate))
+    }
+
     pub fn meets_checkin(&self, min_visits: u32, requirement: Bound) -> Option<bool> {
         (self.visits >= min_visits && self.visits > 0).then(|| self.checkin_rate().is_some_and(|r| requirement.contains(r)))
     }
@@ -184,9 +190,9 @@ pub fn checkin_member_share<'a>(members: impl Iterator<Item = &'a Tally>, min_vi
 /// completion lies within `range`; missing without such a client.
 pub fn completion_client_share<'a>(clients: impl Iterator<Item = &'a Tally>, range: Bound) -> Option<f64> {
     let (mut judged, mut within) = (0u32, 0u32);
-    for rate in clients.filter_map(Tally::completion) {
+    for inside in clients.filter_map(|c| c.completion_within(range)) {
         judged += 1;
-        within += u32::from(range.contains(rate));
+        within += u32::from(inside);
     }
     share(within, judged)
 }

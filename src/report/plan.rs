@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 
 use crate::analysis::MemberRow;
 use crate::evidence::{EvidenceRow, Kind};
-use crate::model::tally::completion_client_share;
 use crate::model::{Evidence, Figure, Metric, Status, Tally};
 use crate::quarter::{example_visits, Deviation, QuarterData};
 use crate::report::labels::{figure_label, format_sv, requirement_sv, status_sv};
@@ -142,10 +141,9 @@ fn counts_sv(q: &QuarterData, supplier: &str, evidence: Evidence, i: usize) -> O
         }
         Evidence::CompletionOutside => {
             let range = q.requirement(Metric::Figure(Figure::CompletionRate), i).unwrap_or_default();
-            let judged = clients.iter().filter(|c| c.tally.completion().is_some()).count();
-            let within = completion_client_share(clients.iter().map(|c| &c.tally), range).unwrap_or(0.0);
-            let outside = judged - (within * judged as f64).round() as usize;
-            Some(format!("{outside} av {judged} kunder med beviljad tid ligger utanför intervallet"))
+            let judged: Vec<bool> = clients.iter().filter_map(|c| c.tally.completion_within(range)).collect();
+            let outside = judged.iter().filter(|inside| !**inside).count();
+            Some(format!("{outside} av {} kunder med beviljad tid ligger utanför intervallet", judged.len()))
         }
         Evidence::Continuity => {
             let qualifying = sum(clients).continuity_clients;
@@ -156,9 +154,8 @@ fn counts_sv(q: &QuarterData, supplier: &str, evidence: Evidence, i: usize) -> O
             Some(format!("{count:.0} av {} besök flaggade", staff.visits))
         }
         Evidence::Unserved => {
-            let clients = sum(clients);
-            let granted = q.members(supplier, i, false).iter().filter(|c| c.tally.granted.is_some_and(|g| g.is_positive())).count();
-            Some(format!("{} av {granted} kunder med beviljad tid fick inget besök", clients.unserved))
+            let granted = clients.iter().filter(|c| c.tally.granted.is_some_and(|g| g.is_positive())).count();
+            Some(format!("{} av {granted} kunder med beviljad tid fick inget besök", sum(clients).unserved))
         }
         Evidence::ManualWithoutReason => {
             Some(format!("{} av {} manuella registreringar saknar orsak", staff.manual_without_reason(), staff.manual))
