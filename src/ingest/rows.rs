@@ -8,7 +8,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
-use super::source::{match_header, Header, Records, Source};
+use super::source::{match_header, printable, Header, Records, Source};
 use crate::error::refused;
 use crate::model::{FileAccount, Reject, ALL};
 use crate::privacy::Pseudonymizer;
@@ -180,12 +180,6 @@ pub fn scan(
     }
     account.accepted = account.read - account.rejected - account.duplicates;
     Ok(())
-}
-
-/// Text with every control character but tab and line breaks shown as `U+FFFD`, for files and
-/// the terminal.
-pub fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect()
 }
 
 pub fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usize, end: usize, reason: Reason) -> Reject {

@@ -163,6 +163,12 @@ impl Source {
     }
 }
 
+/// Text with every control character but tab and line breaks shown as `U+FFFD`, for files and
+/// the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect()
+}
+
 /// Whether `bytes` are UTF-8, checked in pieces on all threads: a piece ends after a newline,
 /// which never sits inside a multi-byte character, so the pieces are valid exactly when the
 /// whole is.
@@ -286,7 +292,7 @@ pub fn match_header(
                 Some(m) => format!("'{}' (mapped from {canonical} under [columns.{kind}])", crate::privacy::mask(m)),
                 None => format!("'{canonical}'"),
             };
-            let shown: Vec<String> = found.iter().map(|f| format!("'{}'", crate::privacy::mask(&super::rows::printable(f)))).collect();
+            let shown: Vec<String> = found.iter().map(|f| format!("'{}'", crate::privacy::mask(&printable(f)))).collect();
             let delimiter = match source.delimiter {
                 b'\t' => "tab".to_string(),
                 d => format!("'{}'", d as char),
