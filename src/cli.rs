@@ -16,6 +16,7 @@ Exit codes: 0 done, 1 other error, 2 usage or configuration error, 3 input refus
 tidkoll monthly --visits fixtures/canonical/visits-2025-03.csv --granted fixtures/canonical/granted-2025-03.csv --addons fixtures/canonical/addons-2025-03.csv\n  \
 tidkoll monthly --config kommun.toml --visits mars.csv --visits mars-rättelser.csv --month 2025-03 --out resultat\n  \
 tidkoll quarter --quarter 2025-Q1\n  \
+tidkoll year --year 2025\n  \
 tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  \
 tidkoll config --print-defaults > kommun.toml\n  \
 tidkoll generate --out exempel --dialect swedish --months 2025-01,2025-02,2025-03"
@@ -37,6 +38,9 @@ pub enum Command {
         after_help = "Examples:\n  tidkoll quarter --quarter 2025-Q1\n  tidkoll quarter --quarter 2025-Q2 --out resultat --allow-partial"
     )]
     Quarter(QuarterArgs),
+    /// Make the year's account for the committee (årsrapport) from the stored months in OUT/YYYY/.
+    #[command(after_help = "Examples:\n  tidkoll year --year 2025\n  tidkoll year --year 2025 --config kommun.toml --out resultat")]
+    Year(YearArgs),
     /// Investigate one supplier: figures, ranked staff and clients, flagged visits, charts.
     #[command(
         after_help = "Examples:\n  tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  tidkoll investigate --supplier \"Trygg Vård AB\" --month 2025-03 --out resultat"
@@ -102,6 +106,25 @@ pub struct QuarterArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct YearArgs {
+    /// The year, YYYY; the months of it that have been run with `tidkoll monthly` are used and
+    /// the others named as missing.
+    #[arg(long, value_name = "YYYY")]
+    pub year: String,
+    /// Configuration file whose [escalation] rules decide the proposals for a deeper follow-up
+    /// [default: the rules stored with the year's last month]. Values and statuses are the
+    /// months' own.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Results directory holding the months (OUT/YYYY-MM/); the year goes to OUT/YYYY/.
+    #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
+    pub out: PathBuf,
+    /// Print only the result directory.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("period").required(true)))]
 pub struct InvestigateArgs {
     /// The supplier id as in the exports (and in figures.csv).
@@ -113,6 +136,9 @@ pub struct InvestigateArgs {
     /// A quarter, YYYY-Qn (the months that have been run).
     #[arg(long, value_name = "YYYY-Qn", group = "period")]
     pub quarter: Option<String>,
+    /// A year, YYYY (the months that have been run), with how long each deviation has lasted.
+    #[arg(long, value_name = "YYYY", group = "period")]
+    pub year: Option<String>,
     /// Results directory holding the months; the investigation goes to OUT/utredningar/.
     #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
     pub out: PathBuf,

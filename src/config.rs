@@ -42,8 +42,25 @@ pub struct Config {
     pub requirements: BTreeMap<String, Bound>,
     pub flag_limits: BTreeMap<String, f64>,
     pub parameters: Parameters,
+    pub escalation: EscalationConfig,
     pub addons: BTreeMap<String, String>,
     pub privacy: PrivacyConfig,
+}
+
+/// When the follow-up proposes a deeper follow-up (fördjupad uppföljning, SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EscalationConfig {
+    /// A metric deviating this many calendar months in a row.
+    pub streak_months: u32,
+    /// At least this many metrics deviating in the quarter.
+    pub min_metrics: u32,
+}
+
+impl Default for EscalationConfig {
+    fn default() -> Self {
+        EscalationConfig { streak_months: 6, min_metrics: 4 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +174,7 @@ impl Default for Config {
             requirements: default_requirements(),
             flag_limits: default_flag_limits(),
             parameters: Parameters::default(),
+            escalation: EscalationConfig::default(),
             addons: default_addons(),
             privacy: PrivacyConfig::default(),
         }
@@ -329,6 +347,12 @@ impl Config {
         if !(1..=31).contains(&p.addon_deadline_day) {
             return bad("parameters.addon_deadline_day", format!("{} is not a day of the month 1–31", p.addon_deadline_day));
         }
+        if self.escalation.streak_months < 1 {
+            return bad("escalation.streak_months", format!("{} is not a number of months ≥ 1", self.escalation.streak_months));
+        }
+        if self.escalation.min_metrics < 1 {
+            return bad("escalation.min_metrics", format!("{} is not a number of metrics ≥ 1", self.escalation.min_metrics));
+        }
         if self.privacy.pseudonym_key_env.trim().is_empty() {
             return bad("privacy.pseudonym_key_env", "the environment variable's name is empty".into());
         }
@@ -402,6 +426,8 @@ mod tests {
             ("[columns.visits]\nkund = \"Kund\"\n", "columns.visits.kund"),
             ("[methods]\nverified = [\"tagg\"]\n", "methods.verified"),
             ("[flag_limits]\nduplicat = 1\n", "flag_limits.duplicat"),
+            ("[escalation]\nstreak_months = 0\n", "escalation.streak_months"),
+            ("[escalation]\nmin_metric = 3\n", "min_metric"),
             ("[columns.visits]\nsupplier_id = \"X\"\nstaff_id = \"x \"\n", "columns.visits.staff_id"),
         ] {
             let err = Config::from_toml_str(text).unwrap_err();

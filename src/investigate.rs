@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate};
 
 use crate::analysis::{FigureRow, FlagRow};
 use crate::error::{refused, usage};
+use crate::followup::{History, SupplierFollowup};
 use crate::model::Flag;
 use crate::model::ALL;
 use crate::model::{consecutive_order, Bound, Figure, Metric, Tally};
@@ -24,6 +25,7 @@ use crate::store::read::{check_same_key, month_exists, read_flags, read_month, r
 pub enum Period {
     Month(YearMonth),
     Quarter(Quarter),
+    Year(i32),
 }
 
 impl Period {
@@ -31,6 +33,7 @@ impl Period {
         match self {
             Period::Month(m) => vec![m],
             Period::Quarter(q) => q.months().to_vec(),
+            Period::Year(y) => YearMonth::of_year(y).to_vec(),
         }
     }
 }
@@ -40,6 +43,7 @@ impl fmt::Display for Period {
         match self {
             Period::Month(m) => write!(f, "{m}"),
             Period::Quarter(q) => write!(f, "{q}"),
+            Period::Year(y) => write!(f, "{y}"),
         }
     }
 }
@@ -181,6 +185,9 @@ pub struct Investigation {
     pub gaps_measured: u64,
     pub per_day: BTreeMap<NaiveDate, u64>,
     pub implausible: Implausible,
+    /// The supplier's deviating metrics with how many months in a row each has lasted, up to
+    /// the period's last stored month (SPEC §9; months before the period count).
+    pub followup: Option<SupplierFollowup>,
 }
 
 fn ms_to_minutes(ms: i64) -> f64 {
@@ -225,6 +232,7 @@ impl Investigation {
         let clients =
             rank_clients(&stored, supplier, completion_req, &seen.client_staff, &seen.client_all_staff, &seen.single_staff_clients);
         let implausible = Implausible::gather(&seen.flagged, &stored, supplier);
+        let followup = followup_of(out, &stored, supplier, period)?;
         Ok(Investigation {
             supplier: supplier.to_string(),
             period,
@@ -238,6 +246,7 @@ impl Investigation {
             gaps_measured: seen.gaps_measured,
             per_day: seen.per_day,
             implausible,
+            followup,
         })
     }
 
@@ -254,6 +263,20 @@ impl Investigation {
         }
         seen.into_iter().map(|(flag, set)| (flag, set.len())).collect()
     }
+}
+
+/// The supplier's follow-up over the period up to its last stored month, with the stored
+/// months before the period that its streaks reach into.
+fn followup_of(out: &Path, stored: &[StoredMonth], supplier: &str, period: Period) -> Result<Option<SupplierFollowup>> {
+    let mut history = History::default();
+    for month in stored {
+        history.add_month(month.month, &month.figures);
+    }
+    let months = period.months();
+    history.load_back(out, months[0])?;
+    let latest = stored.last().expect("at least one month");
+    let span: Vec<YearMonth> = months.into_iter().filter(|m| *m <= latest.month).collect();
+    Ok(history.followup(&span, &latest.config.escalation).into_iter().find(|f| f.supplier == supplier))
 }
 
 /// Each member's tally summed over the stored months.

@@ -9,9 +9,10 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::analysis::MemberRow;
-use crate::config::Config;
+use crate::config::{Config, EscalationConfig};
 use crate::error::refused;
 use crate::evidence::{EvidenceRow, Kind};
+use crate::followup::{History, SupplierFollowup};
 use crate::model::ALL;
 use crate::model::{Bound, Evidence, Metric, Status};
 use crate::model::{Quarter, YearMonth};
@@ -36,6 +37,8 @@ pub struct QuarterData {
     /// Suppliers with visits in at least one of the months, sorted.
     pub suppliers: Vec<String>,
     cells: HashMap<(String, Metric), [Cell; 3]>,
+    /// Each supplier's follow-up over time (SPEC §9), in `suppliers` order.
+    pub followup: Vec<SupplierFollowup>,
 }
 
 /// A deviation of one supplier in the quarter: a figure outside its requirement in at least
@@ -49,9 +52,11 @@ pub struct Deviation<'a> {
 }
 
 impl QuarterData {
-    /// Loads the quarter's months from `out`. A month that was not run is refused, naming the
-    /// command that makes it, unless `allow_partial`; at least one month must exist.
-    pub fn load(out: &Path, quarter: Quarter, allow_partial: bool) -> Result<QuarterData> {
+    /// Loads the quarter's months from `out`, and the stored months before it that streaks
+    /// reach into. A month that was not run is refused, naming the command that makes it,
+    /// unless `allow_partial`; at least one month must exist. `rules` overrides the escalation
+    /// rules of the quarter's last stored month.
+    pub fn load(out: &Path, quarter: Quarter, allow_partial: bool, rules: Option<EscalationConfig>) -> Result<QuarterData> {
         let months = quarter.months();
         let missing: Vec<YearMonth> = months.iter().copied().filter(|m| !month_exists(out, *m)).collect();
         if missing.len() == 3 || (!missing.is_empty() && !allow_partial) {
@@ -95,7 +100,21 @@ impl QuarterData {
                     Cell { value: row.value, status: row.status };
             }
         }
-        Ok(QuarterData { quarter, months, stored, suppliers: suppliers.into_iter().collect(), cells })
+        let mut history = History::default();
+        for month in stored.iter().flatten() {
+            history.add_month(month.month, &month.figures);
+        }
+        history.load_back(out, months[0])?;
+        let rules = rules.or_else(|| stored.iter().flatten().last().map(|m| m.config.escalation.clone())).unwrap_or_default();
+        let followup = history.followup(&months, &rules);
+        let suppliers: Vec<String> = suppliers.into_iter().collect();
+        debug_assert!(followup.iter().map(|f| &f.supplier).eq(suppliers.iter()));
+        Ok(QuarterData { quarter, months, stored, suppliers, cells, followup })
+    }
+
+    /// The supplier's follow-up over time.
+    pub fn followup_of(&self, supplier: &str) -> Option<&SupplierFollowup> {
+        self.followup.iter().find(|f| f.supplier == supplier)
     }
 
     /// Whether month `i` of the quarter was run.

@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::InvestigateArgs;
 use crate::commands::quarter::slug;
+use crate::commands::year::parse_year;
 use crate::error::usage;
 use crate::investigate::{Investigation, Period};
 use crate::report::investigation::{html_page, terminal_report, write_exports};
@@ -14,10 +15,11 @@ use crate::store::{clean_leftovers, StagedMonth};
 pub const INVESTIGATIONS: &str = "utredningar";
 
 pub fn run(args: &InvestigateArgs) -> Result<()> {
-    let period = match (&args.month, &args.quarter) {
-        (Some(m), None) => Period::Month(m.parse().map_err(|e: String| usage(format!("--month: {e}")))?),
-        (None, Some(q)) => Period::Quarter(q.parse().map_err(|e: String| usage(format!("--quarter: {e}")))?),
-        _ => return Err(usage("give either --month YYYY-MM or --quarter YYYY-Qn")),
+    let period = match (&args.month, &args.quarter, &args.year) {
+        (Some(m), None, None) => Period::Month(m.parse().map_err(|e: String| usage(format!("--month: {e}")))?),
+        (None, Some(q), None) => Period::Quarter(q.parse().map_err(|e: String| usage(format!("--quarter: {e}")))?),
+        (None, None, Some(y)) => Period::Year(parse_year(y)?),
+        _ => return Err(usage("give one of --month YYYY-MM, --quarter YYYY-Qn or --year YYYY")),
     };
     let inv = Investigation::load(&args.out, &args.supplier, period)?;
     let parent = args.out.join(INVESTIGATIONS);

@@ -5,6 +5,7 @@ pub mod generate;
 pub mod investigate;
 pub mod monthly;
 pub mod quarter;
+pub mod year;
 
 use anyhow::Result;
 
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Config(args) => config::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Quarter(args) => quarter::run(&args),
+        Command::Year(args) => year::run(&args),
         Command::Investigate(args) => investigate::run(&args),
     }
 }

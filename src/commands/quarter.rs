@@ -9,10 +9,13 @@ use rayon::prelude::*;
 use crate::cli::QuarterArgs;
 use crate::config::Config;
 use crate::error::usage;
+use crate::followup::Recommendation;
 use crate::model::Quarter;
 use crate::quarter::QuarterData;
 use crate::report::docx::write_docx;
+use crate::report::followup::{write_followup_csv, write_recommendations_csv};
 use crate::report::html::matrix_page;
+use crate::report::labels::{escalation_reason_sv, figure_label};
 use crate::report::matrix_csv::write_matrix_csv;
 use crate::report::plan::{build_plan, to_markdown};
 use crate::report::xlsx::write_matrix_workbook;
@@ -51,10 +54,10 @@ struct SupplierOutput {
 
 pub fn run(args: &QuarterArgs) -> Result<()> {
     let quarter: Quarter = args.quarter.parse().map_err(|e: String| usage(format!("--quarter: {e}")))?;
-    let q = QuarterData::load(&args.out, quarter, args.allow_partial)?;
-    if let Some(path) = &args.config {
-        let config = Config::load(path)?;
-        for note in q.requirement_differences(&config) {
+    let config = args.config.as_deref().map(Config::load).transpose()?;
+    let q = QuarterData::load(&args.out, quarter, args.allow_partial, config.as_ref().map(|c| c.escalation.clone()))?;
+    if let (Some(path), Some(config)) = (&args.config, &config) {
+        for note in q.requirement_differences(config) {
             eprintln!(
                 "tidkoll: varning: kraven i {} skiljer sig från dem som månaden bedömdes med ({note}); matrisen visar månaderna som de bedömdes – kör om `tidkoll monthly --config {}` för att bedöma dem på nytt",
                 path.display(),
@@ -72,6 +75,8 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
     let all: Vec<&str> = q.suppliers.iter().map(String::as_str).collect();
     write_matrix_workbook(&dir.join("matrix.xlsx"), &q, &all).with_context(saving)?;
     write_matrix_csv(&dir.join("matrix.csv"), &q).with_context(saving)?;
+    write_followup_csv(&dir.join("followup.csv"), &q.followup).with_context(saving)?;
+    write_recommendations_csv(&dir.join("recommendations.csv"), &q.followup).with_context(saving)?;
     let page = matrix_page(&q)?;
     std::fs::write(dir.join("matrix.html"), page)
         .with_context(|| format!("cannot write {}", dir.join("matrix.html").display()))
@@ -135,8 +140,30 @@ fn summary(q: &QuarterData, outputs: &[SupplierOutput], result: &Path) -> String
     if !without.is_empty() {
         s.push_str(&format!("Inga avvikelser, ingen åtgärdsplan: {}\n", without.join(", ")));
     }
+    let deeper: Vec<_> = q.followup.iter().filter(|f| f.recommendation == Recommendation::DeeperFollowup).collect();
+    if deeper.is_empty() {
+        s.push_str("\nIngen utförare föreslås för fördjupad uppföljning.\n");
+    } else {
+        s.push_str(&format!("\nFöreslås för fördjupad uppföljning ({}):\n", deeper.len()));
+        for f in deeper {
+            s.push_str(&format!("  {}: {}\n", f.supplier, escalation_reason_sv(f).unwrap_or_default()));
+        }
+    }
+    let streaks: Vec<String> = q
+        .followup
+        .iter()
+        .flat_map(|f| f.metrics.iter().filter(|m| m.streak_months > 3).map(move |m| (f, m)))
+        .map(|(f, m)| format!("  {}: {} – {} månader i följd", f.supplier, figure_label(m.metric), m.streak_months))
+        .collect();
+    if !streaks.is_empty() {
+        s.push_str("Avvikelser som pågått längre än ett kvartal:\n");
+        for line in streaks {
+            s.push_str(&line);
+            s.push('\n');
+        }
+    }
     s.push_str(&format!(
-        "\nResultat i {}:\n  matrix.xlsx   intern matris med alla utförare\n  matrix.html   matris med diagram (öppnas i webbläsaren)\n  matrix.csv    matrisen för Excel och andra verktyg\n  {SUPPLIER_DIR}/   en mapp per utförare att skicka: egen matris och ev. åtgärdsplan (.docx, .md)\n",
+        "\nResultat i {}:\n  matrix.xlsx   intern matris med alla utförare\n  matrix.html   matris med diagram (öppnas i webbläsaren)\n  matrix.csv    matrisen för Excel och andra verktyg\n  followup.csv, recommendations.csv   avvikelsernas längd och rekommendation per utförare\n  {SUPPLIER_DIR}/   en mapp per utförare att skicka: egen matris och ev. åtgärdsplan (.docx, .md)\n",
         result.display()
     ));
     s

@@ -29,10 +29,12 @@ pub enum Area {
     Registrering,
     Datakvalitet,
     Rimlighet,
+    /// A metric outside SPEC §9's table that a municipality judges (`ovrigt`).
+    Ovrigt,
 }
 
 impl Area {
-    /// The areas in the order of SPEC §9's table.
+    /// The areas of SPEC §9's table, in its order (`Ovrigt` is not among them).
     pub const ALL: [Area; 8] = [
         Area::Kvittering,
         Area::Besokslangd,
@@ -54,6 +56,7 @@ impl Area {
             Area::Registrering => "registrering",
             Area::Datakvalitet => "datakvalitet",
             Area::Rimlighet => "rimlighet",
+            Area::Ovrigt => "ovrigt",
         }
     }
 
@@ -68,6 +71,7 @@ impl Area {
             Area::Registrering => "Registrering",
             Area::Datakvalitet => "Datakvalitet",
             Area::Rimlighet => "Rimlighet",
+            Area::Ovrigt => "Övrigt",
         }
     }
 }

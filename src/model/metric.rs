@@ -81,7 +81,7 @@ pub const FIGURES: [FigureDef; 13] = [
         unit: Unit::Minutes,
         default: None,
         evidence_of: None,
-        area: Area::Besokslangd,
+        area: Area::Ovrigt,
     },
     FigureDef {
         figure: Figure::VisitMinutesMedian,
@@ -90,7 +90,7 @@ pub const FIGURES: [FigureDef; 13] = [
         unit: Unit::Minutes,
         default: None,
         evidence_of: None,
-        area: Area::Besokslangd,
+        area: Area::Ovrigt,
     },
     FigureDef {
         figure: Figure::ShortVisitShare,
@@ -117,7 +117,7 @@ pub const FIGURES: [FigureDef; 13] = [
         unit: Unit::Share,
         default: None,
         evidence_of: Some(Figure::CompletionRate),
-        area: Area::Utforandegrad,
+        area: Area::Ovrigt,
     },
     FigureDef {
         figure: Figure::AddonReportingRate,
@@ -485,5 +485,11 @@ mod tests {
         for flag in [Flag::DuringAbsence, Flag::LongDay, Flag::NoDayOff] {
             assert_eq!(Metric::FlagRate(flag).area(), Area::Rimlighet);
         }
+        // Figures outside SPEC §9's table count under `ovrigt` when a municipality judges them.
+        for figure in [Figure::VisitMinutesMean, Figure::VisitMinutesMedian, Figure::CompletionClientShare] {
+            assert_eq!(Metric::Figure(figure).area(), Area::Ovrigt);
+        }
+        let in_table = Metric::matrix().filter(|m| m.area() != Area::Ovrigt).count();
+        assert_eq!(in_table, 4 + 1 + 2 + 2 + 2 + 5 + 3 + 3);
     }
 }

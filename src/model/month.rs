@@ -28,6 +28,24 @@ impl YearMonth {
         }
     }
 
+    pub fn prev(self) -> YearMonth {
+        if self.month == 1 {
+            YearMonth { year: self.year - 1, month: 12 }
+        } else {
+            YearMonth { year: self.year, month: self.month - 1 }
+        }
+    }
+
+    /// The twelve months of a year, in order.
+    pub fn of_year(year: i32) -> [YearMonth; 12] {
+        std::array::from_fn(|i| YearMonth { year, month: i as u32 + 1 })
+    }
+
+    /// The quarter this month belongs to.
+    pub fn quarter(self) -> Quarter {
+        Quarter { year: self.year, quarter: (self.month - 1) / 3 + 1 }
+    }
+
     pub fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
     }
@@ -118,6 +136,11 @@ mod tests {
         assert_eq!(feb.day_clamped(31), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
         assert_eq!("2025-12".parse::<YearMonth>().unwrap().next().to_string(), "2026-01");
         assert!("2025-13".parse::<YearMonth>().is_err());
+        assert_eq!("2025-01".parse::<YearMonth>().unwrap().prev().to_string(), "2024-12");
+        assert_eq!("2025-07".parse::<YearMonth>().unwrap().prev().to_string(), "2025-06");
+        assert_eq!("2025-03".parse::<YearMonth>().unwrap().quarter().to_string(), "2025-Q1");
+        assert_eq!("2025-10".parse::<YearMonth>().unwrap().quarter().to_string(), "2025-Q4");
+        assert_eq!(YearMonth::of_year(2025)[11].to_string(), "2025-12");
         assert!("2025-1".parse::<YearMonth>().is_err());
     }
 }

@@ -151,7 +151,12 @@ pub fn bars_chart(
                 String::new()
             }
         };
-        let y_label = |y: &f64| if percent { format!("{y:.0} %") } else { format!("{y:.0}") };
+        // Counts get whole-number ticks only: a tick between two whole numbers has no label.
+        let y_label = |y: &f64| match (percent, (y - y.round()).abs() < 1e-9) {
+            (true, _) => format!("{y:.0} %"),
+            (false, true) => format!("{y:.0}"),
+            (false, false) => String::new(),
+        };
         chart
             .configure_mesh()
             .x_labels(n * 2 + 1)

@@ -51,12 +51,16 @@ pub fn write_docx(plan: &Plan, path: &Path) -> Result<()> {
             plan.sections.len(),
             if plan.sections.len() == 1 { "" } else { "r" }
         )));
+    if let Some(text) = &plan.deeper_followup {
+        doc = doc.add_paragraph(labelled("Fördjupad uppföljning:", text));
+    }
     for (n, s) in plan.sections.iter().enumerate() {
         doc = doc.add_paragraph(heading(2, &format!("{}. {}", n + 1, s.title))).add_paragraph(labelled("Krav:", &s.requirement));
         doc = doc.add_paragraph(labelled("Uppmätt värde per månad:", ""));
         for m in &s.months {
             doc = doc.add_paragraph(text(&format!("• {m}")));
         }
+        doc = doc.add_paragraph(text(&s.streak));
         if !s.evidence.is_empty() {
             doc = doc.add_paragraph(labelled("Underlag:", ""));
             for e in &s.evidence {

@@ -1,6 +1,7 @@
 //! Swedish names of key figures and flags, as a follow-up officer knows them (SPEC §3–4).
 
-use crate::model::{Bound, Metric, Status, Unit};
+use crate::followup::{Recommendation, SupplierFollowup};
+use crate::model::{Bound, Metric, Status, Unit, YearMonth};
 
 /// The Swedish label of a metric.
 pub fn figure_label(metric: Metric) -> String {
@@ -55,6 +56,41 @@ pub fn requirement_sv(metric: Metric, bound: Option<Bound>) -> String {
         (None, Some(max)) => format!("högst {}{unit}", n(max)),
         (None, None) => unreachable!("filtered above"),
     }
+}
+
+/// How long a deviation has lasted, ending with the period's last month.
+pub fn streak_sv(streak: u32, last: YearMonth) -> String {
+    match streak {
+        0 => format!("Avvikelsen pågick inte i periodens sista månad ({last})."),
+        1 => format!("Avvikelsen har pågått 1 månad ({last})."),
+        n => format!("Avvikelsen har pågått {n} månader i följd, till och med {last}."),
+    }
+}
+
+/// Words joined as a Swedish list: "a", "a och b", "a, b och c".
+pub fn join_sv(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} och {last}", rest.join(", ")),
+    }
+}
+
+/// Why a deeper follow-up is proposed (which rule, which metrics), or `None` when it is not.
+pub fn escalation_reason_sv(f: &SupplierFollowup) -> Option<String> {
+    if f.recommendation != Recommendation::DeeperFollowup {
+        return None;
+    }
+    let mut why: Vec<String> = f
+        .long_streaks
+        .iter()
+        .filter_map(|m| f.metric(*m))
+        .map(|m| format!("{} har avvikit {} månader i följd (gränsen är {})", m.metric.label(), m.streak_months, f.rules.streak_months))
+        .collect();
+    if f.many_deviations {
+        why.push(format!("{} mått avviker under kvartalet (gränsen är {})", f.metrics.len(), f.rules.min_metrics));
+    }
+    Some(join_sv(&why))
 }
 
 #[cfg(test)]

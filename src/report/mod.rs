@@ -2,7 +2,9 @@
 //! text, with no computation inside.
 
 pub mod charts;
+pub mod document;
 pub mod docx;
+pub mod followup;
 pub mod html;
 pub mod investigation;
 pub mod labels;
@@ -10,6 +12,7 @@ pub mod matrix_csv;
 pub mod plan;
 pub mod terminal;
 pub mod xlsx;
+pub mod year;
 
 /// A text cell of a CSV file made for Excel, neutralised the way spreadsheet exporters do: text
 /// that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a

@@ -9,7 +9,7 @@ use crate::analysis::MemberRow;
 use crate::evidence::{EvidenceRow, Kind};
 use crate::model::{Evidence, Figure, Metric, Status, Tally};
 use crate::quarter::{example_visits, Deviation, QuarterData};
-use crate::report::labels::{figure_label, format_sv, requirement_sv, status_sv};
+use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv, status_sv, streak_sv};
 use crate::report::markdown_text;
 
 /// How many staff and clients a section names per month.
@@ -24,6 +24,8 @@ pub struct Plan {
     pub supplier: String,
     pub quarter: String,
     pub made: String,
+    /// Why the municipality intends a deeper follow-up (SPEC §9), when it does.
+    pub deeper_followup: Option<String>,
     pub sections: Vec<Section>,
 }
 
@@ -35,6 +37,8 @@ pub struct Section {
     pub requirement: String,
     /// One line per month: value, status and the municipality-wide value.
     pub months: Vec<String>,
+    /// How many months in a row the deviation has lasted.
+    pub streak: String,
     /// Counts and the staff and clients that contribute most, per deviating month.
     pub evidence: Vec<String>,
     pub examples: Vec<String>,
@@ -47,7 +51,11 @@ pub fn build_plan(q: &QuarterData, supplier: &str, made: &str) -> Option<Plan> {
         return None;
     }
     let sections = deviations.iter().map(|d| section(q, supplier, d)).collect();
-    Some(Plan { supplier: supplier.to_string(), quarter: q.quarter.to_string(), made: made.to_string(), sections })
+    let deeper_followup = q
+        .followup_of(supplier)
+        .and_then(escalation_reason_sv)
+        .map(|why| format!("Kommunen avser att inleda en fördjupad uppföljning av utföraren eftersom {why}."));
+    Some(Plan { supplier: supplier.to_string(), quarter: q.quarter.to_string(), made: made.to_string(), deeper_followup, sections })
 }
 
 fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
@@ -98,11 +106,13 @@ fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
         }
         evidence.push(line);
     }
+    let streak = q.followup_of(supplier).and_then(|f| f.metric(figure)).map_or(0, |m| m.streak_months);
     Section {
         metric: figure,
         title: figure_label(figure),
         requirement,
         months,
+        streak: streak_sv(streak, q.months[2]),
         evidence,
         examples: example_visits(d, EXAMPLES).into_iter().map(str::to_string).collect(),
     }
@@ -184,6 +194,9 @@ pub fn to_markdown(plan: &Plan) -> String {
         if plan.sections.len() == 1 { "" } else { "r" }
     )
     .unwrap();
+    if let Some(text) = &plan.deeper_followup {
+        writeln!(md, "**Fördjupad uppföljning:** {}\n", t(text)).unwrap();
+    }
     for (n, s) in plan.sections.iter().enumerate() {
         writeln!(md, "## {}. {}\n", n + 1, t(&s.title)).unwrap();
         writeln!(md, "**Krav:** {}\n", t(&s.requirement)).unwrap();
@@ -191,6 +204,7 @@ pub fn to_markdown(plan: &Plan) -> String {
         for m in &s.months {
             writeln!(md, "- {}", t(m)).unwrap();
         }
+        writeln!(md, "\n{}", t(&s.streak)).unwrap();
         if !s.evidence.is_empty() {
             writeln!(md, "\n**Underlag:**\n").unwrap();
             for e in &s.evidence {

@@ -9,11 +9,12 @@ use anyhow::{Context, Result};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::analysis::MemberRow;
+use crate::followup::MetricFollowup;
 use crate::model::Status;
 use crate::model::ALL;
 use crate::model::{Metric, Unit};
 use crate::quarter::{Cell, QuarterData};
-use crate::report::labels::{figure_label, requirement_sv, status_sv};
+use crate::report::labels::{escalation_reason_sv, figure_label, requirement_sv, status_sv};
 
 const GREEN: u32 = 0xC6EFCE;
 const RED: u32 = 0xFFC7CE;
@@ -56,6 +57,7 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
     let build = |book: &mut Workbook| -> Result<(), XlsxError> {
         matrix_sheet(book.add_worksheet(), q, suppliers, false)?;
         matrix_sheet(book.add_worksheet(), q, suppliers, true)?;
+        followup_sheet(book.add_worksheet(), q, suppliers)?;
         requirements_sheet(book.add_worksheet(), q)?;
         let mut used = HashSet::default();
         for supplier in suppliers {
@@ -77,17 +79,22 @@ fn month_header(q: &QuarterData, i: usize) -> String {
     }
 }
 
-/// The matrix: one row per supplier and the municipality-wide row; per figure three month
-/// columns. With `words`, the statuses in Swedish instead of the values.
+/// The first figure's column: after the supplier and its recommendation.
+const FIRST_FIGURE_COLUMN: u16 = 2;
+
+/// The matrix: one row per supplier (with its recommendation) and the municipality-wide row;
+/// per figure three month columns. With `words`, the statuses in Swedish instead of the values.
 fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], words: bool) -> Result<(), XlsxError> {
     sheet.set_name(if words { "Status" } else { "Matris" })?;
     let head = header();
     sheet.merge_range(0, 0, 1, 0, "Utförare", &head)?;
     sheet.set_column_width(0, 34)?;
+    sheet.merge_range(0, 1, 1, 1, "Rekommendation", &head)?;
+    sheet.set_column_width(1, 22)?;
     sheet.set_row_height(0, 45)?;
     let figures: Vec<Metric> = Metric::matrix().collect();
     for (f, &figure) in figures.iter().enumerate() {
-        let col = 1 + 3 * f as u16;
+        let col = FIRST_FIGURE_COLUMN + 3 * f as u16;
         sheet.merge_range(0, col, 0, col + 2, &figure_label(figure), &head)?;
         for i in 0..3 {
             sheet.write_string_with_format(1, col + i as u16, month_header(q, i), &head)?;
@@ -99,9 +106,13 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
         let row = 2 + r as u32;
         let name_format = if supplier == ALL { Format::new().set_bold() } else { Format::new() };
         sheet.write_string_with_format(row, 0, shown, &name_format)?;
+        if let Some(f) = q.followup_of(supplier) {
+            sheet.write_string(row, 1, f.recommendation.label())?;
+        }
         for (f, &figure) in figures.iter().enumerate() {
             for (i, cell) in q.cells(supplier, figure).iter().enumerate() {
-                write_cell(sheet, row, 1 + 3 * f as u16 + i as u16, figure, cell, q.has_month(i), words)?;
+                let col = FIRST_FIGURE_COLUMN + 3 * f as u16 + i as u16;
+                write_cell(sheet, row, col, figure, cell, q.has_month(i), words)?;
             }
         }
     }
@@ -112,7 +123,8 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
         "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas (inga data, eller månaden ej körd). Vit: information, inget krav.",
     )?;
     sheet.write_string(legend + 1, 0, "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav.")?;
-    sheet.set_freeze_panes(2, 1)?;
+    sheet.write_string(legend + 2, 0, "Rekommendationen och hur länge varje avvikelse har pågått finns på bladet Uppföljning.")?;
+    sheet.set_freeze_panes(2, FIRST_FIGURE_COLUMN)?;
     Ok(())
 }
 
@@ -131,6 +143,46 @@ fn write_cell(
         (false, Some(v)) => sheet.write_number_with_format(row, col, v, &format.set_num_format(number_format(figure))),
         (false, None) => sheet.write_string_with_format(row, col, if month_run { "–" } else { "ej körd" }, &format),
     }?;
+    Ok(())
+}
+
+/// The follow-up over time: each supplier's recommendation with its reason, and per deviating
+/// metric the quarter's deviating months and how many months in a row it has lasted.
+fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str]) -> Result<(), XlsxError> {
+    sheet.set_name("Uppföljning")?;
+    let head = header();
+    let columns = ["Utförare", "Rekommendation", "Avvikande mått", "Avvikande månader i kvartalet", "Månader i följd", "Skäl"];
+    for (c, (name, width)) in columns.iter().zip([34.0, 22.0, 52.0, 14.0, 12.0, 70.0]).enumerate() {
+        sheet.write_string_with_format(0, c as u16, *name, &head)?;
+        sheet.set_column_width(c as u16, width)?;
+    }
+    let mut row = 1u32;
+    for f in suppliers.iter().filter_map(|s| q.followup_of(s)) {
+        let reason = escalation_reason_sv(f).unwrap_or_default();
+        let lines: Vec<Option<&MetricFollowup>> = if f.metrics.is_empty() { vec![None] } else { f.metrics.iter().map(Some).collect() };
+        for m in lines {
+            sheet.write_string(row, 0, f.supplier.as_str())?;
+            sheet.write_string(row, 1, f.recommendation.label())?;
+            if let Some(m) = m {
+                let format = if f.long_streaks.contains(&m.metric) { Format::new().set_bold() } else { Format::new() };
+                sheet.write_string(row, 2, figure_label(m.metric))?;
+                sheet.write_number(row, 3, m.months_deviating)?;
+                sheet.write_number_with_format(row, 4, m.streak_months, &format)?;
+            }
+            sheet.write_string(row, 5, reason.as_str())?;
+            row += 1;
+        }
+    }
+    let rules = q.followup.first().map(|f| f.rules.clone()).unwrap_or_default();
+    sheet.write_string(
+        row + 1,
+        0,
+        format!(
+            "Fördjupad uppföljning föreslås när ett mått har avvikit minst {} månader i följd eller minst {} mått avviker under kvartalet. Månader i följd räknas bakåt från kvartalets sista månad över de lagrade månaderna; en månad som saknas bryter följden.",
+            rules.streak_months, rules.min_metrics
+        ),
+    )?;
+    sheet.set_freeze_panes(1, 1)?;
     Ok(())
 }
 
@@ -180,7 +232,7 @@ fn sheet_name(supplier: &str, only: bool, used: &mut HashSet<String>) -> String 
     let clean: String = supplier.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }).take(28).collect();
     let mut name = clean.clone();
     let mut n = 2;
-    while !used.insert(name.to_lowercase()) || ["matris", "status", "krav"].contains(&name.to_lowercase().as_str()) {
+    while !used.insert(name.to_lowercase()) || ["matris", "status", "krav", "uppföljning"].contains(&name.to_lowercase().as_str()) {
         name = format!("{clean} {n}");
         n += 1;
     }

@@ -47,25 +47,43 @@ pub fn month_exists(out: &Path, month: YearMonth) -> bool {
     out.join(month.to_string()).join("manifest.json").is_file()
 }
 
-/// Reads a stored month; an error names the file and says how to make it again.
-pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
-    let dir = out.join(month.to_string());
-    let again = || format!("run `tidkoll monthly --month {month} …` again to rebuild {}", dir.display());
+/// What a stored month's manifest says about how it was made.
+struct Made {
+    config: Config,
+    key_fingerprint: Option<String>,
+}
+
+/// How to make a stored month again, for error messages.
+fn again(month: YearMonth, dir: &Path) -> String {
+    format!("run `tidkoll monthly --month {month} …` again to rebuild {}", dir.display())
+}
+
+/// Reads the month's manifest and checks that it is the month its folder claims.
+fn read_manifest(dir: &Path, month: YearMonth) -> Result<Made> {
     let manifest_path = dir.join("manifest.json");
-    let text = fs::read_to_string(&manifest_path).with_context(|| format!("cannot read {}; {}", manifest_path.display(), again()))?;
+    let text =
+        fs::read_to_string(&manifest_path).with_context(|| format!("cannot read {}; {}", manifest_path.display(), again(month, dir)))?;
     let manifest: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON; {}", manifest_path.display(), again()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON; {}", manifest_path.display(), again(month, dir)))?;
     // A month folder copied over another would show one month's figures as another's.
     let claimed = manifest["month"].as_str().unwrap_or("");
     if claimed != month.to_string() {
         return Err(refused(format!(
             "{} holds the results of month '{claimed}', not {month} (was a month folder copied or renamed?); {}",
             dir.display(),
-            again()
+            again(month, dir)
         )));
     }
     let config: Config = serde_json::from_value(manifest["config"].clone())
-        .with_context(|| format!("{}: the configuration cannot be read; {}", manifest_path.display(), again()))?;
+        .with_context(|| format!("{}: the configuration cannot be read; {}", manifest_path.display(), again(month, dir)))?;
+    Ok(Made { config, key_fingerprint: manifest["pseudonym_key_fingerprint"].as_str().map(str::to_string) })
+}
+
+/// Reads a stored month; an error names the file and says how to make it again.
+pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
+    let dir = out.join(month.to_string());
+    let made = read_manifest(&dir, month)?;
+    let again = || again(month, &dir);
     let table = |name: &str| {
         let path = dir.join(name);
         read_parquet(&path).with_context(again)
@@ -76,10 +94,26 @@ pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
         evidence: evidence(&table("evidence.parquet")?).with_context(again)?,
         staff: members(&table("staff.parquet")?, "staff_id").with_context(again)?,
         clients: members(&table("clients.parquet")?, "client_id").with_context(again)?,
-        config,
-        key_fingerprint: manifest["pseudonym_key_fingerprint"].as_str().map(str::to_string),
+        config: made.config,
+        key_fingerprint: made.key_fingerprint,
         dir,
     })
+}
+
+/// A stored month's figures and the configuration they were judged with, without its other
+/// tables: what the follow-up over time needs.
+pub struct StoredFigures {
+    pub month: YearMonth,
+    pub figures: Vec<FigureRow>,
+    pub config: Config,
+}
+
+/// Reads only `figures.parquet` and the manifest of a stored month.
+pub fn read_figures(out: &Path, month: YearMonth) -> Result<StoredFigures> {
+    let dir = out.join(month.to_string());
+    let made = read_manifest(&dir, month)?;
+    let figures = figures(&read_parquet(&dir.join("figures.parquet"))?, month).with_context(|| again(month, &dir))?;
+    Ok(StoredFigures { month, figures, config: made.config })
 }
 
 /// The flagged visits of a stored month (`flags.parquet`).

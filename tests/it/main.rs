@@ -4,6 +4,7 @@ mod common;
 mod determinism;
 mod figures;
 mod flags;
+mod followup;
 mod fuzz;
 mod hostile;
 mod ingest;

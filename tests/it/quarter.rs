@@ -69,8 +69,9 @@ fn workbook_values_and_statuses_are_the_months_figures() {
         other => panic!("({row},{col}): {other:?}"),
     };
     assert_eq!(text(&values, 0, 0), "Utförare");
-    assert_eq!(text(&values, 1, 1), "2025-01");
-    assert_eq!(text(&values, 0, 1), "Andel kvitterade besök");
+    assert_eq!(text(&values, 0, 1), "Rekommendation");
+    assert_eq!(text(&values, 1, 2), "2025-01");
+    assert_eq!(text(&values, 0, 2), "Andel kvitterade besök");
 
     let suppliers = figures[0].suppliers();
     assert_eq!(suppliers.len(), 6, "five suppliers and ALL: {suppliers:?}");
@@ -80,12 +81,25 @@ fn workbook_values_and_statuses_are_the_months_figures() {
         row_of.insert(if name == "Hela kommunen" { "ALL".to_string() } else { name }, row);
     }
     assert_eq!(row_of.keys().cloned().collect::<Vec<_>>(), suppliers);
+    // The recommendation of each supplier is the one in recommendations.csv (none for ALL).
+    let recommendations = w.read("out/2025-Q1/recommendations.csv");
+    for line in recommendations.lines().skip(1) {
+        let (supplier, id) = (line.split(',').next().unwrap(), line.rsplit(',').next().unwrap());
+        let words = match id {
+            "ingen" => "Ingen åtgärd",
+            "atgardsplan" => "Åtgärdsplan",
+            "fordjupad_uppfoljning" => "Fördjupad uppföljning",
+            other => panic!("unknown recommendation {other}"),
+        };
+        assert_eq!(text(&values, row_of[supplier], 1), words, "{supplier}");
+    }
+    assert_eq!(values.get_value((row_of["ALL"], 1)), Some(&Data::Empty));
 
     let mut compared = 0;
     for (f, metric) in tidkoll::model::Metric::matrix().enumerate() {
         let figure = metric.id();
         for (i, month) in figures.iter().enumerate() {
-            let col = 1 + 3 * f as u32 + i as u32;
+            let col = 2 + 3 * f as u32 + i as u32;
             for (supplier, row) in &row_of {
                 let expected = month.value(supplier, figure);
                 match (values.get_value((*row, col)), expected) {
@@ -265,8 +279,8 @@ fn a_missing_month_is_refused_with_the_command_that_makes_it() {
     }
     let mut book: Xlsx<_> = open_workbook(w.path("out/2025-Q1/matrix.xlsx")).unwrap();
     let values = book.worksheet_range("Matris").unwrap();
-    assert_eq!(values.get_value((1, 2)), Some(&Data::String("2025-02 (ej körd)".into())));
-    assert_eq!(values.get_value((2, 2)), Some(&Data::String("ej körd".into())));
+    assert_eq!(values.get_value((1, 3)), Some(&Data::String("2025-02 (ej körd)".into())));
+    assert_eq!(values.get_value((2, 3)), Some(&Data::String("ej körd".into())));
     let md = w.read("out/2025-Q1/leverantorer/Trygg-Vård-AB/atgardsplan-Trygg-Vård-AB.md");
     assert!(md.contains("2025-02: månaden saknas (ej körd)"));
     assert!(w.read("out/2025-Q1/matrix.html").contains("2025-02 (ej körd"));

@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::{duration_bins, flag_summary, pct, yes, CHECKIN};
-use crate::investigate::{Investigation, GAP_MINUTES};
+use crate::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::model::{Metric, ALL};
 use crate::report::charts::{bars_chart, lines_chart, Line};
 use crate::report::html::{escape, status_class, STYLE};
-use crate::report::labels::{figure_label, format_sv, is_share, requirement_sv, status_sv};
+use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, is_share, requirement_sv, status_sv};
 use crate::report::xlsx::MUNICIPALITY;
 
 /// The page with every chart and the ranked tables.
@@ -17,10 +17,12 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
     let mut h = String::new();
     let title = format!("Utredning av {} – {}", inv.supplier, inv.period);
     write!(h, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n", escape(&title), escape(&title))?;
-    for m in &inv.missing {
-        writeln!(h, "<p>{m} saknas (ej körd) och ingår inte.</p>")?;
+    if !inv.missing.is_empty() {
+        let missing: Vec<String> = inv.missing.iter().map(|m| m.to_string()).collect();
+        writeln!(h, "<p>{} saknas (ej körd) och ingår inte.</p>", missing.join(", "))?;
     }
 
+    followup_table(&mut h, inv)?;
     distributions(&mut h, inv)?;
     let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
     figures_over_time(&mut h, inv, &months)?;
@@ -30,6 +32,37 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
     flagged_table(&mut h, inv)?;
     h.push_str("</table>\n</body>\n</html>\n");
     Ok(h)
+}
+
+/// The deviating metrics with how long each has lasted.
+fn followup_table(h: &mut String, inv: &Investigation) -> Result<()> {
+    let latest = inv.stored.last().expect("a stored month").month;
+    writeln!(h, "<h2>Avvikelser över tid</h2>")?;
+    let Some(f) = inv.followup.as_ref().filter(|f| !f.metrics.is_empty()) else {
+        h.push_str("<p>Inga avvikelser under perioden.</p>\n");
+        return Ok(());
+    };
+    writeln!(h, "<table><tr><th>Mått</th><th>Månader med avvikelse</th><th>Månader i följd till och med {latest}</th></tr>")?;
+    for m in &f.metrics {
+        writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td>{} av {}</td><td>{}</td></tr>",
+            escape(&figure_label(m.metric)),
+            m.months_deviating,
+            inv.stored.len(),
+            m.streak_months
+        )?;
+    }
+    h.push_str("</table>\n");
+    if matches!(inv.period, Period::Quarter(_)) {
+        writeln!(
+            h,
+            "<p>Rekommendation: <b>{}</b>{}</p>",
+            f.recommendation.label(),
+            escalation_reason_sv(f).map(|w| format!(" – {}", escape(&w))).unwrap_or_default()
+        )?;
+    }
+    Ok(())
 }
 
 /// Histograms of visit lengths and gaps, check-in rate per staff member, visits per day.

@@ -4,19 +4,21 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{flag_summary, pct, truncate, FLAGGED_SHOWN, TOP};
-use crate::investigate::{Investigation, GAP_MINUTES};
+use crate::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::model::{Metric, Status, ALL};
-use crate::report::labels::{figure_label, format_sv, requirement_sv};
+use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv};
 
 /// The report for the terminal.
 pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
     let mut s = String::new();
     let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
     writeln!(s, "Utredning av {}, {} (månader: {})", inv.supplier, inv.period, months.join(", ")).unwrap();
-    for m in &inv.missing {
-        writeln!(s, "  {m} saknas (ej körd) och ingår inte").unwrap();
+    if !inv.missing.is_empty() {
+        let missing: Vec<String> = inv.missing.iter().map(|m| m.to_string()).collect();
+        writeln!(s, "  {} saknas (ej körd) och ingår inte", missing.join(", ")).unwrap();
     }
     figures_table(&mut s, inv, &months);
+    followup_list(&mut s, inv);
     staff_lists(&mut s, inv);
     client_list(&mut s, inv);
     implausible_list(&mut s, inv);
@@ -43,6 +45,33 @@ fn figures_table(s: &mut String, inv: &Investigation, months: &[String]) {
             write!(s, "{:>26}", format!("{value} {mark} ({municipality})")).unwrap();
         }
         writeln!(s, "   {}", requirement_sv(figure, latest.config.requirement(figure))).unwrap();
+    }
+}
+
+/// Each deviating metric with how long it has lasted, and the quarter's recommendation.
+fn followup_list(s: &mut String, inv: &Investigation) {
+    let latest = inv.stored.last().expect("a stored month").month;
+    writeln!(s, "\nAvvikelser över tid (månader i följd till och med {latest}):").unwrap();
+    let Some(f) = inv.followup.as_ref().filter(|f| !f.metrics.is_empty()) else {
+        writeln!(s, "  inga avvikelser under perioden").unwrap();
+        return;
+    };
+    for m in &f.metrics {
+        writeln!(
+            s,
+            "  {:<46} avvikelse {} av {} månader, {} i följd",
+            truncate(&figure_label(m.metric), 45),
+            m.months_deviating,
+            inv.stored.len(),
+            m.streak_months
+        )
+        .unwrap();
+    }
+    if matches!(inv.period, Period::Quarter(_)) {
+        writeln!(s, "  Rekommendation: {}", f.recommendation.label()).unwrap();
+        if let Some(why) = escalation_reason_sv(f) {
+            writeln!(s, "  Skäl: {why}").unwrap();
+        }
     }
 }
 

@@ -1,0 +1,267 @@
+//! The year's account for the committee (årsrapport) in Swedish: one `Document` written as
+//! Markdown and Word, a workbook with its tables, and an HTML page with a chart per area.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use crate::followup::{Recommendation, SupplierFollowup};
+use crate::model::{Area, Metric, Quarter, YearMonth};
+use crate::report::charts::bars_chart;
+use crate::report::document::{to_html, Document};
+use crate::report::html::{escape, STYLE};
+use crate::report::labels::{escalation_reason_sv, figure_label, join_sv};
+use crate::year::YearData;
+
+/// Swedish month abbreviations, January first.
+const MONTHS_SV: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
+
+/// The suppliers proposed for a deeper follow-up, per quarter.
+fn proposals(y: &YearData) -> Vec<(Quarter, SupplierFollowup)> {
+    y.followups()
+        .into_iter()
+        .flat_map(|(q, list)| list.into_iter().filter(|f| f.recommendation == Recommendation::DeeperFollowup).map(move |f| (q, f)))
+        .collect()
+}
+
+/// The metrics of an area, as the registry places them.
+fn area_metrics(area: Area) -> Vec<String> {
+    Metric::matrix().filter(|m| m.area() == area).map(figure_label).collect()
+}
+
+fn missing_sv(y: &YearData) -> String {
+    if y.missing.is_empty() {
+        "Alla årets tolv månader finns.".to_string()
+    } else {
+        let months: Vec<String> = y.missing.iter().map(YearMonth::to_string).collect();
+        format!("Månader som saknas (inte körda, ingår inte): {}.", join_sv(&months))
+    }
+}
+
+/// The year's report as one document.
+pub fn year_document(y: &YearData, made: &str) -> Document {
+    let mut doc = Document::default();
+    doc.heading(1, format!("Årsrapport {} – uppföljning av tidsregistrering i hemtjänsten", y.year));
+    doc.paragraph(format!(
+        "Upprättad {made}. Underlaget är de lagrade månadskörningarna för {}: {} av 12 månader. {}",
+        y.year,
+        y.stored.len(),
+        missing_sv(y)
+    ));
+
+    let year_rows = y.year_rows();
+    let quarter_rows = y.quarter_rows();
+    let proposals = proposals(y);
+    doc.heading(2, "Utförare som följts upp");
+    doc.paragraph(format!("{} utförare har följts upp under året.", y.suppliers.len()));
+    let rows = y
+        .suppliers
+        .iter()
+        .map(|s| {
+            let mine = || year_rows.iter().filter(move |r| &r.supplier == s);
+            let months = y.stored.iter().filter(|m| y.history().suppliers_of(&[**m]).contains(s)).count();
+            let deviating = mine().filter(|r| r.months_deviating > 0).count();
+            let plans: Vec<String> =
+                quarter_rows.iter().filter(|r| &r.supplier == s && r.action_plan).map(|r| r.quarter.to_string()).collect();
+            let deeper: Vec<String> = proposals.iter().filter(|(_, f)| &f.supplier == s).map(|(q, _)| q.to_string()).collect();
+            vec![
+                s.clone(),
+                months.to_string(),
+                deviating.to_string(),
+                if plans.is_empty() { "–".into() } else { plans.join(", ") },
+                if deeper.is_empty() { "–".into() } else { deeper.join(", ") },
+            ]
+        })
+        .collect();
+    doc.table(&["Utförare", "Månader med data", "Mått med avvikelse", "Åtgärdsplan (kvartal)", "Fördjupad uppföljning föreslås"], rows);
+
+    doc.heading(2, "Åtgärdsplaner per kvartal");
+    let rows = y
+        .followups()
+        .iter()
+        .map(|(q, list)| {
+            let stored = q.months().iter().filter(|m| y.stored.contains(m)).count();
+            let plans = quarter_rows.iter().filter(|r| r.quarter == *q && r.action_plan).count();
+            let deeper = list.iter().filter(|f| f.recommendation == Recommendation::DeeperFollowup).count();
+            vec![q.to_string(), format!("{stored} av 3"), list.len().to_string(), plans.to_string(), deeper.to_string()]
+        })
+        .collect();
+    doc.table(&["Kvartal", "Lagrade månader", "Utförare", "Åtgärdsplaner", "Fördjupad uppföljning föreslås"], rows);
+
+    doc.heading(2, "Områden med avvikelser");
+    doc.paragraph(
+        "Per område: hur många utförare som haft minst en månad med avvikelse i något av områdets mått, och hur många utförarmånader som haft minst en sådan avvikelse.",
+    );
+    let rows = y
+        .area_rows()
+        .iter()
+        .map(|r| {
+            let metrics = if r.area == Area::Ovrigt {
+                "mått som kommunen själv ställt krav på".to_string()
+            } else {
+                area_metrics(r.area).join("; ")
+            };
+            vec![r.area.label().to_string(), r.suppliers_deviating.to_string(), r.months_deviating.to_string(), metrics]
+        })
+        .collect();
+    doc.table(&["Område", "Utförare med avvikelse", "Utförarmånader med avvikelse", "Mått"], rows);
+
+    doc.heading(2, "Utförare som föreslås för fördjupad uppföljning");
+    if proposals.is_empty() {
+        doc.paragraph("Ingen utförare föreslås för fördjupad uppföljning under året.");
+    } else {
+        doc.bullets(
+            proposals.iter().map(|(q, f)| format!("{} ({q}): {}.", f.supplier, escalation_reason_sv(f).unwrap_or_default())).collect(),
+        );
+    }
+
+    doc.heading(2, "Utvecklingen under året per område");
+    doc.paragraph("Antal utförare med minst en avvikelse i området, månad för månad (– = månaden saknas).");
+    let mut header = vec!["Område"];
+    header.extend(MONTHS_SV);
+    let rows = y
+        .area_by_month()
+        .iter()
+        .map(|(area, counts)| {
+            let mut row = vec![area.label().to_string()];
+            row.extend(counts.iter().map(|c| c.map_or("–".to_string(), |n| n.to_string())));
+            row
+        })
+        .collect();
+    doc.table(&header, rows);
+
+    doc.heading(2, "Om underlaget");
+    doc.paragraph(format!(
+        "Ett mått är ett nyckeltal med krav eller en flaggfrekvens med gränsvärde, bedömt i månadskörningen med de krav som gällde då. Fördjupad uppföljning föreslås när ett mått har avvikit minst {} kalendermånader i följd (räknat bakåt över lagrade månader; en månad som saknas bryter följden) eller när minst {} mått avviker under ett kvartal.",
+        y.rules.streak_months, y.rules.min_metrics
+    ));
+    doc
+}
+
+fn header_format() -> Format {
+    Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Center).set_border(FormatBorder::Thin)
+}
+
+/// A sheet of a header row and text or whole-number cells.
+fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), XlsxError> {
+    sheet.set_name(name)?;
+    let head = header_format();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &head)?;
+        sheet.set_column_width(c as u16, if c == 0 { 34 } else { 16 })?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (1 + r as u32, c as u16);
+            match cell.parse::<u32>() {
+                Ok(n) if c > 0 => sheet.write_number(r, c, n)?,
+                _ => sheet.write_string(r, c, cell.as_str())?,
+            };
+        }
+    }
+    sheet.set_freeze_panes(1, 1)?;
+    Ok(())
+}
+
+/// The year's tables as a workbook: every table of the report, and per supplier and metric
+/// the stored and deviating months (`year.csv` with labels).
+pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<()> {
+    let mut book = Workbook::new();
+    let build = |book: &mut Workbook| -> Result<(), XlsxError> {
+        let rows: Vec<Vec<String>> = y
+            .year_rows()
+            .iter()
+            .map(|r| {
+                vec![
+                    r.supplier.clone(),
+                    figure_label(r.metric),
+                    r.metric.area().label().to_string(),
+                    r.months_stored.to_string(),
+                    r.months_deviating.to_string(),
+                ]
+            })
+            .collect();
+        table_sheet(
+            book.add_worksheet(),
+            "Mått per utförare",
+            &["Utförare", "Mått", "Område", "Bedömda månader", "Månader med avvikelse"],
+            &rows,
+        )?;
+        let names = ["Utförare", "Kvartal", "Områden", "Utveckling"];
+        let tables = doc.blocks.iter().filter_map(|b| match b {
+            crate::report::document::Block::Table { header, rows } => Some((header, rows)),
+            _ => None,
+        });
+        for (name, (header, rows)) in names.iter().zip(tables) {
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            table_sheet(book.add_worksheet(), name, &header, rows)?;
+        }
+        let sheet = book.add_worksheet();
+        let rows: Vec<Vec<String>> = proposals(y)
+            .iter()
+            .map(|(q, f)| vec![f.supplier.clone(), q.to_string(), escalation_reason_sv(f).unwrap_or_default()])
+            .collect();
+        table_sheet(sheet, "Fördjupad uppföljning", &["Utförare", "Kvartal", "Skäl"], &rows)?;
+        sheet.set_column_width(2, 90)?;
+        Ok(())
+    };
+    build(&mut book).map_err(|e| anyhow::anyhow!("building {}: {e}", path.display()))?;
+    book.save(path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The report as one self-contained HTML page with a chart per area: the deviating suppliers
+/// month by month.
+pub fn year_page(y: &YearData, doc: &Document) -> Result<String> {
+    let mut html = String::new();
+    let title = format!("Årsrapport {}", y.year);
+    write!(html, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n")?;
+    html.push_str(&to_html(doc));
+    html.push_str("<h2>Utförare med avvikelse per område och månad</h2>\n");
+    let labels: Vec<String> = YearMonth::of_year(y.year)
+        .iter()
+        .zip(MONTHS_SV)
+        .map(|(m, short)| if y.stored.contains(m) { short.to_string() } else { format!("{short} (saknas)") })
+        .collect();
+    for (area, counts) in y.area_by_month() {
+        let bars: Vec<(String, f64)> = labels.iter().cloned().zip(counts.iter().map(|c| f64::from(c.unwrap_or(0)))).collect();
+        let svg = bars_chart(area.label(), "Månad", "Utförare med avvikelse", &bars, &[], None, false)?;
+        writeln!(html, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(area.label()))?;
+    }
+    html.push_str("</body>\n</html>\n");
+    Ok(html)
+}
+
+/// What the terminal shows after `tidkoll year`.
+pub fn year_summary(y: &YearData, result: &Path) -> String {
+    let mut s = String::new();
+    writeln!(s, "År {}: {} utförare, {} av 12 månader lagrade. {}", y.year, y.suppliers.len(), y.stored.len(), missing_sv(y)).ok();
+    let areas: Vec<String> = y
+        .area_rows()
+        .iter()
+        .filter(|r| r.suppliers_deviating > 0)
+        .map(|r| format!("{} ({} utförare)", r.area.label(), r.suppliers_deviating))
+        .collect();
+    if areas.is_empty() {
+        writeln!(s, "Inga avvikelser under året.").ok();
+    } else {
+        writeln!(s, "Områden med avvikelser: {}.", areas.join(", ")).ok();
+    }
+    let proposals = proposals(y);
+    if proposals.is_empty() {
+        writeln!(s, "Ingen utförare föreslås för fördjupad uppföljning.").ok();
+    } else {
+        writeln!(s, "Föreslås för fördjupad uppföljning:").ok();
+        for (q, f) in &proposals {
+            writeln!(s, "  {} ({q}): {}", f.supplier, escalation_reason_sv(f).unwrap_or_default()).ok();
+        }
+    }
+    writeln!(
+        s,
+        "\nResultat i {}:\n  arsrapport.docx / .md   årsrapporten till nämnden\n  arsrapport.xlsx          rapportens tabeller\n  arsrapport.html          rapporten med diagram per område\n  year.csv, areas.csv, quarters.csv   tabellerna för andra verktyg",
+        result.display()
+    )
+    .ok();
+    s
+}
