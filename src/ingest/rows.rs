@@ -127,6 +127,56 @@ pub fn parse_number(text: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A record holding more line breaks than this in quoted fields is no row of an export but a
+/// quote left open: refused, with the lines it swallowed counted as read and rejected.
+pub const MAX_INNER_LINES: u64 = 10;
+
+/// The reason for a record that runs over `inner` line breaks from `line`.
+pub fn open_quote(line: u64, inner: u64) -> Reason {
+    Reason {
+        kind: "quote not closed".into(),
+        detail: format!(
+            "a quoted field opened on line {line} runs over {} lines to line {}, taking them into one row; a closing quote (\") is probably missing on line {line}: correct it and read the file again",
+            inner + 1,
+            line + inner
+        ),
+    }
+}
+
+/// Checks a record's shape: a quote left open, or a field count other than the header's.
+pub fn check_shape(record: &csv::ByteRecord, header: &Header, line: u64, inner: u64) -> Result<(), Reason> {
+    if inner > MAX_INNER_LINES {
+        return Err(open_quote(line, inner));
+    }
+    if record.len() != header.field_count {
+        return Err(Reason {
+            kind: "wrong number of fields".into(),
+            detail: format!("the line has {} fields, the header has {}; check the delimiter and quoting", record.len(), header.field_count),
+        });
+    }
+    Ok(())
+}
+
+/// The lines beyond its first that a rejected record took from the file: a record of the
+/// wrong shape (a quote left open or closed somewhere else) swallowed its inner lines, which
+/// were rows of their own; a well-shaped record with a line break in a quoted field is one row.
+pub fn swallowed(reason: &Reason, inner: u64) -> u64 {
+    if reason.kind == "quote not closed" || reason.kind == "wrong number of fields" {
+        inner
+    } else {
+        0
+    }
+}
+
+/// Where a rejected record's raw text ends: its end, or for a record running over many lines
+/// the end of its first line (the rest are the rows it swallowed).
+pub fn raw_end(source: &Source, start: usize, end: usize, inner: u64) -> usize {
+    if inner <= MAX_INNER_LINES {
+        return end;
+    }
+    memchr::memchr(b'\n', &source.body()[start..end]).map_or(end, |i| start + i)
+}
+
 /// Reads every record of `source` after the header, calling `accept` for each; rows it
 /// refuses are added to `rejects`. Counts go to `account`.
 #[allow(clippy::too_many_arguments)] // one reader for the two small tables; a struct would only rename these
@@ -153,19 +203,11 @@ pub fn scan(
         };
         account.read += 1;
         let record = records.record();
-        let outcome = if record.len() != header.field_count {
-            Err(Reason {
-                kind: "wrong number of fields".into(),
-                detail: format!(
-                    "the line has {} fields, the header has {}; check the delimiter and quoting",
-                    record.len(),
-                    header.field_count
-                ),
-            })
-        } else {
+        let inner = records.inner_lines();
+        let outcome = check_shape(record, &header, line, inner).and_then(|()| {
             let row = Row { source, header: &header, record, columns };
             accept(&row, line)
-        };
+        });
         match outcome {
             Ok(()) => {}
             Err(reason) if reason.kind == super::DUPLICATE_KIND => {
@@ -173,8 +215,13 @@ pub fn scan(
                 rejects.push(reject(source, pseudonyms, line, start, end, reason));
             }
             Err(reason) => {
-                account.rejected += 1;
-                rejects.push(reject(source, pseudonyms, line, start, end, reason));
+                // A rejected record's lines were all rows of the file: they count as read and
+                // rejected, so the reject-rate limit sees what was lost.
+                let lost = swallowed(&reason, inner);
+                account.read += lost;
+                account.rejected += 1 + lost;
+                let raw = raw_end(source, start, end, inner);
+                rejects.push(Reject { rows: 1 + lost, ..reject(source, pseudonyms, line, start, raw, reason) });
             }
         }
     }
@@ -189,6 +236,7 @@ pub fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usi
         kind: pseudonyms.scrub(&reason.kind),
         reason: pseudonyms.scrub(&reason.detail),
         raw: printable(&pseudonyms.scrub(&source.raw_text(start, end))),
+        rows: 1,
     }
 }
 

@@ -319,6 +319,8 @@ pub struct Records<'a> {
     body: &'a [u8],
     start: usize,
     first_line: u64,
+    /// Line breaks inside the last record (in quoted fields).
+    inner_lines: u64,
 }
 
 impl<'a> Records<'a> {
@@ -330,7 +332,7 @@ impl<'a> Records<'a> {
     /// The records of `body[start..end]`, whose first byte is on line `first_line`.
     pub fn chunk(body: &'a [u8], delimiter: u8, start: usize, end: usize, first_line: u64) -> Records<'a> {
         let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(&body[start..end]);
-        Records { reader, record: csv::ByteRecord::new(), body, start, first_line }
+        Records { reader, record: csv::ByteRecord::new(), body, start, first_line, inner_lines: 0 }
     }
 
     /// The next record: (line, start byte, end byte) in the body, fields in `self.record()`.
@@ -348,8 +350,11 @@ impl<'a> Records<'a> {
                     line += u64::from(self.body[byte] == b'\n');
                     byte += 1;
                 }
-                let end = self.start + self.reader.position().byte() as usize;
-                Some(Ok((line, byte, end.max(byte))))
+                let end = (self.start + self.reader.position().byte() as usize).max(byte);
+                let text = &self.body[byte..end];
+                let breaks = memchr::memchr_iter(b'\n', text).count() as u64;
+                self.inner_lines = breaks - u64::from(text.last() == Some(&b'\n'));
+                Some(Ok((line, byte, end)))
             }
             Err(e) => Some(Err(e.to_string())),
         }
@@ -357,6 +362,11 @@ impl<'a> Records<'a> {
 
     pub fn record(&self) -> &csv::ByteRecord {
         &self.record
+    }
+
+    /// The line breaks inside the last record, in quoted fields: a record on one line has 0.
+    pub fn inner_lines(&self) -> u64 {
+        self.inner_lines
     }
 }
 

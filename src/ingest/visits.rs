@@ -9,7 +9,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use super::chunk::{close_up, gather_overflowing, ChunkResult, Parsed, Remap};
-use super::rows::{read_header, reject, split_records, Chunk, Reason, Row};
+use super::rows::{check_shape, raw_end, read_header, reject, split_records, swallowed, Chunk, Reason, Row};
 use super::source::{Header, Records, Source};
 use super::tables::new_account;
 use super::time::{local_of, parse_stamp, resolve_check_in, resolve_check_out};
@@ -19,7 +19,7 @@ use crate::error::refused;
 use crate::ingest::method::MethodMap;
 use crate::model::hash::HashSet;
 use crate::model::Method;
-use crate::model::{FileAccount, Services, Visit, NO_AREA};
+use crate::model::{FileAccount, Reject, Services, Visit, NO_AREA};
 use crate::privacy::Pseudonymizer;
 use compact_str::CompactString;
 
@@ -160,18 +160,9 @@ impl VisitReader {
             let (line, start, end) = next.map_err(|e| refused(format!("visits file {}: cannot be read further ({e})", source.shown)))?;
             out.read += 1;
             let record = records.record();
-            let outcome = if record.len() != header.field_count {
-                Err(Reason {
-                    kind: "wrong number of fields".into(),
-                    detail: format!(
-                        "the line has {} fields, the header has {}; check the delimiter and quoting",
-                        record.len(),
-                        header.field_count
-                    ),
-                })
-            } else {
-                self.parse(&Row::new(source, header, record, &VISIT_COLUMNS), line, source, file, pseudonyms, &mut out)
-            };
+            let inner = records.inner_lines();
+            let outcome = check_shape(record, header, line, inner)
+                .and_then(|()| self.parse(&Row::new(source, header, record, &VISIT_COLUMNS), line, source, file, pseudonyms, &mut out));
             match outcome {
                 Ok((visit, id_hash)) => {
                     out.push(visit);
@@ -184,8 +175,12 @@ impl VisitReader {
                     });
                 }
                 Err(reason) => {
-                    out.rejected += 1;
-                    out.rejects.push(reject(source, pseudonyms, line, start, end, reason));
+                    // A rejected record's lines were all rows of the file (SPEC §2.4).
+                    let lost = swallowed(&reason, inner);
+                    out.read += lost;
+                    out.rejected += 1 + lost;
+                    let raw = raw_end(source, start, end, inner);
+                    out.rejects.push(Reject { rows: 1 + lost, ..reject(source, pseudonyms, line, start, raw, reason) });
                 }
             }
         }

@@ -158,6 +158,9 @@ pub struct Reject {
     pub kind: String,
     pub reason: String,
     pub raw: String,
+    /// The rows of the file it stands for: 1, or more for a record that swallowed the lines
+    /// after it (a quote left open).
+    pub rows: u64,
 }
 
 /// The four canonical registration methods (SPEC §2.1).

@@ -190,3 +190,38 @@ fn months_made_with_different_pseudonym_keys_are_not_mixed() {
     run.ok();
     assert!(run.stderr.contains("varning: pseudonymnyckeln är bara 4 tecken"), "{}", run.stderr);
 }
+
+#[test]
+fn a_quote_left_open_cannot_swallow_the_rest_of_the_file() {
+    let w = Work::new();
+    let mut lines: Vec<String> = (0..40)
+        .map(|k| {
+            visit(
+                &format!("v{k}"),
+                ["A", "B", "C", "D"][k % 4],
+                &format!("c{k}"),
+                "p1",
+                &format!("2025-03-{:02} 08:00", 1 + k % 28),
+                "",
+                "OMV",
+            )
+        })
+        .collect();
+    // Line 12 (the header is line 1) opens a quote that nothing closes.
+    lines[10] = lines[10].replacen(",C,", ",\"C,", 1);
+    let file = w.write("visits.csv", visits_file(&lines));
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("30 of 40 rows rejected"), "the 29 swallowed lines count as rejected rows: {}", run.stderr);
+    let rejects = w.read("out/refused-rejects.csv");
+    assert!(rejects.contains("a quoted field opened on line 12 runs over 30 lines to line 41"), "{rejects}");
+    assert_eq!(rejects.lines().count(), 2, "one reject, its raw text only the line where the quote opened: {rejects}");
+    assert!(!rejects.contains("v39"), "{rejects}");
+
+    // A line break inside a properly quoted field is one row, read as such.
+    let mut lines = lines.clone();
+    lines[10] = visit("v10", "A", "c10", "p1", "2025-03-11 08:00", "", "\"OMV\nTVATT\"");
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (40, 40, 0, 0, 0));
+}
