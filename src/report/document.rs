@@ -17,8 +17,9 @@ pub enum Block {
     Heading(usize, String),
     Paragraph(String),
     Bullets(Vec<String>),
-    /// A table with a header row.
+    /// A table with a header row; `name` is short (a spreadsheet's sheet name).
     Table {
+        name: String,
         header: Vec<String>,
         rows: Vec<Vec<String>>,
     },
@@ -43,8 +44,8 @@ impl Document {
         self.blocks.push(Block::Bullets(items));
     }
 
-    pub fn table(&mut self, header: &[&str], rows: Vec<Vec<String>>) {
-        self.blocks.push(Block::Table { header: header.iter().map(|h| h.to_string()).collect(), rows });
+    pub fn table(&mut self, name: &str, header: &[&str], rows: Vec<Vec<String>>) {
+        self.blocks.push(Block::Table { name: name.to_string(), header: header.iter().map(|h| h.to_string()).collect(), rows });
     }
 }
 
@@ -61,7 +62,7 @@ pub fn to_markdown(doc: &Document) -> String {
                 items.iter().for_each(|i| writeln!(md, "- {}", t(i)).expect("writing to a String"));
                 writeln!(md)
             }
-            Block::Table { header, rows } => {
+            Block::Table { header, rows, .. } => {
                 let line = |cells: &[String]| format!("| {} |", cells.iter().map(|c| t(c)).collect::<Vec<_>>().join(" | "));
                 writeln!(md, "{}", line(header)).expect("writing to a String");
                 writeln!(md, "|{}", "---|".repeat(header.len())).expect("writing to a String");
@@ -89,7 +90,7 @@ pub fn to_html(doc: &Document) -> String {
                 let items: String = items.iter().map(|i| format!("<li>{}</li>", e(i))).collect();
                 writeln!(html, "<ul>{items}</ul>")
             }
-            Block::Table { header, rows } => {
+            Block::Table { header, rows, .. } => {
                 let head: String = header.iter().map(|h| format!("<th>{}</th>", e(h))).collect();
                 let body: String = rows
                     .iter()
@@ -97,7 +98,15 @@ pub fn to_html(doc: &Document) -> String {
                         let cells: String = r
                             .iter()
                             .enumerate()
-                            .map(|(i, c)| if i == 0 { format!("<td class=\"name\">{}</td>", e(c)) } else { format!("<td>{}</td>", e(c)) })
+                            .map(|(i, c)| {
+                                // Numbers right-aligned, text (and the first column) left.
+                                let number = i > 0 && (c == "–" || c.parse::<f64>().is_ok());
+                                if number {
+                                    format!("<td>{}</td>", e(c))
+                                } else {
+                                    format!("<td class=\"name\">{}</td>", e(c))
+                                }
+                            })
                             .collect();
                         format!("<tr>{cells}</tr>\n")
                     })
@@ -115,16 +124,25 @@ fn run_paragraph(text: &str, bold: bool) -> Paragraph {
     Paragraph::new().add_run(if bold { run.bold() } else { run })
 }
 
-/// A table 9,000 twips wide (the text width of an A4 page), columns shared equally.
+/// A table 9,000 twips wide (the text width of an A4 page): the first column (a name) 2,200
+/// twips when there are more than two, the others sharing the rest.
 fn docx_table(header: &[String], rows: &[Vec<String>]) -> Table {
     let n = header.len().max(1);
-    let width = 9000 / n;
+    let first = if n > 2 { 2200 } else { 9000 / n };
+    let other = (9000 - first) / (n - 1).max(1);
+    let widths: Vec<usize> = (0..n).map(|i| if i == 0 { first } else { other }).collect();
     let row = |cells: &[String], bold: bool| {
-        TableRow::new(cells.iter().map(|c| TableCell::new().width(width, WidthType::Dxa).add_paragraph(run_paragraph(c, bold))).collect())
+        TableRow::new(
+            cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| TableCell::new().width(*w, WidthType::Dxa).add_paragraph(run_paragraph(c, bold)))
+                .collect(),
+        )
     };
     let mut all = vec![row(header, true)];
     all.extend(rows.iter().map(|r| row(r, false)));
-    Table::new(all).set_grid(vec![width; n]).width(9000, WidthType::Dxa)
+    Table::new(all).set_grid(widths.clone()).width(9000, WidthType::Dxa)
 }
 
 /// Writes the document as a Word file.
@@ -140,7 +158,7 @@ pub fn write_docx(doc: &Document, path: &Path) -> Result<()> {
             }
             Block::Paragraph(text) => docx.add_paragraph(run_paragraph(text, false)),
             Block::Bullets(items) => items.iter().fold(docx, |d, i| d.add_paragraph(run_paragraph(&format!("• {i}"), false))),
-            Block::Table { header, rows } => docx.add_table(docx_table(header, rows)).add_paragraph(Paragraph::new()),
+            Block::Table { header, rows, .. } => docx.add_table(docx_table(header, rows)).add_paragraph(Paragraph::new()),
         };
     }
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -157,7 +175,7 @@ mod tests {
         let mut doc = Document::default();
         doc.heading(1, "Årsrapport 2025");
         doc.paragraph("Utförare [x](http://y)");
-        doc.table(&["Utförare", "Antal"], vec![vec!["A | B".into(), "3".into()]]);
+        doc.table("Utförare", &["Utförare", "Antal"], vec![vec!["A | B".into(), "3".into()]]);
         doc.bullets(vec!["<b>".into()]);
         assert_eq!(
             to_markdown(&doc),

@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 use crate::followup::{Recommendation, SupplierFollowup};
 use crate::model::{Area, Metric, Quarter, YearMonth};
 use crate::report::charts::bars_chart;
-use crate::report::document::{to_html, Document};
+use crate::report::document::{to_html, Block, Document};
 use crate::report::html::{escape, STYLE};
 use crate::report::labels::{escalation_reason_sv, figure_label, join_sv};
 use crate::year::YearData;
@@ -24,6 +24,24 @@ fn proposals(y: &YearData) -> Vec<(Quarter, SupplierFollowup)> {
         .into_iter()
         .flat_map(|(q, list)| list.into_iter().filter(|f| f.recommendation == Recommendation::DeeperFollowup).map(move |f| (q, f)))
         .collect()
+}
+
+/// Per supplier proposed for a deeper follow-up: the quarters, and the latest quarter's reason.
+fn proposals_by_supplier(proposals: &[(Quarter, SupplierFollowup)]) -> Vec<(&str, Vec<String>, String)> {
+    let mut out: Vec<(&str, Vec<String>, String)> = Vec::new();
+    let mut sorted: Vec<&(Quarter, SupplierFollowup)> = proposals.iter().collect();
+    sorted.sort_by(|a, b| a.1.supplier.cmp(&b.1.supplier).then(a.0.cmp(&b.0)));
+    for (q, f) in sorted {
+        let why = escalation_reason_sv(f).unwrap_or_default();
+        match out.last_mut() {
+            Some((s, quarters, reason)) if *s == f.supplier => {
+                quarters.push(q.to_string());
+                *reason = why;
+            }
+            _ => out.push((&f.supplier, vec![q.to_string()], why)),
+        }
+    }
+    out
 }
 
 /// The metrics of an area, as the registry places them.
@@ -75,7 +93,11 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
             ]
         })
         .collect();
-    doc.table(&["Utförare", "Månader med data", "Mått med avvikelse", "Åtgärdsplan (kvartal)", "Fördjupad uppföljning föreslås"], rows);
+    doc.table(
+        "Utförare",
+        &["Utförare", "Månader med data", "Mått med avvikelse", "Åtgärdsplan (kvartal)", "Fördjupad uppföljning föreslås"],
+        rows,
+    );
 
     doc.heading(2, "Åtgärdsplaner per kvartal");
     let rows = y
@@ -88,7 +110,7 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
             vec![q.to_string(), format!("{stored} av 3"), list.len().to_string(), plans.to_string(), deeper.to_string()]
         })
         .collect();
-    doc.table(&["Kvartal", "Lagrade månader", "Utförare", "Åtgärdsplaner", "Fördjupad uppföljning föreslås"], rows);
+    doc.table("Kvartal", &["Kvartal", "Lagrade månader", "Utförare", "Åtgärdsplaner", "Fördjupad uppföljning föreslås"], rows);
 
     doc.heading(2, "Områden med avvikelser");
     doc.paragraph(
@@ -106,15 +128,19 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
             vec![r.area.label().to_string(), r.suppliers_deviating.to_string(), r.months_deviating.to_string(), metrics]
         })
         .collect();
-    doc.table(&["Område", "Utförare med avvikelse", "Utförarmånader med avvikelse", "Mått"], rows);
+    doc.table("Områden", &["Område", "Utförare med avvikelse", "Utförarmånader med avvikelse", "Mått"], rows);
 
     doc.heading(2, "Utförare som föreslås för fördjupad uppföljning");
-    if proposals.is_empty() {
+    let proposed = proposals_by_supplier(&proposals);
+    if proposed.is_empty() {
         doc.paragraph("Ingen utförare föreslås för fördjupad uppföljning under året.");
     } else {
-        doc.bullets(
-            proposals.iter().map(|(q, f)| format!("{} ({q}): {}.", f.supplier, escalation_reason_sv(f).unwrap_or_default())).collect(),
-        );
+        doc.paragraph(format!(
+            "{} utförare föreslås för fördjupad uppföljning. Skälet gäller det senaste kvartalet med förslag.",
+            proposed.len()
+        ));
+        let rows = proposed.iter().map(|(supplier, quarters, why)| vec![supplier.to_string(), quarters.join(", "), why.clone()]).collect();
+        doc.table("Fördjupad uppföljning", &["Utförare", "Kvartal", "Skäl"], rows);
     }
 
     doc.heading(2, "Utvecklingen under året per område");
@@ -130,7 +156,7 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
             row
         })
         .collect();
-    doc.table(&header, rows);
+    doc.table("Utveckling", &header, rows);
 
     doc.heading(2, "Om underlaget");
     doc.paragraph(format!(
@@ -150,8 +176,12 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<S
     let head = header_format();
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &head)?;
-        sheet.set_column_width(c as u16, if c == 0 { 34 } else { 16 })?;
+        // As wide as the column's longest cell or header word, within 8–60 characters.
+        let longest_word = h.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
+        let longest_cell = rows.iter().filter_map(|r| r.get(c)).map(|v| v.chars().count()).max().unwrap_or(0);
+        sheet.set_column_width(c as u16, (longest_word.max(longest_cell) + 2).clamp(8, 60) as f64)?;
     }
+    sheet.set_row_height(0, 45)?;
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             let (r, c) = (1 + r as u32, c as u16);
@@ -162,6 +192,9 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<S
         }
     }
     sheet.set_freeze_panes(1, 1)?;
+    // Printed: landscape, one page wide, the header row on every page.
+    sheet.set_landscape().set_print_fit_to_pages(1, 0).set_repeat_rows(0, 0)?;
+    sheet.set_header(format!("&L{name}&R&D"));
     Ok(())
 }
 
@@ -189,22 +222,13 @@ pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<
             &["Utförare", "Mått", "Område", "Bedömda månader", "Månader med avvikelse"],
             &rows,
         )?;
-        let names = ["Utförare", "Kvartal", "Områden", "Utveckling"];
-        let tables = doc.blocks.iter().filter_map(|b| match b {
-            crate::report::document::Block::Table { header, rows } => Some((header, rows)),
-            _ => None,
-        });
-        for (name, (header, rows)) in names.iter().zip(tables) {
-            let header: Vec<&str> = header.iter().map(String::as_str).collect();
-            table_sheet(book.add_worksheet(), name, &header, rows)?;
+        // Every table of the report on a sheet of its own.
+        for block in &doc.blocks {
+            if let Block::Table { name, header, rows } = block {
+                let header: Vec<&str> = header.iter().map(String::as_str).collect();
+                table_sheet(book.add_worksheet(), name, &header, rows)?;
+            }
         }
-        let sheet = book.add_worksheet();
-        let rows: Vec<Vec<String>> = proposals(y)
-            .iter()
-            .map(|(q, f)| vec![f.supplier.clone(), q.to_string(), escalation_reason_sv(f).unwrap_or_default()])
-            .collect();
-        table_sheet(sheet, "Fördjupad uppföljning", &["Utförare", "Kvartal", "Skäl"], &rows)?;
-        sheet.set_column_width(2, 90)?;
         Ok(())
     };
     build(&mut book).map_err(|e| anyhow::anyhow!("building {}: {e}", path.display()))?;
@@ -224,7 +248,12 @@ pub fn year_page(y: &YearData, doc: &Document) -> Result<String> {
         .zip(MONTHS_SV)
         .map(|(m, short)| if y.stored.contains(m) { short.to_string() } else { format!("{short} (saknas)") })
         .collect();
-    for (area, counts) in y.area_by_month() {
+    let (with, without): (Vec<_>, Vec<_>) = y.area_by_month().into_iter().partition(|(_, c)| c.iter().any(|n| n.unwrap_or(0) > 0));
+    if !without.is_empty() {
+        let names: Vec<String> = without.iter().map(|(a, _)| a.label().to_string()).collect();
+        writeln!(html, "<p>Inga avvikelser under året i: {}.</p>", escape(&join_sv(&names)))?;
+    }
+    for (area, counts) in with {
         let bars: Vec<(String, f64)> = labels.iter().cloned().zip(counts.iter().map(|c| f64::from(c.unwrap_or(0)))).collect();
         let svg = bars_chart(area.label(), "Månad", "Utförare med avvikelse", &bars, &[], None, false)?;
         writeln!(html, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(area.label()))?;
