@@ -49,3 +49,49 @@ pub fn refused(message: impl Into<String>) -> anyhow::Error {
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     err.chain().find_map(|cause| cause.downcast_ref::<Refusal>()).map_or(1, |r| r.kind.code())
 }
+
+/// What to do about a failed write, from the system's own error in the chain: a full disk or
+/// size limit, a place the user may not write to, or a file name too long. `None` when no
+/// such cause is found (the message then stands as it is).
+pub fn write_hint(err: &anyhow::Error) -> Option<&'static str> {
+    use std::io::ErrorKind as K;
+    // Some libraries (the Parquet writer) pass the system's error on as text only.
+    let text = format!("{err:#}");
+    let code = text.rsplit_once("(os error ").and_then(|(_, rest)| rest.split(')').next()?.parse::<i32>().ok());
+    let (kind, code) = match err.chain().find_map(|c| c.downcast_ref::<std::io::Error>()) {
+        Some(io) => (io.kind(), io.raw_os_error().or(code)),
+        None => (K::Other, Some(code?)),
+    };
+    match (kind, code) {
+        (K::StorageFull | K::QuotaExceeded | K::FileTooLarge, _) | (_, Some(27 | 28 | 122)) => {
+            Some("free disk space there (or raise the file size limit), or give another --out")
+        }
+        (K::PermissionDenied | K::ReadOnlyFilesystem, _) | (_, Some(1 | 13 | 30)) => {
+            Some("tidkoll may not write there: check the folder's permissions (and that no file in it is open or read-only), or give another --out")
+        }
+        (K::InvalidFilename, _) | (_, Some(36)) => Some("a file name is too long for the file system: give a shorter --out path"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io(code: i32) -> anyhow::Error {
+        anyhow::Error::new(std::io::Error::from_raw_os_error(code)).context("cannot write out/2025-03/figures.csv")
+    }
+
+    #[test]
+    fn a_failed_write_names_its_real_cause() {
+        assert!(write_hint(&io(28)).unwrap().starts_with("free disk space"));
+        assert!(write_hint(&io(27)).unwrap().starts_with("free disk space"));
+        assert!(write_hint(&io(13)).unwrap().contains("permissions"));
+        assert!(write_hint(&io(30)).unwrap().contains("permissions"));
+        assert!(write_hint(&io(36)).unwrap().contains("too long"));
+        assert_eq!(write_hint(&io(5)), None);
+        assert_eq!(write_hint(&usage("--month: bad")), None);
+        let text_only = anyhow::anyhow!("parquet: underlying IO error: File too large (os error 27)").context("cannot write");
+        assert!(write_hint(&text_only).unwrap().starts_with("free disk space"));
+    }
+}

@@ -10,7 +10,10 @@ fn main() {
             if err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) {
                 std::process::exit(0);
             }
-            eprintln!("tidkoll: {err:#}");
+            match tidkoll::error::write_hint(&err) {
+                Some(hint) => eprintln!("tidkoll: {err:#}\n  {hint}"),
+                None => eprintln!("tidkoll: {err:#}"),
+            }
             std::process::exit(tidkoll::error::exit_code(&err));
         }
     }

@@ -4,7 +4,8 @@
 use anyhow::{Context, Result};
 
 use crate::cli::InvestigateArgs;
-use crate::commands::quarter::slug;
+use crate::commands::quarter::folder_names;
+use crate::model::ALL;
 use crate::commands::year::parse_year;
 use crate::error::usage;
 use crate::investigate::{Investigation, Period};
@@ -13,6 +14,17 @@ use crate::store::{clean_leftovers, StagedMonth};
 
 /// The folder under OUT that holds investigations.
 pub const INVESTIGATIONS: &str = "utredningar";
+
+/// The supplier's folder name as the quarter names it among the period's suppliers: its safe
+/// form, with a hash of its id when another supplier of the period has the same safe form.
+fn investigation_folder(inv: &Investigation) -> String {
+    let suppliers: std::collections::BTreeSet<&str> =
+        inv.stored.iter().flat_map(|m| m.figures.iter().map(|f| f.supplier_id.as_str())).filter(|s| *s != ALL).collect();
+    let suppliers: Vec<String> = suppliers.into_iter().map(str::to_string).collect();
+    let names = folder_names(&suppliers);
+    let i = suppliers.iter().position(|s| *s == inv.supplier).expect("the supplier was checked to be of the period");
+    names[i].clone()
+}
 
 pub fn run(args: &InvestigateArgs) -> Result<()> {
     let period = match (&args.month, &args.quarter, &args.year) {
@@ -23,12 +35,12 @@ pub fn run(args: &InvestigateArgs) -> Result<()> {
     };
     let inv = Investigation::load(&args.out, &args.supplier, period)?;
     let parent = args.out.join(INVESTIGATIONS);
-    let staged = StagedMonth::named(&parent, &format!("{}-{period}", slug(&args.supplier)))?;
+    let staged = StagedMonth::named(&parent, &format!("{}-{period}", investigation_folder(&inv)))?;
     let page = html_page(&inv)?;
     let html = staged.dir.join("utredning.html");
     let saving = || {
         format!(
-            "the investigation could not be saved in {} (an earlier one is unchanged); free disk space there or give another --out",
+            "the investigation could not be saved in {} (an earlier one is unchanged)",
             parent.display()
         )
     };

@@ -12,7 +12,9 @@ use crate::error::usage;
 use crate::followup::Recommendation;
 use crate::model::Quarter;
 use crate::quarter::QuarterData;
+use crate::model::hash::HashMap;
 use crate::report::docx::write_docx;
+use crate::report::excel_text;
 use crate::report::followup::{write_followup_csv, write_recommendations_csv};
 use crate::report::html::matrix_page;
 use crate::report::labels::{escalation_reason_sv, figure_label};
@@ -44,6 +46,49 @@ pub fn slug(supplier: &str) -> String {
     } else {
         s
     }
+}
+
+/// Folder names longer than this are cut and told apart by a hash of the supplier id.
+const MAX_FOLDER_CHARS: usize = 60;
+
+/// The first `hex` hex digits of the SHA-256 of a supplier id: tells apart suppliers whose
+/// names make the same folder name.
+fn id_hash(supplier: &str, hex: usize) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(supplier.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()[..hex].to_string()
+}
+
+/// The safe form of a supplier id cut to 60 characters, with a hash of the id when it was cut.
+fn short_slug(supplier: &str) -> String {
+    let safe = slug(supplier);
+    if safe.chars().count() <= MAX_FOLDER_CHARS {
+        return safe;
+    }
+    let cut: String = safe.chars().take(MAX_FOLDER_CHARS).collect();
+    format!("{cut}-{}", id_hash(supplier, 8))
+}
+
+/// Folder names for the suppliers of a quarter: each its safe form, unless two suppliers'
+/// safe forms are the same (also where the file system ignores case, as on Windows); then
+/// each of them gets a hash of its id. So no folder carries another supplier's name.
+pub fn folder_names(suppliers: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = suppliers.iter().map(|s| short_slug(s)).collect();
+    for hex in [8, 16, 64] {
+        let mut seen: HashMap<String, usize> = HashMap::default();
+        for n in &names {
+            *seen.entry(n.to_lowercase()).or_default() += 1;
+        }
+        if seen.values().all(|&c| c == 1) {
+            break;
+        }
+        for (name, supplier) in names.iter_mut().zip(suppliers) {
+            if seen[&name.to_lowercase()] > 1 {
+                let cut: String = slug(supplier).chars().take(MAX_FOLDER_CHARS).collect();
+                *name = format!("{cut}-{}", id_hash(supplier, hex));
+            }
+        }
+    }
+    names
 }
 
 /// What was written for one supplier.
@@ -83,17 +128,7 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
         .with_context(saving)?;
 
     let made = chrono::Local::now().date_naive().to_string();
-    let mut slugs: Vec<String> = Vec::new();
-    for s in &q.suppliers {
-        let base = slug(s);
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while slugs.contains(&candidate) {
-            candidate = format!("{base}-{n}");
-            n += 1;
-        }
-        slugs.push(candidate);
-    }
+    let slugs = folder_names(&q.suppliers);
     let outputs: Vec<SupplierOutput> = q
         .suppliers
         .par_iter()
@@ -101,6 +136,7 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
         .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &made))
         .collect::<Result<_>>()
         .with_context(saving)?;
+    write_index(&dir.join(SUPPLIER_DIR).join("index.csv"), &q, &slugs, &outputs).with_context(saving)?;
     let result = staged.publish().with_context(saving)?;
     clean_leftovers(&args.out);
 
@@ -110,6 +146,19 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
         print!("{}", summary(&q, &outputs, &result));
     }
     Ok(())
+}
+
+/// `leverantorer/index.csv`: which folder is which supplier's, so that the right folder goes to
+/// the right supplier.
+fn write_index(path: &Path, q: &QuarterData, folders: &[String], outputs: &[SupplierOutput]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot create {}", path.display()))?;
+    w.write_record(["folder", "supplier_id", "action_plan", "recommendation"])?;
+    for ((supplier, folder), output) in q.suppliers.iter().zip(folders).zip(outputs) {
+        let recommendation = q.followup_of(supplier).map_or("", |f| f.recommendation.id());
+        let plan = if output.deviations > 0 { "1" } else { "0" };
+        w.write_record([folder.as_str(), &excel_text(supplier), plan, recommendation])?;
+    }
+    w.flush().with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The supplier's own workbook and, when it has deviations, its action plan.
@@ -171,7 +220,32 @@ fn summary(q: &QuarterData, outputs: &[SupplierOutput], result: &Path) -> String
 
 #[cfg(test)]
 mod tests {
-    use super::slug;
+    use super::{folder_names, slug};
+
+    #[test]
+    fn folder_names_are_one_to_one_and_never_another_suppliers_name() {
+        let suppliers: Vec<String> = ["A B", "A B 2", "A-B", "A-B-2", "a-b", "Trygg Vård AB", "Omsorg/Norr"].map(String::from).to_vec();
+        let names = folder_names(&suppliers);
+        let lower: std::collections::BTreeSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(lower.len(), suppliers.len(), "{names:?}");
+        for (name, supplier) in names.iter().zip(&suppliers) {
+            // A folder carrying a supplier's exact name is that supplier's.
+            if let Some(other) = suppliers.iter().find(|s| s.to_lowercase() == name.to_lowercase()) {
+                assert_eq!(other, supplier, "{names:?}");
+            }
+        }
+        // Without a clash the safe form stands.
+        assert_eq!(names[5..], ["Trygg-Vård-AB", "Omsorg_Norr"]);
+        // A B, A-B and a-b clash (a-b only where case is ignored): all three get the hash.
+        for i in [0, 2, 4] {
+            assert_eq!(names[i].len(), "A-B-".len() + 8, "{names:?}");
+        }
+        assert!(names[1].starts_with("A-B-2-") && names[3].starts_with("A-B-2-"), "{names:?}");
+        let long = "Ö".repeat(245);
+        let cut = folder_names(&[long.clone(), "Ö".repeat(244)]);
+        assert_eq!(cut[0].chars().count(), 60 + 1 + 8);
+        assert_ne!(cut[0], cut[1]);
+    }
 
     #[test]
     fn slugs_keep_swedish_letters() {

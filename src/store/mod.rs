@@ -54,7 +54,7 @@ impl StagedMonth {
         if self.target.exists() && exchange(&self.dir, &self.target).is_ok() {
             self.published = true;
             // `self.dir` now holds the earlier result.
-            fs::remove_dir_all(&self.dir).with_context(|| format!("cannot remove the earlier result, now in {}", self.dir.display()))?;
+            report_left_behind(fs::remove_dir_all(&self.dir), &self.target, &self.dir);
             return Ok(self.target.clone());
         }
         let old = self.target.with_file_name(format!(".{}.old-{}", file_name(&self.target), std::process::id()));
@@ -69,16 +69,30 @@ impl StagedMonth {
         }
         self.published = true;
         if old.exists() {
-            fs::remove_dir_all(&old).with_context(|| format!("cannot remove the earlier result {}", old.display()))?;
+            report_left_behind(fs::remove_dir_all(&old), &self.target, &old);
         }
         Ok(self.target.clone())
     }
 }
 
-/// The context of any failure to write a staged result named `name` (a month or a quarter)
-/// into `out`: the earlier result is still in place, and what to do.
+/// The context of any failure to write a staged result named `name` (a month, a quarter or a
+/// year) into `out`: the earlier result is still in place (`publish` rolls back, and once the
+/// new result is in place nothing fails). What to do follows from the cause
+/// (`error::write_hint`).
 pub fn not_saved(name: &dyn std::fmt::Display, out: &Path) -> String {
-    format!("the results of {name} could not be saved in {} (earlier results of {name} are unchanged); free disk space there or give another --out", out.display())
+    format!("the results of {name} could not be saved in {} (earlier results of {name} are unchanged)", out.display())
+}
+
+/// After the new result is in place, an earlier one that cannot be removed is only reported:
+/// the run has succeeded, and the officer learns where the old files are.
+fn report_left_behind(result: std::io::Result<()>, new: &Path, old: &Path) {
+    if let Err(e) = result {
+        eprintln!(
+            "tidkoll: varning: de nya resultaten finns i {}, men de tidigare kunde inte tas bort ur {} ({e}); ta bort den mappen för hand",
+            new.display(),
+            old.display()
+        );
+    }
 }
 
 /// Leftovers of runs that were stopped: staging directories of processes no longer running

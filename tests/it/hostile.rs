@@ -50,7 +50,7 @@ fn markdown_in_a_supplier_id_is_escaped_in_the_plan() {
     let lines: Vec<String> =
         (0..3).map(|k| visit(&format!("v{k}"), supplier, "c1", "p1", &format!("2025-03-0{} 08:00", k + 1), "", "OMV")).collect();
     quarter_of(&w, &lines);
-    let plans: Vec<_> = std::fs::read_dir(w.path("out/2025-Q1/leverantorer")).unwrap().flatten().collect();
+    let plans: Vec<_> = std::fs::read_dir(w.path("out/2025-Q1/leverantorer")).unwrap().flatten().filter(|e| e.path().is_dir()).collect();
     assert_eq!(plans.len(), 1);
     let dir = plans[0].path();
     let md = std::fs::read_dir(&dir).unwrap().flatten().find(|e| e.path().extension().is_some_and(|x| x == "md")).unwrap();
@@ -224,4 +224,43 @@ fn a_quote_left_open_cannot_swallow_the_rest_of_the_file() {
     let file = w.write("visits.csv", visits_file(&lines));
     w.monthly(&["--visits", &file, "--quiet"]).ok();
     assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (40, 40, 0, 0, 0));
+}
+
+#[test]
+fn each_supplier_gets_a_folder_of_its_own_and_the_index_says_whose() {
+    let w = Work::new();
+    let long = "Ö".repeat(245);
+    let suppliers = ["A B", "A-B", "A-B-2", "A B 2", "Omsorg Norr AB", long.as_str()];
+    let lines: Vec<String> = suppliers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| (0..3).map(move |k| visit(&format!("v{i}-{k}"), s, &format!("c{i}"), "p1", &format!("2025-03-0{} 08:00", k + 1), "", "OMV")))
+        .collect();
+    quarter_of(&w, &lines);
+    let index = w.read("out/2025-Q1/leverantorer/index.csv");
+    let mut rows = csv::Reader::from_reader(index.as_bytes());
+    let mapping: Vec<(String, String)> = rows.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), r[1].to_string())).collect();
+    assert_eq!(mapping.len(), suppliers.len(), "{index}");
+    for (folder, supplier) in &mapping {
+        // The folder holds that supplier's workbook and plan, naming no other supplier.
+        let dir = w.path(&format!("out/2025-Q1/leverantorer/{folder}"));
+        let plan = std::fs::read_dir(&dir).unwrap().flatten().find(|e| e.path().extension().is_some_and(|x| x == "md")).unwrap();
+        let text = std::fs::read_to_string(plan.path()).unwrap();
+        assert!(text.starts_with(&format!("# Åtgärdsplan – {supplier}\n")), "{folder}: {}", text.lines().next().unwrap());
+        // A folder with a supplier's exact name is that supplier's.
+        if let Some(other) = suppliers.iter().find(|s| **s == folder) {
+            assert_eq!(other, supplier);
+        }
+    }
+    let folder_of = |s: &str| mapping.iter().find(|(_, id)| id == s).unwrap().0.clone();
+    assert_eq!(folder_of("Omsorg Norr AB"), "Omsorg-Norr-AB", "no clash, no hash");
+    assert_eq!(folder_of("A-B-2").len(), "A-B-2-".len() + 8, "A-B-2 clashes with A B 2");
+    assert_eq!(folder_of(&long).chars().count(), 60 + 1 + 8, "a very long name is cut");
+
+    // Investigations of A B and A-B no longer replace each other.
+    for s in ["A B", "A-B"] {
+        w.tidkoll(&["investigate", "--supplier", s, "--month", "2025-03", "--out", "out", "--quiet"]).ok();
+    }
+    let investigations: Vec<_> = std::fs::read_dir(w.path("out/utredningar")).unwrap().flatten().collect();
+    assert_eq!(investigations.len(), 2);
 }
