@@ -211,6 +211,22 @@ fn check_requirement(id: &str, bound: &Bound) -> Result<()> {
 impl Config {
     /// Reads and checks a configuration file; every error names the key and exits 2.
     pub fn load(path: &Path) -> Result<Config> {
+        // A pipe or device would block or never end, and no configuration is a megabyte long.
+        const MAX_BYTES: u64 = 1 << 20;
+        let meta = std::fs::metadata(path).map_err(|e| usage(format!("cannot read configuration file {}: {e}", path.display())))?;
+        if !meta.is_file() {
+            return Err(usage(format!(
+                "configuration file {} is not a regular file (a directory, pipe or device); give the path of a .toml file",
+                path.display()
+            )));
+        }
+        if meta.len() > MAX_BYTES {
+            return Err(usage(format!(
+                "configuration file {} is {} bytes; a configuration is a few kilobytes of TOML (`tidkoll config --print-defaults` shows one), so this is not one",
+                path.display(),
+                meta.len()
+            )));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read configuration file {}: {e}", path.display())))?;
         Config::from_toml_str(&text).map_err(|e| usage(format!("configuration file {}: {e:#}", path.display())))
     }

@@ -5,10 +5,10 @@ use anyhow::{Context, Result};
 
 use crate::cli::InvestigateArgs;
 use crate::commands::quarter::folder_names;
-use crate::model::ALL;
 use crate::commands::year::parse_year;
 use crate::error::usage;
 use crate::investigate::{Investigation, Period};
+use crate::model::ALL;
 use crate::report::investigation::{html_page, terminal_report, write_exports};
 use crate::store::{clean_leftovers, StagedMonth};
 
@@ -38,12 +38,7 @@ pub fn run(args: &InvestigateArgs) -> Result<()> {
     let staged = StagedMonth::named(&parent, &format!("{}-{period}", investigation_folder(&inv)))?;
     let page = html_page(&inv)?;
     let html = staged.dir.join("utredning.html");
-    let saving = || {
-        format!(
-            "the investigation could not be saved in {} (an earlier one is unchanged)",
-            parent.display()
-        )
-    };
+    let saving = || format!("the investigation could not be saved in {} (an earlier one is unchanged)", parent.display());
     std::fs::write(&html, page).with_context(|| format!("cannot write {}", html.display())).with_context(saving)?;
     write_exports(&inv, &staged.dir).with_context(saving)?;
     let result = staged.publish().with_context(saving)?;

@@ -27,7 +27,60 @@ impl TextEncoding {
     }
 }
 
-/// An input file opened for reading. The file's bytes are mapped, never copied whole.
+/// A file's bytes: mapped (never copied whole), or, for a UTF-16 export, decoded once into
+/// UTF-8 in memory.
+enum Bytes {
+    Mapped(Mmap),
+    Decoded { utf8: Vec<u8>, sha256: String },
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Decoded { utf8, .. } => utf8,
+        }
+    }
+}
+
+/// What the first bytes of a file say it is, when it is no text export: a refusal naming what
+/// it looks like and what to do.
+fn not_text(bytes: &[u8], kind: &str, shown: &str) -> Option<String> {
+    let what = if bytes.starts_with(b"\x1f\x8b") {
+        "is compressed with gzip (.gz); unpack it first (for example with 7-Zip or `gunzip`) and give the unpacked file"
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        "is a zip archive or an Excel workbook (.xlsx); save the sheet as CSV (UTF-8) or unpack the archive, and give that file"
+    } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        "is an old Excel workbook (.xls); save the sheet as CSV (UTF-8) and give that file"
+    } else if bytes.starts_with(b"%PDF") {
+        "is a PDF document, not an export; export the registrations as CSV"
+    } else {
+        return None;
+    };
+    Some(format!("{kind} file {shown} {what}"))
+}
+
+/// A UTF-16 file (recognised by its byte-order mark) as UTF-8 bytes, or why it cannot be read.
+fn utf16_to_utf8(bytes: &[u8]) -> Option<Result<Vec<u8>, String>> {
+    let encoding = if bytes.starts_with(b"\xFF\xFE") {
+        encoding_rs::UTF_16LE
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        encoding_rs::UTF_16BE
+    } else {
+        return None;
+    };
+    let (text, malformed) = encoding.decode_with_bom_removal(bytes);
+    Some(if malformed {
+        Err("is marked as UTF-16 but holds bytes that are not UTF-16 text; export it again as UTF-8".to_string())
+    } else {
+        Ok(text.into_owned().into_bytes())
+    })
+}
+
+/// An input file opened for reading. The file's bytes are mapped, never copied whole (a
+/// UTF-16 file excepted: it is decoded into UTF-8 once).
 pub struct Source {
     pub path: PathBuf,
     /// How the file is named in rejects, accounting and synthetic visit ids (any personnummer
@@ -35,7 +88,7 @@ pub struct Source {
     pub name: String,
     /// The path as messages show it, personnummer replaced likewise.
     pub shown: String,
-    bytes: Mmap,
+    bytes: Bytes,
     body_start: usize,
     pub encoding: TextEncoding,
     pub delimiter: u8,
@@ -64,9 +117,17 @@ impl Source {
         // guarded against by comparing its size and modification time before and after reading
         // (`check_unchanged`).
         let map = unsafe { Mmap::map(&file) }.map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e})")))?;
-        let bytes = map;
+        if let Some(message) = not_text(&map, kind, &shown) {
+            return Err(refused(message));
+        }
+        let (bytes, utf16) = match utf16_to_utf8(&map) {
+            None => (Bytes::Mapped(map), false),
+            Some(Ok(utf8)) => (Bytes::Decoded { utf8, sha256: sha256_hex(&map) }, true),
+            Some(Err(why)) => return Err(refused(format!("{kind} file {shown} {why}"))),
+        };
         let body_start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         let encoding = match input.encoding.to_ascii_lowercase().as_str() {
+            _ if utf16 => TextEncoding::Utf8,
             "utf-8" | "utf8" => TextEncoding::Utf8,
             "windows-1252" | "cp1252" | "iso-8859-1" | "latin1" => TextEncoding::Windows1252,
             _ if body_start == 3 => TextEncoding::Utf8,
@@ -99,6 +160,9 @@ impl Source {
     /// SHA-256 of the whole file as it lies on disk, in hex. The pages read are let go as it
     /// goes, so hashing a large file does not hold it in memory.
     pub fn sha256(&self) -> String {
+        if let Bytes::Decoded { sha256, .. } = &self.bytes {
+            return sha256.clone();
+        }
         const PIECE: usize = 64 << 20;
         let mut hasher = Sha256::new();
         for (i, piece) in self.bytes.chunks(PIECE).enumerate() {
@@ -115,16 +179,17 @@ impl Source {
     }
 
     fn release_mapped(&self, offset: usize, len: usize) {
+        let Bytes::Mapped(map) = &self.bytes else { return };
         #[cfg(unix)]
         if len > 0 {
             // SAFETY: the map is private and read-only and nothing writes to it; MADV_DONTNEED
             // only drops its pages from this process, and a later read maps the same file
             // bytes again. A file changed meanwhile is the general hazard of mapping files,
             // caught by `check_unchanged`.
-            let _ = unsafe { self.bytes.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
+            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
         }
         #[cfg(not(unix))]
-        let _ = (offset, len);
+        let _ = (map, offset, len);
     }
 
     /// Refuses the file when it changed on disk while it was being read: another length or
@@ -172,6 +237,11 @@ pub fn printable(text: &str) -> String {
 /// Whether `bytes` are UTF-8, checked in pieces on all threads: a piece ends after a newline,
 /// which never sits inside a multi-byte character, so the pieces are valid exactly when the
 /// whole is.
+/// SHA-256 of bytes, in hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn valid_utf8(bytes: &[u8]) -> bool {
     use rayon::prelude::*;
     const PIECE: usize = 8 << 20;

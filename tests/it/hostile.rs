@@ -234,7 +234,9 @@ fn each_supplier_gets_a_folder_of_its_own_and_the_index_says_whose() {
     let lines: Vec<String> = suppliers
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| (0..3).map(move |k| visit(&format!("v{i}-{k}"), s, &format!("c{i}"), "p1", &format!("2025-03-0{} 08:00", k + 1), "", "OMV")))
+        .flat_map(|(i, s)| {
+            (0..3).map(move |k| visit(&format!("v{i}-{k}"), s, &format!("c{i}"), "p1", &format!("2025-03-0{} 08:00", k + 1), "", "OMV"))
+        })
         .collect();
     quarter_of(&w, &lines);
     let index = w.read("out/2025-Q1/leverantorer/index.csv");
@@ -263,4 +265,48 @@ fn each_supplier_gets_a_folder_of_its_own_and_the_index_says_whose() {
     }
     let investigations: Vec<_> = std::fs::read_dir(w.path("out/utredningar")).unwrap().flatten().collect();
     assert_eq!(investigations.len(), 2);
+}
+
+#[test]
+fn utf16_exports_are_read_and_compressed_or_binary_files_named_for_what_they_are() {
+    let w = Work::new();
+    let lines: Vec<String> = (0..3)
+        .map(|k| visit(&format!("v{k}"), "Vård Öst AB", "c1", "p1", &format!("2025-03-0{} 08:00", k + 1), "2025-03-01 08:30", "OMV"))
+        .collect();
+    let text = visits_file(&lines);
+    // UTF-16 little-endian with its byte-order mark, as Excel's "Unicode text" writes it.
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let file = w.write("unicode.csv", &utf16);
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    assert!(w.read("out/2025-03/figures.csv").contains("Vård Öst AB,2025-03,"), "the supplier's name decoded");
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "unicode.csv"), (3, 3, 0, 0, 0));
+    let sha = w.manifest("2025-03")["inputs"][0]["sha256"].as_str().unwrap().to_string();
+    use sha2::Digest;
+    let on_disk: String = sha2::Sha256::digest(&utf16).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(sha, on_disk, "the manifest hashes the file as it lies on disk");
+
+    for (bytes, what) in [
+        (&b"\x1f\x8b\x08\x00rest"[..], "compressed with gzip"),
+        (&b"PK\x03\x04rest"[..], "Excel workbook (.xlsx)"),
+        (&b"%PDF-1.7 rest"[..], "a PDF document"),
+    ] {
+        let file = w.write("export.csv", bytes);
+        let run = w.monthly(&["--visits", &file]);
+        run.fails_with(3);
+        assert!(run.stderr.contains(what), "{what}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_configuration_that_is_a_directory_or_huge_is_refused_before_reading() {
+    let w = Work::new();
+    std::fs::create_dir(w.path("dir.toml")).unwrap();
+    let run = w.tidkoll(&["config", "--check", &w.path("dir.toml").to_string_lossy()]);
+    run.fails_with(2);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    let huge = w.write("huge.toml", "# x\n".repeat(300_000));
+    let run = w.tidkoll(&["config", "--check", &huge]);
+    run.fails_with(2);
+    assert!(run.stderr.contains("1200000 bytes"), "{}", run.stderr);
 }

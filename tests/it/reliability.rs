@@ -291,9 +291,11 @@ fn a_full_output_location_exits_1_keeps_the_old_results_and_leaves_nothing_parti
     let visits = fixture("visits-2025-03.csv");
     let run = on_a_full_disk(&w, &["monthly", "--out", "out", "--quiet", "--visits", &visits]);
     run.fails_with(1);
-    for part in
-        ["the results of 2025-03 could not be saved in out (earlier results of 2025-03 are unchanged)", "File too large", "\n  free disk space"]
-    {
+    for part in [
+        "the results of 2025-03 could not be saved in out (earlier results of 2025-03 are unchanged)",
+        "File too large",
+        "\n  free disk space",
+    ] {
         assert!(run.stderr.contains(part), "{part:?} in {}", run.stderr);
     }
     assert_eq!(w.read("out/2025-03/figures.csv"), old, "the old month is kept whole");
