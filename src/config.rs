@@ -69,6 +69,8 @@ pub struct InputConfig {
     pub delimiter: String,
     pub encoding: String,
     pub max_reject_rate: f64,
+    /// The sheet of an Excel workbook input; empty for the first sheet.
+    pub sheet: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -114,7 +116,7 @@ pub struct PrivacyConfig {
 
 impl Default for InputConfig {
     fn default() -> Self {
-        InputConfig { delimiter: "auto".into(), encoding: "auto".into(), max_reject_rate: 0.01 }
+        InputConfig { delimiter: "auto".into(), encoding: "auto".into(), max_reject_rate: 0.01, sheet: String::new() }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod source;
 pub mod tables;
 pub mod time;
 pub mod visits;
+mod workbook;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -51,7 +51,7 @@ fn not_text(bytes: &[u8], kind: &str, shown: &str) -> Option<String> {
     let what = if bytes.starts_with(b"\x1f\x8b") {
         "is compressed with gzip (.gz); unpack it first (for example with 7-Zip or `gunzip`) and give the unpacked file"
     } else if bytes.starts_with(b"PK\x03\x04") {
-        "is a zip archive or an Excel workbook (.xlsx); save the sheet as CSV (UTF-8) or unpack the archive, and give that file"
+        "is a zip archive, not an Excel workbook; unpack it and give the export inside"
     } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
         "is an old Excel workbook (.xls); save the sheet as CSV (UTF-8) and give that file"
     } else if bytes.starts_with(b"%PDF") {
@@ -92,6 +92,8 @@ pub struct Source {
     body_start: usize,
     pub encoding: TextEncoding,
     pub delimiter: u8,
+    /// An Excel workbook read as CSV text (line numbers are the sheet's row numbers).
+    pub workbook: bool,
     /// Length in bytes when opened, to detect a file that changes while it is read.
     pub size: u64,
     /// Modification time when opened, to detect a rewrite of the same length.
@@ -117,6 +119,23 @@ impl Source {
         // guarded against by comparing its size and modification time before and after reading
         // (`check_unchanged`).
         let map = unsafe { Mmap::map(&file) }.map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e})")))?;
+        let workbook = super::workbook::is_workbook(&map);
+        if workbook {
+            let csv =
+                super::workbook::sheet_as_csv(&map, &input.sheet, kind).map_err(|why| refused(format!("{kind} file {shown} {why}")))?;
+            return Ok(Source {
+                path: path.to_path_buf(),
+                name,
+                shown,
+                bytes: Bytes::Decoded { utf8: csv, sha256: sha256_hex(&map) },
+                body_start: 0,
+                encoding: TextEncoding::Utf8,
+                delimiter: b',',
+                workbook: true,
+                size: meta.len(),
+                modified: meta.modified().ok(),
+            });
+        }
         if let Some(message) = not_text(&map, kind, &shown) {
             return Err(refused(message));
         }
@@ -148,6 +167,7 @@ impl Source {
             body_start,
             encoding,
             delimiter,
+            workbook: false,
             size: meta.len(),
             modified: meta.modified().ok(),
         })

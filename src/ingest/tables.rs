@@ -17,8 +17,9 @@ pub(super) fn new_account(source: &Source, kind: &str) -> FileAccount {
         file: source.name.clone(),
         kind: kind.to_string(),
         sha256: String::new(),
-        encoding: source.encoding.name().to_string(),
+        encoding: if source.workbook { "xlsx".to_string() } else { source.encoding.name().to_string() },
         delimiter: match source.delimiter {
+            _ if source.workbook => String::new(),
             b'\t' => "tab".to_string(),
             d => (d as char).to_string(),
         },

@@ -119,6 +119,10 @@ impl Work {
         lines.map(str::to_string).collect()
     }
 
+    pub fn manifest_in(&self, out: &str, month: &str) -> serde_json::Value {
+        serde_json::from_str(&self.read(&format!("{out}/{month}/manifest.json"))).unwrap()
+    }
+
     pub fn manifest(&self, month: &str) -> serde_json::Value {
         serde_json::from_str(&self.read(&format!("out/{month}/manifest.json"))).unwrap()
     }

@@ -14,3 +14,4 @@ mod oracle;
 mod plausibility;
 mod quarter;
 mod reliability;
+mod workbook;
