@@ -54,21 +54,108 @@ fn status_format(status: Status) -> Format {
 /// breakdown sheet for each of them.
 pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -> Result<()> {
     let mut book = Workbook::new();
+    let made = chrono::Local::now().date_naive().to_string();
+    let title = match suppliers {
+        [one] => format!("{one} – kvartal {} – {made}", q.quarter),
+        _ => format!("Kvartalsmatris {} – alla utförare – {made}", q.quarter),
+    };
     let build = |book: &mut Workbook| -> Result<(), XlsxError> {
-        matrix_sheet(book.add_worksheet(), q, suppliers, false)?;
-        matrix_sheet(book.add_worksheet(), q, suppliers, true)?;
-        followup_sheet(book.add_worksheet(), q, suppliers)?;
-        requirements_sheet(book.add_worksheet(), q)?;
+        // A supplier's copy opens on the overview it prints; the internal workbook on the matrix.
+        if suppliers.len() == 1 {
+            overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
+        }
+        matrix_sheet(book.add_worksheet(), q, suppliers, false, &title)?;
+        matrix_sheet(book.add_worksheet(), q, suppliers, true, &title)?;
+        if suppliers.len() != 1 {
+            overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
+        }
+        followup_sheet(book.add_worksheet(), q, suppliers, &title)?;
+        requirements_sheet(book.add_worksheet(), q, &title)?;
         let mut used = HashSet::default();
         for supplier in suppliers {
             let sheet = book.add_worksheet();
             sheet.set_name(sheet_name(supplier, suppliers.len() == 1, &mut used))?;
             breakdown_sheet(sheet, q, supplier)?;
+            print_setup(sheet, &title, 2)?;
+            sheet.set_print_fit_to_pages(1, 0);
         }
         Ok(())
     };
     build(&mut book).map_err(|e| anyhow::anyhow!("building {}: {e}", path.display()))?;
     book.save(path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Text for a page header or footer: `&` is a code there, written `&&` to print itself.
+fn header_text(text: &str) -> String {
+    text.chars().take(120).collect::<String>().replace('&', "&&")
+}
+
+/// Every sheet prints on A4 landscape with its header rows repeated, what it is and the date
+/// in the page header, and page numbers in the footer.
+fn print_setup(sheet: &mut Worksheet, title: &str, header_rows: u32) -> Result<(), XlsxError> {
+    sheet.set_paper_size(9).set_landscape();
+    sheet.set_header(format!("&L{}", header_text(title)));
+    sheet.set_footer("&CSida &P av &N");
+    if header_rows > 0 {
+        sheet.set_repeat_rows(0, header_rows - 1)?;
+    }
+    Ok(())
+}
+
+/// The overview that prints: per supplier one block with a row per key figure and flag rate —
+/// the requirement, the supplier's value per month coloured by status, the municipality's value
+/// per month, and how many months in a row a deviation has lasted. One page wide; a supplier
+/// per page.
+fn overview_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
+    sheet.set_name("Översikt")?;
+    let head = header();
+    let bold = Format::new().set_bold().set_font_size(13);
+    let widths = [50.0, 24.0, 11.0, 11.0, 11.0, 11.0, 11.0, 11.0, 10.0];
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    let mut row = 0u32;
+    let mut breaks = Vec::new();
+    for supplier in suppliers {
+        if row > 0 {
+            breaks.push(row);
+        }
+        let recommendation = q.followup_of(supplier).map_or("", |f| f.recommendation.label());
+        sheet.write_string_with_format(row, 0, format!("{supplier} – {}", q.quarter), &bold)?;
+        sheet.write_string(row, 1, format!("Rekommendation: {recommendation}"))?;
+        row += 1;
+        sheet.write_string_with_format(row, 0, "Nyckeltal", &head)?;
+        sheet.write_string_with_format(row, 1, "Krav", &head)?;
+        for i in 0..3 {
+            sheet.write_string_with_format(row, 2 + i as u16, month_header(q, i), &head)?;
+            sheet.write_string_with_format(row, 5 + i as u16, format!("Kommunen {}", q.months[i]), &head)?;
+        }
+        sheet.write_string_with_format(row, 8, "Månader i följd", &head)?;
+        sheet.set_row_height(row, 30)?;
+        row += 1;
+        let latest = (0..3).rev().find(|i| q.has_month(*i)).unwrap_or(2);
+        for metric in Metric::matrix() {
+            sheet.write_string(row, 0, figure_label(metric))?;
+            sheet.write_string(row, 1, requirement_sv(metric, q.requirement(metric, latest)))?;
+            for (i, cell) in q.cells(supplier, metric).iter().enumerate() {
+                write_cell(sheet, row, 2 + i as u16, metric, cell, q.has_month(i), false)?;
+            }
+            for (i, cell) in q.cells(ALL, metric).iter().enumerate() {
+                let all = Cell { status: Status::Info, ..*cell };
+                write_cell(sheet, row, 5 + i as u16, metric, &all, q.has_month(i), false)?;
+            }
+            if let Some(m) = q.followup_of(supplier).and_then(|f| f.metric(metric)) {
+                sheet.write_number(row, 8, m.streak_months)?;
+            }
+            row += 1;
+        }
+        row += 1;
+    }
+    sheet.write_string(row, 0, "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas. Kraven är de som gällde kvartalets senaste körda månad; bladet Krav visar dem per månad.")?;
+    print_setup(sheet, title, 0)?;
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_page_breaks(&breaks)?;
+    Ok(())
 }
 
 fn month_header(q: &QuarterData, i: usize) -> String {
@@ -84,7 +171,7 @@ const FIRST_FIGURE_COLUMN: u16 = 2;
 
 /// The matrix: one row per supplier (with its recommendation) and the municipality-wide row;
 /// per figure three month columns. With `words`, the statuses in Swedish instead of the values.
-fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], words: bool) -> Result<(), XlsxError> {
+fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], words: bool, title: &str) -> Result<(), XlsxError> {
     sheet.set_name(if words { "Status" } else { "Matris" })?;
     let head = header();
     sheet.merge_range(0, 0, 1, 0, "Utförare", &head)?;
@@ -125,6 +212,11 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
     sheet.write_string(legend + 1, 0, "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav.")?;
     sheet.write_string(legend + 2, 0, "Rekommendationen och hur länge varje avvikelse har pågått finns på bladet Uppföljning.")?;
     sheet.set_freeze_panes(2, FIRST_FIGURE_COLUMN)?;
+    // Printed one page wide with the suppliers and their recommendation on every page; the
+    // overview sheet is the one that prints a supplier readably on one page.
+    print_setup(sheet, title, 2)?;
+    sheet.set_repeat_columns(0, FIRST_FIGURE_COLUMN - 1)?;
+    sheet.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
@@ -148,7 +240,7 @@ fn write_cell(
 
 /// The follow-up over time: each supplier's recommendation with its reason, and per deviating
 /// metric the quarter's deviating months and how many months in a row it has lasted.
-fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str]) -> Result<(), XlsxError> {
+fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
     sheet.set_name("Uppföljning")?;
     let head = header();
     let columns = ["Utförare", "Rekommendation", "Avvikande mått", "Avvikande månader i kvartalet", "Månader i följd", "Skäl"];
@@ -183,11 +275,13 @@ fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str]) ->
         ),
     )?;
     sheet.set_freeze_panes(1, 1)?;
+    print_setup(sheet, title, 1)?;
+    sheet.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
 /// Every requirement in force, per month as the month was judged.
-fn requirements_sheet(sheet: &mut Worksheet, q: &QuarterData) -> Result<(), XlsxError> {
+fn requirements_sheet(sheet: &mut Worksheet, q: &QuarterData, title: &str) -> Result<(), XlsxError> {
     sheet.set_name("Krav")?;
     let head = header();
     sheet.write_string_with_format(0, 0, "Nyckeltal", &head)?;
@@ -221,6 +315,8 @@ fn requirements_sheet(sheet: &mut Worksheet, q: &QuarterData) -> Result<(), Xlsx
         }
     }
     sheet.set_freeze_panes(1, 0)?;
+    print_setup(sheet, title, 1)?;
+    sheet.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
@@ -232,7 +328,9 @@ fn sheet_name(supplier: &str, only: bool, used: &mut HashSet<String>) -> String 
     let clean: String = supplier.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }).take(28).collect();
     let mut name = clean.clone();
     let mut n = 2;
-    while !used.insert(name.to_lowercase()) || ["matris", "status", "krav", "uppföljning"].contains(&name.to_lowercase().as_str()) {
+    while !used.insert(name.to_lowercase())
+        || ["matris", "status", "krav", "uppföljning", "översikt"].contains(&name.to_lowercase().as_str())
+    {
         name = format!("{clean} {n}");
         n += 1;
     }

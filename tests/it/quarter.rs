@@ -296,3 +296,46 @@ fn no_month_at_all_and_a_bad_quarter_are_refused() {
     run.fails_with(2);
     assert!(run.stderr.contains("expected YYYY-Qn"), "{}", run.stderr);
 }
+
+/// One entry of a zip file (xlsx, docx) as text.
+fn zip_entry(path: &Path, name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut entry = archive.by_name(name).unwrap();
+    let mut text = String::new();
+    entry.read_to_string(&mut text).unwrap();
+    text
+}
+
+#[test]
+fn every_sheet_prints_landscape_one_page_wide_with_its_headers_repeated() {
+    let (w, run) = full_quarter();
+    run.ok();
+    for (book, sheets) in [
+        (w.path("out/2025-Q1/matrix.xlsx"), 4 + 1 + 5),
+        (w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB/matris-Trygg-Vård-AB.xlsx"), 5 + 1),
+    ] {
+        let names: Vec<String> = calamine::open_workbook::<Xlsx<_>, _>(&book).unwrap().sheet_names();
+        assert_eq!(names.len(), sheets, "{names:?}");
+        for i in 1..=sheets {
+            let xml = zip_entry(&book, &format!("xl/worksheets/sheet{i}.xml"));
+            let setup =
+                xml.split("<pageSetup").nth(1).and_then(|s| s.split("/>").next()).unwrap_or_else(|| panic!("sheet {i}: no page setup"));
+            assert!(setup.contains("orientation=\"landscape\"") && setup.contains("paperSize=\"9\""), "sheet {i}: {setup}");
+            assert!(setup.contains("fitToHeight=\"0\"") && xml.contains("<pageSetUpPr fitToPage=\"1\"/>"), "sheet {i}: one page wide");
+            assert!(xml.contains("<oddHeader>&amp;L") && xml.contains("2025-Q1"), "sheet {i}: a page header naming the quarter");
+            assert!(xml.contains("<oddFooter>&amp;CSida &amp;P av &amp;N</oddFooter>"), "sheet {i}: page numbers");
+        }
+        let workbook = zip_entry(&book, "xl/workbook.xml");
+        assert!(workbook.contains("Matris!$A:$B,Matris!$1:$2"), "the supplier columns and header rows repeat: {workbook}");
+    }
+    // The supplier's copy opens on its overview: one row per figure, its recommendation on top.
+    let book = w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB/matris-Trygg-Vård-AB.xlsx");
+    let mut workbook: Xlsx<_> = open_workbook(&book).unwrap();
+    assert_eq!(workbook.sheet_names()[0], "Översikt");
+    let overview = workbook.worksheet_range("Översikt").unwrap();
+    assert_eq!(overview.get_value((0, 0)), Some(&Data::String("Trygg Vård AB – 2025-Q1".into())));
+    assert_eq!(overview.get_value((0, 1)), Some(&Data::String("Rekommendation: Fördjupad uppföljning".into())));
+    assert_eq!(overview.get_value((2, 0)), Some(&Data::String("Andel kvitterade besök".into())));
+    assert_eq!(overview.get_value((1, 8)), Some(&Data::String("Månader i följd".into())));
+    assert_eq!(overview.height(), 2 + tidkoll::model::Metric::matrix().count() + 2);
+}
