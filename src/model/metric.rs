@@ -35,6 +35,8 @@ pub struct FigureDef {
     /// rate's), if any.
     pub evidence_of: Option<Figure>,
     pub area: Area,
+    /// What the figure measures and how, in plain Swedish (the user guide is generated from it).
+    pub description: &'static str,
 }
 
 const fn at_least(min: f64) -> Option<Bound> {
@@ -55,6 +57,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_least(0.90),
         evidence_of: Some(Figure::CheckinRate),
         area: Area::Kvittering,
+        description: "Besök där både in- och utkvitteringen gjorts med en godkänd metod (tagg eller lås som standard), delat med alla besök. Ett besök utan utkvittering räknas som inte kvitterat.",
     },
     FigureDef {
         figure: Figure::CheckinStaffShare,
@@ -64,6 +67,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_least(0.90),
         evidence_of: Some(Figure::CheckinRate),
         area: Area::Kvittering,
+        description: "Bland personal med minst 10 besök (min_visits) i månaden: andelen vars egen andel kvitterade besök uppfyller kravet för Andel kvitterade besök.",
     },
     FigureDef {
         figure: Figure::CheckinClientShare,
@@ -73,6 +77,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_least(0.90),
         evidence_of: Some(Figure::CheckinRate),
         area: Area::Kvittering,
+        description: "Samma sak per kund: bland kunder med minst 10 besök, andelen vars besök till minst kravets andel är kvitterade.",
     },
     FigureDef {
         figure: Figure::VisitMinutesMean,
@@ -82,6 +87,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: None,
         evidence_of: None,
         area: Area::Ovrigt,
+        description: "Medelvärdet av besökens längd i minuter (utkvittering minus inkvittering), bara besök med giltig tid: utkvittering finns och längden är 0–720 minuter.",
     },
     FigureDef {
         figure: Figure::VisitMinutesMedian,
@@ -91,6 +97,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: None,
         evidence_of: None,
         area: Area::Ovrigt,
+        description: "Medianen av besökens längd i minuter, bara besök med giltig tid (vid jämnt antal medelvärdet av de två mittersta).",
     },
     FigureDef {
         figure: Figure::ShortVisitShare,
@@ -100,6 +107,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_most(0.10),
         evidence_of: Some(Figure::ShortVisitShare),
         area: Area::Besokslangd,
+        description: "Besök med giltig tid som är kortare än 5 minuter (short_visit_minutes), delat med alla besök med giltig tid.",
     },
     FigureDef {
         figure: Figure::CompletionRate,
@@ -109,6 +117,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: Some(Bound { min: Some(0.75), max: Some(1.00) }),
         evidence_of: Some(Figure::CompletionRate),
         area: Area::Utforandegrad,
+        description: "Summan av den giltiga besökstiden hos kunder med beviljad tid hos utföraren, delat med summan av den beviljade tiden samma månad. Saknas när utföraren inte har någon beviljad tid.",
     },
     FigureDef {
         figure: Figure::CompletionClientShare,
@@ -118,6 +127,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: None,
         evidence_of: Some(Figure::CompletionRate),
         area: Area::Ovrigt,
+        description: "Bland kunder med beviljad tid över 0: andelen vars egen utförandegrad ligger inom kravets intervall.",
     },
     FigureDef {
         figure: Figure::AddonReportingRate,
@@ -127,6 +137,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_least(0.95),
         evidence_of: Some(Figure::AddonReportingRate),
         area: Area::Tillaggsrapportering,
+        description: "Par av kund och tilläggstjänst där minst ett besök under månaden hade en insats som hör till tilläggstjänsten, och som utföraren också rapporterat (antal över 0), delat med alla sådana utförda par. Saknas när inga tillägg utförts.",
     },
     FigureDef {
         figure: Figure::AddonLateShare,
@@ -136,6 +147,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_most(0.05),
         evidence_of: Some(Figure::AddonLateShare),
         area: Area::Tillaggsrapportering,
+        description: "Rapporter för månaden som kom in efter den 5:e i följande månad (addon_deadline_day), delat med alla rapporter för månaden.",
     },
     FigureDef {
         figure: Figure::UnservedClients,
@@ -145,6 +157,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_most(0.0),
         evidence_of: Some(Figure::UnservedClients),
         area: Area::Utforandegrad,
+        description: "Antal kunder med beviljad tid över 0 hos utföraren som inte fick något besök av utföraren under månaden.",
     },
     FigureDef {
         figure: Figure::ManualReasonShare,
@@ -154,6 +167,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_least(0.95),
         evidence_of: Some(Figure::ManualReasonShare),
         area: Area::Kvittering,
+        description: "Bland besök där in- eller utkvitteringen registrerats manuellt: andelen där en orsak är angiven. Saknas när exporten inte har någon orsakskolumn eller när inget besök registrerats manuellt.",
     },
     FigureDef {
         figure: Figure::ContinuityMean,
@@ -163,6 +177,7 @@ pub const FIGURES: [FigureDef; 13] = [
         default: at_most(15.0),
         evidence_of: Some(Figure::ContinuityMean),
         area: Area::Kontinuitet,
+        description: "Socialstyrelsens mått: under dag 1–14 (continuity_window) tas de kunder som haft minst två räknade besök varje dag; för varje sådan kund räknas hur många olika personer som gjort besöken, och måttet är medelvärdet. Räknade besök börjar 07–22 och har någon insats utöver matleverans och larm.",
     },
 ];
 
@@ -220,6 +235,8 @@ pub struct FlagDef {
     /// Default limit of the rate per 1,000 visits; `None` is reported for information.
     pub default_limit: Option<f64>,
     pub area: Area,
+    /// What the flag marks, in plain Swedish (the user guide is generated from it).
+    pub description: &'static str,
 }
 
 /// The flags in report order.
@@ -232,6 +249,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Dubbelregistrering",
         default_limit: Some(1.0),
         area: Area::Registrering,
+        description: "Två besök av samma personal hos samma kund, med minst en gemensam insats, vars tider överlappar: samma insats registrerad två gånger.",
     },
     FlagDef {
         flag: Flag::RepeatedService,
@@ -241,6 +259,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Upprepad insats",
         default_limit: Some(2.0),
         area: Area::Registrering,
+        description: "Två besök i rad hos samma kund med högst en minuts mellanrum och minst en gemensam insats: samma insats registrerad flera gånger i följd.",
     },
     FlagDef {
         flag: Flag::Adjacent,
@@ -250,6 +269,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Besök med högst en minuts mellanrum",
         default_limit: Some(5.0),
         area: Area::Registrering,
+        description: "Två besök i rad hos samma kund med högst en minuts mellanrum och ingen gemensam insats.",
     },
     FlagDef {
         flag: Flag::StaffOverlap,
@@ -259,6 +279,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Överlappande besök för samma personal",
         default_limit: Some(1.0),
         area: Area::Registrering,
+        description: "Samma personal har två besök hos olika kunder vars tider överlappar med mer än en minut.",
     },
     FlagDef {
         flag: Flag::SingleStaff,
@@ -268,6 +289,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Samma personal under lång tid",
         default_limit: Some(5.0),
         area: Area::Kontinuitet,
+        description: "En kund med minst 20 besök (giltig tid) i månaden där en och samma person gjort minst 90 % av dem; alla den personens besök hos kunden flaggas.",
     },
     FlagDef {
         flag: Flag::MissingCheckout,
@@ -277,6 +299,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Saknar utkvittering",
         default_limit: Some(10.0),
         area: Area::Datakvalitet,
+        description: "Besöket saknar utkvittering.",
     },
     FlagDef {
         flag: Flag::NegativeDuration,
@@ -286,6 +309,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Utkvittering före inkvittering",
         default_limit: None,
         area: Area::Datakvalitet,
+        description: "Utkvitteringen ligger före inkvitteringen.",
     },
     FlagDef {
         flag: Flag::Overlong,
@@ -295,6 +319,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Orimligt långt besök",
         default_limit: None,
         area: Area::Datakvalitet,
+        description: "Besöket är längre än 720 minuter (max_valid_minutes).",
     },
     FlagDef {
         flag: Flag::DuringAbsence,
@@ -304,6 +329,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Besök under kundens frånvaro",
         default_limit: Some(0.0),
         area: Area::Rimlighet,
+        description: "Besöket börjar medan kunden enligt frånvarofilen är borta (sjukhus, korttidsboende, avliden). Saknas när ingen frånvarofil getts.",
     },
     FlagDef {
         flag: Flag::LongDay,
@@ -313,6 +339,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Orimligt lång arbetsdag",
         default_limit: Some(1.0),
         area: Area::Rimlighet,
+        description: "Alla besök med giltig tid som en person gjort under en kalenderdag då personens besökstid sammanlagt är över 600 minuter (long_day_minutes).",
     },
     FlagDef {
         flag: Flag::NoDayOff,
@@ -322,6 +349,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "Arbete utan ledig dag",
         default_limit: Some(1.0),
         area: Area::Rimlighet,
+        description: "Alla besök en person gjort på den elfte dagen eller senare (max_days_in_row + 1) i en obruten följd av dagar med besök.",
     },
     FlagDef {
         flag: Flag::ShortTravel,
@@ -331,6 +359,7 @@ pub const FLAGS: [FlagDef; 12] = [
         label: "För kort restid mellan kunder",
         default_limit: Some(2.0),
         area: Area::Registrering,
+        description: "Två besök i följd av samma person hos olika kunder där nästa besök börjar mindre än 1 minut efter att det förra slutat, eller mindre än 5 minuter när besöken ligger i olika områden: ingen hinner dit så fort.",
     },
 ];
 

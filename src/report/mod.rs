@@ -5,6 +5,7 @@ pub mod charts;
 pub mod document;
 pub mod docx;
 pub mod followup;
+pub mod guide;
 pub mod html;
 pub mod investigation;
 pub mod labels;
