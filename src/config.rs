@@ -43,6 +43,7 @@ pub struct Config {
     pub flag_limits: BTreeMap<String, f64>,
     pub parameters: Parameters,
     pub escalation: EscalationConfig,
+    pub plan: PlanConfig,
     pub addons: BTreeMap<String, String>,
     pub privacy: PrivacyConfig,
 }
@@ -55,6 +56,20 @@ pub struct EscalationConfig {
     pub streak_months: u32,
     /// At least this many metrics deviating in the quarter.
     pub min_metrics: u32,
+}
+
+/// The draft action plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlanConfig {
+    /// Days from the plan's date to the date the supplier is asked to reply by.
+    pub reply_days: u32,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        PlanConfig { reply_days: 30 }
+    }
 }
 
 impl Default for EscalationConfig {
@@ -177,6 +192,7 @@ impl Default for Config {
             flag_limits: default_flag_limits(),
             parameters: Parameters::default(),
             escalation: EscalationConfig::default(),
+            plan: PlanConfig::default(),
             addons: default_addons(),
             privacy: PrivacyConfig::default(),
         }
@@ -367,6 +383,9 @@ impl Config {
         }
         if self.escalation.streak_months < 1 {
             return bad("escalation.streak_months", format!("{} is not a number of months ≥ 1", self.escalation.streak_months));
+        }
+        if !(1..=365).contains(&self.plan.reply_days) {
+            return bad("plan.reply_days", format!("{} is not a number of days 1–365", self.plan.reply_days));
         }
         if self.escalation.min_metrics < 1 {
             return bad("escalation.min_metrics", format!("{} is not a number of metrics ≥ 1", self.escalation.min_metrics));

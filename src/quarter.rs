@@ -11,7 +11,7 @@ use anyhow::Result;
 use crate::analysis::MemberRow;
 use crate::config::{Config, EscalationConfig};
 use crate::error::refused;
-use crate::evidence::{EvidenceRow, Kind};
+use crate::evidence::EvidenceRow;
 use crate::followup::{History, SupplierFollowup};
 use crate::model::ALL;
 use crate::model::{Bound, Evidence, Metric, Status};
@@ -178,22 +178,4 @@ impl QuarterData {
         }
         notes
     }
-}
-
-/// Example visit ids of a deviation, up to `limit`, taken in turn from each deviating month.
-pub fn example_visits<'a>(deviation: &Deviation<'a>, limit: usize) -> Vec<&'a str> {
-    let per_month: Vec<Vec<&'a str>> =
-        deviation.evidence.iter().map(|rows| rows.iter().filter(|r| r.kind == Kind::Visit).map(|r| r.id.as_str()).collect()).collect();
-    let mut ids: Vec<&str> = Vec::new();
-    let longest = per_month.iter().map(Vec::len).max().unwrap_or(0);
-    for k in 0..longest {
-        for month in &per_month {
-            if let Some(id) = month.get(k) {
-                if ids.len() < limit && !ids.contains(id) {
-                    ids.push(id);
-                }
-            }
-        }
-    }
-    ids
 }

@@ -13,13 +13,13 @@ use crate::followup::Recommendation;
 use crate::model::hash::HashMap;
 use crate::model::Quarter;
 use crate::quarter::QuarterData;
-use crate::report::docx::write_docx;
+use crate::report::document::{to_markdown, write_docx};
 use crate::report::excel_text;
 use crate::report::followup::{write_followup_csv, write_recommendations_csv};
 use crate::report::html::matrix_page;
 use crate::report::labels::{escalation_reason_sv, figure_label};
 use crate::report::matrix_csv::write_matrix_csv;
-use crate::report::plan::{build_plan, to_markdown};
+use crate::report::plan::{build_plan, plan_document};
 use crate::report::xlsx::write_matrix_workbook;
 use crate::store::{clean_leftovers, not_saved, StagedMonth};
 
@@ -127,13 +127,17 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
         .with_context(|| format!("cannot write {}", dir.join("matrix.html").display()))
         .with_context(saving)?;
 
-    let made = chrono::Local::now().date_naive().to_string();
+    let today = chrono::Local::now().date_naive();
+    let made = today.to_string();
+    let reply_days = q.config(2).or_else(|| q.config(1)).or_else(|| q.config(0)).map_or(30, |c| c.plan.reply_days);
+    let reply_days = config.as_ref().map_or(reply_days, |c| c.plan.reply_days);
+    let reply_by = (today + chrono::Duration::days(i64::from(reply_days))).to_string();
     let slugs = folder_names(&q.suppliers);
     let outputs: Vec<SupplierOutput> = q
         .suppliers
         .par_iter()
         .zip(slugs.par_iter())
-        .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &made))
+        .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &made, &reply_by))
         .collect::<Result<_>>()
         .with_context(saving)?;
     write_index(&dir.join(SUPPLIER_DIR).join("index.csv"), &q, &slugs, &outputs).with_context(saving)?;
@@ -162,17 +166,18 @@ fn write_index(path: &Path, q: &QuarterData, folders: &[String], outputs: &[Supp
 }
 
 /// The supplier's own workbook and, when it has deviations, its action plan.
-fn write_supplier(q: &QuarterData, dir: &Path, supplier: &str, slug: &str, made: &str) -> Result<SupplierOutput> {
+fn write_supplier(q: &QuarterData, dir: &Path, supplier: &str, slug: &str, made: &str, reply_by: &str) -> Result<SupplierOutput> {
     let folder = dir.join(SUPPLIER_DIR).join(slug);
     std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
     write_matrix_workbook(&folder.join(format!("matris-{slug}.xlsx")), q, &[supplier])?;
-    let plan = build_plan(q, supplier, made);
+    let plan = build_plan(q, supplier, made, reply_by);
     if let Some(plan) = &plan {
+        let doc = plan_document(plan);
         let md = folder.join(format!("atgardsplan-{slug}.md"));
-        std::fs::write(&md, to_markdown(plan)).with_context(|| format!("cannot write {}", md.display()))?;
-        write_docx(plan, &folder.join(format!("atgardsplan-{slug}.docx")))?;
+        std::fs::write(&md, to_markdown(&doc)).with_context(|| format!("cannot write {}", md.display()))?;
+        write_docx(&doc, &folder.join(format!("atgardsplan-{slug}.docx")))?;
     }
-    Ok(SupplierOutput { supplier: supplier.to_string(), deviations: plan.map_or(0, |p| p.sections.len()) })
+    Ok(SupplierOutput { supplier: supplier.to_string(), deviations: plan.map_or(0, |p| p.deviations()) })
 }
 
 fn summary(q: &QuarterData, outputs: &[SupplierOutput], result: &Path) -> String {

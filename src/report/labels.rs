@@ -1,7 +1,7 @@
 //! Swedish names of key figures and flags, as a follow-up officer knows them (SPEC §3–4).
 
 use crate::followup::{Recommendation, SupplierFollowup};
-use crate::model::{Bound, Metric, Status, Unit, YearMonth};
+use crate::model::{Bound, Metric, Status, Unit};
 
 /// The Swedish label of a metric.
 pub fn figure_label(metric: Metric) -> String {
@@ -55,15 +55,6 @@ pub fn requirement_sv(metric: Metric, bound: Option<Bound>) -> String {
         (Some(min), None) => format!("minst {}{unit}", n(min)),
         (None, Some(max)) => format!("högst {}{unit}", n(max)),
         (None, None) => unreachable!("filtered above"),
-    }
-}
-
-/// How long a deviation has lasted, ending with the period's last month.
-pub fn streak_sv(streak: u32, last: YearMonth) -> String {
-    match streak {
-        0 => format!("Avvikelsen pågick inte i periodens sista månad ({last})."),
-        1 => format!("Avvikelsen har pågått 1 månad ({last})."),
-        n => format!("Avvikelsen har pågått {n} månader i följd, till och med {last}."),
     }
 }
 

@@ -3,7 +3,6 @@
 
 pub mod charts;
 pub mod document;
-pub mod docx;
 pub mod followup;
 pub mod guide;
 pub mod html;

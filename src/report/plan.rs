@@ -1,140 +1,227 @@
 //! Draft action plans (åtgärdsplan) in Swedish: one per supplier with at least one deviation
-//! in the quarter, one section per deviation with the requirement, the value per month, the
-//! evidence, and empty fields for the supplier to fill in. Built once as a `Plan`, written as
-//! Markdown here and as Word in `docx`.
-
-use std::fmt::Write as _;
+//! in the quarter. Deviations with one cause are grouped under one heading (their area of the
+//! year's account: the check-in figures together, the registration flags together), each
+//! group with a table of requirement and values per month, its evidence in tables (staff,
+//! clients, example visits), and empty fields for the supplier. Built once as a `Plan` and
+//! written as a `Document`, so the Markdown and the Word file say the same.
 
 use crate::analysis::MemberRow;
 use crate::evidence::{EvidenceRow, Kind};
-use crate::model::{Evidence, Figure, Metric, Status, Tally};
-use crate::quarter::{example_visits, Deviation, QuarterData};
-use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv, status_sv, streak_sv};
-use crate::report::markdown_text;
+use crate::model::{Area, Evidence, Figure, Metric, Status, Tally};
+use crate::quarter::{Deviation, QuarterData};
+use crate::report::document::Document;
+use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv};
 
-/// How many staff and clients a section names per month.
+/// How many staff and clients an evidence table names per month.
 const NAMED: usize = 5;
-/// How many example visits a section names.
+/// How many example visits an evidence block names.
 const EXAMPLES: usize = 10;
 
-/// The fields the supplier fills in for each deviation.
+/// The fields the supplier fills in for each group of deviations.
 pub const FIELDS: [&str; 5] = ["Orsak", "Åtgärd", "Ansvarig", "Klart senast", "Uppföljning"];
 
 pub struct Plan {
     pub supplier: String,
     pub quarter: String,
+    /// The quarter's months, as the tables head them.
+    pub months: [String; 3],
     pub made: String,
+    /// The date the supplier is asked to reply by (`[plan] reply_days` after `made`).
+    pub reply_by: String,
     /// Why the municipality intends a deeper follow-up (SPEC §9), when it does.
     pub deeper_followup: Option<String>,
-    pub sections: Vec<Section>,
+    pub groups: Vec<Group>,
 }
 
-pub struct Section {
-    /// The metric, e.g. `checkin_rate` or `flag_rate.adjacent`.
+impl Plan {
+    /// The number of deviating metrics.
+    pub fn deviations(&self) -> usize {
+        self.groups.iter().map(|g| g.rows.len()).sum()
+    }
+}
+
+/// The deviations of one area, with their evidence.
+pub struct Group {
+    pub area: Area,
+    pub rows: Vec<Row>,
+    pub evidence: Vec<EvidenceBlock>,
+}
+
+/// One deviating metric: the requirement, the supplier's value per month (marked where it
+/// deviates), the municipality's in the quarter's last month run, and the streak.
+pub struct Row {
     pub metric: Metric,
-    pub title: String,
-    /// Requirement text, per month when the months were judged differently.
     pub requirement: String,
-    /// One line per month: value, status and the municipality-wide value.
-    pub months: Vec<String>,
-    /// How many months in a row the deviation has lasted.
-    pub streak: String,
-    /// Counts and the staff and clients that contribute most, per deviating month.
-    pub evidence: Vec<String>,
-    pub examples: Vec<String>,
+    pub months: [String; 3],
+    pub municipality: String,
+    pub streak: u32,
+}
+
+/// The evidence behind one cause (shared by the metrics it explains).
+pub struct EvidenceBlock {
+    pub title: String,
+    /// Totals per deviating month.
+    pub counts: Vec<String>,
+    /// What the weight column of the tables holds.
+    pub weight: String,
+    /// (month, staff member, weight).
+    pub staff: Vec<[String; 3]>,
+    /// (month, client pseudonym, weight).
+    pub clients: Vec<[String; 3]>,
+    /// (month, absence, weight).
+    pub absences: Vec<[String; 3]>,
+    /// (month, visit id).
+    pub examples: Vec<[String; 2]>,
 }
 
 /// The plan of one supplier, or `None` when it has no deviation in the quarter.
-pub fn build_plan(q: &QuarterData, supplier: &str, made: &str) -> Option<Plan> {
+pub fn build_plan(q: &QuarterData, supplier: &str, made: &str, reply_by: &str) -> Option<Plan> {
     let deviations = q.deviations(supplier);
     if deviations.is_empty() {
         return None;
     }
-    let sections = deviations.iter().map(|d| section(q, supplier, d)).collect();
+    let mut areas: Vec<Area> = deviations.iter().map(|d| d.metric.area()).collect();
+    areas.sort();
+    areas.dedup();
+    let groups = areas
+        .into_iter()
+        .map(|area| {
+            let members: Vec<&Deviation> = deviations.iter().filter(|d| d.metric.area() == area).collect();
+            let rows = members.iter().map(|d| row(q, supplier, d)).collect();
+            let mut seen: Vec<Evidence> = Vec::new();
+            let mut evidence = Vec::new();
+            for d in &members {
+                let Some(key) = Evidence::of(d.metric) else { continue };
+                if !seen.contains(&key) {
+                    seen.push(key);
+                    evidence.push(evidence_block(q, supplier, key, &members));
+                }
+            }
+            Group { area, rows, evidence }
+        })
+        .collect();
     let deeper_followup = q
         .followup_of(supplier)
         .and_then(escalation_reason_sv)
         .map(|why| format!("Kommunen avser att inleda en fördjupad uppföljning av utföraren eftersom {why}."));
-    Some(Plan { supplier: supplier.to_string(), quarter: q.quarter.to_string(), made: made.to_string(), deeper_followup, sections })
+    Some(Plan {
+        supplier: supplier.to_string(),
+        quarter: q.quarter.to_string(),
+        months: q.months.map(|m| m.to_string()),
+        made: made.to_string(),
+        reply_by: reply_by.to_string(),
+        deeper_followup,
+        groups,
+    })
 }
 
-fn section(q: &QuarterData, supplier: &str, d: &Deviation) -> Section {
-    let figure = d.metric;
+fn row(q: &QuarterData, supplier: &str, d: &Deviation) -> Row {
+    let metric = d.metric;
     let texts: Vec<(usize, String)> =
-        (0..3).filter(|i| q.has_month(*i)).map(|i| (i, requirement_sv(figure, q.requirement(figure, i)))).collect();
+        (0..3).filter(|i| q.has_month(*i)).map(|i| (i, requirement_sv(metric, q.requirement(metric, i)))).collect();
     let requirement = if texts.windows(2).all(|w| w[0].1 == w[1].1) {
         texts.first().map(|t| t.1.clone()).unwrap_or_default()
     } else {
         texts.iter().map(|(i, t)| format!("{}: {t}", q.months[*i])).collect::<Vec<_>>().join("; ")
     };
-    let months = (0..3)
-        .map(|i| {
-            let month = q.months[i];
-            if !q.has_month(i) {
-                return format!("{month}: månaden saknas (ej körd)");
-            }
-            let cell = d.cells[i];
-            let all = d.municipality[i];
-            format!(
-                "{month}: {} – {} (hela kommunen: {})",
-                format_sv(figure, cell.value),
-                status_sv(cell.status),
-                format_sv(figure, all.value)
-            )
-        })
-        .collect();
-    let mut evidence = Vec::new();
+    let months = [0, 1, 2].map(|i| {
+        if !q.has_month(i) {
+            return "ej körd".to_string();
+        }
+        let cell = d.cells[i];
+        let value = format_sv(metric, cell.value);
+        if cell.status == Status::Deviation {
+            format!("{value} (avvikelse)")
+        } else {
+            value
+        }
+    });
+    let latest = (0..3).rev().find(|i| q.has_month(*i)).unwrap_or(2);
+    let municipality = format!("{} ({})", format_sv(metric, d.municipality[latest].value), q.months[latest]);
+    let streak = q.followup_of(supplier).and_then(|f| f.metric(metric)).map_or(0, |m| m.streak_months);
+    Row { metric, requirement, months, municipality, streak }
+}
+
+/// The evidence of one cause over the months in which a metric it explains deviates.
+fn evidence_block(q: &QuarterData, supplier: &str, key: Evidence, members: &[&Deviation]) -> EvidenceBlock {
+    let explained: Vec<&&Deviation> = members.iter().filter(|d| Evidence::of(d.metric) == Some(key)).collect();
+    let mut block = EvidenceBlock {
+        title: evidence_title(key),
+        counts: Vec::new(),
+        weight: weight_header(key),
+        staff: Vec::new(),
+        clients: Vec::new(),
+        absences: Vec::new(),
+        examples: Vec::new(),
+    };
+    let mut per_month_examples: Vec<Vec<[String; 2]>> = Vec::new();
     for i in 0..3 {
-        if d.cells[i].status != Status::Deviation {
-            continue;
+        let Some(d) = explained.iter().find(|d| d.cells[i].status == Status::Deviation) else { continue };
+        let month = q.months[i].to_string();
+        if let Some(counts) = counts_sv(q, supplier, key, i) {
+            block.counts.push(format!("{month}: {counts}."));
         }
-        let mut line = format!("{}:", q.months[i]);
-        if let Some(counts) = Evidence::of(figure).and_then(|e| counts_sv(q, supplier, e, i)) {
-            write!(line, " {counts}.").unwrap();
-        }
-        for (kind, what) in [
-            (Kind::Staff, "Personal som bidrar mest"),
-            (Kind::Client, "Kunder som bidrar mest"),
-            (Kind::Absence, "Frånvaro som besöken registrerades under"),
-        ] {
-            let named: Vec<String> =
-                d.evidence[i].iter().filter(|e| e.kind == kind).take(NAMED).map(|e| format!("{} ({})", e.id, weight_sv(e))).collect();
-            if !named.is_empty() {
-                let separator = if kind == Kind::Absence { "; " } else { ", " };
-                write!(line, " {what}: {}.", named.join(separator)).unwrap();
+        let rows = |kind: Kind| d.evidence[i].iter().filter(move |e| e.kind == kind);
+        let table = |kind: Kind, n: usize| -> Vec<[String; 3]> {
+            rows(kind).take(n).map(|e| [month.clone(), e.id.clone(), weight_sv(e)]).collect()
+        };
+        block.staff.extend(table(Kind::Staff, NAMED));
+        block.clients.extend(table(Kind::Client, NAMED));
+        block.absences.extend(table(Kind::Absence, NAMED));
+        per_month_examples.push(rows(Kind::Visit).map(|e| [month.clone(), e.id.clone()]).collect());
+    }
+    // Example visits taken in turn from each deviating month.
+    let longest = per_month_examples.iter().map(Vec::len).max().unwrap_or(0);
+    for k in 0..longest {
+        for month in &per_month_examples {
+            if let Some(example) = month.get(k) {
+                if block.examples.len() < EXAMPLES && !block.examples.iter().any(|e| e[1] == example[1]) {
+                    block.examples.push(example.clone());
+                }
             }
         }
-        evidence.push(line);
     }
-    let streak = q.followup_of(supplier).and_then(|f| f.metric(figure)).map_or(0, |m| m.streak_months);
-    Section {
-        metric: figure,
-        title: figure_label(figure),
-        requirement,
-        months,
-        streak: streak_sv(streak, q.months[2]),
-        evidence,
-        examples: example_visits(d, EXAMPLES).into_iter().map(str::to_string).collect(),
+    block
+}
+
+/// What a kind of evidence is about, as a heading.
+fn evidence_title(key: Evidence) -> String {
+    match key {
+        Evidence::Unverified => "Besök utan godkänd in- och utkvittering".into(),
+        Evidence::Short => "Korta besök".into(),
+        Evidence::CompletionOutside => "Kunder vars utförandegrad ligger utanför intervallet".into(),
+        Evidence::UnreportedAddons => "Utförda tillägg som inte rapporterats".into(),
+        Evidence::LateReports => "Sena tilläggsrapporter".into(),
+        Evidence::Continuity => "Kunder i kontinuitetsmätningen".into(),
+        Evidence::Unserved => "Kunder med beviljad tid utan besök".into(),
+        Evidence::ManualWithoutReason => "Manuella registreringar utan orsak".into(),
+        Evidence::Flagged(flag) => format!("Flaggade besök: {}", flag.label()),
     }
 }
 
-/// What an evidence row's weight means for the evidence, in Swedish.
+/// The weight column's header for a kind of evidence.
+fn weight_header(key: Evidence) -> String {
+    match key {
+        Evidence::Unverified => "Besök utan godkänd kvittering",
+        Evidence::Short => "Korta besök",
+        Evidence::CompletionOutside => "Utförandegrad",
+        Evidence::UnreportedAddons => "Ej rapporterade tillägg",
+        Evidence::LateReports => "Sena rapporter",
+        Evidence::Continuity => "Olika personal",
+        Evidence::Unserved => "Beviljade minuter utan besök",
+        Evidence::ManualWithoutReason => "Manuella utan orsak",
+        Evidence::Flagged(_) => "Flaggade besök",
+    }
+    .into()
+}
+
+/// An evidence row's weight as its table cell: a count, or for completion the client's rate.
 fn weight_sv(e: &EvidenceRow) -> String {
     let v = e.value.unwrap_or(0.0);
-    let n = v.round() as u64;
-    if e.kind == Kind::Absence {
-        return format!("{n} besök under frånvaron");
-    }
-    match e.evidence {
-        Evidence::Unverified => format!("{n} besök utan godkänd kvittering"),
-        Evidence::Short => format!("{n} korta besök"),
-        Evidence::CompletionOutside => format!("utförandegrad {}", format_sv(Metric::Figure(Figure::CompletionRate), Some(v))),
-        Evidence::UnreportedAddons => format!("{n} utförda tillägg ej rapporterade"),
-        Evidence::LateReports => format!("{n} sena rapporter"),
-        Evidence::Continuity => format!("{n} olika personal under mätperioden"),
-        Evidence::Unserved => format!("{n} beviljade minuter utan besök"),
-        Evidence::ManualWithoutReason => format!("{n} manuella registreringar utan orsak"),
-        Evidence::Flagged(_) => format!("{n} flaggade besök"),
+    match (e.kind, e.evidence) {
+        (Kind::Absence, _) => format!("{}", v.round() as u64),
+        (_, Evidence::CompletionOutside) => format_sv(Metric::Figure(Figure::CompletionRate), Some(v)),
+        _ => format!("{}", v.round() as u64),
     }
 }
 
@@ -174,51 +261,76 @@ fn counts_sv(q: &QuarterData, supplier: &str, evidence: Evidence, i: usize) -> O
     }
 }
 
-/// The plan as Markdown.
-pub fn to_markdown(plan: &Plan) -> String {
-    // Every text from the exports is escaped: a supplier or id cannot make a table cell, a
-    // link or raw HTML.
-    let t = |text: &str| markdown_text(text);
-    let mut md = String::new();
-    writeln!(md, "# Åtgärdsplan – {}\n", t(&plan.supplier)).unwrap();
-    writeln!(md, "| | |\n|---|---|").unwrap();
-    writeln!(md, "| Utförare | {} |", t(&plan.supplier)).unwrap();
-    writeln!(md, "| Kvartal | {} |", plan.quarter).unwrap();
-    writeln!(md, "| Upprättad | {} |", plan.made).unwrap();
-    writeln!(md, "| Diarienummer / referens | |\n").unwrap();
-    writeln!(
-        md,
-        "Uppföljningen av tidsregistreringarna för {} visar {} avvikelse{} från avtalets krav. Utföraren ombeds fylla i orsak, åtgärd, ansvarig, när åtgärden ska vara klar och hur den följs upp för varje avvikelse.\n",
+/// The plan as a document: the same text as Markdown and as Word.
+pub fn plan_document(plan: &Plan) -> Document {
+    let mut doc = Document::default();
+    doc.heading(1, format!("Åtgärdsplan – {}", plan.supplier));
+    doc.table(
+        "",
+        &["Uppgift", ""],
+        vec![
+            vec!["Utförare".into(), plan.supplier.clone()],
+            vec!["Kvartal".into(), plan.quarter.clone()],
+            vec!["Upprättad".into(), plan.made.clone()],
+            vec!["Svar senast".into(), plan.reply_by.clone()],
+            vec!["Diarienummer / referens".into(), String::new()],
+        ],
+    );
+    let n = plan.deviations();
+    let areas = plan.groups.len();
+    doc.paragraph(format!(
+        "Kommunen följer varje månad upp utförarens tidsregistrering mot kraven i avtalet. Uppföljningen för {} visar {n} avvikelse{} från avtalets krav inom {areas} område{}. Utföraren ombeds senast {} fylla i orsak, åtgärd, ansvarig, när åtgärden ska vara klar och hur den följs upp för varje område nedan, underteckna planen och skicka den till kommunen.",
         plan.quarter,
-        plan.sections.len(),
-        if plan.sections.len() == 1 { "" } else { "r" }
-    )
-    .unwrap();
+        if n == 1 { "" } else { "r" },
+        if areas == 1 { "" } else { "n" },
+        plan.reply_by
+    ));
     if let Some(text) = &plan.deeper_followup {
-        writeln!(md, "**Fördjupad uppföljning:** {}\n", t(text)).unwrap();
+        doc.paragraph(format!("Fördjupad uppföljning: {text}"));
     }
-    for (n, s) in plan.sections.iter().enumerate() {
-        writeln!(md, "## {}. {}\n", n + 1, t(&s.title)).unwrap();
-        writeln!(md, "**Krav:** {}\n", t(&s.requirement)).unwrap();
-        writeln!(md, "**Uppmätt värde per månad:**\n").unwrap();
-        for m in &s.months {
-            writeln!(md, "- {}", t(m)).unwrap();
-        }
-        writeln!(md, "\n{}", t(&s.streak)).unwrap();
-        if !s.evidence.is_empty() {
-            writeln!(md, "\n**Underlag:**\n").unwrap();
-            for e in &s.evidence {
-                writeln!(md, "- {}", t(e)).unwrap();
+    for (k, group) in plan.groups.iter().enumerate() {
+        doc.heading(2, format!("{}. {}", k + 1, group.area.label()));
+        let mut header: Vec<&str> = vec!["Mått", "Krav"];
+        header.extend(plan.months.iter().map(String::as_str));
+        header.extend(["Hela kommunen", "Månader i följd"]);
+        let rows = group
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = vec![figure_label(r.metric), r.requirement.clone()];
+                row.extend(r.months.iter().cloned());
+                row.extend([r.municipality.clone(), r.streak.to_string()]);
+                row
+            })
+            .collect();
+        doc.table("", &header, rows);
+        for block in &group.evidence {
+            doc.heading(3, format!("Underlag: {}", block.title));
+            if !block.counts.is_empty() {
+                doc.bullets(block.counts.clone());
+            }
+            for (rows, who) in [(&block.staff, "Personal"), (&block.clients, "Kund (pseudonym)"), (&block.absences, "Frånvaro")] {
+                if !rows.is_empty() {
+                    let weight = if who == "Frånvaro" { "Besök under frånvaron" } else { block.weight.as_str() };
+                    doc.table("", &["Månad", who, weight], rows.iter().map(|r| r.to_vec()).collect());
+                }
+            }
+            if !block.examples.is_empty() {
+                doc.paragraph("Exempel på besök:");
+                doc.table("", &["Månad", "Besöks-id"], block.examples.iter().map(|r| r.to_vec()).collect());
             }
         }
-        if !s.examples.is_empty() {
-            writeln!(md, "\n**Exempel på besök (besöks-id):** {}", t(&s.examples.join(", "))).unwrap();
-        }
-        writeln!(md, "\n| Fylls i av utföraren | |\n|---|---|").unwrap();
-        for f in FIELDS {
-            writeln!(md, "| {f} | |").unwrap();
-        }
-        md.push('\n');
+        doc.heading(3, "Fylls i av utföraren");
+        doc.table("", &["Fält", "Utförarens svar"], FIELDS.iter().map(|f| vec![f.to_string(), String::new()]).collect());
     }
-    md
+    doc.heading(2, "Underskrifter");
+    doc.table(
+        "",
+        &["", "Namn", "Datum", "Underskrift"],
+        vec![
+            vec!["För utföraren".into(), String::new(), String::new(), String::new()],
+            vec!["För kommunen".into(), String::new(), String::new(), String::new()],
+        ],
+    );
+    doc
 }

@@ -154,13 +154,23 @@ fn every_deviation_has_a_section_in_its_suppliers_plan() {
         for field in ["Orsak", "Åtgärd", "Ansvarig", "Klart senast", "Uppföljning", "Diarienummer / referens", "2025-Q1"] {
             assert!(docx.contains(field) && md.contains(field), "{supplier}: {field}");
         }
-        let sections = md.lines().filter(|l| l.starts_with("## ")).count();
-        assert_eq!(sections, figures.len(), "{supplier}: one section per deviating figure");
+        // One table row per deviating figure, grouped under its area.
         for figure in figures {
-            let label = tidkoll::report::labels::figure_label(tidkoll::model::Metric::parse(figure).expect("a metric id"));
+            let metric = tidkoll::model::Metric::parse(figure).expect("a metric id");
+            let label = tidkoll::report::labels::figure_label(metric);
             assert!(docx.contains(&label), "{supplier}: docx lacks {label}");
-            assert!(md.contains(&format!(". {label}\n")), "{supplier}: md lacks {label}");
+            let rows = md.lines().filter(|l| l.starts_with(&format!("| {label} | "))).count();
+            assert_eq!(rows, 1, "{supplier}: one row for {label}");
+            let heading = md.lines().filter(|l| l.starts_with("## ")).find(|l| l.ends_with(metric.area().label()));
+            assert!(heading.is_some(), "{supplier}: a heading for the area of {label}");
         }
+        let areas: BTreeSet<_> = figures.iter().map(|f| tidkoll::model::Metric::parse(f).unwrap().area()).collect();
+        assert_eq!(
+            md.lines().filter(|l| l.starts_with("## ")).count(),
+            areas.len() + 1,
+            "{supplier}: one heading per area, and the signatures"
+        );
+        assert!(md.contains("| För utföraren |  |  |  |"), "{supplier}: signature lines");
     }
 
     // The planted duplicates of Trygg Vård AB: counts per month and example visit ids.
@@ -170,10 +180,11 @@ fn every_deviation_has_a_section_in_its_suppliers_plan() {
         flags.iter().filter(|l| l.contains(",Trygg Vård AB,duplicate,")).map(|l| l.split(',').next().unwrap()).collect();
     let count = w.figures("2025-01").value("Trygg Vård AB", "flag.duplicate").unwrap();
     assert_eq!(duplicates.len() as f64, count);
-    let section = md.split("## ").find(|s| s.contains("Dubbelregistrering")).unwrap();
-    assert!(section.contains(&format!("2025-01: {count:.0} av ")), "{section}");
-    let examples = section.lines().find(|l| l.starts_with("**Exempel")).unwrap();
-    let listed: Vec<&str> = examples.rsplit("** ").next().unwrap().split(", ").collect();
+    let section = md.split("### Underlag: ").find(|s| s.starts_with("Flaggade besök: Dubbelregistrering")).unwrap();
+    assert!(section.contains(&format!("- 2025-01: {count:.0} av ")), "{section}");
+    let examples = section.split("Exempel på besök:").nth(1).unwrap();
+    let listed: Vec<&str> =
+        examples.lines().filter(|l| l.starts_with("| 2025-")).map(|l| l.split(" | ").nth(1).unwrap().trim_end_matches(" |")).collect();
     assert!(!listed.is_empty() && listed.len() <= 10);
     for id in &listed {
         assert!(
@@ -282,7 +293,7 @@ fn a_missing_month_is_refused_with_the_command_that_makes_it() {
     assert_eq!(values.get_value((1, 3)), Some(&Data::String("2025-02 (ej körd)".into())));
     assert_eq!(values.get_value((2, 3)), Some(&Data::String("ej körd".into())));
     let md = w.read("out/2025-Q1/leverantorer/Trygg-Vård-AB/atgardsplan-Trygg-Vård-AB.md");
-    assert!(md.contains("2025-02: månaden saknas (ej körd)"));
+    assert!(md.contains("| 2025-01 | 2025-02 | 2025-03 |") && md.contains(" | ej körd | "), "{md}");
     assert!(w.read("out/2025-Q1/matrix.html").contains("2025-02 (ej körd"));
 }
 
