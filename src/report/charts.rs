@@ -12,6 +12,18 @@ pub struct Line<'a> {
     pub emphasised: bool,
 }
 
+/// Series colours: distinct from each other and from the red of the requirement line.
+const SERIES: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(23, 190, 207),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+];
+
 fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing a chart: {e:?}")
 }
@@ -69,7 +81,14 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
                 String::new()
             }
         };
-        let y_label = |y: &f64| if percent { format!("{y:.0} %") } else { format!("{y:.1}").replace('.', ",") };
+        // Whole numbers (counts) get whole-number ticks only.
+        let whole = !percent && lines.iter().flat_map(|l| l.values.iter().flatten()).all(|v| v.fract() == 0.0);
+        let y_label = |y: &f64| match (percent, whole) {
+            (true, _) => format!("{y:.0} %"),
+            (false, true) if (y - y.round()).abs() < 1e-9 => format!("{y:.0}"),
+            (false, true) => String::new(),
+            (false, false) => format!("{y:.1}").replace('.', ","),
+        };
         chart
             .configure_mesh()
             .x_labels(n * 2 + 1)
@@ -97,7 +116,7 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
             }
         }
         for (i, line) in lines.iter().enumerate() {
-            let style = if line.emphasised { BLACK.stroke_width(3) } else { Palette99::pick(i).stroke_width(2) };
+            let style = if line.emphasised { BLACK.stroke_width(3) } else { SERIES[i % SERIES.len()].stroke_width(2) };
             let points: Vec<(f64, f64)> = line.values.iter().enumerate().filter_map(|(x, v)| v.map(|v| (x as f64, v * scale))).collect();
             for segment in segments(&line.values, scale) {
                 chart.draw_series(LineSeries::new(segment, style)).map_err(plot_error)?;

@@ -13,6 +13,9 @@ use crate::report::charts::{lines_chart, Line};
 use crate::report::labels::{figure_label, format_sv, is_share, requirement_sv, status_sv};
 use crate::report::xlsx::MUNICIPALITY;
 
+/// The most supplier lines a chart draws (beside the municipality's).
+const MAX_LINES: usize = 8;
+
 /// Text made safe for HTML.
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -69,15 +72,35 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
     let x_labels: Vec<String> = q.months.iter().map(|m| m.to_string()).collect();
     let latest = (0..3).rev().find(|i| q.has_month(*i)).unwrap_or(2);
     for &figure in &figures {
-        let lines: Vec<Line> = q
-            .suppliers
+        // With many suppliers one line each is unreadable: then only the deviating suppliers are
+        // drawn beside the municipality, and the table above holds the rest.
+        let deviating = |s: &String| q.cells(s, figure).iter().any(|c| c.status == Status::Deviation);
+        let shown: Vec<&String> = if q.suppliers.len() <= MAX_LINES {
+            q.suppliers.iter().collect()
+        } else {
+            q.suppliers.iter().filter(|s| deviating(s)).collect()
+        };
+        let lines: Vec<Line> = shown
             .iter()
+            .take(MAX_LINES)
             .map(|s| Line { name: s, values: q.cells(s, figure).iter().map(|c| c.value).collect(), emphasised: false })
             .chain([Line { name: MUNICIPALITY, values: q.cells(ALL, figure).iter().map(|c| c.value).collect(), emphasised: true }])
             .collect();
         let requirement = q.requirement(figure, latest);
         let svg = lines_chart(&figure_label(figure), &x_labels, &lines, requirement, is_share(figure))?;
-        writeln!(html, "<figure>{svg}<figcaption>Krav: {}</figcaption></figure>", escape(&requirement_sv(figure, requirement)))?;
+        let note = if q.suppliers.len() <= MAX_LINES {
+            String::new()
+        } else if shown.len() > MAX_LINES {
+            format!(" Visar {MAX_LINES} av {} utförare med avvikelse; alla finns i tabellen ovan.", shown.len())
+        } else {
+            format!(" Visar utförarna med avvikelse ({} av {}); alla finns i tabellen ovan.", shown.len(), q.suppliers.len())
+        };
+        writeln!(
+            html,
+            "<figure>{svg}<figcaption>Krav: {}.{}</figcaption></figure>",
+            escape(&requirement_sv(figure, requirement)),
+            escape(&note)
+        )?;
     }
     html.push_str("</body>\n</html>\n");
     Ok(html)

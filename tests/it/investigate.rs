@@ -151,3 +151,58 @@ fn an_unknown_supplier_lists_the_known_ones_and_a_missing_period_is_refused() {
     let run = w.tidkoll(&["investigate", "--supplier", TRYGG, "--out", "out"]);
     run.fails_with(2);
 }
+
+/// The text of every element named `tag` of a page, in document order.
+fn texts_of(dom: &tl::VDom, tag: &str) -> Vec<String> {
+    dom.nodes()
+        .iter()
+        .filter(|n| n.as_tag().is_some_and(|t| t.name().as_utf8_str() == tag))
+        .map(|n| n.inner_text(dom.parser()).trim().to_string())
+        .collect()
+}
+
+#[test]
+fn the_investigation_page_leads_with_the_deviations() {
+    let (w, quarter) = full_quarter();
+    quarter.ok();
+    w.tidkoll(&["investigate", "--supplier", TRYGG, "--quarter", "2025-Q1", "--out", "out", "--quiet"]).ok();
+    let html = w.read("out/utredningar/Trygg-Vård-AB-2025-Q1/utredning.html");
+    let dom = tl::parse(&html, tl::ParserOptions::default()).unwrap();
+    let headings = texts_of(&dom, "h2");
+    assert_eq!(headings[0], "Sammanfattning: avvikelser", "{headings:?}");
+    assert_eq!(headings.last().map(String::as_str), Some("Diagram"), "the charts come last: {headings:?}");
+    // No chart before the summary, the rankings and the flagged visits.
+    let position = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    assert!(position("<svg") > position("<h2>Flaggade besök</h2>"));
+
+    // The summary table: one row per deviating figure, with values as the months stored them.
+    let tables: Vec<&tl::HTMLTag> = dom.nodes().iter().filter_map(|n| n.as_tag()).filter(|t| t.name().as_utf8_str() == "table").collect();
+    let summary = tables[0];
+    assert_eq!(summary.attributes().class().map(|c| c.as_utf8_str().to_string()), Some("summary".to_string()));
+    let rows: Vec<Vec<String>> = summary
+        .query_selector(dom.parser(), "tr")
+        .unwrap()
+        .filter_map(|h| h.get(dom.parser()))
+        .map(|tr| {
+            tr.as_tag()
+                .unwrap()
+                .query_selector(dom.parser(), "td")
+                .unwrap()
+                .filter_map(|h| h.get(dom.parser()))
+                .map(|td| td.inner_text(dom.parser()).to_string())
+                .collect()
+        })
+        .filter(|cells: &Vec<String>| !cells.is_empty())
+        .collect();
+    let deviating: Vec<String> = tidkoll::model::Metric::matrix()
+        .filter(|m| MONTHS.iter().any(|month| w.figures(month).status(TRYGG, m.id()) == "deviation"))
+        .map(tidkoll::report::labels::figure_label)
+        .collect();
+    let labels: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
+    assert_eq!(labels, deviating);
+    let completion = rows.iter().find(|r| r[0] == "Utförandegrad").unwrap();
+    let march = w.figures("2025-03").value(TRYGG, "completion_rate").unwrap();
+    assert_eq!(completion[1], "75–100 %");
+    assert_eq!(completion[4], format!("{:.1} %", march * 100.0).replace('.', ","));
+    assert_eq!(completion.last().unwrap(), "3", "three months in a row");
+}

@@ -22,36 +22,50 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
         writeln!(h, "<p>{} saknas (ej körd) och ingår inte.</p>", missing.join(", "))?;
     }
 
-    followup_table(&mut h, inv)?;
-    distributions(&mut h, inv)?;
+    // The answer first: what deviates, against what, beside the municipality, for how long.
+    summary(&mut h, inv)?;
     let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
-    figures_over_time(&mut h, inv, &months)?;
     figures_table(&mut h, inv, &months)?;
     implausible(&mut h, inv)?;
     rankings(&mut h, inv)?;
     flagged_table(&mut h, inv)?;
-    h.push_str("</table>\n</body>\n</html>\n");
+    h.push_str("<h2>Diagram</h2>\n");
+    distributions(&mut h, inv)?;
+    figures_over_time(&mut h, inv, &months)?;
+    h.push_str("</body>\n</html>\n");
     Ok(h)
 }
 
-/// The deviating metrics with how long each has lasted.
-fn followup_table(h: &mut String, inv: &Investigation) -> Result<()> {
-    let latest = inv.stored.last().expect("a stored month").month;
-    writeln!(h, "<h2>Avvikelser över tid</h2>")?;
+/// The summary that opens the page: each deviating figure with its value per month, the
+/// requirement, the municipality's value and how many months in a row it has deviated; then
+/// the recommendation (for a quarter).
+fn summary(h: &mut String, inv: &Investigation) -> Result<()> {
+    let latest = inv.stored.last().expect("a stored month");
+    h.push_str("<h2 id=\"sammanfattning\">Sammanfattning: avvikelser</h2>\n");
     let Some(f) = inv.followup.as_ref().filter(|f| !f.metrics.is_empty()) else {
-        h.push_str("<p>Inga avvikelser under perioden.</p>\n");
+        h.push_str("<p>Inga avvikelser från kraven under perioden.</p>\n");
         return Ok(());
     };
-    writeln!(h, "<table><tr><th>Mått</th><th>Månader med avvikelse</th><th>Månader i följd till och med {latest}</th></tr>")?;
+    let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
+    write!(h, "<table class=\"summary\"><tr><th>Nyckeltal</th><th>Krav</th>")?;
+    for m in &months {
+        write!(h, "<th>{m}</th>")?;
+    }
+    writeln!(h, "<th>Hela kommunen {}</th><th>Månader i följd till och med {}</th></tr>", latest.month, latest.month)?;
     for m in &f.metrics {
-        writeln!(
+        let metric = m.metric;
+        write!(
             h,
-            "<tr><td class=\"name\">{}</td><td>{} av {}</td><td>{}</td></tr>",
-            escape(&figure_label(m.metric)),
-            m.months_deviating,
-            inv.stored.len(),
-            m.streak_months
+            "<tr><td class=\"name\">{}</td><td class=\"name\">{}</td>",
+            escape(&figure_label(metric)),
+            escape(&requirement_sv(metric, latest.config.requirement(metric)))
         )?;
+        for own in inv.series(&inv.supplier, metric) {
+            let (class, title) = own.map_or(("missing", "saknas"), |r| (status_class(r.status), status_sv(r.status)));
+            write!(h, "<td class=\"{class}\" title=\"{title}\">{}</td>", escape(&own.map_or("–".into(), |r| format_sv(metric, r.value))))?;
+        }
+        let all = inv.series(ALL, metric).last().copied().flatten();
+        writeln!(h, "<td>{}</td><td>{}</td></tr>", escape(&all.map_or("–".into(), |r| format_sv(metric, r.value))), m.streak_months)?;
     }
     h.push_str("</table>\n");
     if matches!(inv.period, Period::Quarter(_)) {
@@ -69,7 +83,7 @@ fn followup_table(h: &mut String, inv: &Investigation) -> Result<()> {
 fn distributions(h: &mut String, inv: &Investigation) -> Result<()> {
     let latest = inv.stored.last().expect("a stored month");
     let params = &latest.config.parameters;
-    h.push_str("<h2>Fördelningar</h2>\n");
+    h.push_str("<h3>Fördelningar</h3>\n");
     let svg = bars_chart("Besökslängd", "Minuter (intervallets början)", "Antal besök", &duration_bins(&inv.durations), &[], None, false)?;
     writeln!(h, "<figure>{svg}<figcaption>Besök med giltig tid: {}</figcaption></figure>", inv.durations.len())?;
     let gap_bars: Vec<(String, f64)> = inv.gap_bins.iter().enumerate().map(|(m, n)| (m.to_string(), *n as f64)).collect();
@@ -117,7 +131,7 @@ fn distributions(h: &mut String, inv: &Investigation) -> Result<()> {
 /// One chart per figure: the supplier beside the municipality, with the requirement.
 fn figures_over_time(h: &mut String, inv: &Investigation, months: &[String]) -> Result<()> {
     let latest = inv.stored.last().expect("a stored month");
-    h.push_str("<h2>Nyckeltal över tid</h2>\n");
+    h.push_str("<h3>Nyckeltal över tid</h3>\n");
     for figure in Metric::matrix() {
         let own: Vec<Option<f64>> = inv.series(&inv.supplier, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
         let all: Vec<Option<f64>> = inv.series(ALL, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
@@ -151,6 +165,7 @@ fn figures_table(h: &mut String, inv: &Investigation, months: &[String]) -> Resu
         }
         h.push_str("</tr>\n");
     }
+    h.push_str("</table>\n");
     Ok(())
 }
 
@@ -160,9 +175,7 @@ fn implausible(h: &mut String, inv: &Investigation) -> Result<()> {
     if im.is_empty() {
         return Ok(());
     }
-    h.push_str(
-        "</table>\n<h2>Registreringar som inte kan stämma</h2>\n<table><tr><th>Vad</th><th>Vem</th><th>När</th><th>Omfattning</th></tr>\n",
-    );
+    h.push_str("<h2>Registreringar som inte kan stämma</h2>\n<table><tr><th>Vad</th><th>Vem</th><th>När</th><th>Omfattning</th></tr>\n");
     let mut row = |what: &str, who: &str, when: &str, size: String| {
         writeln!(
             h,
@@ -184,12 +197,13 @@ fn implausible(h: &mut String, inv: &Investigation) -> Result<()> {
     for (month, client, granted) in &im.unserved {
         row("Kund utan besök", client, &month.to_string(), format!("{granted:.0} beviljade minuter"))?;
     }
+    h.push_str("</table>\n");
     Ok(())
 }
 
 /// The staff and clients, worst first.
 fn rankings(h: &mut String, inv: &Investigation) -> Result<()> {
-    h.push_str("</table>\n<h2>Personal, lägst kvittensgrad först</h2>\n<table><tr><th>Personal</th><th>Besök</th><th>Kvittensgrad</th><th>Under kravet</th><th>Flaggade besök</th><th>Flaggor</th></tr>\n");
+    h.push_str("<h2>Personal, lägst kvittensgrad först</h2>\n<table><tr><th>Personal</th><th>Besök</th><th>Kvittensgrad</th><th>Under kravet</th><th>Flaggade besök</th><th>Flaggor</th></tr>\n");
     for r in inv.staff.iter().take(50) {
         writeln!(
             h,
@@ -219,12 +233,13 @@ fn rankings(h: &mut String, inv: &Investigation) -> Result<()> {
             c.flagged_visits
         )?;
     }
+    h.push_str("</table>\n");
     Ok(())
 }
 
 /// The flagged visits (the first 200).
 fn flagged_table(h: &mut String, inv: &Investigation) -> Result<()> {
-    writeln!(h, "</table>\n<h2>Flaggade besök</h2>\n<p>{} rader; alla finns i flaggade_besok.csv.</p>\n<table><tr><th>Månad</th><th>Besök</th><th>Flagga</th><th>Hör ihop med</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>", inv.flagged.len())?;
+    writeln!(h, "<h2>Flaggade besök</h2>\n<p>{} rader; alla finns i flaggade_besok.csv.</p>\n<table><tr><th>Månad</th><th>Besök</th><th>Flagga</th><th>Hör ihop med</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>", inv.flagged.len())?;
     for f in inv.flagged.iter().take(200) {
         writeln!(
             h,
@@ -239,5 +254,6 @@ fn flagged_table(h: &mut String, inv: &Investigation) -> Result<()> {
             f.minutes.map_or(String::new(), |m| format!("{m:.0}"))
         )?;
     }
+    h.push_str("</table>\n");
     Ok(())
 }
