@@ -435,8 +435,21 @@ mod tests {
 
     #[test]
     fn aliases_add_to_the_built_in_ones() {
-        let cfg = Config::from_toml_str("[methods.aliases]\n\"Tagg2\" = \"nfc\"\n").unwrap();
-        assert_eq!(cfg.methods.aliases.len(), 1);
+        use crate::ingest::method::MethodMap;
+        let cfg = Config::from_toml_str("[methods.aliases]\n\"Tagg2\" = \"nfc\"\n\"App\" = \"manual\"\n").unwrap();
+        assert_eq!(cfg.methods.aliases.get("Tagg2").map(String::as_str), Some("nfc"));
+        let map = MethodMap::new(&cfg);
+        let built_in = MethodMap::new(&Config::default());
+        // The new alias is added, case-insensitively; a configured one replaces a built-in one
+        // of the same name; every other built-in alias is still there.
+        assert_eq!(map.parse("tagg2"), Some(Method::Nfc));
+        assert_eq!(built_in.parse("App"), Some(Method::Mobile));
+        assert_eq!(map.parse("app"), Some(Method::Manual));
+        let mut expected = built_in.known_values();
+        expected.push("tagg2".to_string());
+        expected.sort();
+        assert_eq!(map.known_values(), expected);
+        assert_eq!(map.parse("Tagg"), Some(Method::Nfc));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on files in temporary directories.
 
+mod cli;
 mod common;
 mod determinism;
 mod figures;
@@ -8,6 +9,7 @@ mod followup;
 mod fuzz;
 mod hostile;
 mod ingest;
+mod invariants;
 mod investigate;
 mod monthly;
 mod oracle;

@@ -1,0 +1,151 @@
+//! The command line as a user meets it: help, version, and every kind of error with its exit
+//! code (SPEC §8: 0 done, 2 usage or configuration, 3 input refused, 1 anything else); and
+//! `evidence.csv` read back against the month's own tables.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::common::{fixture, full_quarter, visit, visits_file, Work};
+
+#[test]
+fn help_and_version_exit_0_with_examples() {
+    let w = Work::new();
+    let run = w.tidkoll(&["--help"]);
+    run.ok();
+    assert!(
+        run.stdout.contains("Usage: tidkoll") && run.stdout.contains("Examples:") && run.stdout.contains("Exit codes"),
+        "{}",
+        run.stdout
+    );
+    for command in ["monthly", "quarter", "year", "investigate", "config", "generate"] {
+        let run = w.tidkoll(&[command, "--help"]);
+        run.ok();
+        assert!(run.stdout.contains(&format!("Usage: tidkoll {command}")) && run.stdout.contains("Example"), "{command}: {}", run.stdout);
+    }
+    let run = w.tidkoll(&["--version"]);
+    run.ok();
+    assert_eq!(run.stdout.trim(), format!("tidkoll {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn usage_errors_exit_2_and_say_what_is_wrong() {
+    let w = Work::new();
+    for (args, says) in [
+        (&[][..], "Usage"),
+        (&["monthly"][..], "--visits"),
+        (&["frobnicate"][..], "unrecognized subcommand"),
+        (&["monthly", "--visits", "v.csv", "--colour"][..], "--colour"),
+        (&["monthly", "--visits", "v.csv", "--month", "2025-13"][..], "--month"),
+        (&["quarter", "--quarter", "2025-Q5"][..], "--quarter"),
+        (&["year", "--year", "twenty"][..], "--year"),
+        (&["investigate", "--supplier", "A", "--month", "2025-03", "--quarter", "2025-Q1"][..], "cannot be used with"),
+        (&["investigate", "--supplier", "A"][..], "--month"),
+        (&["config"][..], "--print-defaults"),
+    ] {
+        let run = w.tidkoll(args);
+        run.fails_with(2);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    }
+    let config = w.write("kommun.toml", "[requirements]\ncheckin_rate = { min = 1.5 }\n");
+    let file = w.write("v.csv", visits_file(&[visit("a", "S", "c", "p", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    let run = w.monthly(&["--visits", &file, "--config", &config]);
+    run.fails_with(2);
+    assert!(run.stderr.contains("requirements.checkin_rate"), "{}", run.stderr);
+}
+
+#[test]
+fn refused_inputs_exit_3_and_other_failures_exit_1() {
+    let w = Work::new();
+    let run = w.monthly(&["--visits", "no-such-file.csv"]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("no-such-file.csv") && run.stderr.contains("--visits"), "{}", run.stderr);
+    let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out"]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("tidkoll monthly --month 2025-01"), "{}", run.stderr);
+    // An output location that is a file cannot be written: exit 1, naming it.
+    let file = w.write("v.csv", visits_file(&[visit("a", "S", "c", "p", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    w.write("blocked", "a file where the output directory should be");
+    let run = w.tidkoll(&["monthly", "--visits", &file, "--out", &w.path("blocked").to_string_lossy()]);
+    run.fails_with(1);
+    assert!(run.stderr.contains("blocked"), "{}", run.stderr);
+}
+
+/// The canonical fixture's visits of a month: id → (supplier, client, staff, verified).
+fn fixture_visits(month: &str) -> BTreeMap<String, (String, String, String, bool)> {
+    let mut reader = csv::Reader::from_path(fixture(&format!("visits-{month}.csv"))).unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| {
+            let verified = ["nfc", "lock"].contains(&&r[6]) && !r[5].is_empty() && ["nfc", "lock"].contains(&&r[7]);
+            (r[0].to_string(), (r[1].to_string(), r[2].to_string(), r[3].to_string(), verified))
+        })
+        .collect()
+}
+
+#[test]
+fn evidence_names_the_staff_clients_and_visits_behind_a_deviation() {
+    let (w, run) = full_quarter();
+    run.ok();
+    let supplier = "Hemtjänst Syd AB";
+    assert_eq!(w.figures("2025-03").status(supplier, "checkin_rate"), "deviation");
+    let text = w.read("out/2025-03/evidence.csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .filter(|r: &Vec<String>| r[0] == supplier && r[1] == "checkin_rate")
+        .collect();
+
+    // Staff and clients: the ten with the most unverified visits, most first, from staff.csv
+    // and clients.csv (visits − checked_in).
+    for (kind, file) in [("staff", "staff.csv"), ("client", "clients.csv")] {
+        let mut reader = csv::Reader::from_path(w.path(&format!("out/2025-03/{file}"))).unwrap();
+        let mut expected: Vec<(i64, String)> = reader
+            .records()
+            .map(|r| r.unwrap())
+            .filter(|r| &r[0] == supplier)
+            .map(|r| (r[2].parse::<i64>().unwrap() - r[3].parse::<i64>().unwrap(), r[1].to_string()))
+            .filter(|(n, _)| *n > 0)
+            .collect();
+        expected.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        expected.truncate(10);
+        let got: Vec<(i64, String)> = rows.iter().filter(|r| r[2] == kind).map(|r| (r[4].parse().unwrap(), r[3].clone())).collect();
+        assert_eq!(got, expected, "{kind}");
+    }
+    // Example visits: up to ten of the supplier's visits without verified check-in and -out.
+    let visits = fixture_visits("2025-03");
+    let examples: Vec<&String> = rows.iter().filter(|r| r[2] == "visit").map(|r| &r[3]).collect();
+    assert!(!examples.is_empty() && examples.len() <= 10);
+    for id in examples {
+        let (s, _, _, verified) = &visits[id];
+        assert!(s == supplier && !verified, "{id}");
+    }
+
+    // A flag's evidence: visits that carry it, staff weighed by their flagged visits.
+    let trygg = "Trygg Vård AB";
+    let flagged: BTreeSet<String> = w
+        .flags("2025-03")
+        .iter()
+        .filter(|l| l.contains(&format!(",{trygg},duplicate,")))
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    let mut per_staff: BTreeMap<String, i64> = BTreeMap::new();
+    for id in &flagged {
+        *per_staff.entry(visits[id].2.clone()).or_default() += 1;
+    }
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let duplicate: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .filter(|r: &Vec<String>| r[0] == trygg && r[1] == "flag.duplicate")
+        .collect();
+    assert!(!duplicate.is_empty(), "the planted duplicates have evidence");
+    for r in &duplicate {
+        match r[2].as_str() {
+            "visit" => assert!(flagged.contains(&r[3]), "{r:?}"),
+            "staff" => assert_eq!(r[4].parse::<i64>().unwrap(), per_staff[&r[3]], "{r:?}"),
+            "client" => {}
+            other => panic!("unexpected kind {other}"),
+        }
+    }
+}
