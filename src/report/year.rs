@@ -203,6 +203,16 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<S
 pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<()> {
     let mut book = Workbook::new();
     let build = |book: &mut Workbook| -> Result<(), XlsxError> {
+        // What the workbook covers, first: the months stored and the months missing.
+        let stored: Vec<String> = y.stored.iter().map(YearMonth::to_string).collect();
+        let missing: Vec<String> = y.missing.iter().map(YearMonth::to_string).collect();
+        let about = vec![
+            vec!["År".to_string(), y.year.to_string()],
+            vec!["Lagrade månader".to_string(), stored.join(", ")],
+            vec!["Månader som saknas (ingår inte)".to_string(), if missing.is_empty() { "inga".to_string() } else { missing.join(", ") }],
+            vec!["Utförare som följts upp".to_string(), y.suppliers.len().to_string()],
+        ];
+        table_sheet(book.add_worksheet(), "Om rapporten", &["Uppgift", "Värde"], &about)?;
         let rows: Vec<Vec<String>> = y
             .year_rows()
             .iter()
