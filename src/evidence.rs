@@ -54,6 +54,9 @@ pub struct EvidenceRow {
     pub kind: Kind,
     pub id: String,
     pub value: Option<f64>,
+    /// For an example visit: its local check-in time and staff member (`2025-03-04 08:15,
+    /// P010005`), so a plan can show the visit without the visits table.
+    pub detail: Option<String>,
 }
 
 /// The `TOP` largest weights, ties broken by id so that the choice is reproducible.
@@ -115,8 +118,14 @@ pub struct SupplierScope<'a> {
 /// Evidence rows of one supplier for every kind of evidence, in registry order.
 pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<EvidenceRow> {
     let supplier_id = scope.ids.suppliers.name(scope.supplier);
-    let row =
-        |evidence, kind, id: &str, value| EvidenceRow { supplier_id: supplier_id.to_string(), evidence, kind, id: id.to_string(), value };
+    let row = |evidence, kind, id: &str, value| EvidenceRow {
+        supplier_id: supplier_id.to_string(),
+        evidence,
+        kind,
+        id: id.to_string(),
+        value,
+        detail: None,
+    };
     let mut out = Vec::new();
     for evidence in Evidence::all() {
         if evidence == Evidence::CompletionOutside {
@@ -130,7 +139,11 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
             out.extend(ranked(evidence, kind, members, names).into_iter().map(|(id, n)| row(evidence, kind, id, Some(n))));
         }
         if has_examples(evidence) {
-            out.extend(examples(evidence, scope, ctx).into_iter().map(|id| row(evidence, Kind::Visit, id, None)));
+            out.extend(examples(evidence, scope, ctx).into_iter().map(|i| {
+                let v = &scope.visits[i];
+                let detail = format!("{}, {}", v.local_in.format("%Y-%m-%d %H:%M"), scope.ids.staff.name(v.staff));
+                EvidenceRow { detail: Some(detail), ..row(evidence, Kind::Visit, &v.visit_id, None) }
+            }));
         }
         if evidence == Evidence::Flagged(Flag::DuringAbsence) {
             out.extend(absence_periods(scope).into_iter().map(|(id, n)| row(evidence, Kind::Absence, &id, Some(f64::from(n)))));
@@ -196,21 +209,21 @@ pub fn describe_absence(a: &Absence, ids: &Ids) -> String {
     format!("{}: {reason}, {from} – {to}", ids.clients.name(a.client))
 }
 
-/// The first `TOP` example visit ids in byte order.
-fn examples<'a>(evidence: Evidence, scope: &SupplierScope<'a>, ctx: &FigureContext) -> Vec<&'a str> {
-    let mut ids: Vec<&str> = scope
+/// The visits (indexes) with the first `TOP` example visit ids in byte order.
+fn examples(evidence: Evidence, scope: &SupplierScope, ctx: &FigureContext) -> Vec<usize> {
+    let mut found: Vec<usize> = scope
         .month
         .visits_of(scope.supplier)
         .filter(|&i| is_example(evidence, &scope.visits[i], scope.masks[i], scope.month, ctx))
-        .map(|i| scope.visits[i].visit_id.as_str())
         .collect();
-    if ids.len() > TOP {
-        ids.select_nth_unstable(TOP);
-        ids.truncate(TOP);
+    let id = |i: &usize| scope.visits[*i].visit_id.as_str();
+    if found.len() > TOP {
+        found.select_nth_unstable_by(TOP, |a, b| id(a).cmp(id(b)));
+        found.truncate(TOP);
     }
-    ids.sort_unstable();
-    ids.dedup();
-    ids
+    found.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+    found.dedup_by(|a, b| id(a) == id(b));
+    found
 }
 
 impl MonthTally {

@@ -60,6 +60,8 @@ pub struct Row {
 /// The evidence behind one cause (shared by the metrics it explains).
 pub struct EvidenceBlock {
     pub title: String,
+    /// What is wrong with each example visit (the flag, or the cause).
+    pub reason: String,
     /// Totals per deviating month.
     pub counts: Vec<String>,
     /// What the weight column of the tables holds.
@@ -70,8 +72,8 @@ pub struct EvidenceBlock {
     pub clients: Vec<[String; 3]>,
     /// (month, absence, weight).
     pub absences: Vec<[String; 3]>,
-    /// (month, visit id).
-    pub examples: Vec<[String; 2]>,
+    /// (month, visit id, check-in and staff member).
+    pub examples: Vec<[String; 3]>,
 }
 
 /// The plan of one supplier, or `None` when it has no deviation in the quarter.
@@ -147,6 +149,7 @@ fn evidence_block(q: &QuarterData, supplier: &str, key: Evidence, members: &[&De
     let explained: Vec<&&Deviation> = members.iter().filter(|d| Evidence::of(d.metric) == Some(key)).collect();
     let mut block = EvidenceBlock {
         title: evidence_title(key),
+        reason: example_reason(key),
         counts: Vec::new(),
         weight: weight_header(key),
         staff: Vec::new(),
@@ -154,7 +157,7 @@ fn evidence_block(q: &QuarterData, supplier: &str, key: Evidence, members: &[&De
         absences: Vec::new(),
         examples: Vec::new(),
     };
-    let mut per_month_examples: Vec<Vec<[String; 2]>> = Vec::new();
+    let mut per_month_examples: Vec<Vec<[String; 3]>> = Vec::new();
     for i in 0..3 {
         let Some(d) = explained.iter().find(|d| d.cells[i].status == Status::Deviation) else { continue };
         let month = q.months[i].to_string();
@@ -168,7 +171,7 @@ fn evidence_block(q: &QuarterData, supplier: &str, key: Evidence, members: &[&De
         block.staff.extend(table(Kind::Staff, NAMED));
         block.clients.extend(table(Kind::Client, NAMED));
         block.absences.extend(table(Kind::Absence, NAMED));
-        per_month_examples.push(rows(Kind::Visit).map(|e| [month.clone(), e.id.clone()]).collect());
+        per_month_examples.push(rows(Kind::Visit).map(|e| [month.clone(), e.id.clone(), e.detail.clone().unwrap_or_default()]).collect());
     }
     // Example visits taken in turn from each deviating month.
     let longest = per_month_examples.iter().map(Vec::len).max().unwrap_or(0);
@@ -196,6 +199,18 @@ fn evidence_title(key: Evidence) -> String {
         Evidence::Unserved => "Kunder med beviljad tid utan besök".into(),
         Evidence::ManualWithoutReason => "Manuella registreringar utan orsak".into(),
         Evidence::Flagged(flag) => format!("Flaggade besök: {}", flag.label()),
+    }
+}
+
+/// What is wrong with an example visit of a kind of evidence.
+fn example_reason(key: Evidence) -> String {
+    match key {
+        Evidence::Unverified => "Ej godkänd in- eller utkvittering".into(),
+        Evidence::Short => "Kort besök".into(),
+        Evidence::UnreportedAddons => "Tillägg ej rapporterat".into(),
+        Evidence::ManualWithoutReason => "Manuell registrering utan orsak".into(),
+        Evidence::Flagged(flag) => flag.label().into(),
+        Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => String::new(),
     }
 }
 
@@ -317,7 +332,11 @@ pub fn plan_document(plan: &Plan) -> Document {
             }
             if !block.examples.is_empty() {
                 doc.paragraph("Exempel på besök:");
-                doc.table("", &["Månad", "Besöks-id"], block.examples.iter().map(|r| r.to_vec()).collect());
+                let rows = block.examples.iter().map(|[month, id, detail]| {
+                    let (when, staff) = detail.split_once(", ").unwrap_or((detail.as_str(), ""));
+                    vec![month.clone(), id.clone(), when.to_string(), staff.to_string(), block.reason.clone()]
+                });
+                doc.table("", &["Månad", "Besöks-id", "Inkvittering", "Personal", "Avvikelse"], rows.collect());
             }
         }
         doc.heading(3, "Fylls i av utföraren");

@@ -227,6 +227,8 @@ fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
 fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
     let (supplier, figure, kind, id, value) =
         (strings(df, "supplier_id")?, strings(df, "figure")?, strings(df, "kind")?, strings(df, "id")?, floats(df, "value")?);
+    // Months stored before example visits had their detail have no such column.
+    let detail = if df.column("detail").is_ok() { strings(df, "detail")? } else { vec![None; df.height()] };
     (0..df.height())
         .map(|i| {
             let k = kind[i].as_deref().unwrap_or("");
@@ -237,6 +239,7 @@ fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
                 kind: Kind::parse(k).ok_or_else(|| anyhow!("unknown kind '{k}' in evidence.parquet"))?,
                 id: id[i].clone().unwrap_or_default(),
                 value: value[i],
+                detail: detail[i].clone(),
             })
         })
         .collect()

@@ -42,9 +42,10 @@ pub fn write_flags_csv(path: &Path, rows: &[FlagRow]) -> Result<()> {
 
 fn write_evidence_csv(path: &Path, rows: &[EvidenceRow]) -> Result<()> {
     let mut w = csv_writer(path)?;
-    w.write_record(["supplier_id", "figure", "kind", "id", "value"])?;
+    w.write_record(["supplier_id", "figure", "kind", "id", "value", "detail"])?;
     for r in rows {
-        w.write_record([&r.supplier_id, r.evidence.owner().id(), r.kind.as_str(), &r.id, &format_value(r.value)])?;
+        let detail = r.detail.as_deref().unwrap_or("");
+        w.write_record([&r.supplier_id, r.evidence.owner().id(), r.kind.as_str(), &r.id, &format_value(r.value), detail])?;
     }
     finish(w, path)
 }
@@ -154,6 +155,7 @@ fn evidence_frame(rows: &[EvidenceRow]) -> Result<DataFrame> {
         Column::new("kind".into(), rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>()),
         Column::new("id".into(), rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()),
         Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
+        Column::new("detail".into(), rows.iter().map(|r| r.detail.as_deref()).collect::<Vec<_>>()),
     ])
 }
 

@@ -175,7 +175,10 @@ fn the_year_files_are_the_months_figures_counted() {
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(w.path("out/2025/arsrapport.xlsx")).unwrap();
     use calamine::Reader;
     let about = book.worksheet_range("Om rapporten").unwrap();
-    assert_eq!(about.get_value((3, 1)), Some(&calamine::Data::String("2025-04, 2025-05, 2025-06, 2025-07, 2025-08, 2025-09, 2025-10, 2025-11, 2025-12".into())));
+    assert_eq!(
+        about.get_value((3, 1)),
+        Some(&calamine::Data::String("2025-04, 2025-05, 2025-06, 2025-07, 2025-08, 2025-09, 2025-10, 2025-11, 2025-12".into()))
+    );
     let html = w.read("out/2025/arsrapport.html");
     assert_eq!(html.matches("<svg").count(), 8, "a chart per area");
 }

@@ -163,7 +163,7 @@ fn unserved_clients_and_manual_reasons() {
     f.assert("S2", "manual_reason_share", None, "missing");
     let evidence = w.read("out/2025-03/evidence.csv");
     assert!(evidence.contains("S1,manual_reason_share,visit,a2,"), "{evidence}");
-    assert!(evidence.lines().any(|l| l.starts_with("S1,unserved_clients,client,K-") && l.ends_with(",30")), "{evidence}");
+    assert!(evidence.lines().any(|l| l.starts_with("S1,unserved_clients,client,K-") && l.ends_with(",30,")), "{evidence}");
 
     // Without a manual_reason column the share is missing.
     let w = Work::new();

@@ -183,6 +183,16 @@ fn every_deviation_has_a_section_in_its_suppliers_plan() {
     let section = md.split("### Underlag: ").find(|s| s.starts_with("Flaggade besök: Dubbelregistrering")).unwrap();
     assert!(section.contains(&format!("- 2025-01: {count:.0} av ")), "{section}");
     let examples = section.split("Exempel på besök:").nth(1).unwrap();
+    assert!(examples.contains("| Månad | Besöks-id | Inkvittering | Personal | Avvikelse |"), "{examples}");
+    // Each example's check-in and staff member are the visit's own, from the export.
+    let export = std::fs::read_to_string(crate::common::fixture("visits-2025-01.csv")).unwrap();
+    for row in examples.lines().filter(|l| l.starts_with("| 2025-01 |")) {
+        let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+        let line = export.lines().find(|l| l.starts_with(&format!("{},", cells[1]))).unwrap();
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!((fields[3], &fields[4][..16]), (cells[3], cells[2].replace(' ', "T").as_str()), "{row}");
+        assert_eq!(cells[4], "Dubbelregistrering");
+    }
     let listed: Vec<&str> =
         examples.lines().filter(|l| l.starts_with("| 2025-")).map(|l| l.split(" | ").nth(1).unwrap().trim_end_matches(" |")).collect();
     assert!(!listed.is_empty() && listed.len() <= 10);
