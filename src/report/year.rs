@@ -13,7 +13,7 @@ use crate::report::charts::bars_chart;
 use crate::report::document::{to_html, Block, Document};
 use crate::report::html::{escape, STYLE};
 use crate::report::labels::{escalation_reason_sv, figure_label, join_sv};
-use crate::year::YearData;
+use crate::year::{QuarterRow, YearData};
 
 /// Swedish month abbreviations, January first.
 const MONTHS_SV: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
@@ -68,19 +68,32 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
         y.stored.len(),
         missing_sv(y)
     ));
-
-    let year_rows = y.year_rows();
     let quarter_rows = y.quarter_rows();
     let proposals = proposals(y);
+    suppliers_section(&mut doc, y, &quarter_rows, &proposals);
+    quarters_section(&mut doc, y, &quarter_rows);
+    areas_section(&mut doc, y);
+    proposals_section(&mut doc, &proposals);
+    development_section(&mut doc, y);
+    doc.heading(2, "Om underlaget");
+    doc.paragraph(format!(
+        "Ett mått är ett nyckeltal med krav eller en flaggfrekvens med gränsvärde, bedömt i månadskörningen med de krav som gällde då. Fördjupad uppföljning föreslås när ett mått har avvikit minst {} kalendermånader i följd (räknat bakåt över lagrade månader; en månad som saknas bryter följden) eller när minst {} mått avviker under ett kvartal.",
+        y.rules.streak_months, y.rules.min_metrics
+    ));
+    doc
+}
+
+/// Every supplier followed: its months, deviating metrics, action plans and proposals.
+fn suppliers_section(doc: &mut Document, y: &YearData, quarter_rows: &[QuarterRow], proposals: &[(Quarter, SupplierFollowup)]) {
+    let year_rows = y.year_rows();
     doc.heading(2, "Utförare som följts upp");
     doc.paragraph(format!("{} utförare har följts upp under året.", y.suppliers.len()));
     let rows = y
         .suppliers
         .iter()
         .map(|s| {
-            let mine = || year_rows.iter().filter(move |r| &r.supplier == s);
             let months = y.stored.iter().filter(|m| y.history().suppliers_of(&[**m]).contains(s)).count();
-            let deviating = mine().filter(|r| r.months_deviating > 0).count();
+            let deviating = year_rows.iter().filter(|r| &r.supplier == s && r.months_deviating > 0).count();
             let plans: Vec<String> =
                 quarter_rows.iter().filter(|r| &r.supplier == s && r.action_plan).map(|r| r.quarter.to_string()).collect();
             let deeper: Vec<String> = proposals.iter().filter(|(_, f)| &f.supplier == s).map(|(q, _)| q.to_string()).collect();
@@ -98,7 +111,10 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
         &["Utförare", "Månader med data", "Mått med avvikelse", "Åtgärdsplan (kvartal)", "Fördjupad uppföljning föreslås"],
         rows,
     );
+}
 
+/// Action plans and proposals per quarter.
+fn quarters_section(doc: &mut Document, y: &YearData, quarter_rows: &[QuarterRow]) {
     doc.heading(2, "Åtgärdsplaner per kvartal");
     let rows = y
         .followups()
@@ -111,7 +127,10 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
         })
         .collect();
     doc.table("Kvartal", &["Kvartal", "Lagrade månader", "Utförare", "Åtgärdsplaner", "Fördjupad uppföljning föreslås"], rows);
+}
 
+/// The areas with deviations (`areas.csv` in words).
+fn areas_section(doc: &mut Document, y: &YearData) {
     doc.heading(2, "Områden med avvikelser");
     doc.paragraph(
         "Per område: hur många utförare som haft minst en månad med avvikelse i något av områdets mått, och hur många utförarmånader som haft minst en sådan avvikelse.",
@@ -129,20 +148,26 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
         })
         .collect();
     doc.table("Områden", &["Område", "Utförare med avvikelse", "Utförarmånader med avvikelse", "Mått"], rows);
+}
 
+/// The suppliers proposed for a deeper follow-up, with the quarters and the reason.
+fn proposals_section(doc: &mut Document, proposals: &[(Quarter, SupplierFollowup)]) {
     doc.heading(2, "Utförare som föreslås för fördjupad uppföljning");
-    let proposed = proposals_by_supplier(&proposals);
+    let proposed = proposals_by_supplier(proposals);
     if proposed.is_empty() {
         doc.paragraph("Ingen utförare föreslås för fördjupad uppföljning under året.");
-    } else {
-        doc.paragraph(format!(
-            "{} utförare föreslås för fördjupad uppföljning. Skälet gäller det senaste kvartalet med förslag.",
-            proposed.len()
-        ));
-        let rows = proposed.iter().map(|(supplier, quarters, why)| vec![supplier.to_string(), quarters.join(", "), why.clone()]).collect();
-        doc.table("Fördjupad uppföljning", &["Utförare", "Kvartal", "Skäl"], rows);
+        return;
     }
+    doc.paragraph(format!(
+        "{} utförare föreslås för fördjupad uppföljning. Skälet gäller det senaste kvartalet med förslag.",
+        proposed.len()
+    ));
+    let rows = proposed.iter().map(|(supplier, quarters, why)| vec![supplier.to_string(), quarters.join(", "), why.clone()]).collect();
+    doc.table("Fördjupad uppföljning", &["Utförare", "Kvartal", "Skäl"], rows);
+}
 
+/// Each area's deviating suppliers month by month.
+fn development_section(doc: &mut Document, y: &YearData) {
     doc.heading(2, "Utvecklingen under året per område");
     doc.paragraph("Antal utförare med minst en avvikelse i området, månad för månad (– = månaden saknas).");
     let mut header = vec!["Område"];
@@ -157,13 +182,6 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
         })
         .collect();
     doc.table("Utveckling", &header, rows);
-
-    doc.heading(2, "Om underlaget");
-    doc.paragraph(format!(
-        "Ett mått är ett nyckeltal med krav eller en flaggfrekvens med gränsvärde, bedömt i månadskörningen med de krav som gällde då. Fördjupad uppföljning föreslås när ett mått har avvikit minst {} kalendermånader i följd (räknat bakåt över lagrade månader; en månad som saknas bryter följden) eller när minst {} mått avviker under ett kvartal.",
-        y.rules.streak_months, y.rules.min_metrics
-    ));
-    doc
 }
 
 fn header_format() -> Format {
