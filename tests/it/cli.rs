@@ -149,3 +149,42 @@ fn evidence_names_the_staff_clients_and_visits_behind_a_deviation() {
         }
     }
 }
+
+#[test]
+fn unreported_add_on_evidence_names_visits_of_add_ons_never_reported() {
+    let (w, run) = full_quarter();
+    run.ok();
+    let supplier = "Nära Hemtjänst AB";
+    assert_eq!(w.figures("2025-03").status(supplier, "addon_reporting_rate"), "deviation");
+    // (client, add-on) pairs reported with quantity > 0, from the add-ons export.
+    let mut reader = csv::Reader::from_path(fixture("addons-2025-03.csv")).unwrap();
+    let reported: BTreeSet<(String, String)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == supplier && r[4].parse::<f64>().unwrap() > 0.0)
+        .map(|r| (r[1].to_string(), r[3].to_string()))
+        .collect();
+    let mut reader = csv::Reader::from_path(fixture("visits-2025-03.csv")).unwrap();
+    let services: BTreeMap<String, (String, String)> =
+        reader.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), (r[2].to_string(), r[8].to_string()))).collect();
+    let evidence = w.read("out/2025-03/evidence.csv");
+    let mut reader = csv::Reader::from_reader(evidence.as_bytes());
+    let examples: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == supplier && &r[1] == "addon_reporting_rate" && &r[2] == "visit")
+        .map(|r| r[3].to_string())
+        .collect();
+    assert!(!examples.is_empty(), "the unreported add-ons have example visits");
+    for id in &examples {
+        let (client, services) = &services[id];
+        // The default add-on table: MATD = meal, TVATT = laundry.
+        let unreported = services.split('|').filter_map(|s| match s {
+            "MATD" => Some("meal"),
+            "TVATT" => Some("laundry"),
+            _ => None,
+        });
+        let unreported: Vec<&str> = unreported.filter(|addon| !reported.contains(&(client.clone(), addon.to_string()))).collect();
+        assert!(!unreported.is_empty(), "{id} ({client}, {services}) carries no add-on left unreported");
+    }
+}

@@ -61,6 +61,29 @@ fn duplicates_need_same_staff_shared_service_and_overlap() {
     f.assert("S1", "flag_rate.overlong", Some(0.0), "info");
 }
 
+/// A zero-length visit at the start of a longer one does not overlap it (`b.in < a.out` fails
+/// when both start together and one ends at once), in either order of the pair.
+#[test]
+fn a_zero_length_visit_at_the_start_of_another_is_no_duplicate() {
+    let w = Work::new();
+    let lines = [
+        // Same check-in, ordered by visit_id: the zero-length one first.
+        visit("z_a", "S1", "c1", "p1", "2025-03-03 18:00", "2025-03-03 18:00", "OMV"),
+        visit("z_b", "S1", "c1", "p1", "2025-03-03 18:00", "2025-03-03 18:30", "OMV"),
+        // The longer one first.
+        visit("y_a", "S1", "c1", "p1", "2025-03-04 20:00", "2025-03-04 20:30", "OMV"),
+        visit("y_b", "S1", "c1", "p1", "2025-03-04 20:00", "2025-03-04 20:00", "OMV"),
+        // A real overlap beside them, so the flag is counted at all.
+        visit("x_a", "S1", "c1", "p1", "2025-03-05 08:00", "2025-03-05 08:30", "OMV"),
+        visit("x_b", "S1", "c1", "p1", "2025-03-05 08:29", "2025-03-05 08:40", "OMV"),
+    ];
+    let visits = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &visits]).ok();
+    let flags = w.flags("2025-03");
+    assert_eq!(of(&flags, "duplicate"), ["x_a,S1,duplicate,x_b", "x_b,S1,duplicate,x_a"]);
+    w.figures("2025-03").assert("S1", "flag.duplicate", Some(2.0), "info");
+}
+
 #[test]
 fn consecutive_visits_one_minute_apart_ties_and_invalid_neighbours() {
     let w = Work::new();
