@@ -17,7 +17,7 @@ use tidkoll::analysis::{analyse, MonthAnalysis};
 use tidkoll::config::Config;
 use tidkoll::figures::FigureContext;
 use tidkoll::flags;
-use tidkoll::generate::{generate_month, Dialect};
+use tidkoll::generate::{generate_month, Dialect, Shape};
 use tidkoll::ingest::{read_all, select_month, InputPaths, MonthData};
 use tidkoll::model::Reject;
 use tidkoll::model::YearMonth;
@@ -74,7 +74,7 @@ fn month(size: u64) -> &'static Month {
         // Generated again when it predates the absences file.
         if !absences.exists() {
             std::fs::create_dir_all(&dir).unwrap();
-            generate_month(&dir, month, Dialect::Canonical, size, 2025, true).unwrap();
+            generate_month(&dir, month, Dialect::Canonical, Shape::Example, size, 2025, true).unwrap();
         }
         let (visits, granted, addons) =
             (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));

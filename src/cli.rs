@@ -51,7 +51,7 @@ pub enum Command {
     Config(ConfigArgs),
     /// Write example export files with known deviations (deterministic by seed).
     #[command(
-        after_help = "Examples:\n  tidkoll generate --out exempel\n  tidkoll generate --out big --visits 10000000 --months 2025-03 --no-extras"
+        after_help = "Examples:\n  tidkoll generate --out exempel\n  tidkoll generate --out big --visits 10000000 --months 2025-03 --no-extras\n  tidkoll generate --out national --shape national --visits 12500000 --months 2025-03"
     )]
     Generate(GenerateArgs),
 }
@@ -167,6 +167,24 @@ pub enum DialectArg {
     Swedish,
 }
 
+/// `--shape`, as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShapeArg {
+    /// Five suppliers with known deviations (repeated per 500,000 visits).
+    Example,
+    /// A national month: many suppliers, personnummer client ids.
+    National,
+}
+
+impl From<ShapeArg> for crate::generate::Shape {
+    fn from(arg: ShapeArg) -> Self {
+        match arg {
+            ShapeArg::Example => crate::generate::Shape::Example,
+            ShapeArg::National => crate::generate::Shape::National,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Directory to write into (created if needed).
@@ -178,6 +196,11 @@ pub struct GenerateArgs {
     /// Export dialect.
     #[arg(long, value_enum, default_value = "canonical")]
     pub dialect: DialectArg,
+    /// Shape of the month: `example` (five suppliers with known deviations, more in groups of
+    /// five per 500,000 visits) or `national` (about 60 suppliers per million visits, ~200
+    /// clients and ~125 staff each, every client id a personnummer, as in a national month).
+    #[arg(long, value_enum, default_value = "example")]
+    pub shape: ShapeArg,
     /// Approximate number of visits per month.
     #[arg(long, default_value_t = 3000)]
     pub visits: u64,

@@ -24,7 +24,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         std::fs::write(&path, config).with_context(|| format!("cannot write {}", path.display()))?;
     }
     for month in months {
-        let files = generate_month(&args.out, month, dialect, args.visits, args.seed, !args.no_extras)?;
+        let files = generate_month(&args.out, month, dialect, args.shape.into(), args.visits, args.seed, !args.no_extras)?;
         println!("{month}: {} besök i {}", files.visit_count, files.visits.display());
         for path in files.granted.iter().chain(&files.addons).chain(&files.absences) {
             println!("         {}", path.display());

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use super::{absence_stamp, existing, fake_personnummer, method, short_form, stamp, Client, Dialect, GenVisit, MonthFiles, Plant, Profile};
+use super::{absence_stamp, existing, fake_personnummer, method, short_form, stamp, Client, Dialect, GenVisit, MonthFiles, Plant, Profile, Shape};
 use super::{
     Rng, Writer, AREAS, CANONICAL_ABSENCES, CANONICAL_VISITS, MANUAL_REASONS, PROFILES, SERVICES, SWEDISH_ABSENCES, SWEDISH_VISITS,
 };
@@ -64,11 +64,11 @@ struct Supplier {
 
 /// The supplier's clients, drawn from a generator seeded by supplier, not month, so that the
 /// clients are the same every month and trends can be followed.
-fn make_clients(index: usize, pool: usize, count: usize, profile: &Profile, seed: u64, swedish: bool) -> Vec<Client> {
+fn make_clients(index: usize, pool: usize, count: usize, profile: &Profile, seed: u64, personnummer_share: f64) -> Vec<Client> {
     let mut client_rng = Rng::new(seed ^ (index as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
     (0..count)
         .map(|c| {
-            let id = if swedish && client_rng.chance(0.4) {
+            let id = if personnummer_share > 0.0 && client_rng.chance(personnummer_share) {
                 fake_personnummer(&mut client_rng)
             } else {
                 format!("K{:02}{:05}", index + 1, c + 1)
@@ -384,28 +384,39 @@ impl Supplier {
 }
 
 /// Writes the month's export files into `dir`: about `target_visits` visits over suppliers of
-/// the built-in profiles (in groups of five per 500,000 visits), and without `extras` only the
-/// visits file.
-pub fn generate_month(dir: &Path, month: YearMonth, dialect: Dialect, target_visits: u64, seed: u64, extras: bool) -> Result<MonthFiles> {
+/// the built-in profiles (as many as `shape` says), and without `extras` only the visits file.
+pub fn generate_month(
+    dir: &Path,
+    month: YearMonth,
+    dialect: Dialect,
+    shape: Shape,
+    target_visits: u64,
+    seed: u64,
+    extras: bool,
+) -> Result<MonthFiles> {
     let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add((month.year as u64) * 12 + u64::from(month.month)));
     let days = month.days();
-    let groups = target_visits.div_ceil(500_000).max(1) as usize;
-    let suppliers = PROFILES.len() * groups;
+    let suppliers = shape.suppliers(target_visits);
+    let groups = suppliers.div_ceil(PROFILES.len());
     // About 2.6 visits a day per client.
     let clients_per_supplier = ((target_visits as f64 / suppliers as f64) / (2.6 * f64::from(days))).ceil().max(2.0) as usize;
+    let personnummer_share = match (shape, dialect) {
+        (Shape::National, _) => 1.0,
+        (Shape::Example, Dialect::Swedish) => 0.4,
+        (Shape::Example, Dialect::Canonical) => 0.0,
+    };
     let mut out = Outputs::open(dir, month, dialect, extras)?;
     let mut visit_no = 0u64;
     for index in 0..suppliers {
         let profile = PROFILES[index % PROFILES.len()];
         let name = if groups == 1 { profile.name.to_string() } else { format!("{} {}", profile.name, index / PROFILES.len() + 1) };
-        let pool = (clients_per_supplier / 2).max(if profile.random_staff { 40 } else { 6 }) + 4;
-        let mut supplier = Supplier::new(
-            index,
-            name,
-            profile,
-            pool,
-            make_clients(index, pool, clients_per_supplier, &profile, seed, dialect == Dialect::Swedish),
-        );
+        let staff = match shape {
+            Shape::Example => clients_per_supplier / 2,
+            Shape::National => clients_per_supplier * 5 / 8,
+        };
+        let pool = staff.max(if profile.random_staff { 40 } else { 6 }) + 4;
+        let mut supplier =
+            Supplier::new(index, name, profile, pool, make_clients(index, pool, clients_per_supplier, &profile, seed, personnummer_share));
         for day in 1..=days {
             let date = NaiveDate::from_ymd_opt(month.year, month.month, day).expect("day in month");
             let wanted = wanted_visits(&supplier.clients, date, &mut rng);

@@ -148,13 +148,45 @@ pub struct StoredVisit {
     pub local_in_ms: i64,
 }
 
-/// The supplier's visits of a stored month (`visits.parquet`), in stored order.
+/// The rows of `visits.parquet` that can hold `supplier`'s visits, as (first row, rows): the
+/// row groups whose `supplier_id` minimum and maximum enclose it, from the first such group to
+/// the last (a month stores its visits sorted by supplier, so they lie together). A row group
+/// without those statistics (a month stored before they were written) can hold anyone's.
+pub fn supplier_rows(metadata: &polars_parquet::parquet::metadata::FileMetadata, supplier: &str) -> (usize, usize) {
+    use polars_parquet::parquet::statistics::Statistics;
+    let may_hold = |group: &polars_parquet::parquet::metadata::RowGroupMetadata| -> bool {
+        let Some(chunk) = group.columns_under_root_iter("supplier_id").and_then(|mut c| c.next()) else { return true };
+        match chunk.statistics(&metadata.footer_buf) {
+            Some(Ok(Statistics::Binary(s))) => match (s.min_value, s.max_value) {
+                (Some(min), Some(max)) => min.as_slice() <= supplier.as_bytes() && supplier.as_bytes() <= max.as_slice(),
+                _ => s.null_count.is_none_or(|n| n < group.num_rows() as i64),
+            },
+            _ => true,
+        }
+    };
+    let mut first = None;
+    let (mut offset, mut end) = (0, 0);
+    for group in &metadata.row_groups {
+        if may_hold(group) {
+            first.get_or_insert(offset);
+            end = offset + group.num_rows();
+        }
+        offset += group.num_rows();
+    }
+    first.map_or((0, 0), |first| (first, end - first))
+}
+
+/// The supplier's visits of a stored month (`visits.parquet`), in stored order; only the row
+/// groups that can hold them are read.
 pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<StoredVisit>> {
     let path = out.join(month.to_string()).join("visits.parquet");
     let columns = ["visit_id", "supplier_id", "client_id", "staff_id", "check_in_utc", "check_out_utc", "check_in_local"];
     let file = fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-    let df = ParquetReader::new(file)
+    let mut reader = ParquetReader::new(file);
+    let rows = supplier_rows(reader.get_metadata().map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?, supplier);
+    let df = reader
         .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
+        .with_slice(Some(rows))
         .finish()
         .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
     let suppliers = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
