@@ -18,7 +18,7 @@ use crate::model::Flag;
 use crate::model::ALL;
 use crate::model::{consecutive_order, Bound, Figure, Metric, Tally};
 use crate::model::{Quarter, YearMonth};
-use crate::store::read::{check_same_key, month_exists, read_flags, read_month, read_visits, StoredMonth, StoredVisit};
+use crate::store::read::{check_same_key, month_exists, read_flags, read_month_of, read_visits, StoredMonth, StoredVisit};
 
 /// The period investigated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +211,7 @@ impl Investigation {
                 out.display()
             )));
         }
-        let stored: Vec<StoredMonth> = present.iter().map(|m| read_month(out, *m)).collect::<Result<_>>()?;
+        let stored: Vec<StoredMonth> = present.iter().map(|m| read_month_of(out, *m, Some(supplier))).collect::<Result<_>>()?;
         check_same_key(&stored)?;
         check_supplier(&stored, supplier, period)?;
         let mut seen = Collected::default();
@@ -221,7 +221,7 @@ impl Investigation {
             let valid = |v: &StoredVisit| v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms)).filter(|d| *d >= 0.0 && *d <= max_valid);
             seen.add_visits(&visits, &valid);
             seen.add_gaps(&visits, &valid);
-            let flags = read_flags(out, month.month)?.into_iter().filter(|f| f.supplier_id == supplier);
+            let flags = read_flags(out, month.month, Some(supplier))?.into_iter();
             seen.add_flags(month.month, flags, &visits);
         }
         let latest = stored.last().expect("at least one month");

@@ -8,7 +8,9 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use super::{absence_stamp, existing, fake_personnummer, method, short_form, stamp, Client, Dialect, GenVisit, MonthFiles, Plant, Profile, Shape};
+use super::{
+    absence_stamp, existing, fake_personnummer, method, short_form, stamp, Client, Dialect, GenVisit, MonthFiles, Plant, Profile, Shape,
+};
 use super::{
     Rng, Writer, AREAS, CANONICAL_ABSENCES, CANONICAL_VISITS, MANUAL_REASONS, PROFILES, SERVICES, SWEDISH_ABSENCES, SWEDISH_VISITS,
 };

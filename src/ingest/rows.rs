@@ -45,6 +45,12 @@ impl<'a> Row<'a> {
         let Some(field) = self.header.index[col].and_then(|i| self.record.get(i)) else {
             return Ok(None);
         };
+        // Most fields are printable ASCII: the same text in every encoding read, always NFC,
+        // without control characters, and trimmed by `trim_ascii` exactly as by `str::trim`.
+        if field.iter().fold(true, |plain, &b| plain & (matches!(b, 0x20..=0x7e) | matches!(b, b'\t' | b'\n' | b'\r'))) {
+            let trimmed = std::str::from_utf8(field.trim_ascii()).expect("ASCII is UTF-8");
+            return Ok((!trimmed.is_empty()).then_some(Cow::Borrowed(trimmed)));
+        }
         let name = self.columns[col].0;
         let text = self.source.decode(field).map_err(|e| Reason::new(name, "not valid text", e))?;
         // NUL, ESC, BEL and the like would break the XML of the workbooks and documents and

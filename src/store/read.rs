@@ -81,6 +81,13 @@ fn read_manifest(dir: &Path, month: YearMonth) -> Result<Made> {
 
 /// Reads a stored month; an error names the file and says how to make it again.
 pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
+    read_month_of(out, month, None)
+}
+
+/// A stored month as `read_month` gives it, with the evidence, staff and clients of `only`
+/// that supplier when given (the figures whole: they hold the municipality's row): one
+/// supplier of a national month is read without a copy of everyone's rows.
+pub fn read_month_of(out: &Path, month: YearMonth, only: Option<&str>) -> Result<StoredMonth> {
     let dir = out.join(month.to_string());
     let made = read_manifest(&dir, month)?;
     let again = || again(month, &dir);
@@ -88,12 +95,19 @@ pub fn read_month(out: &Path, month: YearMonth) -> Result<StoredMonth> {
         let path = dir.join(name);
         read_parquet(&path).with_context(again)
     };
+    let supplier_rows = |name: &str| -> Result<DataFrame> {
+        let df = table(name)?;
+        let Some(supplier) = only else { return Ok(df) };
+        let ids = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}")).with_context(again)?;
+        let mask: BooleanChunked = ids.iter().map(|s| s == Some(supplier)).collect();
+        df.filter(&mask).map_err(|e| anyhow!("{name}: {e}")).with_context(again)
+    };
     Ok(StoredMonth {
         month,
         figures: figures(&table("figures.parquet")?, month).with_context(again)?,
-        evidence: evidence(&table("evidence.parquet")?).with_context(again)?,
-        staff: members(&table("staff.parquet")?, "staff_id").with_context(again)?,
-        clients: members(&table("clients.parquet")?, "client_id").with_context(again)?,
+        evidence: evidence(&supplier_rows("evidence.parquet")?).with_context(again)?,
+        staff: members(&supplier_rows("staff.parquet")?, "staff_id").with_context(again)?,
+        clients: members(&supplier_rows("clients.parquet")?, "client_id").with_context(again)?,
         config: made.config,
         key_fingerprint: made.key_fingerprint,
         dir,
@@ -116,9 +130,17 @@ pub fn read_figures(out: &Path, month: YearMonth) -> Result<StoredFigures> {
     Ok(StoredFigures { month, figures, config: made.config })
 }
 
-/// The flagged visits of a stored month (`flags.parquet`).
-pub fn read_flags(out: &Path, month: YearMonth) -> Result<Vec<FlagRow>> {
+/// The flagged visits of a stored month (`flags.parquet`), of `only` that supplier when given.
+pub fn read_flags(out: &Path, month: YearMonth, only: Option<&str>) -> Result<Vec<FlagRow>> {
     let df = read_parquet(&out.join(month.to_string()).join("flags.parquet"))?;
+    let df = match only {
+        None => df,
+        Some(supplier) => {
+            let ids = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
+            let mask: BooleanChunked = ids.iter().map(|s| s == Some(supplier)).collect();
+            df.filter(&mask).map_err(|e| anyhow!("flags.parquet: {e}"))?
+        }
+    };
     let (visit, supplier, flag, related) =
         (strings(&df, "visit_id")?, strings(&df, "supplier_id")?, strings(&df, "flag")?, strings(&df, "related_visit_id")?);
     let mut rows = Vec::with_capacity(df.height());

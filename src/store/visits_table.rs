@@ -216,8 +216,7 @@ mod tests {
         let mut ids = Ids::default();
         // Five suppliers of 7 visits each, given in an order that is not the names' order.
         let names = ["Ek", "Al", "Bok", "Ask", "Lind"];
-        let visits: Vec<Visit> =
-            (0..35i64).map(|i| visit(&mut ids, &format!("v{i:02}"), names[i as usize % 5], "K1", i, true)).collect();
+        let visits: Vec<Visit> = (0..35i64).map(|i| visit(&mut ids, &format!("v{i:02}"), names[i as usize % 5], "K1", i, true)).collect();
         let out = tempfile::tempdir().unwrap();
         let month: YearMonth = "2025-03".parse().unwrap();
         let dir = out.path().join(month.to_string());
@@ -247,9 +246,12 @@ mod tests {
     fn the_stored_order_does_not_depend_on_the_input_order() {
         let mut ids = Ids::default();
         let mut visits: Vec<Visit> = (0..40i64)
-            .map(|i| visit(&mut ids, &format!("v{i:02}"), ["B", "A", "C"][i as usize % 3], ["K3", "K1", "K2"][i as usize % 7 % 3], i % 5, true))
+            .map(|i| {
+                visit(&mut ids, &format!("v{i:02}"), ["B", "A", "C"][i as usize % 3], ["K3", "K1", "K2"][i as usize % 7 % 3], i % 5, true)
+            })
             .collect();
-        let names = |visits: &[Visit], order: &[u32]| -> Vec<String> { order.iter().map(|&i| visits[i as usize].visit_id.to_string()).collect() };
+        let names =
+            |visits: &[Visit], order: &[u32]| -> Vec<String> { order.iter().map(|&i| visits[i as usize].visit_id.to_string()).collect() };
         let first = names(&visits, &stored_order(&visits, &ids));
         visits.reverse();
         visits.rotate_left(13);

@@ -206,3 +206,31 @@ fn the_investigation_page_leads_with_the_deviations() {
     assert_eq!(completion[4], format!("{:.1} %", march * 100.0).replace('.', ","));
     assert_eq!(completion.last().unwrap(), "3", "three months in a row");
 }
+
+/// An investigation reads one supplier's rows of a stored month: exactly the rows the whole
+/// month holds for it, and nobody else's.
+#[test]
+fn one_suppliers_rows_of_a_stored_month_are_all_of_its_rows_and_only_those() {
+    use tidkoll::store::read::{read_flags, read_month, read_month_of};
+    let (w, quarter) = full_quarter();
+    quarter.ok();
+    let out = w.path("out");
+    let month = "2025-02".parse().unwrap();
+    let whole = read_month(&out, month).unwrap();
+    let flags = read_flags(&out, month, None).unwrap();
+    for supplier in ["Vardag Omsorg AB", "Trygg Vård AB"] {
+        let one = read_month_of(&out, month, Some(supplier)).unwrap();
+        assert_eq!(one.figures, whole.figures, "the figures are whole: they hold the municipality's row");
+        let own = |rows: &[tidkoll::analysis::MemberRow]| rows.iter().filter(|r| r.supplier_id == supplier).cloned().collect::<Vec<_>>();
+        assert!(!one.staff.is_empty() && !one.clients.is_empty());
+        assert_eq!(one.staff, own(&whole.staff), "{supplier}");
+        assert_eq!(one.clients, own(&whole.clients), "{supplier}");
+        let evidence: Vec<_> = whole.evidence.iter().filter(|e| e.supplier_id == supplier).cloned().collect();
+        assert!(!evidence.is_empty());
+        assert_eq!(one.evidence, evidence, "{supplier}");
+        let own_flags: Vec<_> = flags.iter().filter(|f| f.supplier_id == supplier).cloned().collect();
+        assert!(!own_flags.is_empty());
+        assert_eq!(read_flags(&out, month, Some(supplier)).unwrap(), own_flags, "{supplier}");
+    }
+    assert!(whole.staff.iter().any(|r| r.supplier_id != "Vardag Omsorg AB" && r.supplier_id != "Trygg Vård AB"));
+}
