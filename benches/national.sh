@@ -1,67 +1,94 @@
 #!/usr/bin/env bash
-# Times the whole `tidkoll monthly` command (release build) on generated months, canonical and
-# Swedish dialect, against a bare polars read of the same canonical file, and prints a table:
-# median wall time over RUNS runs, peak memory, time per visit, ratio to the polars read (run
-# after each tidkoll run, so both see the same machine), and the stage times of the median
-# run (figs includes visits.parquet, written beside the figures; write is the other tables).
+# Times `tidkoll monthly` (release build) on generated months of both generator shapes, and
+# `tidkoll investigate` of one supplier out of each month, and prints one table:
 #
-# Usage: benches/national.sh [VISITS...]        (default: 1000000 3000000 10000000)
-# Env:   RUNS (default 3), TIDKOLL_BENCH_DIR (default /tmp/tidkoll-national; data is generated
-#        once and reused), POLARS_READ=0 to skip the polars reference (its first build takes
-#        about 10 minutes).
+#   shape, visits, input MB; monthly: mean wall time ± standard deviation over RUNS runs
+#   (hyperfine, after WARMUP runs), time per visit, peak memory (one more run under
+#   /usr/bin/time -v) and peak/input; the stages of that run from its manifest (read, read
+#   speed in MB of input per second, figures and flags with visits.parquet beside them, write)
+#   and whole/read; investigate: mean wall time and peak memory.
+#
+# After each shape it prints how far the time per visit of its sizes lies apart (the target:
+# within 15 %). hyperfine's JSON for every command is kept in the bench directory. With
+# POLARS_READ=1 it also times a bare polars read of each visits file (every column, timestamps
+# parsed; benches/polars_read, whose first build takes about 10 minutes), as a reference for the
+# read stage.
+#
+# Usage: benches/national.sh [VISITS...]          (default: 1000000 3000000 12500000)
+# Env:   SHAPES (default "national example"), DIALECT (canonical or swedish; default canonical),
+#        RUNS (default 5), WARMUP (default 1), TIDKOLL_BENCH_DIR (default /tmp/tidkoll-national;
+#        data is generated once and reused: 12.5 M visits are 1.7 GB), CARGO_TARGET_DIR.
+# Needs: hyperfine (apt-get install hyperfine), GNU time (/usr/bin/time), python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for tool in hyperfine /usr/bin/time python3; do
+  command -v "$tool" > /dev/null || { echo "benches/national.sh needs $tool (apt-get install ${tool##*/})" >&2; exit 2; }
+done
 cargo build --release --quiet
-bin=$PWD/target/release/tidkoll
-if [ "${POLARS_READ:-1}" != 0 ]; then
+if [ "${POLARS_READ:-0}" = 1 ]; then
   (cd benches/polars_read && CARGO_TARGET_DIR=${POLARS_READ_TARGET:-/tmp/polars-read-target} cargo build --release --quiet)
   polars_read=${POLARS_READ_TARGET:-/tmp/polars-read-target}/release/polars-read
 fi
+bin=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/tidkoll
 base=${TIDKOLL_BENCH_DIR:-/tmp/tidkoll-national}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
+warmup=${WARMUP:-1}
+dialect=${DIALECT:-canonical}
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(1000000 3000000 10000000)
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000000 3000000 12500000)
+export TIDKOLL_PSEUDONYM_KEY=${TIDKOLL_PSEUDONYM_KEY:-bench-key-0123456789}
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-seconds() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$1"; }
-peak() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
+peak_mib() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
+mean_sd() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print('%.2f %.2f' % (r['mean'], r['stddev'] or 0))" "$1"; }
 
-printf '%10s  %9s  %7s  %8s  %8s  %8s  %7s  %6s  %6s  %6s\n' visits dialect "wall s" "peak MiB" "µs/visit" "polars s" ratio read figs write
-for n in "${sizes[@]}"; do
-  for dialect in canonical swedish; do
-    dir="$base/$dialect-$n"
+printf '%-8s %10s %7s | %14s %8s %8s %6s | %6s %7s %6s %6s %10s | %8s %8s\n' \
+  shape visits "in MB" "monthly s" "µs/visit" "peak MiB" "/input" "read s" "MB/s" "figs s" "write" "whole/read" "inv. s" "inv. MiB"
+for shape in ${SHAPES:-national example}; do
+  per_visit=()
+  for n in "${sizes[@]}"; do
+    dir="$base/$shape-$dialect-$n"
     if [ ! -f "$dir/visits-2025-03.csv" ]; then
-      "$bin" generate --out "$dir" --months 2025-03 --visits "$n" --dialect "$dialect" > /dev/null
+      "$bin" generate --out "$dir" --shape "$shape" --dialect "$dialect" --months 2025-03 --visits "$n" > /dev/null
     fi
-    config=()
-    [ "$dialect" = swedish ] && config=(--config "$dir/tidkoll.toml")
-    cat "$dir"/*.csv > /dev/null   # warm the page cache so runs compare
-    walls=(); peaks=(); reads=()
-    with_polars=$([ "${POLARS_READ:-1}" != 0 ] && [ "$dialect" = canonical ] && echo 1 || echo 0)
-    for r in $(seq "$runs"); do
-      rm -rf "$dir/out-$r"
-      /usr/bin/time -v -o "$dir/time-$r.txt" env TIDKOLL_PSEUDONYM_KEY=bench "$bin" monthly --quiet "${config[@]}" \
-        --visits "$dir/visits-2025-03.csv" --granted "$dir/granted-2025-03.csv" --addons "$dir/addons-2025-03.csv" \
-        --out "$dir/out-$r" > /dev/null
-      walls+=("$(seconds "$dir/time-$r.txt") $r"); peaks+=("$(peak "$dir/time-$r.txt")")
-      # The polars read right after each run, so that the machine's drift hits both alike.
-      if [ "$with_polars" = 1 ]; then
-        reads+=("$("$polars_read" "$dir/visits-2025-03.csv" | awk '{print $3}')")
-      fi
-    done
-    mid=$(printf '%s\n' "${walls[@]}" | sort -g | awk -v k=$(( (runs + 1) / 2 )) 'NR==k {print $2}')
-    wall=$(seconds "$dir/time-$mid.txt")
-    top=$(printf '%s\n' "${peaks[@]}" | sort -g | tail -1)
-    visits=$(python3 -c "import json;print(json.load(open('$dir/out-$mid/2025-03/manifest.json'))['accounting']['visits_analysed'])")
-    stages=$(python3 -c "import json;s=json.load(open('$dir/out-$mid/2025-03/manifest.json'))['stage_seconds'];print('%.1f %.1f %.1f'%(s['read'],s['figures_and_flags'],s['write']))")
-    polars="-"; ratio="-"
-    if [ "$with_polars" = 1 ]; then
-      polars=$(printf '%s\n' "${reads[@]}" | median)
-      ratio=$(awk -v a="$wall" -v b="$polars" 'BEGIN {printf "%.2f", a/b}')
+    inputs=(--visits "$dir/visits-2025-03.csv")
+    [ -f "$dir/granted-2025-03.csv" ] && inputs+=(--granted "$dir/granted-2025-03.csv")
+    [ -f "$dir/addons-2025-03.csv" ] && inputs+=(--addons "$dir/addons-2025-03.csv")
+    [ -f "$dir/absences-2025-03.csv" ] && inputs+=(--absences "$dir/absences-2025-03.csv")
+    [ -f "$dir/tidkoll.toml" ] && inputs+=(--config "$dir/tidkoll.toml")
+    in_mb=$(du -cb "$dir"/*-2025-03.csv | awk 'END {printf "%.0f", $1/1e6}')
+    monthly="$bin monthly --quiet ${inputs[*]} --out $dir/out"
+    hyperfine --style none --runs "$runs" --warmup "$warmup" --prepare "rm -rf $dir/out" \
+      --export-json "$dir/monthly.json" "$monthly" > /dev/null
+    rm -rf "$dir/out"
+    /usr/bin/time -v -o "$dir/monthly-time.txt" $monthly > /dev/null
+    read -r wall sd <<< "$(mean_sd "$dir/monthly.json")"
+    peak=$(peak_mib "$dir/monthly-time.txt")
+    manifest="$dir/out/2025-03/manifest.json"
+    read -r visits s_read s_figs s_write <<< "$(python3 -c "import json,sys; m=json.load(open(sys.argv[1])); s=m['stage_seconds']; print(m['accounting']['visits_analysed'], '%.2f %.2f %.2f' % (s['read'], s['figures_and_flags'], s['write']))" "$manifest")"
+    supplier=$(awk -F, 'NR > 1 && $1 != "ALL" {print $1; exit}' "$dir/out/2025-03/figures.csv")
+    investigate="$bin investigate --quiet --supplier $(printf %q "$supplier") --month 2025-03 --out $dir/out"
+    hyperfine --style none --shell bash --runs "$runs" --warmup "$warmup" --export-json "$dir/investigate.json" "$investigate" > /dev/null
+    /usr/bin/time -v -o "$dir/investigate-time.txt" bash -c "exec $investigate" > /dev/null
+    read -r inv _ <<< "$(mean_sd "$dir/investigate.json")"
+    inv_peak=$(peak_mib "$dir/investigate-time.txt")
+    per=$(awk -v a="$wall" -v n="$visits" 'BEGIN {printf "%.2f", a / n * 1e6}')
+    per_visit+=("$per")
+    printf '%-8s %10s %7s | %7s ± %4s %8s %8s %6s | %6s %7s %6s %6s %10s | %8s %8s\n' \
+      "$shape" "$visits" "$in_mb" "$wall" "$sd" "$per" "$peak" \
+      "$(awk -v p="$peak" -v i="$in_mb" 'BEGIN {printf "%.2f", p * 1.048576 / i}')" \
+      "$s_read" "$(awk -v i="$in_mb" -v r="$s_read" 'BEGIN {printf "%.0f", i / r}')" "$s_figs" "$s_write" \
+      "$(awk -v a="$wall" -v r="$s_read" 'BEGIN {printf "%.2f", a / r}')" "$inv" "$inv_peak"
+    rm -rf "$dir/out"
+    if [ -n "${polars_read:-}" ]; then
+      separator=,
+      [ "$dialect" = swedish ] && separator=';'
+      hyperfine --style none --runs "$runs" --warmup "$warmup" --export-json "$dir/polars.json" \
+        "$polars_read $dir/visits-2025-03.csv '$separator'" > /dev/null
+      read -r p_wall p_sd <<< "$(mean_sd "$dir/polars.json")"
+      visits_mb=$(du -b "$dir/visits-2025-03.csv" | awk '{printf "%.0f", $1/1e6}')
+      echo "         polars read of the visits file ($visits_mb MB): $p_wall ± $p_sd s, $(awk -v m="$visits_mb" -v t="$p_wall" 'BEGIN {printf "%.0f", m / t}') MB/s"
     fi
-    per=$(awk -v a="$wall" -v n="$visits" 'BEGIN {printf "%.2f", a/n*1e6}')
-    read -r s_read s_figs s_write <<< "$stages"
-    printf '%10s  %9s  %7s  %8s  %8s  %8s  %7s  %6s  %6s  %6s\n' "$visits" "$dialect" "$wall" "$top" "$per" "$polars" "$ratio" "$s_read" "$s_figs" "$s_write"
-    rm -rf "$dir"/out-*
   done
+  printf '%s\n' "${per_visit[@]}" | awk -v s="$shape" 'NR == 1 {lo = hi = $1} {if ($1 < lo) lo = $1; if ($1 > hi) hi = $1}
+    END {printf "%s: time per visit %.2f–%.2f µs, the largest %.0f %% above the smallest\n", s, lo, hi, (hi / lo - 1) * 100}'
 done
