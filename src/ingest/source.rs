@@ -254,14 +254,14 @@ pub fn printable(text: &str) -> String {
     text.chars().map(|c| if c.is_control() && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect()
 }
 
-/// Whether `bytes` are UTF-8, checked in pieces on all threads: a piece ends after a newline,
-/// which never sits inside a multi-byte character, so the pieces are valid exactly when the
-/// whole is.
 /// SHA-256 of bytes, in hex.
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether `bytes` are UTF-8, checked in pieces on all threads: a piece ends after a newline,
+/// which never sits inside a multi-byte character, so the pieces are valid exactly when the
+/// whole is.
 fn valid_utf8(bytes: &[u8]) -> bool {
     use rayon::prelude::*;
     const PIECE: usize = 8 << 20;
