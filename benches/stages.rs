@@ -3,10 +3,11 @@
 //! evidence) at 1 and 2 threads, and write (every table of the month).
 //!
 //! `cargo bench` runs them on 1 M visits; `TIDKOLL_BENCH_VISITS=1000000,3000000 cargo bench`
-//! on several sizes; `cargo bench -- flags` only the flag pass. A stage takes seconds, so each
-//! is timed in 3 samples of one run (`--sample-count 5` for more). The generated months are
-//! kept in the temporary directory and reused. Not part of CI. The whole command with peak
-//! memory and the ratio to a polars read is `benches/national.sh`.
+//! on several sizes; `TIDKOLL_BENCH_SHAPE=national cargo bench` on months shaped as a national
+//! export (`tidkoll generate --shape national`); `cargo bench -- flags` only the flag pass. A
+//! stage takes seconds, so each is timed in 3 samples of one run (`--sample-count 5` for more).
+//! The generated months are kept in the temporary directory and reused. Not part of CI. The
+//! whole command with its peak memory is `benches/national.sh`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -68,13 +69,22 @@ fn month(size: u64) -> &'static Month {
     let mut months = MONTHS.get_or_init(Default::default).lock().unwrap();
     months.entry(size).or_insert_with(|| {
         let month: YearMonth = MONTH.parse().unwrap();
-        let dir = std::env::temp_dir().join(format!("tidkoll-bench-{size}"));
+        let shape = match std::env::var("TIDKOLL_BENCH_SHAPE").as_deref() {
+            Ok("national") => Shape::National,
+            Ok("example") | Err(_) => Shape::Example,
+            Ok(other) => panic!("TIDKOLL_BENCH_SHAPE: example or national, not {other:?}"),
+        };
+        let name = match shape {
+            Shape::Example => format!("tidkoll-bench-{size}"),
+            Shape::National => format!("tidkoll-bench-national-{size}"),
+        };
+        let dir = std::env::temp_dir().join(name);
         let visits_path = dir.join(format!("visits-{month}.csv"));
         let absences = dir.join(format!("absences-{month}.csv"));
         // Generated again when it predates the absences file.
         if !absences.exists() {
             std::fs::create_dir_all(&dir).unwrap();
-            generate_month(&dir, month, Dialect::Canonical, Shape::Example, size, 2025, true).unwrap();
+            generate_month(&dir, month, Dialect::Canonical, shape, size, 2025, true).unwrap();
         }
         let (visits, granted, addons) =
             (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));
