@@ -130,11 +130,6 @@ impl History {
         self.months.contains_key(&month)
     }
 
-    /// The stored months, in order.
-    pub fn stored(&self) -> impl Iterator<Item = YearMonth> + '_ {
-        self.months.keys().copied()
-    }
-
     /// `Some(deviates)` when the supplier's metric was judged in a stored month.
     pub fn judged(&self, month: YearMonth, supplier: &str, metric: Metric) -> Option<bool> {
         self.months.get(&month)?.judged.get(&(supplier.to_string(), metric)).copied()
