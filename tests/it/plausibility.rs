@@ -61,6 +61,16 @@ fn the_eleventh_working_day_in_a_row_is_flagged() {
 }
 
 #[test]
+fn a_run_of_working_days_ending_on_the_31st_flags_the_31st() {
+    let w = Work::new();
+    // Days 21–31: the eleventh day in a row is the last day of the month.
+    let lines: Vec<String> = (21..=31).map(|day| v(&format!("d{day}"), "c1", "p1", day, "08:00", "08:30", "")).collect();
+    let file = w.write("visits.csv", visits(&lines));
+    w.monthly(&["--visits", &file]).ok();
+    assert_eq!(flagged(&w, "no_day_off"), ["d31"]);
+}
+
+#[test]
 fn travel_between_homes_takes_at_least_a_minute_and_five_between_districts() {
     let w = Work::new();
     let lines = [
