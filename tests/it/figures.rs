@@ -3,6 +3,22 @@
 use crate::common::*;
 
 #[test]
+fn a_requirement_given_as_an_empty_table_is_removed() {
+    let w = Work::new();
+    let lines =
+        ["v1,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,", "v2,S1,c1,p1,2025-03-03 12:00,2025-03-03 12:30,manual,nfc,OMV,"]
+            .map(String::from);
+    let visits = w.write("visits.csv", visits_file(&lines));
+    // DECISIONS: `{}` removes the built-in requirement (status info), and without a
+    // checkin_rate requirement every staff member passes.
+    let config = w.write("k.toml", "[parameters]\nmin_visits = 2\n[requirements]\ncheckin_rate = {}\n");
+    w.monthly(&["--visits", &visits, "--config", &config]).ok();
+    let f = w.figures("2025-03");
+    f.assert("S1", "checkin_rate", Some(0.5), "info");
+    f.assert("S1", "checkin_staff_share", Some(1.0), "ok");
+}
+
+#[test]
 fn checkin_rate_durations_and_member_shares() {
     let w = Work::new();
     // v1 verified, 30 min; v2 out manual, 4 min (short); v3 no check-out; v4 in manual, 20 min;
