@@ -459,21 +459,6 @@ impl Metric {
             Metric::FlagCount(f) | Metric::FlagRate(f) => f.def().area,
         }
     }
-
-    /// The built-in requirement (key figures) or limit (flag rates).
-    pub fn default_bound(self) -> Option<Bound> {
-        match self {
-            Metric::Figure(f) => f.def().default,
-            Metric::FlagCount(_) => None,
-            Metric::FlagRate(f) => f.def().default_limit.map(|max| Bound { min: None, max: Some(max) }),
-        }
-    }
-}
-
-impl std::fmt::Display for Metric {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
-    }
 }
 
 #[cfg(test)]
@@ -483,7 +468,7 @@ mod tests {
     #[test]
     fn every_id_parses_back_to_its_metric() {
         for metric in Metric::all() {
-            assert_eq!(Metric::parse(metric.id()), Some(metric), "{metric}");
+            assert_eq!(Metric::parse(metric.id()), Some(metric), "{}", metric.id());
         }
         assert_eq!(Metric::all().count(), 13 + 2 * 12);
         assert_eq!(Metric::parse("flag_rate.adjacent"), Some(Metric::FlagRate(Flag::Adjacent)));
