@@ -100,15 +100,14 @@ fn evidence_names_the_staff_clients_and_visits_behind_a_deviation() {
     // and clients.csv (visits − checked_in).
     for (kind, file) in [("staff", "staff.csv"), ("client", "clients.csv")] {
         let mut reader = csv::Reader::from_path(w.path(&format!("out/2025-03/{file}"))).unwrap();
-        let mut expected: Vec<(i64, String)> = reader
-            .records()
-            .map(|r| r.unwrap())
-            .filter(|r| &r[0] == supplier)
-            .map(|r| (r[2].parse::<i64>().unwrap() - r[3].parse::<i64>().unwrap(), r[1].to_string()))
-            .filter(|(n, _)| *n > 0)
-            .collect();
-        expected.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        expected.truncate(10);
+        let expected = top_ten(
+            reader
+                .records()
+                .map(|r| r.unwrap())
+                .filter(|r| &r[0] == supplier)
+                .map(|r| (r[2].parse::<i64>().unwrap() - r[3].parse::<i64>().unwrap(), r[1].to_string()))
+                .collect(),
+        );
         let got: Vec<(i64, String)> = rows.iter().filter(|r| r[2] == kind).map(|r| (r[4].parse().unwrap(), r[3].clone())).collect();
         assert_eq!(got, expected, "{kind}");
     }
@@ -187,4 +186,85 @@ fn unreported_add_on_evidence_names_visits_of_add_ons_never_reported() {
         let unreported: Vec<&str> = unreported.filter(|addon| !reported.contains(&(client.clone(), addon.to_string()))).collect();
         assert!(!unreported.is_empty(), "{id} ({client}, {services}) carries no add-on left unreported");
     }
+}
+
+/// `evidence.csv`'s (weight, id) rows of one kind for a supplier's figure, as written.
+fn evidence_rows(text: &str, supplier: &str, figure: &str, kind: &str) -> Vec<(i64, String)> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == supplier && &r[1] == figure && &r[2] == kind)
+        .map(|r| (r[4].parse().unwrap(), r[3].to_string()))
+        .collect()
+}
+
+/// The ten largest positive weights, most first, ties by id: how evidence picks its members.
+fn top_ten(mut weights: Vec<(i64, String)>) -> Vec<(i64, String)> {
+    weights.retain(|(n, _)| *n > 0);
+    weights.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    weights.truncate(10);
+    weights
+}
+
+#[test]
+fn evidence_weighs_members_by_manual_visits_without_reason_and_add_ons_never_reported() {
+    let (w, run) = full_quarter();
+    run.ok();
+    let text = w.read("out/2025-03/evidence.csv");
+
+    // manual_reason_share: staff and clients weighed by manual visits without a reason, from
+    // the manual_visits and manual_with_reason columns of staff.csv and clients.csv.
+    let syd = "Hemtjänst Syd AB";
+    assert_eq!(w.figures("2025-03").status(syd, "manual_reason_share"), "deviation");
+    for (kind, file) in [("staff", "staff.csv"), ("client", "clients.csv")] {
+        let mut reader = csv::Reader::from_path(w.path(&format!("out/2025-03/{file}"))).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (manual, with_reason) = (column("manual_visits"), column("manual_with_reason"));
+        let weights = reader
+            .records()
+            .map(|r| r.unwrap())
+            .filter(|r| &r[0] == syd)
+            .map(|r| (r[manual].parse::<i64>().unwrap() - r[with_reason].parse::<i64>().unwrap(), r[1].to_string()))
+            .collect();
+        let expected = top_ten(weights);
+        assert!(expected.len() > 1, "{kind}: several members without reasons");
+        assert_eq!(evidence_rows(&text, syd, "manual_reason_share", kind), expected, "{kind}");
+    }
+
+    // addon_reporting_rate: clients weighed by their delivered (client, add-on) pairs without
+    // a report, from the fixture's exports (client ids are pseudonymised in the evidence, so
+    // the weights are compared, most first).
+    let nara = "Nära Hemtjänst AB";
+    assert_eq!(w.figures("2025-03").status(nara, "addon_reporting_rate"), "deviation");
+    let mut reader = csv::Reader::from_path(fixture("addons-2025-03.csv")).unwrap();
+    let reported: BTreeSet<(String, String)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == nara && r[4].parse::<f64>().unwrap() > 0.0)
+        .map(|r| (r[1].to_string(), r[3].to_string()))
+        .collect();
+    let mut reader = csv::Reader::from_path(fixture("visits-2025-03.csv")).unwrap();
+    let mut delivered: BTreeSet<(String, String)> = BTreeSet::new();
+    for r in reader.records().map(|r| r.unwrap()).filter(|r| &r[1] == nara) {
+        // The default add-on table: MATD = meal, TVATT = laundry.
+        for addon in r[8].split('|').filter_map(|s| match s {
+            "MATD" => Some("meal"),
+            "TVATT" => Some("laundry"),
+            _ => None,
+        }) {
+            delivered.insert((r[2].to_string(), addon.to_string()));
+        }
+    }
+    let mut unreported: BTreeMap<String, i64> = BTreeMap::new();
+    for pair in delivered.difference(&reported) {
+        *unreported.entry(pair.0.clone()).or_default() += 1;
+    }
+    let mut expected: Vec<i64> = unreported.into_values().collect();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    expected.truncate(10);
+    let got: Vec<i64> = evidence_rows(&text, nara, "addon_reporting_rate", "client").into_iter().map(|(n, _)| n).collect();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
 }
