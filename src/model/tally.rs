@@ -162,14 +162,14 @@ impl<'a> std::iter::Sum<&'a Tally> for Tally {
 }
 
 impl Tally {
-    /// A staff member's or client's own check-in judgement: whether its check-in rate meets
-    /// `requirement`, or `None` with fewer than `min_visits` visits (not judged).
     /// A client's own completion judgement: whether its completion lies in `range`, or `None`
     /// without granted minutes > 0 (not judged).
     pub fn completion_within(&self, range: Bound) -> Option<bool> {
         self.completion().map(|rate| range.contains(rate))
     }
 
+    /// A staff member's or client's own check-in judgement: whether its check-in rate meets
+    /// `requirement`, or `None` with fewer than `min_visits` visits or none at all (not judged).
     pub fn meets_checkin(&self, min_visits: u32, requirement: Bound) -> Option<bool> {
         (self.visits >= min_visits && self.visits > 0).then(|| self.checkin_rate().is_some_and(|r| requirement.contains(r)))
     }

@@ -19,6 +19,20 @@ fn a_requirement_given_as_an_empty_table_is_removed() {
 }
 
 #[test]
+fn a_client_without_visits_is_not_judged_on_check_in_even_with_min_visits_0() {
+    let w = Work::new();
+    // c1 has one verified visit; c2 is granted time but never visited (a tally of 0 visits).
+    let lines = ["v1,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,"].map(String::from);
+    let visits = w.write("visits.csv", visits_file(&lines));
+    let granted = w.write("granted.csv", "supplier_id,client_id,month,granted_minutes\nS1,c1,2025-03,30\nS1,c2,2025-03,60\n");
+    let config = w.write("k.toml", "[parameters]\nmin_visits = 0\n");
+    w.monthly(&["--visits", &visits, "--granted", &granted, "--config", &config]).ok();
+    let f = w.figures("2025-03");
+    f.assert("S1", "unserved_clients", Some(1.0), "deviation");
+    f.assert("S1", "checkin_client_share", Some(1.0), "ok");
+}
+
+#[test]
 fn checkin_rate_durations_and_member_shares() {
     let w = Work::new();
     // v1 verified, 30 min; v2 out manual, 4 min (short); v3 no check-out; v4 in manual, 20 min;
