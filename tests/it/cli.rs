@@ -82,6 +82,47 @@ fn fixture_visits(month: &str) -> BTreeMap<String, (String, String, String, bool
         .collect()
 }
 
+/// `evidence.csv`'s (weight, id) rows of one kind for a supplier's figure, as written.
+fn evidence_rows(text: &str, supplier: &str, figure: &str, kind: &str) -> Vec<(i64, String)> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == supplier && &r[1] == figure && &r[2] == kind)
+        .map(|r| (r[4].parse().unwrap(), r[3].to_string()))
+        .collect()
+}
+
+/// The ten largest positive weights, most first, ties by id: how evidence picks its members.
+fn top_ten(mut weights: Vec<(i64, String)>) -> Vec<(i64, String)> {
+    weights.retain(|(n, _)| *n > 0);
+    weights.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    weights.truncate(10);
+    weights
+}
+
+/// The supplier's (client, add-on) pairs reported with quantity > 0 in the fixture's March
+/// add-ons export.
+fn reported_addons(supplier: &str) -> BTreeSet<(String, String)> {
+    let mut reader = csv::Reader::from_path(fixture("addons-2025-03.csv")).unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == supplier && r[4].parse::<f64>().unwrap() > 0.0)
+        .map(|r| (r[1].to_string(), r[3].to_string()))
+        .collect()
+}
+
+/// The add-ons among a visit's services, by the default add-on table: MATD = meal, TVATT =
+/// laundry.
+fn addons_of(services: &str) -> impl Iterator<Item = &'static str> + '_ {
+    services.split('|').filter_map(|s| match s {
+        "MATD" => Some("meal"),
+        "TVATT" => Some("laundry"),
+        _ => None,
+    })
+}
+
 #[test]
 fn evidence_names_the_staff_clients_and_visits_behind_a_deviation() {
     let (w, run) = full_quarter();
@@ -108,8 +149,7 @@ fn evidence_names_the_staff_clients_and_visits_behind_a_deviation() {
                 .map(|r| (r[2].parse::<i64>().unwrap() - r[3].parse::<i64>().unwrap(), r[1].to_string()))
                 .collect(),
         );
-        let got: Vec<(i64, String)> = rows.iter().filter(|r| r[2] == kind).map(|r| (r[4].parse().unwrap(), r[3].clone())).collect();
-        assert_eq!(got, expected, "{kind}");
+        assert_eq!(evidence_rows(&text, supplier, "checkin_rate", kind), expected, "{kind}");
     }
     // Example visits: up to ten of the supplier's visits without verified check-in and -out.
     let visits = fixture_visits("2025-03");
@@ -155,14 +195,7 @@ fn unreported_add_on_evidence_names_visits_of_add_ons_never_reported() {
     run.ok();
     let supplier = "Nära Hemtjänst AB";
     assert_eq!(w.figures("2025-03").status(supplier, "addon_reporting_rate"), "deviation");
-    // (client, add-on) pairs reported with quantity > 0, from the add-ons export.
-    let mut reader = csv::Reader::from_path(fixture("addons-2025-03.csv")).unwrap();
-    let reported: BTreeSet<(String, String)> = reader
-        .records()
-        .map(|r| r.unwrap())
-        .filter(|r| &r[0] == supplier && r[4].parse::<f64>().unwrap() > 0.0)
-        .map(|r| (r[1].to_string(), r[3].to_string()))
-        .collect();
+    let reported = reported_addons(supplier);
     let mut reader = csv::Reader::from_path(fixture("visits-2025-03.csv")).unwrap();
     let services: BTreeMap<String, (String, String)> =
         reader.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), (r[2].to_string(), r[8].to_string()))).collect();
@@ -177,34 +210,9 @@ fn unreported_add_on_evidence_names_visits_of_add_ons_never_reported() {
     assert!(!examples.is_empty(), "the unreported add-ons have example visits");
     for id in &examples {
         let (client, services) = &services[id];
-        // The default add-on table: MATD = meal, TVATT = laundry.
-        let unreported = services.split('|').filter_map(|s| match s {
-            "MATD" => Some("meal"),
-            "TVATT" => Some("laundry"),
-            _ => None,
-        });
-        let unreported: Vec<&str> = unreported.filter(|addon| !reported.contains(&(client.clone(), addon.to_string()))).collect();
+        let unreported: Vec<&str> = addons_of(services).filter(|addon| !reported.contains(&(client.clone(), addon.to_string()))).collect();
         assert!(!unreported.is_empty(), "{id} ({client}, {services}) carries no add-on left unreported");
     }
-}
-
-/// `evidence.csv`'s (weight, id) rows of one kind for a supplier's figure, as written.
-fn evidence_rows(text: &str, supplier: &str, figure: &str, kind: &str) -> Vec<(i64, String)> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| r.unwrap())
-        .filter(|r| &r[0] == supplier && &r[1] == figure && &r[2] == kind)
-        .map(|r| (r[4].parse().unwrap(), r[3].to_string()))
-        .collect()
-}
-
-/// The ten largest positive weights, most first, ties by id: how evidence picks its members.
-fn top_ten(mut weights: Vec<(i64, String)>) -> Vec<(i64, String)> {
-    weights.retain(|(n, _)| *n > 0);
-    weights.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    weights.truncate(10);
-    weights
 }
 
 #[test]
@@ -238,32 +246,16 @@ fn evidence_weighs_members_by_manual_visits_without_reason_and_add_ons_never_rep
     // the weights are compared, most first).
     let nara = "Nära Hemtjänst AB";
     assert_eq!(w.figures("2025-03").status(nara, "addon_reporting_rate"), "deviation");
-    let mut reader = csv::Reader::from_path(fixture("addons-2025-03.csv")).unwrap();
-    let reported: BTreeSet<(String, String)> = reader
-        .records()
-        .map(|r| r.unwrap())
-        .filter(|r| &r[0] == nara && r[4].parse::<f64>().unwrap() > 0.0)
-        .map(|r| (r[1].to_string(), r[3].to_string()))
-        .collect();
     let mut reader = csv::Reader::from_path(fixture("visits-2025-03.csv")).unwrap();
     let mut delivered: BTreeSet<(String, String)> = BTreeSet::new();
     for r in reader.records().map(|r| r.unwrap()).filter(|r| &r[1] == nara) {
-        // The default add-on table: MATD = meal, TVATT = laundry.
-        for addon in r[8].split('|').filter_map(|s| match s {
-            "MATD" => Some("meal"),
-            "TVATT" => Some("laundry"),
-            _ => None,
-        }) {
-            delivered.insert((r[2].to_string(), addon.to_string()));
-        }
+        delivered.extend(addons_of(&r[8]).map(|addon| (r[2].to_string(), addon.to_string())));
     }
     let mut unreported: BTreeMap<String, i64> = BTreeMap::new();
-    for pair in delivered.difference(&reported) {
+    for pair in delivered.difference(&reported_addons(nara)) {
         *unreported.entry(pair.0.clone()).or_default() += 1;
     }
-    let mut expected: Vec<i64> = unreported.into_values().collect();
-    expected.sort_unstable_by(|a, b| b.cmp(a));
-    expected.truncate(10);
+    let expected: Vec<i64> = top_ten(unreported.into_iter().map(|(client, n)| (n, client)).collect()).into_iter().map(|(n, _)| n).collect();
     let got: Vec<i64> = evidence_rows(&text, nara, "addon_reporting_rate", "client").into_iter().map(|(n, _)| n).collect();
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
