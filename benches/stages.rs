@@ -69,14 +69,10 @@ fn month(size: u64) -> &'static Month {
     let mut months = MONTHS.get_or_init(Default::default).lock().unwrap();
     months.entry(size).or_insert_with(|| {
         let month: YearMonth = MONTH.parse().unwrap();
-        let shape = match std::env::var("TIDKOLL_BENCH_SHAPE").as_deref() {
-            Ok("national") => Shape::National,
-            Ok("example") | Err(_) => Shape::Example,
+        let (shape, name) = match std::env::var("TIDKOLL_BENCH_SHAPE").as_deref() {
+            Ok("national") => (Shape::National, format!("tidkoll-bench-national-{size}")),
+            Ok("example") | Err(_) => (Shape::Example, format!("tidkoll-bench-{size}")),
             Ok(other) => panic!("TIDKOLL_BENCH_SHAPE: example or national, not {other:?}"),
-        };
-        let name = match shape {
-            Shape::Example => format!("tidkoll-bench-{size}"),
-            Shape::National => format!("tidkoll-bench-national-{size}"),
         };
         let dir = std::env::temp_dir().join(name);
         let visits_path = dir.join(format!("visits-{month}.csv"));
