@@ -2,9 +2,13 @@
 //! into their slots of the file's vector, with chunk-local name ids, where each came from, and
 //! the rejects; then remapped to the file's global ids and closed up.
 
+use super::duplicates::ShardedIds;
 use super::tables::{intern_client, intern_staff, intern_supplier};
 use crate::model::hash::HashMap;
-use crate::model::{Ids, Reject, Visit, NO_AREA};
+use std::borrow::Cow;
+
+use super::rows::Reason;
+use crate::model::{Ids, Method, Reject, Services, Visit, NO_AREA};
 use crate::privacy::Pseudonymizer;
 
 #[derive(Default)]
@@ -30,15 +34,93 @@ impl LocalNames {
     }
 }
 
+/// What a chunk's rows have shown so far, by the raw bytes of a field: an export repeats a
+/// client, a method or a district row after row, so each spelling is checked, normalised and
+/// numbered once per chunk. Only values that passed their checks are kept, and a value's checks
+/// depend on its bytes alone, so a row reads the same with or without them. Names are kept
+/// once numbered, at the point of the row where they always were, so that the chunk's names
+/// are numbered exactly as before. Dropped when the chunk has been read.
+#[derive(Default)]
+pub(super) struct Recent {
+    pub(super) suppliers: HashMap<Box<[u8]>, u32>,
+    pub(super) clients: HashMap<Box<[u8]>, u32>,
+    pub(super) staff: HashMap<Box<[u8]>, u32>,
+    pub(super) areas: HashMap<Box<[u8]>, u32>,
+    pub(super) methods: HashMap<Box<[u8]>, Option<Method>>,
+    pub(super) numbers: HashMap<Box<[u8]>, Option<f64>>,
+    pub(super) services: HashMap<Box<[u8]>, Services>,
+    pub(super) reasons: HashMap<Box<[u8]>, bool>,
+}
+
+/// The value of a field: as kept for its raw bytes, or computed (and kept when it passes).
+/// `raw` is `None` when the file lacks the column.
+pub(super) fn remembered<T: Clone>(
+    kept: &mut HashMap<Box<[u8]>, T>,
+    raw: Option<&[u8]>,
+    compute: impl FnOnce() -> Result<T, Reason>,
+) -> Result<T, Reason> {
+    // An empty field is checked at once; hashing it costs more.
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return compute() };
+    if let Some(value) = kept.get(raw) {
+        return Ok(value.clone());
+    }
+    let value = compute()?;
+    kept.insert(raw.into(), value.clone());
+    Ok(value)
+}
+
+/// A name field of a row: numbered before in this chunk (found by its raw bytes), or checked
+/// text still to be numbered.
+pub(super) enum Name<'a> {
+    Numbered(u32),
+    Checked(Option<&'a [u8]>, Cow<'a, str>),
+}
+
+impl<'a> Name<'a> {
+    /// The name in field bytes `raw`: its number when these bytes were numbered, else `check`ed.
+    pub(super) fn of(
+        numbered: &HashMap<Box<[u8]>, u32>,
+        raw: Option<&'a [u8]>,
+        check: impl FnOnce() -> Result<Cow<'a, str>, Reason>,
+    ) -> Result<Name<'a>, Reason> {
+        match raw.and_then(|r| numbered.get(r)) {
+            Some(&id) => Ok(Name::Numbered(id)),
+            None => Ok(Name::Checked(raw, check()?)),
+        }
+    }
+
+    /// As `of`, for a field that may be empty (`None`).
+    pub(super) fn of_optional(
+        numbered: &HashMap<Box<[u8]>, u32>,
+        raw: Option<&'a [u8]>,
+        check: impl FnOnce() -> Result<Option<Cow<'a, str>>, Reason>,
+    ) -> Result<Option<Name<'a>>, Reason> {
+        match raw.and_then(|r| numbered.get(r)) {
+            Some(&id) => Ok(Some(Name::Numbered(id))),
+            None => Ok(check()?.map(|text| Name::Checked(raw, text))),
+        }
+    }
+
+    /// Its chunk-local number, numbering it (and keeping its raw bytes) when new.
+    pub(super) fn number(self, names: &mut LocalNames, numbered: &mut HashMap<Box<[u8]>, u32>) -> u32 {
+        match self {
+            Name::Numbered(id) => id,
+            Name::Checked(raw, text) => {
+                let id = names.id(&text);
+                if let Some(raw) = raw {
+                    numbered.insert(raw.into(), id);
+                }
+                id
+            }
+        }
+    }
+}
+
 /// Where a visit checked within its chunk came from, beside it in `ChunkResult::meta`.
 pub(super) struct Parsed {
     pub(super) line: u64,
     pub(super) start: u64,
     pub(super) len: u32,
-    pub(super) has_id: bool,
-    /// 128-bit hash of the export's own visit id (when it has one), for duplicates across
-    /// chunks and files; two halves to keep the struct small.
-    pub(super) id_hash: [u64; 2],
 }
 
 #[derive(Default)]
@@ -52,6 +134,10 @@ pub(super) struct ChunkResult<'s> {
     pub(super) overflow: Vec<Option<Visit>>,
     /// Where each visit came from, in the same order.
     pub(super) meta: Vec<Parsed>,
+    /// The hashes of the export's own visit ids, tagged with their index in `meta`, while the
+    /// chunk is read; then sorted into shards (`ids`).
+    pub(super) tagged_ids: Vec<u128>,
+    pub(super) ids: ShardedIds,
     pub(super) rejects: Vec<Reject>,
     pub(super) read: u64,
     pub(super) rejected: u64,
@@ -60,6 +146,7 @@ pub(super) struct ChunkResult<'s> {
     pub(super) staff: LocalNames,
     pub(super) services: LocalNames,
     pub(super) areas: LocalNames,
+    pub(super) recent: Recent,
 }
 
 impl ChunkResult<'_> {

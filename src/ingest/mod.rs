@@ -2,6 +2,7 @@
 //! accounting: nothing is dropped without being counted and written down.
 
 mod chunk;
+mod duplicates;
 pub mod method;
 pub mod rows;
 pub mod source;

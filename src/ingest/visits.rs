@@ -8,7 +8,8 @@ use std::hash::BuildHasher;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::chunk::{close_up, gather_overflowing, ChunkResult, Parsed, Remap};
+use super::chunk::{close_up, gather_overflowing, remembered, ChunkResult, Name, Parsed, Recent, Remap};
+use super::duplicates::{tagged, SeenIds, ShardedIds};
 use super::rows::{check_shape, raw_end, read_header, reject, split_records, swallowed, Chunk, Reason, Row};
 use super::source::{Header, Records, Source};
 use super::tables::new_account;
@@ -17,7 +18,6 @@ use super::{Ingested, DUPLICATE_KIND};
 use crate::config::{Config, VISIT_COLUMNS};
 use crate::error::refused;
 use crate::ingest::method::MethodMap;
-use crate::model::hash::HashSet;
 use crate::model::Method;
 use crate::model::{FileAccount, Reject, Services, Visit, NO_AREA};
 use crate::privacy::Pseudonymizer;
@@ -39,19 +39,11 @@ mod vc {
     pub const MANUAL_REASON: usize = 11;
 }
 
-/// Names numbered in order of first appearance within one chunk.
-/// Shards of the set of visit ids seen, walked in parallel.
-const SHARDS: usize = 64;
-
-fn shard(hash: [u64; 2]) -> usize {
-    (hash[0] >> 58) as usize
-}
-
 /// Reads visits files; remembers the visit ids of earlier files so later copies are reported.
 pub struct VisitReader {
     methods: MethodMap,
-    /// Hashes of every export visit id accepted so far (this file and earlier ones), by shard.
-    seen: Vec<HashSet<u128>>,
+    /// Every export visit id accepted so far (this file and earlier ones).
+    seen: SeenIds,
     hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
     /// Size of the chunks a body is cut into; `None` picks one from the size and threads.
     chunk_bytes: Option<usize>,
@@ -62,7 +54,7 @@ impl VisitReader {
     /// variable `TIDKOLL_CHUNK_BYTES` (for tests of the chunked reading on small files).
     pub fn new(config: &Config) -> VisitReader {
         let chunk_bytes = std::env::var("TIDKOLL_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).filter(|&n: &usize| n > 0);
-        VisitReader { methods: MethodMap::new(config), seen: vec![HashSet::default(); SHARDS], hashers: Default::default(), chunk_bytes }
+        VisitReader { methods: MethodMap::new(config), seen: SeenIds::new(), hashers: Default::default(), chunk_bytes }
     }
 
     /// A reader that cuts bodies into chunks of about `bytes` (tests use tiny chunks).
@@ -97,9 +89,10 @@ impl VisitReader {
         pseudonyms: &Pseudonymizer,
         out: &mut ChunkResult,
     ) -> Result<(Visit, Option<u128>), Reason> {
-        let supplier = row.supplier(vc::SUPPLIER)?;
-        let client = row.required(vc::CLIENT)?;
-        let staff = row.required(vc::STAFF)?;
+        let recent = &mut out.recent;
+        let supplier = Name::of(&recent.suppliers, row.raw(vc::SUPPLIER), || row.supplier(vc::SUPPLIER))?;
+        let client = Name::of(&recent.clients, row.raw(vc::CLIENT), || row.required(vc::CLIENT))?;
+        let staff = Name::of(&recent.staff, row.raw(vc::STAFF), || row.required(vc::STAFF))?;
         let in_stamp = parse_stamp(&row.required(vc::CHECK_IN)?).map_err(|e| Reason::new("check_in", "not a timestamp", e))?;
         let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new("check_in", "non-existent local time", e))?;
         let check_out = match row.get(vc::CHECK_OUT)? {
@@ -109,28 +102,41 @@ impl VisitReader {
                 Some(resolve_check_out(stamp, check_in).map_err(|e| Reason::new("check_out", "non-existent local time", e))?)
             }
         };
-        let in_method = self
-            .method(row, vc::IN_METHOD, "check_in_method")?
+        let in_method = remembered(&mut recent.methods, row.raw(vc::IN_METHOD), || self.method(row, vc::IN_METHOD, "check_in_method"))?
             .ok_or_else(|| Reason::new("check_in_method", "missing value", "required value is empty"))?;
-        let out_method = self.method(row, vc::OUT_METHOD, "check_out_method")?;
-        let planned_minutes = row.number(vc::PLANNED)?;
-        let mut services: Services = match row.get(vc::SERVICES)? {
-            None => Services::new(),
-            Some(text) => text.split('|').map(str::trim).filter(|s| !s.is_empty()).map(|s| out.services.id(s)).collect(),
-        };
-        // Local and global ids name the same services one to one, so repeats go here.
-        services.sort_unstable();
-        services.dedup();
+        let out_method = remembered(&mut recent.methods, row.raw(vc::OUT_METHOD), || self.method(row, vc::OUT_METHOD, "check_out_method"))?;
+        let planned_minutes = remembered(&mut recent.numbers, row.raw(vc::PLANNED), || row.number(vc::PLANNED))?;
+        let services = remembered(&mut recent.services, row.raw(vc::SERVICES), || {
+            let mut services: Services = match row.get(vc::SERVICES)? {
+                None => Services::new(),
+                Some(text) => text.split('|').map(str::trim).filter(|s| !s.is_empty()).map(|s| out.services.id(s)).collect(),
+            };
+            // Local and global ids name the same services one to one, so repeats go here.
+            services.sort_unstable();
+            services.dedup();
+            Ok(services)
+        })?;
         let (visit_id, id_hash) = match row.get(vc::VISIT_ID)? {
             // A source id built from a personnummer must not reach any output.
             Some(id) => (CompactString::new(pseudonyms.scrub_cow(&id)), Some(self.id_hash(&id))),
             None => (compact_str::format_compact!("{}:{line}", source.name), None),
         };
+        // Numbered in this order, each before the next field is checked, as always: a row
+        // refused for its district or reason has numbered its names.
+        let supplier = supplier.number(&mut out.suppliers, &mut recent.suppliers);
+        let client = client.number(&mut out.clients, &mut recent.clients);
+        let staff = staff.number(&mut out.staff, &mut recent.staff);
+        let area = Name::of_optional(&recent.areas, row.raw(vc::AREA), || row.get(vc::AREA))?
+            .map_or(NO_AREA, |a| a.number(&mut out.areas, &mut recent.areas));
+        let manual_reason = match row.has_column(vc::MANUAL_REASON) {
+            false => None,
+            true => Some(remembered(&mut recent.reasons, row.raw(vc::MANUAL_REASON), || row.get(vc::MANUAL_REASON).map(|r| r.is_some()))?),
+        };
         let visit = Visit {
             visit_id,
-            supplier: out.suppliers.id(&supplier),
-            client: out.clients.id(&client),
-            staff: out.staff.id(&staff),
+            supplier,
+            client,
+            staff,
             check_in,
             check_out,
             local_in: local_of(in_stamp, check_in),
@@ -138,8 +144,8 @@ impl VisitReader {
             out_method,
             services,
             planned_minutes,
-            area: row.get(vc::AREA)?.map_or(NO_AREA, |a| out.areas.id(&a)),
-            manual_reason: row.has_column(vc::MANUAL_REASON).then(|| row.get(vc::MANUAL_REASON).map(|r| r.is_some())).transpose()?,
+            area,
+            manual_reason,
             file,
         };
         Ok((visit, id_hash))
@@ -154,7 +160,8 @@ impl VisitReader {
         file: u16,
         pseudonyms: &Pseudonymizer,
     ) -> Result<ChunkResult<'s>> {
-        let mut out = ChunkResult { meta: Vec::with_capacity(slots.len()), slots, ..ChunkResult::default() };
+        let (meta, tagged_ids) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
+        let mut out = ChunkResult { meta, tagged_ids, slots, ..ChunkResult::default() };
         let mut records = Records::chunk(source.body(), source.delimiter, chunk.start, chunk.end, chunk.first_line);
         while let Some(next) = records.next_record() {
             let (line, start, end) = next.map_err(|e| refused(format!("visits file {}: cannot be read further ({e})", source.shown)))?;
@@ -166,13 +173,10 @@ impl VisitReader {
             match outcome {
                 Ok((visit, id_hash)) => {
                     out.push(visit);
-                    out.meta.push(Parsed {
-                        line,
-                        start: start as u64,
-                        len: u32::try_from(end - start).unwrap_or(u32::MAX),
-                        has_id: id_hash.is_some(),
-                        id_hash: id_hash.map_or([0, 0], |h| [(h >> 64) as u64, h as u64]),
-                    });
+                    if let Some(hash) = id_hash {
+                        out.tagged_ids.push(tagged(hash, out.meta.len()));
+                    }
+                    out.meta.push(Parsed { line, start: start as u64, len: u32::try_from(end - start).unwrap_or(u32::MAX) });
                 }
                 Err(reason) => {
                     // A rejected record's lines were all rows of the file (SPEC §2.4).
@@ -185,6 +189,8 @@ impl VisitReader {
             }
         }
         source.release(chunk.start, chunk.end);
+        out.ids = ShardedIds::new(&std::mem::take(&mut out.tagged_ids));
+        out.recent = Recent::default();
         Ok(out)
     }
 
@@ -216,43 +222,6 @@ impl VisitReader {
         chunks.into_par_iter().zip(parts).map(|(chunk, part)| self.read_chunk(source, header, chunk, part, file, pseudonyms)).collect()
     }
 
-    /// Later copies of a visit id, as (chunk, index in chunk), in file order. The hash space
-    /// is cut into shards, each shard walked in file order on its own thread, so the first row
-    /// with an id keeps it wherever it is.
-    fn find_duplicates(&mut self, results: &[ChunkResult]) -> Vec<(u32, u32)> {
-        let buckets: Vec<Vec<Vec<u32>>> = results
-            .par_iter()
-            .map(|chunk| {
-                let mut by_shard = vec![Vec::new(); SHARDS];
-                for (i, p) in chunk.meta.iter().enumerate().filter(|(_, p)| p.has_id) {
-                    by_shard[shard(p.id_hash)].push(i as u32);
-                }
-                by_shard
-            })
-            .collect();
-        let parsed_count: usize = results.iter().map(|r| r.meta.len()).sum();
-        let mut duplicates: Vec<(u32, u32)> = self
-            .seen
-            .par_iter_mut()
-            .enumerate()
-            .flat_map_iter(|(s, seen)| {
-                seen.reserve(parsed_count / SHARDS);
-                let mut found = Vec::new();
-                for (c, chunk) in results.iter().enumerate() {
-                    for &i in &buckets[c][s] {
-                        let [hi, lo] = chunk.meta[i as usize].id_hash;
-                        if !seen.insert((u128::from(hi) << 64) | u128::from(lo)) {
-                            found.push((c as u32, i));
-                        }
-                    }
-                }
-                found
-            })
-            .collect();
-        duplicates.sort_unstable();
-        duplicates
-    }
-
     pub fn read(
         &mut self,
         source: &Source,
@@ -268,7 +237,9 @@ impl VisitReader {
         let Ingested { ids, visits, rejects, .. } = out;
         let first_reject = rejects.len();
         let remaps = Remap::of_chunks(&results, ids, pseudonyms);
-        let duplicates = self.find_duplicates(&results);
+        let sharded: Vec<&ShardedIds> = results.iter().map(|c| &c.ids).collect();
+        let rows: Vec<usize> = results.iter().map(|c| c.meta.len()).collect();
+        let duplicates = self.seen.later_copies(&sharded, &rows, &source.shown)?;
         for &(c, i) in &duplicates {
             let chunk = &mut results[c as usize];
             let p = &chunk.meta[i as usize];
@@ -421,6 +392,68 @@ mod tests {
             assert_eq!((account.read, account.accepted, account.duplicates), (40, 36, 4), "chunk {chunk_bytes}");
             assert_eq!(named(&got.visits, &got.ids), named(&expected.visits, &expected.ids), "chunk {chunk_bytes}");
         }
+    }
+
+    #[test]
+    fn values_kept_by_their_raw_bytes_read_as_values_checked_row_by_row() {
+        // One chunk keeps what its rows showed (a client, a method, a district, a service
+        // list, a reason) by raw bytes; chunks of one row keep nothing. Both must give the same
+        // visits, the same names in the same order (rows refused after their names were
+        // numbered included) and the same rejects.
+        let mut body = String::from(
+            "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes,area,manual_reason\n",
+        );
+        let areas = ["Söder", " Söder", "Söder ", "So\u{308}der", "", "Väster", "Ö\u{7}ster", "Norr"];
+        let methods = ["nfc", " NFC", "Tagg", "manual", "lås", "fax", ""];
+        let services = ["OMV|MATD", "MATD|OMV", " OMV | OMV ", "", "TVÄTT"];
+        let reasons = ["", "Glömde kvittera", "Tek\u{1b}niskt", "  "];
+        let planned = ["30", "30.0", "12.5", "19450101-1234", "x", ""];
+        for i in 0..90usize {
+            let client = match i {
+                2 => "refused for its reason".to_string(),
+                6 => "refused for its method".to_string(),
+                _ => format!("c{}", i % 7),
+            };
+            body.push_str(&format!(
+                "v{i},{},{},p{},2025-03-{:02} 08:00,2025-03-{:02} 08:40,{},nfc,{},{},{},{}\n",
+                if i % 17 == 5 { "ALL" } else { "S" },
+                client,
+                i % 5,
+                1 + i % 28,
+                1 + i % 28,
+                methods[i % methods.len()],
+                services[i % services.len()],
+                planned[i % planned.len()],
+                areas[i % areas.len()],
+                reasons[i % reasons.len()],
+            ));
+        }
+        let (whole, whole_account) = read(&body, usize::MAX);
+        let (rows, account) = read(&body, 1);
+        assert!(whole_account.rejected > 20 && whole_account.accepted > 20, "{} {}", whole_account.rejected, whole_account.accepted);
+        assert_eq!((account.accepted, account.rejected), (whole_account.accepted, whole_account.rejected));
+        assert_eq!(named(&whole.visits, &whole.ids), named(&rows.visits, &rows.ids));
+        let areas_of =
+            |i: &Ingested| i.visits.iter().map(|v| (v.area != NO_AREA).then(|| i.ids.areas.name(v.area).to_string())).collect::<Vec<_>>();
+        assert_eq!(areas_of(&whole), areas_of(&rows));
+        let rest_of = |i: &Ingested| i.visits.iter().map(|v| (v.planned_minutes, v.manual_reason)).collect::<Vec<_>>();
+        assert_eq!(rest_of(&whole), rest_of(&rows));
+        for (a, b) in [
+            (&whole.ids.suppliers, &rows.ids.suppliers),
+            (&whole.ids.clients, &rows.ids.clients),
+            (&whole.ids.staff, &rows.ids.staff),
+            (&whole.ids.services, &rows.ids.services),
+            (&whole.ids.areas, &rows.ids.areas),
+        ] {
+            assert_eq!(a.names, b.names);
+        }
+        let r = |i: &Ingested| i.rejects.iter().map(|r| (r.line, r.reason.clone())).collect::<Vec<_>>();
+        assert_eq!(r(&whole), r(&rows));
+        assert_eq!(whole.ids.areas.names, ["Söder", "Norr", "Väster"], "one spelling of Söder; the district with BEL is refused");
+        // A row refused for its reason has numbered its client; one refused for its method not.
+        let pseudonym = |c: &str| Pseudonymizer::new(b"k").pseudonym(c);
+        assert!(whole.ids.clients.names.contains(&pseudonym("refused for its reason")));
+        assert!(!whole.ids.clients.names.contains(&pseudonym("refused for its method")));
     }
 
     fn check_chunked(body: &str) {

@@ -1,0 +1,232 @@
+//! Later copies of a visit id (SPEC §2.4: the first row with an id keeps it, in this file or
+//! an earlier one), found without a hash table: each chunk tags the 128-bit hashes of its ids
+//! with their row and sorts them into shards by the hash's top bits; each shard is then
+//! gathered from all chunks, sorted, and read for runs of one id, on all threads. A shard
+//! holds a few thousand ids, so its sort stays in the core's cache, where a table of every id
+//! of a national file missed it on nearly every insert.
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use crate::error::refused;
+
+/// Shards of the hash space (its top 12 bits).
+const SHARD_BITS: u32 = 12;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+/// The low bits of a tagged id that hold its row; the 96 above them are the id's hash.
+const ROW_BITS: u32 = 32;
+const ROW_MASK: u128 = (1 << ROW_BITS) - 1;
+
+fn shard(tagged: u128) -> usize {
+    (tagged >> (128 - SHARD_BITS)) as usize
+}
+
+/// An id's hash tagged with its row (its index among the chunk's parsed rows): sorted, the
+/// copies of one id lie together in row order. The hash keeps 96 bits, so two different ids
+/// of a national file share one with a chance of about 10⁻¹⁵.
+pub(super) fn tagged(hash: u128, row: usize) -> u128 {
+    (hash & !ROW_MASK) | row as u128
+}
+
+/// A chunk's tagged ids, ordered by shard.
+#[derive(Default)]
+pub(super) struct ShardedIds {
+    ids: Vec<u128>,
+    /// Where each shard begins in `ids`, and the end.
+    bounds: Vec<u32>,
+}
+
+impl ShardedIds {
+    /// Sorts a chunk's tagged ids into shards (a counting sort: two passes), keeping row order
+    /// within a shard.
+    pub(super) fn new(ids: &[u128]) -> ShardedIds {
+        let mut bounds = vec![0u32; SHARDS + 1];
+        for &id in ids {
+            bounds[shard(id) + 1] += 1;
+        }
+        for s in 0..SHARDS {
+            bounds[s + 1] += bounds[s];
+        }
+        let mut next = bounds.clone();
+        let mut sorted = vec![0u128; ids.len()];
+        for &id in ids {
+            let at = &mut next[shard(id)];
+            sorted[*at as usize] = id;
+            *at += 1;
+        }
+        ShardedIds { ids: sorted, bounds }
+    }
+
+    fn shard(&self, s: usize) -> &[u128] {
+        if self.bounds.is_empty() {
+            return &[];
+        }
+        &self.ids[self.bounds[s] as usize..self.bounds[s + 1] as usize]
+    }
+}
+
+/// The ids accepted so far (this file's and earlier files'), as 96-bit hashes sorted per shard.
+pub(super) struct SeenIds {
+    shards: Vec<Vec<u128>>,
+}
+
+impl SeenIds {
+    pub(super) fn new() -> SeenIds {
+        SeenIds { shards: vec![Vec::new(); SHARDS] }
+    }
+
+    /// The later copies among a file's chunks, as (chunk, row in chunk) in file order, given
+    /// each chunk's ids and its number of parsed rows; their ids are remembered for the next
+    /// file.
+    pub(super) fn later_copies(&mut self, chunks: &[&ShardedIds], rows: &[usize], file: &str) -> Result<Vec<(u32, u32)>> {
+        // Rows are numbered through the file, so that one order runs over all chunks.
+        let mut bases = Vec::with_capacity(rows.len());
+        let mut total = 0usize;
+        for &n in rows {
+            bases.push(total);
+            total += n;
+        }
+        if total as u128 > ROW_MASK {
+            return Err(refused(format!(
+                "visits file {file} has more than {ROW_MASK} rows; split it and give the parts as several --visits files"
+            )));
+        }
+        let mut copies: Vec<usize> = self
+            .shards
+            .par_iter_mut()
+            .enumerate()
+            .flat_map_iter(|(s, seen)| {
+                let mut ids: Vec<u128> = Vec::with_capacity(chunks.iter().map(|c| c.shard(s).len()).sum());
+                for (chunk, &base) in chunks.iter().zip(&bases) {
+                    ids.extend(chunk.shard(s).iter().map(|&id| id + base as u128));
+                }
+                ids.sort_unstable();
+                copies_in_shard(&ids, seen)
+            })
+            .collect();
+        copies.sort_unstable();
+        Ok(copies
+            .into_iter()
+            .map(|row| {
+                let chunk = bases.partition_point(|&b| b <= row) - 1;
+                (chunk as u32, (row - bases[chunk]) as u32)
+            })
+            .collect())
+    }
+}
+
+/// The rows of `ids` (sorted tagged ids of one shard) whose id was seen before them, in
+/// `seen` or earlier in `ids`; the new ids are added to `seen`, which stays sorted.
+fn copies_in_shard(ids: &[u128], seen: &mut Vec<u128>) -> Vec<usize> {
+    let mut copies = Vec::new();
+    let mut new = Vec::with_capacity(ids.len());
+    let mut earlier = seen.iter().peekable();
+    let mut i = 0;
+    while i < ids.len() {
+        let hash = ids[i] >> ROW_BITS;
+        let run = ids[i..].iter().take_while(|&&id| id >> ROW_BITS == hash).count();
+        while earlier.next_if(|&&h| h < hash).is_some() {}
+        let first = if earlier.peek() == Some(&&hash) { 0 } else { 1 };
+        if first == 1 {
+            new.push(hash);
+        }
+        copies.extend(ids[i + first..i + run].iter().map(|&id| (id & ROW_MASK) as usize));
+        i += run;
+    }
+    if seen.is_empty() {
+        *seen = new;
+    } else if !new.is_empty() {
+        let mut merged = Vec::with_capacity(seen.len() + new.len());
+        let (mut a, mut b) = (seen.iter().peekable(), new.iter().peekable());
+        while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
+            merged.push(if x < y { a.next() } else { b.next() }.copied().expect("peeked"));
+        }
+        merged.extend(a.chain(b));
+        *seen = merged;
+    }
+    copies
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chunks of (id hash) per row; the copies the sharded search finds, file by file.
+    fn copies(files: &[Vec<Vec<u128>>]) -> Vec<Vec<(u32, u32)>> {
+        let mut seen = SeenIds::new();
+        files
+            .iter()
+            .map(|chunks| {
+                let sharded: Vec<ShardedIds> = chunks
+                    .iter()
+                    .map(|rows| ShardedIds::new(&rows.iter().enumerate().map(|(i, &h)| tagged(h, i)).collect::<Vec<_>>()))
+                    .collect();
+                let rows: Vec<usize> = chunks.iter().map(Vec::len).collect();
+                seen.later_copies(&sharded.iter().collect::<Vec<_>>(), &rows, "v.csv").unwrap()
+            })
+            .collect()
+    }
+
+    /// The copies found by walking every row in order with a set of the ids seen.
+    fn walked(files: &[Vec<Vec<u128>>]) -> Vec<Vec<(u32, u32)>> {
+        let mut seen = std::collections::HashSet::new();
+        files
+            .iter()
+            .map(|chunks| {
+                let mut found = Vec::new();
+                for (c, rows) in chunks.iter().enumerate() {
+                    for (i, &h) in rows.iter().enumerate() {
+                        if !seen.insert(h >> ROW_BITS) {
+                            found.push((c as u32, i as u32));
+                        }
+                    }
+                }
+                found
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_first_row_with_an_id_keeps_it_across_chunks_shards_and_files() {
+        // Hashes spread over all shards, and some in one shard only, with copies inside a
+        // chunk, across chunks and across files.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pool: Vec<u128> = (0..300)
+            .map(|k| {
+                let hash = (u128::from(next()) << 64) | u128::from(next());
+                if k % 3 == 0 {
+                    hash & !(0xfff << 116) // shard 0
+                } else {
+                    hash
+                }
+            })
+            .collect();
+        let mut files = Vec::new();
+        for _ in 0..3 {
+            let chunks: Vec<Vec<u128>> =
+                (0..4).map(|_| (0..(next() % 120) as usize).map(|_| pool[(next() % pool.len() as u64) as usize]).collect()).collect();
+            files.push(chunks);
+        }
+        let found = copies(&files);
+        assert_eq!(found, walked(&files));
+        assert!(found.iter().all(|f| !f.is_empty()), "copies in every file: {found:?}");
+        assert!(found[0].len() < files[0].iter().map(Vec::len).sum::<usize>());
+    }
+
+    #[test]
+    fn ids_differing_only_in_their_low_bits_are_one_id_and_rows_beyond_the_tag_are_refused() {
+        // The low 32 bits hold the row: hashes equal above them are one id.
+        let files = vec![vec![vec![5u128 << 64, (5u128 << 64) | 7, 6u128 << 64]]];
+        assert_eq!(copies(&files), vec![vec![(0, 1)]]);
+        let empty = ShardedIds::default();
+        let e = SeenIds::new().later_copies(&[&empty], &[1 << 32], "v.csv").unwrap_err().to_string();
+        assert!(e.contains("visits file v.csv has more than 4294967295 rows"), "{e}");
+    }
+}
