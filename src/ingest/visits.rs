@@ -408,6 +408,10 @@ mod tests {
         let services = ["OMV|MATD", "MATD|OMV", " OMV | OMV ", "", "TVÄTT"];
         let reasons = ["", "Glömde kvittera", "Tek\u{1b}niskt", "  "];
         let planned = ["30", "30.0", "12.5", "19450101-1234", "x", ""];
+        // Check-ins and check-outs repeated in pairs that differ: an ambiguous autumn
+        // check-out resolves against each visit's own check-in.
+        let check_ins = ["2025-10-26 01:00", "2025-10-26T00:30:00Z", "2025-10-26 02:20", "2025-03-30 02:30", "2025-10-26T02:30:00+01:00"];
+        let check_outs = ["2025-10-26 02:10", "2025-10-26 02:40", "", "2025-10-26T03:00Z", "2025-10-26 02:10"];
         for i in 0..90usize {
             let client = match i {
                 2 => "refused for its reason".to_string(),
@@ -415,12 +419,12 @@ mod tests {
                 _ => format!("c{}", i % 7),
             };
             body.push_str(&format!(
-                "v{i},{},{},p{},2025-03-{:02} 08:00,2025-03-{:02} 08:40,{},nfc,{},{},{},{}\n",
+                "v{i},{},{},p{},{},{},{},nfc,{},{},{},{}\n",
                 if i % 17 == 5 { "ALL" } else { "S" },
                 client,
                 i % 5,
-                1 + i % 28,
-                1 + i % 28,
+                check_ins[i % check_ins.len()],
+                check_outs[(i / 2) % check_outs.len()],
                 methods[i % methods.len()],
                 services[i % services.len()],
                 planned[i % planned.len()],
@@ -436,7 +440,7 @@ mod tests {
         let areas_of =
             |i: &Ingested| i.visits.iter().map(|v| (v.area != NO_AREA).then(|| i.ids.areas.name(v.area).to_string())).collect::<Vec<_>>();
         assert_eq!(areas_of(&whole), areas_of(&rows));
-        let rest_of = |i: &Ingested| i.visits.iter().map(|v| (v.planned_minutes, v.manual_reason)).collect::<Vec<_>>();
+        let rest_of = |i: &Ingested| i.visits.iter().map(|v| (v.local_in, v.planned_minutes, v.manual_reason)).collect::<Vec<_>>();
         assert_eq!(rest_of(&whole), rest_of(&rows));
         for (a, b) in [
             (&whole.ids.suppliers, &rows.ids.suppliers),
