@@ -147,6 +147,8 @@ pub(super) struct ChunkResult<'s> {
     pub(super) services: LocalNames,
     pub(super) areas: LocalNames,
     pub(super) recent: Recent,
+    /// The chunk's bytes are not UTF-8 in a file taken for UTF-8 unchecked (it was not read).
+    pub(super) not_utf8: bool,
 }
 
 impl ChunkResult<'_> {

@@ -87,17 +87,26 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         // A file named after a personnummer must not bring it into any output or message.
         let (name, shown) = (pseudonyms.scrub(&name), pseudonyms.scrub(&path.display().to_string()));
-        let source = source::Source::open(path, name, shown, kind, &config.input)?;
+        let mut source = source::Source::open(path, name.clone(), shown.clone(), kind, &config.input)?;
+        let file = file_index as u16;
         let (sha256, account) = rayon::join(
             || source.sha256(),
             || match *kind {
-                "visits" => visit_reader.read(&source, file_index as u16, config, pseudonyms, &mut ingested),
-                "granted" => tables::read_granted(&source, file_index as u16, config, pseudonyms, &mut ingested),
-                "addons" => tables::read_addons(&source, file_index as u16, config, pseudonyms, &mut ingested),
-                _ => tables::read_absences(&source, file_index as u16, config, pseudonyms, &mut ingested),
+                "visits" => visit_reader.read(&source, file, config, pseudonyms, &mut ingested),
+                "granted" => tables::read_granted(&source, file, config, pseudonyms, &mut ingested).map(Some),
+                "addons" => tables::read_addons(&source, file, config, pseudonyms, &mut ingested).map(Some),
+                _ => tables::read_absences(&source, file, config, pseudonyms, &mut ingested).map(Some),
             },
         );
-        let mut account = account?;
+        let mut account = match account? {
+            Some(account) => account,
+            None => {
+                // A visits file taken for UTF-8 holds other bytes: it is Windows-1252.
+                let input = crate::config::InputConfig { encoding: "windows-1252".into(), ..config.input.clone() };
+                source = source::Source::open(path, name, shown, kind, &input)?;
+                visit_reader.read(&source, file, config, pseudonyms, &mut ingested)?.expect("an encoding given is not checked")
+            }
+        };
         source.check_unchanged()?;
         account.sha256 = sha256;
         ingested.files.push(account);

@@ -91,6 +91,10 @@ pub struct Source {
     bytes: Bytes,
     body_start: usize,
     pub encoding: TextEncoding,
+    /// A visits file taken for UTF-8 without checking it whole first: each chunk checks its
+    /// own bytes as it reads them (one pass over the file instead of two), and a file that is
+    /// not UTF-8 after all is read again as Windows-1252, as if it had been checked first.
+    pub utf8_unchecked: bool,
     pub delimiter: u8,
     /// An Excel workbook read as CSV text (line numbers are the sheet's row numbers).
     pub workbook: bool,
@@ -130,6 +134,7 @@ impl Source {
                 bytes: Bytes::Decoded { utf8: csv, sha256: sha256_hex(&map) },
                 body_start: 0,
                 encoding: TextEncoding::Utf8,
+                utf8_unchecked: false,
                 delimiter: b',',
                 workbook: true,
                 size: meta.len(),
@@ -150,9 +155,13 @@ impl Source {
             "utf-8" | "utf8" => TextEncoding::Utf8,
             "windows-1252" | "cp1252" | "iso-8859-1" | "latin1" => TextEncoding::Windows1252,
             _ if body_start == 3 => TextEncoding::Utf8,
+            _ if kind == "visits" => TextEncoding::Utf8,
             _ if valid_utf8(&bytes[body_start..]) => TextEncoding::Utf8,
             _ => TextEncoding::Windows1252,
         };
+        let configured =
+            matches!(input.encoding.to_ascii_lowercase().as_str(), "utf-8" | "utf8" | "windows-1252" | "cp1252" | "iso-8859-1" | "latin1");
+        let utf8_unchecked = kind == "visits" && !utf16 && !configured && body_start != 3;
         let delimiter = match input.delimiter.as_str() {
             "," => b',',
             ";" => b';',
@@ -166,11 +175,18 @@ impl Source {
             bytes,
             body_start,
             encoding,
+            utf8_unchecked,
             delimiter,
             workbook: false,
             size: meta.len(),
             modified: meta.modified().ok(),
         })
+    }
+
+    /// Whether `body[start..end]` may be read as the file's encoding says: false only where a
+    /// visits file taken for UTF-8 unchecked holds bytes that are not (then it is Windows-1252).
+    pub fn fits_encoding(&self, start: usize, end: usize) -> bool {
+        !self.utf8_unchecked || simdutf8::basic::from_utf8(&self.body()[start..end]).is_ok()
     }
 
     pub fn body(&self) -> &[u8] {

@@ -162,6 +162,9 @@ impl VisitReader {
     ) -> Result<ChunkResult<'s>> {
         let (meta, tagged_ids) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
         let mut out = ChunkResult { meta, tagged_ids, slots, ..ChunkResult::default() };
+        if !source.fits_encoding(chunk.start, chunk.end) {
+            return Ok(ChunkResult { not_utf8: true, ..out });
+        }
         let mut records = Records::chunk(source.body(), source.delimiter, chunk.start, chunk.end, chunk.first_line);
         while let Some(next) = records.next_record() {
             let (line, start, end) = next.map_err(|e| refused(format!("visits file {}: cannot be read further ({e})", source.shown)))?;
@@ -229,11 +232,21 @@ impl VisitReader {
         config: &Config,
         pseudonyms: &Pseudonymizer,
         out: &mut Ingested,
-    ) -> Result<FileAccount> {
+    ) -> Result<Option<FileAccount>> {
+        if source.utf8_unchecked {
+            let header_end = Records::new(source).next_record().and_then(Result::ok).map_or(source.body().len(), |(_, _, end)| end);
+            if !source.fits_encoding(0, header_end) {
+                return Ok(None);
+            }
+        }
         let mut account = new_account(source, "visits");
         let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
         let mut slots = Vec::new();
         let mut results = self.parse_chunks(source, &header, from, file, pseudonyms, &mut slots)?;
+        // Nothing is kept yet: a file taken for UTF-8 that is not is read again as Windows-1252.
+        if results.iter().any(|c| c.not_utf8) {
+            return Ok(None);
+        }
         let Ingested { ids, visits, rejects, .. } = out;
         let first_reject = rejects.len();
         let remaps = Remap::of_chunks(&results, ids, pseudonyms);
@@ -274,7 +287,7 @@ impl VisitReader {
         }
         rejects[first_reject..].sort_by_key(|r| r.line);
         account.accepted = account.read - account.rejected - account.duplicates;
-        Ok(account)
+        Ok(Some(account))
     }
 }
 
@@ -306,15 +319,56 @@ mod tests {
     use super::*;
 
     fn read(body: &str, chunk_bytes: usize) -> (Ingested, FileAccount) {
+        read_bytes(body.as_bytes(), chunk_bytes, &Config::default())
+    }
+
+    /// `body` read as `read_all` reads it: again as Windows-1252 when it is not UTF-8.
+    fn read_bytes(body: &[u8], chunk_bytes: usize, config: &Config) -> (Ingested, FileAccount) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.csv");
         std::fs::write(&path, body).unwrap();
-        let config = Config::default();
-        let source = Source::open(&path, "v.csv".into(), "v.csv".into(), "visits", &config.input).unwrap();
         let mut out = Ingested::default();
         let pseudonyms = Pseudonymizer::new(b"k");
-        let account = VisitReader::with_chunk_bytes(&config, chunk_bytes).read(&source, 0, &config, &pseudonyms, &mut out).unwrap();
+        let mut reader = VisitReader::with_chunk_bytes(config, chunk_bytes);
+        let source = Source::open(&path, "v.csv".into(), "v.csv".into(), "visits", &config.input).unwrap();
+        if let Some(account) = reader.read(&source, 0, config, &pseudonyms, &mut out).unwrap() {
+            return (out, account);
+        }
+        assert!(out.visits.is_empty() && out.rejects.is_empty() && out.ids.clients.names.is_empty(), "nothing kept");
+        let input = crate::config::InputConfig { encoding: "windows-1252".into(), ..config.input.clone() };
+        let source = Source::open(&path, "v.csv".into(), "v.csv".into(), "visits", &input).unwrap();
+        let account = reader.read(&source, 0, config, &pseudonyms, &mut out).unwrap().unwrap();
         (out, account)
+    }
+
+    #[test]
+    fn a_file_taken_for_utf8_is_read_as_windows_1252_when_a_chunk_is_not_utf8() {
+        // Byte 0xF6 (ö in Windows-1252) in the last row only, or in the header only: either way
+        // the whole file is Windows-1252, read exactly as when the encoding is configured.
+        let head =
+            b"visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes,area\n";
+        let mut late = head.to_vec();
+        for i in 0..40 {
+            let area: &[u8] = if i == 39 { b"S\xf6der" } else { b"Norr" };
+            late.extend_from_slice(format!("v{i},S,c{i},p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30,").as_bytes());
+            late.extend_from_slice(area);
+            late.push(b'\n');
+        }
+        let header =
+            [&head[..head.len() - 1], b",Omr\xe5de\n", b"v1,S,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30,Norr,x\n"].concat();
+        let configured = Config::from_toml_str("[input]\nencoding = \"windows-1252\"\n").unwrap();
+        for body in [late, header] {
+            let (given, given_account) = read_bytes(&body, usize::MAX, &configured);
+            for chunk_bytes in [usize::MAX, 64] {
+                let (found, account) = read_bytes(&body, chunk_bytes, &Config::default());
+                assert_eq!(account.encoding, "windows-1252");
+                assert_eq!((account.read, account.accepted), (given_account.read, given_account.accepted));
+                assert_eq!(named(&found.visits, &found.ids), named(&given.visits, &given.ids));
+                assert_eq!(found.ids.areas.names, given.ids.areas.names);
+            }
+        }
+        let (found, _) = read_bytes(&[&head[..], b"v1,S,c1,p1,2025-03-03 08:00,,nfc,,OMV,30,S\xf6der\n"].concat(), 64, &Config::default());
+        assert_eq!(found.ids.areas.names, ["Söder"]);
     }
 
     #[test]
