@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::refused;
@@ -244,7 +245,13 @@ pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<Fil
             false
         }
     };
-    let visits: Vec<Visit> = visits.into_iter().filter(|v| keep(v.month() == month, v.file)).collect();
+    // A run of one month's exports keeps every visit: they stay where they lie instead of
+    // being moved one by one onto themselves (1.6 GB on a national month).
+    let visits: Vec<Visit> = if visits.par_iter().all(|v| v.month() == month) {
+        visits
+    } else {
+        visits.into_iter().filter(|v| keep(v.month() == month, v.file)).collect()
+    };
     let granted: Vec<GrantedRow> = granted.into_iter().filter(|g| keep(g.month == month, g.file)).collect();
     let addons: Vec<AddonRow> = addons.into_iter().filter(|a| keep(a.month == month, a.file)).collect();
     let (start, end) = (time::month_start(month), time::month_start(month.next()));
