@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::continuity;
 use super::FigureContext;
+use crate::model::by_supplier::sorted_by_supplier;
 use crate::model::hash::HashMap;
 use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
 
@@ -92,8 +93,11 @@ fn group(
     member: impl Fn(&Visit) -> u32 + Sync,
     build: impl Fn(u64, &[(u64, u32)]) -> Member + Sync,
 ) -> (Vec<Member>, Vec<(u64, u32)>) {
-    let mut keyed: Vec<(u64, u32)> = visits.par_iter().enumerate().map(|(i, v)| (member_key(v.supplier, member(v)), i as u32)).collect();
-    keyed.par_sort_unstable();
+    let keyed: Vec<(u64, u32)> = sorted_by_supplier(
+        visits.iter().enumerate().map(|(i, v)| (member_key(v.supplier, member(v)), i as u32)),
+        |k| (k.0 >> 32) as u32,
+        |a, b| a.cmp(b),
+    );
     let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
     let members = groups.into_par_iter().map(|g| build(g[0].0, g)).collect();
     (members, keyed)

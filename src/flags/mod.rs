@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::figures::FigureContext;
+use crate::model::by_supplier::sorted_by_supplier;
 use crate::model::{consecutive_order, member_key, Absence, Flag, Visit};
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
@@ -76,13 +77,13 @@ pub fn compute(visits: &[Visit], absences: &[Absence], ctx: &FigureContext) -> V
     // Sorting plain keys is several times faster than comparing through the visits; the
     // visit id is looked at only on a tie.
     let order = |member: fn(&Visit) -> u32, which: &[u32]| {
-        let mut keys: Vec<(u64, i64, u32)> = which
-            .par_iter()
-            .map(|&i| (member_key(visits[i as usize].supplier, member(&visits[i as usize])), visits[i as usize].check_in, i))
-            .collect();
-        keys.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0).then_with(|| consecutive_order((a.1, &visits[a.2 as usize].visit_id), (b.1, &visits[b.2 as usize].visit_id)))
-        });
+        let keys: Vec<(u64, i64, u32)> = sorted_by_supplier(
+            which.iter().map(|&i| (member_key(visits[i as usize].supplier, member(&visits[i as usize])), visits[i as usize].check_in, i)),
+            |k| (k.0 >> 32) as u32,
+            |a, b| {
+                a.0.cmp(&b.0).then_with(|| consecutive_order((a.1, &visits[a.2 as usize].visit_id), (b.1, &visits[b.2 as usize].visit_id)))
+            },
+        );
         // The runs come from the sorted keys themselves, not through the visits.
         let mut runs = Vec::new();
         let mut start = 0;

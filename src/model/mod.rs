@@ -3,6 +3,7 @@
 //! registry of metrics and the tally of raw counts.
 
 pub mod area;
+pub mod by_supplier;
 pub mod evidence;
 pub mod hash;
 pub mod ids;
