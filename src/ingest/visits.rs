@@ -213,6 +213,10 @@ impl VisitReader {
         let body = source.body();
         let target = self.chunk_bytes.unwrap_or_else(|| (body.len() / (rayon::current_num_threads() * 8)).clamp(1 << 20, 64 << 20));
         let chunks = split_records(body, source.delimiter, from, target);
+        // Cutting the body read all of it: its pages are let go, so that the file is not held
+        // whole beside the visits (each chunk maps its part again as it is read, from the page
+        // cache); otherwise the month's peak depended on how far the hashing had got.
+        source.release(from, body.len());
         let total: usize = chunks.iter().map(|c| c.newlines as usize + 1).sum();
         *slots = (0..total).into_par_iter().map(|_| None).collect();
         let mut parts = Vec::with_capacity(chunks.len());
