@@ -3,13 +3,13 @@
 //! the rejects; then remapped to the file's global ids and closed up.
 
 use super::duplicates::ShardedIds;
-use super::tables::{intern_client, intern_staff, intern_supplier};
+use super::tables::{intern_staff, intern_supplier};
 use crate::model::hash::HashMap;
 use std::borrow::Cow;
 
 use super::rows::Reason;
 use crate::model::{Ids, Method, Reject, Services, Visit, NO_AREA};
-use crate::privacy::Pseudonymizer;
+use crate::privacy::{identity_key, Pseudonymizer};
 
 #[derive(Default)]
 pub(super) struct LocalNames {
@@ -147,6 +147,9 @@ pub(super) struct ChunkResult<'s> {
     pub(super) services: LocalNames,
     pub(super) areas: LocalNames,
     pub(super) recent: Recent,
+    /// Each client name's identity key and pseudonym, made on the chunk's thread so that the
+    /// names are numbered in file order without computing a pseudonym on one thread.
+    pub(super) client_keys: Vec<(String, String)>,
     /// The chunk's bytes are not UTF-8 in a file taken for UTF-8 unchecked (it was not read).
     pub(super) not_utf8: bool,
 }
@@ -184,6 +187,19 @@ impl ChunkResult<'_> {
     }
 }
 
+/// Each client name's identity key and pseudonym, as `intern_client` makes them.
+pub(super) fn client_keys(names: &LocalNames, pseudonyms: &Pseudonymizer) -> Vec<(String, String)> {
+    names
+        .names
+        .iter()
+        .map(|raw| {
+            let key = identity_key(raw).into_owned();
+            let pseudonym = pseudonyms.pseudonym(&key);
+            (key, pseudonym)
+        })
+        .collect()
+}
+
 /// Global ids of one chunk's names.
 pub(super) struct Remap {
     pub(super) suppliers: Vec<u32>,
@@ -200,7 +216,8 @@ impl Remap {
             .iter()
             .map(|chunk| Remap {
                 suppliers: chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s)),
-                clients: chunk.clients.to_global(|c| intern_client(ids, pseudonyms, c)),
+                // As `intern_client` numbers them, with the keys and pseudonyms made beforehand.
+                clients: chunk.client_keys.iter().map(|(key, pseudonym)| ids.clients.intern_with(key, |_| pseudonym.clone())).collect(),
                 staff: chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s)),
                 services: chunk.services.to_global(|s| ids.services.intern_with(s, |s| pseudonyms.scrub(s))),
                 areas: chunk.areas.to_global(|a| ids.areas.intern_with(a, |a| pseudonyms.scrub(a))),

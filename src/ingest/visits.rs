@@ -8,7 +8,7 @@ use std::hash::BuildHasher;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::chunk::{close_up, gather_overflowing, remembered, ChunkResult, Name, Parsed, Recent, Remap};
+use super::chunk::{client_keys, close_up, gather_overflowing, remembered, ChunkResult, Name, Parsed, Recent, Remap};
 use super::duplicates::{tagged, SeenIds, ShardedIds};
 use super::rows::{check_shape, raw_end, read_header, reject, split_records, swallowed, Chunk, Reason, Row};
 use super::source::{Header, Records, Source};
@@ -194,6 +194,7 @@ impl VisitReader {
         source.release(chunk.start, chunk.end);
         out.ids = ShardedIds::new(&std::mem::take(&mut out.tagged_ids));
         out.recent = Recent::default();
+        out.client_keys = client_keys(&out.clients, pseudonyms);
         Ok(out)
     }
 
