@@ -4,6 +4,7 @@
 mod chunk;
 mod duplicates;
 pub mod method;
+pub mod records;
 pub mod rows;
 pub mod source;
 pub mod tables;

@@ -8,7 +8,8 @@ use anyhow::Result;
 use rayon::prelude::*;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
-use super::source::{match_header, printable, Fields, Header, Records, Source};
+use super::records::Fields;
+use super::source::{match_header, printable, Header, Source};
 use crate::error::refused;
 use crate::model::{FileAccount, Reject, ALL};
 use crate::privacy::Pseudonymizer;
@@ -204,7 +205,7 @@ pub fn scan(
     rejects: &mut Vec<Reject>,
     mut accept: impl FnMut(&Row, u64) -> Result<(), Reason>,
 ) -> Result<()> {
-    let mut records = Records::new(source);
+    let mut records = source.records();
     let header = match records.next_record() {
         Some(Ok(_)) => match_header(source, kind, records.record(), columns, mapping)?,
         Some(Err(e)) => return Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
@@ -257,7 +258,7 @@ pub fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usi
 /// The header of `source` matched to `columns`, and the byte offset in the body where the
 /// records after it start.
 pub fn read_header(source: &Source, kind: &str, columns: &[(&str, bool)], mapping: &BTreeMap<String, String>) -> Result<(Header, usize)> {
-    let mut records = Records::new(source);
+    let mut records = source.records();
     match records.next_record() {
         Some(Ok((_, _, end))) => Ok((match_header(source, kind, records.record(), columns, mapping)?, end)),
         Some(Err(e)) => Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
@@ -329,7 +330,7 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
 mod tests {
     use super::parse_number;
     use super::{split_records, Chunk};
-    use crate::ingest::source::Records;
+    use crate::ingest::records::Records;
 
     /// Every record of `body[from..]` read chunk by chunk: (line, start, fields).
     fn records(body: &[u8], chunks: &[Chunk]) -> Vec<(u64, usize, Vec<Vec<u8>>)> {

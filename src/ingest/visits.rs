@@ -10,8 +10,9 @@ use rayon::prelude::*;
 
 use super::chunk::{client_keys, close_up, gather_overflowing, remembered, ChunkResult, Name, Parsed, Recent, Remap};
 use super::duplicates::{tagged, SeenIds, ShardedIds};
+use super::records::Records;
 use super::rows::{check_shape, raw_end, read_header, reject, split_records, swallowed, Chunk, Reason, Row};
-use super::source::{Header, Records, Source};
+use super::source::{Header, Source};
 use super::tables::new_account;
 use super::time::{local_of, parse_stamp, resolve_check_in, resolve_check_out};
 use super::{Ingested, DUPLICATE_KIND};
@@ -239,7 +240,7 @@ impl VisitReader {
         out: &mut Ingested,
     ) -> Result<Option<FileAccount>> {
         if source.utf8_unchecked {
-            let header_end = Records::new(source).next_record().and_then(Result::ok).map_or(source.body().len(), |(_, _, end)| end);
+            let header_end = source.records().next_record().and_then(Result::ok).map_or(source.body().len(), |(_, _, end)| end);
             if !source.fits_encoding(0, header_end) {
                 return Ok(None);
             }
