@@ -11,6 +11,7 @@ use polars_parquet::write::ZstdLevel;
 use rayon::prelude::*;
 
 use super::tables::frame;
+use crate::model::by_supplier::sorted_by_supplier;
 use crate::model::hash::HashMap;
 use crate::model::{Ids, Interner, Visit};
 
@@ -27,39 +28,16 @@ fn name_ranks(names: &Interner) -> Vec<u32> {
 
 /// The order the visits are stored in: by supplier, client (their names as stored), check-in
 /// and visit id. One supplier's visits lie together, and the order does not depend on the
-/// order of the input rows or files. A counting sort by supplier, then each supplier's visits
-/// sorted on their own, in parallel: one `u32` per visit beside the visits.
+/// order of the input rows or files. Sorted supplier by supplier (`sorted_by_supplier`): one
+/// `u32` per visit beside the visits.
 pub fn stored_order(visits: &[Visit], ids: &Ids) -> Vec<u32> {
     let suppliers = name_ranks(&ids.suppliers);
     let clients = name_ranks(&ids.clients);
-    let mut starts = vec![0usize; suppliers.len() + 1];
-    for v in visits {
-        starts[suppliers[v.supplier as usize] as usize + 1] += 1;
-    }
-    for k in 1..starts.len() {
-        starts[k] += starts[k - 1];
-    }
-    let mut order = vec![0u32; visits.len()];
-    let mut next = starts.clone();
-    for (i, v) in visits.iter().enumerate() {
-        let slot = &mut next[suppliers[v.supplier as usize] as usize];
-        order[*slot] = i as u32;
-        *slot += 1;
-    }
-    let mut groups: Vec<&mut [u32]> = Vec::with_capacity(suppliers.len());
-    let mut rest = order.as_mut_slice();
-    for w in starts.windows(2) {
-        let (group, tail) = rest.split_at_mut(w[1] - w[0]);
-        groups.push(group);
-        rest = tail;
-    }
-    groups.into_par_iter().for_each(|group| {
-        group.sort_unstable_by(|&a, &b| {
-            let (x, y) = (&visits[a as usize], &visits[b as usize]);
-            (clients[x.client as usize], x.check_in, &x.visit_id).cmp(&(clients[y.client as usize], y.check_in, &y.visit_id))
-        })
-    });
-    order
+    let key = |i: u32| {
+        let v = &visits[i as usize];
+        (suppliers[v.supplier as usize], clients[v.client as usize], v.check_in, &v.visit_id)
+    };
+    sorted_by_supplier(0..visits.len() as u32, |&i| suppliers[visits[i as usize].supplier as usize], |&a, &b| key(a).cmp(&key(b)))
 }
 
 /// The month's accepted visits `visits[order[..]]`, pseudonymised, for drill-down by later
