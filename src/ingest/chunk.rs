@@ -2,12 +2,12 @@
 //! into their slots of the file's vector, with chunk-local name ids, where each came from, and
 //! the rejects; then remapped to the file's global ids and closed up.
 
-use super::duplicates::ShardedIds;
-use super::tables::{intern_staff, intern_supplier};
-use crate::model::hash::HashMap;
 use std::borrow::Cow;
 
+use super::duplicates::ShardedIds;
 use super::rows::Reason;
+use super::tables::{intern_staff, intern_supplier};
+use crate::model::hash::HashMap;
 use crate::model::{Ids, Method, Reject, Services, Visit, NO_AREA};
 use crate::privacy::{identity_key, Pseudonymizer};
 

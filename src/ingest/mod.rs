@@ -89,7 +89,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         // A file named after a personnummer must not bring it into any output or message.
         let (name, shown) = (pseudonyms.scrub(&name), pseudonyms.scrub(&path.display().to_string()));
-        let mut source = source::Source::open(path, name.clone(), shown.clone(), kind, &config.input)?;
+        let mut source = source::Source::open(path, name, shown, kind, &config.input)?;
         let file = file_index as u16;
         let (sha256, account) = rayon::join(
             || source.sha256(),
@@ -104,8 +104,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
             Some(account) => account,
             None => {
                 // A visits file taken for UTF-8 holds other bytes: it is Windows-1252.
-                let input = crate::config::InputConfig { encoding: "windows-1252".into(), ..config.input.clone() };
-                source = source::Source::open(path, name, shown, kind, &input)?;
+                source = source.reopened_as_windows_1252(&config.input)?;
                 visit_reader.read(&source, file, config, pseudonyms, &mut ingested)?.expect("an encoding given is not checked")
             }
         };

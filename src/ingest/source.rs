@@ -151,18 +151,16 @@ impl Source {
             Some(Err(why)) => return Err(refused(format!("{kind} file {shown} {why}"))),
         };
         let body_start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-        let encoding = match input.encoding.to_ascii_lowercase().as_str() {
-            _ if utf16 => TextEncoding::Utf8,
-            "utf-8" | "utf8" => TextEncoding::Utf8,
-            "windows-1252" | "cp1252" | "iso-8859-1" | "latin1" => TextEncoding::Windows1252,
-            _ if body_start == 3 => TextEncoding::Utf8,
-            _ if kind == "visits" => TextEncoding::Utf8,
-            _ if valid_utf8(&bytes[body_start..]) => TextEncoding::Utf8,
-            _ => TextEncoding::Windows1252,
+        let (encoding, utf8_unchecked) = match input.encoding.to_ascii_lowercase().as_str() {
+            _ if utf16 => (TextEncoding::Utf8, false),
+            "utf-8" | "utf8" => (TextEncoding::Utf8, false),
+            "windows-1252" | "cp1252" | "iso-8859-1" | "latin1" => (TextEncoding::Windows1252, false),
+            _ if body_start == 3 => (TextEncoding::Utf8, false),
+            // A visits file is checked chunk by chunk as it is read (`fits_encoding`).
+            _ if kind == "visits" => (TextEncoding::Utf8, true),
+            _ if valid_utf8(&bytes[body_start..]) => (TextEncoding::Utf8, false),
+            _ => (TextEncoding::Windows1252, false),
         };
-        let configured =
-            matches!(input.encoding.to_ascii_lowercase().as_str(), "utf-8" | "utf8" | "windows-1252" | "cp1252" | "iso-8859-1" | "latin1");
-        let utf8_unchecked = kind == "visits" && !utf16 && !configured && body_start != 3;
         let delimiter = match input.delimiter.as_str() {
             "," => b',',
             ";" => b';',
@@ -187,6 +185,13 @@ impl Source {
     /// Every record of the file.
     pub fn records(&self) -> Records<'_> {
         Records::chunk(self.body(), self.delimiter, 0, self.body().len(), 1)
+    }
+
+    /// The same visits file opened again as Windows-1252: it was taken for UTF-8 unchecked,
+    /// and some of its bytes are not.
+    pub fn reopened_as_windows_1252(&self, input: &InputConfig) -> Result<Source> {
+        let input = InputConfig { encoding: "windows-1252".into(), ..input.clone() };
+        Source::open(&self.path, self.name.clone(), self.shown.clone(), "visits", &input)
     }
 
     /// Whether `body[start..end]` may be read as the file's encoding says: false only where a

@@ -341,8 +341,7 @@ mod tests {
             return (out, account);
         }
         assert!(out.visits.is_empty() && out.rejects.is_empty() && out.ids.clients.names.is_empty(), "nothing kept");
-        let input = crate::config::InputConfig { encoding: "windows-1252".into(), ..config.input.clone() };
-        let source = Source::open(&path, "v.csv".into(), "v.csv".into(), "visits", &input).unwrap();
+        let source = source.reopened_as_windows_1252(&config.input).unwrap();
         let account = reader.read(&source, 0, config, &pseudonyms, &mut out).unwrap().unwrap();
         (out, account)
     }
