@@ -173,6 +173,9 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, each at the place of its discriminant (`m as usize`).
+    pub const ALL: [Method; 4] = [Method::Nfc, Method::Lock, Method::Mobile, Method::Manual];
+
     pub fn from_canonical(name: &str) -> Option<Method> {
         match name {
             "nfc" => Some(Method::Nfc),

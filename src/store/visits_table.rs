@@ -7,13 +7,18 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use polars_parquet::write::ZstdLevel;
+use polars_arrow::array::{Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::bitmap::Bitmap;
+use polars_arrow::datatypes::{ArrowDataType, IntegerType, TimeUnit as ArrowTimeUnit};
+use polars_parquet::write::{
+    array_to_columns, compress, fallible_streaming_iterator, CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding,
+    FileWriter, ParquetType, StatisticsOptions, Version, WriteOptions, ZstdLevel,
+};
 use rayon::prelude::*;
 
-use super::tables::frame;
 use crate::model::by_supplier::sorted_by_supplier;
 use crate::model::hash::HashMap;
-use crate::model::{Ids, Interner, Visit};
+use crate::model::{Ids, Interner, Method, Visit};
 
 /// Each id's place among the names sorted.
 fn name_ranks(names: &Interner) -> Vec<u32> {
@@ -40,56 +45,133 @@ pub fn stored_order(visits: &[Visit], ids: &Ids) -> Vec<u32> {
     sorted_by_supplier(0..visits.len() as u32, |&i| suppliers[visits[i as usize].supplier as usize], |&a, &b| key(a).cmp(&key(b)))
 }
 
-/// The month's accepted visits `visits[order[..]]`, pseudonymised, for drill-down by later
-/// commands.
-fn visits_frame(all: &[Visit], order: &[u32], ids: &Ids) -> Result<DataFrame> {
+/// The columns of `visits.parquet`, in order, as polars reads them back.
+fn visits_schema() -> Schema {
+    let datetime = DataType::Datetime(TimeUnit::Milliseconds, None);
+    Schema::from_iter([
+        Field::new("visit_id".into(), DataType::String),
+        Field::new("supplier_id".into(), DataType::String),
+        Field::new("client_id".into(), DataType::String),
+        Field::new("staff_id".into(), DataType::String),
+        Field::new("check_in_utc".into(), datetime.clone()),
+        Field::new("check_out_utc".into(), datetime.clone()),
+        Field::new("check_in_local".into(), datetime),
+        Field::new("check_in_method".into(), DataType::String),
+        Field::new("check_out_method".into(), DataType::String),
+        Field::new("services".into(), DataType::String),
+        Field::new("planned_minutes".into(), DataType::Float64),
+    ])
+}
+
+/// A column of repeated names as a dictionary of the names the batch uses, numbered in order
+/// of first appearance: what polars' own dictionary encoding would find by hashing every
+/// name, taken here from the interned ids (`code_of` gives an id below `count`, or none for
+/// a missing value).
+fn dictionary<'a, T>(batch: &[T], count: usize, code_of: impl Fn(&T) -> Option<u32>, name: impl Fn(u32) -> &'a str) -> Box<dyn Array> {
+    let mut code = vec![u32::MAX; count];
+    let mut names = MutableBinaryViewArray::<str>::new();
+    let mut keys = Vec::with_capacity(batch.len());
+    let mut missing = 0;
+    for item in batch {
+        keys.push(match code_of(item) {
+            Some(id) => {
+                let c = &mut code[id as usize];
+                if *c == u32::MAX {
+                    *c = names.len() as u32;
+                    names.push_value(name(id));
+                }
+                *c
+            }
+            None => {
+                missing += 1;
+                0
+            }
+        });
+    }
+    let validity = (missing > 0).then(|| batch.iter().map(|item| code_of(item).is_some()).collect::<Bitmap>());
+    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
+    let names: Utf8ViewArray = names.into();
+    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Utf8View), false);
+    Box::new(DictionaryArray::try_new(dtype, keys, names.boxed()).expect("every key names one of the batch's names"))
+}
+
+/// Milliseconds since the epoch, as polars stores `Datetime(ms)`.
+fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Array> {
+    let dtype = ArrowDataType::Timestamp(ArrowTimeUnit::Millisecond, None);
+    let validity = values.clone().any(|t| t.is_none()).then(|| values.clone().map(|t| t.is_some()).collect::<Bitmap>());
+    Box::new(PrimitiveArray::new(dtype, values.map(|t| t.unwrap_or(0)).collect::<Vec<i64>>().into(), validity))
+}
+
+/// The pages of one row group of `visits.parquet`: the visits `all[order[..]]`, pseudonymised,
+/// each column built, encoded and compressed on its own thread. The repeated names (supplier,
+/// client, staff, methods, services) are given as dictionaries of the interned ids; visit
+/// ids and timestamps are nearly all distinct and are written plain without polars first
+/// estimating how many distinct values they hold.
+fn row_group(
+    all: &[Visit],
+    order: &[u32],
+    ids: &Ids,
+    types: &[ParquetType],
+    options: WriteOptions,
+) -> PolarsResult<Vec<Vec<CompressedPage>>> {
     // The batch's visits are copied together once, in stored order: each column is then one
     // pass over consecutive memory, where reaching into the month's visits in stored order
     // missed the cache on nearly every visit, once per column.
     let visits: Vec<Visit> = order.iter().map(|&i| all[i as usize].clone()).collect();
     let visits = visits.as_slice();
-    type Build<'a> = Box<dyn Fn() -> PolarsResult<Column> + Send + Sync + 'a>;
-    let datetime = |c: Column| c.cast(&DataType::Datetime(TimeUnit::Milliseconds, None));
+    type Build<'a> = Box<dyn Fn() -> (Box<dyn Array>, Encoding) + Send + Sync + 'a>;
     let to_ms = |t: i64| t * 1000;
-    // The columns are built on all threads; each is one pass over the slice.
+    let method = |m: Method| m as u32;
+    let method_name = |code: u32| Method::ALL[code as usize].as_str();
     let columns: Vec<Build> = vec![
-        Box::new(|| Ok(Column::new("visit_id".into(), visits.iter().map(|v| v.visit_id.as_str()).collect::<Vec<_>>()))),
-        Box::new(|| Ok(Column::new("supplier_id".into(), visits.iter().map(|v| ids.suppliers.name(v.supplier)).collect::<Vec<_>>()))),
-        Box::new(|| Ok(Column::new("client_id".into(), visits.iter().map(|v| ids.clients.name(v.client)).collect::<Vec<_>>()))),
-        Box::new(|| Ok(Column::new("staff_id".into(), visits.iter().map(|v| ids.staff.name(v.staff)).collect::<Vec<_>>()))),
-        Box::new(move || datetime(Column::new("check_in_utc".into(), visits.iter().map(|v| to_ms(v.check_in)).collect::<Vec<_>>()))),
-        Box::new(move || datetime(Column::new("check_out_utc".into(), visits.iter().map(|v| v.check_out.map(to_ms)).collect::<Vec<_>>()))),
-        Box::new(move || {
-            datetime(Column::new(
-                "check_in_local".into(),
-                visits.iter().map(|v| v.local_in.and_utc().timestamp_millis()).collect::<Vec<_>>(),
-            ))
-        }),
-        Box::new(|| Ok(Column::new("check_in_method".into(), visits.iter().map(|v| v.in_method.as_str()).collect::<Vec<_>>()))),
         Box::new(|| {
-            Ok(Column::new("check_out_method".into(), visits.iter().map(|v| v.out_method.map(|m| m.as_str())).collect::<Vec<_>>()))
+            let ids = MutableBinaryViewArray::<str>::from_values_iter(visits.iter().map(|v| v.visit_id.as_str()));
+            (Utf8ViewArray::from(ids).boxed(), Encoding::Plain)
         }),
+        Box::new(|| {
+            (dictionary(visits, ids.suppliers.names.len(), |v| Some(v.supplier), |s| ids.suppliers.name(s)), Encoding::RleDictionary)
+        }),
+        Box::new(|| (dictionary(visits, ids.clients.names.len(), |v| Some(v.client), |c| ids.clients.name(c)), Encoding::RleDictionary)),
+        Box::new(|| (dictionary(visits, ids.staff.names.len(), |v| Some(v.staff), |s| ids.staff.name(s)), Encoding::RleDictionary)),
+        Box::new(move || (timestamps(visits.iter().map(|v| Some(to_ms(v.check_in)))), Encoding::RleDictionary)),
+        Box::new(move || (timestamps(visits.iter().map(|v| v.check_out.map(to_ms))), Encoding::RleDictionary)),
+        Box::new(|| (timestamps(visits.iter().map(|v| Some(v.local_in.and_utc().timestamp_millis()))), Encoding::RleDictionary)),
+        Box::new(move || (dictionary(visits, Method::ALL.len(), |v| Some(method(v.in_method)), method_name), Encoding::RleDictionary)),
+        Box::new(move || (dictionary(visits, Method::ALL.len(), |v| v.out_method.map(method), method_name), Encoding::RleDictionary)),
         Box::new(|| {
             // Few distinct combinations: each is joined once, its names sorted (ids are
             // numbered in order of first appearance in the input).
-            let mut joined: HashMap<&[u32], String> = HashMap::default();
+            let mut numbered: HashMap<&[u32], u32> = HashMap::default();
+            let mut joined: Vec<String> = Vec::new();
             for v in visits {
-                joined.entry(&v.services).or_insert_with(|| {
+                numbered.entry(&v.services).or_insert_with(|| {
                     let mut names: Vec<&str> = v.services.iter().map(|s| ids.services.name(*s)).collect();
                     names.sort_unstable();
-                    names.join("|")
+                    joined.push(names.join("|"));
+                    joined.len() as u32 - 1
                 });
             }
-            Ok(Column::new("services".into(), visits.iter().map(|v| joined[&*v.services].as_str()).collect::<Vec<_>>()))
+            (dictionary(visits, joined.len(), |v| Some(numbered[&*v.services]), |c| joined[c as usize].as_str()), Encoding::RleDictionary)
         }),
-        Box::new(|| Ok(Column::new("planned_minutes".into(), visits.iter().map(|v| v.planned_minutes).collect::<Vec<_>>()))),
+        Box::new(|| {
+            let minutes: PrimitiveArray<f64> = visits.iter().map(|v| v.planned_minutes).collect();
+            (minutes.boxed(), Encoding::RleDictionary)
+        }),
     ];
-    let columns: Vec<Column> = columns
+    columns
         .par_iter()
-        .map(|build| build())
-        .collect::<PolarsResult<_>>()
-        .map_err(|e| anyhow::anyhow!("building the visits table: {e}"))?;
-    frame(columns)
+        .zip(types)
+        .map(|(build, type_)| {
+            let (array, encoding) = build();
+            let mut pages = Vec::new();
+            for column in array_to_columns(array, type_.clone(), options, &[encoding])? {
+                for page in column {
+                    pages.push(compress(page?, Vec::new(), options.compression)?);
+                }
+            }
+            Ok(pages)
+        })
+        .collect()
 }
 
 /// Rows per batch of `visits.parquet`: the table is built and written a slice at a time so
@@ -110,28 +192,34 @@ fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, batch: usize
     let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let polars_error = |e: PolarsError| anyhow::anyhow!("cannot write {}: {e}", path.display());
     let order = stored_order(visits, ids);
+    let options = WriteOptions {
+        // Min and max per row group: a reader of one supplier skips the row groups whose
+        // supplier_id range leaves it out. Whole values (no truncation), so the bounds are
+        // exact.
+        statistics: StatisticsOptions { binary_statistics_truncate_length: Some(0), ..StatisticsOptions::default() },
+        // zstd level 1 instead of 3: a tenth less time for this table, 7 % larger.
+        compression: CompressionOptions::Zstd(Some(ZstdLevel::try_new(1).map_err(polars_error)?)),
+        version: Version::V1,
+        data_page_size: None,
+    };
+    let mut writer = FileWriter::try_new(&file, visits_schema().to_arrow(CompatLevel::newest()), options).map_err(polars_error)?;
+    let types: Vec<ParquetType> = writer.parquet_schema().fields().to_vec();
+    let mut write = |rows: usize, pages: Vec<Vec<CompressedPage>>| {
+        let columns = pages.iter().map(|column| Ok(DynStreamingIterator::new(fallible_streaming_iterator::convert(column.iter().map(Ok)))));
+        writer.write(rows as u64, DynIter::new(columns))
+    };
+    // Each row group is written while the next one is built; a month without visits is a
+    // table without rows.
     let mut slices = order.chunks(batch);
-    let mut frame = visits_frame(visits, slices.next().unwrap_or(&[]), ids)?;
-    // Min and max per row group: a reader of one supplier skips the row groups whose
-    // supplier_id range leaves it out. Whole values (no truncation), so the bounds are exact.
-    let options = StatisticsOptions { binary_statistics_truncate_length: Some(0), ..StatisticsOptions::default() };
-    // zstd level 1 instead of 3: a tenth less time for this table, 7 % larger.
-    let fast = ZstdLevel::try_new(1).map_err(polars_error)?;
-    let mut writer = ParquetWriter::new(&file)
-        .with_compression(ParquetCompression::Zstd(Some(fast)))
-        .with_statistics(options)
-        .batched(frame.schema())
-        .map_err(polars_error)?;
-    // Each batch is compressed and written while the next one's columns are built.
-    loop {
-        let (written, next) = rayon::join(|| writer.write_batch(&frame), || slices.next().map(|slice| visits_frame(visits, slice, ids)));
+    let mut pending = slices.next().map(|slice| (slice.len(), row_group(visits, slice, ids, &types, options)));
+    while let Some((rows, pages)) = pending {
+        let pages = pages.map_err(polars_error)?;
+        let (written, next) =
+            rayon::join(|| write(rows, pages), || slices.next().map(|slice| (slice.len(), row_group(visits, slice, ids, &types, options))));
         written.map_err(polars_error)?;
-        match next {
-            Some(next) => frame = next?,
-            None => break,
-        }
+        pending = next;
     }
-    writer.finish().map_err(polars_error)?;
+    writer.end(None).map_err(polars_error)?;
     file.sync_all().with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -190,6 +278,54 @@ mod tests {
         }
         write_visits_in_batches(&dir, &[], &ids, 3).unwrap();
         assert!(read::read_visits(out.path(), month, "S1").unwrap().is_empty(), "an empty month is a table without rows");
+    }
+
+    #[test]
+    fn every_column_reads_back_as_the_visits_hold_it_whatever_the_batches() {
+        let mut ids = Ids::default();
+        let (bath, meal) = (ids.services.intern("bad"), ids.services.intern("mat"));
+        let methods = [Method::Nfc, Method::Manual, Method::Lock, Method::Mobile];
+        let visits: Vec<Visit> = (0..12i64)
+            .map(|i| {
+                let mut v =
+                    visit(&mut ids, &format!("v{i:02}"), ["S2", "S1"][i as usize % 2], ["K9", "K3", "K5"][i as usize % 3], i, i % 5 != 2);
+                v.staff = ids.staff.intern(["P2", "P1", "P3", "P4"][i as usize % 4]);
+                v.in_method = methods[i as usize % 4];
+                v.out_method = v.check_out.map(|_| methods[(i as usize + 1) % 4]);
+                v.services = [Services::new(), Services::from_slice(&[meal, bath]), Services::from_slice(&[meal])][i as usize % 3].clone();
+                v.planned_minutes = (i % 4 != 3).then_some(15.0 * i as f64);
+                v
+            })
+            .collect();
+        let out = tempfile::tempdir().unwrap();
+        for batch in [1, 5, 64] {
+            write_visits_in_batches(out.path(), &visits, &ids, batch).unwrap();
+            let frame = ParquetReader::new(fs::File::open(out.path().join("visits.parquet")).unwrap()).finish().unwrap();
+            assert_eq!(**frame.schema(), visits_schema(), "batches of {batch}");
+            let text = |name: &str| -> Vec<Option<String>> {
+                frame.column(name).unwrap().str().unwrap().iter().map(|s| s.map(str::to_string)).collect()
+            };
+            let stamps = |name: &str| -> Vec<Option<i64>> {
+                frame.column(name).unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().collect()
+            };
+            let stored: Vec<&Visit> =
+                text("visit_id").iter().map(|id| visits.iter().find(|v| Some(v.visit_id.as_str()) == id.as_deref()).unwrap()).collect();
+            assert_eq!(stored.len(), visits.len());
+            let owned = |s: &str| Some(s.to_string());
+            assert_eq!(text("supplier_id"), stored.iter().map(|v| owned(ids.suppliers.name(v.supplier))).collect::<Vec<_>>());
+            assert_eq!(text("client_id"), stored.iter().map(|v| owned(ids.clients.name(v.client))).collect::<Vec<_>>());
+            assert_eq!(text("staff_id"), stored.iter().map(|v| owned(ids.staff.name(v.staff))).collect::<Vec<_>>());
+            assert_eq!(stamps("check_in_utc"), stored.iter().map(|v| Some(v.check_in * 1000)).collect::<Vec<_>>());
+            assert_eq!(stamps("check_out_utc"), stored.iter().map(|v| v.check_out.map(|t| t * 1000)).collect::<Vec<_>>());
+            assert_eq!(stamps("check_in_local"), stored.iter().map(|v| Some(v.local_in.and_utc().timestamp_millis())).collect::<Vec<_>>());
+            assert_eq!(text("check_in_method"), stored.iter().map(|v| owned(v.in_method.as_str())).collect::<Vec<_>>());
+            assert_eq!(text("check_out_method"), stored.iter().map(|v| v.out_method.map(|m| m.as_str().to_string())).collect::<Vec<_>>());
+            let services = |v: &Visit| owned(["", "bad|mat", "mat"][v.visit_id[1..].parse::<usize>().unwrap() % 3]);
+            assert_eq!(text("services"), stored.iter().map(|v| services(v)).collect::<Vec<_>>(), "names sorted, joined by |");
+            let planned: Vec<Option<f64>> = frame.column("planned_minutes").unwrap().f64().unwrap().iter().collect();
+            assert_eq!(planned, stored.iter().map(|v| v.planned_minutes).collect::<Vec<_>>());
+            assert_eq!(stored.iter().filter(|v| v.check_out.is_none()).count(), 2, "v02 and v07 are missing a check-out");
+        }
     }
 
     #[test]
