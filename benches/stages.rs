@@ -20,6 +20,7 @@ use tidkoll::figures::FigureContext;
 use tidkoll::flags;
 use tidkoll::generate::{generate_month, Dialect, Shape};
 use tidkoll::ingest::{read_all, select_month, InputPaths, MonthData};
+use tidkoll::model::groups::{Groups, MonthGroups};
 use tidkoll::model::Reject;
 use tidkoll::model::YearMonth;
 use tidkoll::privacy::Pseudonymizer;
@@ -115,14 +116,15 @@ fn read(bencher: Bencher, visits: u64) {
     bencher.bench_local(|| read_all(&m.inputs(), &m.config, &m.pseudonyms).unwrap());
 }
 
-/// The flag pass of SPEC §4 alone; compare the two thread counts for the speed-up.
+/// The flag pass of SPEC §4 alone, with the grouping of the visits it walks (shared with the
+/// tallies in `analysis`); compare the two thread counts for the speed-up.
 #[divan::bench(args = sizes(), consts = [1, 2])]
 fn flags<const THREADS: usize>(bencher: Bencher, visits: u64) {
     let m = month(visits);
     let data = m.data.lock().unwrap();
     let ctx = FigureContext::new(&m.config, data.month, &data.ids);
     let pool = pool(THREADS);
-    bencher.bench_local(|| pool.install(|| flags::compute(&data.visits, &data.absences, &ctx)));
+    bencher.bench_local(|| pool.install(|| flags::compute(&data.visits, &data.absences, &MonthGroups::new(&data.visits), &ctx)));
 }
 
 /// Key figures, flags, drill-down and evidence of every supplier and the municipality.
@@ -135,15 +137,17 @@ fn analysis<const THREADS: usize>(bencher: Bencher, visits: u64) {
     bencher.bench_local(|| pool.install(|| analyse(data, &m.config)));
 }
 
-/// Every table of the month (CSV and Parquet, visits.parquet included), staged and published.
+/// Every table of the month (CSV and Parquet, visits.parquet included), staged and published;
+/// the visits grouped by client are shared with the analysis and made beforehand.
 #[divan::bench(args = sizes())]
 fn write(bencher: Bencher, visits: u64) {
     let m = month(visits);
     let data = m.data.lock().unwrap();
     let month: YearMonth = MONTH.parse().unwrap();
+    let by_client = Groups::by(&data.visits, |v| v.client);
     bencher.bench_local(|| {
         let staged = StagedMonth::new(&m.out, month).unwrap();
-        write_visits_table(&staged.dir, &data.visits, &data.ids).unwrap();
+        write_visits_table(&staged.dir, &data.visits, &data.ids, &by_client).unwrap();
         write_month(&staged.dir, &m.analysis, &m.rejects).unwrap();
         staged.publish().unwrap()
     });

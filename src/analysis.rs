@@ -10,6 +10,7 @@ use crate::figures::tally::{median_minutes, Member, MonthTally};
 use crate::figures::{metric_value, FigureContext, Scope};
 use crate::flags::{self, FlagHit};
 use crate::ingest::MonthData;
+use crate::model::groups::MonthGroups;
 use crate::model::{Flag, Ids, Metric, Status, Tally, Visit, YearMonth, ALL};
 
 /// One row of `figures.csv`.
@@ -127,14 +128,23 @@ fn flag_rows(hits: &[FlagHit], data: &MonthData) -> Vec<FlagRow> {
     rows
 }
 
+/// The month's figures, flags, drill-down and evidence.
 pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
+    analyse_grouped(data, config, &MonthGroups::new(&data.visits))
+}
+
+/// `analyse` with the month's visits already grouped (`MonthGroups::new`), as `monthly`
+/// shares them with `visits.parquet`.
+pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) -> MonthAnalysis {
     let (month, ids) = (data.month, &data.ids);
     let mut ctx = FigureContext::new(config, month, ids);
     ctx.absences_given = data.absences_given;
-    let hits = flags::compute(&data.visits, &data.absences, &ctx);
+    let hits = flags::compute(&data.visits, &data.absences, groups, &ctx);
     let masks = flag_masks(&hits, data.visits.len());
-    let (tally, (supplier_medians, all_median)) =
-        rayon::join(|| MonthTally::build(&data.visits, &data.granted, &data.addons, &masks, &ctx), || medians(&data.visits, ids, &ctx));
+    let (tally, (supplier_medians, all_median)) = rayon::join(
+        || MonthTally::build(&data.visits, groups, &data.granted, &data.addons, &masks, &ctx),
+        || medians(&data.visits, ids, &ctx),
+    );
 
     // Every supplier of the month has a client: with visits, granted time or add-on reports.
     let mut suppliers: Vec<u32> = tally.clients.iter().map(Member::supplier).collect();
@@ -144,8 +154,15 @@ pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
     let per_supplier = |s: &u32| {
         let scope = Scope::new(tally.staff_of(*s), tally.clients_of(*s), supplier_medians[*s as usize]);
         let rows = figure_rows(ids.suppliers.name(*s), month, &scope, &ctx);
-        let evidence_scope =
-            SupplierScope { supplier: *s, month: &tally, visits: &data.visits, masks: &masks, ids, absences: &data.absences };
+        let evidence_scope = SupplierScope {
+            supplier: *s,
+            month: &tally,
+            visits: &data.visits,
+            by_client: &groups.clients,
+            masks: &masks,
+            ids,
+            absences: &data.absences,
+        };
         (rows, supplier_evidence(&evidence_scope, &ctx))
     };
     let ((per_supplier, all_rows), ((staff, clients), flags)) = rayon::join(

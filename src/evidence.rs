@@ -6,6 +6,7 @@
 use crate::figures::tally::{FlagMasks, Member, MonthTally};
 use crate::figures::FigureContext;
 use crate::ingest::time::local_time;
+use crate::model::groups::Groups;
 use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
 
 /// How many staff, clients and example visits are kept per figure.
@@ -109,6 +110,8 @@ pub struct SupplierScope<'a> {
     pub supplier: u32,
     pub month: &'a MonthTally,
     pub visits: &'a [Visit],
+    /// The month's visits grouped by client: one supplier's are one range.
+    pub by_client: &'a Groups,
     pub masks: &'a FlagMasks,
     pub ids: &'a Ids,
     /// The month's absences, for the periods behind `during_absence`.
@@ -178,7 +181,7 @@ fn completion_outside<'a>(scope: &SupplierScope<'a>, ctx: &FigureContext) -> Vec
 fn absence_periods(scope: &SupplierScope) -> Vec<(String, u32)> {
     let flag = Flag::DuringAbsence.bit();
     let mut counts: Vec<u32> = vec![0; scope.absences.len()];
-    for i in scope.month.visits_of(scope.supplier).filter(|&i| scope.masks[i] & flag != 0) {
+    for i in scope.by_client.visits_of(scope.supplier).iter().map(|&i| i as usize).filter(|&i| scope.masks[i] & flag != 0) {
         let v = &scope.visits[i];
         for (k, a) in scope.absences.iter().enumerate() {
             counts[k] += u32::from(a.client == v.client && a.contains(v.check_in));
@@ -212,8 +215,10 @@ pub fn describe_absence(a: &Absence, ids: &Ids) -> String {
 /// The visits (indexes) with the first `TOP` example visit ids in byte order.
 fn examples(evidence: Evidence, scope: &SupplierScope, ctx: &FigureContext) -> Vec<usize> {
     let mut found: Vec<usize> = scope
-        .month
+        .by_client
         .visits_of(scope.supplier)
+        .iter()
+        .map(|&i| i as usize)
         .filter(|&i| is_example(evidence, &scope.visits[i], scope.masks[i], scope.month, ctx))
         .collect();
     let id = |i: &usize| scope.visits[*i].visit_id.as_str();

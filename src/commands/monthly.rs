@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::analysis::{analyse, MonthAnalysis};
+use crate::analysis::{analyse_grouped, MonthAnalysis};
 use crate::cli::MonthlyArgs;
 use crate::config::Config;
 use crate::error::{refused, usage};
 use crate::ingest::{self, busiest_of, check_reject_rates, select_month, visits_per_month, Ingested, InputPaths, MonthData};
+use crate::model::groups::MonthGroups;
 use crate::model::{FileAccount, Reject, YearMonth, ALL};
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
@@ -136,14 +137,17 @@ fn compute_and_store(
     let staged = StagedMonth::new(&args.out, month)?;
     let saving = || not_saved(&month, &args.out);
     // The visits table needs no figure, so it is written while the figures are computed.
+    // Both share the month's visits grouped by client, sorted once.
     let analysed_at = Instant::now();
+    let groups = MonthGroups::new(&data.visits);
     let (analysis, visit_table) = rayon::join(
-        || analyse(data, &setup.config),
+        || analyse_grouped(data, &setup.config, &groups),
         || {
             let table_started = Instant::now();
-            write_visits_table(&staged.dir, &data.visits, &data.ids).map(|()| table_started.elapsed().as_secs_f64())
+            write_visits_table(&staged.dir, &data.visits, &data.ids, &groups.clients).map(|()| table_started.elapsed().as_secs_f64())
         },
     );
+    drop(groups);
     let visits_table = visit_table.with_context(saving)?;
     let figures_and_flags = analysed_at.elapsed().as_secs_f64();
     let per_supplier = visits_per_supplier(data, &analysis);

@@ -1,5 +1,5 @@
-//! Building the month's tallies: every staff member's and every client's visits are grouped by
-//! one parallel sort of plain keys and counted once; a client's granted time, add-on reports
+//! Building the month's tallies: every staff member's and every client's visits, grouped once
+//! for the whole month (`model::groups`, shared with the flags), are counted once; a client's granted time, add-on reports
 //! and continuity are counted with its visits. Supplier and municipal figures, the drill-down
 //! and the evidence are folds over these members.
 
@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::continuity;
 use super::FigureContext;
-use crate::model::by_supplier::sorted_by_supplier;
+use crate::model::groups::{Groups, MonthGroups};
 use crate::model::hash::HashMap;
 use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
 
@@ -43,8 +43,6 @@ pub struct MonthTally {
     pub staff: Vec<Member>,
     /// Clients with visits, granted time or add-on reports.
     pub clients: Vec<Member>,
-    /// Visit indices sorted by (supplier, client): one supplier's visits are one range.
-    by_client: Vec<(u64, u32)>,
     extras: ClientExtras,
 }
 
@@ -64,43 +62,32 @@ impl MonthTally {
         &self.clients[supplier_range(&self.clients, supplier, |m| m.key)]
     }
 
-    /// Indices of the supplier's visits, grouped by client.
-    pub fn visits_of(&self, supplier: u32) -> impl Iterator<Item = usize> + '_ {
-        self.by_client[supplier_range(&self.by_client, supplier, |k| k.0)].iter().map(|k| k.1 as usize)
-    }
-
-    /// The month's tallies. `masks[i]` holds the flags of `visits[i]`.
-    pub fn build(visits: &[Visit], granted: &[GrantedRow], addons: &[AddonRow], masks: &FlagMasks, ctx: &FigureContext) -> MonthTally {
+    /// The month's tallies. `masks[i]` holds the flags of `visits[i]`; `groups` are the
+    /// month's visits grouped by client and by staff (`MonthGroups::new`).
+    pub fn build(
+        visits: &[Visit],
+        groups: &MonthGroups,
+        granted: &[GrantedRow],
+        addons: &[AddonRow],
+        masks: &FlagMasks,
+        ctx: &FigureContext,
+    ) -> MonthTally {
         let extras = ClientExtras::new(granted, addons, ctx);
-        let ((staff, _), (clients, by_client)) = rayon::join(
-            || group(visits, |v| v.staff, |key, group| staff_member(key, group, visits, masks, ctx)),
-            || group(visits, |v| v.client, |key, group| client_member(key, group, visits, masks, ctx, &extras)),
+        let members = |groups: &Groups, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
+            groups.groups.par_iter().map(|g| build(g.key, groups.visits(g))).collect()
+        };
+        let (staff, clients) = rayon::join(
+            || members(&groups.staff, &|key, group| staff_member(key, group, visits, masks, ctx)),
+            || members(&groups.clients, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
         );
         let clients = extras.add_clients_without_visits(clients);
-        MonthTally { staff, clients, by_client, extras }
+        MonthTally { staff, clients, extras }
     }
 
     /// Whether the client (a `member_key`) reported the add-on with quantity > 0.
     pub fn is_reported(&self, key: u64, addon: u32) -> bool {
         self.extras.reports.get(&key).is_some_and(|(reported, _, _)| reported.binary_search(&addon).is_ok())
     }
-}
-
-/// Groups the visits by (supplier, member) with one parallel sort and builds one `Member` per
-/// group; returns the members in key order and the sorted keys.
-fn group(
-    visits: &[Visit],
-    member: impl Fn(&Visit) -> u32 + Sync,
-    build: impl Fn(u64, &[(u64, u32)]) -> Member + Sync,
-) -> (Vec<Member>, Vec<(u64, u32)>) {
-    let keyed: Vec<(u64, u32)> = sorted_by_supplier(
-        visits.iter().enumerate().map(|(i, v)| (member_key(v.supplier, member(v)), i as u32)),
-        |k| (k.0 >> 32) as u32,
-        |a, b| a.cmp(b),
-    );
-    let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
-    let members = groups.into_par_iter().map(|g| build(g[0].0, g)).collect();
-    (members, keyed)
 }
 
 /// Counts one visit into `t`; returns its valid duration in seconds.
@@ -141,25 +128,18 @@ pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
-fn staff_member(key: u64, group: &[(u64, u32)], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> Member {
+fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> Member {
     let mut tally = Tally::default();
     let mut seconds: Vec<i64> =
-        group.iter().filter_map(|&(_, i)| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
+        group.iter().filter_map(|&i| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
     Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None }
 }
 
-fn client_member(
-    key: u64,
-    group: &[(u64, u32)],
-    visits: &[Visit],
-    masks: &FlagMasks,
-    ctx: &FigureContext,
-    extras: &ClientExtras,
-) -> Member {
+fn client_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, extras: &ClientExtras) -> Member {
     let mut tally = Tally::default();
     let mut seconds: Vec<i64> =
-        group.iter().filter_map(|&(_, i)| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
-    let client_visits: Vec<&Visit> = group.iter().map(|&(_, i)| &visits[i as usize]).collect();
+        group.iter().filter_map(|&i| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
+    let client_visits: Vec<&Visit> = group.iter().map(|&i| &visits[i as usize]).collect();
     extras.count_into(key, &mut tally, &client_visits, ctx);
     let continuity_staff = continuity::qualifying_staff(&client_visits, ctx);
     if let Some(n) = continuity_staff {

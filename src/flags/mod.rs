@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::figures::FigureContext;
-use crate::model::by_supplier::sorted_by_supplier;
-use crate::model::{consecutive_order, member_key, Absence, Flag, Visit};
+use crate::model::groups::MonthGroups;
+use crate::model::{Absence, Flag, Visit};
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,51 +54,15 @@ fn pair(hits: &mut Vec<FlagHit>, flag: Flag, a: u32, b: u32) {
     hits.push(FlagHit { visit: b, flag, related: Some(a) });
 }
 
-/// Visits in an order, and the runs of it that share a member.
-struct Ordered {
-    visits: Vec<u32>,
-    runs: Vec<(usize, usize)>,
-}
-
-impl Ordered {
-    fn groups(&self) -> Vec<&[u32]> {
-        self.runs.iter().map(|&(a, b)| &self.visits[a..b]).collect()
-    }
-}
-
 /// Every flag of the month's visits, sorted by visit, flag and partner. `absences` are the
-/// clients' absences that overlap the month.
-pub fn compute(visits: &[Visit], absences: &[Absence], ctx: &FigureContext) -> Vec<FlagHit> {
+/// clients' absences that overlap the month; `groups` the month's visits grouped by client and
+/// by staff (`MonthGroups::new`).
+pub fn compute(visits: &[Visit], absences: &[Absence], groups: &MonthGroups, ctx: &FigureContext) -> Vec<FlagHit> {
     let params = FlagParams::new(ctx.config);
     let is_valid: Vec<bool> = visits.par_iter().map(|v| ctx.valid_minutes(v).is_some()).collect();
-    let valid: Vec<u32> = (0..visits.len() as u32).into_par_iter().filter(|&i| is_valid[i as usize]).collect();
-    let all: Vec<u32> = (0..visits.len() as u32).collect();
-
-    // Sorting plain keys is several times faster than comparing through the visits; the
-    // visit id is looked at only on a tie.
-    let order = |member: fn(&Visit) -> u32, which: &[u32]| {
-        let keys: Vec<(u64, i64, u32)> = sorted_by_supplier(
-            which.iter().map(|&i| (member_key(visits[i as usize].supplier, member(&visits[i as usize])), visits[i as usize].check_in, i)),
-            |k| (k.0 >> 32) as u32,
-            |a, b| {
-                a.0.cmp(&b.0).then_with(|| consecutive_order((a.1, &visits[a.2 as usize].visit_id), (b.1, &visits[b.2 as usize].visit_id)))
-            },
-        );
-        // The runs come from the sorted keys themselves, not through the visits.
-        let mut runs = Vec::new();
-        let mut start = 0;
-        for i in 1..=keys.len() {
-            if i == keys.len() || keys[i].0 != keys[start].0 {
-                runs.push((start, i));
-                start = i;
-            }
-        }
-        Ordered { visits: keys.into_par_iter().map(|k| k.2).collect(), runs }
-    };
     // Clients: the visits with valid duration; staff: every visit (`no_day_off` counts them all).
-    let (by_client, by_staff) = rayon::join(|| order(|v| v.client, &valid), || order(|v| v.staff, &all));
-    drop((valid, all));
-    let (client_groups, staff_groups) = (by_client.groups(), by_staff.groups());
+    let valid_by_client = groups.clients.only(&is_valid);
+    let (client_groups, staff_groups) = (valid_by_client.slices(), groups.staff.slices());
     let max_valid = ctx.config.parameters.max_valid_minutes;
 
     let mut hits: Vec<FlagHit> = client_groups

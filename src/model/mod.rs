@@ -5,6 +5,7 @@
 pub mod area;
 pub mod by_supplier;
 pub mod evidence;
+pub mod groups;
 pub mod hash;
 pub mod ids;
 pub mod metric;

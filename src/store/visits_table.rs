@@ -16,9 +16,9 @@ use polars_parquet::write::{
 };
 use rayon::prelude::*;
 
-use crate::model::by_supplier::sorted_by_supplier;
+use crate::model::groups::{Group, Groups};
 use crate::model::hash::HashMap;
-use crate::model::{Ids, Interner, Method, Visit};
+use crate::model::{split_key, Ids, Interner, Method, Visit};
 
 /// Each id's place among the names sorted.
 fn name_ranks(names: &Interner) -> Vec<u32> {
@@ -33,16 +33,25 @@ fn name_ranks(names: &Interner) -> Vec<u32> {
 
 /// The order the visits are stored in: by supplier, client (their names as stored), check-in
 /// and visit id. One supplier's visits lie together, and the order does not depend on the
-/// order of the input rows or files. Sorted supplier by supplier (`sorted_by_supplier`): one
-/// `u32` per visit beside the visits.
-pub fn stored_order(visits: &[Visit], ids: &Ids) -> Vec<u32> {
+/// order of the input rows or files. The month's client groups (`by_client`) are already in
+/// check-in and visit id order; only the groups are put in the order of their names.
+pub fn stored_order(visits: &[Visit], ids: &Ids, by_client: &Groups) -> Vec<u32> {
     let suppliers = name_ranks(&ids.suppliers);
     let clients = name_ranks(&ids.clients);
-    let key = |i: u32| {
-        let v = &visits[i as usize];
-        (suppliers[v.supplier as usize], clients[v.client as usize], v.check_in, &v.visit_id)
-    };
-    sorted_by_supplier(0..visits.len() as u32, |&i| suppliers[visits[i as usize].supplier as usize], |&a, &b| key(a).cmp(&key(b)))
+    let mut groups: Vec<(u32, u32, &Group)> = by_client
+        .groups
+        .iter()
+        .map(|g| {
+            let (supplier, client) = split_key(g.key);
+            (suppliers[supplier as usize], clients[client as usize], g)
+        })
+        .collect();
+    groups.par_sort_unstable_by_key(|&(supplier, client, _)| (supplier, client));
+    let mut order = Vec::with_capacity(visits.len());
+    for (_, _, g) in groups {
+        order.extend_from_slice(by_client.visits(g));
+    }
+    order
 }
 
 /// The columns of `visits.parquet`, in order, as polars reads them back.
@@ -180,18 +189,18 @@ fn row_group(
 /// peak at 245 MB instead of 330 MB with 512 Ki rows); the file is about 15 % larger.
 const VISIT_BATCH: usize = 128 * 1024;
 
-/// `visits.parquet` in `dir`, in stored order (`stored_order`) and in row groups of
-/// `VISIT_BATCH` visits. It needs only the visits, so a monthly run writes it while the
-/// figures are computed.
-pub fn write_visits_table(dir: &Path, visits: &[Visit], ids: &Ids) -> Result<()> {
-    write_visits_in_batches(dir, visits, ids, VISIT_BATCH)
+/// `visits.parquet` in `dir`, in stored order (`stored_order`; `by_client` are the month's
+/// visits grouped by client) and in row groups of `VISIT_BATCH` visits. It needs only the
+/// visits, so a monthly run writes it while the figures are computed.
+pub fn write_visits_table(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &Groups) -> Result<()> {
+    write_visits_in_batches(dir, visits, ids, by_client, VISIT_BATCH)
 }
 
-fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, batch: usize) -> Result<()> {
+fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &Groups, batch: usize) -> Result<()> {
     let path = &dir.join("visits.parquet");
     let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let polars_error = |e: PolarsError| anyhow::anyhow!("cannot write {}: {e}", path.display());
-    let order = stored_order(visits, ids);
+    let order = stored_order(visits, ids, by_client);
     let options = WriteOptions {
         // Min and max per row group: a reader of one supplier skips the row groups whose
         // supplier_id range leaves it out. Whole values (no truncation), so the bounds are
@@ -267,7 +276,7 @@ mod tests {
         // has v8 (1), v5 (4) and v2 (7); K2 has v9 (0), v6 (3), v3 (6) and v0 (9).
         let expected = ["v7", "v1", "v8", "v5", "v2", "v9", "v6", "v3", "v0"];
         for batch in [1, 3, 10, 64] {
-            write_visits_in_batches(&dir, &visits, &ids, batch).unwrap();
+            write_visits_in_batches(&dir, &visits, &ids, &Groups::by(&visits, |v| v.client), batch).unwrap();
             let stored = read::read_visits(out.path(), month, "S1").unwrap();
             assert_eq!(stored.iter().map(|v| v.visit_id.as_str()).collect::<Vec<_>>(), expected, "batches of {batch}");
             let v1 = stored.iter().find(|v| v.visit_id == "v1").unwrap();
@@ -276,7 +285,7 @@ mod tests {
             assert_eq!(v0.check_out_ms, Some(v0.check_in_ms + 1_800_000));
             assert_eq!(read::read_visits(out.path(), month, "S2").unwrap().len(), 1, "batches of {batch}");
         }
-        write_visits_in_batches(&dir, &[], &ids, 3).unwrap();
+        write_visits_in_batches(&dir, &[], &ids, &Groups::default(), 3).unwrap();
         assert!(read::read_visits(out.path(), month, "S1").unwrap().is_empty(), "an empty month is a table without rows");
     }
 
@@ -299,7 +308,7 @@ mod tests {
             .collect();
         let out = tempfile::tempdir().unwrap();
         for batch in [1, 5, 64] {
-            write_visits_in_batches(out.path(), &visits, &ids, batch).unwrap();
+            write_visits_in_batches(out.path(), &visits, &ids, &Groups::by(&visits, |v| v.client), batch).unwrap();
             let frame = ParquetReader::new(fs::File::open(out.path().join("visits.parquet")).unwrap()).finish().unwrap();
             assert_eq!(**frame.schema(), visits_schema(), "batches of {batch}");
             let text = |name: &str| -> Vec<Option<String>> {
@@ -338,7 +347,7 @@ mod tests {
         let month: YearMonth = "2025-03".parse().unwrap();
         let dir = out.path().join(month.to_string());
         fs::create_dir_all(&dir).unwrap();
-        write_visits_in_batches(&dir, &visits, &ids, 5).unwrap();
+        write_visits_in_batches(&dir, &visits, &ids, &Groups::by(&visits, |v| v.client), 5).unwrap();
         let path = dir.join("visits.parquet");
         let mut reader = ParquetReader::new(fs::File::open(&path).unwrap());
         let metadata = reader.get_metadata().unwrap().clone();
@@ -369,10 +378,10 @@ mod tests {
             .collect();
         let names =
             |visits: &[Visit], order: &[u32]| -> Vec<String> { order.iter().map(|&i| visits[i as usize].visit_id.to_string()).collect() };
-        let first = names(&visits, &stored_order(&visits, &ids));
+        let first = names(&visits, &stored_order(&visits, &ids, &Groups::by(&visits, |v| v.client)));
         visits.reverse();
         visits.rotate_left(13);
-        assert_eq!(names(&visits, &stored_order(&visits, &ids)), first);
+        assert_eq!(names(&visits, &stored_order(&visits, &ids, &Groups::by(&visits, |v| v.client))), first);
         let keys: Vec<(&str, &str, i64, &str)> = first
             .iter()
             .map(|id| visits.iter().find(|v| v.visit_id.as_str() == id).unwrap())
