@@ -6,7 +6,7 @@
 use crate::figures::tally::{FlagMasks, Member, MonthTally};
 use crate::figures::FigureContext;
 use crate::ingest::time::local_time;
-use crate::model::groups::Groups;
+use crate::model::groups::{prefetch, Groups, AHEAD};
 use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
 
 /// How many staff, clients and example visits are kept per figure.
@@ -130,6 +130,7 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
         detail: None,
     };
     let mut out = Vec::new();
+    let mut examples = examples(scope, ctx).into_iter();
     for evidence in Evidence::all() {
         if evidence == Evidence::CompletionOutside {
             out.extend(completion_outside(scope, ctx).into_iter().map(|(id, rate)| row(evidence, Kind::Client, id, Some(rate))));
@@ -142,7 +143,9 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
             out.extend(ranked(evidence, kind, members, names).into_iter().map(|(id, n)| row(evidence, kind, id, Some(n))));
         }
         if has_examples(evidence) {
-            out.extend(examples(evidence, scope, ctx).into_iter().map(|i| {
+            let (of, found) = examples.next().expect("one list of examples per kind that has them, in the same order");
+            debug_assert_eq!(of, evidence);
+            out.extend(found.into_iter().map(|i| {
                 let v = &scope.visits[i];
                 let detail = format!("{}, {}", v.local_in.format("%Y-%m-%d %H:%M"), scope.ids.staff.name(v.staff));
                 EvidenceRow { detail: Some(detail), ..row(evidence, Kind::Visit, &v.visit_id, None) }
@@ -212,23 +215,33 @@ pub fn describe_absence(a: &Absence, ids: &Ids) -> String {
     format!("{}: {reason}, {from} – {to}", ids.clients.name(a.client))
 }
 
-/// The visits (indexes) with the first `TOP` example visit ids in byte order.
-fn examples(evidence: Evidence, scope: &SupplierScope, ctx: &FigureContext) -> Vec<usize> {
-    let mut found: Vec<usize> = scope
-        .by_client
-        .visits_of(scope.supplier)
-        .iter()
-        .map(|&i| i as usize)
-        .filter(|&i| is_example(evidence, &scope.visits[i], scope.masks[i], scope.month, ctx))
-        .collect();
-    let id = |i: &usize| scope.visits[*i].visit_id.as_str();
-    if found.len() > TOP {
-        found.select_nth_unstable_by(TOP, |a, b| id(a).cmp(id(b)));
-        found.truncate(TOP);
+/// The example visits of every kind of evidence that quotes them (`has_examples`): for each,
+/// the visits (indexes) with the first `TOP` example visit ids in byte order. One pass over
+/// the supplier's visits finds them all, each visit read once instead of once per kind.
+fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<usize>)> {
+    let kinds: Vec<Evidence> = Evidence::all().filter(|e| has_examples(*e)).collect();
+    let mut found: Vec<Vec<usize>> = vec![Vec::new(); kinds.len()];
+    let visits = scope.by_client.visits_of(scope.supplier);
+    for (k, i) in visits.iter().map(|&i| i as usize).enumerate() {
+        prefetch(scope.visits, visits.get(k + AHEAD..k + AHEAD + 1).unwrap_or_default());
+        let (v, mask) = (&scope.visits[i], scope.masks[i]);
+        for (evidence, found) in kinds.iter().zip(&mut found) {
+            if is_example(*evidence, v, mask, scope.month, ctx) {
+                found.push(i);
+            }
+        }
     }
-    found.sort_unstable_by(|a, b| id(a).cmp(id(b)));
-    found.dedup_by(|a, b| id(a) == id(b));
-    found
+    let id = |i: &usize| scope.visits[*i].visit_id.as_str();
+    let first = |mut found: Vec<usize>| {
+        if found.len() > TOP {
+            found.select_nth_unstable_by(TOP, |a, b| id(a).cmp(id(b)));
+            found.truncate(TOP);
+        }
+        found.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+        found.dedup_by(|a, b| id(a) == id(b));
+        found
+    };
+    kinds.into_iter().zip(found.into_iter().map(first)).collect()
 }
 
 impl MonthTally {

@@ -1,13 +1,13 @@
 //! Building the month's tallies: every staff member's and every client's visits, grouped once
-//! for the whole month (`model::groups`, shared with the flags), are counted once; a client's granted time, add-on reports
-//! and continuity are counted with its visits. Supplier and municipal figures, the drill-down
+//! for the whole month (`model::groups`, shared with the flags), are counted once; a client's
+//! granted time, add-on reports and continuity are counted with its visits. Supplier and municipal figures, the drill-down
 //! and the evidence are folds over these members.
 
 use rayon::prelude::*;
 
 use super::continuity;
 use super::FigureContext;
-use crate::model::groups::{Groups, MonthGroups};
+use crate::model::groups::{prefetch, Groups, MonthGroups};
 use crate::model::hash::HashMap;
 use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
 
@@ -74,7 +74,14 @@ impl MonthTally {
     ) -> MonthTally {
         let extras = ClientExtras::new(granted, addons, ctx);
         let members = |groups: &Groups, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
-            groups.groups.par_iter().map(|g| build(g.key, groups.visits(g))).collect()
+            groups
+                .groups
+                .par_iter()
+                .map(|g| {
+                    prefetch(visits, groups.visits(g));
+                    build(g.key, groups.visits(g))
+                })
+                .collect()
         };
         let (staff, clients) = rayon::join(
             || members(&groups.staff, &|key, group| staff_member(key, group, visits, masks, ctx)),

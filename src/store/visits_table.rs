@@ -16,7 +16,7 @@ use polars_parquet::write::{
 };
 use rayon::prelude::*;
 
-use crate::model::groups::{Group, Groups};
+use crate::model::groups::{prefetch, Group, Groups, AHEAD};
 use crate::model::hash::HashMap;
 use crate::model::{split_key, Ids, Interner, Method, Visit};
 
@@ -126,7 +126,11 @@ fn row_group(
     // The batch's visits are copied together once, in stored order: each column is then one
     // pass over consecutive memory, where reaching into the month's visits in stored order
     // missed the cache on nearly every visit, once per column.
-    let visits: Vec<Visit> = order.iter().map(|&i| all[i as usize].clone()).collect();
+    let mut visits: Vec<Visit> = Vec::with_capacity(order.len());
+    for (k, &i) in order.iter().enumerate() {
+        prefetch(all, order.get(k + AHEAD..k + AHEAD + 1).unwrap_or_default());
+        visits.push(all[i as usize].clone());
+    }
     let visits = visits.as_slice();
     type Build<'a> = Box<dyn Fn() -> (Box<dyn Array>, Encoding) + Send + Sync + 'a>;
     let to_ms = |t: i64| t * 1000;
