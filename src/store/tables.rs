@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::format_value;
 use crate::analysis::{FigureRow, FlagRow, MemberRow, MonthAnalysis};
@@ -195,16 +196,21 @@ fn members_frame(id_column: &str, rows: &[MemberRow]) -> Result<DataFrame> {
 /// Writes the month's other tables into the staged directory (`write_visits_table` writes the
 /// visits).
 pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> Result<()> {
-    write_figures_csv(&dir.join("figures.csv"), &analysis.figures)?;
-    write_flags_csv(&dir.join("flags.csv"), &analysis.flags)?;
-    write_rejects_csv(&dir.join("rejects.csv"), rejects)?;
-    write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)?;
-    write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)?;
-    write_evidence_csv(&dir.join("evidence.csv"), &analysis.evidence)?;
-    write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)?;
-    write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)?;
-    write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)?;
-    write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)?;
-    write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)?;
-    write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)
+    type Write<'a> = Box<dyn Fn() -> Result<()> + Send + Sync + 'a>;
+    // Each file on its own, on all threads; of several errors the first in this order is told.
+    let files: Vec<Write> = vec![
+        Box::new(|| write_figures_csv(&dir.join("figures.csv"), &analysis.figures)),
+        Box::new(|| write_flags_csv(&dir.join("flags.csv"), &analysis.flags)),
+        Box::new(|| write_rejects_csv(&dir.join("rejects.csv"), rejects)),
+        Box::new(|| write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)),
+        Box::new(|| write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)),
+        Box::new(|| write_evidence_csv(&dir.join("evidence.csv"), &analysis.evidence)),
+        Box::new(|| write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)),
+        Box::new(|| write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)),
+        Box::new(|| write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)),
+        Box::new(|| write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)),
+        Box::new(|| write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)),
+        Box::new(|| write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)),
+    ];
+    files.par_iter().map(|write| write()).collect::<Vec<_>>().into_iter().collect()
 }
