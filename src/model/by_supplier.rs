@@ -15,6 +15,16 @@ where
     T: Copy + Default + Send,
     I: Iterator<Item = T> + Clone,
 {
+    placed_by_supplier(keys, supplier_of, |part| part.sort_unstable_by(&cmp))
+}
+
+/// The keys of `keys` placed by supplier (in the order they come within each supplier), each
+/// supplier's part then put in order by `sort_part`, on all threads.
+pub fn placed_by_supplier<T, I>(keys: I, supplier_of: impl Fn(&T) -> u32, sort_part: impl Fn(&mut [T]) + Sync) -> Vec<T>
+where
+    T: Copy + Default + Send,
+    I: Iterator<Item = T> + Clone,
+{
     let mut starts: Vec<usize> = Vec::new();
     for key in keys.clone() {
         let s = supplier_of(&key) as usize;
@@ -40,7 +50,7 @@ where
         parts.push(part);
         rest = tail;
     }
-    parts.into_par_iter().for_each(|part| part.sort_unstable_by(&cmp));
+    parts.into_par_iter().for_each(&sort_part);
     sorted
 }
 
