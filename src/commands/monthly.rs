@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 
 use crate::analysis::{analyse_grouped, MonthAnalysis};
 use crate::cli::MonthlyArgs;
@@ -106,9 +107,22 @@ fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingeste
 
 /// Visits per supplier id, with every supplier of the figures (some have none).
 fn visits_per_supplier(data: &MonthData, analysis: &MonthAnalysis) -> BTreeMap<String, usize> {
+    // Counted by id on all threads, named once per supplier.
+    let suppliers = data.ids.suppliers.names.len();
+    let counts = data
+        .visits
+        .par_iter()
+        .fold(
+            || vec![0usize; suppliers],
+            |mut counts, v| {
+                counts[v.supplier as usize] += 1;
+                counts
+            },
+        )
+        .reduce(|| vec![0usize; suppliers], |a, b| a.into_iter().zip(b).map(|(a, b)| a + b).collect());
     let mut per_supplier: BTreeMap<String, usize> = BTreeMap::new();
-    for v in &data.visits {
-        *per_supplier.entry(data.ids.suppliers.name(v.supplier).to_string()).or_default() += 1;
+    for (id, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+        *per_supplier.entry(data.ids.suppliers.name(id as u32).to_string()).or_default() += n;
     }
     for f in analysis.figures.iter().filter(|f| f.supplier_id != ALL) {
         per_supplier.entry(f.supplier_id.clone()).or_insert(0);

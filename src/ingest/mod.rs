@@ -167,11 +167,17 @@ fn check_memory(files: &[(&Path, &str)]) -> Result<()> {
 
 /// Accepted visits per month.
 pub fn visits_per_month(visits: &[Visit]) -> BTreeMap<YearMonth, u64> {
-    let mut counts: BTreeMap<YearMonth, u64> = BTreeMap::new();
-    for v in visits {
+    let count = |mut counts: BTreeMap<YearMonth, u64>, v: &Visit| {
         *counts.entry(v.month()).or_default() += 1;
-    }
-    counts
+        counts
+    };
+    let merge = |mut a: BTreeMap<YearMonth, u64>, b: BTreeMap<YearMonth, u64>| {
+        for (month, n) in b {
+            *a.entry(month).or_default() += n;
+        }
+        a
+    };
+    visits.par_iter().fold(BTreeMap::new, count).reduce(BTreeMap::new, merge)
 }
 
 /// The month most accepted visits belong to (the earliest on a tie).
