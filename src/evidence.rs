@@ -217,31 +217,64 @@ pub fn describe_absence(a: &Absence, ids: &Ids) -> String {
 
 /// The example visits of every kind of evidence that quotes them (`has_examples`): for each,
 /// the visits (indexes) with the first `TOP` example visit ids in byte order. One pass over
-/// the supplier's visits finds them all, each visit read once instead of once per kind.
+/// the supplier's visits finds them all, each visit read once instead of once per kind, and
+/// each kind keeps only its first `TOP` ids as it goes: choosing them afterwards from all of a
+/// kind's examples read every example's id again, scattered over the month.
 fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<usize>)> {
     let kinds: Vec<Evidence> = Evidence::all().filter(|e| has_examples(*e)).collect();
-    let mut found: Vec<Vec<usize>> = vec![Vec::new(); kinds.len()];
-    let visits = scope.by_client.visits_of(scope.supplier);
-    for (k, i) in visits.iter().map(|&i| i as usize).enumerate() {
-        prefetch(scope.visits, visits.get(k + AHEAD..k + AHEAD + 1).unwrap_or_default());
-        let (v, mask) = (&scope.visits[i], scope.masks[i]);
-        for (evidence, found) in kinds.iter().zip(&mut found) {
-            if is_example(*evidence, v, mask, scope.month, ctx) {
-                found.push(i);
-            }
+    let mut first: Vec<FirstIds> = kinds.iter().map(|_| FirstIds::default()).collect();
+    // A flag's kind is found from the visit's flag bits (most visits have none); the other
+    // kinds are asked of every visit.
+    let mut of_flag_bit = [None; 32];
+    let mut others = Vec::new();
+    for (k, evidence) in kinds.iter().enumerate() {
+        match evidence {
+            Evidence::Flagged(flag) => of_flag_bit[flag.bit().trailing_zeros() as usize] = Some(k),
+            _ => others.push(k),
         }
     }
-    let id = |i: &usize| scope.visits[*i].visit_id.as_str();
-    let first = |mut found: Vec<usize>| {
-        if found.len() > TOP {
-            found.select_nth_unstable_by(TOP, |a, b| id(a).cmp(id(b)));
-            found.truncate(TOP);
+    let visits = scope.by_client.visits_of(scope.supplier);
+    for (n, i) in visits.iter().map(|&i| i as usize).enumerate() {
+        prefetch(scope.visits, visits.get(n + AHEAD..n + AHEAD + 1).unwrap_or_default());
+        let (v, mask) = (&scope.visits[i], scope.masks[i]);
+        for &k in &others {
+            if is_example(kinds[k], v, mask, scope.month, ctx) {
+                first[k].offer(&v.visit_id, i);
+            }
         }
-        found.sort_unstable_by(|a, b| id(a).cmp(id(b)));
-        found.dedup_by(|a, b| id(a) == id(b));
-        found
-    };
-    kinds.into_iter().zip(found.into_iter().map(first)).collect()
+        let mut bits = mask;
+        while bits != 0 {
+            if let Some(k) = of_flag_bit[bits.trailing_zeros() as usize] {
+                first[k].offer(&v.visit_id, i);
+            }
+            bits &= bits - 1;
+        }
+    }
+    kinds.into_iter().zip(first.into_iter().map(FirstIds::visits)).collect()
+}
+
+/// The visits with the first `TOP` ids in byte order of those offered (a visit id is the
+/// month's only once).
+#[derive(Default)]
+struct FirstIds<'a> {
+    /// In id order; at most `TOP`.
+    first: Vec<(&'a str, usize)>,
+}
+
+impl<'a> FirstIds<'a> {
+    fn offer(&mut self, id: &'a str, visit: usize) {
+        if self.first.len() == TOP && id >= self.first[TOP - 1].0 {
+            return;
+        }
+        let at = self.first.partition_point(|(other, _)| *other < id);
+        self.first.insert(at, (id, visit));
+        self.first.truncate(TOP);
+    }
+
+    fn visits(mut self) -> Vec<usize> {
+        self.first.dedup_by(|a, b| a.0 == b.0);
+        self.first.into_iter().map(|(_, visit)| visit).collect()
+    }
 }
 
 impl MonthTally {
@@ -255,6 +288,23 @@ impl MonthTally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_ids_kept_as_offered_are_the_first_of_all_of_them() {
+        let ids: Vec<String> = (0..60u32).map(|n| format!("V{}", (n * 37) % 61)).collect();
+        let mut first = FirstIds::default();
+        for (visit, id) in ids.iter().enumerate() {
+            first.offer(id, visit);
+        }
+        let mut sorted: Vec<(&str, usize)> = ids.iter().enumerate().map(|(visit, id)| (id.as_str(), visit)).collect();
+        sorted.sort();
+        let expected: Vec<usize> = sorted.iter().take(TOP).map(|(_, visit)| *visit).collect();
+        assert_eq!(first.visits(), expected, "byte order: V1, V10, V11, … before V2");
+        let mut few = FirstIds::default();
+        few.offer("b", 7);
+        few.offer("a", 3);
+        assert_eq!(few.visits(), [3, 7]);
+    }
 
     #[test]
     fn ties_are_broken_by_id() {
