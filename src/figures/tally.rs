@@ -1,12 +1,13 @@
 //! Building the month's tallies: every staff member's and every client's visits, grouped once
 //! for the whole month (`model::groups`, shared with the flags), are counted once; a client's
-//! granted time, add-on reports and continuity are counted with its visits. Supplier and municipal figures, the drill-down
-//! and the evidence are folds over these members.
+//! granted time, add-on reports and continuity are counted with its visits. Supplier and
+//! municipal figures, the drill-down and the evidence are folds over these members.
 
 use rayon::prelude::*;
 
 use super::continuity;
 use super::FigureContext;
+use crate::model::by_supplier::supplier_range;
 use crate::model::groups::{prefetch, Groups, MonthGroups};
 use crate::model::hash::HashMap;
 use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
@@ -44,13 +45,6 @@ pub struct MonthTally {
     /// Clients with visits, granted time or add-on reports.
     pub clients: Vec<Member>,
     extras: ClientExtras,
-}
-
-/// The range of a key-sorted slice that belongs to `supplier`.
-fn supplier_range<T>(items: &[T], supplier: u32, key: impl Fn(&T) -> u64) -> std::ops::Range<usize> {
-    let start = items.partition_point(|t| split_key(key(t)).0 < supplier);
-    let end = items.partition_point(|t| split_key(key(t)).0 <= supplier);
-    start..end
 }
 
 impl MonthTally {

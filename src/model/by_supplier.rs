@@ -1,25 +1,16 @@
-//! Sorting a month's keys supplier by supplier: the keys are placed by supplier first (a
-//! counting sort, two passes) and each supplier's part is then sorted on its own, on all
-//! threads. When the order sorts by supplier first, this is the order a sort of the whole
-//! month gives, with sorts of a few thousand keys that stay in the core's cache instead of
-//! one of ten million.
-
-use std::cmp::Ordering;
+//! A month's keys supplier by supplier: the keys are placed by supplier first (a counting
+//! sort, two passes) and each supplier's part is then sorted on its own, on all threads. When
+//! the order sorts by supplier first, this is the order a sort of the whole month gives, with
+//! sorts of a few thousand keys that stay in the core's cache instead of one of ten million.
+//! And the range of such a sorted list that belongs to one supplier.
 
 use rayon::prelude::*;
 
-/// The keys of `keys` (an iterator that can be walked twice) in the order `cmp`, which must
-/// order by `supplier_of` first.
-pub fn sorted_by_supplier<T, I>(keys: I, supplier_of: impl Fn(&T) -> u32, cmp: impl Fn(&T, &T) -> Ordering + Sync) -> Vec<T>
-where
-    T: Copy + Default + Send,
-    I: Iterator<Item = T> + Clone,
-{
-    placed_by_supplier(keys, supplier_of, |part| part.sort_unstable_by(&cmp))
-}
+use super::split_key;
 
-/// The keys of `keys` placed by supplier (in the order they come within each supplier), each
-/// supplier's part then put in order by `sort_part`, on all threads.
+/// The keys of `keys` (an iterator that can be walked twice) placed by supplier (in the order
+/// they come within each supplier), each supplier's part then put in order by `sort_part`,
+/// on all threads.
 pub fn placed_by_supplier<T, I>(keys: I, supplier_of: impl Fn(&T) -> u32, sort_part: impl Fn(&mut [T]) + Sync) -> Vec<T>
 where
     T: Copy + Default + Send,
@@ -54,6 +45,13 @@ where
     sorted
 }
 
+/// The range of `items`, sorted by a `member_key` (`key`), that belongs to `supplier`.
+pub fn supplier_range<T>(items: &[T], supplier: u32, key: impl Fn(&T) -> u64) -> std::ops::Range<usize> {
+    let start = items.partition_point(|t| split_key(key(t)).0 < supplier);
+    let end = items.partition_point(|t| split_key(key(t)).0 <= supplier);
+    start..end
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,8 +70,10 @@ mod tests {
             .collect();
         let mut whole = keys.clone();
         whole.sort_unstable();
-        let by_supplier = sorted_by_supplier(keys.iter().copied(), |k| (k.0 >> 32) as u32, |a, b| a.cmp(b));
+        let by_supplier = placed_by_supplier(keys.iter().copied(), |k| (k.0 >> 32) as u32, |part| part.sort_unstable());
         assert_eq!(by_supplier, whole);
-        assert!(sorted_by_supplier(std::iter::empty::<(u64, u32)>(), |k| k.1, |a, b| a.cmp(b)).is_empty());
+        assert!(placed_by_supplier(std::iter::empty::<(u64, u32)>(), |k| k.1, |part| part.sort_unstable()).is_empty());
+        assert_eq!(supplier_range(&whole, 40, |k| k.0), whole.len() - 500..whole.len(), "every tenth key is supplier 40's");
+        assert_eq!(supplier_range(&whole, 8, |k| k.0), whole.len() - 500..whole.len() - 500, "none is supplier 8's");
     }
 }

@@ -4,8 +4,8 @@
 
 use rayon::prelude::*;
 
-use super::by_supplier::placed_by_supplier;
-use super::{consecutive_order, member_key, split_key, Visit};
+use super::by_supplier::{placed_by_supplier, supplier_range};
+use super::{consecutive_order, member_key, Visit};
 
 /// One member's visits: a run of `Groups::visits`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,12 +14,6 @@ pub struct Group {
     pub key: u64,
     start: u32,
     end: u32,
-}
-
-impl Group {
-    pub fn supplier(&self) -> u32 {
-        split_key(self.key).0
-    }
 }
 
 /// A visit's place in its grouping: its `member_key`, check-in and index.
@@ -95,14 +89,15 @@ impl Groups {
             |part| sort_part(part, visits),
         );
         // The runs come from the sorted keys themselves, not through the visits.
-        let mut groups = Vec::new();
-        let mut start = 0;
-        for i in 1..=keys.len() {
-            if i == keys.len() || keys[i].0 != keys[start].0 {
-                groups.push(Group { key: keys[start].0, start: start as u32, end: i as u32 });
-                start = i;
-            }
-        }
+        let mut end = 0;
+        let groups = keys
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| {
+                let start = end;
+                end += run.len() as u32;
+                Group { key: run[0].0, start, end }
+            })
+            .collect();
         Groups { visits: keys.into_par_iter().map(|k| k.2).collect(), groups }
     }
 
@@ -118,9 +113,7 @@ impl Groups {
 
     /// The groups of `supplier`.
     pub fn of_supplier(&self, supplier: u32) -> &[Group] {
-        let start = self.groups.partition_point(|g| g.supplier() < supplier);
-        let end = self.groups.partition_point(|g| g.supplier() <= supplier);
-        &self.groups[start..end]
+        &self.groups[supplier_range(&self.groups, supplier, |g| g.key)]
     }
 
     /// The visits of `supplier`, member by member: one range.
