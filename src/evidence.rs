@@ -6,7 +6,7 @@
 use crate::figures::tally::{FlagMasks, Member, MonthTally};
 use crate::figures::FigureContext;
 use crate::ingest::time::local_time;
-use crate::model::groups::{prefetch, Groups, AHEAD};
+use crate::model::groups::{prefetch_ahead, Groups};
 use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
 
 /// How many staff, clients and example visits are kept per figure.
@@ -92,6 +92,7 @@ fn is_example(evidence: Evidence, v: &Visit, mask: u32, month: &MonthTally, ctx:
         Evidence::Short => ctx.valid_minutes(v).is_some_and(|d| ctx.is_short_minutes(d)),
         Evidence::UnreportedAddons => month.has_unreported_addon(v, ctx),
         Evidence::ManualWithoutReason => v.is_manual() && v.manual_reason == Some(false),
+        // `examples` finds these from the visit's flag bits without asking.
         Evidence::Flagged(flag) => mask & flag.bit() != 0,
         Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => false,
     }
@@ -235,7 +236,7 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
     }
     let visits = scope.by_client.visits_of(scope.supplier);
     for (n, i) in visits.iter().map(|&i| i as usize).enumerate() {
-        prefetch(scope.visits, visits.get(n + AHEAD..n + AHEAD + 1).unwrap_or_default());
+        prefetch_ahead(scope.visits, visits, n);
         let (v, mask) = (&scope.visits[i], scope.masks[i]);
         for &k in &others {
             if is_example(kinds[k], v, mask, scope.month, ctx) {

@@ -165,6 +165,13 @@ pub fn prefetch(visits: &[Visit], indices: &[u32]) {
     let _ = (visits, indices);
 }
 
+/// While walking `order` (indices into `visits`) at place `at`, asks for the visit `AHEAD`
+/// places further on (`prefetch`).
+#[inline]
+pub fn prefetch_ahead(visits: &[Visit], order: &[u32], at: usize) {
+    prefetch(visits, order.get(at + AHEAD..at + AHEAD + 1).unwrap_or_default());
+}
+
 /// The month's visits grouped by client and by staff member.
 #[derive(Debug, Default)]
 pub struct MonthGroups {

@@ -16,7 +16,7 @@ use polars_parquet::write::{
 };
 use rayon::prelude::*;
 
-use crate::model::groups::{prefetch, Group, Groups, AHEAD};
+use crate::model::groups::{prefetch_ahead, Group, Groups};
 use crate::model::hash::HashMap;
 use crate::model::{split_key, Ids, Interner, Method, Visit};
 
@@ -114,8 +114,10 @@ fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Arra
 /// The pages of one row group of `visits.parquet`: the visits `all[order[..]]`, pseudonymised,
 /// each column built, encoded and compressed on its own thread. The repeated names (supplier,
 /// client, staff, methods, services) are given as dictionaries of the interned ids; visit
-/// ids and timestamps are nearly all distinct and are written plain without polars first
-/// estimating how many distinct values they hold.
+/// ids are all distinct and are written plain without polars first estimating how many
+/// distinct values they hold. The timestamps and planned minutes are left to polars, which
+/// makes dictionaries of the timestamps (a month repeats its minutes) and writes the minutes
+/// plain.
 fn row_group(
     all: &[Visit],
     order: &[u32],
@@ -128,7 +130,7 @@ fn row_group(
     // missed the cache on nearly every visit, once per column.
     let mut visits: Vec<Visit> = Vec::with_capacity(order.len());
     for (k, &i) in order.iter().enumerate() {
-        prefetch(all, order.get(k + AHEAD..k + AHEAD + 1).unwrap_or_default());
+        prefetch_ahead(all, order, k);
         visits.push(all[i as usize].clone());
     }
     let visits = visits.as_slice();
