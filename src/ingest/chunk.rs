@@ -116,10 +116,12 @@ impl<'a> Name<'a> {
     }
 }
 
-/// Where a visit checked within its chunk came from, beside it in `ChunkResult::meta`.
+/// Where a visit checked within its chunk came from, beside it in `ChunkResult::meta`
+/// (16 bytes a visit: a national month holds 12 M of them until its later copies are found).
 pub(super) struct Parsed {
-    pub(super) line: u64,
     pub(super) start: u64,
+    /// Lines after the chunk's first line (`ChunkResult::first_line`).
+    pub(super) line: u32,
     pub(super) len: u32,
 }
 
@@ -134,6 +136,8 @@ pub(super) struct ChunkResult<'s> {
     pub(super) overflow: Vec<Option<Visit>>,
     /// Where each visit came from, in the same order.
     pub(super) meta: Vec<Parsed>,
+    /// The line the chunk begins on.
+    pub(super) first_line: u64,
     /// The hashes of the export's own visit ids, tagged with their index in `meta`, while the
     /// chunk is read; then sorted into shards (`ids`).
     pub(super) tagged_ids: Vec<u128>,
@@ -173,6 +177,11 @@ impl ChunkResult<'_> {
         }
     }
 
+    /// The line of the chunk's `i`th visit.
+    pub(super) fn line(&self, i: usize) -> u64 {
+        self.first_line + u64::from(self.meta[i].line)
+    }
+
     /// Removes the chunk's `i`th visit (a later copy of an id already read).
     pub(super) fn remove(&mut self, i: usize) {
         if i < self.filled {
@@ -210,19 +219,29 @@ pub(super) struct Remap {
 }
 
 impl Remap {
-    /// Chunk names to global ids, in file order so ids are numbered by first appearance.
+    /// Chunk names to global ids, in file order so ids are numbered by first appearance. Each
+    /// kind of name has its own numbering, so clients are numbered on one thread while staff
+    /// and the rest are on another.
     pub(super) fn of_chunks(results: &[ChunkResult], ids: &mut Ids, pseudonyms: &Pseudonymizer) -> Vec<Remap> {
-        results
-            .iter()
-            .map(|chunk| Remap {
-                suppliers: chunk.suppliers.to_global(|s| intern_supplier(ids, pseudonyms, s)),
-                // As `intern_client` numbers them, with the keys and pseudonyms made beforehand.
-                clients: chunk.client_keys.iter().map(|(key, pseudonym)| ids.clients.intern_with(key, |_| pseudonym.clone())).collect(),
-                staff: chunk.staff.to_global(|s| intern_staff(ids, pseudonyms, s)),
-                services: chunk.services.to_global(|s| ids.services.intern_with(s, |s| pseudonyms.scrub(s))),
-                areas: chunk.areas.to_global(|a| ids.areas.intern_with(a, |a| pseudonyms.scrub(a))),
-            })
-            .collect()
+        let Ids { suppliers, clients, staff, services, areas, .. } = ids;
+        let each = |numbered: &mut dyn FnMut(&ChunkResult) -> Vec<u32>| results.iter().map(numbered).collect::<Vec<_>>();
+        let (clients, (staff, (suppliers, services, areas))) = rayon::join(
+            // As `intern_client` numbers them, with the keys and pseudonyms made beforehand.
+            || {
+                each(&mut |chunk| {
+                    chunk.client_keys.iter().map(|(key, pseudonym)| clients.intern_with(key, |_| pseudonym.clone())).collect()
+                })
+            },
+            || {
+                let staff = each(&mut |chunk| chunk.staff.to_global(|s| intern_staff(staff, pseudonyms, s)));
+                let suppliers = each(&mut |chunk| chunk.suppliers.to_global(|s| intern_supplier(suppliers, pseudonyms, s)));
+                let services = each(&mut |chunk| chunk.services.to_global(|s| services.intern_with(s, |s| pseudonyms.scrub(s))));
+                let areas = each(&mut |chunk| chunk.areas.to_global(|a| areas.intern_with(a, |a| pseudonyms.scrub(a))));
+                (staff, (suppliers, services, areas))
+            },
+        );
+        let kinds = clients.into_iter().zip(staff).zip(suppliers).zip(services).zip(areas);
+        kinds.map(|((((clients, staff), suppliers), services), areas)| Remap { suppliers, clients, staff, services, areas }).collect()
     }
 
     /// Gives a chunk's visits their global ids.

@@ -38,24 +38,33 @@ pub(super) struct ShardedIds {
 }
 
 impl ShardedIds {
-    /// Sorts a chunk's tagged ids into shards (a counting sort: two passes), keeping row order
-    /// within a shard.
-    pub(super) fn new(ids: &[u128]) -> ShardedIds {
+    /// Sorts a chunk's tagged ids into shards in place (a counting pass, then each id swapped
+    /// into its shard's next free place): no second vector of every id. The order within a
+    /// shard is left as it falls; `later_copies` sorts each shard whole.
+    pub(super) fn new(mut ids: Vec<u128>) -> ShardedIds {
         let mut bounds = vec![0u32; SHARDS + 1];
-        for &id in ids {
+        for &id in &ids {
             bounds[shard(id) + 1] += 1;
         }
         for s in 0..SHARDS {
             bounds[s + 1] += bounds[s];
         }
+        // `next[s]`: the first place of shard s not yet holding one of its ids.
         let mut next = bounds.clone();
-        let mut sorted = vec![0u128; ids.len()];
-        for &id in ids {
-            let at = &mut next[shard(id)];
-            sorted[*at as usize] = id;
-            *at += 1;
+        for s in 0..SHARDS {
+            while next[s] < bounds[s + 1] {
+                let id = ids[next[s] as usize];
+                let home = shard(id);
+                if home == s {
+                    next[s] += 1;
+                } else {
+                    // Into its own shard's next place, bringing that place's id here.
+                    ids.swap(next[s] as usize, next[home] as usize);
+                    next[home] += 1;
+                }
+            }
         }
-        ShardedIds { ids: sorted, bounds }
+        ShardedIds { ids, bounds }
     }
 
     fn shard(&self, s: usize) -> &[u128] {
@@ -79,7 +88,8 @@ impl SeenIds {
     /// The later copies among a file's chunks, as (chunk, row in chunk) in file order, given
     /// each chunk's ids and its number of parsed rows; their ids are remembered for the next
     /// file.
-    pub(super) fn later_copies(&mut self, chunks: &[&ShardedIds], rows: &[usize], file: &str) -> Result<Vec<(u32, u32)>> {
+    /// The ids are remembered only when `remember` (another visits file follows).
+    pub(super) fn later_copies(&mut self, chunks: &[&ShardedIds], rows: &[usize], file: &str, remember: bool) -> Result<Vec<(u32, u32)>> {
         // Rows are numbered through the file, so that one order runs over all chunks.
         let mut bases = Vec::with_capacity(rows.len());
         let mut total = 0usize;
@@ -102,7 +112,7 @@ impl SeenIds {
                     ids.extend(chunk.shard(s).iter().map(|&id| id + base as u128));
                 }
                 ids.sort_unstable();
-                copies_in_shard(&ids, seen)
+                copies_in_shard(&ids, seen, remember)
             })
             .collect();
         copies.sort_unstable();
@@ -117,10 +127,11 @@ impl SeenIds {
 }
 
 /// The rows of `ids` (sorted tagged ids of one shard) whose id was seen before them, in
-/// `seen` or earlier in `ids`; the new ids are added to `seen`, which stays sorted.
-fn copies_in_shard(ids: &[u128], seen: &mut Vec<u128>) -> Vec<usize> {
+/// `seen` or earlier in `ids`; when `remember`, the new ids are added to `seen`, which stays
+/// sorted.
+fn copies_in_shard(ids: &[u128], seen: &mut Vec<u128>, remember: bool) -> Vec<usize> {
     let mut copies = Vec::new();
-    let mut new = Vec::with_capacity(ids.len());
+    let mut new = Vec::with_capacity(if remember { ids.len() } else { 0 });
     let mut earlier = seen.iter().peekable();
     let mut i = 0;
     while i < ids.len() {
@@ -128,7 +139,7 @@ fn copies_in_shard(ids: &[u128], seen: &mut Vec<u128>) -> Vec<usize> {
         let run = ids[i..].iter().take_while(|&&id| id >> ROW_BITS == hash).count();
         while earlier.next_if(|&&h| h < hash).is_some() {}
         let first = if earlier.peek() == Some(&&hash) { 0 } else { 1 };
-        if first == 1 {
+        if first == 1 && remember {
             new.push(hash);
         }
         copies.extend(ids[i + first..i + run].iter().map(|&id| (id & ROW_MASK) as usize));
@@ -158,12 +169,10 @@ mod tests {
         files
             .iter()
             .map(|chunks| {
-                let sharded: Vec<ShardedIds> = chunks
-                    .iter()
-                    .map(|rows| ShardedIds::new(&rows.iter().enumerate().map(|(i, &h)| tagged(h, i)).collect::<Vec<_>>()))
-                    .collect();
+                let sharded: Vec<ShardedIds> =
+                    chunks.iter().map(|rows| ShardedIds::new(rows.iter().enumerate().map(|(i, &h)| tagged(h, i)).collect())).collect();
                 let rows: Vec<usize> = chunks.iter().map(Vec::len).collect();
-                seen.later_copies(&sharded.iter().collect::<Vec<_>>(), &rows, "v.csv").unwrap()
+                seen.later_copies(&sharded.iter().collect::<Vec<_>>(), &rows, "v.csv", true).unwrap()
             })
             .collect()
     }
@@ -226,7 +235,42 @@ mod tests {
         let files = vec![vec![vec![5u128 << 64, (5u128 << 64) | 7, 6u128 << 64]]];
         assert_eq!(copies(&files), vec![vec![(0, 1)]]);
         let empty = ShardedIds::default();
-        let e = SeenIds::new().later_copies(&[&empty], &[1 << 32], "v.csv").unwrap_err().to_string();
+        let e = SeenIds::new().later_copies(&[&empty], &[1 << 32], "v.csv", true).unwrap_err().to_string();
         assert!(e.contains("visits file v.csv has more than 4294967295 rows"), "{e}");
+    }
+
+    #[test]
+    fn a_chunks_ids_are_sharded_in_place_each_in_its_own_shard() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let ids: Vec<u128> = (0..5000u32)
+            .map(|row| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // A few shards only for half the ids: long runs of one shard.
+                let top = if row % 2 == 0 { state % 5 } else { state >> 52 };
+                tagged((u128::from(top) << 116) | (u128::from(state) << 40), row as usize)
+            })
+            .collect();
+        let sharded = ShardedIds::new(ids.clone());
+        let (mut all, mut expected) = (Vec::new(), ids.clone());
+        for s in 0..SHARDS {
+            assert!(sharded.shard(s).iter().all(|&id| shard(id) == s), "shard {s}");
+            all.extend_from_slice(sharded.shard(s));
+        }
+        all.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(all, expected);
+    }
+
+    #[test]
+    fn ids_of_the_last_file_are_not_remembered() {
+        let file = |hashes: &[u128]| ShardedIds::new(hashes.iter().enumerate().map(|(i, &h)| tagged(h << 64, i)).collect());
+        let mut seen = SeenIds::new();
+        let first = file(&[1, 2, 2]);
+        assert_eq!(seen.later_copies(&[&first], &[3], "a.csv", false).unwrap(), vec![(0, 2)]);
+        let second = file(&[2, 3]);
+        assert_eq!(seen.later_copies(&[&second], &[2], "b.csv", true).unwrap(), vec![], "nothing of a.csv was kept");
+        assert!(seen.shards.iter().map(Vec::len).sum::<usize>() == 2);
     }
 }

@@ -91,6 +91,9 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         let (name, shown) = (pseudonyms.scrub(&name), pseudonyms.scrub(&path.display().to_string()));
         let mut source = source::Source::open(path, name, shown, kind, &config.input)?;
         let file = file_index as u16;
+        if file_index + 1 == inputs.visits.len() {
+            visit_reader.last_file_next();
+        }
         let (sha256, account) = rayon::join(
             || source.sha256(),
             || match *kind {

@@ -7,7 +7,7 @@ use super::source::Source;
 use super::time::{parse_date, parse_stamp, resolve_check_in, Stamp};
 use super::Ingested;
 use crate::config::{Config, ABSENCE_COLUMNS, ADDON_COLUMNS, GRANTED_COLUMNS};
-use crate::model::{Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids};
+use crate::model::{Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids, Interner};
 
 use crate::model::YearMonth;
 use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
@@ -37,13 +37,13 @@ pub(super) fn intern_client(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str
 }
 
 /// Supplier ids are kept as they are, with any personnummer in them replaced.
-pub(super) fn intern_supplier(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
-    ids.suppliers.intern_with(raw, |id| pseudonyms.scrub(id))
+pub(super) fn intern_supplier(suppliers: &mut Interner, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
+    suppliers.intern_with(raw, |id| pseudonyms.scrub(id))
 }
 
 /// Staff ids are kept as they are, unless one is shaped like a personnummer.
-pub(super) fn intern_staff(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
-    ids.staff.intern_with(&identity_key(raw), |id| {
+pub(super) fn intern_staff(staff: &mut Interner, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
+    staff.intern_with(&identity_key(raw), |id| {
         if personnummer_spans(id.as_bytes()).is_empty() {
             id.to_string()
         } else {
@@ -77,7 +77,7 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
             return Err(Reason::new("granted_minutes", "too large", format!("{minutes} is more than {MAX_GRANTED_MINUTES} minutes")));
         }
         granted.push(GrantedRow {
-            supplier: intern_supplier(ids, pseudonyms, &supplier),
+            supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
             month,
             minutes: GrantedMinutes::from_minutes(minutes),
@@ -103,7 +103,7 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
         }
         let reported_on = parse_date(&row.required(5)?).map_err(|e| Reason::new("reported_on", "not a date", e))?;
         addons.push(AddonRow {
-            supplier: intern_supplier(ids, pseudonyms, &supplier),
+            supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
             month,
             addon: ids.addons.intern_with(&addon, |a| pseudonyms.scrub(a)),

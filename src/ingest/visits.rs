@@ -48,6 +48,8 @@ pub struct VisitReader {
     hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
     /// Size of the chunks a body is cut into; `None` picks one from the size and threads.
     chunk_bytes: Option<usize>,
+    /// No visits file follows the next one read: its ids need not be remembered.
+    last_file: bool,
 }
 
 impl VisitReader {
@@ -55,12 +57,19 @@ impl VisitReader {
     /// variable `TIDKOLL_CHUNK_BYTES` (for tests of the chunked reading on small files).
     pub fn new(config: &Config) -> VisitReader {
         let chunk_bytes = std::env::var("TIDKOLL_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).filter(|&n: &usize| n > 0);
-        VisitReader { methods: MethodMap::new(config), seen: SeenIds::new(), hashers: Default::default(), chunk_bytes }
+        VisitReader { methods: MethodMap::new(config), seen: SeenIds::new(), hashers: Default::default(), chunk_bytes, last_file: false }
     }
 
     /// A reader that cuts bodies into chunks of about `bytes` (tests use tiny chunks).
     pub fn with_chunk_bytes(config: &Config, bytes: usize) -> VisitReader {
         VisitReader { chunk_bytes: Some(bytes), ..VisitReader::new(config) }
+    }
+
+    /// Tells the reader that the next file it reads is the last visits file: later copies
+    /// in it are still found, but its ids are not kept for files after it (on a national
+    /// month, a sixth of a gigabyte).
+    pub fn last_file_next(&mut self) {
+        self.last_file = true;
     }
 
     fn id_hash(&self, id: &str) -> u128 {
@@ -162,7 +171,7 @@ impl VisitReader {
         pseudonyms: &Pseudonymizer,
     ) -> Result<ChunkResult<'s>> {
         let (meta, tagged_ids) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
-        let mut out = ChunkResult { meta, tagged_ids, slots, ..ChunkResult::default() };
+        let mut out = ChunkResult { meta, tagged_ids, slots, first_line: chunk.first_line, ..ChunkResult::default() };
         if !source.fits_encoding(chunk.start, chunk.end) {
             return Ok(ChunkResult { not_utf8: true, ..out });
         }
@@ -180,7 +189,10 @@ impl VisitReader {
                     if let Some(hash) = id_hash {
                         out.tagged_ids.push(tagged(hash, out.meta.len()));
                     }
-                    out.meta.push(Parsed { line, start: start as u64, len: u32::try_from(end - start).unwrap_or(u32::MAX) });
+                    let line = u32::try_from(line - chunk.first_line).map_err(|_| {
+                        refused(format!("visits file {} has a record after more than 4 G lines in one piece; split the file", source.shown))
+                    })?;
+                    out.meta.push(Parsed { start: start as u64, line, len: u32::try_from(end - start).unwrap_or(u32::MAX) });
                 }
                 Err(reason) => {
                     // A rejected record's lines were all rows of the file (SPEC §2.4).
@@ -193,7 +205,7 @@ impl VisitReader {
             }
         }
         source.release(chunk.start, chunk.end);
-        out.ids = ShardedIds::new(&std::mem::take(&mut out.tagged_ids));
+        out.ids = ShardedIds::new(std::mem::take(&mut out.tagged_ids));
         out.recent = Recent::default();
         out.client_keys = client_keys(&out.clients, pseudonyms);
         Ok(out)
@@ -228,7 +240,14 @@ impl VisitReader {
             parts.push(part);
             rest = tail;
         }
-        chunks.into_par_iter().zip(parts).map(|(chunk, part)| self.read_chunk(source, header, chunk, part, file, pseudonyms)).collect()
+        // Each chunk is a task of its own, taken by whichever thread is free: no thread is left
+        // with a run of chunks while the other waits (the hashing holds one thread at first).
+        chunks
+            .into_par_iter()
+            .zip(parts)
+            .with_max_len(1)
+            .map(|(chunk, part)| self.read_chunk(source, header, chunk, part, file, pseudonyms))
+            .collect()
     }
 
     pub fn read(
@@ -258,7 +277,7 @@ impl VisitReader {
         let remaps = Remap::of_chunks(&results, ids, pseudonyms);
         let sharded: Vec<&ShardedIds> = results.iter().map(|c| &c.ids).collect();
         let rows: Vec<usize> = results.iter().map(|c| c.meta.len()).collect();
-        let duplicates = self.seen.later_copies(&sharded, &rows, &source.shown)?;
+        let duplicates = self.seen.later_copies(&sharded, &rows, &source.shown, !self.last_file)?;
         for &(c, i) in &duplicates {
             let chunk = &mut results[c as usize];
             let p = &chunk.meta[i as usize];
@@ -268,7 +287,7 @@ impl VisitReader {
                 detail: format!("{DUPLICATE_KIND} '{id}': an earlier row (this or an earlier file) has it; counted once"),
             };
             let start = p.start as usize;
-            rejects.push(reject(source, pseudonyms, p.line, start, start + p.len as usize, reason));
+            rejects.push(reject(source, pseudonyms, chunk.line(i as usize), start, start + p.len as usize, reason));
             chunk.remove(i as usize);
         }
         account.duplicates += duplicates.len() as u64;
@@ -281,7 +300,8 @@ impl VisitReader {
         // Only a file with bare `\r` line ends (more records than line breaks) has overflow:
         // its visits are gathered in order; every other file's slots are closed up in place.
         let mut read_visits = if results.iter().all(|c| c.overflow.is_empty()) {
-            drop(results);
+            // The chunks' names and places are many small blocks: freed on all threads.
+            results.into_par_iter().with_max_len(1).for_each(drop);
             close_up(slots)
         } else {
             gather_overflowing(results)
