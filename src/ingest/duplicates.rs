@@ -38,10 +38,10 @@ pub(super) struct ShardedIds {
 }
 
 impl ShardedIds {
-    /// Sorts a chunk's tagged ids into shards in place (a counting pass, then each id swapped
-    /// into its shard's next free place): no second vector of every id. The order within a
-    /// shard is left as it falls; `later_copies` sorts each shard whole.
-    pub(super) fn new(mut ids: Vec<u128>) -> ShardedIds {
+    /// Sorts a chunk's tagged ids into shards (a counting sort: two passes). The ids are
+    /// scattered into a second vector: swapping them into place in the first one saved that
+    /// memory but cost more than it (each swap waits for the one before it).
+    pub(super) fn new(ids: Vec<u128>) -> ShardedIds {
         let mut bounds = vec![0u32; SHARDS + 1];
         for &id in &ids {
             bounds[shard(id) + 1] += 1;
@@ -49,22 +49,14 @@ impl ShardedIds {
         for s in 0..SHARDS {
             bounds[s + 1] += bounds[s];
         }
-        // `next[s]`: the first place of shard s not yet holding one of its ids.
         let mut next = bounds.clone();
-        for s in 0..SHARDS {
-            while next[s] < bounds[s + 1] {
-                let id = ids[next[s] as usize];
-                let home = shard(id);
-                if home == s {
-                    next[s] += 1;
-                } else {
-                    // Into its own shard's next place, bringing that place's id here.
-                    ids.swap(next[s] as usize, next[home] as usize);
-                    next[home] += 1;
-                }
-            }
+        let mut sorted = vec![0u128; ids.len()];
+        for &id in &ids {
+            let at = &mut next[shard(id)];
+            sorted[*at as usize] = id;
+            *at += 1;
         }
-        ShardedIds { ids, bounds }
+        ShardedIds { ids: sorted, bounds }
     }
 
     fn shard(&self, s: usize) -> &[u128] {
@@ -240,7 +232,7 @@ mod tests {
     }
 
     #[test]
-    fn a_chunks_ids_are_sharded_in_place_each_in_its_own_shard() {
+    fn a_chunks_ids_are_sharded_each_in_its_own_shard() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let ids: Vec<u128> = (0..5000u32)
             .map(|row| {
