@@ -15,6 +15,10 @@
 # parsed; benches/polars_read, whose first build takes about 10 minutes), as a reference for the
 # read stage.
 #
+# Every run starts with its input files in the page cache (read through once before it): this
+# machine's cache lets go of idle files' pages within minutes, and a run that reads half its
+# input from the disk times the disk (0.6-0.9 GB/s here), not tidkoll.
+#
 # Usage: benches/national.sh [VISITS...]          (default: 1000000 3000000 12500000)
 # Env:   SHAPES (default "national example"), DIALECT (canonical or swedish; default canonical),
 #        RUNS (default 5), WARMUP (default 1), STAGE_RUNS (default 3), TIDKOLL_BENCH_DIR
@@ -60,7 +64,8 @@ for shape in ${SHAPES:-national example}; do
     [ -f "$dir/tidkoll.toml" ] && inputs+=(--config "$dir/tidkoll.toml")
     in_mb=$(du -cb "$dir"/*-2025-03.csv | awk 'END {printf "%.0f", $1/1e6}')
     monthly="$bin monthly --quiet ${inputs[*]} --out $dir/out"
-    hyperfine --style none --runs "$runs" --warmup "$warmup" --prepare "rm -rf $dir/out" \
+    warm="cat $dir/*-2025-03.csv > /dev/null"
+    hyperfine --style none --runs "$runs" --warmup "$warmup" --prepare "rm -rf $dir/out; $warm" \
       --export-json "$dir/monthly.json" "$monthly" > /dev/null
     read -r wall sd <<< "$(mean_sd "$dir/monthly.json")"
     # The stages and whole/read come from runs of their own under /usr/bin/time, each run's
@@ -69,6 +74,7 @@ for shape in ${SHAPES:-national example}; do
     # the median whole/read is shown, the peak is the largest of them.
     for r in $(seq "$stage_runs"); do
       rm -rf "$dir/out"
+      bash -c "$warm"
       /usr/bin/time -v -o "$dir/monthly-time-$r.txt" $monthly > /dev/null
       python3 -c "import json,sys; m=json.load(open(sys.argv[1])); s=m['stage_seconds']; print(m['accounting']['visits_analysed'], '%.2f %.2f %.2f' % (s['read'], s['figures_and_flags'], s['write']))" \
         "$dir/out/2025-03/manifest.json" > "$dir/monthly-stages-$r.txt"
@@ -91,7 +97,8 @@ PY
 )"
     supplier=$(awk -F, 'NR > 1 && $1 != "ALL" {print $1; exit}' "$dir/out/2025-03/figures.csv")
     investigate="$bin investigate --quiet --supplier $(printf %q "$supplier") --month 2025-03 --out $dir/out"
-    hyperfine --style none --shell bash --runs "$runs" --warmup "$warmup" --export-json "$dir/investigate.json" "$investigate" > /dev/null
+    hyperfine --style none --shell bash --runs "$runs" --warmup "$warmup" --prepare "cat $dir/out/2025-03/visits.parquet > /dev/null" \
+      --export-json "$dir/investigate.json" "$investigate" > /dev/null
     /usr/bin/time -v -o "$dir/investigate-time.txt" bash -c "exec $investigate" > /dev/null
     read -r inv _ <<< "$(mean_sd "$dir/investigate.json")"
     inv_peak=$(peak_mib "$dir/investigate-time.txt")
@@ -106,7 +113,7 @@ PY
     if [ -n "${polars_read:-}" ]; then
       separator=,
       [ "$dialect" = swedish ] && separator=';'
-      hyperfine --style none --runs "$runs" --warmup "$warmup" --export-json "$dir/polars.json" \
+      hyperfine --style none --runs "$runs" --warmup "$warmup" --prepare "$warm" --export-json "$dir/polars.json" \
         "$polars_read $dir/visits-2025-03.csv '$separator'" > /dev/null
       read -r p_wall p_sd <<< "$(mean_sd "$dir/polars.json")"
       visits_mb=$(du -b "$dir/visits-2025-03.csv" | awk '{printf "%.0f", $1/1e6}')

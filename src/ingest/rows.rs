@@ -288,25 +288,36 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
     let mut chunks = Vec::new();
     let mut start = from;
     let mut line = 1 + newlines(&body[..from]);
-    if !body[from..].par_chunks(1 << 22).any(|piece| piece.contains(&b'"')) {
-        let mut ends = Vec::new();
-        while start < body.len() {
-            let want = start.saturating_add(target).min(body.len());
-            let end = match body[want.saturating_sub(1)..].iter().position(|&b| b == b'\n') {
-                Some(i) if want < body.len() => want.saturating_sub(1) + i + 1,
-                _ => body.len(),
-            };
-            ends.push((start, end));
-            start = end;
-        }
-        // Lines are counted per chunk on all threads, then summed in order.
-        let counts: Vec<u64> = ends.par_iter().map(|&(a, b)| newlines(&body[a..b])).collect();
-        for ((start, end), count) in ends.into_iter().zip(counts) {
+    // Cut after the first newline past each target, then, on all threads, each chunk's lines
+    // counted and its bytes looked at for quotes in one pass (a piece at a time, so the second
+    // look finds it in the cache). Right unless the body holds a quote.
+    let mut ends = Vec::new();
+    while start < body.len() {
+        let want = start.saturating_add(target).min(body.len());
+        let end = match memchr::memchr(b'\n', &body[want.saturating_sub(1)..]) {
+            Some(i) if want < body.len() => want.saturating_sub(1) + i + 1,
+            _ => body.len(),
+        };
+        ends.push((start, end));
+        start = end;
+    }
+    let scanned: Vec<(u64, bool)> = ends
+        .par_iter()
+        .with_max_len(1)
+        .map(|&(a, b)| {
+            body[a..b]
+                .chunks(64 << 10)
+                .fold((0, false), |(count, quoted), piece| (count + newlines(piece), quoted || memchr::memchr(b'"', piece).is_some()))
+        })
+        .collect();
+    if scanned.iter().all(|&(_, quoted)| !quoted) {
+        for ((start, end), (count, _)) in ends.into_iter().zip(scanned) {
             chunks.push(Chunk { start, end, first_line: line, newlines: count });
             line += count;
         }
         return chunks;
     }
+    start = from;
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(&body[from..]);
     let mut record = csv::ByteRecord::new();
     while let Ok(true) = reader.read_byte_record(&mut record) {

@@ -40,6 +40,32 @@ mod vc {
     pub const MANUAL_REASON: usize = 11;
 }
 
+/// How far a chunk's bytes have been found to fit the file's encoding.
+struct Checked<'a> {
+    source: &'a Source,
+    to: usize,
+    end: usize,
+}
+
+impl Checked<'_> {
+    /// Bytes checked at a time: a few records' worth, ending after a line break, which never
+    /// lies inside a character.
+    const PIECE: usize = 64 << 10;
+
+    /// Whether the bytes up to `upto` fit, checking those not yet checked.
+    fn fits(&mut self, upto: usize) -> bool {
+        if upto <= self.to {
+            return true;
+        }
+        let body = self.source.body();
+        let want = upto.max(self.to + Self::PIECE).min(self.end);
+        let piece_end = memchr::memchr(b'\n', &body[want..self.end]).map_or(self.end, |i| want + i + 1);
+        let fits = self.source.fits_encoding(self.to, piece_end);
+        self.to = piece_end;
+        fits
+    }
+}
+
 /// Reads visits files; remembers the visit ids of earlier files so later copies are reported.
 pub struct VisitReader {
     methods: MethodMap,
@@ -172,11 +198,14 @@ impl VisitReader {
     ) -> Result<ChunkResult<'s>> {
         let (meta, tagged_ids) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
         let mut out = ChunkResult { meta, tagged_ids, slots, first_line: chunk.first_line, ..ChunkResult::default() };
-        if !source.fits_encoding(chunk.start, chunk.end) {
-            return Ok(ChunkResult { not_utf8: true, ..out });
-        }
+        // The bytes are checked for the encoding piece by piece just ahead of the records read,
+        // while they are in the core's cache, instead of in a pass over the chunk of their own.
+        let mut checked = Checked { source, to: chunk.start, end: chunk.end };
         let mut records = Records::chunk(source.body(), source.delimiter, chunk.start, chunk.end, chunk.first_line);
         while let Some(next) = records.next_record() {
+            if !checked.fits(next.as_ref().map_or(chunk.end, |&(_, _, end)| end)) {
+                return Ok(ChunkResult { not_utf8: true, ..out });
+            }
             let (line, start, end) = next.map_err(|e| refused(format!("visits file {}: cannot be read further ({e})", source.shown)))?;
             out.read += 1;
             let record = records.record();
@@ -203,6 +232,9 @@ impl VisitReader {
                     out.rejects.push(Reject { rows: 1 + lost, ..reject(source, pseudonyms, line, start, raw, reason) });
                 }
             }
+        }
+        if !checked.fits(chunk.end) {
+            return Ok(ChunkResult { not_utf8: true, ..out });
         }
         source.release(chunk.start, chunk.end);
         out.ids = ShardedIds::new(std::mem::take(&mut out.tagged_ids));
@@ -368,21 +400,28 @@ mod tests {
 
     #[test]
     fn a_file_taken_for_utf8_is_read_as_windows_1252_when_a_chunk_is_not_utf8() {
-        // Byte 0xF6 (ö in Windows-1252) in the last row only, or in the header only: either way
-        // the whole file is Windows-1252, read exactly as when the encoding is configured.
+        // Byte 0xF6 (ö in Windows-1252) in the last row only, in a row far into the one chunk
+        // (the bytes are checked a piece at a time as the rows are read), or in the header
+        // only: either way the whole file is Windows-1252, read exactly as when the encoding
+        // is configured.
         let head =
             b"visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes,area\n";
-        let mut late = head.to_vec();
-        for i in 0..40 {
-            let area: &[u8] = if i == 39 { b"S\xf6der" } else { b"Norr" };
-            late.extend_from_slice(format!("v{i},S,c{i},p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30,").as_bytes());
-            late.extend_from_slice(area);
-            late.push(b'\n');
-        }
+        let rows = |bad: usize| {
+            let mut body = head.to_vec();
+            for i in 0..2000 {
+                let area: &[u8] = if i == bad { b"S\xf6der" } else { b"Norr" };
+                body.extend_from_slice(format!("v{i},S,c{i},p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30,").as_bytes());
+                body.extend_from_slice(area);
+                body.push(b'\n');
+            }
+            body
+        };
+        let (late, middle) = (rows(1999), rows(1200));
+        assert!(middle.len() > 2 * Checked::PIECE);
         let header =
             [&head[..head.len() - 1], b",Omr\xe5de\n", b"v1,S,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30,Norr,x\n"].concat();
         let configured = Config::from_toml_str("[input]\nencoding = \"windows-1252\"\n").unwrap();
-        for body in [late, header] {
+        for body in [late, middle, header] {
             let (given, given_account) = read_bytes(&body, usize::MAX, &configured);
             for chunk_bytes in [usize::MAX, 64] {
                 let (found, account) = read_bytes(&body, chunk_bytes, &Config::default());
