@@ -132,26 +132,19 @@ impl<'a> Records<'a> {
                     return None;
                 }
                 let (first, record_line) = (*next, *line);
-                let last = memchr::memchr2(b'\r', b'\n', &body[first..]).map_or(body.len(), |i| first + i);
+                self.spans.clear();
+                let Some(last) = split_line(body, first, self.delimiter, &mut self.spans) else {
+                    // A quoted field may hold delimiters and line breaks: the parser reads from
+                    // this record on, its positions counted from here.
+                    (self.start, self.first_line) = (first, record_line);
+                    self.split = Records::parser(self.body, self.delimiter, first, self.end);
+                    return self.next_record();
+                };
                 // The parser's record ends after its first terminator byte.
                 let end = (last + 1).min(body.len());
                 *text = (first, last);
                 *next = end;
                 *line += u64::from(body.get(last) == Some(&b'\n'));
-                self.spans.clear();
-                let mut at = 0;
-                for i in memchr::memchr2_iter(self.delimiter, b'"', &body[first..last]) {
-                    if body[first + i] == b'"' {
-                        // A quoted field may hold delimiters and line breaks: the parser reads
-                        // from this record on, its positions counted from here.
-                        (self.start, self.first_line) = (first, record_line);
-                        self.split = Records::parser(self.body, self.delimiter, first, self.end);
-                        return self.next_record();
-                    }
-                    self.spans.push((at, i));
-                    at = i + 1;
-                }
-                self.spans.push((at, last - first));
                 self.inner_lines = 0;
                 Some(Ok((record_line, first, end)))
             }
@@ -171,6 +164,71 @@ impl<'a> Records<'a> {
     pub fn inner_lines(&self) -> u64 {
         self.inner_lines
     }
+}
+
+/// Splits the line that begins at `first` into fields: pushes each field's span (counted from
+/// `first`) and gives where the line ends (its first `\r` or `\n`, or the end of `body`), or
+/// `None` when the line holds a `"` (its fields are then the parser's to read). One look at
+/// each byte, 16 at a time: which are the delimiter, a quote or a line end.
+fn split_line(body: &[u8], first: usize, delimiter: u8, spans: &mut Vec<(usize, usize)>) -> Option<usize> {
+    let mut field = first;
+    let mut at = first;
+    while at + 16 <= body.len() {
+        let (delimiters, quotes, ends) = marks(&body[at..at + 16], delimiter);
+        // Only what lies before the line's end belongs to it.
+        let before_end = if ends == 0 { u32::MAX } else { (1 << ends.trailing_zeros()) - 1 };
+        if quotes & before_end != 0 {
+            return None;
+        }
+        let mut found = delimiters & before_end;
+        while found != 0 {
+            let i = at + found.trailing_zeros() as usize;
+            spans.push((field - first, i - first));
+            field = i + 1;
+            found &= found - 1;
+        }
+        if ends != 0 {
+            let last = at + ends.trailing_zeros() as usize;
+            spans.push((field - first, last - first));
+            return Some(last);
+        }
+        at += 16;
+    }
+    while let Some(&b) = body.get(at) {
+        match b {
+            b'\r' | b'\n' => break,
+            b'"' => return None,
+            _ if b == delimiter => {
+                spans.push((field - first, at - first));
+                field = at + 1;
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    spans.push((field - first, at - first));
+    Some(at)
+}
+
+/// Bit masks of the bytes of `block` (16 of them) that are the delimiter, a `"`, and a `\r` or
+/// `\n`.
+#[cfg(target_arch = "x86_64")]
+fn marks(block: &[u8], delimiter: u8) -> (u32, u32, u32) {
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    assert!(block.len() >= 16);
+    // SAFETY: SSE2 is part of every x86-64 processor, and the load reads the 16 bytes the
+    // assertion above guarantees `block` holds (unaligned loads are allowed).
+    unsafe {
+        let bytes = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+        let equal = |b: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b as i8))) as u32;
+        (equal(delimiter), equal(b'"'), equal(b'\r') | equal(b'\n'))
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn marks(block: &[u8], delimiter: u8) -> (u32, u32, u32) {
+    let mask = |hit: &dyn Fn(u8) -> bool| block[..16].iter().enumerate().fold(0, |m, (i, &b)| m | (u32::from(hit(b)) << i));
+    (mask(&|b| b == delimiter), mask(&|b| b == b'"'), mask(&|b| b == b'\r' || b == b'\n'))
 }
 
 #[cfg(test)]
@@ -194,7 +252,24 @@ mod tests {
         // Bodies of delimiters, quotes, line ends of every kind (CRLF, LF, a bare CR, blank
         // lines), spaces and text, started at every byte: the same records, lines and spans
         // both ways, the lines before a first quote split without the parser.
-        let alphabet = [&b"a"[..], b"bc", b",", b";", b"\n", b"\r\n", b"\r", b" ", b"\n\n", b"\xc3\xa5", b"\"", b"\"x,\ny\""];
+        // Long fields and runs of delimiters put line ends, delimiters and quotes at every
+        // place of a 16-byte block and across blocks.
+        let alphabet = [
+            &b"a"[..],
+            b"bc",
+            b",",
+            b";",
+            b"\n",
+            b"\r\n",
+            b"\r",
+            b" ",
+            b"\n\n",
+            b"a longer field of text",
+            b",,;,,;,,;,,;,,;,,",
+            b"\xc3\xa5",
+            b"\"",
+            b"\"x,\ny\"",
+        ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for case in 0..3000 {
             let mut body = Vec::new();
@@ -204,7 +279,7 @@ mod tests {
                 state ^= state << 17;
                 // Quotes in one body in three: most bodies are split without the parser.
                 let pick = (state % alphabet.len() as u64) as usize;
-                body.extend_from_slice(alphabet[if case % 3 == 0 { pick } else { pick % 10 }]);
+                body.extend_from_slice(alphabet[if case % 3 == 0 { pick } else { pick % 12 }]);
             }
             for start in 0..=body.len().min(6) {
                 let first_line = 1 + body[..start].iter().filter(|&&b| b == b'\n').count() as u64;
