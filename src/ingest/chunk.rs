@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use super::duplicates::ShardedIds;
 use super::rows::Reason;
 use super::tables::{intern_staff, intern_supplier};
+use super::time::Clock;
 use crate::model::hash::HashMap;
 use crate::model::{Ids, Method, Reject, Services, Visit, NO_AREA};
 use crate::privacy::{identity_key, Pseudonymizer};
@@ -50,6 +51,8 @@ pub(super) struct Recent {
     pub(super) numbers: HashMap<Box<[u8]>, Option<f64>>,
     pub(super) services: HashMap<Box<[u8]>, Services>,
     pub(super) reasons: HashMap<Box<[u8]>, bool>,
+    /// The last date and hour of the timestamps read.
+    pub(super) clock: Clock,
 }
 
 /// The value of a field: as kept for its raw bytes, or computed (and kept when it passes).

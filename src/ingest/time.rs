@@ -1,6 +1,6 @@
 //! Timestamps of SPEC §2: the accepted forms, Europe/Stockholm local time and its DST rules.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Europe::Stockholm;
 
 /// A timestamp as written: local wall-clock time, or an instant when an offset was given.
@@ -31,13 +31,76 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 /// Parses one of the accepted timestamp forms.
 pub fn parse_stamp(s: &str) -> Result<Stamp, String> {
+    parse_stamp_with(s, |date| parse_date(date).ok())
+}
+
+/// What a reader of many timestamps remembers between them (one per chunk of a visits file):
+/// the last date written and what it parsed to, and Stockholm's wall clock at the start of the
+/// last hour asked for. An export lists a supplier's visits by time, so row after row has the
+/// same date and hour. Each answer is exactly what `parse_stamp` and `local_time` give.
+#[derive(Default)]
+pub struct Clock {
+    date: Option<([u8; 10], Option<NaiveDate>)>,
+    hour: Option<(i64, Option<NaiveDateTime>)>,
+}
+
+impl Clock {
+    /// As `parse_stamp`.
+    pub fn parse_stamp(&mut self, s: &str) -> Result<Stamp, String> {
+        parse_stamp_with(s, |date| {
+            let key: [u8; 10] = date.as_bytes().try_into().ok()?;
+            match self.date {
+                Some((bytes, parsed)) if bytes == key => parsed,
+                _ => {
+                    let parsed = parse_date(date).ok();
+                    self.date = Some((key, parsed));
+                    parsed
+                }
+            }
+        })
+    }
+
+    /// As `local_of`.
+    pub fn local_of(&mut self, stamp: Stamp, instant: i64) -> NaiveDateTime {
+        match stamp {
+            Stamp::Local(naive) => naive,
+            Stamp::Instant(_) => self.local_time(instant),
+        }
+    }
+
+    /// As `local_time`: the wall clock at the start of the instant's hour, plus the seconds
+    /// since, when the clocks are not changed within that hour.
+    pub fn local_time(&mut self, instant: i64) -> NaiveDateTime {
+        let hour = instant.div_euclid(3600);
+        let start = match self.hour {
+            Some((h, start)) if h == hour => start,
+            _ => {
+                let start = steady_hour_start(hour);
+                self.hour = Some((hour, start));
+                start
+            }
+        };
+        start.and_then(|start| start.checked_add_signed(TimeDelta::seconds(instant - hour * 3600))).unwrap_or_else(|| local_time(instant))
+    }
+}
+
+/// Stockholm's wall clock at the start of UTC hour `hour`, when the hour's last second is 3,599
+/// seconds later on the wall clock as well (the clocks are not changed within the hour; the
+/// time zone never changes them twice within an hour).
+fn steady_hour_start(hour: i64) -> Option<NaiveDateTime> {
+    let start = local_time(hour * 3600);
+    (local_time(hour * 3600 + 3599) - start == TimeDelta::seconds(3599)).then_some(start)
+}
+
+/// Parses a timestamp, its date (the first ten characters) by `date_of`.
+fn parse_stamp_with(s: &str, date_of: impl FnOnce(&str) -> Option<NaiveDate>) -> Result<Stamp, String> {
     let t = s.trim();
     let fail = || format!("'{t}' is not a timestamp (expected {FORMS})");
     let b = t.as_bytes();
     if b.len() < 16 || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' {
         return Err(fail());
     }
-    let date = parse_date(&t[..10]).map_err(|_| fail())?;
+    let date = date_of(&t[..10]).ok_or_else(fail)?;
     let hour = digits(&b[11..13]).ok_or_else(fail)?;
     let minute = digits(&b[14..16]).ok_or_else(fail)?;
     let mut rest = &b[16..];
@@ -217,5 +280,48 @@ mod tests {
         let s = parse_stamp("2025-01-31T23:30:00Z").unwrap();
         let Stamp::Instant(t) = s else { panic!() };
         assert_eq!(local_of(s, t), naive("2025-02-01 00:30:00"));
+    }
+
+    #[test]
+    fn a_clock_gives_what_parse_stamp_and_local_time_give() {
+        // Every hour of years with changes of clocks (the first summer time of 1916, the war
+        // years, 1980 when it came back, today), at its first, middle and last second, read
+        // in order through one clock and again each through a new one.
+        let years = [1916, 1917, 1940, 1945, 1949, 1979, 1980, 1981, 2024, 2025];
+        let mut clock = Clock::default();
+        for year in years {
+            let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+            let end = NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+            for instant in (start..end).step_by(3600).flat_map(|h| [h, h + 1, h + 1800, h + 3599]) {
+                assert_eq!(clock.local_time(instant), local_time(instant), "{instant}");
+            }
+            for instant in (start..end).step_by(7 * 3600 + 17) {
+                assert_eq!(Clock::default().local_time(instant), local_time(instant), "{instant}");
+            }
+        }
+        let stamps = [
+            "2025-03-30T01:59:59+01:00",
+            "2025-03-30T03:00:00+02:00",
+            "2025-03-30 02:30",
+            "2025-03-30 02:30",
+            "2025-02-30 08:00",
+            "2025-02-30 08:00",
+            "2025-03-01T08:00:00Z",
+            " 2025-03-01 08:00 ",
+            "2025-03-02 08:00",
+            "2025-3-01 08:00",
+            "2025-03-01X08:00",
+            "2025-10-26 02:30",
+            "2025-10-26T02:30:00+01:00",
+            "2025-10-26T02:30:00+02:00",
+        ];
+        let mut clock = Clock::default();
+        for s in stamps.iter().chain(stamps.iter().rev()) {
+            let (cached, plain) = (clock.parse_stamp(s), parse_stamp(s));
+            assert_eq!(cached, plain, "{s}");
+            if let Ok(stamp @ Stamp::Instant(t)) = plain {
+                assert_eq!(clock.local_of(stamp, t), local_of(stamp, t), "{s}");
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use super::records::Records;
 use super::rows::{check_shape, raw_end, read_header, reject, split_records, swallowed, Chunk, Reason, Row};
 use super::source::{Header, Source};
 use super::tables::new_account;
-use super::time::{local_of, parse_stamp, resolve_check_in, resolve_check_out};
+use super::time::{resolve_check_in, resolve_check_out};
 use super::{Ingested, DUPLICATE_KIND};
 use crate::config::{Config, VISIT_COLUMNS};
 use crate::error::refused;
@@ -129,12 +129,12 @@ impl VisitReader {
         let supplier = Name::of(&recent.suppliers, row.raw(vc::SUPPLIER), || row.supplier(vc::SUPPLIER))?;
         let client = Name::of(&recent.clients, row.raw(vc::CLIENT), || row.required(vc::CLIENT))?;
         let staff = Name::of(&recent.staff, row.raw(vc::STAFF), || row.required(vc::STAFF))?;
-        let in_stamp = parse_stamp(&row.required(vc::CHECK_IN)?).map_err(|e| Reason::new("check_in", "not a timestamp", e))?;
+        let in_stamp = recent.clock.parse_stamp(&row.required(vc::CHECK_IN)?).map_err(|e| Reason::new("check_in", "not a timestamp", e))?;
         let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new("check_in", "non-existent local time", e))?;
         let check_out = match row.get(vc::CHECK_OUT)? {
             None => None,
             Some(text) => {
-                let stamp = parse_stamp(&text).map_err(|e| Reason::new("check_out", "not a timestamp", e))?;
+                let stamp = recent.clock.parse_stamp(&text).map_err(|e| Reason::new("check_out", "not a timestamp", e))?;
                 Some(resolve_check_out(stamp, check_in).map_err(|e| Reason::new("check_out", "non-existent local time", e))?)
             }
         };
@@ -175,7 +175,7 @@ impl VisitReader {
             staff,
             check_in,
             check_out,
-            local_in: local_of(in_stamp, check_in),
+            local_in: recent.clock.local_of(in_stamp, check_in),
             in_method,
             out_method,
             services,
