@@ -78,9 +78,8 @@ impl SeenIds {
     }
 
     /// The later copies among a file's chunks, as (chunk, row in chunk) in file order, given
-    /// each chunk's ids and its number of parsed rows; their ids are remembered for the next
-    /// file.
-    /// The ids are remembered only when `remember` (another visits file follows).
+    /// each chunk's ids and its number of parsed rows. When `remember` (another visits file
+    /// follows), their ids are kept for it.
     pub(super) fn later_copies(&mut self, chunks: &[&ShardedIds], rows: &[usize], file: &str, remember: bool) -> Result<Vec<(u32, u32)>> {
         // Rows are numbered through the file, so that one order runs over all chunks.
         let mut bases = Vec::with_capacity(rows.len());

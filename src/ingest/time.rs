@@ -60,7 +60,8 @@ impl Clock {
         })
     }
 
-    /// As `local_of`.
+    /// The local wall-clock time of a check-in: as written when it had no offset, else as
+    /// `local_time` gives it.
     pub fn local_of(&mut self, stamp: Stamp, instant: i64) -> NaiveDateTime {
         match stamp {
             Stamp::Local(naive) => naive,
@@ -199,14 +200,6 @@ pub fn local_time(instant: i64) -> NaiveDateTime {
     Stockholm.from_utc_datetime(&utc.naive_utc()).naive_local()
 }
 
-/// The local wall-clock time of a check-in: as written when it had no offset.
-pub fn local_of(stamp: Stamp, instant: i64) -> NaiveDateTime {
-    match stamp {
-        Stamp::Local(naive) => naive,
-        Stamp::Instant(_) => local_time(instant),
-    }
-}
-
 /// The instant the month begins: 00:00 local time on its first day.
 pub fn month_start(month: crate::model::YearMonth) -> i64 {
     resolve_check_in(Stamp::Local(month.first_day().and_hms_opt(0, 0, 0).expect("midnight"))).expect("midnight exists in Stockholm")
@@ -279,7 +272,7 @@ mod tests {
     fn local_time_of_offset_instant() {
         let s = parse_stamp("2025-01-31T23:30:00Z").unwrap();
         let Stamp::Instant(t) = s else { panic!() };
-        assert_eq!(local_of(s, t), naive("2025-02-01 00:30:00"));
+        assert_eq!(Clock::default().local_of(s, t), naive("2025-02-01 00:30:00"));
     }
 
     #[test]
@@ -320,7 +313,7 @@ mod tests {
             let (cached, plain) = (clock.parse_stamp(s), parse_stamp(s));
             assert_eq!(cached, plain, "{s}");
             if let Ok(stamp @ Stamp::Instant(t)) = plain {
-                assert_eq!(clock.local_of(stamp, t), local_of(stamp, t), "{s}");
+                assert_eq!(clock.local_of(stamp, t), local_time(t), "{s}");
             }
         }
     }
