@@ -3,6 +3,8 @@
 //! the rejects; then remapped to the file's global ids and closed up.
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::duplicates::ShardedIds;
 use super::rows::Reason;
@@ -132,8 +134,7 @@ pub(super) struct Parsed {
 pub(super) struct ChunkResult<'s> {
     /// The chunk's part of the file's visit slots, filled from the front with the chunk's
     /// visits (chunk-local ids), so that they are written once, where they end up.
-    pub(super) slots: &'s mut [Option<Visit>],
-    pub(super) filled: usize,
+    pub(super) part: Part<'s>,
     /// Visits beyond the slots; only a file whose lines end in a bare `\r` has more records
     /// than line breaks.
     pub(super) overflow: Vec<Option<Visit>>,
@@ -163,20 +164,17 @@ pub(super) struct ChunkResult<'s> {
 
 impl ChunkResult<'_> {
     pub(super) fn push(&mut self, visit: Visit) {
-        match self.slots.get_mut(self.filled) {
-            Some(slot) => {
-                *slot = Some(visit);
-                self.filled += 1;
-            }
-            None => self.overflow.push(Some(visit)),
+        if let Some(visit) = self.part.push(visit) {
+            self.overflow.push(Some(visit));
         }
     }
 
     /// The chunk's `i`th visit.
     pub(super) fn visit(&self, i: usize) -> Option<&Visit> {
-        match self.slots.get(i) {
-            Some(slot) if i < self.filled => slot.as_ref(),
-            _ => self.overflow.get(i - self.filled).and_then(Option::as_ref),
+        let filled = self.part.filled();
+        match filled.get(i) {
+            Some(slot) => slot.as_ref(),
+            None => self.overflow.get(i - filled.len()).and_then(Option::as_ref),
         }
     }
 
@@ -187,15 +185,121 @@ impl ChunkResult<'_> {
 
     /// Removes the chunk's `i`th visit (a later copy of an id already read).
     pub(super) fn remove(&mut self, i: usize) {
-        if i < self.filled {
-            self.slots[i] = None;
-        } else {
-            self.overflow[i - self.filled] = None;
+        let filled = self.part.filled_mut();
+        match filled.get_mut(i) {
+            Some(slot) => *slot = None,
+            None => self.overflow[i - filled.len()] = None,
         }
     }
 
     pub(super) fn visits_mut(&mut self) -> impl Iterator<Item = &mut Visit> {
-        self.slots[..self.filled].iter_mut().chain(self.overflow.iter_mut()).flatten()
+        self.part.filled_mut().iter_mut().chain(self.overflow.iter_mut()).flatten()
+    }
+}
+
+/// The visit slots of one file: one allocation sized from its line count, handed to its chunks
+/// as parts that each fill from the front, so that a visit is written once, where it ends up.
+/// No slot is written before its chunk writes it: emptying 1.5 GB of slots up front (a
+/// national month) touched every new page on one thread for a second before any chunk began,
+/// where now each page is first touched by the chunk that fills it.
+#[derive(Default)]
+pub(super) struct Slots {
+    vec: Vec<Option<Visit>>,
+    /// How many slots were handed out as parts.
+    parted: usize,
+    /// How many slots the parts gone so far have written (each writes all of its own).
+    written: AtomicUsize,
+}
+
+impl Slots {
+    /// Parts of `sizes` slots each, in order, covering new slots (a second call starts over).
+    pub(super) fn parts(&mut self, sizes: &[usize]) -> Vec<Part<'_>> {
+        drop(self.take());
+        let total = sizes.iter().sum();
+        self.vec = Vec::with_capacity(total);
+        self.parted = total;
+        *self.written.get_mut() = 0;
+        let mut rest = &mut self.vec.spare_capacity_mut()[..total];
+        let written = &self.written;
+        sizes
+            .iter()
+            .map(|&n| {
+                let (slots, tail) = std::mem::take(&mut rest).split_at_mut(n);
+                rest = tail;
+                Part { slots, filled: 0, written }
+            })
+            .collect()
+    }
+
+    /// Every slot, in order, once the parts are gone; empty when a part was not (forgotten
+    /// parts leave slots unwritten).
+    fn take(&mut self) -> Vec<Option<Visit>> {
+        let mut vec = std::mem::take(&mut self.vec);
+        if *self.written.get_mut() == std::mem::take(&mut self.parted) {
+            // SAFETY: the parts borrowed `self` and are gone; between them they wrote every one
+            // of the first `parted` slots, the ones they covered (`Part`'s drop).
+            unsafe { vec.set_len(*self.written.get_mut()) };
+        }
+        vec
+    }
+
+    /// The visits, in order, with the empty slots closed up, in the same allocation.
+    pub(super) fn close_up(mut self) -> Vec<Visit> {
+        close_up(self.take())
+    }
+}
+
+impl Drop for Slots {
+    fn drop(&mut self) {
+        // The visits written are dropped with the vector (their ids may have allocated).
+        drop(self.take());
+    }
+}
+
+/// A chunk's slots: the first `filled` written with its visits, the rest not yet written.
+pub(super) struct Part<'s> {
+    slots: &'s mut [MaybeUninit<Option<Visit>>],
+    filled: usize,
+    written: &'s AtomicUsize,
+}
+
+impl Default for Part<'_> {
+    fn default() -> Self {
+        static NONE: AtomicUsize = AtomicUsize::new(0);
+        Part { slots: &mut [], filled: 0, written: &NONE }
+    }
+}
+
+impl Part<'_> {
+    /// Writes the visit into the next slot; gives it back when every slot is filled.
+    fn push(&mut self, visit: Visit) -> Option<Visit> {
+        match self.slots.get_mut(self.filled) {
+            Some(slot) => {
+                slot.write(Some(visit));
+                self.filled += 1;
+                None
+            }
+            None => Some(visit),
+        }
+    }
+
+    pub(super) fn filled(&self) -> &[Option<Visit>] {
+        // SAFETY: the first `filled` slots are written (`push`), and MaybeUninit<T> has T's layout.
+        unsafe { std::slice::from_raw_parts(self.slots.as_ptr().cast(), self.filled) }
+    }
+
+    pub(super) fn filled_mut(&mut self) -> &mut [Option<Visit>] {
+        // SAFETY: as in `filled`.
+        unsafe { std::slice::from_raw_parts_mut(self.slots.as_mut_ptr().cast(), self.filled) }
+    }
+}
+
+impl Drop for Part<'_> {
+    fn drop(&mut self) {
+        for slot in &mut self.slots[self.filled..] {
+            slot.write(None);
+        }
+        self.written.fetch_add(self.slots.len(), Ordering::Release);
     }
 }
 
@@ -266,7 +370,7 @@ impl Remap {
 
 /// The file's visits in order, with the chunks' overflow.
 pub(super) fn gather_overflowing(mut results: Vec<ChunkResult>) -> Vec<Visit> {
-    results.iter_mut().flat_map(|c| c.slots[..c.filled].iter_mut().filter_map(Option::take).chain(c.overflow.drain(..).flatten())).collect()
+    results.iter_mut().flat_map(|c| c.part.filled_mut().iter_mut().filter_map(Option::take).chain(c.overflow.drain(..).flatten())).collect()
 }
 
 /// The filled slots as visits, in order, in the same allocation: `filter_map` over a vector's

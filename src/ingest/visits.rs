@@ -8,7 +8,7 @@ use std::hash::BuildHasher;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::chunk::{client_keys, close_up, gather_overflowing, remembered, ChunkResult, Name, Parsed, Recent, Remap};
+use super::chunk::{client_keys, gather_overflowing, remembered, ChunkResult, Name, Parsed, Part, Recent, Remap, Slots};
 use super::duplicates::{tagged, SeenIds, ShardedIds};
 use super::records::Records;
 use super::rows::{check_shape, raw_end, read_header, reject, split_records, swallowed, Chunk, Reason, Row};
@@ -192,12 +192,13 @@ impl VisitReader {
         source: &Source,
         header: &Header,
         chunk: Chunk,
-        slots: &'s mut [Option<Visit>],
+        part: Part<'s>,
         file: u16,
         pseudonyms: &Pseudonymizer,
     ) -> Result<ChunkResult<'s>> {
-        let (meta, tagged_ids) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
-        let mut out = ChunkResult { meta, tagged_ids, slots, first_line: chunk.first_line, ..ChunkResult::default() };
+        let lines = chunk.newlines as usize + 1;
+        let (meta, tagged_ids) = (Vec::with_capacity(lines), Vec::with_capacity(lines));
+        let mut out = ChunkResult { meta, tagged_ids, part, first_line: chunk.first_line, ..ChunkResult::default() };
         // The bytes are checked for the encoding piece by piece just ahead of the records read,
         // while they are in the core's cache, instead of in a pass over the chunk of their own.
         let mut checked = Checked { source, to: chunk.start, end: chunk.end };
@@ -254,7 +255,7 @@ impl VisitReader {
         from: usize,
         file: u16,
         pseudonyms: &Pseudonymizer,
-        slots: &'s mut Vec<Option<Visit>>,
+        slots: &'s mut Slots,
     ) -> Result<Vec<ChunkResult<'s>>> {
         let body = source.body();
         let target = self.chunk_bytes.unwrap_or_else(|| (body.len() / (rayon::current_num_threads() * 8)).clamp(1 << 20, 64 << 20));
@@ -263,15 +264,7 @@ impl VisitReader {
         // whole beside the visits (each chunk maps its part again as it is read, from the page
         // cache); otherwise the month's peak depended on how far the hashing had got.
         source.release(from, body.len());
-        let total: usize = chunks.iter().map(|c| c.newlines as usize + 1).sum();
-        *slots = (0..total).into_par_iter().map(|_| None).collect();
-        let mut parts = Vec::with_capacity(chunks.len());
-        let mut rest = &mut slots[..];
-        for c in &chunks {
-            let (part, tail) = rest.split_at_mut(c.newlines as usize + 1);
-            parts.push(part);
-            rest = tail;
-        }
+        let parts = slots.parts(&chunks.iter().map(|c| c.newlines as usize + 1).collect::<Vec<_>>());
         // Each chunk is a task of its own, taken by whichever thread is free: no thread is left
         // with a run of chunks while the other waits (the hashing holds one thread at first).
         chunks
@@ -298,7 +291,7 @@ impl VisitReader {
         }
         let mut account = new_account(source, "visits");
         let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
-        let mut slots = Vec::new();
+        let mut slots = Slots::default();
         let mut results = self.parse_chunks(source, &header, from, file, pseudonyms, &mut slots)?;
         // Nothing is kept yet: a file taken for UTF-8 that is not is read again as Windows-1252.
         if results.iter().any(|c| c.not_utf8) {
@@ -334,7 +327,7 @@ impl VisitReader {
         let mut read_visits = if results.iter().all(|c| c.overflow.is_empty()) {
             // The chunks' names and places are many small blocks: freed on all threads.
             results.into_par_iter().with_max_len(1).for_each(drop);
-            close_up(slots)
+            slots.close_up()
         } else {
             gather_overflowing(results)
         };
@@ -477,13 +470,51 @@ mod tests {
                     a,S,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30\n";
         let (one, _) = read(body, usize::MAX);
         let visit = one.visits[0].clone();
-        let slots: Vec<Option<Visit>> =
-            (0..50).map(|i| (i % 3 == 1).then(|| Visit { planned_minutes: Some(f64::from(i)), ..visit.clone() })).collect();
-        let before = slots.as_ptr() as usize;
-        let visits = close_up(slots);
+        // Parts of 7, 0, 20 and 23 slots, each chunk one visit short of filling its part (as a
+        // chunk's last line is empty) and every fourth visit taken out again (a later copy).
+        let mut slots = Slots::default();
+        let mut parts = slots.parts(&[7, 0, 20, 23]);
+        let (mut expected, mut i) = (Vec::new(), 0);
+        for (part, n) in parts.iter_mut().zip([7, 0, 20, 23]) {
+            let mut chunk = ChunkResult { part: std::mem::take(part), ..ChunkResult::default() };
+            for k in 0..n.max(1) - 1 {
+                i += 1;
+                chunk.push(Visit { planned_minutes: Some(f64::from(i)), ..visit.clone() });
+                if k % 4 == 3 {
+                    chunk.remove(k);
+                } else {
+                    expected.push(f64::from(i));
+                }
+            }
+            *part = std::mem::take(&mut chunk.part);
+        }
+        let before = parts[0].filled().as_ptr() as usize;
+        drop(parts);
+        let visits = slots.close_up();
         assert_eq!(visits.as_ptr() as usize, before, "no second vector");
         let planned: Vec<f64> = visits.iter().filter_map(|v| v.planned_minutes).collect();
-        assert_eq!(planned, (0..50).filter(|i| i % 3 == 1).map(f64::from).collect::<Vec<_>>());
+        assert_eq!(planned, expected);
+        assert_eq!(planned.len(), 37);
+    }
+
+    #[test]
+    fn slots_of_a_forgotten_part_are_not_taken_for_visits() {
+        let body = "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\n\
+                    a-visit-id-long-enough-to-be-allocated,S,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30\n";
+        let visit = read(body, usize::MAX).0.visits[0].clone();
+        let mut slots = Slots::default();
+        let mut parts = slots.parts(&[3, 4]);
+        for part in &mut parts {
+            let mut chunk = ChunkResult { part: std::mem::take(part), ..ChunkResult::default() };
+            chunk.push(visit.clone());
+            *part = std::mem::take(&mut chunk.part);
+        }
+        std::mem::forget(parts.pop());
+        drop(parts);
+        assert!(slots.close_up().is_empty(), "the second part's slots were never written");
+        let mut slots = Slots::default();
+        drop(slots.parts(&[3, 4]));
+        assert_eq!(slots.close_up().len(), 0, "empty slots are closed up");
     }
 
     #[test]
