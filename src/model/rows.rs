@@ -11,7 +11,11 @@ pub type Services = smallvec::SmallVec<[u32; 4]>;
 
 /// One accepted visit registration. Its id and services are kept inline (short ids and up to
 /// four services need no allocation of their own), which matters at 10 M visits a month.
+/// Aligned to a cache line: its 128 bytes are then two lines, not three (a large vector's
+/// memory begins 16 bytes into a line), and the figures, which reach visits scattered over the
+/// month and ask for two lines of each ahead (`groups::prefetch`), wait for one line less.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 pub struct Visit {
     /// The export's visit id (any personnummer in it replaced), or `file:line` without one.
     pub visit_id: compact_str::CompactString,
