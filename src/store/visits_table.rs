@@ -3,6 +3,7 @@
 //! without the rest (`store::read::read_visits`).
 
 use std::fs;
+use std::mem::ManuallyDrop;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -128,12 +129,17 @@ fn row_group(
     // The batch's visits are copied together once, in stored order: each column is then one
     // pass over consecutive memory, where reaching into the month's visits in stored order
     // missed the cache on nearly every visit, once per column.
-    let mut visits: Vec<Visit> = Vec::with_capacity(order.len());
+    // Copied bit for bit, not cloned (a clone rebuilt each service list): the copies are only
+    // read, while `all` holds the visits, and never dropped.
+    let mut copies: Vec<ManuallyDrop<Visit>> = Vec::with_capacity(order.len());
     for (k, &i) in order.iter().enumerate() {
         prefetch_ahead(all, order, k);
-        visits.push(all[i as usize].clone());
+        // SAFETY: `all[i]` is a valid visit, borrowed for the whole function; the copy shares
+        // its heap parts (a long id) only for reading and is never dropped (ManuallyDrop).
+        copies.push(ManuallyDrop::new(unsafe { std::ptr::read(&all[i as usize]) }));
     }
-    let visits = visits.as_slice();
+    // SAFETY: ManuallyDrop<Visit> has Visit's layout (repr(transparent)).
+    let visits: &[Visit] = unsafe { std::slice::from_raw_parts(copies.as_ptr().cast::<Visit>(), copies.len()) };
     type Build<'a> = Box<dyn Fn() -> (Box<dyn Array>, Encoding) + Send + Sync + 'a>;
     let to_ms = |t: i64| t * 1000;
     let method = |m: Method| m as u32;
