@@ -127,6 +127,14 @@ fn flags<const THREADS: usize>(bencher: Bencher, visits: u64) {
     bencher.bench_local(|| pool.install(|| flags::compute(&data.visits, &data.absences, &MonthGroups::new(&data.visits), &ctx)));
 }
 
+/// The month's visits grouped by client and by staff member, as the analysis first groups them.
+#[divan::bench(args = sizes())]
+fn groups(bencher: Bencher, visits: u64) {
+    let m = month(visits);
+    let data = m.data.lock().unwrap();
+    bencher.bench_local(|| MonthGroups::new(&data.visits));
+}
+
 /// Key figures, flags, drill-down and evidence of every supplier and the municipality.
 #[divan::bench(args = sizes(), consts = [1, 2])]
 fn analysis<const THREADS: usize>(bencher: Bencher, visits: u64) {
