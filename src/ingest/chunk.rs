@@ -10,7 +10,7 @@ use super::duplicates::ShardedIds;
 use super::rows::Reason;
 use super::tables::{intern_staff, intern_supplier};
 use super::time::Clock;
-use crate::model::hash::HashMap;
+use crate::model::hash::{BytesMap, HashMap};
 use crate::model::{Ids, Method, Reject, Services, Visit, NO_AREA};
 use crate::privacy::{identity_key, Pseudonymizer};
 
@@ -61,52 +61,7 @@ pub(super) struct Recent {
 /// are short (a personnummer is 13 bytes, a method 3), and a short field is kept under a key
 /// of two words and its length, hashed and compared as numbers, instead of under its bytes
 /// (a hash of a byte string and a `memcmp` call were a sixth of the read stage's CPU).
-pub(super) struct Kept<T> {
-    short: HashMap<ShortKey, T>,
-    long: HashMap<Box<[u8]>, T>,
-}
-
-impl<T> Default for Kept<T> {
-    fn default() -> Self {
-        Kept { short: HashMap::default(), long: HashMap::default() }
-    }
-}
-
-/// Up to 16 bytes as two words and the length: every byte is in a word (a word may repeat
-/// bytes of the other), so with the length the bytes are told apart.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct ShortKey(u64, u64, u8);
-
-impl ShortKey {
-    fn of(raw: &[u8]) -> Option<ShortKey> {
-        let n = raw.len();
-        let word = |at: usize| u64::from_le_bytes(raw[at..at + 8].try_into().expect("8 bytes"));
-        let half = |at: usize| u64::from(u32::from_le_bytes(raw[at..at + 4].try_into().expect("4 bytes")));
-        match n {
-            0 => Some(ShortKey(0, 0, 0)),
-            1..4 => Some(ShortKey(u64::from(raw[0]) | u64::from(raw[n / 2]) << 8 | u64::from(raw[n - 1]) << 16, 0, n as u8)),
-            4..8 => Some(ShortKey(half(0) | half(n - 4) << 32, 0, n as u8)),
-            8..=16 => Some(ShortKey(word(0), word(n - 8), n as u8)),
-            _ => None,
-        }
-    }
-}
-
-impl<T> Kept<T> {
-    pub(super) fn get(&self, raw: &[u8]) -> Option<&T> {
-        match ShortKey::of(raw) {
-            Some(key) => self.short.get(&key),
-            None => self.long.get(raw),
-        }
-    }
-
-    pub(super) fn insert(&mut self, raw: &[u8], value: T) {
-        match ShortKey::of(raw) {
-            Some(key) => self.short.insert(key, value),
-            None => self.long.insert(raw.into(), value),
-        };
-    }
-}
+pub(super) type Kept<T> = BytesMap<T>;
 
 /// The value of a field: as kept for its raw bytes, or computed (and kept when it passes).
 /// `raw` is `None` when the file lacks the column.
@@ -430,41 +385,4 @@ pub(super) fn gather_overflowing(mut results: Vec<ChunkResult>) -> Vec<Visit> {
 #[allow(clippy::filter_map_identity)] // `flatten` is not collected in place
 pub(super) fn close_up(slots: Vec<Option<Visit>>) -> Vec<Visit> {
     slots.into_iter().filter_map(|slot| slot).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_field_is_kept_under_its_own_bytes() {
-        // Every string of up to 17 bytes over two letters (both halves of each key's words and
-        // the step from short to long keys), and the same with every byte value at each place.
-        let mut all: Vec<Vec<u8>> = Vec::new();
-        for n in 0..=17usize {
-            for bits in 0..1u32 << n {
-                all.push((0..n).map(|i| if bits >> i & 1 == 1 { b'b' } else { b'a' }).collect());
-            }
-        }
-        for n in [1, 2, 3, 5, 7, 8, 12, 16] {
-            for at in 0..n {
-                for byte in 0..=255u8 {
-                    let mut raw = vec![b'a'; n];
-                    raw[at] = byte;
-                    all.push(raw);
-                }
-            }
-        }
-        all.sort();
-        all.dedup();
-        let mut kept = Kept::default();
-        for (i, raw) in all.iter().enumerate() {
-            assert_eq!(kept.get(raw), None, "{raw:?} taken for another field's bytes");
-            kept.insert(raw, i);
-        }
-        for (i, raw) in all.iter().enumerate() {
-            assert_eq!(kept.get(raw), Some(&i));
-        }
-        assert_eq!((kept.short.len(), kept.long.len()), (all.len() - (1 << 17), 1 << 17));
-    }
 }

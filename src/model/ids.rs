@@ -1,24 +1,25 @@
 //! Interned names: suppliers, clients, staff, services and add-ons are numbered once at ingest
 //! and carried as `u32` ids through every stage.
 
-use super::hash::HashMap;
+use super::hash::BytesMap;
 
-/// Interned names: ids are indices into `names`.
+/// Interned names: ids are indices into `names`. Keys of up to 16 bytes (most ids) are found
+/// without reading a key on the heap (`BytesMap`).
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    map: HashMap<String, u32>,
+    map: BytesMap<u32>,
     pub names: Vec<String>,
 }
 
 impl Interner {
     /// The id of `key`, adding it under the name `make_name(key)` when new.
     pub fn intern_with(&mut self, key: &str, make_name: impl FnOnce(&str) -> String) -> u32 {
-        if let Some(&id) = self.map.get(key) {
+        if let Some(&id) = self.map.get(key.as_bytes()) {
             return id;
         }
         let id = self.names.len() as u32;
         self.names.push(make_name(key));
-        self.map.insert(key.to_string(), id);
+        self.map.insert(key.as_bytes(), id);
         id
     }
 
@@ -27,7 +28,7 @@ impl Interner {
     }
 
     pub fn get(&self, key: &str) -> Option<u32> {
-        self.map.get(key).copied()
+        self.map.get(key.as_bytes()).copied()
     }
 
     pub fn name(&self, id: u32) -> &str {
