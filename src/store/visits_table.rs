@@ -138,12 +138,36 @@ fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Arra
     Box::new(DictionaryArray::try_new(dtype, keys, times.boxed()).expect("every key names one of the batch's times"))
 }
 
+/// Planned minutes as a dictionary of the values the batch uses (a handful: 15, 20, 30, …),
+/// numbered in order of first appearance, found by their bits in a small table instead of
+/// polars estimating their cardinality and hashing every value.
+fn planned_minutes(values: impl Iterator<Item = Option<f64>> + Clone) -> Box<dyn Array> {
+    let mut code: HashMap<u64, u32> = HashMap::default();
+    let mut minutes = Vec::new();
+    let keys: Vec<u32> = values
+        .clone()
+        .map(|m| {
+            m.map_or(0, |m| {
+                *code.entry(m.to_bits()).or_insert_with(|| {
+                    minutes.push(m);
+                    minutes.len() as u32 - 1
+                })
+            })
+        })
+        .collect();
+    let validity = values.clone().any(|m| m.is_none()).then(|| values.map(|m| m.is_some()).collect::<Bitmap>());
+    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
+    let minutes = PrimitiveArray::new(ArrowDataType::Float64, minutes.into(), None);
+    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Float64), false);
+    Box::new(DictionaryArray::try_new(dtype, keys, minutes.boxed()).expect("every key names one of the batch's values"))
+}
+
 /// The pages of one row group of `visits.parquet`: the visits `all[order[..]]`, pseudonymised,
 /// each column built, encoded and compressed on its own thread. The repeated names (supplier,
 /// client, staff, methods, services) are given as dictionaries of the interned ids, the
 /// timestamps as dictionaries of their minutes (`timestamps`); visit ids are all distinct and
-/// are written plain without polars first estimating how many distinct values they hold. The
-/// planned minutes are left to polars.
+/// are written plain without polars first estimating how many distinct values they hold, and
+/// the planned minutes as a dictionary of their values (`planned_minutes`).
 fn row_group(
     all: &[Visit],
     order: &[u32],
@@ -199,10 +223,7 @@ fn row_group(
             }
             (dictionary(visits, joined.len(), |v| Some(numbered[&*v.services]), |c| joined[c as usize].as_str()), Encoding::RleDictionary)
         }),
-        Box::new(|| {
-            let minutes: PrimitiveArray<f64> = visits.iter().map(|v| v.planned_minutes).collect();
-            (minutes.boxed(), Encoding::RleDictionary)
-        }),
+        Box::new(|| (planned_minutes(visits.iter().map(|v| v.planned_minutes)), Encoding::RleDictionary)),
     ];
     columns
         .par_iter()
@@ -325,6 +346,23 @@ mod tests {
         let dict = timestamps([Some(t0 + 7 * minute), Some(t0)].into_iter());
         let dict = dict.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
         assert_eq!(dict.keys().values().as_slice(), [0, 1], "numbered in order of first appearance");
+    }
+
+    #[test]
+    fn planned_minutes_are_a_dictionary_of_the_values_in_order_of_first_appearance() {
+        let values = [Some(30.0), None, Some(22.5), Some(30.0), Some(-0.0), Some(0.0), Some(22.5)];
+        let array = planned_minutes(values.into_iter());
+        let dict = array.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
+        let minutes = dict.values().as_any().downcast_ref::<PrimitiveArray<f64>>().unwrap();
+        let keys = dict.keys();
+        let back: Vec<Option<f64>> = (0..keys.len()).map(|i| keys.is_valid(i).then(|| minutes.value(keys.value(i) as usize))).collect();
+        assert_eq!(
+            back.iter().map(|m| m.map(f64::to_bits)).collect::<Vec<_>>(),
+            values.map(|m| m.map(f64::to_bits)),
+            "-0 kept apart from 0"
+        );
+        assert_eq!(minutes.values().as_slice(), [30.0, 22.5, -0.0, 0.0]);
+        assert_eq!(planned_minutes([None, None].into_iter()).len(), 2);
     }
 
     #[test]
