@@ -145,7 +145,7 @@ fn copies_in_shard(ids: impl Iterator<Item = u128>, len: usize, seen: &mut Vec<u
     let mut copies = Vec::new();
     for id in ids {
         let hash = id >> ROW_BITS;
-        if !shown.insert(hash) || (!seen.is_empty() && seen.binary_search(&hash).is_ok()) {
+        if !shown.insert(hash) || seen.binary_search(&hash).is_ok() {
             copies.push((id & ROW_MASK) as usize);
         }
     }

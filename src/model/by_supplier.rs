@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use super::split_key;
+use super::{split_key, split_parts};
 
 /// The keys of `keys` (an iterator that can be walked twice) placed by supplier (in the order
 /// they come within each supplier), each supplier's part then put in order by `sort_part`,
@@ -34,14 +34,7 @@ where
         sorted[*at] = key;
         *at += 1;
     }
-    let mut parts: Vec<&mut [T]> = Vec::with_capacity(starts.len());
-    let mut rest = sorted.as_mut_slice();
-    for w in starts.windows(2) {
-        let (part, tail) = rest.split_at_mut(w[1] - w[0]);
-        parts.push(part);
-        rest = tail;
-    }
-    parts.into_par_iter().for_each(&sort_part);
+    split_parts(&mut sorted, starts.windows(2).map(|w| w[1] - w[0])).into_par_iter().for_each(&sort_part);
     sorted
 }
 
@@ -91,19 +84,13 @@ where
     let count = |b: usize, s: usize| counts[b].get(s).copied().unwrap_or(0);
     // Each supplier's part, and within it each block's places, in block order: the keys of a
     // supplier lie in item order.
-    let mut sizes = Vec::with_capacity(suppliers);
+    let sizes: Vec<usize> = (0..suppliers).map(|s| (0..blocks.len()).map(|b| count(b, s)).sum()).collect();
     let (mut first, mut second) = (vec![T::default(); n], vec![T::default(); n]);
+    let places_in_order = (0..suppliers).flat_map(|s| (0..blocks.len()).map(move |b| count(b, s)));
     let mut places: Vec<Vec<(&mut [T], &mut [T])>> = blocks.iter().map(|_| Vec::with_capacity(suppliers)).collect();
-    let (mut rest_a, mut rest_b) = (first.as_mut_slice(), second.as_mut_slice());
-    for s in 0..suppliers {
-        sizes.push((0..blocks.len()).map(|b| count(b, s)).sum::<usize>());
-        for (b, place) in places.iter_mut().enumerate() {
-            let (part_a, tail_a) = std::mem::take(&mut rest_a).split_at_mut(count(b, s));
-            let (part_b, tail_b) = std::mem::take(&mut rest_b).split_at_mut(part_a.len());
-            place.push((part_a, part_b));
-            rest_a = tail_a;
-            rest_b = tail_b;
-        }
+    let pairs = split_parts(&mut first, places_in_order.clone()).into_iter().zip(split_parts(&mut second, places_in_order));
+    for (k, pair) in pairs.enumerate() {
+        places[k % blocks.len()].push(pair);
     }
     blocks.into_par_iter().zip(places).for_each(|(range, mut place)| {
         let mut next = vec![0usize; place.len()];
@@ -115,17 +102,8 @@ where
             next[s] += 1;
         }
     });
-    fn parts<'a, T>(mut rest: &'a mut [T], sizes: &[usize]) -> Vec<&'a mut [T]> {
-        let mut parts = Vec::with_capacity(sizes.len());
-        for &size in sizes {
-            let (part, tail) = std::mem::take(&mut rest).split_at_mut(size);
-            parts.push(part);
-            rest = tail;
-        }
-        parts
-    }
-    let mut all_parts = parts(&mut first, &sizes);
-    all_parts.extend(parts(&mut second, &sizes));
+    let mut all_parts = split_parts(&mut first, sizes.iter().copied());
+    all_parts.extend(split_parts(&mut second, sizes.iter().copied()));
     all_parts.into_par_iter().for_each(&sort_part);
     (first, second)
 }

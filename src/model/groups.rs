@@ -227,15 +227,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_radix_and_the_checked_runs_give_the_order_of_one_sort_of_the_whole_key() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |below: u64| {
+    /// Numbers below the one asked for, from a xorshift generator seeded with `state`.
+    fn below(mut state: u64) -> impl FnMut(u64) -> u64 {
+        move |below| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state % below
-        };
+        }
+    }
+
+    #[test]
+    fn the_radix_and_the_checked_runs_give_the_order_of_one_sort_of_the_whole_key() {
+        let mut next = below(0x9e37_79b9_7f4a_7c15);
         // Members over spans of one, two and three bytes; check-ins with ties, in order for
         // some members and not for others; parts below and above the radix threshold.
         let mut visits = Vec::new();
@@ -284,13 +288,7 @@ mod tests {
 
     #[test]
     fn the_month_groups_are_each_grouping_as_made_alone() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below
-        };
+        let mut next = below(0x2545_f491_4f6c_dd1d);
         // More visits than one block (2^14), suppliers with many and few visits, ties in
         // check-in broken by visit id.
         let visits: Vec<Visit> = (0..40_000)

@@ -21,3 +21,15 @@ pub use month::{Quarter, YearMonth};
 pub use rows::{consecutive_order, Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit, NO_AREA};
 pub use status::{Bound, Status, ALL};
 pub use tally::Tally;
+
+/// `all` cut into consecutive parts of `sizes` (which add up to at most its length), in order.
+pub fn split_parts<T>(mut all: &mut [T], sizes: impl IntoIterator<Item = usize>) -> Vec<&mut [T]> {
+    sizes
+        .into_iter()
+        .map(|size| {
+            let (part, rest) = std::mem::take(&mut all).split_at_mut(size);
+            all = rest;
+            part
+        })
+        .collect()
+}

@@ -73,36 +73,52 @@ fn visits_schema() -> Schema {
     ])
 }
 
+/// The codes of `values` (0 where one is missing), numbered in order of first appearance,
+/// and the value each code names: `code(v, next)` gives the code kept for `v`, keeping `next`
+/// for a value not seen before. This is the numbering polars' own dictionary encoding gives.
+fn first_appearance<V: Copy>(values: impl Iterator<Item = Option<V>>, mut code: impl FnMut(V, u32) -> u32) -> (Vec<u32>, Vec<V>) {
+    let mut distinct = Vec::new();
+    let keys = values
+        .map(|v| {
+            v.map_or(0, |v| {
+                let next = distinct.len() as u32;
+                let c = code(v, next);
+                if c == next {
+                    distinct.push(v);
+                }
+                c
+            })
+        })
+        .collect();
+    (keys, distinct)
+}
+
+/// The code kept in `cell` of a table indexed by value (`u32::MAX` while none is), keeping
+/// `next` there when none is.
+fn code_in(cell: &mut u32, next: u32) -> u32 {
+    if *cell == u32::MAX {
+        *cell = next;
+    }
+    *cell
+}
+
+/// A dictionary column: `keys` into `distinct`, missing where `present` says so.
+fn dictionary_column(keys: Vec<u32>, present: impl Iterator<Item = bool> + Clone, distinct: Box<dyn Array>) -> Box<dyn Array> {
+    let validity = present.clone().any(|p| !p).then(|| present.collect::<Bitmap>());
+    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
+    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(distinct.dtype().clone()), false);
+    Box::new(DictionaryArray::try_new(dtype, keys, distinct).expect("every key names one of the batch's values"))
+}
+
 /// A column of repeated names as a dictionary of the names the batch uses, numbered in order
 /// of first appearance: what polars' own dictionary encoding would find by hashing every
 /// name, taken here from the interned ids (`code_of` gives an id below `count`, or none for
 /// a missing value).
 fn dictionary<'a, T>(batch: &[T], count: usize, code_of: impl Fn(&T) -> Option<u32>, name: impl Fn(u32) -> &'a str) -> Box<dyn Array> {
     let mut code = vec![u32::MAX; count];
-    let mut names = MutableBinaryViewArray::<str>::new();
-    let mut keys = Vec::with_capacity(batch.len());
-    let mut missing = 0;
-    for item in batch {
-        keys.push(match code_of(item) {
-            Some(id) => {
-                let c = &mut code[id as usize];
-                if *c == u32::MAX {
-                    *c = names.len() as u32;
-                    names.push_value(name(id));
-                }
-                *c
-            }
-            None => {
-                missing += 1;
-                0
-            }
-        });
-    }
-    let validity = (missing > 0).then(|| batch.iter().map(|item| code_of(item).is_some()).collect::<Bitmap>());
-    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
-    let names: Utf8ViewArray = names.into();
-    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Utf8View), false);
-    Box::new(DictionaryArray::try_new(dtype, keys, names.boxed()).expect("every key names one of the batch's names"))
+    let (keys, ids) = first_appearance(batch.iter().map(&code_of), |id, next| code_in(&mut code[id as usize], next));
+    let names = Utf8ViewArray::from(MutableBinaryViewArray::<str>::from_values_iter(ids.into_iter().map(name)));
+    dictionary_column(keys, batch.iter().map(|item| code_of(item).is_some()), names.boxed())
 }
 
 /// Milliseconds since the epoch, as polars stores `Datetime(ms)`, as a dictionary of the
@@ -112,30 +128,18 @@ fn dictionary<'a, T>(batch: &[T], count: usize, code_of: impl Fn(&T) -> Option<u
 /// to the minute), from a table indexed by that minute.
 fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Array> {
     const MINUTE: i64 = 60_000;
-    let dtype = ArrowDataType::Timestamp(ArrowTimeUnit::Millisecond, None);
     let (least, most) = values.clone().flatten().fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
     let minutes = most.checked_sub(least).map_or(0, |span| span / MINUTE + 1);
     let by_minute = minutes <= 1 << 20 && values.clone().flatten().all(|t| (t - least) % MINUTE == 0);
-    let mut times = Vec::new();
-    let mut number = |code: &mut u32, t: i64| {
-        if *code == u32::MAX {
-            *code = times.len() as u32;
-            times.push(t);
-        }
-        *code
-    };
-    let keys: Vec<u32> = if by_minute {
+    let (keys, times) = if by_minute {
         let mut code = vec![u32::MAX; minutes as usize];
-        values.clone().map(|t| t.map_or(0, |t| number(&mut code[((t - least) / MINUTE) as usize], t))).collect()
+        first_appearance(values.clone(), |t, next| code_in(&mut code[((t - least) / MINUTE) as usize], next))
     } else {
         let mut code: HashMap<i64, u32> = HashMap::default();
-        values.clone().map(|t| t.map_or(0, |t| number(code.entry(t).or_insert(u32::MAX), t))).collect()
+        first_appearance(values.clone(), |t, next| *code.entry(t).or_insert(next))
     };
-    let validity = values.clone().any(|t| t.is_none()).then(|| values.map(|t| t.is_some()).collect::<Bitmap>());
-    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
-    let times = PrimitiveArray::new(dtype.clone(), times.into(), None);
-    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(dtype), false);
-    Box::new(DictionaryArray::try_new(dtype, keys, times.boxed()).expect("every key names one of the batch's times"))
+    let dtype = ArrowDataType::Timestamp(ArrowTimeUnit::Millisecond, None);
+    dictionary_column(keys, values.map(|t| t.is_some()), PrimitiveArray::new(dtype, times.into(), None).boxed())
 }
 
 /// Planned minutes as a dictionary of the values the batch uses (a handful: 15, 20, 30, …),
@@ -143,23 +147,8 @@ fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Arra
 /// polars estimating their cardinality and hashing every value.
 fn planned_minutes(values: impl Iterator<Item = Option<f64>> + Clone) -> Box<dyn Array> {
     let mut code: HashMap<u64, u32> = HashMap::default();
-    let mut minutes = Vec::new();
-    let keys: Vec<u32> = values
-        .clone()
-        .map(|m| {
-            m.map_or(0, |m| {
-                *code.entry(m.to_bits()).or_insert_with(|| {
-                    minutes.push(m);
-                    minutes.len() as u32 - 1
-                })
-            })
-        })
-        .collect();
-    let validity = values.clone().any(|m| m.is_none()).then(|| values.map(|m| m.is_some()).collect::<Bitmap>());
-    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
-    let minutes = PrimitiveArray::new(ArrowDataType::Float64, minutes.into(), None);
-    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Float64), false);
-    Box::new(DictionaryArray::try_new(dtype, keys, minutes.boxed()).expect("every key names one of the batch's values"))
+    let (keys, minutes) = first_appearance(values.clone(), |m: f64, next| *code.entry(m.to_bits()).or_insert(next));
+    dictionary_column(keys, values.map(|m| m.is_some()), PrimitiveArray::new(ArrowDataType::Float64, minutes.into(), None).boxed())
 }
 
 /// The pages of one row group of `visits.parquet`: the visits `all[order[..]]`, pseudonymised,
