@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::continuity;
 use super::FigureContext;
 use crate::model::by_supplier::supplier_range;
-use crate::model::groups::{prefetch, Groups, MonthGroups};
+use crate::model::groups::{prefetch, Groups, Lines, MonthGroups};
 use crate::model::hash::HashMap;
 use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
 
@@ -67,19 +67,19 @@ impl MonthTally {
         ctx: &FigureContext,
     ) -> MonthTally {
         let extras = ClientExtras::new(granted, addons, ctx);
-        let members = |groups: &Groups, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
+        let members = |groups: &Groups, lines: Lines, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
             groups
                 .groups
                 .par_iter()
                 .map(|g| {
-                    prefetch(visits, groups.visits(g));
+                    prefetch(visits, groups.visits(g), lines);
                     build(g.key, groups.visits(g))
                 })
                 .collect()
         };
         let (staff, clients) = rayon::join(
-            || members(&groups.staff, &|key, group| staff_member(key, group, visits, masks, ctx)),
-            || members(&groups.clients, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
+            || members(&groups.staff, Lines::Hot, &|key, group| staff_member(key, group, visits, masks, ctx)),
+            || members(&groups.clients, Lines::All, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
         );
         let clients = extras.add_clients_without_visits(clients);
         MonthTally { staff, clients, extras }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::figures::FigureContext;
-use crate::model::groups::{prefetch, MonthGroups};
+use crate::model::groups::{prefetch, Lines, MonthGroups};
 use crate::model::{Absence, Flag, Visit};
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
@@ -68,11 +68,11 @@ pub fn compute(visits: &[Visit], absences: &[Absence], groups: &MonthGroups, ctx
     let mut hits: Vec<FlagHit> = client_groups
         .par_iter()
         .flat_map_iter(|g| {
-            prefetch(visits, g);
+            prefetch(visits, g, Lines::Hot);
             client::flags(g, visits, &params)
         })
         .chain(staff_groups.par_iter().flat_map_iter(|g| {
-            prefetch(visits, g);
+            prefetch(visits, g, Lines::Hot);
             staff::flags(g, visits, &is_valid, &params)
         }))
         .chain((0..visits.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::by_supplier::{placed_by_supplier, placed_by_supplier_twice, supplier_range};
-use super::{consecutive_order, member_key, Visit};
+use super::{consecutive_order, member_key, Visit, VISIT_HOT_BYTES};
 
 /// One member's visits: a run of `Groups::visits`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,27 +154,47 @@ pub const AHEAD: usize = 16;
 /// group's visits are read one after the other: they lie scattered over the month's visits,
 /// and loading them together instead of each when it is reached hides most of the wait for
 /// memory, which is most of what walking a group costs. A hint only; nothing is read.
+/// `Lines::Hot` asks for the first line of each visit only (what a walk that reads neither
+/// id nor services needs, `Visit`), `Lines::All` for the whole visit.
 #[inline]
-pub fn prefetch(visits: &[Visit], indices: &[u32]) {
+pub fn prefetch(visits: &[Visit], indices: &[u32], lines: Lines) {
     #[cfg(target_arch = "x86_64")]
     for &i in indices {
         let Some(v) = visits.get(i as usize) else { continue };
         let start = (v as *const Visit).cast::<i8>();
-        for offset in (0..std::mem::size_of::<Visit>()).step_by(64) {
+        for offset in (0..lines.bytes()).step_by(64) {
             // SAFETY: a prefetch loads nothing into the program and cannot fault; the
             // addresses lie inside the visit.
             unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(start.add(offset)) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (visits, indices);
+    let _ = (visits, indices, lines);
+}
+
+/// How much of each visit a walk asks for ahead (`prefetch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// The first cache line: times, members, area, methods (`VISIT_HOT_BYTES`).
+    Hot,
+    /// The whole visit, with its id, services and planned minutes.
+    All,
+}
+
+impl Lines {
+    fn bytes(self) -> usize {
+        match self {
+            Lines::Hot => VISIT_HOT_BYTES,
+            Lines::All => std::mem::size_of::<Visit>(),
+        }
+    }
 }
 
 /// While walking `order` (indices into `visits`) at place `at`, asks for the visit `AHEAD`
 /// places further on (`prefetch`).
 #[inline]
-pub fn prefetch_ahead(visits: &[Visit], order: &[u32], at: usize) {
-    prefetch(visits, order.get(at + AHEAD..at + AHEAD + 1).unwrap_or_default());
+pub fn prefetch_ahead(visits: &[Visit], order: &[u32], at: usize, lines: Lines) {
+    prefetch(visits, order.get(at + AHEAD..at + AHEAD + 1).unwrap_or_default(), lines);
 }
 
 /// The month's visits grouped by client and by staff member.

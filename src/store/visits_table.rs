@@ -17,7 +17,7 @@ use polars_parquet::write::{
 };
 use rayon::prelude::*;
 
-use crate::model::groups::{prefetch_ahead, Group, Groups};
+use crate::model::groups::{prefetch_ahead, Group, Groups, Lines};
 use crate::model::hash::HashMap;
 use crate::model::{split_key, Ids, Interner, Method, Visit};
 
@@ -171,7 +171,7 @@ fn row_group(
     // read, while `all` holds the visits, and never dropped.
     let mut copies: Vec<ManuallyDrop<Visit>> = Vec::with_capacity(order.len());
     for (k, &i) in order.iter().enumerate() {
-        prefetch_ahead(all, order, k);
+        prefetch_ahead(all, order, k, Lines::All);
         // SAFETY: `all[i]` is a valid visit, borrowed for the whole function; the copy shares
         // its heap parts (a long id) only for reading and is never dropped (ManuallyDrop).
         copies.push(ManuallyDrop::new(unsafe { std::ptr::read(&all[i as usize]) }));
