@@ -5,15 +5,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use crate::analysis::{analyse_grouped, MonthAnalysis};
 use crate::cli::MonthlyArgs;
 use crate::config::Config;
 use crate::error::{refused, usage};
-use crate::ingest::{self, busiest_of, check_reject_rates, select_month, visits_per_month, Ingested, InputPaths, MonthData};
-use crate::model::groups::MonthGroups;
-use crate::model::{FileAccount, Reject, YearMonth, ALL};
+use crate::ingest::{self, busiest_of, check_reject_rates, select_month, Ingested, InputPaths, MonthData};
+use crate::model::groups::{Groups, MonthGroups};
+use crate::model::{split_key, FileAccount, Reject, YearMonth, ALL};
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
 use crate::store::manifest::{write_manifest, Accounting, Manifest, StageSeconds};
@@ -83,7 +82,7 @@ fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<I
 /// The month to analyse: `--month`, else the month most visits belong to. Warns when the
 /// month has no visit.
 fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingested, bar: &ProgressBar) -> Result<YearMonth> {
-    let per_month = visits_per_month(&ingested.visits);
+    let per_month = ingested.visits_per_month();
     let Some(month) = given.or_else(|| busiest_of(&per_month)) else {
         bar.finish_and_clear();
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
@@ -105,21 +104,13 @@ fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingeste
     Ok(month)
 }
 
-/// Visits per supplier id, with every supplier of the figures (some have none).
-fn visits_per_supplier(data: &MonthData, analysis: &MonthAnalysis) -> BTreeMap<String, usize> {
-    // Counted by id on all threads, named once per supplier.
-    let suppliers = data.ids.suppliers.names.len();
-    let counts = data
-        .visits
-        .par_iter()
-        .fold(
-            || vec![0usize; suppliers],
-            |mut counts, v| {
-                counts[v.supplier as usize] += 1;
-                counts
-            },
-        )
-        .reduce(|| vec![0usize; suppliers], |a, b| a.into_iter().zip(b).map(|(a, b)| a + b).collect());
+/// Visits per supplier id, with every supplier of the figures (some have none). Counted
+/// from the groups by client, which hold every visit once, instead of from the visits.
+fn visits_per_supplier(data: &MonthData, by_client: &Groups, analysis: &MonthAnalysis) -> BTreeMap<String, usize> {
+    let mut counts = vec![0usize; data.ids.suppliers.names.len()];
+    for g in &by_client.groups {
+        counts[split_key(g.key).0 as usize] += by_client.visits(g).len();
+    }
     let mut per_supplier: BTreeMap<String, usize> = BTreeMap::new();
     for (id, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
         *per_supplier.entry(data.ids.suppliers.name(id as u32).to_string()).or_default() += n;
@@ -161,10 +152,10 @@ fn compute_and_store(
             write_visits_table(&staged.dir, &data.visits, &data.ids, &groups.clients).map(|()| table_started.elapsed().as_secs_f64())
         },
     );
-    drop(groups);
     let visits_table = visit_table.with_context(saving)?;
     let figures_and_flags = analysed_at.elapsed().as_secs_f64();
-    let per_supplier = visits_per_supplier(data, &analysis);
+    let per_supplier = visits_per_supplier(data, &groups.clients, &analysis);
+    drop(groups);
     let written_at = Instant::now();
     write_month(&staged.dir, &analysis, rejects).with_context(saving)?;
     let manifest = Manifest {

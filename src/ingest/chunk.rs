@@ -11,7 +11,7 @@ use super::rows::Reason;
 use super::tables::{intern_staff, intern_supplier};
 use super::time::Clock;
 use crate::model::hash::{BytesMap, HashMap};
-use crate::model::{split_parts, Ids, Method, Reject, Services, Visit, NO_AREA};
+use crate::model::{split_parts, Ids, Method, MonthCounts, Reject, Services, Visit, NO_AREA};
 use crate::privacy::{identity_key, Pseudonymizer};
 
 #[derive(Default)]
@@ -352,9 +352,11 @@ impl Remap {
         kinds.map(|((((clients, staff), suppliers), services), areas)| Remap { suppliers, clients, staff, services, areas }).collect()
     }
 
-    /// Gives a chunk's visits their global ids.
-    pub(super) fn apply(&self, chunk: &mut ChunkResult) {
+    /// Gives a chunk's visits their global ids; returns how many of them each month has.
+    pub(super) fn apply(&self, chunk: &mut ChunkResult) -> MonthCounts {
+        let mut months = MonthCounts::default();
         for v in chunk.visits_mut() {
+            months.add(v.month(), 1);
             v.supplier = self.suppliers[v.supplier as usize];
             v.client = self.clients[v.client as usize];
             v.staff = self.staff[v.staff as usize];
@@ -366,6 +368,7 @@ impl Remap {
                 v.area = self.areas[v.area as usize];
             }
         }
+        months
     }
 }
 

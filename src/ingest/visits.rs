@@ -20,7 +20,7 @@ use crate::config::{Config, VISIT_COLUMNS};
 use crate::error::refused;
 use crate::ingest::method::MethodMap;
 use crate::model::Method;
-use crate::model::{FileAccount, Reject, Services, Visit, NO_AREA};
+use crate::model::{FileAccount, MonthCounts, Reject, Services, Visit, NO_AREA};
 use crate::privacy::Pseudonymizer;
 use compact_str::CompactString;
 
@@ -297,7 +297,7 @@ impl VisitReader {
         if results.iter().any(|c| c.not_utf8) {
             return Ok(None);
         }
-        let Ingested { ids, visits, rejects, .. } = out;
+        let Ingested { ids, visits, rejects, months, .. } = out;
         let first_reject = rejects.len();
         let remaps = Remap::of_chunks(&results, ids, pseudonyms);
         let sharded: Vec<&ShardedIds> = results.iter().map(|c| &c.ids).collect();
@@ -316,7 +316,8 @@ impl VisitReader {
             chunk.remove(i as usize);
         }
         account.duplicates += duplicates.len() as u64;
-        results.par_iter_mut().zip(remaps.par_iter()).for_each(|(chunk, remap)| remap.apply(chunk));
+        let counted: Vec<MonthCounts> = results.par_iter_mut().zip(remaps.par_iter()).map(|(chunk, remap)| remap.apply(chunk)).collect();
+        counted.iter().for_each(|c| months.merge(c));
         for chunk in &mut results {
             account.read += chunk.read;
             account.rejected += chunk.rejected;
@@ -459,6 +460,30 @@ mod tests {
         assert!(!unquoted.contains('"'));
         for body in [body, unquoted] {
             check_chunked(&body);
+        }
+    }
+
+    #[test]
+    fn visits_are_counted_per_month_as_they_are_read() {
+        use crate::model::YearMonth;
+        use std::collections::BTreeMap;
+        // Two chunks of rows (a row per chunk at 60 bytes), a reject and a later copy, which
+        // are not counted; a local check-in just after midnight on 1 April is April's.
+        let body = "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\n\
+                    a,S,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30\n\
+                    b,S,c1,p1,2025-02-28 08:00,2025-02-28 08:30,nfc,nfc,OMV,30\n\
+                    c,S,c1,p1,not a time,2025-02-28 08:30,nfc,nfc,OMV,30\n\
+                    a,S,c1,p1,2025-02-03 08:00,2025-02-03 08:30,nfc,nfc,OMV,30\n\
+                    d,S,c2,p1,2025-04-01 00:10,2025-04-01 00:30,nfc,nfc,OMV,30\n\
+                    e,S,c2,p1,2025-03-31 23:50,2025-04-01 00:30,nfc,nfc,OMV,30\n";
+        for chunk_bytes in [60, usize::MAX] {
+            let (out, account) = read(body, chunk_bytes);
+            assert_eq!((account.rejected, account.duplicates), (1, 1));
+            let expected: BTreeMap<YearMonth, u64> =
+                [("2025-02", 1), ("2025-03", 2), ("2025-04", 1)].map(|(m, n)| (m.parse().unwrap(), n)).into_iter().collect();
+            assert_eq!(out.months.by_month(), expected, "chunks of {chunk_bytes} bytes");
+            assert_eq!(out.visits_per_month(), expected);
+            assert_eq!(super::super::visits_per_month(&out.visits), expected, "as a walk over the visits counts them");
         }
     }
 

@@ -1,5 +1,6 @@
 //! Calendar months (`YYYY-MM`) and quarters (`YYYY-Qn`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -116,9 +117,66 @@ impl FromStr for Quarter {
     }
 }
 
+/// Visits per month, counted while the visits are walked for another reason: a month's
+/// exports hold one month or a few, so a short list searched from its last hit.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MonthCounts {
+    counts: Vec<(YearMonth, u64)>,
+    last: usize,
+}
+
+impl MonthCounts {
+    pub fn add(&mut self, month: YearMonth, n: u64) {
+        if self.counts.get(self.last).is_some_and(|(m, _)| *m == month) {
+            self.counts[self.last].1 += n;
+            return;
+        }
+        match self.counts.iter().position(|(m, _)| *m == month) {
+            Some(at) => {
+                self.counts[at].1 += n;
+                self.last = at;
+            }
+            None => {
+                self.counts.push((month, n));
+                self.last = self.counts.len() - 1;
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: &MonthCounts) {
+        for &(month, n) in &other.counts {
+            self.add(month, n);
+        }
+    }
+
+    /// The counts by month.
+    pub fn by_month(&self) -> BTreeMap<YearMonth, u64> {
+        self.counts.iter().copied().collect()
+    }
+
+    /// All visits counted.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_counts_add_and_merge_in_any_order() {
+        let (feb, mar) = ("2025-02".parse::<YearMonth>().unwrap(), "2025-03".parse::<YearMonth>().unwrap());
+        let mut a = MonthCounts::default();
+        a.add(mar, 2);
+        a.add(feb, 1);
+        a.add(mar, 3);
+        let mut b = MonthCounts::default();
+        b.add(feb, 4);
+        b.merge(&a);
+        assert_eq!(b.by_month(), BTreeMap::from([(feb, 5), (mar, 5)]));
+        assert_eq!((a.total(), b.total(), MonthCounts::default().total()), (6, 10, 0));
+    }
 
     #[test]
     fn quarters() {
