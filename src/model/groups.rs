@@ -172,6 +172,19 @@ pub fn prefetch(visits: &[Visit], indices: &[u32], lines: Lines) {
     let _ = (visits, indices, lines);
 }
 
+/// As `prefetch`, for values kept beside the visits, indexed like them (a visit's flags).
+#[inline]
+pub fn prefetch_beside<T>(values: &[T], indices: &[u32]) {
+    #[cfg(target_arch = "x86_64")]
+    for &i in indices {
+        let Some(value) = values.get(i as usize) else { continue };
+        // SAFETY: as in `prefetch`.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (values, indices);
+}
+
 /// How much of each visit a walk asks for ahead (`prefetch`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lines {
