@@ -122,8 +122,48 @@ fn write_members_csv(path: &Path, id_column: &str, rows: &[MemberRow]) -> Result
 
 fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
     let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    ParquetWriter::new(&file).finish(&mut df).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let noted = std::sync::OnceLock::new();
+    ParquetWriter::new(Noting { file: &file, first_error: &noted }).finish(&mut df).map_err(|e| parquet_failure(path, e, &noted))?;
     file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A Parquet file being written that notes the system's first error: the Parquet writer
+/// passes it on as text, or, when it failed in the middle of a page header, only as "Invalid
+/// thrift: transport error", and the user would not learn that the disk is full.
+pub(super) struct Noting<'a> {
+    pub(super) file: &'a fs::File,
+    pub(super) first_error: &'a std::sync::OnceLock<(std::io::ErrorKind, Option<i32>)>,
+}
+
+impl std::io::Write for Noting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write(buf).inspect_err(|e| self.note(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush().inspect_err(|e| self.note(e))
+    }
+}
+
+impl Noting<'_> {
+    fn note(&self, e: &std::io::Error) {
+        let _ = self.first_error.set((e.kind(), e.raw_os_error()));
+    }
+}
+
+/// A failed Parquet write as its cause: the system's error `Noting` noted, when there was
+/// one, else the writer's own.
+pub(super) fn parquet_failure(
+    path: &Path,
+    e: PolarsError,
+    noted: &std::sync::OnceLock<(std::io::ErrorKind, Option<i32>)>,
+) -> anyhow::Error {
+    match noted.get() {
+        Some(&(_, Some(code))) => anyhow::Error::new(std::io::Error::from_raw_os_error(code)),
+        Some(&(kind, None)) => anyhow::Error::new(std::io::Error::from(kind)),
+        None => return anyhow::anyhow!("cannot write {}: {e}", path.display()),
+    }
+    .context(format!("cannot write {}", path.display()))
 }
 
 pub(super) fn frame(columns: Vec<Column>) -> Result<DataFrame> {
@@ -213,4 +253,28 @@ pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> 
         Box::new(|| write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)),
     ];
     files.par_iter().map(|write| write()).collect::<Vec<_>>().into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_parquet_write_is_told_by_the_systems_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        fs::write(&path, b"").unwrap();
+        // Opened for reading only: every write fails with EBADF (os error 9).
+        let file = fs::File::open(&path).unwrap();
+        let noted = std::sync::OnceLock::new();
+        let mut df = frame(vec![Column::new("a".into(), [1i64, 2, 3])]).unwrap();
+        let e = ParquetWriter::new(Noting { file: &file, first_error: &noted }).finish(&mut df).unwrap_err();
+        let err = parquet_failure(&path, e, &noted);
+        let io = err.chain().find_map(|c| c.downcast_ref::<std::io::Error>()).expect("the system's error in the chain");
+        assert_eq!(io.raw_os_error(), Some(9));
+        assert_eq!(err.to_string(), format!("cannot write {}", path.display()));
+        // Without a noted error the writer's own message stands.
+        let other = parquet_failure(&path, PolarsError::ComputeError("odd".into()), &std::sync::OnceLock::new());
+        assert!(format!("{other:#}").ends_with("odd"), "{other:#}");
+    }
 }

@@ -17,6 +17,7 @@ use polars_parquet::write::{
 };
 use rayon::prelude::*;
 
+use super::tables::{parquet_failure, Noting};
 use crate::model::groups::{prefetch_ahead, Group, Groups, Lines};
 use crate::model::hash::HashMap;
 use crate::model::{split_key, Ids, Interner, Method, Visit};
@@ -219,7 +220,8 @@ fn row_group(
     ];
     // The visit ids get no minimum and maximum: all distinct and in no order, their bounds
     // would skip nothing, and finding them compared every id (a tenth of this table's CPU).
-    let without_bounds = WriteOptions { statistics: StatisticsOptions { min_value: false, max_value: false, ..options.statistics }, ..options };
+    let without_bounds =
+        WriteOptions { statistics: StatisticsOptions { min_value: false, max_value: false, ..options.statistics }, ..options };
     columns
         .par_iter()
         .zip(types)
@@ -254,7 +256,8 @@ pub fn write_visits_table(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &G
 fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &Groups, batch: usize) -> Result<()> {
     let path = &dir.join("visits.parquet");
     let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let polars_error = |e: PolarsError| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    let noted = std::sync::OnceLock::new();
+    let polars_error = |e: PolarsError| parquet_failure(path, e, &noted);
     let order = stored_order(visits, ids, by_client);
     let options = WriteOptions {
         // Min and max per row group: a reader of one supplier skips the row groups whose
@@ -266,7 +269,9 @@ fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &
         version: Version::V1,
         data_page_size: None,
     };
-    let mut writer = FileWriter::try_new(&file, visits_schema().to_arrow(CompatLevel::newest()), options).map_err(polars_error)?;
+    let mut writer =
+        FileWriter::try_new(Noting { file: &file, first_error: &noted }, visits_schema().to_arrow(CompatLevel::newest()), options)
+            .map_err(polars_error)?;
     let types: Vec<ParquetType> = writer.parquet_schema().fields().to_vec();
     let mut write = |rows: usize, pages: Vec<Vec<CompressedPage>>| {
         let columns = pages.iter().map(|column| Ok(DynStreamingIterator::new(fallible_streaming_iterator::convert(column.iter().map(Ok)))));
