@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::figures::FigureContext;
-use crate::model::groups::{prefetch, Lines, MonthGroups};
+use crate::model::groups::{warm, Lines, MonthGroups, NOTHING_BESIDE};
 use crate::model::{Absence, Flag, Visit};
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
@@ -62,18 +62,19 @@ pub fn compute(visits: &[Visit], absences: &[Absence], groups: &MonthGroups, ctx
     let is_valid: Vec<bool> = visits.par_iter().map(|v| ctx.valid_minutes(v).is_some()).collect();
     // Clients: the visits with valid duration; staff: every visit (`no_day_off` counts them all).
     let valid_by_client = groups.clients.only(&is_valid);
-    let (client_groups, staff_groups) = (valid_by_client.slices(), groups.staff.slices());
+    let (by_client, by_staff) = (&valid_by_client, &groups.staff);
     let max_valid = ctx.config.parameters.max_valid_minutes;
 
-    let mut hits: Vec<FlagHit> = client_groups
+    let mut hits: Vec<FlagHit> = by_client
+        .groups
         .par_iter()
         .flat_map_iter(|g| {
-            prefetch(visits, g, Lines::Hot);
-            client::flags(g, visits, &params)
+            warm(visits, by_client.following(g), by_client.visits(g).len(), Lines::Hot, NOTHING_BESIDE);
+            client::flags(by_client.visits(g), visits, &params)
         })
-        .chain(staff_groups.par_iter().flat_map_iter(|g| {
-            prefetch(visits, g, Lines::Hot);
-            staff::flags(g, visits, &is_valid, &params)
+        .chain(by_staff.groups.par_iter().flat_map_iter(|g| {
+            warm(visits, by_staff.following(g), by_staff.visits(g).len(), Lines::Hot, Some(&is_valid));
+            staff::flags(by_staff.visits(g), visits, &is_valid, &params)
         }))
         .chain((0..visits.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))
         .chain(days::during_absence(visits, absences))

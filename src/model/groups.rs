@@ -111,6 +111,12 @@ impl Groups {
         &self.visits[group.start as usize..group.end as usize]
     }
 
+    /// The visits of `group` and of every group after it: what a walk over the groups in
+    /// order reads next (`warm`).
+    pub fn following(&self, group: &Group) -> &[u32] {
+        &self.visits[group.start as usize..]
+    }
+
     /// Every group's visits, in key order.
     pub fn slices(&self) -> Vec<&[u32]> {
         self.groups.iter().map(|g| self.visits(g)).collect()
@@ -170,6 +176,42 @@ pub fn prefetch(visits: &[Visit], indices: &[u32], lines: Lines) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (visits, indices, lines);
+}
+
+/// `warm` with nothing beside the visits.
+pub const NOTHING_BESIDE: Option<&[u8]> = None;
+
+/// Brings the first `n` visits `following` names into the cache (the lines `lines` says of
+/// each), with `beside[i]` for each visit `i` when given (its flags), before a walk that
+/// reads them more than once or does little with each. They lie scattered over the month's
+/// visits, so each is a wait for memory; asked for `AHEAD` visits before it is read, a steady
+/// number of them is on its way at any time, and the last ones asked for are the first of
+/// what `following` holds after them (the next group's, `Groups::following`). (Asking for a whole group at once, a hundred visits and more,
+/// asked for more than the processor keeps track of: a national month's tallies waited at
+/// the first read of three visits in four.)
+pub fn warm<T>(visits: &[Visit], following: &[u32], n: usize, lines: Lines, beside: Option<&[T]>) {
+    let ask = |i: u32| {
+        prefetch(visits, &[i], lines);
+        if let Some(beside) = beside {
+            prefetch_beside(beside, &[i]);
+        }
+    };
+    let indices = &following[..n];
+    for (k, &i) in indices.iter().enumerate() {
+        if let Some(&next) = following.get(k + AHEAD) {
+            ask(next);
+        }
+        let Some(v) = visits.get(i as usize) else { continue };
+        let start = (v as *const Visit).cast::<u8>();
+        for offset in (0..lines.bytes()).step_by(64) {
+            // SAFETY: the byte lies inside the visit; read only to have its line loaded.
+            unsafe { std::ptr::read_volatile(start.add(offset)) };
+        }
+        if let Some(value) = beside.and_then(|b| b.get(i as usize)) {
+            // SAFETY: a valid reference.
+            unsafe { std::ptr::read_volatile(value) };
+        }
+    }
 }
 
 /// As `prefetch`, for values kept beside the visits, indexed like them (a visit's flags).
