@@ -3,7 +3,6 @@
 //! without the rest (`store::read::read_visits`).
 
 use std::fs;
-use std::mem::ManuallyDrop;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -152,6 +151,59 @@ fn planned_minutes(values: impl Iterator<Item = Option<f64>> + Clone) -> Box<dyn
     dictionary_column(keys, values.map(|m| m.is_some()), PrimitiveArray::new(ArrowDataType::Float64, minutes.into(), None).boxed())
 }
 
+/// One batch of visits in stored order, a list per column of `visits.parquet`.
+struct Batch<'a> {
+    visit_id: Vec<&'a str>,
+    supplier: Vec<u32>,
+    client: Vec<u32>,
+    staff: Vec<u32>,
+    check_in: Vec<i64>,
+    check_out: Vec<Option<i64>>,
+    /// The local check-in as milliseconds of a naive timestamp.
+    local_ms: Vec<i64>,
+    in_method: Vec<Method>,
+    out_method: Vec<Option<Method>>,
+    services: Vec<&'a [u32]>,
+    planned: Vec<Option<f64>>,
+}
+
+impl<'a> Batch<'a> {
+    /// The visits `all[order[..]]`, each read once (they lie scattered: each is asked for
+    /// ahead, `prefetch_ahead`).
+    fn gather(all: &'a [Visit], order: &[u32]) -> Batch<'a> {
+        let n = order.len();
+        let mut b = Batch {
+            visit_id: Vec::with_capacity(n),
+            supplier: Vec::with_capacity(n),
+            client: Vec::with_capacity(n),
+            staff: Vec::with_capacity(n),
+            check_in: Vec::with_capacity(n),
+            check_out: Vec::with_capacity(n),
+            local_ms: Vec::with_capacity(n),
+            in_method: Vec::with_capacity(n),
+            out_method: Vec::with_capacity(n),
+            services: Vec::with_capacity(n),
+            planned: Vec::with_capacity(n),
+        };
+        for (k, &i) in order.iter().enumerate() {
+            prefetch_ahead(all, order, k, Lines::All);
+            let v = &all[i as usize];
+            b.visit_id.push(v.visit_id.as_str());
+            b.supplier.push(v.supplier);
+            b.client.push(v.client);
+            b.staff.push(v.staff);
+            b.check_in.push(v.check_in);
+            b.check_out.push(v.check_out);
+            b.local_ms.push(v.local_in.and_utc().timestamp_millis());
+            b.in_method.push(v.in_method);
+            b.out_method.push(v.out_method);
+            b.services.push(&v.services);
+            b.planned.push(v.planned_minutes);
+        }
+        b
+    }
+}
+
 /// The place of `visit_id` among the columns (`visits_schema`).
 const VISIT_ID_COLUMN: usize = 0;
 
@@ -168,55 +220,55 @@ fn row_group(
     types: &[ParquetType],
     options: WriteOptions,
 ) -> PolarsResult<Vec<Vec<CompressedPage>>> {
-    // The batch's visits are copied together once, in stored order: each column is then one
-    // pass over consecutive memory, where reaching into the month's visits in stored order
-    // missed the cache on nearly every visit, once per column.
-    // Copied bit for bit, not cloned (a clone rebuilt each service list): the copies are only
-    // read, while `all` holds the visits, and never dropped.
-    let mut copies: Vec<ManuallyDrop<Visit>> = Vec::with_capacity(order.len());
-    for (k, &i) in order.iter().enumerate() {
-        prefetch_ahead(all, order, k, Lines::All);
-        // SAFETY: `all[i]` is a valid visit, borrowed for the whole function; the copy shares
-        // its heap parts (a long id) only for reading and is never dropped (ManuallyDrop).
-        copies.push(ManuallyDrop::new(unsafe { std::ptr::read(&all[i as usize]) }));
-    }
-    // SAFETY: ManuallyDrop<Visit> has Visit's layout (repr(transparent)).
-    let visits: &[Visit] = unsafe { std::slice::from_raw_parts(copies.as_ptr().cast::<Visit>(), copies.len()) };
+    // The batch's visits are taken apart once, in stored order, into one list per column:
+    // each column is then built from its own list, a few hundred kilobytes, instead of from
+    // a copy of the whole visits (16 MB a batch, more than the cache holds), once per column.
+    let batch = Batch::gather(all, order);
     type Build<'a> = Box<dyn Fn() -> (Box<dyn Array>, Encoding) + Send + Sync + 'a>;
     let to_ms = |t: i64| t * 1000;
-    let method = |m: Method| m as u32;
     let method_name = |code: u32| Method::ALL[code as usize].as_str();
+    let b = &batch;
     let columns: Vec<Build> = vec![
         Box::new(|| {
-            let ids = MutableBinaryViewArray::<str>::from_values_iter(visits.iter().map(|v| v.visit_id.as_str()));
+            let ids = MutableBinaryViewArray::<str>::from_values_iter(b.visit_id.iter().copied());
             (Utf8ViewArray::from(ids).boxed(), Encoding::Plain)
         }),
-        Box::new(|| {
-            (dictionary(visits, ids.suppliers.names.len(), |v| Some(v.supplier), |s| ids.suppliers.name(s)), Encoding::RleDictionary)
-        }),
-        Box::new(|| (dictionary(visits, ids.clients.names.len(), |v| Some(v.client), |c| ids.clients.name(c)), Encoding::RleDictionary)),
-        Box::new(|| (dictionary(visits, ids.staff.names.len(), |v| Some(v.staff), |s| ids.staff.name(s)), Encoding::RleDictionary)),
-        Box::new(move || (timestamps(visits.iter().map(|v| Some(to_ms(v.check_in)))), Encoding::RleDictionary)),
-        Box::new(move || (timestamps(visits.iter().map(|v| v.check_out.map(to_ms))), Encoding::RleDictionary)),
-        Box::new(|| (timestamps(visits.iter().map(|v| Some(v.local_in.and_utc().timestamp_millis()))), Encoding::RleDictionary)),
-        Box::new(move || (dictionary(visits, Method::ALL.len(), |v| Some(method(v.in_method)), method_name), Encoding::RleDictionary)),
-        Box::new(move || (dictionary(visits, Method::ALL.len(), |v| v.out_method.map(method), method_name), Encoding::RleDictionary)),
+        Box::new(|| (dictionary(&b.supplier, ids.suppliers.names.len(), |s| Some(*s), |s| ids.suppliers.name(s)), Encoding::RleDictionary)),
+        Box::new(|| (dictionary(&b.client, ids.clients.names.len(), |c| Some(*c), |c| ids.clients.name(c)), Encoding::RleDictionary)),
+        Box::new(|| (dictionary(&b.staff, ids.staff.names.len(), |s| Some(*s), |s| ids.staff.name(s)), Encoding::RleDictionary)),
+        Box::new(move || (timestamps(b.check_in.iter().map(|&t| Some(to_ms(t)))), Encoding::RleDictionary)),
+        Box::new(move || (timestamps(b.check_out.iter().map(|t| t.map(to_ms))), Encoding::RleDictionary)),
+        Box::new(|| (timestamps(b.local_ms.iter().map(|&t| Some(t))), Encoding::RleDictionary)),
+        Box::new(move || (dictionary(&b.in_method, Method::ALL.len(), |m| Some(*m as u32), method_name), Encoding::RleDictionary)),
+        Box::new(move || (dictionary(&b.out_method, Method::ALL.len(), |m| m.map(|m| m as u32), method_name), Encoding::RleDictionary)),
         Box::new(|| {
             // Few distinct combinations: each is joined once, its names sorted (ids are
-            // numbered in order of first appearance in the input).
+            // numbered in order of first appearance in the input). A client's visits, which
+            // lie together, mostly have the services of the one before: those are compared
+            // with it instead of hashed.
             let mut numbered: HashMap<&[u32], u32> = HashMap::default();
             let mut joined: Vec<String> = Vec::new();
-            for v in visits {
-                numbered.entry(&v.services).or_insert_with(|| {
-                    let mut names: Vec<&str> = v.services.iter().map(|s| ids.services.name(*s)).collect();
-                    names.sort_unstable();
-                    joined.push(names.join("|"));
-                    joined.len() as u32 - 1
-                });
-            }
-            (dictionary(visits, joined.len(), |v| Some(numbered[&*v.services]), |c| joined[c as usize].as_str()), Encoding::RleDictionary)
+            let mut last: Option<(&[u32], u32)> = None;
+            let codes: Vec<u32> = b
+                .services
+                .iter()
+                .map(|&services| match last {
+                    Some((before, code)) if before == services => code,
+                    _ => {
+                        let code = *numbered.entry(services).or_insert_with(|| {
+                            let mut names: Vec<&str> = services.iter().map(|s| ids.services.name(*s)).collect();
+                            names.sort_unstable();
+                            joined.push(names.join("|"));
+                            joined.len() as u32 - 1
+                        });
+                        last = Some((services, code));
+                        code
+                    }
+                })
+                .collect();
+            (dictionary(&codes, joined.len(), |c| Some(*c), |c| joined[c as usize].as_str()), Encoding::RleDictionary)
         }),
-        Box::new(|| (planned_minutes(visits.iter().map(|v| v.planned_minutes)), Encoding::RleDictionary)),
+        Box::new(|| (planned_minutes(b.planned.iter().copied()), Encoding::RleDictionary)),
     ];
     // The visit ids get no minimum and maximum: all distinct and in no order, their bounds
     // would skip nothing, and finding them compared every id (a tenth of this table's CPU).
