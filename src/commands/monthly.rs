@@ -141,23 +141,28 @@ fn compute_and_store(
     let month = data.month;
     let staged = StagedMonth::new(&args.out, month)?;
     let saving = || not_saved(&month, &args.out);
-    // The visits table needs no figure, so it is written while the figures are computed.
-    // Both share the month's visits grouped by client, sorted once.
+    // The visits table needs no figure, so it is written while the figures are computed, and
+    // the other tables are written as soon as the figures are ready, beside the end of the
+    // visits table. Both share the month's visits grouped by client, sorted once.
     let analysed_at = Instant::now();
     let groups = MonthGroups::new(&data.visits);
-    let (analysis, visit_table) = rayon::join(
-        || analyse_grouped(data, &setup.config, &groups),
+    let ((analysis, figures_and_flags, written), visit_table) = rayon::join(
+        || {
+            let analysis = analyse_grouped(data, &setup.config, &groups);
+            let figures_and_flags = analysed_at.elapsed().as_secs_f64();
+            let written_at = Instant::now();
+            let written = write_month(&staged.dir, &analysis, rejects).map(|()| written_at.elapsed().as_secs_f64());
+            (analysis, figures_and_flags, written)
+        },
         || {
             let table_started = Instant::now();
             write_visits_table(&staged.dir, &data.visits, &data.ids, &groups.clients).map(|()| table_started.elapsed().as_secs_f64())
         },
     );
     let visits_table = visit_table.with_context(saving)?;
-    let figures_and_flags = analysed_at.elapsed().as_secs_f64();
+    let write = written.with_context(saving)?;
     let per_supplier = visits_per_supplier(data, &groups.clients, &analysis);
     drop(groups);
-    let written_at = Instant::now();
-    write_month(&staged.dir, &analysis, rejects).with_context(saving)?;
     let manifest = Manifest {
         program: "tidkoll",
         version: env!("CARGO_PKG_VERSION"),
@@ -179,7 +184,7 @@ fn compute_and_store(
             flag_rows: analysis.flags.len(),
         },
         seconds: timer.started.elapsed().as_secs_f64(),
-        stage_seconds: StageSeconds { read: timer.read, figures_and_flags, visits_table, write: written_at.elapsed().as_secs_f64() },
+        stage_seconds: StageSeconds { read: timer.read, figures_and_flags, visits_table, write },
     };
     write_manifest(&staged.dir, &manifest).with_context(saving)?;
     let dir = staged.publish().with_context(saving)?;

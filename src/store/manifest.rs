@@ -43,8 +43,11 @@ pub struct Accounting {
     pub flag_rows: usize,
 }
 
-/// Seconds per stage. `figures_and_flags` includes writing `visits.parquet`, which runs beside
-/// it (`visits_table` alone); `write` is the other tables.
+/// Seconds per stage. `figures_and_flags` is grouping the visits and computing the figures,
+/// flags, drill-down and evidence; `visits_table` writing `visits.parquet`, which runs beside
+/// them; `write` the other tables, written once the figures are ready, beside the end of
+/// `visits.parquet`. The stages after the read take the longer of `figures_and_flags` +
+/// `write` and the grouping + `visits_table`.
 #[derive(Debug, Serialize)]
 pub struct StageSeconds {
     pub read: f64,
