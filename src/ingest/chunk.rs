@@ -191,10 +191,10 @@ impl ChunkResult<'_> {
 
     /// Removes the chunk's `i`th visit (a later copy of an id already read).
     pub(super) fn remove(&mut self, i: usize) {
-        let filled = self.part.filled_mut();
-        match filled.get_mut(i) {
-            Some(slot) => *slot = None,
-            None => self.overflow[i - filled.len()] = None,
+        let in_part = self.part.filled;
+        match i < in_part {
+            true => self.part.remove(i),
+            false => self.overflow[i - in_part] = None,
         }
     }
 
@@ -210,11 +210,13 @@ impl ChunkResult<'_> {
 /// where now each page is first touched by the chunk that fills it.
 #[derive(Default)]
 pub(super) struct Slots {
-    vec: Vec<Option<Visit>>,
+    pub(super) vec: Vec<Option<Visit>>,
     /// How many slots were handed out as parts.
     parted: usize,
     /// How many slots the parts gone so far have written (each writes all of its own).
     written: AtomicUsize,
+    /// How many of those hold no visit (a part's unfilled slots and visits removed).
+    holes: AtomicUsize,
 }
 
 impl Slots {
@@ -225,10 +227,11 @@ impl Slots {
         self.vec = Vec::with_capacity(total);
         self.parted = total;
         *self.written.get_mut() = 0;
-        let written = &self.written;
+        *self.holes.get_mut() = 0;
+        let (written, holes) = (&self.written, &self.holes);
         split_parts(&mut self.vec.spare_capacity_mut()[..total], sizes.iter().copied())
             .into_iter()
-            .map(|slots| Part { slots, filled: 0, written })
+            .map(|slots| Part { slots, filled: 0, removed: 0, written, holes })
             .collect()
     }
 
@@ -244,9 +247,22 @@ impl Slots {
         vec
     }
 
-    /// The visits, in order, with the empty slots closed up, in the same allocation.
+    /// The visits, in order, with the empty slots closed up, in the same allocation. When
+    /// every slot holds a visit (each chunk had as many visits as lines, and none was a later
+    /// copy) they stay where they are: closing up walked every visit of a national month on
+    /// one thread at the end of the read.
     pub(super) fn close_up(mut self) -> Vec<Visit> {
-        close_up(self.take())
+        let parted = self.parted;
+        let holes = *self.holes.get_mut();
+        let slots = self.take();
+        if holes == 0 && slots.len() == parted {
+            let mut slots = std::mem::ManuallyDrop::new(slots);
+            // SAFETY: every slot holds `Some(visit)`, and `Option<Visit>` is laid out as
+            // `Visit` (its niche: `slots_are_closed_up_in_place_and_in_order`), so the
+            // allocation holds `len` visits; it is handed on whole, never freed twice.
+            return unsafe { Vec::from_raw_parts(slots.as_mut_ptr().cast::<Visit>(), slots.len(), slots.capacity()) };
+        }
+        close_up(slots)
     }
 }
 
@@ -261,13 +277,17 @@ impl Drop for Slots {
 pub(super) struct Part<'s> {
     slots: &'s mut [MaybeUninit<Option<Visit>>],
     filled: usize,
+    /// Filled slots emptied again (`remove`).
+    removed: usize,
     written: &'s AtomicUsize,
+    holes: &'s AtomicUsize,
 }
 
 impl Default for Part<'_> {
     fn default() -> Self {
         static NONE: AtomicUsize = AtomicUsize::new(0);
-        Part { slots: &mut [], filled: 0, written: &NONE }
+        static NO_HOLES: AtomicUsize = AtomicUsize::new(0);
+        Part { slots: &mut [], filled: 0, removed: 0, written: &NONE, holes: &NO_HOLES }
     }
 }
 
@@ -281,6 +301,13 @@ impl Part<'_> {
                 None
             }
             None => Some(visit),
+        }
+    }
+
+    /// Empties the `i`th filled slot (its visit is dropped).
+    fn remove(&mut self, i: usize) {
+        if self.filled_mut()[i].take().is_some() {
+            self.removed += 1;
         }
     }
 
@@ -301,6 +328,7 @@ impl Drop for Part<'_> {
             slot.write(None);
         }
         self.written.fetch_add(self.slots.len(), Ordering::Release);
+        self.holes.fetch_add(self.slots.len() - self.filled + self.removed, Ordering::Release);
     }
 }
 

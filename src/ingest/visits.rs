@@ -264,7 +264,13 @@ impl VisitReader {
         // whole beside the visits (each chunk maps its part again as it is read, from the page
         // cache); otherwise the month's peak depended on how far the hashing had got.
         source.release(from, body.len());
-        let parts = slots.parts(&chunks.iter().map(|c| c.newlines as usize + 1).collect::<Vec<_>>());
+        // A chunk ends after a line break but the last, which may end without one: a slot per
+        // record, so that a file without blank lines, rejects or later copies fills every slot
+        // and its visits stay where they were written (`Slots::close_up`).
+        let last = chunks.len().saturating_sub(1);
+        let open_end = usize::from(!body.ends_with(b"\n"));
+        let parts = slots
+            .parts(&chunks.iter().enumerate().map(|(k, c)| c.newlines as usize + open_end * usize::from(k == last)).collect::<Vec<_>>());
         // Each chunk is a task of its own, taken by whichever thread is free: no thread is left
         // with a run of chunks while the other waits (the hashing holds one thread at first).
         chunks
@@ -484,6 +490,36 @@ mod tests {
             assert_eq!(out.months.by_month(), expected, "chunks of {chunk_bytes} bytes");
             assert_eq!(out.visits_per_month(), expected);
             assert_eq!(super::super::visits_per_month(&out.visits), expected, "as a walk over the visits counts them");
+        }
+    }
+
+    #[test]
+    fn full_slots_stay_where_they_were_written_and_a_removed_visit_is_closed_up() {
+        let body = "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes\n\
+                    a,S,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,30\n";
+        let (one, _) = read(body, usize::MAX);
+        let visit = one.visits[0].clone();
+        for remove in [None, Some(4)] {
+            // Parts of 3, 0 and 4 slots, each filled; the fifth visit removed in the second round.
+            let mut slots = Slots::default();
+            let parts = slots.parts(&[3, 0, 4]);
+            let (mut expected, mut i) = (Vec::new(), 0);
+            for (part, n) in parts.into_iter().zip([3, 0, 4]) {
+                let mut chunk = ChunkResult { part, ..ChunkResult::default() };
+                for k in 0..n {
+                    i += 1;
+                    chunk.push(Visit { planned_minutes: Some(f64::from(i)), ..visit.clone() });
+                    if remove == Some(i) {
+                        chunk.remove(k);
+                    } else {
+                        expected.push(f64::from(i));
+                    }
+                }
+            }
+            let start = slots.vec.as_ptr() as usize;
+            let visits = slots.close_up();
+            assert_eq!(visits.as_ptr() as usize, start, "the same allocation");
+            assert_eq!(visits.iter().filter_map(|v| v.planned_minutes).collect::<Vec<_>>(), expected, "{remove:?}");
         }
     }
 
