@@ -6,7 +6,7 @@
 use crate::figures::tally::{FlagMasks, Member, MonthTally};
 use crate::figures::FigureContext;
 use crate::ingest::time::local_time;
-use crate::model::groups::{prefetch_ahead, prefetch_beside, Groups, Lines, AHEAD};
+use crate::model::groups::{prefetch_ahead, Groups, Lines};
 use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
 
 /// How many staff, clients and example visits are kept per figure.
@@ -236,8 +236,7 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
     }
     let visits = scope.by_client.visits_of(scope.supplier);
     for (n, i) in visits.iter().map(|&i| i as usize).enumerate() {
-        prefetch_ahead(scope.visits, visits, n, Lines::All);
-        prefetch_beside(scope.masks, visits.get(n + AHEAD..n + AHEAD + 1).unwrap_or_default());
+        prefetch_ahead(scope.visits, visits, n, Lines::All, Some(scope.masks));
         let (v, mask) = (&scope.visits[i], scope.masks[i]);
         for &k in &others {
             if is_example(kinds[k], v, mask, scope.month, ctx) {

@@ -153,54 +153,59 @@ impl Groups {
 }
 
 /// How many visits ahead a walk over scattered visits asks for the one it will reach
-/// (`prefetch`): far enough for memory to answer, near enough to stay in the cache.
+/// (`prefetch_ahead`): far enough for memory to answer, near enough to stay in the cache.
 pub const AHEAD: usize = 16;
 
-/// Asks the processor to start loading the visits `indices` names into its cache, before a
-/// group's visits are read one after the other: they lie scattered over the month's visits,
-/// and loading them together instead of each when it is reached hides most of the wait for
-/// memory, which is most of what walking a group costs. A hint only; nothing is read.
-/// `Lines::Hot` asks for the first line of each visit only (what a walk that reads neither
-/// id nor services needs, `Visit`), `Lines::All` for the whole visit.
+/// Asks the processor to start loading visit `i` (the lines `lines` says) and `beside[i]`
+/// when given (values kept beside the visits and indexed like them: a visit's flags, whether
+/// it is valid). A hint only; nothing is read, and an index past the end asks for nothing.
 #[inline]
-pub fn prefetch(visits: &[Visit], indices: &[u32], lines: Lines) {
+fn prefetch<T>(visits: &[Visit], i: u32, lines: Lines, beside: Option<&[T]>) {
     #[cfg(target_arch = "x86_64")]
-    for &i in indices {
-        let Some(v) = visits.get(i as usize) else { continue };
-        let start = (v as *const Visit).cast::<i8>();
-        for offset in (0..lines.bytes()).step_by(64) {
-            // SAFETY: a prefetch loads nothing into the program and cannot fault; the
-            // addresses lie inside the visit.
-            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(start.add(offset)) };
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        if let Some(v) = visits.get(i as usize) {
+            let start = (v as *const Visit).cast::<i8>();
+            for offset in (0..lines.bytes()).step_by(64) {
+                // SAFETY: a prefetch loads nothing into the program and cannot fault; the
+                // addresses lie inside the visit.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(offset)) };
+            }
+        }
+        if let Some(value) = beside.and_then(|b| b.get(i as usize)) {
+            // SAFETY: as above, inside the value.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>()) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (visits, indices, lines);
+    let _ = (visits, i, lines, beside);
 }
 
-/// `warm` with nothing beside the visits.
+/// While walking `order` (indices into `visits`) at place `at`, asks for the visit `AHEAD`
+/// places further on, and for what lies beside it when given (`prefetch`). The visits of a
+/// walk by client or staff member lie scattered over the month's visits, so each is a wait
+/// for memory; asked for this far ahead, a steady number of them is on its way at any time.
+/// (Asking for a whole group at once, a hundred visits and more, asked for more than the
+/// processor keeps track of: a national month's tallies waited at the first read of three
+/// visits in four.)
+#[inline]
+pub fn prefetch_ahead<T>(visits: &[Visit], order: &[u32], at: usize, lines: Lines, beside: Option<&[T]>) {
+    if let Some(&next) = order.get(at + AHEAD) {
+        prefetch(visits, next, lines, beside);
+    }
+}
+
+/// `prefetch_ahead` and `warm` with nothing beside the visits.
 pub const NOTHING_BESIDE: Option<&[u8]> = None;
 
 /// Brings the first `n` visits `following` names into the cache (the lines `lines` says of
-/// each), with `beside[i]` for each visit `i` when given (its flags), before a walk that
-/// reads them more than once or does little with each. They lie scattered over the month's
-/// visits, so each is a wait for memory; asked for `AHEAD` visits before it is read, a steady
-/// number of them is on its way at any time, and the last ones asked for are the first of
-/// what `following` holds after them (the next group's, `Groups::following`). (Asking for a whole group at once, a hundred visits and more,
-/// asked for more than the processor keeps track of: a national month's tallies waited at
-/// the first read of three visits in four.)
+/// each, and `beside[i]` for each visit `i` when given), before a walk that reads them more
+/// than once or does little with each: `prefetch_ahead` for each while each is read, so the
+/// last ones asked for are the first of what `following` holds after them (the next group's,
+/// `Groups::following`).
 pub fn warm<T>(visits: &[Visit], following: &[u32], n: usize, lines: Lines, beside: Option<&[T]>) {
-    let ask = |i: u32| {
-        prefetch(visits, &[i], lines);
-        if let Some(beside) = beside {
-            prefetch_beside(beside, &[i]);
-        }
-    };
-    let indices = &following[..n];
-    for (k, &i) in indices.iter().enumerate() {
-        if let Some(&next) = following.get(k + AHEAD) {
-            ask(next);
-        }
+    for (k, &i) in following[..n].iter().enumerate() {
+        prefetch_ahead(visits, following, k, lines, beside);
         let Some(v) = visits.get(i as usize) else { continue };
         let start = (v as *const Visit).cast::<u8>();
         for offset in (0..lines.bytes()).step_by(64) {
@@ -214,20 +219,7 @@ pub fn warm<T>(visits: &[Visit], following: &[u32], n: usize, lines: Lines, besi
     }
 }
 
-/// As `prefetch`, for values kept beside the visits, indexed like them (a visit's flags).
-#[inline]
-pub fn prefetch_beside<T>(values: &[T], indices: &[u32]) {
-    #[cfg(target_arch = "x86_64")]
-    for &i in indices {
-        let Some(value) = values.get(i as usize) else { continue };
-        // SAFETY: as in `prefetch`.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (values, indices);
-}
-
-/// How much of each visit a walk asks for ahead (`prefetch`).
+/// How much of each visit a walk asks for ahead (`prefetch_ahead`, `warm`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lines {
     /// The first cache line: times, members, area, methods (`VISIT_HOT_BYTES`).
@@ -243,13 +235,6 @@ impl Lines {
             Lines::All => std::mem::size_of::<Visit>(),
         }
     }
-}
-
-/// While walking `order` (indices into `visits`) at place `at`, asks for the visit `AHEAD`
-/// places further on (`prefetch`).
-#[inline]
-pub fn prefetch_ahead(visits: &[Visit], order: &[u32], at: usize, lines: Lines) {
-    prefetch(visits, order.get(at + AHEAD..at + AHEAD + 1).unwrap_or_default(), lines);
 }
 
 /// The month's visits grouped by client and by staff member.

@@ -17,7 +17,7 @@ use polars_parquet::write::{
 use rayon::prelude::*;
 
 use super::tables::{parquet_failure, Noting};
-use crate::model::groups::{prefetch_ahead, Group, Groups, Lines};
+use crate::model::groups::{prefetch_ahead, Group, Groups, Lines, NOTHING_BESIDE};
 use crate::model::hash::HashMap;
 use crate::model::{split_key, Ids, Interner, Method, Visit};
 
@@ -186,7 +186,7 @@ impl<'a> Batch<'a> {
             planned: Vec::with_capacity(n),
         };
         for (k, &i) in order.iter().enumerate() {
-            prefetch_ahead(all, order, k, Lines::All);
+            prefetch_ahead(all, order, k, Lines::All, NOTHING_BESIDE);
             let v = &all[i as usize];
             b.visit_id.push(v.visit_id.as_str());
             b.supplier.push(v.supplier);
