@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::continuity;
 use super::FigureContext;
 use crate::model::by_supplier::supplier_range;
-use crate::model::groups::{warm, Groups, Lines, MonthGroups};
+use crate::model::groups::{Groups, Lines, MonthGroups};
 use crate::model::hash::HashMap;
 use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
 
@@ -72,7 +72,7 @@ impl MonthTally {
                 .groups
                 .par_iter()
                 .map(|g| {
-                    warm(visits, groups.following(g), groups.visits(g).len(), lines, Some(masks));
+                    groups.warm(g, visits, lines, Some(masks));
                     build(g.key, groups.visits(g))
                 })
                 .collect()

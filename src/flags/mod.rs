@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::figures::FigureContext;
-use crate::model::groups::{warm, Lines, MonthGroups, NOTHING_BESIDE};
+use crate::model::groups::{Lines, MonthGroups, NOTHING_BESIDE};
 use crate::model::{Absence, Flag, Visit};
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
@@ -69,11 +69,11 @@ pub fn compute(visits: &[Visit], absences: &[Absence], groups: &MonthGroups, ctx
         .groups
         .par_iter()
         .flat_map_iter(|g| {
-            warm(visits, by_client.following(g), by_client.visits(g).len(), Lines::Hot, NOTHING_BESIDE);
+            by_client.warm(g, visits, Lines::Hot, NOTHING_BESIDE);
             client::flags(by_client.visits(g), visits, &params)
         })
         .chain(by_staff.groups.par_iter().flat_map_iter(|g| {
-            warm(visits, by_staff.following(g), by_staff.visits(g).len(), Lines::Hot, Some(&is_valid));
+            by_staff.warm(g, visits, Lines::Hot, Some(&is_valid));
             staff::flags(by_staff.visits(g), visits, &is_valid, &params)
         }))
         .chain((0..visits.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))

@@ -111,14 +111,15 @@ impl Groups {
         &self.visits[group.start as usize..group.end as usize]
     }
 
-    /// The visits of `group` and of every group after it: what a walk over the groups in
-    /// order reads next (`warm`).
-    pub fn following(&self, group: &Group) -> &[u32] {
-        &self.visits[group.start as usize..]
+    /// Brings `group`'s visits into the cache before they are read (`warm`), asking on into
+    /// the groups after it, which a walk over the groups in order reads next.
+    pub fn warm<T>(&self, group: &Group, visits: &[Visit], lines: Lines, beside: Option<&[T]>) {
+        warm(visits, &self.visits[group.start as usize..], (group.end - group.start) as usize, lines, beside);
     }
 
     /// Every group's visits, in key order.
-    pub fn slices(&self) -> Vec<&[u32]> {
+    #[cfg(test)]
+    fn slices(&self) -> Vec<&[u32]> {
         self.groups.iter().map(|g| self.visits(g)).collect()
     }
 
@@ -202,8 +203,8 @@ pub const NOTHING_BESIDE: Option<&[u8]> = None;
 /// each, and `beside[i]` for each visit `i` when given), before a walk that reads them more
 /// than once or does little with each: `prefetch_ahead` for each while each is read, so the
 /// last ones asked for are the first of what `following` holds after them (the next group's,
-/// `Groups::following`).
-pub fn warm<T>(visits: &[Visit], following: &[u32], n: usize, lines: Lines, beside: Option<&[T]>) {
+/// `Groups::warm`).
+fn warm<T>(visits: &[Visit], following: &[u32], n: usize, lines: Lines, beside: Option<&[T]>) {
     for (k, &i) in following[..n].iter().enumerate() {
         prefetch_ahead(visits, following, k, lines, beside);
         let Some(v) = visits.get(i as usize) else { continue };
