@@ -222,7 +222,8 @@ fn row_group(
 ) -> PolarsResult<Vec<Vec<CompressedPage>>> {
     // The batch's visits are taken apart once, in stored order, into one list per column:
     // each column is then built from its own list, a few hundred kilobytes, instead of from
-    // a copy of the whole visits (16 MB a batch, more than the cache holds), once per column.
+    // a copy of the whole visits (16 MB a batch, new memory for each batch: 60,000 page
+    // faults at 2.9 M visits).
     let batch = Batch::gather(all, order);
     type Build<'a> = Box<dyn Fn() -> (Box<dyn Array>, Encoding) + Send + Sync + 'a>;
     let to_ms = |t: i64| t * 1000;
