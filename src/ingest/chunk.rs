@@ -192,9 +192,10 @@ impl ChunkResult<'_> {
     /// Removes the chunk's `i`th visit (a later copy of an id already read).
     pub(super) fn remove(&mut self, i: usize) {
         let in_part = self.part.filled;
-        match i < in_part {
-            true => self.part.remove(i),
-            false => self.overflow[i - in_part] = None,
+        if i < in_part {
+            self.part.remove(i);
+        } else {
+            self.overflow[i - in_part] = None;
         }
     }
 
@@ -210,7 +211,7 @@ impl ChunkResult<'_> {
 /// where now each page is first touched by the chunk that fills it.
 #[derive(Default)]
 pub(super) struct Slots {
-    pub(super) vec: Vec<Option<Visit>>,
+    vec: Vec<Option<Visit>>,
     /// How many slots were handed out as parts.
     parted: usize,
     /// How many slots the parts gone so far have written (each writes all of its own).

@@ -142,15 +142,16 @@ impl Hasher for HashBits {
 /// added to `seen`, which stays sorted.
 fn copies_in_shard(ids: impl Iterator<Item = u128>, len: usize, seen: &mut Vec<u128>, remember: bool) -> Vec<usize> {
     let mut shown: HashSet<u128, BuildHasherDefault<HashBits>> = HashSet::with_capacity_and_hasher(len, Default::default());
-    let mut copies = Vec::new();
+    let (mut copies, mut new) = (Vec::new(), Vec::new());
     for id in ids {
         let hash = id >> ROW_BITS;
         if !shown.insert(hash) || seen.binary_search(&hash).is_ok() {
             copies.push((id & ROW_MASK) as usize);
+        } else if remember {
+            new.push(hash);
         }
     }
     if remember {
-        let mut new: Vec<u128> = shown.into_iter().filter(|hash| seen.binary_search(hash).is_err()).collect();
         new.sort_unstable();
         if seen.is_empty() {
             *seen = new;

@@ -182,19 +182,17 @@ fn check_memory(files: &[(&Path, &str)]) -> Result<()> {
     Ok(())
 }
 
-/// Accepted visits per month.
+/// Accepted visits per month, counted as the read counts them (`MonthCounts`).
 pub fn visits_per_month(visits: &[Visit]) -> BTreeMap<YearMonth, u64> {
-    let count = |mut counts: BTreeMap<YearMonth, u64>, v: &Visit| {
-        *counts.entry(v.month()).or_default() += 1;
+    let count = |mut counts: MonthCounts, v: &Visit| {
+        counts.add(v.month(), 1);
         counts
     };
-    let merge = |mut a: BTreeMap<YearMonth, u64>, b: BTreeMap<YearMonth, u64>| {
-        for (month, n) in b {
-            *a.entry(month).or_default() += n;
-        }
+    let merge = |mut a: MonthCounts, b: MonthCounts| {
+        a.merge(&b);
         a
     };
-    visits.par_iter().fold(BTreeMap::new, count).reduce(BTreeMap::new, merge)
+    visits.par_iter().fold(MonthCounts::default, count).reduce(MonthCounts::default, merge).by_month()
 }
 
 /// The month most accepted visits belong to (the earliest on a tie).

@@ -503,6 +503,7 @@ mod tests {
             // Parts of 3, 0 and 4 slots, each filled; the fifth visit removed in the second round.
             let mut slots = Slots::default();
             let parts = slots.parts(&[3, 0, 4]);
+            let start = parts[0].filled().as_ptr() as usize;
             let (mut expected, mut i) = (Vec::new(), 0);
             for (part, n) in parts.into_iter().zip([3, 0, 4]) {
                 let mut chunk = ChunkResult { part, ..ChunkResult::default() };
@@ -516,7 +517,6 @@ mod tests {
                     }
                 }
             }
-            let start = slots.vec.as_ptr() as usize;
             let visits = slots.close_up();
             assert_eq!(visits.as_ptr() as usize, start, "the same allocation");
             assert_eq!(visits.iter().filter_map(|v| v.planned_minutes).collect::<Vec<_>>(), expected, "{remove:?}");
