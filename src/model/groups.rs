@@ -165,13 +165,10 @@ fn prefetch<T>(visits: &[Visit], i: u32, lines: Lines, beside: Option<&[T]>) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        if let Some(v) = visits.get(i as usize) {
-            let start = (v as *const Visit).cast::<i8>();
-            for offset in (0..lines.bytes()).step_by(64) {
-                // SAFETY: a prefetch loads nothing into the program and cannot fault; the
-                // addresses lie inside the visit.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(offset)) };
-            }
+        for line in visits.get(i as usize).into_iter().flat_map(|v| lines.of(v)) {
+            // SAFETY: a prefetch loads nothing into the program and cannot fault; the address
+            // lies inside the visit.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.cast::<i8>()) };
         }
         if let Some(value) = beside.and_then(|b| b.get(i as usize)) {
             // SAFETY: as above, inside the value.
@@ -207,11 +204,9 @@ pub const NOTHING_BESIDE: Option<&[u8]> = None;
 fn warm<T>(visits: &[Visit], following: &[u32], n: usize, lines: Lines, beside: Option<&[T]>) {
     for (k, &i) in following[..n].iter().enumerate() {
         prefetch_ahead(visits, following, k, lines, beside);
-        let Some(v) = visits.get(i as usize) else { continue };
-        let start = (v as *const Visit).cast::<u8>();
-        for offset in (0..lines.bytes()).step_by(64) {
+        for line in visits.get(i as usize).into_iter().flat_map(|v| lines.of(v)) {
             // SAFETY: the byte lies inside the visit; read only to have its line loaded.
-            unsafe { std::ptr::read_volatile(start.add(offset)) };
+            unsafe { std::ptr::read_volatile(line) };
         }
         if let Some(value) = beside.and_then(|b| b.get(i as usize)) {
             // SAFETY: a valid reference.
@@ -235,6 +230,12 @@ impl Lines {
             Lines::Hot => VISIT_HOT_BYTES,
             Lines::All => std::mem::size_of::<Visit>(),
         }
+    }
+
+    /// The first byte of each of these lines of `v` (a visit begins a line: it is aligned to one).
+    fn of(self, v: &Visit) -> impl Iterator<Item = *const u8> {
+        let start = (v as *const Visit).cast::<u8>();
+        (0..self.bytes()).step_by(64).map(move |offset| start.wrapping_add(offset))
     }
 }
 
