@@ -127,12 +127,15 @@ fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
     file.sync_all().with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The system's first error in writing a file: its kind and code.
+pub(super) type FirstError = std::sync::OnceLock<(std::io::ErrorKind, Option<i32>)>;
+
 /// A Parquet file being written that notes the system's first error: the Parquet writer
 /// passes it on as text, or, when it failed in the middle of a page header, only as "Invalid
 /// thrift: transport error", and the user would not learn that the disk is full.
 pub(super) struct Noting<'a> {
     pub(super) file: &'a fs::File,
-    pub(super) first_error: &'a std::sync::OnceLock<(std::io::ErrorKind, Option<i32>)>,
+    pub(super) first_error: &'a FirstError,
 }
 
 impl std::io::Write for Noting<'_> {
@@ -153,11 +156,7 @@ impl Noting<'_> {
 
 /// A failed Parquet write as its cause: the system's error `Noting` noted, when there was
 /// one, else the writer's own.
-pub(super) fn parquet_failure(
-    path: &Path,
-    e: PolarsError,
-    noted: &std::sync::OnceLock<(std::io::ErrorKind, Option<i32>)>,
-) -> anyhow::Error {
+pub(super) fn parquet_failure(path: &Path, e: PolarsError, noted: &FirstError) -> anyhow::Error {
     match noted.get() {
         Some(&(_, Some(code))) => anyhow::Error::new(std::io::Error::from_raw_os_error(code)),
         Some(&(kind, None)) => anyhow::Error::new(std::io::Error::from(kind)),

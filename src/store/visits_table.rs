@@ -248,26 +248,22 @@ fn row_group(
             // lie together, mostly have the services of the one before: those are compared
             // with it instead of hashed.
             let mut numbered: HashMap<&[u32], u32> = HashMap::default();
-            let mut joined: Vec<String> = Vec::new();
             let mut last: Option<(&[u32], u32)> = None;
-            let codes: Vec<u32> = b
-                .services
-                .iter()
-                .map(|&services| match last {
-                    Some((before, code)) if before == services => code,
-                    _ => {
-                        let code = *numbered.entry(services).or_insert_with(|| {
-                            let mut names: Vec<&str> = services.iter().map(|s| ids.services.name(*s)).collect();
-                            names.sort_unstable();
-                            joined.push(names.join("|"));
-                            joined.len() as u32 - 1
-                        });
-                        last = Some((services, code));
-                        code
-                    }
-                })
-                .collect();
-            (dictionary(&codes, joined.len(), |c| Some(*c), |c| joined[c as usize].as_str()), Encoding::RleDictionary)
+            let (codes, distinct) = first_appearance(b.services.iter().map(|&s| Some(s)), |services, next| match last {
+                Some((before, code)) if before == services => code,
+                _ => {
+                    let code = *numbered.entry(services).or_insert(next);
+                    last = Some((services, code));
+                    code
+                }
+            });
+            let joined = distinct.iter().map(|services| {
+                let mut names: Vec<&str> = services.iter().map(|s| ids.services.name(*s)).collect();
+                names.sort_unstable();
+                names.join("|")
+            });
+            let names = Utf8ViewArray::from(MutableBinaryViewArray::<str>::from_values_iter(joined));
+            (dictionary_column(codes, b.services.iter().map(|_| true), names.boxed()), Encoding::RleDictionary)
         }),
         Box::new(|| (planned_minutes(b.planned.iter().copied()), Encoding::RleDictionary)),
     ];
@@ -380,9 +376,10 @@ mod tests {
             ((0..keys.len()).map(|i| keys.is_valid(i).then(|| times.value(keys.value(i) as usize))).collect(), times.len())
         };
         let minute = 60_000;
-        let t0 = 1_740_787_200_000; // 2025-03-01 00:00 UTC
-                                    // Whole minutes (the minute table), one time a second off (the hash map), a missing
-                                    // time, every time missing, and minutes a year apart (too many for a table).
+        // 2025-03-01 00:00 UTC. Whole minutes (the minute table), one time a second off (the
+        // hash map), a missing time, every time missing, and minutes a year apart (too many
+        // for a table).
+        let t0 = 1_740_787_200_000;
         let cases: Vec<Vec<Option<i64>>> = vec![
             vec![Some(t0 + 5 * minute), Some(t0), None, Some(t0 + 5 * minute), Some(t0 + 44_000 * minute), Some(t0)],
             vec![Some(t0 + 5 * minute), Some(t0 + 1000), Some(t0 + 5 * minute), None],
