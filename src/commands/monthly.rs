@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::analysis::{analyse_grouped, MonthAnalysis};
 use crate::cli::MonthlyArgs;
 use crate::config::Config;
+use crate::engine::groups::{Groups, MonthGroups};
 use crate::error::{refused, usage};
 use crate::ingest::{self, busiest_of, check_reject_rates, select_month, Ingested, InputPaths, MonthData};
-use crate::model::groups::{Groups, MonthGroups};
 use crate::model::{split_key, FileAccount, Reject, YearMonth, ALL};
+use crate::month::analysis::{analyse_grouped, MonthAnalysis};
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
 use crate::store::manifest::{write_manifest, Accounting, Manifest, StageSeconds};

@@ -10,8 +10,9 @@ use super::duplicates::ShardedIds;
 use super::rows::Reason;
 use super::tables::{intern_staff, intern_supplier};
 use super::time::Clock;
-use crate::model::hash::{BytesMap, HashMap};
-use crate::model::{split_parts, Ids, Method, MonthCounts, Reject, Services, Visit, NO_AREA};
+use crate::bytes_map::{BytesMap, HashMap};
+use crate::engine::split_parts;
+use crate::model::{Ids, Method, MonthCounts, Reject, Services, Visit, NO_AREA};
 use crate::privacy::{identity_key, Pseudonymizer};
 
 #[derive(Default)]

@@ -50,6 +50,15 @@ fn share(part: u32, whole: u32) -> Option<f64> {
 }
 
 impl Tally {
+    /// Gives a staff member or client its granted time, and with it the counts that follow
+    /// from it: the valid seconds that count toward completion, and whether a client with
+    /// granted time was left without a visit.
+    pub fn grant(&mut self, granted: Option<GrantedMinutes>) {
+        self.granted = granted;
+        self.performed_seconds = if granted.is_some() { self.valid_seconds } else { 0 };
+        self.unserved = u32::from(granted.is_some_and(|g| g.is_positive()) && self.visits == 0);
+    }
+
     /// `checkin_rate`: verified check-in and check-out over all visits.
     pub fn checkin_rate(&self) -> Option<f64> {
         share(self.checked_in, self.visits)

@@ -1,7 +1,7 @@
 //! Swedish names of key figures and flags, as a follow-up officer knows them (SPEC §3–4).
 
-use crate::followup::{Recommendation, SupplierFollowup};
 use crate::model::{Bound, Metric, Status, Unit};
+use crate::period::followup::{Recommendation, SupplierFollowup};
 
 /// The Swedish label of a metric.
 pub fn figure_label(metric: Metric) -> String {

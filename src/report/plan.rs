@@ -5,10 +5,10 @@
 //! clients, example visits), and empty fields for the supplier. Built once as a `Plan` and
 //! written as a `Document`, so the Markdown and the Word file say the same.
 
-use crate::analysis::MemberRow;
-use crate::evidence::{EvidenceRow, Kind};
 use crate::model::{Area, Evidence, Figure, Metric, Status, Tally};
-use crate::quarter::{Deviation, QuarterData};
+use crate::month::analysis::MemberRow;
+use crate::month::evidence::{EvidenceRow, Kind};
+use crate::period::quarter::{Deviation, QuarterData};
 use crate::report::document::Document;
 use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv};
 
@@ -189,45 +189,17 @@ fn evidence_block(q: &QuarterData, supplier: &str, key: Evidence, members: &[&De
 
 /// What a kind of evidence is about, as a heading.
 fn evidence_title(key: Evidence) -> String {
-    match key {
-        Evidence::Unverified => "Besök utan godkänd in- och utkvittering".into(),
-        Evidence::Short => "Korta besök".into(),
-        Evidence::CompletionOutside => "Kunder vars utförandegrad ligger utanför intervallet".into(),
-        Evidence::UnreportedAddons => "Utförda tillägg som inte rapporterats".into(),
-        Evidence::LateReports => "Sena tilläggsrapporter".into(),
-        Evidence::Continuity => "Kunder i kontinuitetsmätningen".into(),
-        Evidence::Unserved => "Kunder med beviljad tid utan besök".into(),
-        Evidence::ManualWithoutReason => "Manuella registreringar utan orsak".into(),
-        Evidence::Flagged(flag) => format!("Flaggade besök: {}", flag.label()),
-    }
+    key.def().title.into_owned()
 }
 
 /// What is wrong with an example visit of a kind of evidence.
 fn example_reason(key: Evidence) -> String {
-    match key {
-        Evidence::Unverified => "Ej godkänd in- eller utkvittering".into(),
-        Evidence::Short => "Kort besök".into(),
-        Evidence::UnreportedAddons => "Tillägg ej rapporterat".into(),
-        Evidence::ManualWithoutReason => "Manuell registrering utan orsak".into(),
-        Evidence::Flagged(flag) => flag.label().into(),
-        Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => String::new(),
-    }
+    key.def().example_reason.map(|r| r.into_owned()).unwrap_or_default()
 }
 
 /// The weight column's header for a kind of evidence.
 fn weight_header(key: Evidence) -> String {
-    match key {
-        Evidence::Unverified => "Besök utan godkänd kvittering",
-        Evidence::Short => "Korta besök",
-        Evidence::CompletionOutside => "Utförandegrad",
-        Evidence::UnreportedAddons => "Ej rapporterade tillägg",
-        Evidence::LateReports => "Sena rapporter",
-        Evidence::Continuity => "Olika personal",
-        Evidence::Unserved => "Beviljade minuter utan besök",
-        Evidence::ManualWithoutReason => "Manuella utan orsak",
-        Evidence::Flagged(_) => "Flaggade besök",
-    }
-    .into()
+    key.def().weight_heading.into()
 }
 
 /// An evidence row's weight as its table cell: a count, or for completion the client's rate.

@@ -17,8 +17,8 @@ use polars_parquet::write::{
 use rayon::prelude::*;
 
 use super::tables::{parquet_failure, Noting};
-use crate::model::groups::{prefetch_ahead, Group, Groups, Lines, NOTHING_BESIDE};
-use crate::model::hash::HashMap;
+use crate::bytes_map::HashMap;
+use crate::engine::groups::{prefetch_ahead, Group, Groups, Lines, NOTHING_BESIDE};
 use crate::model::{split_key, Ids, Interner, Method, Visit};
 
 /// Each id's place among the names sorted.

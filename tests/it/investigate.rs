@@ -221,7 +221,8 @@ fn one_suppliers_rows_of_a_stored_month_are_all_of_its_rows_and_only_those() {
     for supplier in ["Vardag Omsorg AB", "Trygg Vård AB"] {
         let one = read_month_of(&out, month, Some(supplier)).unwrap();
         assert_eq!(one.figures, whole.figures, "the figures are whole: they hold the municipality's row");
-        let own = |rows: &[tidkoll::analysis::MemberRow]| rows.iter().filter(|r| r.supplier_id == supplier).cloned().collect::<Vec<_>>();
+        let own =
+            |rows: &[tidkoll::month::analysis::MemberRow]| rows.iter().filter(|r| r.supplier_id == supplier).cloned().collect::<Vec<_>>();
         assert!(!one.staff.is_empty() && !one.clients.is_empty());
         assert_eq!(one.staff, own(&whole.staff), "{supplier}");
         assert_eq!(one.clients, own(&whole.clients), "{supplier}");

@@ -8,9 +8,9 @@ pub mod staff;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::figures::FigureContext;
-use crate::model::groups::{Lines, MonthGroups, NOTHING_BESIDE};
+use crate::engine::groups::{Lines, MonthGroups, NOTHING_BESIDE};
 use crate::model::{Absence, Flag, Visit};
+use crate::month::figures::FigureContext;
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -6,7 +6,8 @@
 
 use rayon::prelude::*;
 
-use super::{split_key, split_parts};
+use super::split_parts;
+use crate::model::split_key;
 
 /// The keys of `keys` (an iterator that can be walked twice) placed by supplier (in the order
 /// they come within each supplier), each supplier's part then put in order by `sort_part`,

@@ -2,20 +2,20 @@
 //! judged against, and each supplier's deviations with their evidence. No figure is
 //! recomputed here; every value and status is the one its month stored.
 
-use crate::model::hash::HashMap;
+use crate::bytes_map::HashMap;
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::analysis::MemberRow;
 use crate::config::{Config, EscalationConfig};
 use crate::error::refused;
-use crate::evidence::EvidenceRow;
-use crate::followup::{History, SupplierFollowup};
 use crate::model::ALL;
 use crate::model::{Bound, Evidence, Metric, Status};
 use crate::model::{Quarter, YearMonth};
+use crate::month::analysis::MemberRow;
+use crate::month::evidence::EvidenceRow;
+use crate::period::followup::{History, SupplierFollowup};
 use crate::store::read::{check_same_key, month_exists, read_month, StoredMonth};
 
 /// One matrix cell: a month's value and status of one figure for one supplier.

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::by_supplier::{placed_by_supplier, placed_by_supplier_twice, supplier_range};
-use super::{consecutive_order, member_key, Visit, VISIT_HOT_BYTES};
+use crate::model::{consecutive_order, member_key, Visit, VISIT_HOT_BYTES};
 
 /// One member's visits: a run of `Groups::visits`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
