@@ -105,7 +105,7 @@ fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingeste
 }
 
 /// Visits per supplier id, with every supplier of the figures (some have none). Counted
-/// from the groups by client, which hold every visit once, instead of from the visits.
+/// from the groups by client, which hold every visit once and lie together by supplier.
 fn visits_per_supplier(data: &MonthData, by_client: &Groups, analysis: &MonthAnalysis) -> BTreeMap<String, usize> {
     let mut counts = vec![0usize; data.ids.suppliers.names.len()];
     for g in &by_client.groups {

@@ -258,10 +258,16 @@ impl Slots {
         let holes = *self.holes.get_mut();
         let slots = self.take();
         if holes == 0 && slots.len() == parted {
+            // `Option<Visit>` keeps its `None` in a niche of `Visit`: the same size and
+            // alignment, so the allocation of `len` slots is one of `len` visits.
+            const _: () = assert!(
+                std::mem::size_of::<Option<Visit>>() == std::mem::size_of::<Visit>()
+                    && std::mem::align_of::<Option<Visit>>() == std::mem::align_of::<Visit>()
+            );
             let mut slots = std::mem::ManuallyDrop::new(slots);
             // SAFETY: every slot holds `Some(visit)`, and `Option<Visit>` is laid out as
-            // `Visit` (its niche: `slots_are_closed_up_in_place_and_in_order`), so the
-            // allocation holds `len` visits; it is handed on whole, never freed twice.
+            // `Visit` (asserted above), so the allocation holds `len` visits; it is handed on
+            // whole, never freed twice.
             return unsafe { Vec::from_raw_parts(slots.as_mut_ptr().cast::<Visit>(), slots.len(), slots.capacity()) };
         }
         close_up(slots)

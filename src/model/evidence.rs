@@ -163,6 +163,16 @@ mod tests {
     }
 
     #[test]
+    fn every_figure_that_names_evidence_finds_it_listed() {
+        for def in crate::model::metric::FIGURES.iter().filter(|d| d.evidence_of.is_some()) {
+            assert!(Evidence::of(Metric::Figure(def.figure)).is_some(), "{}: its evidence is missing from Evidence::all()", def.id);
+        }
+        for flag in Flag::ALL {
+            assert!(Evidence::all().any(|e| e == Evidence::Flagged(flag)), "{flag:?}");
+        }
+    }
+
+    #[test]
     fn every_kind_of_evidence_is_owned_by_the_metric_that_quotes_it() {
         for e in Evidence::all() {
             assert_eq!(Evidence::of(e.owner()), Some(e), "{e:?}");

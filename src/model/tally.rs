@@ -135,29 +135,51 @@ impl Tally {
 
 impl std::ops::AddAssign<&Tally> for Tally {
     fn add_assign(&mut self, o: &Tally) {
-        self.visits += o.visits;
-        self.checked_in += o.checked_in;
-        self.valid += o.valid;
-        self.valid_seconds += o.valid_seconds;
-        self.short += o.short;
-        self.flagged += o.flagged;
-        for (a, b) in self.per_flag.iter_mut().zip(o.per_flag) {
+        // Every count is named: a count added to `Tally` does not compile here until it is
+        // summed.
+        let Tally {
+            visits,
+            checked_in,
+            valid,
+            valid_seconds,
+            short,
+            flagged,
+            per_flag,
+            granted,
+            performed_seconds,
+            addons_delivered,
+            addons_reported,
+            reports,
+            late_reports,
+            unserved,
+            manual,
+            manual_with_reason,
+            continuity_clients,
+            continuity_staff,
+        } = *o;
+        self.visits += visits;
+        self.checked_in += checked_in;
+        self.valid += valid;
+        self.valid_seconds += valid_seconds;
+        self.short += short;
+        self.flagged += flagged;
+        for (a, b) in self.per_flag.iter_mut().zip(per_flag) {
             *a += b;
         }
-        self.granted = match (self.granted, o.granted) {
+        self.granted = match (self.granted, granted) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
-        self.performed_seconds += o.performed_seconds;
-        self.addons_delivered += o.addons_delivered;
-        self.addons_reported += o.addons_reported;
-        self.reports += o.reports;
-        self.late_reports += o.late_reports;
-        self.unserved += o.unserved;
-        self.manual += o.manual;
-        self.manual_with_reason += o.manual_with_reason;
-        self.continuity_clients += o.continuity_clients;
-        self.continuity_staff += o.continuity_staff;
+        self.performed_seconds += performed_seconds;
+        self.addons_delivered += addons_delivered;
+        self.addons_reported += addons_reported;
+        self.reports += reports;
+        self.late_reports += late_reports;
+        self.unserved += unserved;
+        self.manual += manual;
+        self.manual_with_reason += manual_with_reason;
+        self.continuity_clients += continuity_clients;
+        self.continuity_staff += continuity_staff;
     }
 }
 

@@ -3,7 +3,7 @@
 //! investigation can name them without re-reading the exports (`evidence.csv`). Weights are
 //! read off the same tallies as the figures.
 
-use crate::engine::groups::{prefetch_ahead, Groups, Lines};
+use crate::engine::groups::Groups;
 use crate::model::evidence::Ranked;
 use crate::model::time::local_time;
 use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
@@ -230,9 +230,8 @@ pub fn describe_absence(a: &Absence, ids: &Ids) -> String {
 
 /// The example visits of every kind of evidence that quotes them (`has_examples`): for each,
 /// the visits (indexes) with the first `TOP` example visit ids in byte order. One pass over
-/// the supplier's visits finds them all, each visit read once instead of once per kind, and
-/// each kind keeps only its first `TOP` ids as it goes: choosing them afterwards from all of a
-/// kind's examples read every example's id again, scattered over the month.
+/// the supplier's visits finds them all, each visit read once for every kind, and each kind
+/// keeps only its first `TOP` ids as it goes, so no example's id is read twice.
 fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<usize>)> {
     let kinds: Vec<Evidence> = Evidence::all().filter(|e| has_examples(*e)).collect();
     let mut first: Vec<FirstIds> = kinds.iter().map(|_| FirstIds::default()).collect();
@@ -243,12 +242,17 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
     for (k, evidence) in kinds.iter().enumerate() {
         match evidence {
             Evidence::Flagged(flag) => of_flag_bit[flag.bit().trailing_zeros() as usize] = Some(k),
-            _ => others.push(k),
+            Evidence::Unverified
+            | Evidence::Short
+            | Evidence::CompletionOutside
+            | Evidence::UnreportedAddons
+            | Evidence::LateReports
+            | Evidence::Continuity
+            | Evidence::Unserved
+            | Evidence::ManualWithoutReason => others.push(k),
         }
     }
-    let visits = scope.by_client.visits_of(scope.supplier);
-    for (n, i) in visits.iter().map(|&i| i as usize).enumerate() {
-        prefetch_ahead(scope.visits, visits, n, Lines::All, Some(scope.masks));
+    for i in scope.by_client.walk_supplier(scope.supplier, scope.visits, Some(scope.masks)).map(|i| i as usize) {
         let (v, mask) = (&scope.visits[i], scope.masks[i]);
         for &k in &others {
             if is_example(kinds[k], v, mask, scope.month, ctx) {

@@ -105,7 +105,7 @@ impl History {
             if !judged.suppliers.contains(&row.supplier_id) {
                 judged.suppliers.insert(row.supplier_id.clone());
             }
-            if matches!(row.status, Status::Ok | Status::Deviation) {
+            if row.status.is_judged() {
                 judged.judged.insert((row.supplier_id.clone(), row.metric), row.status == Status::Deviation);
             }
         }

@@ -140,7 +140,18 @@ impl Implausible {
                 Flag::NoDayOff => {
                     rest.entry(&f.staff_id).or_default().insert(date);
                 }
-                _ => {}
+                // Implausible days are the staff members' long days and days without rest;
+                // the other flags are listed with the flagged visits.
+                Flag::Duplicate
+                | Flag::RepeatedService
+                | Flag::Adjacent
+                | Flag::StaffOverlap
+                | Flag::SingleStaff
+                | Flag::MissingCheckout
+                | Flag::NegativeDuration
+                | Flag::Overlong
+                | Flag::DuringAbsence
+                | Flag::ShortTravel => {}
             }
         }
         let long_days = days

@@ -10,7 +10,10 @@ pub fn figure_label(metric: Metric) -> String {
 
 /// Whether a metric's value is shown as a percentage.
 pub fn is_share(metric: Metric) -> bool {
-    matches!(metric.unit(), Unit::Share | Unit::Ratio)
+    match metric.unit() {
+        Unit::Share | Unit::Ratio => true,
+        Unit::Minutes | Unit::Mean | Unit::Count | Unit::PerThousand => false,
+    }
 }
 
 /// A value as a Swedish reader expects it: decimal comma, percentages for shares.

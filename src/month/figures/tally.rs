@@ -9,7 +9,7 @@ use super::continuity;
 use super::FigureContext;
 use crate::bytes_map::HashMap;
 use crate::engine::by_supplier::supplier_range;
-use crate::engine::groups::{Groups, Lines, MonthGroups};
+use crate::engine::groups::{Groups, MonthGroups};
 use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
 
 /// One staff member or client of a supplier with its counts.
@@ -67,19 +67,12 @@ impl MonthTally {
         ctx: &FigureContext,
     ) -> MonthTally {
         let extras = ClientExtras::new(granted, addons, ctx);
-        let members = |groups: &Groups, lines: Lines, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
-            groups
-                .groups
-                .par_iter()
-                .map(|g| {
-                    groups.warm(g, visits, lines, Some(masks));
-                    build(g.key, groups.visits(g))
-                })
-                .collect()
+        let members = |groups: &Groups, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
+            groups.par_walk(visits, Some(masks)).map(|(key, group)| build(key, group)).collect()
         };
         let (staff, clients) = rayon::join(
-            || members(&groups.staff, Lines::Hot, &|key, group| staff_member(key, group, visits, masks, ctx)),
-            || members(&groups.clients, Lines::All, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
+            || members(&groups.staff, &|key, group| staff_member(key, group, visits, masks, ctx)),
+            || members(&groups.clients, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
         );
         let clients = extras.add_clients_without_visits(clients);
         MonthTally { staff, clients, extras }
