@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod dataset;
 mod determinism;
 mod figures;
 mod flags;
