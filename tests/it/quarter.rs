@@ -258,12 +258,42 @@ fn matrix_page_and_csv_hold_every_figure() {
     let (w, run) = full_quarter();
     run.ok();
     let html = w.read("out/2025-Q1/matrix.html");
-    assert_eq!(html.matches("<svg").count(), tidkoll::model::Metric::matrix().count(), "one chart per key figure and flag rate");
     assert!(!html.contains("<script") && !html.contains("src=\"") && !html.contains("href=\"http"), "self-contained");
     assert!(html.contains("Personalkontinuitet") && html.contains("Hela kommunen"));
     assert!(html.contains("Krav: minst 90 %"));
+    // A value never wraps in its cell ("64,7 %" on one line), and the supplier column stays in
+    // view when the table scrolls sideways.
+    assert!(html.contains("td,th.month{white-space:nowrap}") && html.contains(".sticky{position:sticky;left:0"), "the page's style");
+    assert_eq!(html.matches("<td class=\"name sticky\">").count(), 6, "five suppliers and the municipality");
 
+    // A chart per figure that is not 0 (or missing) for everyone every month; those are named in
+    // a line of text instead of drawn as empty grids.
     let csv_text = w.read("out/2025-Q1/matrix.csv");
+    let mut flat: BTreeMap<String, bool> = BTreeMap::new();
+    for rec in csv::Reader::from_reader(csv_text.as_bytes()).records() {
+        let rec = rec.unwrap();
+        let zero = rec[4].is_empty() || rec[4].parse::<f64>().unwrap() == 0.0;
+        *flat.entry(rec[2].to_string()).or_insert(true) &= zero;
+    }
+    let flat: Vec<&String> = flat.iter().filter(|(_, zero)| **zero).map(|(label, _)| label).collect();
+    assert!(!flat.is_empty(), "the example has figures that are 0 throughout");
+    assert_eq!(html.matches("<svg").count(), tidkoll::model::Metric::matrix().count() - flat.len(), "{flat:?}");
+    let note = html.split("<p class=\"flat\">").nth(1).unwrap().split("</p>").next().unwrap();
+    for label in &flat {
+        assert!(note.contains(label.as_str()), "{label}: {note}");
+        assert!(!html.contains(&format!(">{label}</text>")), "{label} drawn");
+    }
+    // The municipality's line lies under the suppliers' lines: drawn first in every chart.
+    for svg in html.split("<svg").skip(1) {
+        let lines: Vec<&str> =
+            svg.split("<polyline").skip(1).filter(|p| p.contains("stroke-width=\"2\"") || p.contains("stroke-width=\"4\"")).collect();
+        let municipality = lines.iter().position(|p| p.contains("stroke=\"#000000\" stroke-width=\"4\""));
+        let supplier = lines.iter().position(|p| p.contains("stroke-width=\"2\"") && !p.contains("#FF0000"));
+        if let (Some(m), Some(s)) = (municipality, supplier) {
+            assert!(m < s, "the municipality's line drawn over a supplier's");
+        }
+    }
+
     let figures = w.figures("2025-02");
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let mut rows = 0;
