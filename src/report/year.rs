@@ -198,6 +198,7 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<S
     let head = header_format();
     let text = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let number = Format::new().set_align(FormatAlign::Top);
+    let dash = Format::new().set_align(FormatAlign::Top).set_align(FormatAlign::Right);
     let mut widths = Vec::new();
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &head)?;
@@ -215,6 +216,8 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<S
             let c = c as u16;
             match cell.parse::<u32>() {
                 Ok(n) if c > 0 => sheet.write_number_with_format(r, c, n, &number)?,
+                // "No value" stands where the numbers stand.
+                _ if c > 0 && cell == "–" => sheet.write_string_with_format(r, c, cell.as_str(), &dash)?,
                 _ => sheet.write_string_with_format(r, c, cell.as_str(), &text)?,
             };
         }
