@@ -14,15 +14,15 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use divan::Bencher;
-use tidkoll::analysis::{analyse, MonthAnalysis};
 use tidkoll::config::Config;
-use tidkoll::figures::FigureContext;
-use tidkoll::flags;
+use tidkoll::engine::groups::{Groups, MonthGroups};
 use tidkoll::generate::{generate_month, Dialect, Shape};
 use tidkoll::ingest::{read_all, select_month, InputPaths, MonthData};
-use tidkoll::model::groups::{Groups, MonthGroups};
 use tidkoll::model::Reject;
 use tidkoll::model::YearMonth;
+use tidkoll::month::analysis::{analyse, MonthAnalysis};
+use tidkoll::month::figures::FigureContext;
+use tidkoll::month::flags;
 use tidkoll::privacy::Pseudonymizer;
 use tidkoll::store::{write_month, write_visits_table, StagedMonth};
 

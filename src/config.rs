@@ -7,31 +7,11 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::error::usage;
-use crate::model::{Bound, Figure, Flag, Method, Metric, Unit};
+use crate::model::{Bound, Figure, Flag, InputKind, Method, Metric, Unit};
 
 /// The complete default configuration, printed by `tidkoll config --print-defaults`.
 /// A unit test keeps it equal to `Config::default()`.
 pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
-
-/// Canonical columns per input kind: (name, required).
-pub const VISIT_COLUMNS: [(&str, bool); 12] = [
-    ("visit_id", false),
-    ("supplier_id", true),
-    ("client_id", true),
-    ("staff_id", true),
-    ("check_in", true),
-    ("check_out", false),
-    ("check_in_method", true),
-    ("check_out_method", false),
-    ("services", false),
-    ("planned_minutes", false),
-    ("area", false),
-    ("manual_reason", false),
-];
-pub const GRANTED_COLUMNS: [(&str, bool); 4] = [("supplier_id", true), ("client_id", true), ("month", true), ("granted_minutes", true)];
-pub const ABSENCE_COLUMNS: [(&str, bool); 4] = [("client_id", true), ("absent_from", true), ("absent_to", false), ("reason", false)];
-pub const ADDON_COLUMNS: [(&str, bool); 6] =
-    [("supplier_id", true), ("client_id", true), ("month", true), ("addon", true), ("quantity", true), ("reported_on", true)];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -95,6 +75,18 @@ pub struct ColumnsConfig {
     pub granted: BTreeMap<String, String>,
     pub addons: BTreeMap<String, String>,
     pub absences: BTreeMap<String, String>,
+}
+
+impl ColumnsConfig {
+    /// The renamings of one input kind: canonical name → the export's column name.
+    pub fn of(&self, kind: InputKind) -> &BTreeMap<String, String> {
+        match kind {
+            InputKind::Visits => &self.visits,
+            InputKind::Granted => &self.granted,
+            InputKind::Addons => &self.addons,
+            InputKind::Absences => &self.absences,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -288,15 +280,11 @@ impl Config {
         if !(0.0..=1.0).contains(&self.input.max_reject_rate) {
             return bad("input.max_reject_rate", format!("{} is not a share between 0 and 1", self.input.max_reject_rate));
         }
-        for (table, map, known) in [
-            ("visits", &self.columns.visits, &VISIT_COLUMNS[..]),
-            ("granted", &self.columns.granted, &GRANTED_COLUMNS[..]),
-            ("addons", &self.columns.addons, &ADDON_COLUMNS[..]),
-            ("absences", &self.columns.absences, &ABSENCE_COLUMNS[..]),
-        ] {
+        for table in InputKind::ALL {
+            let map = self.columns.of(table);
             for (canonical, source) in map {
-                if !known.iter().any(|(name, _)| name == canonical) {
-                    let names: Vec<_> = known.iter().map(|(n, _)| *n).collect();
+                if table.column(canonical).is_none() {
+                    let names: Vec<_> = table.columns().iter().map(|c| c.name).collect();
                     return bad(
                         &format!("columns.{table}.{canonical}"),
                         format!("unknown column; the {table} columns are {}", names.join(", ")),

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::GenerateArgs;
 use crate::error::usage;
-use crate::generate::{generate_month, Dialect, SWEDISH_CONFIG};
+use crate::generate::{generate_month, swedish_config, Dialect};
 use crate::model::YearMonth;
 
 pub fn run(args: &GenerateArgs) -> Result<()> {
@@ -16,7 +16,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let dialect = Dialect::from(args.dialect);
     let config = match dialect {
-        Dialect::Swedish => SWEDISH_CONFIG.to_string(),
+        Dialect::Swedish => swedish_config(),
         Dialect::Canonical => "# Configuration for the canonical example export: the built-in defaults suffice.\n".to_string(),
     };
     if !args.no_extras {

@@ -7,8 +7,8 @@ use crate::cli::InvestigateArgs;
 use crate::commands::quarter::folder_names;
 use crate::commands::year::parse_year;
 use crate::error::usage;
-use crate::investigate::{Investigation, Period};
 use crate::model::ALL;
+use crate::period::investigate::{Investigation, Period};
 use crate::report::investigation::{html_page, terminal_report, write_exports};
 use crate::store::{clean_leftovers, StagedMonth};
 

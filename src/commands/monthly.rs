@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::analysis::{analyse_grouped, MonthAnalysis};
 use crate::cli::MonthlyArgs;
 use crate::config::Config;
+use crate::engine::groups::{Groups, MonthGroups};
 use crate::error::{refused, usage};
 use crate::ingest::{self, busiest_of, check_reject_rates, select_month, Ingested, InputPaths, MonthData};
-use crate::model::groups::{Groups, MonthGroups};
 use crate::model::{split_key, FileAccount, Reject, YearMonth, ALL};
+use crate::month::analysis::{analyse_grouped, MonthAnalysis};
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
 use crate::store::manifest::{write_manifest, Accounting, Manifest, StageSeconds};
@@ -105,7 +105,7 @@ fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingeste
 }
 
 /// Visits per supplier id, with every supplier of the figures (some have none). Counted
-/// from the groups by client, which hold every visit once, instead of from the visits.
+/// from the groups by client, which hold every visit once and lie together by supplier.
 fn visits_per_supplier(data: &MonthData, by_client: &Groups, analysis: &MonthAnalysis) -> BTreeMap<String, usize> {
     let mut counts = vec![0usize; data.ids.suppliers.names.len()];
     for g in &by_client.groups {

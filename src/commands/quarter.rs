@@ -6,13 +6,13 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
+use crate::bytes_map::HashMap;
 use crate::cli::QuarterArgs;
 use crate::config::Config;
 use crate::error::usage;
-use crate::followup::Recommendation;
-use crate::model::hash::HashMap;
 use crate::model::Quarter;
-use crate::quarter::QuarterData;
+use crate::period::followup::Recommendation;
+use crate::period::quarter::QuarterData;
 use crate::report::document::{to_markdown, write_docx};
 use crate::report::excel_text;
 use crate::report::followup::{write_followup_csv, write_recommendations_csv};

@@ -5,11 +5,11 @@ use anyhow::{Context, Result};
 use crate::cli::YearArgs;
 use crate::config::Config;
 use crate::error::usage;
+use crate::period::year::YearData;
 use crate::report::document::{to_markdown, write_docx};
 use crate::report::followup::{write_areas_csv, write_quarters_csv, write_year_csv};
 use crate::report::year::{write_year_workbook, year_document, year_page, year_summary};
 use crate::store::{clean_leftovers, not_saved, StagedMonth};
-use crate::year::YearData;
 
 /// A year as given on the command line: four digits.
 pub fn parse_year(text: &str) -> Result<i32> {

@@ -1,7 +1,9 @@
 //! Example exports with known deviations, deterministic by seed and streamed to disk, in the
 //! canonical or the Swedish dialect (`tidkoll generate`).
 
+mod headers;
 mod month;
+pub use headers::swedish_config;
 pub use month::generate_month;
 
 use std::fs::File;
@@ -172,53 +174,11 @@ pub const PROFILES: [Profile; 5] = [
 const SERVICES: [(&str, f64); 8] =
     [("OMV", 30.0), ("DUSCH", 45.0), ("TILLSYN", 10.0), ("SERV", 60.0), ("INK", 45.0), ("MATD", 5.0), ("TVATT", 30.0), ("LARM", 20.0)];
 
-const CANONICAL_VISITS: &str =
-    "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes,area,manual_reason";
-const SWEDISH_VISITS: &str = "Besöks-ID;Utförare;Kund;Personal;Start;Slut;Kvittens in;Kvittens ut;Insatser;Planerad tid (min);Område;Orsak";
-const CANONICAL_ABSENCES: &str = "client_id,absent_from,absent_to,reason";
-/// A case system's own names, which tidkoll recognises without configuration.
-const SWEDISH_ABSENCES: &str = "Personnummer;Från;Till;Orsak";
-
 /// The districts clients live in, by client number.
 const AREAS: [&str; 5] = ["Centrum", "Norr", "Söder", "Väster", "Öster"];
 
 /// Reasons given for a registration made afterwards.
 const MANUAL_REASONS: [&str; 3] = ["Glömde kvittera", "Taggen saknas", "Mobilen fungerade inte"];
-
-/// The configuration that reads the Swedish dialect.
-pub const SWEDISH_CONFIG: &str = r#"# Configuration for the Swedish-dialect example export (tidkoll generate --dialect swedish).
-[input]
-encoding = "windows-1252"
-delimiter = ";"
-
-[columns.visits]
-visit_id = "Besöks-ID"
-supplier_id = "Utförare"
-client_id = "Kund"
-staff_id = "Personal"
-check_in = "Start"
-check_out = "Slut"
-check_in_method = "Kvittens in"
-check_out_method = "Kvittens ut"
-services = "Insatser"
-planned_minutes = "Planerad tid (min)"
-area = "Område"
-manual_reason = "Orsak"
-
-[columns.granted]
-supplier_id = "Utförare"
-client_id = "Kund"
-month = "Månad"
-granted_minutes = "Beviljad tid (min)"
-
-[columns.addons]
-supplier_id = "Utförare"
-client_id = "Kund"
-month = "Månad"
-addon = "Tilläggstjänst"
-quantity = "Antal"
-reported_on = "Rapporterad"
-"#;
 
 struct Writer {
     out: BufWriter<File>,

@@ -8,13 +8,12 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
+use super::headers::header;
 use super::{
     absence_stamp, existing, fake_personnummer, method, short_form, stamp, Client, Dialect, GenVisit, MonthFiles, Plant, Profile, Shape,
 };
-use super::{
-    Rng, Writer, AREAS, CANONICAL_ABSENCES, CANONICAL_VISITS, MANUAL_REASONS, PROFILES, SERVICES, SWEDISH_ABSENCES, SWEDISH_VISITS,
-};
-use crate::model::YearMonth;
+use super::{Rng, Writer, AREAS, MANUAL_REASONS, PROFILES, SERVICES};
+use crate::model::{InputKind, YearMonth};
 
 /// The files of one month being written.
 struct Outputs {
@@ -26,20 +25,11 @@ struct Outputs {
 
 impl Outputs {
     fn open(dir: &Path, month: YearMonth, dialect: Dialect, extras: bool) -> Result<Outputs> {
-        let swedish = dialect == Dialect::Swedish;
-        let visits =
-            Writer::create(&dir.join(format!("visits-{month}.csv")), dialect, if swedish { SWEDISH_VISITS } else { CANONICAL_VISITS })?;
-        let granted_header =
-            if swedish { "Utförare;Kund;Månad;Beviljad tid (min)" } else { "supplier_id,client_id,month,granted_minutes" };
-        let addons_header = if swedish {
-            "Utförare;Kund;Månad;Tilläggstjänst;Antal;Rapporterad"
-        } else {
-            "supplier_id,client_id,month,addon,quantity,reported_on"
-        };
-        let granted = extras.then(|| Writer::create(&dir.join(format!("granted-{month}.csv")), dialect, granted_header)).transpose()?;
-        let addons = extras.then(|| Writer::create(&dir.join(format!("addons-{month}.csv")), dialect, addons_header)).transpose()?;
-        let absences_header = if swedish { SWEDISH_ABSENCES } else { CANONICAL_ABSENCES };
-        let absences = extras.then(|| Writer::create(&dir.join(format!("absences-{month}.csv")), dialect, absences_header)).transpose()?;
+        let file = |kind: InputKind| Writer::create(&dir.join(format!("{kind}-{month}.csv")), dialect, &header(kind, dialect));
+        let visits = file(InputKind::Visits)?;
+        let granted = extras.then(|| file(InputKind::Granted)).transpose()?;
+        let addons = extras.then(|| file(InputKind::Addons)).transpose()?;
+        let absences = extras.then(|| file(InputKind::Absences)).transpose()?;
         Ok(Outputs { visits, granted, addons, absences })
     }
 }

@@ -10,8 +10,9 @@ use super::duplicates::ShardedIds;
 use super::rows::Reason;
 use super::tables::{intern_staff, intern_supplier};
 use super::time::Clock;
-use crate::model::hash::{BytesMap, HashMap};
-use crate::model::{split_parts, Ids, Method, MonthCounts, Reject, Services, Visit, NO_AREA};
+use crate::bytes_map::{BytesMap, HashMap};
+use crate::engine::split_parts;
+use crate::model::{Ids, Method, MonthCounts, Reject, Services, Visit, NO_AREA};
 use crate::privacy::{identity_key, Pseudonymizer};
 
 #[derive(Default)]
@@ -257,10 +258,16 @@ impl Slots {
         let holes = *self.holes.get_mut();
         let slots = self.take();
         if holes == 0 && slots.len() == parted {
+            // `Option<Visit>` keeps its `None` in a niche of `Visit`: the same size and
+            // alignment, so the allocation of `len` slots is one of `len` visits.
+            const _: () = assert!(
+                std::mem::size_of::<Option<Visit>>() == std::mem::size_of::<Visit>()
+                    && std::mem::align_of::<Option<Visit>>() == std::mem::align_of::<Visit>()
+            );
             let mut slots = std::mem::ManuallyDrop::new(slots);
             // SAFETY: every slot holds `Some(visit)`, and `Option<Visit>` is laid out as
-            // `Visit` (its niche: `slots_are_closed_up_in_place_and_in_order`), so the
-            // allocation holds `len` visits; it is handed on whole, never freed twice.
+            // `Visit` (asserted above), so the allocation holds `len` visits; it is handed on
+            // whole, never freed twice.
             return unsafe { Vec::from_raw_parts(slots.as_mut_ptr().cast::<Visit>(), slots.len(), slots.capacity()) };
         }
         close_up(slots)

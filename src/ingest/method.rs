@@ -1,6 +1,6 @@
 //! Registration methods (SPEC §2.1): export values mapped onto the four canonical methods.
 
-use crate::model::hash::HashMap;
+use crate::bytes_map::HashMap;
 
 use crate::config::Config;
 use crate::model::Method;

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::refused;
-use crate::model::{Absence, AddonRow, FileAccount, GrantedRow, Ids, MonthCounts, Reject, Visit, YearMonth};
+use crate::model::{Absence, AddonRow, FileAccount, GrantedRow, Ids, InputKind, MonthCounts, Reject, Visit, YearMonth};
 use crate::privacy::Pseudonymizer;
 
 /// Reject kind of a later copy of an already read `visit_id` (counted apart from the limit).
@@ -81,10 +81,10 @@ fn display_names(paths: &[&Path]) -> Vec<String> {
 /// Reads every input file. Refuses (exit 3) a file that cannot be read, lacks a required
 /// column, or is given twice.
 pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer) -> Result<Ingested> {
-    let mut all: Vec<(&Path, &str)> = inputs.visits.iter().map(|p| (p.as_path(), "visits")).collect();
-    all.extend(inputs.granted.map(|p| (p, "granted")));
-    all.extend(inputs.addons.map(|p| (p, "addons")));
-    all.extend(inputs.absences.map(|p| (p, "absences")));
+    let mut all: Vec<(&Path, InputKind)> = inputs.visits.iter().map(|p| (p.as_path(), InputKind::Visits)).collect();
+    all.extend(inputs.granted.map(|p| (p, InputKind::Granted)));
+    all.extend(inputs.addons.map(|p| (p, InputKind::Addons)));
+    all.extend(inputs.absences.map(|p| (p, InputKind::Absences)));
     for (i, (a, _)) in all.iter().enumerate() {
         for (b, _) in &all[..i] {
             let same = match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -103,7 +103,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         // A file named after a personnummer must not bring it into any output or message.
         let (name, shown) = (pseudonyms.scrub(&name), pseudonyms.scrub(&path.display().to_string()));
-        let mut source = source::Source::open(path, name, shown, kind, &config.input)?;
+        let mut source = source::Source::open(path, name, shown, *kind, &config.input)?;
         let file = file_index as u16;
         if file_index + 1 == inputs.visits.len() {
             visit_reader.last_file_next();
@@ -111,10 +111,10 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         let (sha256, account) = rayon::join(
             || source.sha256(),
             || match *kind {
-                "visits" => visit_reader.read(&source, file, config, pseudonyms, &mut ingested),
-                "granted" => tables::read_granted(&source, file, config, pseudonyms, &mut ingested).map(Some),
-                "addons" => tables::read_addons(&source, file, config, pseudonyms, &mut ingested).map(Some),
-                _ => tables::read_absences(&source, file, config, pseudonyms, &mut ingested).map(Some),
+                InputKind::Visits => visit_reader.read(&source, file, config, pseudonyms, &mut ingested),
+                InputKind::Granted => tables::read_granted(&source, file, config, pseudonyms, &mut ingested).map(Some),
+                InputKind::Addons => tables::read_addons(&source, file, config, pseudonyms, &mut ingested).map(Some),
+                InputKind::Absences => tables::read_absences(&source, file, config, pseudonyms, &mut ingested).map(Some),
             },
         );
         let mut account = match account? {
@@ -162,7 +162,7 @@ fn available_memory() -> Option<u64> {
 
 /// Refuses inputs too large for this machine's memory before reading them, rather than
 /// letting the machine swap.
-fn check_memory(files: &[(&Path, &str)]) -> Result<()> {
+fn check_memory(files: &[(&Path, InputKind)]) -> Result<()> {
     let total: u64 = files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let Some(available) = available_memory() else { return Ok(()) };
     let needed = (total as f64 * MEMORY_PER_INPUT_BYTE) as u64;

@@ -11,7 +11,7 @@ use unicode_normalization::{is_nfc, UnicodeNormalization};
 use super::records::Fields;
 use super::source::{match_header, printable, Header, Source};
 use crate::error::refused;
-use crate::model::{FileAccount, Reject, ALL};
+use crate::model::{Column, FileAccount, InputKind, Reject, ALL};
 use crate::privacy::Pseudonymizer;
 
 /// Why a row was rejected: `kind` groups rows for the summary, `detail` is the full reason.
@@ -27,23 +27,23 @@ impl Reason {
     }
 }
 
-/// One record of a file with its columns resolved.
-pub struct Row<'a> {
+/// One record of a file with the canonical columns `C` resolved.
+pub struct Row<'a, C> {
     source: &'a Source,
     header: &'a Header,
     record: Fields<'a>,
-    columns: &'a [(&'a str, bool)],
+    columns: std::marker::PhantomData<C>,
 }
 
-impl<'a> Row<'a> {
-    pub fn new(source: &'a Source, header: &'a Header, record: Fields<'a>, columns: &'a [(&'a str, bool)]) -> Row<'a> {
-        Row { source, header, record, columns }
+impl<'a, C: Column> Row<'a, C> {
+    pub fn new(source: &'a Source, header: &'a Header, record: Fields<'a>) -> Row<'a, C> {
+        Row { source, header, record, columns: std::marker::PhantomData }
     }
 
-    /// The trimmed value of canonical column `col` (its position in the table's column list);
-    /// `None` when the column is absent from the file or the value is empty.
-    pub fn get(&self, col: usize) -> Result<Option<Cow<'a, str>>, Reason> {
-        let Some(field) = self.header.index[col].and_then(|i| self.record.get(i)) else {
+    /// The trimmed value of canonical column `col`; `None` when the column is absent from the
+    /// file or the value is empty.
+    pub fn get(&self, col: C) -> Result<Option<Cow<'a, str>>, Reason> {
+        let Some(field) = self.header.index[col.index()].and_then(|i| self.record.get(i)) else {
             return Ok(None);
         };
         // Most fields are printable ASCII: the same text in every encoding read, always NFC,
@@ -54,7 +54,7 @@ impl<'a> Row<'a> {
             let trimmed = unsafe { std::str::from_utf8_unchecked(field.trim_ascii()) };
             return Ok((!trimmed.is_empty()).then_some(Cow::Borrowed(trimmed)));
         }
-        let name = self.columns[col].0;
+        let name = col.name();
         let text = self.source.decode(field).map_err(|e| Reason::new(name, "not valid text", e))?;
         // NUL, ESC, BEL and the like would break the XML of the workbooks and documents and
         // drive the terminal; no export means them.
@@ -76,29 +76,27 @@ impl<'a> Row<'a> {
 
     /// The bytes of canonical column `col` as they stand in the file, untrimmed; `None` when
     /// the file lacks the column.
-    pub fn raw(&self, col: usize) -> Option<&'a [u8]> {
-        self.header.index[col].and_then(|i| self.record.get(i))
+    pub fn raw(&self, col: C) -> Option<&'a [u8]> {
+        self.header.index[col.index()].and_then(|i| self.record.get(i))
     }
 
     /// Whether the file has canonical column `col`.
-    pub fn has_column(&self, col: usize) -> bool {
-        self.header.index[col].is_some()
+    pub fn has_column(&self, col: C) -> bool {
+        self.header.index[col.index()].is_some()
     }
 
     /// The value of a required column; empty is a reject.
-    pub fn required(&self, col: usize) -> Result<Cow<'a, str>, Reason> {
-        let name = self.columns[col].0;
-        self.get(col)?.ok_or_else(|| Reason::new(name, "missing value", "required value is empty"))
+    pub fn required(&self, col: C) -> Result<Cow<'a, str>, Reason> {
+        self.get(col)?.ok_or_else(|| Reason::new(col.name(), "missing value", "required value is empty"))
     }
 
     /// A supplier id: required, and not `ALL`, which names the municipality-wide row in every
     /// output (a supplier called so would be mixed up with it).
-    pub fn supplier(&self, col: usize) -> Result<Cow<'a, str>, Reason> {
+    pub fn supplier(&self, col: C) -> Result<Cow<'a, str>, Reason> {
         let id = self.required(col)?;
         if id.trim().eq_ignore_ascii_case(ALL) {
-            let name = self.columns[col].0;
             return Err(Reason::new(
-                name,
+                col.name(),
                 "reserved id ALL",
                 format!("'{id}' is reserved for the municipality-wide row; give the supplier another id in the export"),
             ));
@@ -107,8 +105,8 @@ impl<'a> Row<'a> {
     }
 
     /// An optional number (decimal comma or point, spaces as thousands separators).
-    pub fn number(&self, col: usize) -> Result<Option<f64>, Reason> {
-        let name = self.columns[col].0;
+    pub fn number(&self, col: C) -> Result<Option<f64>, Reason> {
+        let name = col.name();
         match self.get(col)? {
             None => Ok(None),
             // A number shaped like a personnummer is a client id in the wrong column: it must
@@ -194,20 +192,18 @@ pub fn raw_end(source: &Source, start: usize, end: usize, inner: u64) -> usize {
 
 /// Reads every record of `source` after the header, calling `accept` for each; rows it
 /// refuses are added to `rejects`. Counts go to `account`.
-#[allow(clippy::too_many_arguments)] // one reader for the two small tables; a struct would only rename these
-pub fn scan(
+pub fn scan<C: Column>(
     source: &Source,
-    kind: &str,
-    columns: &[(&str, bool)],
     mapping: &BTreeMap<String, String>,
     pseudonyms: &Pseudonymizer,
     account: &mut FileAccount,
     rejects: &mut Vec<Reject>,
-    mut accept: impl FnMut(&Row, u64) -> Result<(), Reason>,
+    mut accept: impl FnMut(&Row<C>, u64) -> Result<(), Reason>,
 ) -> Result<()> {
+    let kind = C::KIND;
     let mut records = source.records();
     let header = match records.next_record() {
-        Some(Ok(_)) => match_header(source, kind, records.record(), columns, mapping)?,
+        Some(Ok(_)) => match_header(source, kind, records.record(), mapping)?,
         Some(Err(e)) => return Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
         None => return Err(refused(format!("{kind} file {}: no header line; export the file again", source.shown))),
     };
@@ -220,7 +216,7 @@ pub fn scan(
         let record = records.record();
         let inner = records.inner_lines();
         let outcome = check_shape(record, &header, line, inner).and_then(|()| {
-            let row = Row { source, header: &header, record, columns };
+            let row = Row::new(source, &header, record);
             accept(&row, line)
         });
         match outcome {
@@ -255,12 +251,12 @@ pub fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usi
     }
 }
 
-/// The header of `source` matched to `columns`, and the byte offset in the body where the
-/// records after it start.
-pub fn read_header(source: &Source, kind: &str, columns: &[(&str, bool)], mapping: &BTreeMap<String, String>) -> Result<(Header, usize)> {
+/// The header of `source` matched to the columns of `kind`, and the byte offset in the body
+/// where the records after it start.
+pub fn read_header(source: &Source, kind: InputKind, mapping: &BTreeMap<String, String>) -> Result<(Header, usize)> {
     let mut records = source.records();
     match records.next_record() {
-        Some(Ok((_, _, end))) => Ok((match_header(source, kind, records.record(), columns, mapping)?, end)),
+        Some(Ok((_, _, end))) => Ok((match_header(source, kind, records.record(), mapping)?, end)),
         Some(Err(e)) => Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
         None => Err(refused(format!("{kind} file {}: no header line; export the file again", source.shown))),
     }

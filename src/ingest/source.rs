@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::records::{Fields, Records};
 use crate::config::InputConfig;
 use crate::error::{refused, usage};
+use crate::model::InputKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
@@ -48,7 +49,7 @@ impl std::ops::Deref for Bytes {
 
 /// What the first bytes of a file say it is, when it is no text export: a refusal naming what
 /// it looks like and what to do.
-fn not_text(bytes: &[u8], kind: &str, shown: &str) -> Option<String> {
+fn not_text(bytes: &[u8], kind: InputKind, shown: &str) -> Option<String> {
     let what = if bytes.starts_with(b"\x1f\x8b") {
         "is compressed with gzip (.gz); unpack it first (for example with 7-Zip or `gunzip`) and give the unpacked file"
     } else if bytes.starts_with(b"PK\x03\x04") {
@@ -106,9 +107,9 @@ pub struct Source {
 }
 
 impl Source {
-    /// Opens `path` as a `kind` file ("visits", "granted", "addons"); a missing path, a
+    /// Opens `path` as a `kind` file; a missing path, a
     /// directory or an empty file is refused (exit 3) with what to do.
-    pub fn open(path: &Path, name: String, shown: String, kind: &str, input: &InputConfig) -> Result<Source> {
+    pub fn open(path: &Path, name: String, shown: String, kind: InputKind, input: &InputConfig) -> Result<Source> {
         let meta = std::fs::metadata(path)
             .map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e}); check the path given to --{kind}")))?;
         if meta.is_dir() {
@@ -157,7 +158,7 @@ impl Source {
             "windows-1252" | "cp1252" | "iso-8859-1" | "latin1" => (TextEncoding::Windows1252, false),
             _ if body_start == 3 => (TextEncoding::Utf8, false),
             // A visits file is checked chunk by chunk as it is read (`fits_encoding`).
-            _ if kind == "visits" => (TextEncoding::Utf8, true),
+            _ if kind == InputKind::Visits => (TextEncoding::Utf8, true),
             _ if valid_utf8(&bytes[body_start..]) => (TextEncoding::Utf8, false),
             _ => (TextEncoding::Windows1252, false),
         };
@@ -191,7 +192,7 @@ impl Source {
     /// and some of its bytes are not.
     pub fn reopened_as_windows_1252(&self, input: &InputConfig) -> Result<Source> {
         let input = InputConfig { encoding: "windows-1252".into(), ..input.clone() };
-        Source::open(&self.path, self.name.clone(), self.shown.clone(), "visits", &input)
+        Source::open(&self.path, self.name.clone(), self.shown.clone(), InputKind::Visits, &input)
     }
 
     /// Whether `body[start..end]` may be read as the file's encoding says: false only where a
@@ -342,27 +343,14 @@ pub struct Header {
     pub field_count: usize,
 }
 
-/// Column names a municipality's own systems commonly use, recognised without configuration
-/// (after a configured name and the canonical name).
-fn builtin_aliases(kind: &str, canonical: &str) -> &'static [&'static str] {
-    match (kind, canonical) {
-        ("absences", "client_id") => &["Personnummer", "Kund", "Brukare", "Kund-id"],
-        ("absences", "absent_from") => &["Från", "Från och med", "Fr.o.m.", "Fr o m", "Startdatum", "Start"],
-        ("absences", "absent_to") => &["Till", "Till och med", "T.o.m.", "T o m", "Slutdatum", "Slut"],
-        ("absences", "reason") => &["Orsak", "Frånvaroorsak", "Anledning"],
-        _ => &[],
-    }
-}
-
 /// A column that is read must be named once in the header, and read for one canonical column:
 /// otherwise which of two columns counts would be a silent choice.
 fn check_read_once(
     source: &Source,
-    kind: &str,
+    kind: InputKind,
     found: &[String],
     at: usize,
     canonical: &str,
-    columns: &[(&str, bool)],
     earlier: &[Option<usize>],
 ) -> Result<()> {
     let name = &found[at];
@@ -378,33 +366,30 @@ fn check_read_once(
             "{kind} file {}: the column '{}' would be read both as {} and as {canonical}; map each to a column of its own under [columns.{kind}]",
             source.shown,
             crate::privacy::mask(name),
-            columns[k].0
+            kind.columns()[k].name
         )));
     }
     Ok(())
 }
 
-/// Matches the header line to `columns` (canonical name, required), renamed by `mapping`.
+/// Matches the header line to the canonical columns of `kind`, renamed by `mapping`.
 /// A missing required column is refused naming the file, the column, what was found and the
 /// configuration line that would fix it.
 pub fn match_header(
     source: &Source,
-    kind: &str,
+    kind: InputKind,
     header: Fields,
-    columns: &[(&str, bool)],
     mapping: &std::collections::BTreeMap<String, String>,
 ) -> Result<Header> {
     let found: Vec<String> = header.iter().map(|f| source.decode(f).map(|s| s.trim().to_string()).unwrap_or_default()).collect();
     let find =
         |name: &str| found.iter().position(|f| f == name).or_else(|| found.iter().position(|f| f.to_lowercase() == name.to_lowercase()));
-    let mut index = Vec::with_capacity(columns.len());
-    for &(canonical, required) in columns {
+    let mut index = Vec::with_capacity(kind.columns().len());
+    for column in kind.columns() {
+        let canonical = column.name;
         let mapped = mapping.get(canonical);
-        let at = mapped
-            .and_then(|m| find(m.trim()))
-            .or_else(|| find(canonical))
-            .or_else(|| builtin_aliases(kind, canonical).iter().find_map(|a| find(a)));
-        if at.is_none() && required {
+        let at = mapped.and_then(|m| find(m.trim())).or_else(|| find(canonical)).or_else(|| column.aliases.iter().find_map(|a| find(a)));
+        if at.is_none() && column.required {
             let expected = match mapped {
                 Some(m) => format!("'{}' (mapped from {canonical} under [columns.{kind}])", crate::privacy::mask(m)),
                 None => format!("'{canonical}'"),
@@ -421,7 +406,7 @@ pub fn match_header(
             )));
         }
         if let Some(i) = at {
-            check_read_once(source, kind, &found, i, canonical, columns, &index)?;
+            check_read_once(source, kind, &found, i, canonical, &index)?;
         }
         index.push(at);
     }
@@ -433,7 +418,7 @@ mod tests {
     use super::*;
 
     fn opened(path: &Path) -> Source {
-        Source::open(path, "visits.csv".into(), "visits.csv".into(), "visits", &InputConfig::default()).unwrap()
+        Source::open(path, "visits.csv".into(), "visits.csv".into(), InputKind::Visits, &InputConfig::default()).unwrap()
     }
 
     #[test]

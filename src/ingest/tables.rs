@@ -6,16 +6,17 @@ use super::rows::{scan, Reason, Row};
 use super::source::Source;
 use super::time::{parse_date, parse_stamp, resolve_check_in, Stamp};
 use super::Ingested;
-use crate::config::{Config, ABSENCE_COLUMNS, ADDON_COLUMNS, GRANTED_COLUMNS};
+use crate::config::Config;
+use crate::model::input::{AbsenceColumn as Ab, AddonColumn as Ad, Column, GrantedColumn as Gr, InputKind};
 use crate::model::{Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids, Interner};
 
 use crate::model::YearMonth;
 use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
 
-pub(super) fn new_account(source: &Source, kind: &str) -> FileAccount {
+pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
     FileAccount {
         file: source.name.clone(),
-        kind: kind.to_string(),
+        kind: kind.name().to_string(),
         sha256: String::new(),
         encoding: if source.workbook { "xlsx".to_string() } else { source.encoding.name().to_string() },
         delimiter: match source.delimiter {
@@ -52,23 +53,23 @@ pub(super) fn intern_staff(staff: &mut Interner, pseudonyms: &Pseudonymizer, raw
     })
 }
 
-fn parse_month(row: &Row, col: usize) -> Result<YearMonth, Reason> {
+fn parse_month<C: Column>(row: &Row<C>, col: C) -> Result<YearMonth, Reason> {
     let text = row.required(col)?;
-    text.parse().map_err(|e: String| Reason::new("month", "not a month", e))
+    text.parse().map_err(|e: String| Reason::new(col.name(), "not a month", e))
 }
 
 /// The largest granted minutes a row may hold.
 const MAX_GRANTED_MINUTES: f64 = 1e9;
 
 pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
-    let mut account = new_account(source, "granted");
+    let mut account = new_account(source, InputKind::Granted);
     let Ingested { ids, granted, rejects, .. } = out;
-    scan(source, "granted", &GRANTED_COLUMNS, &config.columns.granted, pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = row.supplier(0)?;
-        let client = row.required(1)?;
-        let month = parse_month(row, 2)?;
-        row.required(3)?;
-        let minutes = row.number(3)?.unwrap_or_default();
+    scan(source, config.columns.of(InputKind::Granted), pseudonyms, &mut account, rejects, |row, _| {
+        let supplier = row.supplier(Gr::SupplierId)?;
+        let client = row.required(Gr::ClientId)?;
+        let month = parse_month(row, Gr::Month)?;
+        row.required(Gr::GrantedMinutes)?;
+        let minutes = row.number(Gr::GrantedMinutes)?.unwrap_or_default();
         if minutes < 0.0 {
             return Err(Reason::new("granted_minutes", "negative", format!("{minutes} is negative")));
         }
@@ -89,19 +90,19 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
 }
 
 pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
-    let mut account = new_account(source, "addons");
+    let mut account = new_account(source, InputKind::Addons);
     let Ingested { ids, addons, rejects, .. } = out;
-    scan(source, "addons", &ADDON_COLUMNS, &config.columns.addons, pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = row.supplier(0)?;
-        let client = row.required(1)?;
-        let month = parse_month(row, 2)?;
-        let addon = row.required(3)?;
-        row.required(4)?;
-        let quantity = row.number(4)?.unwrap_or_default();
+    scan(source, config.columns.of(InputKind::Addons), pseudonyms, &mut account, rejects, |row, _| {
+        let supplier = row.supplier(Ad::SupplierId)?;
+        let client = row.required(Ad::ClientId)?;
+        let month = parse_month(row, Ad::Month)?;
+        let addon = row.required(Ad::Addon)?;
+        row.required(Ad::Quantity)?;
+        let quantity = row.number(Ad::Quantity)?.unwrap_or_default();
         if quantity < 0.0 {
             return Err(Reason::new("quantity", "negative", format!("{quantity} is negative")));
         }
-        let reported_on = parse_date(&row.required(5)?).map_err(|e| Reason::new("reported_on", "not a date", e))?;
+        let reported_on = parse_date(&row.required(Ad::ReportedOn)?).map_err(|e| Reason::new("reported_on", "not a date", e))?;
         addons.push(AddonRow {
             supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
@@ -133,12 +134,12 @@ fn absence_bound(text: &str, column: &str, is_end: bool) -> Result<i64, Reason> 
 }
 
 pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
-    let mut account = new_account(source, "absences");
+    let mut account = new_account(source, InputKind::Absences);
     let Ingested { ids, absences, rejects, .. } = out;
-    scan(source, "absences", &ABSENCE_COLUMNS, &config.columns.absences, pseudonyms, &mut account, rejects, |row, _| {
-        let client = row.required(0)?;
-        let from = absence_bound(&row.required(1)?, "absent_from", false)?;
-        let to = row.get(2)?.map(|text| absence_bound(&text, "absent_to", true)).transpose()?;
+    scan(source, config.columns.of(InputKind::Absences), pseudonyms, &mut account, rejects, |row, _| {
+        let client = row.required(Ab::ClientId)?;
+        let from = absence_bound(&row.required(Ab::AbsentFrom)?, Ab::AbsentFrom.name(), false)?;
+        let to = row.get(Ab::AbsentTo)?.map(|text| absence_bound(&text, Ab::AbsentTo.name(), true)).transpose()?;
         if to.is_some_and(|to| to < from) {
             return Err(Reason::new("absent_to", "before absent_from", "the absence ends before it starts"));
         }
@@ -146,7 +147,7 @@ pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &P
             client: intern_client(ids, pseudonyms, &client),
             from,
             to,
-            reason: row.get(3)?.map(|r| pseudonyms.scrub(&r)).unwrap_or_default(),
+            reason: row.get(Ab::Reason)?.map(|r| pseudonyms.scrub(&r)).unwrap_or_default(),
             file,
         });
         Ok(())

@@ -1,7 +1,9 @@
 //! Timestamps of SPEC §2: the accepted forms, Europe/Stockholm local time and its DST rules.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Timelike, Utc};
+use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
 use chrono_tz::Europe::Stockholm;
+
+pub use crate::model::time::{local_time, minute_of_day};
 
 /// A timestamp as written: local wall-clock time, or an instant when an offset was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,20 +196,9 @@ pub fn resolve_check_out(stamp: Stamp, check_in: i64) -> Result<i64, String> {
     }
 }
 
-/// The local (Europe/Stockholm) wall-clock time of an instant.
-pub fn local_time(instant: i64) -> NaiveDateTime {
-    let utc = DateTime::<Utc>::from_timestamp(instant, 0).expect("instant in range");
-    Stockholm.from_utc_datetime(&utc.naive_utc()).naive_local()
-}
-
 /// The instant the month begins: 00:00 local time on its first day.
 pub fn month_start(month: crate::model::YearMonth) -> i64 {
     resolve_check_in(Stamp::Local(month.first_day().and_hms_opt(0, 0, 0).expect("midnight"))).expect("midnight exists in Stockholm")
-}
-
-/// Minutes since local midnight.
-pub fn minute_of_day(t: NaiveDateTime) -> u16 {
-    (t.hour() * 60 + t.minute()) as u16
 }
 
 #[cfg(test)]

@@ -16,29 +16,14 @@ use super::source::{Header, Source};
 use super::tables::new_account;
 use super::time::{resolve_check_in, resolve_check_out};
 use super::{Ingested, DUPLICATE_KIND};
-use crate::config::{Config, VISIT_COLUMNS};
+use crate::config::Config;
 use crate::error::refused;
 use crate::ingest::method::MethodMap;
+use crate::model::input::{Column, InputKind, VisitColumn as Vc};
 use crate::model::Method;
 use crate::model::{FileAccount, MonthCounts, Reject, Services, Visit, NO_AREA};
 use crate::privacy::Pseudonymizer;
 use compact_str::CompactString;
-
-/// Column positions in `VISIT_COLUMNS`.
-mod vc {
-    pub const VISIT_ID: usize = 0;
-    pub const SUPPLIER: usize = 1;
-    pub const CLIENT: usize = 2;
-    pub const STAFF: usize = 3;
-    pub const CHECK_IN: usize = 4;
-    pub const CHECK_OUT: usize = 5;
-    pub const IN_METHOD: usize = 6;
-    pub const OUT_METHOD: usize = 7;
-    pub const SERVICES: usize = 8;
-    pub const PLANNED: usize = 9;
-    pub const AREA: usize = 10;
-    pub const MANUAL_REASON: usize = 11;
-}
 
 /// How far a chunk's bytes have been found to fit the file's encoding.
 struct Checked<'a> {
@@ -102,12 +87,12 @@ impl VisitReader {
         (u128::from(self.hashers.0.hash_one(id)) << 64) | u128::from(self.hashers.1.hash_one(id))
     }
 
-    fn method(&self, row: &Row, col: usize, name: &str) -> Result<Option<Method>, Reason> {
+    fn method(&self, row: &Row<Vc>, col: Vc) -> Result<Option<Method>, Reason> {
         match row.get(col)? {
             None => Ok(None),
             Some(value) => self.methods.parse(&value).map(Some).ok_or_else(|| {
                 Reason::new(
-                    name,
+                    col.name(),
                     "unknown method",
                     format!("unknown method '{value}'; map it to nfc, lock, mobile or manual under [methods.aliases], e.g. \"{value}\" = \"manual\""),
                 )
@@ -118,7 +103,7 @@ impl VisitReader {
     /// Checks one record into a visit with chunk-local ids.
     fn parse(
         &self,
-        row: &Row,
+        row: &Row<Vc>,
         line: u64,
         source: &Source,
         file: u16,
@@ -126,24 +111,25 @@ impl VisitReader {
         out: &mut ChunkResult,
     ) -> Result<(Visit, Option<u128>), Reason> {
         let recent = &mut out.recent;
-        let supplier = Name::of(&recent.suppliers, row.raw(vc::SUPPLIER), || row.supplier(vc::SUPPLIER))?;
-        let client = Name::of(&recent.clients, row.raw(vc::CLIENT), || row.required(vc::CLIENT))?;
-        let staff = Name::of(&recent.staff, row.raw(vc::STAFF), || row.required(vc::STAFF))?;
-        let in_stamp = recent.clock.parse_stamp(&row.required(vc::CHECK_IN)?).map_err(|e| Reason::new("check_in", "not a timestamp", e))?;
-        let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new("check_in", "non-existent local time", e))?;
-        let check_out = match row.get(vc::CHECK_OUT)? {
+        let supplier = Name::of(&recent.suppliers, row.raw(Vc::SupplierId), || row.supplier(Vc::SupplierId))?;
+        let client = Name::of(&recent.clients, row.raw(Vc::ClientId), || row.required(Vc::ClientId))?;
+        let staff = Name::of(&recent.staff, row.raw(Vc::StaffId), || row.required(Vc::StaffId))?;
+        let in_stamp =
+            recent.clock.parse_stamp(&row.required(Vc::CheckIn)?).map_err(|e| Reason::new(Vc::CheckIn.name(), "not a timestamp", e))?;
+        let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new(Vc::CheckIn.name(), "non-existent local time", e))?;
+        let check_out = match row.get(Vc::CheckOut)? {
             None => None,
             Some(text) => {
-                let stamp = recent.clock.parse_stamp(&text).map_err(|e| Reason::new("check_out", "not a timestamp", e))?;
-                Some(resolve_check_out(stamp, check_in).map_err(|e| Reason::new("check_out", "non-existent local time", e))?)
+                let stamp = recent.clock.parse_stamp(&text).map_err(|e| Reason::new(Vc::CheckOut.name(), "not a timestamp", e))?;
+                Some(resolve_check_out(stamp, check_in).map_err(|e| Reason::new(Vc::CheckOut.name(), "non-existent local time", e))?)
             }
         };
-        let in_method = remembered(&mut recent.methods, row.raw(vc::IN_METHOD), || self.method(row, vc::IN_METHOD, "check_in_method"))?
-            .ok_or_else(|| Reason::new("check_in_method", "missing value", "required value is empty"))?;
-        let out_method = remembered(&mut recent.methods, row.raw(vc::OUT_METHOD), || self.method(row, vc::OUT_METHOD, "check_out_method"))?;
-        let planned_minutes = remembered(&mut recent.numbers, row.raw(vc::PLANNED), || row.number(vc::PLANNED))?;
-        let services = remembered(&mut recent.services, row.raw(vc::SERVICES), || {
-            let mut services: Services = match row.get(vc::SERVICES)? {
+        let in_method = remembered(&mut recent.methods, row.raw(Vc::CheckInMethod), || self.method(row, Vc::CheckInMethod))?
+            .ok_or_else(|| Reason::new(Vc::CheckInMethod.name(), "missing value", "required value is empty"))?;
+        let out_method = remembered(&mut recent.methods, row.raw(Vc::CheckOutMethod), || self.method(row, Vc::CheckOutMethod))?;
+        let planned_minutes = remembered(&mut recent.numbers, row.raw(Vc::PlannedMinutes), || row.number(Vc::PlannedMinutes))?;
+        let services = remembered(&mut recent.services, row.raw(Vc::Services), || {
+            let mut services: Services = match row.get(Vc::Services)? {
                 None => Services::new(),
                 Some(text) => text.split('|').map(str::trim).filter(|s| !s.is_empty()).map(|s| out.services.id(s)).collect(),
             };
@@ -152,7 +138,7 @@ impl VisitReader {
             services.dedup();
             Ok(services)
         })?;
-        let (visit_id, id_hash) = match row.get(vc::VISIT_ID)? {
+        let (visit_id, id_hash) = match row.get(Vc::VisitId)? {
             // A source id built from a personnummer must not reach any output.
             Some(id) => (CompactString::new(pseudonyms.scrub_cow(&id)), Some(self.id_hash(&id))),
             None => (compact_str::format_compact!("{}:{line}", source.name), None),
@@ -162,11 +148,11 @@ impl VisitReader {
         let supplier = supplier.number(&mut out.suppliers, &mut recent.suppliers);
         let client = client.number(&mut out.clients, &mut recent.clients);
         let staff = staff.number(&mut out.staff, &mut recent.staff);
-        let area = Name::of_optional(&recent.areas, row.raw(vc::AREA), || row.get(vc::AREA))?
+        let area = Name::of_optional(&recent.areas, row.raw(Vc::Area), || row.get(Vc::Area))?
             .map_or(NO_AREA, |a| a.number(&mut out.areas, &mut recent.areas));
-        let manual_reason = match row.has_column(vc::MANUAL_REASON) {
+        let manual_reason = match row.has_column(Vc::ManualReason) {
             false => None,
-            true => Some(remembered(&mut recent.reasons, row.raw(vc::MANUAL_REASON), || row.get(vc::MANUAL_REASON).map(|r| r.is_some()))?),
+            true => Some(remembered(&mut recent.reasons, row.raw(Vc::ManualReason), || row.get(Vc::ManualReason).map(|r| r.is_some()))?),
         };
         let visit = Visit {
             visit_id,
@@ -212,7 +198,7 @@ impl VisitReader {
             let record = records.record();
             let inner = records.inner_lines();
             let outcome = check_shape(record, header, line, inner)
-                .and_then(|()| self.parse(&Row::new(source, header, record, &VISIT_COLUMNS), line, source, file, pseudonyms, &mut out));
+                .and_then(|()| self.parse(&Row::new(source, header, record), line, source, file, pseudonyms, &mut out));
             match outcome {
                 Ok((visit, id_hash)) => {
                     out.push(visit);
@@ -295,8 +281,8 @@ impl VisitReader {
                 return Ok(None);
             }
         }
-        let mut account = new_account(source, "visits");
-        let (header, from) = read_header(source, "visits", &VISIT_COLUMNS, &config.columns.visits)?;
+        let mut account = new_account(source, InputKind::Visits);
+        let (header, from) = read_header(source, InputKind::Visits, config.columns.of(InputKind::Visits))?;
         let mut slots = Slots::default();
         let mut results = self.parse_chunks(source, &header, from, file, pseudonyms, &mut slots)?;
         // Nothing is kept yet: a file taken for UTF-8 that is not is read again as Windows-1252.
@@ -388,7 +374,7 @@ mod tests {
         let mut out = Ingested::default();
         let pseudonyms = Pseudonymizer::new(b"k");
         let mut reader = VisitReader::with_chunk_bytes(config, chunk_bytes);
-        let source = Source::open(&path, "v.csv".into(), "v.csv".into(), "visits", &config.input).unwrap();
+        let source = Source::open(&path, "v.csv".into(), "v.csv".into(), InputKind::Visits, &config.input).unwrap();
         if let Some(account) = reader.read(&source, 0, config, &pseudonyms, &mut out).unwrap() {
             return (out, account);
         }

@@ -7,6 +7,8 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use chrono::{Duration, NaiveDate};
 
+use crate::model::InputKind;
+
 /// Whether the bytes are an Excel workbook (a zip archive holding `xl/workbook.xml`).
 pub fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") && Xlsx::new(Cursor::new(bytes)).is_ok()
@@ -15,7 +17,7 @@ pub fn is_workbook(bytes: &[u8]) -> bool {
 /// The sheet named `sheet` (or the first, when `sheet` is empty) as UTF-8 CSV text with `,`
 /// between fields. `kind` is the input kind: in a visits file an Excel date at midnight is a
 /// time (00:00:00); elsewhere it is a date alone (SPEC §2, §2.5).
-pub fn sheet_as_csv(bytes: &[u8], sheet: &str, kind: &str) -> Result<Vec<u8>, String> {
+pub fn sheet_as_csv(bytes: &[u8], sheet: &str, kind: InputKind) -> Result<Vec<u8>, String> {
     let mut book =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("is not a readable Excel workbook ({e}); save it again as .xlsx or as CSV"))?;
     let names = book.sheet_names();
@@ -70,7 +72,7 @@ fn push_field(csv: &mut Vec<u8>, text: &str) {
 /// A cell as the text a CSV export would hold: text as it is, whole numbers without a
 /// decimal point, other numbers with `.`, Excel dates as local date and time rounded to the
 /// nearest second.
-fn cell_text(cell: &Data, kind: &str) -> String {
+fn cell_text(cell: &Data, kind: InputKind) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
@@ -86,7 +88,7 @@ fn cell_text(cell: &Data, kind: &str) -> String {
                 return dt.as_f64().to_string();
             };
             let at = if ms >= 500 { at + Duration::seconds(1) } else { at };
-            if kind != "visits" && at.time() == chrono::NaiveTime::MIN {
+            if kind != InputKind::Visits && at.time() == chrono::NaiveTime::MIN {
                 at.format("%Y-%m-%d").to_string()
             } else {
                 at.format("%Y-%m-%d %H:%M:%S").to_string()
@@ -108,15 +110,15 @@ mod tests {
     #[test]
     fn cells_read_as_a_csv_export_would_hold_them() {
         // 45717 is 2025-03-01; 0.3125 of a day is 07:30; 0.4999999 rounds to noon.
-        assert_eq!(cell_text(&date(45717.3125), "visits"), "2025-03-01 07:30:00");
-        assert_eq!(cell_text(&date(45717.0), "visits"), "2025-03-01 00:00:00");
-        assert_eq!(cell_text(&date(45717.0), "absences"), "2025-03-01");
-        assert_eq!(cell_text(&date(45717.5 - 0.4 / 86400.0), "visits"), "2025-03-01 12:00:00");
-        assert_eq!(cell_text(&date(45717.5 - 0.6 / 86400.0), "visits"), "2025-03-01 11:59:59");
-        assert_eq!(cell_text(&Data::Float(30.0), "visits"), "30");
-        assert_eq!(cell_text(&Data::Float(12.5), "visits"), "12.5");
-        assert_eq!(cell_text(&Data::Float(194503121230.0), "visits"), "194503121230");
-        assert_eq!(cell_text(&Data::String("Vård, Öst".into()), "visits"), "Vård, Öst");
+        assert_eq!(cell_text(&date(45717.3125), InputKind::Visits), "2025-03-01 07:30:00");
+        assert_eq!(cell_text(&date(45717.0), InputKind::Visits), "2025-03-01 00:00:00");
+        assert_eq!(cell_text(&date(45717.0), InputKind::Absences), "2025-03-01");
+        assert_eq!(cell_text(&date(45717.5 - 0.4 / 86400.0), InputKind::Visits), "2025-03-01 12:00:00");
+        assert_eq!(cell_text(&date(45717.5 - 0.6 / 86400.0), InputKind::Visits), "2025-03-01 11:59:59");
+        assert_eq!(cell_text(&Data::Float(30.0), InputKind::Visits), "30");
+        assert_eq!(cell_text(&Data::Float(12.5), InputKind::Visits), "12.5");
+        assert_eq!(cell_text(&Data::Float(194503121230.0), InputKind::Visits), "194503121230");
+        assert_eq!(cell_text(&Data::String("Vård, Öst".into()), InputKind::Visits), "Vård, Öst");
         let mut csv = Vec::new();
         push_field(&mut csv, "Vård, \"Öst\"\nAB");
         assert_eq!(String::from_utf8(csv).unwrap(), "\"Vård, \"\"Öst\"\" AB\"");

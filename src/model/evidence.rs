@@ -1,7 +1,33 @@
 //! The kinds of evidence an action plan quotes: which visits (and so staff and clients) pull
 //! a metric away from its requirement, and the metric that owns each kind in `evidence.csv`.
 
+use std::borrow::Cow;
+
 use super::metric::{Figure, Flag, Metric};
+
+/// Which staff members and clients a kind of evidence names, and by what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ranked {
+    /// Staff and clients, by their number of contributing visits.
+    StaffAndClients,
+    /// Clients only, by their contribution (visits, reports, minutes or staff).
+    Clients,
+    /// Clients whose own completion lies outside the requirement, farthest first.
+    ClientsByCompletion,
+}
+
+/// One row of the evidence table.
+pub struct EvidenceDef {
+    /// The metric that owns the evidence in `evidence.csv`.
+    pub owner: Metric,
+    /// The plan's heading of the evidence.
+    pub title: Cow<'static, str>,
+    /// The heading of the weight column in the plan's tables.
+    pub weight_heading: &'static str,
+    pub ranked: Ranked,
+    /// What is wrong with an example visit; `None` when the evidence quotes no example visits.
+    pub example_reason: Option<Cow<'static, str>>,
+}
 
 /// What the evidence of a metric names: the visits (and so staff and clients) that pull the
 /// figure away from its requirement.
@@ -44,19 +70,67 @@ impl Evidence {
         .chain(Flag::ALL.into_iter().map(Evidence::Flagged))
     }
 
+    /// Everything the month, the plans and the investigation need to know of a kind of
+    /// evidence, in one place.
+    pub fn def(self) -> EvidenceDef {
+        let figure =
+            |owner: Figure, title: &'static str, weight: &'static str, ranked: Ranked, examples: Option<&'static str>| EvidenceDef {
+                owner: Metric::Figure(owner),
+                title: title.into(),
+                weight_heading: weight,
+                ranked,
+                example_reason: examples.map(Into::into),
+            };
+        match self {
+            Evidence::Unverified => figure(
+                Figure::CheckinRate,
+                "Besök utan godkänd in- och utkvittering",
+                "Besök utan godkänd kvittering",
+                Ranked::StaffAndClients,
+                Some("Ej godkänd in- eller utkvittering"),
+            ),
+            Evidence::Short => figure(Figure::ShortVisitShare, "Korta besök", "Korta besök", Ranked::StaffAndClients, Some("Kort besök")),
+            Evidence::CompletionOutside => figure(
+                Figure::CompletionRate,
+                "Kunder vars utförandegrad ligger utanför intervallet",
+                "Utförandegrad",
+                Ranked::ClientsByCompletion,
+                None,
+            ),
+            Evidence::UnreportedAddons => figure(
+                Figure::AddonReportingRate,
+                "Utförda tillägg som inte rapporterats",
+                "Ej rapporterade tillägg",
+                Ranked::Clients,
+                Some("Tillägg ej rapporterat"),
+            ),
+            Evidence::LateReports => figure(Figure::AddonLateShare, "Sena tilläggsrapporter", "Sena rapporter", Ranked::Clients, None),
+            Evidence::Continuity => {
+                figure(Figure::ContinuityMean, "Kunder i kontinuitetsmätningen", "Olika personal", Ranked::Clients, None)
+            }
+            Evidence::Unserved => {
+                figure(Figure::UnservedClients, "Kunder med beviljad tid utan besök", "Beviljade minuter utan besök", Ranked::Clients, None)
+            }
+            Evidence::ManualWithoutReason => figure(
+                Figure::ManualReasonShare,
+                "Manuella registreringar utan orsak",
+                "Manuella utan orsak",
+                Ranked::StaffAndClients,
+                Some("Manuell registrering utan orsak"),
+            ),
+            Evidence::Flagged(flag) => EvidenceDef {
+                owner: Metric::FlagCount(flag),
+                title: format!("Flaggade besök: {}", flag.label()).into(),
+                weight_heading: "Flaggade besök",
+                ranked: Ranked::StaffAndClients,
+                example_reason: Some(flag.label().into()),
+            },
+        }
+    }
+
     /// The metric that owns the evidence: its id is the `figure` column of `evidence.csv`.
     pub fn owner(self) -> Metric {
-        match self {
-            Evidence::Unverified => Metric::Figure(Figure::CheckinRate),
-            Evidence::Short => Metric::Figure(Figure::ShortVisitShare),
-            Evidence::CompletionOutside => Metric::Figure(Figure::CompletionRate),
-            Evidence::UnreportedAddons => Metric::Figure(Figure::AddonReportingRate),
-            Evidence::LateReports => Metric::Figure(Figure::AddonLateShare),
-            Evidence::Continuity => Metric::Figure(Figure::ContinuityMean),
-            Evidence::Unserved => Metric::Figure(Figure::UnservedClients),
-            Evidence::ManualWithoutReason => Metric::Figure(Figure::ManualReasonShare),
-            Evidence::Flagged(flag) => Metric::FlagCount(flag),
-        }
+        self.def().owner
     }
 
     /// The evidence that explains a metric: a key figure quotes that of the figure named in its
@@ -89,9 +163,20 @@ mod tests {
     }
 
     #[test]
+    fn every_figure_that_names_evidence_finds_it_listed() {
+        for def in crate::model::metric::FIGURES.iter().filter(|d| d.evidence_of.is_some()) {
+            assert!(Evidence::of(Metric::Figure(def.figure)).is_some(), "{}: its evidence is missing from Evidence::all()", def.id);
+        }
+        for flag in Flag::ALL {
+            assert!(Evidence::all().any(|e| e == Evidence::Flagged(flag)), "{flag:?}");
+        }
+    }
+
+    #[test]
     fn every_kind_of_evidence_is_owned_by_the_metric_that_quotes_it() {
         for e in Evidence::all() {
             assert_eq!(Evidence::of(e.owner()), Some(e), "{e:?}");
+            assert!(!e.def().title.is_empty() && !e.def().weight_heading.is_empty(), "{e:?}");
             assert_eq!(Evidence::parse(e.owner().id()), Some(e));
         }
     }

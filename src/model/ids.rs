@@ -1,7 +1,7 @@
 //! Interned names: suppliers, clients, staff, services and add-ons are numbered once at ingest
 //! and carried as `u32` ids through every stage.
 
-use super::hash::BytesMap;
+use crate::bytes_map::BytesMap;
 
 /// Interned names: ids are indices into `names`. Keys of up to 16 bytes (most ids) are found
 /// without reading a key on the heap (`BytesMap`).

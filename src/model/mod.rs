@@ -3,19 +3,19 @@
 //! registry of metrics and the tally of raw counts.
 
 pub mod area;
-pub mod by_supplier;
 pub mod evidence;
-pub mod groups;
-pub mod hash;
 pub mod ids;
+pub mod input;
 pub mod metric;
 pub mod month;
 pub mod rows;
 pub mod status;
 pub mod tally;
+pub mod time;
 
 pub use evidence::Evidence;
 pub use ids::{member_key, split_key, Ids, Interner};
+pub use input::{Column, ColumnType, InputColumn, InputKind};
 pub use metric::{Area, Figure, Flag, Metric, Unit};
 pub use month::{MonthCounts, Quarter, YearMonth};
 pub use rows::{
@@ -24,15 +24,3 @@ pub use rows::{
 };
 pub use status::{Bound, Status, ALL};
 pub use tally::Tally;
-
-/// `all` cut into consecutive parts of `sizes` (which add up to at most its length), in order.
-pub fn split_parts<T>(mut all: &mut [T], sizes: impl IntoIterator<Item = usize>) -> Vec<&mut [T]> {
-    sizes
-        .into_iter()
-        .map(|size| {
-            let (part, rest) = std::mem::take(&mut all).split_at_mut(size);
-            all = rest;
-            part
-        })
-        .collect()
-}

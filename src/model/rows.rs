@@ -15,7 +15,7 @@ pub type Services = smallvec::SmallVec<[u32; 4]>;
 /// first line holds everything the figures and flags read of a visit but its services, the
 /// second the id, the services and the planned minutes, which only the client walks, the
 /// visits table and the evidence read. The figures reach visits scattered over the month; a
-/// walk by staff member then waits for one line of each, not two (`groups::warm`).
+/// walk by staff member then waits for one line of each, not two (`engine::groups`).
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub struct Visit {

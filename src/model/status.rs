@@ -41,6 +41,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// Whether the row was judged against a requirement or limit (`ok` or `deviation`): a
+    /// metric of SPEC §9.
+    pub fn is_judged(self) -> bool {
+        match self {
+            Status::Ok | Status::Deviation => true,
+            Status::Missing | Status::Info => false,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",

@@ -50,6 +50,15 @@ fn share(part: u32, whole: u32) -> Option<f64> {
 }
 
 impl Tally {
+    /// Gives a staff member or client its granted time, and with it the counts that follow
+    /// from it: the valid seconds that count toward completion, and whether a client with
+    /// granted time was left without a visit.
+    pub fn grant(&mut self, granted: Option<GrantedMinutes>) {
+        self.granted = granted;
+        self.performed_seconds = if granted.is_some() { self.valid_seconds } else { 0 };
+        self.unserved = u32::from(granted.is_some_and(|g| g.is_positive()) && self.visits == 0);
+    }
+
     /// `checkin_rate`: verified check-in and check-out over all visits.
     pub fn checkin_rate(&self) -> Option<f64> {
         share(self.checked_in, self.visits)
@@ -126,29 +135,51 @@ impl Tally {
 
 impl std::ops::AddAssign<&Tally> for Tally {
     fn add_assign(&mut self, o: &Tally) {
-        self.visits += o.visits;
-        self.checked_in += o.checked_in;
-        self.valid += o.valid;
-        self.valid_seconds += o.valid_seconds;
-        self.short += o.short;
-        self.flagged += o.flagged;
-        for (a, b) in self.per_flag.iter_mut().zip(o.per_flag) {
+        // Every count is named: a count added to `Tally` does not compile here until it is
+        // summed.
+        let Tally {
+            visits,
+            checked_in,
+            valid,
+            valid_seconds,
+            short,
+            flagged,
+            per_flag,
+            granted,
+            performed_seconds,
+            addons_delivered,
+            addons_reported,
+            reports,
+            late_reports,
+            unserved,
+            manual,
+            manual_with_reason,
+            continuity_clients,
+            continuity_staff,
+        } = *o;
+        self.visits += visits;
+        self.checked_in += checked_in;
+        self.valid += valid;
+        self.valid_seconds += valid_seconds;
+        self.short += short;
+        self.flagged += flagged;
+        for (a, b) in self.per_flag.iter_mut().zip(per_flag) {
             *a += b;
         }
-        self.granted = match (self.granted, o.granted) {
+        self.granted = match (self.granted, granted) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
-        self.performed_seconds += o.performed_seconds;
-        self.addons_delivered += o.addons_delivered;
-        self.addons_reported += o.addons_reported;
-        self.reports += o.reports;
-        self.late_reports += o.late_reports;
-        self.unserved += o.unserved;
-        self.manual += o.manual;
-        self.manual_with_reason += o.manual_with_reason;
-        self.continuity_clients += o.continuity_clients;
-        self.continuity_staff += o.continuity_staff;
+        self.performed_seconds += performed_seconds;
+        self.addons_delivered += addons_delivered;
+        self.addons_reported += addons_reported;
+        self.reports += reports;
+        self.late_reports += late_reports;
+        self.unserved += unserved;
+        self.manual += manual;
+        self.manual_with_reason += manual_with_reason;
+        self.continuity_clients += continuity_clients;
+        self.continuity_staff += continuity_staff;
     }
 }
 

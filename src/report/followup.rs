@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::followup::SupplierFollowup;
-use crate::year::{AreaRow, QuarterRow, YearRow};
+use crate::period::followup::SupplierFollowup;
+use crate::period::year::{AreaRow, QuarterRow, YearRow};
 
 fn write_rows<const N: usize>(path: &Path, header: [&str; N], rows: impl Iterator<Item = [String; N]>) -> Result<()> {
     let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot create {}", path.display()))?;

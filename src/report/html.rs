@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::model::Metric;
 use crate::model::Status;
 use crate::model::ALL;
-use crate::quarter::QuarterData;
+use crate::period::quarter::QuarterData;
 use crate::report::charts::{lines_chart, nothing_to_draw, Line};
 use crate::report::labels::{figure_label, format_sv, is_share, join_sv, requirement_sv, status_sv};
 use crate::report::xlsx::MUNICIPALITY;

@@ -1,7 +1,7 @@
 //! Swedish names of key figures and flags, as a follow-up officer knows them (SPEC §3–4).
 
-use crate::followup::{Recommendation, SupplierFollowup};
 use crate::model::{Bound, Metric, Status, Unit};
+use crate::period::followup::{Recommendation, SupplierFollowup};
 
 /// The Swedish label of a metric.
 pub fn figure_label(metric: Metric) -> String {
@@ -10,7 +10,10 @@ pub fn figure_label(metric: Metric) -> String {
 
 /// Whether a metric's value is shown as a percentage.
 pub fn is_share(metric: Metric) -> bool {
-    matches!(metric.unit(), Unit::Share | Unit::Ratio)
+    match metric.unit() {
+        Unit::Share | Unit::Ratio => true,
+        Unit::Minutes | Unit::Mean | Unit::Count | Unit::PerThousand => false,
+    }
 }
 
 /// A value as a Swedish reader expects it: decimal comma, percentages for shares.

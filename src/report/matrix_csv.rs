@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 use crate::model::Metric;
 use crate::model::ALL;
-use crate::quarter::QuarterData;
+use crate::period::quarter::QuarterData;
 use crate::report::excel_text;
 use crate::report::labels::figure_label;
 use crate::store::format_value;

@@ -5,10 +5,10 @@
 //! clients, example visits), and empty fields for the supplier. Built once as a `Plan` and
 //! written as a `Document`, so the Markdown and the Word file say the same.
 
-use crate::analysis::MemberRow;
-use crate::evidence::{EvidenceRow, Kind};
-use crate::model::{Area, Evidence, Figure, Metric, Status, Tally};
-use crate::quarter::{Deviation, QuarterData};
+use crate::model::evidence::Ranked;
+use crate::model::{Area, Evidence, Figure, Metric, Status};
+use crate::month::evidence::{EvidenceRow, Kind};
+use crate::period::quarter::{Deviation, EvidenceTotals, QuarterData};
 use crate::report::document::Document;
 use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv};
 
@@ -189,91 +189,50 @@ fn evidence_block(q: &QuarterData, supplier: &str, key: Evidence, members: &[&De
 
 /// What a kind of evidence is about, as a heading.
 fn evidence_title(key: Evidence) -> String {
-    match key {
-        Evidence::Unverified => "Besök utan godkänd in- och utkvittering".into(),
-        Evidence::Short => "Korta besök".into(),
-        Evidence::CompletionOutside => "Kunder vars utförandegrad ligger utanför intervallet".into(),
-        Evidence::UnreportedAddons => "Utförda tillägg som inte rapporterats".into(),
-        Evidence::LateReports => "Sena tilläggsrapporter".into(),
-        Evidence::Continuity => "Kunder i kontinuitetsmätningen".into(),
-        Evidence::Unserved => "Kunder med beviljad tid utan besök".into(),
-        Evidence::ManualWithoutReason => "Manuella registreringar utan orsak".into(),
-        Evidence::Flagged(flag) => format!("Flaggade besök: {}", flag.label()),
-    }
+    key.def().title.into_owned()
 }
 
 /// What is wrong with an example visit of a kind of evidence.
 fn example_reason(key: Evidence) -> String {
-    match key {
-        Evidence::Unverified => "Ej godkänd in- eller utkvittering".into(),
-        Evidence::Short => "Kort besök".into(),
-        Evidence::UnreportedAddons => "Tillägg ej rapporterat".into(),
-        Evidence::ManualWithoutReason => "Manuell registrering utan orsak".into(),
-        Evidence::Flagged(flag) => flag.label().into(),
-        Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => String::new(),
-    }
+    key.def().example_reason.map(|r| r.into_owned()).unwrap_or_default()
 }
 
 /// The weight column's header for a kind of evidence.
 fn weight_header(key: Evidence) -> String {
-    match key {
-        Evidence::Unverified => "Besök utan godkänd kvittering",
-        Evidence::Short => "Korta besök",
-        Evidence::CompletionOutside => "Utförandegrad",
-        Evidence::UnreportedAddons => "Ej rapporterade tillägg",
-        Evidence::LateReports => "Sena rapporter",
-        Evidence::Continuity => "Olika personal",
-        Evidence::Unserved => "Beviljade minuter utan besök",
-        Evidence::ManualWithoutReason => "Manuella utan orsak",
-        Evidence::Flagged(_) => "Flaggade besök",
-    }
-    .into()
+    key.def().weight_heading.into()
 }
 
 /// An evidence row's weight as its table cell: a count, or for completion the client's rate.
 fn weight_sv(e: &EvidenceRow) -> String {
     let v = e.value.unwrap_or(0.0);
-    match (e.kind, e.evidence) {
-        (Kind::Absence, _) => format!("{}", v.round() as u64),
-        (_, Evidence::CompletionOutside) => format_sv(Metric::Figure(Figure::CompletionRate), Some(v)),
-        _ => format!("{}", v.round() as u64),
+    let count = || format!("{}", v.round() as u64);
+    match e.kind {
+        Kind::Client if e.evidence.def().ranked == Ranked::ClientsByCompletion => {
+            format_sv(Metric::Figure(Figure::CompletionRate), Some(v))
+        }
+        Kind::Staff | Kind::Client | Kind::Visit | Kind::Absence => count(),
     }
 }
 
-/// Totals behind a kind of evidence in month `i`, folded from the supplier's stored tallies.
+/// The totals behind a kind of evidence in month `i`, as a sentence.
 fn counts_sv(q: &QuarterData, supplier: &str, evidence: Evidence, i: usize) -> Option<String> {
-    let sum = |rows: Vec<&MemberRow>| -> Tally { rows.iter().map(|m| &m.tally).sum() };
-    let clients = q.members(supplier, i, false);
-    let staff = sum(q.members(supplier, i, true));
-    match evidence {
-        Evidence::Unverified => Some(format!("{} av {} besök saknar godkänd in- och utkvittering", staff.unverified(), staff.visits)),
-        Evidence::Short => {
-            let limit = q.config(i).map_or(5.0, |c| c.parameters.short_visit_minutes);
-            Some(format!("{} av {} besök med giltig tid var kortare än {limit} minuter", staff.short, staff.valid))
+    Some(match q.evidence_totals(supplier, evidence, i)? {
+        EvidenceTotals::Unverified { unverified, visits } => format!("{unverified} av {visits} besök saknar godkänd in- och utkvittering"),
+        EvidenceTotals::Short { short, valid, limit_minutes } => {
+            format!("{short} av {valid} besök med giltig tid var kortare än {limit_minutes} minuter")
         }
-        Evidence::CompletionOutside => {
-            let range = q.requirement(Metric::Figure(Figure::CompletionRate), i).unwrap_or_default();
-            let judged: Vec<bool> = clients.iter().filter_map(|c| c.tally.completion_within(range)).collect();
-            let outside = judged.iter().filter(|inside| !**inside).count();
-            Some(format!("{outside} av {} kunder med beviljad tid ligger utanför intervallet", judged.len()))
+        EvidenceTotals::CompletionOutside { outside, judged } => {
+            format!("{outside} av {judged} kunder med beviljad tid ligger utanför intervallet")
         }
-        Evidence::Continuity => {
-            let qualifying = sum(clients).continuity_clients;
-            Some(format!("{qualifying} kunder ingår i mätningen"))
+        EvidenceTotals::Continuity { clients } => format!("{clients} kunder ingår i mätningen"),
+        EvidenceTotals::Flagged { flagged, visits } => format!("{flagged:.0} av {visits} besök flaggade"),
+        EvidenceTotals::Unserved { unserved, granted_clients } => {
+            format!("{unserved} av {granted_clients} kunder med beviljad tid fick inget besök")
         }
-        Evidence::Flagged(flag) => {
-            let count = q.cells(supplier, Metric::FlagCount(flag))[i].value.unwrap_or(0.0);
-            Some(format!("{count:.0} av {} besök flaggade", staff.visits))
+        EvidenceTotals::ManualWithoutReason { without_reason, manual } => {
+            format!("{without_reason} av {manual} manuella registreringar saknar orsak")
         }
-        Evidence::Unserved => {
-            let granted = clients.iter().filter(|c| c.tally.granted.is_some_and(|g| g.is_positive())).count();
-            Some(format!("{} av {granted} kunder med beviljad tid fick inget besök", sum(clients).unserved))
-        }
-        Evidence::ManualWithoutReason => {
-            Some(format!("{} av {} manuella registreringar saknar orsak", staff.manual_without_reason(), staff.manual))
-        }
-        Evidence::UnreportedAddons | Evidence::LateReports => None,
-    }
+    })
 }
 
 /// The plan as a document: the same text as Markdown and as Word.

@@ -4,11 +4,11 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::analysis::FigureRow;
 use crate::model::FileAccount;
 use crate::model::Status;
 use crate::model::YearMonth;
 use crate::model::{Figure, Metric, ALL};
+use crate::month::analysis::FigureRow;
 
 use super::labels::{figure_label, format_sv};
 

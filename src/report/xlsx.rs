@@ -2,18 +2,18 @@
 //! requirements in force and the staff and client breakdowns. The internal workbook holds
 //! every supplier; a supplier's copy only that supplier beside the municipality-wide row.
 
-use crate::model::hash::HashSet;
+use crate::bytes_map::HashSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::analysis::MemberRow;
-use crate::followup::MetricFollowup;
 use crate::model::Status;
 use crate::model::ALL;
 use crate::model::{Metric, Unit};
-use crate::quarter::{Cell, QuarterData};
+use crate::month::analysis::MemberRow;
+use crate::period::followup::MetricFollowup;
+use crate::period::quarter::{Cell, QuarterData};
 use crate::report::labels::{escalation_reason_sv, figure_label, requirement_sv, status_sv};
 
 const GREEN: u32 = 0xC6EFCE;

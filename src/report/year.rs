@@ -7,14 +7,14 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::followup::{Recommendation, SupplierFollowup};
 use crate::model::{Area, Metric, Quarter, YearMonth};
+use crate::period::followup::{Recommendation, SupplierFollowup};
+use crate::period::year::{QuarterRow, YearData};
 use crate::report::charts::bars_chart;
 use crate::report::document::{to_html, Block, Document};
 use crate::report::html::{escape, STYLE};
 use crate::report::labels::{escalation_reason_sv, figure_label, join_sv};
 use crate::report::xlsx::wrapped_height;
-use crate::year::{QuarterRow, YearData};
 
 /// Swedish month abbreviations, January first.
 const MONTHS_SV: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];

@@ -9,10 +9,11 @@ use anyhow::{anyhow, Context, Result};
 use crate::error::refused;
 use polars::prelude::*;
 
-use crate::analysis::{FigureRow, FlagRow, MemberRow};
+use super::schema::{EvidenceColumn, FigureColumn, FlagColumn, MemberColumn, StoredColumn};
 use crate::config::Config;
-use crate::evidence::{EvidenceRow, Kind};
-use crate::model::{Evidence, Figure, Flag, GrantedMinutes, Metric, Status, Tally, YearMonth};
+use crate::model::{Evidence, Flag, GrantedMinutes, Metric, Status, Tally, YearMonth};
+use crate::month::analysis::{FigureRow, FlagRow, MemberRow};
+use crate::month::evidence::{EvidenceRow, Kind};
 
 /// One month as `tidkoll monthly` stored it.
 pub struct StoredMonth {
@@ -141,8 +142,12 @@ pub fn read_flags(out: &Path, month: YearMonth, only: Option<&str>) -> Result<Ve
             df.filter(&mask).map_err(|e| anyhow!("flags.parquet: {e}"))?
         }
     };
-    let (visit, supplier, flag, related) =
-        (strings(&df, "visit_id")?, strings(&df, "supplier_id")?, strings(&df, "flag")?, strings(&df, "related_visit_id")?);
+    let (visit, supplier, flag, related) = (
+        strings(&df, FlagColumn::VisitId.name())?,
+        strings(&df, FlagColumn::SupplierId.name())?,
+        strings(&df, FlagColumn::Flag.name())?,
+        strings(&df, FlagColumn::RelatedVisitId.name())?,
+    );
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let name = flag[i].as_deref().unwrap_or("");
@@ -261,8 +266,12 @@ fn counts(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>> {
 }
 
 fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
-    let (supplier, figure, value, status) =
-        (strings(df, "supplier_id")?, strings(df, "figure")?, floats(df, "value")?, strings(df, "status")?);
+    let (supplier, figure, value, status) = (
+        strings(df, FigureColumn::SupplierId.name())?,
+        strings(df, FigureColumn::Figure.name())?,
+        floats(df, FigureColumn::Value.name())?,
+        strings(df, FigureColumn::Status.name())?,
+    );
     (0..df.height())
         .map(|i| {
             let s = status[i].as_deref().unwrap_or("");
@@ -279,10 +288,16 @@ fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
 }
 
 fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
-    let (supplier, figure, kind, id, value) =
-        (strings(df, "supplier_id")?, strings(df, "figure")?, strings(df, "kind")?, strings(df, "id")?, floats(df, "value")?);
+    let (supplier, figure, kind, id, value) = (
+        strings(df, EvidenceColumn::SupplierId.name())?,
+        strings(df, EvidenceColumn::Figure.name())?,
+        strings(df, EvidenceColumn::Kind.name())?,
+        strings(df, EvidenceColumn::Id.name())?,
+        floats(df, EvidenceColumn::Value.name())?,
+    );
     // Months stored before example visits had their detail have no such column.
-    let detail = if df.column("detail").is_ok() { strings(df, "detail")? } else { vec![None; df.height()] };
+    let detail_column = EvidenceColumn::Detail.name();
+    let detail = if df.column(detail_column).is_ok() { strings(df, detail_column)? } else { vec![None; df.height()] };
     (0..df.height())
         .map(|i| {
             let k = kind[i].as_deref().unwrap_or("");
@@ -312,37 +327,53 @@ fn count_or(df: &DataFrame, name: &str, rebuilt: impl Fn(usize) -> f64) -> Resul
 
 /// The staff or client table: each member's raw counts (`short_visits` and `valid_seconds` are
 /// rebuilt from the share and mean in months stored before they were kept).
-fn members(df: &DataFrame, id_column: &str) -> Result<Vec<MemberRow>> {
-    let (supplier, member) = (strings(df, "supplier_id")?, strings(df, id_column)?);
-    let (visits, checked_in, valid, flagged) =
-        (counts(df, "visits")?, counts(df, "checked_in")?, counts(df, "valid_durations")?, counts(df, "flagged_visits")?);
+fn members(df: &DataFrame, id_column: &'static str) -> Result<Vec<MemberRow>> {
+    use MemberColumn as M;
+    let name = |c: MemberColumn| c.name_in(id_column);
+    let (supplier, member) = (strings(df, name(M::SupplierId))?, strings(df, name(M::MemberId))?);
+    let (visits, checked_in, valid, flagged) = (
+        counts(df, name(M::Visits))?,
+        counts(df, name(M::CheckedIn))?,
+        counts(df, name(M::ValidDurations))?,
+        counts(df, name(M::FlaggedVisits))?,
+    );
     let (mean, median, short_share) =
-        (floats(df, "minutes_mean")?, floats(df, "minutes_median")?, floats(df, Figure::ShortVisitShare.id())?);
-    let (distinct, granted, continuity) = (counts(df, "distinct_staff")?, floats(df, "granted_minutes")?, counts(df, "continuity_staff")?);
+        (floats(df, name(M::MinutesMean))?, floats(df, name(M::MinutesMedian))?, floats(df, name(M::ShortVisitShare))?);
+    let (distinct, granted, continuity) =
+        (counts(df, name(M::DistinctStaff))?, floats(df, name(M::GrantedMinutes))?, counts(df, name(M::ContinuityStaff))?);
     let valid_of = |i: usize| f64::from(valid[i].unwrap_or(0));
-    let short = count_or(df, "short_visits", |i| short_share[i].unwrap_or(0.0) * valid_of(i))?;
-    let seconds = count_or(df, "valid_seconds", |i| mean[i].unwrap_or(0.0) * 60.0 * valid_of(i))?;
-    let manual = count_or(df, "manual_visits", |_| 0.0)?;
-    let with_reason = count_or(df, "manual_with_reason", |_| 0.0)?;
+    let short = count_or(df, name(M::ShortVisits), |i| short_share[i].unwrap_or(0.0) * valid_of(i))?;
+    let seconds = count_or(df, name(M::ValidSeconds), |i| mean[i].unwrap_or(0.0) * 60.0 * valid_of(i))?;
+    let manual = count_or(df, name(M::ManualVisits), |_| 0.0)?;
+    let with_reason = count_or(df, name(M::ManualWithReason), |_| 0.0)?;
     Ok((0..df.height())
         .map(|i| {
-            let granted = granted[i].map(GrantedMinutes::from_minutes);
-            let tally = Tally {
+            // Every count is named: a count added to `Tally` does not compile here until it is
+            // read from a stored column, derived, or said not to be kept per member.
+            let mut tally = Tally {
                 visits: visits[i].unwrap_or(0),
                 checked_in: checked_in[i].unwrap_or(0),
                 valid: valid[i].unwrap_or(0),
                 valid_seconds: seconds[i],
                 short: short[i] as u32,
                 flagged: flagged[i].unwrap_or(0),
-                granted,
-                performed_seconds: if granted.is_some() { seconds[i] } else { 0 },
-                unserved: u32::from(granted.is_some_and(|g| g.is_positive()) && visits[i].unwrap_or(0) == 0),
                 manual: manual[i] as u32,
                 manual_with_reason: with_reason[i] as u32,
                 continuity_clients: u32::from(continuity[i].is_some()),
                 continuity_staff: continuity[i].map_or(0, u64::from),
-                ..Tally::default()
+                // Derived from the granted minutes by `grant` below.
+                granted: None,
+                performed_seconds: 0,
+                unserved: 0,
+                // Not kept per member: the flags per kind, add-ons and reports are the
+                // supplier's figures, stored in figures.csv.
+                per_flag: [0; Flag::COUNT],
+                addons_delivered: 0,
+                addons_reported: 0,
+                reports: 0,
+                late_reports: 0,
             };
+            tally.grant(granted[i].map(GrantedMinutes::from_minutes));
             MemberRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
                 member_id: member[i].clone().unwrap_or_default(),

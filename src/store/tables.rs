@@ -1,4 +1,5 @@
-//! The month's tables as CSV and Parquet: figures, flags, rejects, staff, clients, evidence.
+//! The month's tables as CSV and Parquet (figures, flags, rejects, staff, clients, evidence),
+//! each written from its column list in `schema`.
 
 use std::fs;
 use std::path::Path;
@@ -8,9 +9,9 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::format_value;
-use crate::analysis::{FigureRow, FlagRow, MemberRow, MonthAnalysis};
-use crate::evidence::EvidenceRow;
-use crate::model::{Figure, Reject};
+use super::schema::{EvidenceColumn, FigureColumn, FlagColumn, Get, MemberColumn, RejectColumn, StoredColumn};
+use crate::model::Reject;
+use crate::month::analysis::{FigureRow, FlagRow, MonthAnalysis};
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<fs::File>> {
     let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -23,101 +24,59 @@ fn finish(mut w: csv::Writer<fs::File>, path: &Path) -> Result<()> {
     file.sync_all().with_context(|| format!("cannot write {}", path.display()))
 }
 
-pub fn write_figures_csv(path: &Path, rows: &[FigureRow]) -> Result<()> {
+/// A row's value of one column as the CSV files write it.
+fn cell_text<R>(get: &Get<R>, r: &R) -> String {
+    match get {
+        Get::Str(f) => f(r).to_string(),
+        Get::OptStr(f) => f(r).unwrap_or("").to_string(),
+        Get::String(f) => f(r),
+        Get::U32(f) => f(r).to_string(),
+        Get::OptU32(f) => f(r).map(|n| n.to_string()).unwrap_or_default(),
+        Get::I64(f) => f(r).to_string(),
+        Get::U64(f) => f(r).to_string(),
+        Get::OptF64(f) => format_value(f(r)),
+    }
+}
+
+/// Writes `rows` as CSV with the columns of `C`, named by `name`.
+fn write_csv<R, C: StoredColumn<R>>(path: &Path, rows: &[R], name: impl Fn(C) -> &'static str) -> Result<()> {
     let mut w = csv_writer(path)?;
-    w.write_record(["supplier_id", "month", "figure", "value", "status"])?;
+    w.write_record(C::ALL.iter().map(|&c| name(c)))?;
+    let gets: Vec<Get<R>> = C::ALL.iter().map(|c| c.get()).collect();
     for r in rows {
-        w.write_record([&r.supplier_id, &r.month.to_string(), r.metric.id(), &format_value(r.value), r.status.as_str()])?;
+        w.write_record(gets.iter().map(|g| cell_text(g, r)))?;
     }
     finish(w, path)
+}
+
+/// `rows` as a Parquet frame with the columns of `C`, named by `name`.
+fn table_frame<R, C: StoredColumn<R>>(rows: &[R], name: impl Fn(C) -> &'static str) -> Result<DataFrame> {
+    let column = |c: C| {
+        let name = name(c).into();
+        match c.get() {
+            Get::Str(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::OptStr(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::String(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::U32(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::OptU32(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::I64(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::U64(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::OptF64(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+        }
+    };
+    frame(C::ALL.iter().map(|&c| column(c)).collect())
+}
+
+pub fn write_figures_csv(path: &Path, rows: &[FigureRow]) -> Result<()> {
+    write_csv(path, rows, FigureColumn::name)
 }
 
 pub fn write_flags_csv(path: &Path, rows: &[FlagRow]) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    w.write_record(["visit_id", "supplier_id", "flag", "related_visit_id"])?;
-    for r in rows {
-        w.write_record([&r.visit_id, &r.supplier_id, r.flag.name(), r.related_visit_id.as_deref().unwrap_or("")])?;
-    }
-    finish(w, path)
-}
-
-fn write_evidence_csv(path: &Path, rows: &[EvidenceRow]) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    w.write_record(["supplier_id", "figure", "kind", "id", "value", "detail"])?;
-    for r in rows {
-        let detail = r.detail.as_deref().unwrap_or("");
-        w.write_record([&r.supplier_id, r.evidence.owner().id(), r.kind.as_str(), &r.id, &format_value(r.value), detail])?;
-    }
-    finish(w, path)
+    write_csv(path, rows, FlagColumn::name)
 }
 
 pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    w.write_record(["file", "line", "reason", "raw"])?;
-    for r in rejects {
-        w.write_record([&r.file, &r.line.to_string(), &r.reason, &r.raw])?;
-    }
-    finish(w, path)
-}
-
-/// The columns of `staff.csv` and `clients.csv`: the figures of each member, then the raw
-/// counts that later commands add up (`short_visits`, `valid_seconds`).
-const MEMBER_HEADER: [&str; 18] = [
-    "supplier_id",
-    "member_id",
-    "visits",
-    "checked_in",
-    Figure::CheckinRate.id(),
-    "valid_durations",
-    "minutes_mean",
-    "minutes_median",
-    Figure::ShortVisitShare.id(),
-    "flagged_visits",
-    "distinct_staff",
-    "granted_minutes",
-    Figure::CompletionRate.id(),
-    "continuity_staff",
-    "short_visits",
-    "valid_seconds",
-    "manual_visits",
-    "manual_with_reason",
-];
-
-/// A member row's cells in `MEMBER_HEADER` order (from `supplier_id` to `valid_seconds`).
-fn member_cells(r: &MemberRow) -> [String; 18] {
-    let t = &r.tally;
-    let count = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
-    [
-        r.supplier_id.clone(),
-        r.member_id.clone(),
-        t.visits.to_string(),
-        t.checked_in.to_string(),
-        format_value(t.checkin_rate()),
-        t.valid.to_string(),
-        format_value(t.minutes_mean()),
-        format_value(r.median),
-        format_value(t.short_share()),
-        t.flagged.to_string(),
-        count(r.distinct_staff),
-        format_value(t.granted.map(|g| g.minutes())),
-        format_value(t.completion()),
-        count(r.continuity_staff),
-        t.short.to_string(),
-        t.valid_seconds.to_string(),
-        t.manual.to_string(),
-        t.manual_with_reason.to_string(),
-    ]
-}
-
-fn write_members_csv(path: &Path, id_column: &str, rows: &[MemberRow]) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    let mut header = MEMBER_HEADER.map(str::to_string);
-    header[1] = id_column.to_string();
-    w.write_record(&header)?;
-    for r in rows {
-        w.write_record(member_cells(r))?;
-    }
-    finish(w, path)
+    write_csv(path, rejects, RejectColumn::name)
 }
 
 fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
@@ -169,69 +128,6 @@ pub(super) fn frame(columns: Vec<Column>) -> Result<DataFrame> {
     DataFrame::new_infer_height(columns).map_err(|e| anyhow::anyhow!("building a table: {e}"))
 }
 
-fn figures_frame(rows: &[FigureRow]) -> Result<DataFrame> {
-    frame(vec![
-        Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
-        Column::new("month".into(), rows.iter().map(|r| r.month.to_string()).collect::<Vec<_>>()),
-        Column::new("figure".into(), rows.iter().map(|r| r.metric.id()).collect::<Vec<_>>()),
-        Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
-        Column::new("status".into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
-    ])
-}
-
-fn flags_frame(rows: &[FlagRow]) -> Result<DataFrame> {
-    frame(vec![
-        Column::new("visit_id".into(), rows.iter().map(|r| r.visit_id.as_str()).collect::<Vec<_>>()),
-        Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
-        Column::new("flag".into(), rows.iter().map(|r| r.flag.name()).collect::<Vec<_>>()),
-        Column::new("related_visit_id".into(), rows.iter().map(|r| r.related_visit_id.as_deref()).collect::<Vec<_>>()),
-    ])
-}
-
-fn evidence_frame(rows: &[EvidenceRow]) -> Result<DataFrame> {
-    frame(vec![
-        Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
-        Column::new("figure".into(), rows.iter().map(|r| r.evidence.owner().id()).collect::<Vec<_>>()),
-        Column::new("kind".into(), rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>()),
-        Column::new("id".into(), rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()),
-        Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
-        Column::new("detail".into(), rows.iter().map(|r| r.detail.as_deref()).collect::<Vec<_>>()),
-    ])
-}
-
-fn rejects_frame(rows: &[Reject]) -> Result<DataFrame> {
-    frame(vec![
-        Column::new("file".into(), rows.iter().map(|r| r.file.as_str()).collect::<Vec<_>>()),
-        Column::new("line".into(), rows.iter().map(|r| r.line).collect::<Vec<_>>()),
-        Column::new("reason".into(), rows.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>()),
-        Column::new("raw".into(), rows.iter().map(|r| r.raw.as_str()).collect::<Vec<_>>()),
-    ])
-}
-
-fn members_frame(id_column: &str, rows: &[MemberRow]) -> Result<DataFrame> {
-    let tallies: Vec<&crate::model::Tally> = rows.iter().map(|r| &r.tally).collect();
-    frame(vec![
-        Column::new("supplier_id".into(), rows.iter().map(|r| r.supplier_id.as_str()).collect::<Vec<_>>()),
-        Column::new(id_column.into(), rows.iter().map(|r| r.member_id.as_str()).collect::<Vec<_>>()),
-        Column::new("visits".into(), tallies.iter().map(|t| t.visits).collect::<Vec<_>>()),
-        Column::new("checked_in".into(), tallies.iter().map(|t| t.checked_in).collect::<Vec<_>>()),
-        Column::new(Figure::CheckinRate.id().into(), tallies.iter().map(|t| t.checkin_rate()).collect::<Vec<_>>()),
-        Column::new("valid_durations".into(), tallies.iter().map(|t| t.valid).collect::<Vec<_>>()),
-        Column::new("minutes_mean".into(), tallies.iter().map(|t| t.minutes_mean()).collect::<Vec<_>>()),
-        Column::new("minutes_median".into(), rows.iter().map(|r| r.median).collect::<Vec<_>>()),
-        Column::new(Figure::ShortVisitShare.id().into(), tallies.iter().map(|t| t.short_share()).collect::<Vec<_>>()),
-        Column::new("flagged_visits".into(), tallies.iter().map(|t| t.flagged).collect::<Vec<_>>()),
-        Column::new("distinct_staff".into(), rows.iter().map(|r| r.distinct_staff).collect::<Vec<_>>()),
-        Column::new("granted_minutes".into(), tallies.iter().map(|t| t.granted.map(|g| g.minutes())).collect::<Vec<_>>()),
-        Column::new(Figure::CompletionRate.id().into(), tallies.iter().map(|t| t.completion()).collect::<Vec<_>>()),
-        Column::new("continuity_staff".into(), rows.iter().map(|r| r.continuity_staff).collect::<Vec<_>>()),
-        Column::new("short_visits".into(), tallies.iter().map(|t| t.short).collect::<Vec<_>>()),
-        Column::new("valid_seconds".into(), tallies.iter().map(|t| t.valid_seconds).collect::<Vec<_>>()),
-        Column::new("manual_visits".into(), tallies.iter().map(|t| t.manual).collect::<Vec<_>>()),
-        Column::new("manual_with_reason".into(), tallies.iter().map(|t| t.manual_with_reason).collect::<Vec<_>>()),
-    ])
-}
-
 /// Writes the month's other tables into the staged directory (`write_visits_table` writes the
 /// visits).
 pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> Result<()> {
@@ -241,15 +137,15 @@ pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> 
         Box::new(|| write_figures_csv(&dir.join("figures.csv"), &analysis.figures)),
         Box::new(|| write_flags_csv(&dir.join("flags.csv"), &analysis.flags)),
         Box::new(|| write_rejects_csv(&dir.join("rejects.csv"), rejects)),
-        Box::new(|| write_members_csv(&dir.join("staff.csv"), "staff_id", &analysis.staff)),
-        Box::new(|| write_members_csv(&dir.join("clients.csv"), "client_id", &analysis.clients)),
-        Box::new(|| write_evidence_csv(&dir.join("evidence.csv"), &analysis.evidence)),
-        Box::new(|| write_parquet(&dir.join("figures.parquet"), figures_frame(&analysis.figures)?)),
-        Box::new(|| write_parquet(&dir.join("flags.parquet"), flags_frame(&analysis.flags)?)),
-        Box::new(|| write_parquet(&dir.join("rejects.parquet"), rejects_frame(rejects)?)),
-        Box::new(|| write_parquet(&dir.join("staff.parquet"), members_frame("staff_id", &analysis.staff)?)),
-        Box::new(|| write_parquet(&dir.join("clients.parquet"), members_frame("client_id", &analysis.clients)?)),
-        Box::new(|| write_parquet(&dir.join("evidence.parquet"), evidence_frame(&analysis.evidence)?)),
+        Box::new(|| write_csv(&dir.join("staff.csv"), &analysis.staff, |c: MemberColumn| c.name_in("staff_id"))),
+        Box::new(|| write_csv(&dir.join("clients.csv"), &analysis.clients, |c: MemberColumn| c.name_in("client_id"))),
+        Box::new(|| write_csv(&dir.join("evidence.csv"), &analysis.evidence, EvidenceColumn::name)),
+        Box::new(|| write_parquet(&dir.join("figures.parquet"), table_frame(&analysis.figures, FigureColumn::name)?)),
+        Box::new(|| write_parquet(&dir.join("flags.parquet"), table_frame(&analysis.flags, FlagColumn::name)?)),
+        Box::new(|| write_parquet(&dir.join("rejects.parquet"), table_frame(rejects, RejectColumn::name)?)),
+        Box::new(|| write_parquet(&dir.join("staff.parquet"), table_frame(&analysis.staff, |c: MemberColumn| c.name_in("staff_id"))?)),
+        Box::new(|| write_parquet(&dir.join("clients.parquet"), table_frame(&analysis.clients, |c: MemberColumn| c.name_in("client_id"))?)),
+        Box::new(|| write_parquet(&dir.join("evidence.parquet"), table_frame(&analysis.evidence, EvidenceColumn::name)?)),
     ];
     files.par_iter().map(|write| write()).collect::<Vec<_>>().into_iter().collect()
 }

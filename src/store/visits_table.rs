@@ -17,8 +17,8 @@ use polars_parquet::write::{
 use rayon::prelude::*;
 
 use super::tables::{parquet_failure, Noting};
-use crate::model::groups::{prefetch_ahead, Group, Groups, Lines, NOTHING_BESIDE};
-use crate::model::hash::HashMap;
+use crate::bytes_map::HashMap;
+use crate::engine::groups::{ahead, Group, Groups};
 use crate::model::{split_key, Ids, Interner, Method, Visit};
 
 /// Each id's place among the names sorted.
@@ -123,9 +123,8 @@ fn dictionary<'a, T>(batch: &[T], count: usize, code_of: impl Fn(&T) -> Option<u
 
 /// Milliseconds since the epoch, as polars stores `Datetime(ms)`, as a dictionary of the
 /// times the batch uses, numbered in order of first appearance: what polars would find by
-/// hashing every value (a twentieth of the figures stage's CPU on a national month), taken
-/// here, when every time lies whole minutes from the batch's earliest (registrations are made
-/// to the minute), from a table indexed by that minute.
+/// hashing every value, taken here, when every time lies whole minutes from the batch's
+/// earliest (registrations are made to the minute), from a table indexed by that minute.
 fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Array> {
     const MINUTE: i64 = 60_000;
     let (least, most) = values.clone().flatten().fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
@@ -169,7 +168,7 @@ struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     /// The visits `all[order[..]]`, each read once (they lie scattered: each is asked for
-    /// ahead, `prefetch_ahead`).
+    /// ahead, `ahead`).
     fn gather(all: &'a [Visit], order: &[u32]) -> Batch<'a> {
         let n = order.len();
         let mut b = Batch {
@@ -185,8 +184,7 @@ impl<'a> Batch<'a> {
             services: Vec::with_capacity(n),
             planned: Vec::with_capacity(n),
         };
-        for (k, &i) in order.iter().enumerate() {
-            prefetch_ahead(all, order, k, Lines::All, NOTHING_BESIDE);
+        for i in ahead(all, order) {
             let v = &all[i as usize];
             b.visit_id.push(v.visit_id.as_str());
             b.supplier.push(v.supplier);
@@ -221,9 +219,8 @@ fn row_group(
     options: WriteOptions,
 ) -> PolarsResult<Vec<Vec<CompressedPage>>> {
     // The batch's visits are taken apart once, in stored order, into one list per column:
-    // each column is then built from its own list, a few hundred kilobytes, instead of from
-    // a copy of the whole visits (16 MB a batch, new memory for each batch: 60,000 page
-    // faults at 2.9 M visits).
+    // each column is then built from its own list, a few hundred kilobytes, and no batch
+    // copies the visits whole.
     let batch = Batch::gather(all, order);
     type Build<'a> = Box<dyn Fn() -> (Box<dyn Array>, Encoding) + Send + Sync + 'a>;
     let to_ms = |t: i64| t * 1000;
@@ -291,8 +288,8 @@ fn row_group(
 
 /// Rows per batch of `visits.parquet`: the table is built and written a slice at a time so
 /// that a month never holds a second copy of its visits as columns. Small batches reuse the
-/// memory of the one before (fresh memory is what costs on a virtual machine: 1 M visits
-/// peak at 245 MB instead of 330 MB with 512 Ki rows); the file is about 15 % larger.
+/// memory of the one before (fresh memory is what costs on a virtual machine), at the price
+/// of a somewhat larger file (docs/PERFORMANCE.md).
 const VISIT_BATCH: usize = 128 * 1024;
 
 /// `visits.parquet` in `dir`, in stored order (`stored_order`; `by_client` are the month's
@@ -313,7 +310,7 @@ fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &
         // supplier_id range leaves it out. Whole values (no truncation), so the bounds are
         // exact.
         statistics: StatisticsOptions { binary_statistics_truncate_length: Some(0), ..StatisticsOptions::default() },
-        // zstd level 1 instead of 3: a tenth less time for this table, 7 % larger.
+        // zstd level 1: faster than the default level for a slightly larger file.
         compression: CompressionOptions::Zstd(Some(ZstdLevel::try_new(1).map_err(polars_error)?)),
         version: Version::V1,
         data_page_size: None,

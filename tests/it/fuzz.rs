@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use proptest::prelude::*;
-use tidkoll::analysis::analyse;
 use tidkoll::config::Config;
 use tidkoll::ingest::{busiest_month, read_all, select_month, InputPaths};
+use tidkoll::month::analysis::analyse;
 use tidkoll::privacy::Pseudonymizer;
 
 const COLUMNS: [&str; 10] = [

@@ -15,10 +15,10 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use proptest::prelude::*;
-use tidkoll::analysis::{analyse, FigureRow, MonthAnalysis};
 use tidkoll::config::Config;
 use tidkoll::ingest::{read_all, select_month, InputPaths};
 use tidkoll::model::{Figure, Flag, Metric, Tally, YearMonth, ALL};
+use tidkoll::month::analysis::{analyse, FigureRow, MonthAnalysis};
 use tidkoll::privacy::Pseudonymizer;
 
 const HEADER: &str = "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services";
@@ -131,7 +131,7 @@ fn value(analysis: &MonthAnalysis, supplier: &str, metric: Metric) -> Option<f64
 /// The invariants of one analysed month.
 fn check_invariants(analysis: &MonthAnalysis, accepted: usize) -> Result<(), TestCaseError> {
     let suppliers: BTreeSet<&str> = analysis.figures.iter().map(|f| f.supplier_id.as_str()).filter(|s| *s != ALL).collect();
-    let tally_of = |rows: &[tidkoll::analysis::MemberRow], supplier: Option<&str>| -> Tally {
+    let tally_of = |rows: &[tidkoll::month::analysis::MemberRow], supplier: Option<&str>| -> Tally {
         rows.iter().filter(|m| supplier.is_none_or(|s| m.supplier_id == s)).map(|m| &m.tally).sum()
     };
     let all_staff = tally_of(&analysis.staff, None);

@@ -242,7 +242,8 @@ fn one_suppliers_rows_of_a_stored_month_are_all_of_its_rows_and_only_those() {
     for supplier in ["Vardag Omsorg AB", "Trygg Vård AB"] {
         let one = read_month_of(&out, month, Some(supplier)).unwrap();
         assert_eq!(one.figures, whole.figures, "the figures are whole: they hold the municipality's row");
-        let own = |rows: &[tidkoll::analysis::MemberRow]| rows.iter().filter(|r| r.supplier_id == supplier).cloned().collect::<Vec<_>>();
+        let own =
+            |rows: &[tidkoll::month::analysis::MemberRow]| rows.iter().filter(|r| r.supplier_id == supplier).cloned().collect::<Vec<_>>();
         assert!(!one.staff.is_empty() && !one.clients.is_empty());
         assert_eq!(one.staff, own(&whole.staff), "{supplier}");
         assert_eq!(one.clients, own(&whole.clients), "{supplier}");
@@ -254,4 +255,57 @@ fn one_suppliers_rows_of_a_stored_month_are_all_of_its_rows_and_only_those() {
         assert_eq!(read_flags(&out, month, Some(supplier)).unwrap(), own_flags, "{supplier}");
     }
     assert!(whole.staff.iter().any(|r| r.supplier_id != "Vardag Omsorg AB" && r.supplier_id != "Trygg Vård AB"));
+}
+
+/// Rows of a plain CSV file as maps from header to value.
+fn csv_rows(w: &Work, path: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(w.path(path)).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader.records().map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()).collect()
+}
+
+#[test]
+fn completion_evidence_and_the_top_staff_share_are_the_clients_own_values() {
+    use crate::common::{visit, visits_file};
+    let w = Work::new();
+    let lines = [
+        // c1: 30 of 100 granted minutes (0.3), c2: 60 of 60 (inside), c3: 60 of 30 (2.0),
+        // c4: 70 of 100 (0.7); c3 is seen by p1 three times of four.
+        visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV"),
+        visit("a2", "S1", "c2", "p1", "2025-03-03 09:00", "2025-03-03 10:00", "OMV"),
+        visit("a3", "S1", "c3", "p1", "2025-03-04 08:00", "2025-03-04 08:15", "OMV"),
+        visit("a4", "S1", "c3", "p1", "2025-03-05 08:00", "2025-03-05 08:15", "OMV"),
+        visit("a5", "S1", "c3", "p1", "2025-03-06 08:00", "2025-03-06 08:15", "OMV"),
+        visit("a6", "S1", "c3", "p2", "2025-03-07 08:00", "2025-03-07 08:15", "OMV"),
+        visit("a7", "S1", "c4", "p2", "2025-03-08 08:00", "2025-03-08 09:10", "OMV"),
+    ];
+    let visits = w.write("visits.csv", visits_file(&lines));
+    let granted = w.write(
+        "granted.csv",
+        "supplier_id,client_id,month,granted_minutes\nS1,c1,2025-03,100\nS1,c2,2025-03,60\nS1,c3,2025-03,30\nS1,c4,2025-03,100\n",
+    );
+    w.monthly(&["--visits", &visits, "--granted", &granted, "--quiet"]).ok();
+    // The pseudonyms of the clients, known by their visits, granted minutes and mean length.
+    let clients = csv_rows(&w, "out/2025-03/clients.csv");
+    let client = |visits: &str, granted: &str, mean: &str| {
+        let found = clients.iter().find(|c| c["visits"] == visits && c["granted_minutes"] == granted && c["minutes_mean"] == mean);
+        found.unwrap_or_else(|| panic!("{visits} {granted} {mean}: {clients:?}"))["client_id"].clone()
+    };
+    let (c1, c3, c4) = (client("1", "100", "30"), client("4", "30", "15"), client("1", "100", "70"));
+
+    // The clients outside 0.75–1.00, farthest first, each with its own rate.
+    let evidence: Vec<(String, String)> = csv_rows(&w, "out/2025-03/evidence.csv")
+        .into_iter()
+        .filter(|e| e["figure"] == "completion_rate")
+        .map(|e| (e["id"].clone(), e["value"].clone()))
+        .collect();
+    assert_eq!(evidence, [(c3.clone(), "2".to_string()), (c1.clone(), "0.3".to_string()), (c4, "0.7".to_string())]);
+
+    // The investigation's client list: the share of the client's visits made by its most
+    // frequent staff member.
+    w.tidkoll(&["investigate", "--supplier", "S1", "--month", "2025-03", "--out", "out", "--quiet"]).ok();
+    let rows = excel_rows(&w, "out/utredningar/S1-2025-03/kunder.csv");
+    let shares: BTreeMap<String, String> = rows.iter().map(|r| (r["Kund"].clone(), r["Andel hos vanligaste personal"].clone())).collect();
+    assert_eq!(shares[&c3], "0,75", "{rows:?}");
+    assert_eq!(shares[&c1], "1", "{rows:?}");
 }

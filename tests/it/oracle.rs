@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use proptest::prelude::*;
-use tidkoll::analysis::analyse;
 use tidkoll::config::Config;
 use tidkoll::ingest::{read_all, select_month, InputPaths};
+use tidkoll::month::analysis::analyse;
 use tidkoll::privacy::Pseudonymizer;
 
 /// Small limits so that a few generated visits reach them: a long day is over 60 minutes, and

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{flag_summary, opt_number, sv_number, yes};
-use crate::investigate::Investigation;
 use crate::model::{Metric, ALL};
+use crate::period::investigate::Investigation;
 use crate::report::excel_text;
 use crate::report::labels::{figure_label, requirement_sv, status_sv};
 

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::{duration_bins, flag_summary, pct, yes, CHECKIN};
-use crate::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::model::{Metric, YearMonth, ALL};
+use crate::period::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::report::charts::{bars_chart, lines_chart, nothing_to_draw, Line};
 use crate::report::html::{escape, status_class, STYLE};
 use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, is_share, join_sv, requirement_sv, status_sv};

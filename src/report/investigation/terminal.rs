@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{flag_summary, pct, truncate, FLAGGED_SHOWN, TOP};
-use crate::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::model::{Metric, Status, ALL};
+use crate::period::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv};
 
 /// The report for the terminal.

@@ -8,10 +8,10 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::analysis::FigureRow;
+use crate::bytes_map::HashMap;
 use crate::config::EscalationConfig;
-use crate::model::hash::HashMap;
 use crate::model::{Metric, Status, YearMonth, ALL};
+use crate::month::analysis::FigureRow;
 use crate::store::read::{month_exists, read_figures};
 
 /// What the follow-up proposes for a supplier and a quarter.
@@ -105,7 +105,7 @@ impl History {
             if !judged.suppliers.contains(&row.supplier_id) {
                 judged.suppliers.insert(row.supplier_id.clone());
             }
-            if matches!(row.status, Status::Ok | Status::Deviation) {
+            if row.status.is_judged() {
                 judged.judged.insert((row.supplier_id.clone(), row.metric), row.status == Status::Deviation);
             }
         }

@@ -5,7 +5,7 @@
 pub mod continuity;
 pub mod tally;
 
-use crate::model::hash::{HashMap, HashSet};
+use crate::bytes_map::{HashMap, HashSet};
 
 use crate::config::Config;
 use crate::model::tally::{checkin_member_share, completion_client_share};

@@ -7,9 +7,9 @@ use rayon::prelude::*;
 
 use super::continuity;
 use super::FigureContext;
-use crate::model::by_supplier::supplier_range;
-use crate::model::groups::{Groups, Lines, MonthGroups};
-use crate::model::hash::HashMap;
+use crate::bytes_map::HashMap;
+use crate::engine::by_supplier::supplier_range;
+use crate::engine::groups::{Groups, MonthGroups};
 use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
 
 /// One staff member or client of a supplier with its counts.
@@ -67,19 +67,12 @@ impl MonthTally {
         ctx: &FigureContext,
     ) -> MonthTally {
         let extras = ClientExtras::new(granted, addons, ctx);
-        let members = |groups: &Groups, lines: Lines, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
-            groups
-                .groups
-                .par_iter()
-                .map(|g| {
-                    groups.warm(g, visits, lines, Some(masks));
-                    build(g.key, groups.visits(g))
-                })
-                .collect()
+        let members = |groups: &Groups, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
+            groups.par_walk(visits, Some(masks)).map(|(key, group)| build(key, group)).collect()
         };
         let (staff, clients) = rayon::join(
-            || members(&groups.staff, Lines::Hot, &|key, group| staff_member(key, group, visits, masks, ctx)),
-            || members(&groups.clients, Lines::All, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
+            || members(&groups.staff, &|key, group| staff_member(key, group, visits, masks, ctx)),
+            || members(&groups.clients, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
         );
         let clients = extras.add_clients_without_visits(clients);
         MonthTally { staff, clients, extras }
@@ -185,10 +178,7 @@ impl ClientExtras {
 
     /// Counts the client's granted time, delivered and reported add-ons and reports.
     fn count_into(&self, key: u64, tally: &mut Tally, visits: &[&Visit], ctx: &FigureContext) {
-        tally.granted = self.granted.get(&key).copied();
-        if tally.granted.is_some() {
-            tally.performed_seconds = tally.valid_seconds;
-        }
+        tally.grant(self.granted.get(&key).copied());
         let mut delivered: Vec<u32> =
             visits.iter().flat_map(|v| v.services.iter()).filter_map(|s| ctx.addon_of_service.get(s).copied()).collect();
         delivered.sort_unstable();
@@ -208,9 +198,8 @@ impl ClientExtras {
         keys.sort_unstable();
         keys.dedup();
         let ctx_free = keys.into_iter().map(|key| {
-            let granted = self.granted.get(&key).copied();
-            let unserved = u32::from(granted.is_some_and(|g| g.is_positive()));
-            let mut tally = Tally { granted, unserved, ..Tally::default() };
+            let mut tally = Tally::default();
+            tally.grant(self.granted.get(&key).copied());
             if let Some((_, rows, late)) = self.reports.get(&key) {
                 tally.reports = *rows;
                 tally.late_reports = *late;

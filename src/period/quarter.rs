@@ -2,20 +2,20 @@
 //! judged against, and each supplier's deviations with their evidence. No figure is
 //! recomputed here; every value and status is the one its month stored.
 
-use crate::model::hash::HashMap;
+use crate::bytes_map::HashMap;
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::analysis::MemberRow;
 use crate::config::{Config, EscalationConfig};
 use crate::error::refused;
-use crate::evidence::EvidenceRow;
-use crate::followup::{History, SupplierFollowup};
 use crate::model::ALL;
-use crate::model::{Bound, Evidence, Metric, Status};
+use crate::model::{Bound, Evidence, Figure, Metric, Status, Tally};
 use crate::model::{Quarter, YearMonth};
+use crate::month::analysis::MemberRow;
+use crate::month::evidence::EvidenceRow;
+use crate::period::followup::{History, SupplierFollowup};
 use crate::store::read::{check_same_key, month_exists, read_month, StoredMonth};
 
 /// One matrix cell: a month's value and status of one figure for one supplier.
@@ -27,6 +27,18 @@ pub struct Cell {
 
 impl Cell {
     const MISSING: Cell = Cell { value: None, status: Status::Missing };
+}
+
+/// The totals behind a kind of evidence in one month, which a plan states beside its tables.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvidenceTotals {
+    Unverified { unverified: u32, visits: u32 },
+    Short { short: u32, valid: u32, limit_minutes: f64 },
+    CompletionOutside { outside: usize, judged: usize },
+    Continuity { clients: u32 },
+    Flagged { flagged: f64, visits: u32 },
+    Unserved { unserved: u32, granted_clients: usize },
+    ManualWithoutReason { without_reason: u32, manual: u32 },
 }
 
 /// The quarter's stored months (a month not run is `None`, allowed only with `--allow-partial`).
@@ -135,6 +147,40 @@ impl QuarterData {
     /// The requirement of a figure in month `i`, as its month was judged.
     pub fn requirement(&self, metric: Metric, i: usize) -> Option<Bound> {
         self.config(i).and_then(|c| c.requirement(metric))
+    }
+
+    /// The totals behind a kind of evidence of `supplier` in month `i`, folded from its
+    /// stored tallies; `None` for the add-on evidence, which the plan shows by client only.
+    pub fn evidence_totals(&self, supplier: &str, evidence: Evidence, i: usize) -> Option<EvidenceTotals> {
+        let sum = |rows: Vec<&MemberRow>| -> Tally { rows.iter().map(|m| &m.tally).sum() };
+        let clients = self.members(supplier, i, false);
+        let staff = sum(self.members(supplier, i, true));
+        match evidence {
+            Evidence::Unverified => Some(EvidenceTotals::Unverified { unverified: staff.unverified(), visits: staff.visits }),
+            Evidence::Short => {
+                let config = self.config(i).cloned().unwrap_or_default();
+                Some(EvidenceTotals::Short { short: staff.short, valid: staff.valid, limit_minutes: config.parameters.short_visit_minutes })
+            }
+            Evidence::CompletionOutside => {
+                let range = self.requirement(Metric::Figure(Figure::CompletionRate), i).unwrap_or_default();
+                let judged: Vec<bool> = clients.iter().filter_map(|c| c.tally.completion_within(range)).collect();
+                let outside = judged.iter().filter(|inside| !**inside).count();
+                Some(EvidenceTotals::CompletionOutside { outside, judged: judged.len() })
+            }
+            Evidence::Continuity => Some(EvidenceTotals::Continuity { clients: sum(clients).continuity_clients }),
+            Evidence::Flagged(flag) => {
+                let flagged = self.cells(supplier, Metric::FlagCount(flag))[i].value.unwrap_or(0.0);
+                Some(EvidenceTotals::Flagged { flagged, visits: staff.visits })
+            }
+            Evidence::Unserved => {
+                let granted_clients = clients.iter().filter(|c| c.tally.granted.is_some_and(|g| g.is_positive())).count();
+                Some(EvidenceTotals::Unserved { unserved: sum(clients).unserved, granted_clients })
+            }
+            Evidence::ManualWithoutReason => {
+                Some(EvidenceTotals::ManualWithoutReason { without_reason: staff.manual_without_reason(), manual: staff.manual })
+            }
+            Evidence::UnreportedAddons | Evidence::LateReports => None,
+        }
     }
 
     /// The supplier's staff or client breakdown of month `i`.

@@ -8,9 +8,9 @@ pub mod staff;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::figures::FigureContext;
-use crate::model::groups::{Lines, MonthGroups, NOTHING_BESIDE};
+use crate::engine::groups::{MonthGroups, NOTHING_BESIDE};
 use crate::model::{Absence, Flag, Visit};
+use crate::month::figures::FigureContext;
 
 /// One flag on one visit (indices into the month's visits); pair flags name the partner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,16 +66,9 @@ pub fn compute(visits: &[Visit], absences: &[Absence], groups: &MonthGroups, ctx
     let max_valid = ctx.config.parameters.max_valid_minutes;
 
     let mut hits: Vec<FlagHit> = by_client
-        .groups
-        .par_iter()
-        .flat_map_iter(|g| {
-            by_client.warm(g, visits, Lines::Hot, NOTHING_BESIDE);
-            client::flags(by_client.visits(g), visits, &params)
-        })
-        .chain(by_staff.groups.par_iter().flat_map_iter(|g| {
-            by_staff.warm(g, visits, Lines::Hot, Some(&is_valid));
-            staff::flags(by_staff.visits(g), visits, &is_valid, &params)
-        }))
+        .par_walk(visits, NOTHING_BESIDE)
+        .flat_map_iter(|(_, group)| client::flags(group, visits, &params))
+        .chain(by_staff.par_walk(visits, Some(&is_valid)).flat_map_iter(|(_, group)| staff::flags(group, visits, &is_valid, &params)))
         .chain((0..visits.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))
         .chain(days::during_absence(visits, absences))
         .collect();

@@ -3,11 +3,12 @@
 //! investigation can name them without re-reading the exports (`evidence.csv`). Weights are
 //! read off the same tallies as the figures.
 
-use crate::figures::tally::{FlagMasks, Member, MonthTally};
-use crate::figures::FigureContext;
-use crate::ingest::time::local_time;
-use crate::model::groups::{prefetch_ahead, Groups, Lines};
+use crate::engine::groups::Groups;
+use crate::model::evidence::Ranked;
+use crate::model::time::local_time;
 use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
+use crate::month::figures::tally::{FlagMasks, Member, MonthTally};
+use crate::month::figures::FigureContext;
 
 /// How many staff, clients and example visits are kept per figure.
 pub const TOP: usize = 10;
@@ -69,19 +70,30 @@ fn top_by_weight<'a>(items: impl Iterator<Item = (&'a str, f64)>) -> Vec<(&'a st
 }
 
 /// How much a staff member or client contributes to a kind of evidence (0: not at all);
-/// `None` where the evidence names no members of that kind.
-fn member_weight(evidence: Evidence, t: &Tally, kind: Kind) -> Option<u32> {
-    match (evidence, kind) {
-        (Evidence::Unverified, _) => Some(t.unverified()),
-        (Evidence::Short, _) => Some(t.short),
-        (Evidence::Flagged(flag), _) => Some(t.flag_count(flag)),
-        (Evidence::UnreportedAddons, Kind::Client) => Some(t.addons_unreported()),
-        (Evidence::LateReports, Kind::Client) => Some(t.late_reports),
-        (Evidence::ManualWithoutReason, _) => Some(t.manual_without_reason()),
+/// `None` where the member takes no part (a client outside the continuity measurement) or the
+/// evidence ranks its members otherwise (completion, by the client's own rate).
+fn member_weight(evidence: Evidence, t: &Tally) -> Option<u32> {
+    match evidence {
+        Evidence::Unverified => Some(t.unverified()),
+        Evidence::Short => Some(t.short),
+        Evidence::Flagged(flag) => Some(t.flag_count(flag)),
+        Evidence::UnreportedAddons => Some(t.addons_unreported()),
+        Evidence::LateReports => Some(t.late_reports),
+        Evidence::ManualWithoutReason => Some(t.manual_without_reason()),
         // An unserved client weighs its granted minutes.
-        (Evidence::Unserved, Kind::Client) => Some(if t.unserved > 0 { t.granted.map_or(0, |g| g.minutes().round() as u32) } else { 0 }),
-        (Evidence::Continuity, Kind::Client) => (t.continuity_clients > 0).then_some(t.continuity_staff as u32),
-        _ => None,
+        Evidence::Unserved => Some(if t.unserved > 0 { t.granted.map_or(0, |g| g.minutes().round() as u32) } else { 0 }),
+        Evidence::Continuity => (t.continuity_clients > 0).then_some(t.continuity_staff as u32),
+        Evidence::CompletionOutside => None,
+    }
+}
+
+/// Whether the evidence names the staff members (`Kind::Staff`) or clients (`Kind::Client`)
+/// by weight.
+fn ranks(ranked: Ranked, kind: Kind) -> bool {
+    match ranked {
+        Ranked::StaffAndClients => true,
+        Ranked::Clients => kind == Kind::Client,
+        Ranked::ClientsByCompletion => false,
     }
 }
 
@@ -100,10 +112,7 @@ fn is_example(evidence: Evidence, v: &Visit, mask: u32, month: &MonthTally, ctx:
 
 /// Whether the evidence quotes example visits.
 fn has_examples(evidence: Evidence) -> bool {
-    matches!(
-        evidence,
-        Evidence::Unverified | Evidence::Short | Evidence::UnreportedAddons | Evidence::ManualWithoutReason | Evidence::Flagged(_)
-    )
+    evidence.def().example_reason.is_some()
 }
 
 /// The inputs of one supplier's evidence.
@@ -133,7 +142,8 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
     let mut out = Vec::new();
     let mut examples = examples(scope, ctx).into_iter();
     for evidence in Evidence::all() {
-        if evidence == Evidence::CompletionOutside {
+        let ranked = evidence.def().ranked;
+        if ranked == Ranked::ClientsByCompletion {
             out.extend(completion_outside(scope, ctx).into_iter().map(|(id, rate)| row(evidence, Kind::Client, id, Some(rate))));
             continue;
         }
@@ -141,7 +151,9 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
             (Kind::Staff, scope.month.staff_of(scope.supplier), &scope.ids.staff),
             (Kind::Client, scope.month.clients_of(scope.supplier), &scope.ids.clients),
         ] {
-            out.extend(ranked(evidence, kind, members, names).into_iter().map(|(id, n)| row(evidence, kind, id, Some(n))));
+            if ranks(ranked, kind) {
+                out.extend(top_members(evidence, members, names).into_iter().map(|(id, n)| row(evidence, kind, id, Some(n))));
+            }
         }
         if has_examples(evidence) {
             let (of, found) = examples.next().expect("one list of examples per kind that has them, in the same order");
@@ -160,8 +172,8 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
 }
 
 /// The members that contribute most to the evidence, with their weights.
-fn ranked<'a>(evidence: Evidence, kind: Kind, members: &[Member], names: &'a Interner) -> Vec<(&'a str, f64)> {
-    let weights = members.iter().filter_map(|m| Some((names.name(m.member()), member_weight(evidence, &m.tally, kind)?)));
+fn top_members<'a>(evidence: Evidence, members: &[Member], names: &'a Interner) -> Vec<(&'a str, f64)> {
+    let weights = members.iter().filter_map(|m| Some((names.name(m.member()), member_weight(evidence, &m.tally)?)));
     top_by_weight(weights.filter(|(_, n)| *n > 0).map(|(id, n)| (id, f64::from(n))))
 }
 
@@ -218,9 +230,8 @@ pub fn describe_absence(a: &Absence, ids: &Ids) -> String {
 
 /// The example visits of every kind of evidence that quotes them (`has_examples`): for each,
 /// the visits (indexes) with the first `TOP` example visit ids in byte order. One pass over
-/// the supplier's visits finds them all, each visit read once instead of once per kind, and
-/// each kind keeps only its first `TOP` ids as it goes: choosing them afterwards from all of a
-/// kind's examples read every example's id again, scattered over the month.
+/// the supplier's visits finds them all, each visit read once for every kind, and each kind
+/// keeps only its first `TOP` ids as it goes, so no example's id is read twice.
 fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<usize>)> {
     let kinds: Vec<Evidence> = Evidence::all().filter(|e| has_examples(*e)).collect();
     let mut first: Vec<FirstIds> = kinds.iter().map(|_| FirstIds::default()).collect();
@@ -231,12 +242,17 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
     for (k, evidence) in kinds.iter().enumerate() {
         match evidence {
             Evidence::Flagged(flag) => of_flag_bit[flag.bit().trailing_zeros() as usize] = Some(k),
-            _ => others.push(k),
+            Evidence::Unverified
+            | Evidence::Short
+            | Evidence::CompletionOutside
+            | Evidence::UnreportedAddons
+            | Evidence::LateReports
+            | Evidence::Continuity
+            | Evidence::Unserved
+            | Evidence::ManualWithoutReason => others.push(k),
         }
     }
-    let visits = scope.by_client.visits_of(scope.supplier);
-    for (n, i) in visits.iter().map(|&i| i as usize).enumerate() {
-        prefetch_ahead(scope.visits, visits, n, Lines::All, Some(scope.masks));
+    for i in scope.by_client.walk_supplier(scope.supplier, scope.visits, Some(scope.masks)).map(|i| i as usize) {
         let (v, mask) = (&scope.visits[i], scope.masks[i]);
         for &k in &others {
             if is_example(kinds[k], v, mask, scope.month, ctx) {

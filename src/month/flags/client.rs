@@ -1,7 +1,7 @@
 //! Flags over one client's visits sorted by check-in: `repeated_service`, `adjacent`,
 //! `single_staff`.
 
-use crate::model::hash::HashMap;
+use crate::bytes_map::HashMap;
 
 use super::{pair, FlagHit, FlagParams};
 use crate::model::{Flag, Visit};

@@ -4,7 +4,7 @@
 use chrono::Datelike;
 
 use super::FigureContext;
-use crate::ingest::time::minute_of_day;
+use crate::model::time::minute_of_day;
 use crate::model::Visit;
 
 /// Counted visits start 07:00–21:59 local time.

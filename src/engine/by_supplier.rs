@@ -6,7 +6,8 @@
 
 use rayon::prelude::*;
 
-use super::{split_key, split_parts};
+use super::split_parts;
+use crate::model::split_key;
 
 /// The keys of `keys` (an iterator that can be walked twice) placed by supplier (in the order
 /// they come within each supplier), each supplier's part then put in order by `sort_part`,
@@ -41,8 +42,7 @@ where
 /// Two lists of keys of the same `n` items (`keys(i)` gives item `i`'s key in each), each
 /// placed by the item's supplier (`supplier(i)`) as `placed_by_supplier` places one list, each
 /// supplier's part then put in order by `sort_part`. The items are walked twice in all (once
-/// to count them by supplier, once to place both keys), in blocks on all threads, where two
-/// lists placed one after the other walked them four times, each on one thread.
+/// to count them by supplier, once to place both keys), in blocks on all threads.
 pub fn placed_by_supplier_twice<T>(
     n: usize,
     supplier: impl Fn(usize) -> u32 + Sync,

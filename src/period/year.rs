@@ -9,8 +9,8 @@ use anyhow::Result;
 
 use crate::config::EscalationConfig;
 use crate::error::refused;
-use crate::followup::{History, SupplierFollowup};
 use crate::model::{Area, Metric, Quarter, YearMonth};
+use crate::period::followup::{History, SupplierFollowup};
 use crate::store::read::{month_exists, read_figures};
 
 /// One row of `year.csv`.

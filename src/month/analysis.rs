@@ -5,13 +5,13 @@
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::evidence::{supplier_evidence, EvidenceRow, SupplierScope};
-use crate::figures::tally::{median_minutes, Member, MonthTally};
-use crate::figures::{metric_value, FigureContext, Scope};
-use crate::flags::{self, FlagHit};
+use crate::engine::groups::MonthGroups;
 use crate::ingest::MonthData;
-use crate::model::groups::MonthGroups;
 use crate::model::{Flag, Ids, Metric, Status, Tally, Visit, YearMonth, ALL};
+use crate::month::evidence::{supplier_evidence, EvidenceRow, SupplierScope};
+use crate::month::figures::tally::{median_minutes, Member, MonthTally};
+use crate::month::figures::{metric_value, FigureContext, Scope};
+use crate::month::flags::{self, FlagHit};
 
 /// One row of `figures.csv`.
 #[derive(Debug, Clone, PartialEq)]

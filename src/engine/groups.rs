@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::by_supplier::{placed_by_supplier, placed_by_supplier_twice, supplier_range};
-use super::{consecutive_order, member_key, Visit, VISIT_HOT_BYTES};
+use crate::model::{consecutive_order, member_key, Visit, VISIT_HOT_BYTES};
 
 /// One member's visits: a run of `Groups::visits`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +76,8 @@ pub struct Groups {
     visits: Vec<u32>,
     /// In key order; none is empty.
     pub groups: Vec<Group>,
+    /// How much of each visit the walks over these groups read, and so ask for ahead.
+    lines: Lines,
 }
 
 impl Groups {
@@ -88,11 +90,11 @@ impl Groups {
             |k| (k.0 >> 32) as u32,
             |part| sort_part(part, visits),
         );
-        Groups::of_sorted(keys)
+        Groups::of_sorted(keys, Lines::All)
     }
 
     /// The groups of keys sorted by `sort_part` within each supplier.
-    fn of_sorted(keys: Vec<Key>) -> Groups {
+    fn of_sorted(keys: Vec<Key>, lines: Lines) -> Groups {
         // The runs come from the sorted keys themselves, not through the visits.
         let mut end = 0;
         let groups = keys
@@ -103,7 +105,7 @@ impl Groups {
                 Group { key: run[0].0, start, end }
             })
             .collect();
-        Groups { visits: keys.into_par_iter().map(|k| k.2).collect(), groups }
+        Groups { visits: keys.into_par_iter().map(|k| k.2).collect(), groups, lines }
     }
 
     /// The visits of `group`, in order.
@@ -111,10 +113,30 @@ impl Groups {
         &self.visits[group.start as usize..group.end as usize]
     }
 
-    /// Brings `group`'s visits into the cache before they are read (`warm`), asking on into
-    /// the groups after it, which a walk over the groups in order reads next.
-    pub fn warm<T>(&self, group: &Group, visits: &[Visit], lines: Lines, beside: Option<&[T]>) {
-        warm(visits, &self.visits[group.start as usize..], (group.end - group.start) as usize, lines, beside);
+    /// Every group as its key and its visits in order, on all threads. Each group's visits
+    /// (and `beside[i]` for each visit `i`: values kept beside the visits and indexed like
+    /// them) are brought into the cache before the caller reads them, asking on into the
+    /// groups after it, which the walk reads next.
+    pub fn par_walk<'a, T: Sync>(
+        &'a self,
+        visits: &'a [Visit],
+        beside: Option<&'a [T]>,
+    ) -> impl IndexedParallelIterator<Item = (u64, &'a [u32])> + 'a {
+        self.groups.par_iter().map(move |g| {
+            warm(visits, &self.visits[g.start as usize..], (g.end - g.start) as usize, self.lines, beside);
+            (g.key, self.visits(g))
+        })
+    }
+
+    /// The visits of `supplier`, member by member, each asked for a few visits ahead of the
+    /// caller reading it (with `beside[i]`, as in `par_walk`).
+    pub fn walk_supplier<'a, T>(&'a self, supplier: u32, visits: &'a [Visit], beside: Option<&'a [T]>) -> impl Iterator<Item = u32> + 'a {
+        let order = self.visits_of(supplier);
+        let lines = self.lines;
+        order.iter().enumerate().map(move |(n, &i)| {
+            prefetch_ahead(visits, order, n, lines, beside);
+            i
+        })
     }
 
     /// Every group's visits, in key order.
@@ -149,7 +171,7 @@ impl Groups {
                 groups.push(Group { key: g.key, start, end: visits.len() as u32 });
             }
         }
-        Groups { visits, groups }
+        Groups { visits, groups, lines: self.lines }
     }
 }
 
@@ -182,19 +204,26 @@ fn prefetch<T>(visits: &[Visit], i: u32, lines: Lines, beside: Option<&[T]>) {
 /// While walking `order` (indices into `visits`) at place `at`, asks for the visit `AHEAD`
 /// places further on, and for what lies beside it when given (`prefetch`). The visits of a
 /// walk by client or staff member lie scattered over the month's visits, so each is a wait
-/// for memory; asked for this far ahead, a steady number of them is on its way at any time.
-/// (Asking for a whole group at once, a hundred visits and more, asked for more than the
-/// processor keeps track of: a national month's tallies waited at the first read of three
-/// visits in four.)
+/// for memory; asked for this far ahead, a steady number of them is on its way at any time,
+/// never more than the processor keeps track of (which a whole group at once would be).
 #[inline]
-pub fn prefetch_ahead<T>(visits: &[Visit], order: &[u32], at: usize, lines: Lines, beside: Option<&[T]>) {
+fn prefetch_ahead<T>(visits: &[Visit], order: &[u32], at: usize, lines: Lines, beside: Option<&[T]>) {
     if let Some(&next) = order.get(at + AHEAD) {
         prefetch(visits, next, lines, beside);
     }
 }
 
-/// `prefetch_ahead` and `warm` with nothing beside the visits.
+/// A walk with nothing beside the visits.
 pub const NOTHING_BESIDE: Option<&[u8]> = None;
+
+/// The visits `order` names, in order, each whole visit asked for a few visits ahead of the
+/// caller reading it: for a walk over visits that lie scattered over the month.
+pub fn ahead<'a>(visits: &'a [Visit], order: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    order.iter().enumerate().map(move |(n, &i)| {
+        prefetch_ahead(visits, order, n, Lines::All, NOTHING_BESIDE);
+        i
+    })
+}
 
 /// Brings the first `n` visits `following` names into the cache (the lines `lines` says of
 /// each, and `beside[i]` for each visit `i` when given), before a walk that reads them more
@@ -215,12 +244,15 @@ fn warm<T>(visits: &[Visit], following: &[u32], n: usize, lines: Lines, beside: 
     }
 }
 
-/// How much of each visit a walk asks for ahead (`prefetch_ahead`, `warm`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lines {
+/// How much of each visit a walk asks for ahead (`prefetch_ahead`, `warm`): chosen here, per
+/// grouping, so that no walk names a cache line. The walks by staff member (tallies, flags)
+/// read only what the first line holds; the walks by client read services and ids too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Lines {
     /// The first cache line: times, members, area, methods (`VISIT_HOT_BYTES`).
     Hot,
     /// The whole visit, with its id, services and planned minutes.
+    #[default]
     All,
 }
 
@@ -260,7 +292,7 @@ impl MonthGroups {
             },
             |part| sort_part(part, visits),
         );
-        let (clients, staff) = rayon::join(|| Groups::of_sorted(clients), || Groups::of_sorted(staff));
+        let (clients, staff) = rayon::join(|| Groups::of_sorted(clients, Lines::All), || Groups::of_sorted(staff, Lines::Hot));
         MonthGroups { clients, staff }
     }
 }
@@ -362,8 +394,12 @@ mod tests {
             })
             .collect();
         let month = MonthGroups::new(&visits);
-        assert_eq!(month.clients, Groups::by(&visits, |v| v.client));
-        assert_eq!(month.staff, Groups::by(&visits, |v| v.staff));
-        assert_eq!(MonthGroups::new(&[]).staff, Groups::default());
+        let runs = |g: &Groups| (g.groups.clone(), g.visits.clone());
+        assert_eq!(runs(&month.clients), runs(&Groups::by(&visits, |v| v.client)));
+        assert_eq!(runs(&month.staff), runs(&Groups::by(&visits, |v| v.staff)));
+        assert_eq!(runs(&MonthGroups::new(&[]).staff), runs(&Groups::default()));
+        // The walks by staff member ask for the first line of each visit, those by client
+        // for the whole visit (they read services and ids).
+        assert_eq!((month.staff.lines, month.clients.lines), (Lines::Hot, Lines::All));
     }
 }

@@ -3,7 +3,7 @@
 //! distributions behind the charts (visit lengths, gaps at the same client, visits per day).
 //! Everything is read from the stored months; nothing is recomputed from the exports.
 
-use crate::model::hash::HashMap;
+use crate::bytes_map::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
@@ -11,13 +11,13 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::{DateTime, NaiveDate};
 
-use crate::analysis::{FigureRow, FlagRow};
 use crate::error::{refused, usage};
-use crate::followup::{History, SupplierFollowup};
 use crate::model::Flag;
 use crate::model::ALL;
 use crate::model::{consecutive_order, Bound, Figure, Metric, Tally};
 use crate::model::{Quarter, YearMonth};
+use crate::month::analysis::{FigureRow, FlagRow};
+use crate::period::followup::{History, SupplierFollowup};
 use crate::store::read::{check_same_key, month_exists, read_flags, read_month_of, read_visits, StoredMonth, StoredVisit};
 
 /// The period investigated.
@@ -140,7 +140,18 @@ impl Implausible {
                 Flag::NoDayOff => {
                     rest.entry(&f.staff_id).or_default().insert(date);
                 }
-                _ => {}
+                // Implausible days are the staff members' long days and days without rest;
+                // the other flags are listed with the flagged visits.
+                Flag::Duplicate
+                | Flag::RepeatedService
+                | Flag::Adjacent
+                | Flag::StaffOverlap
+                | Flag::SingleStaff
+                | Flag::MissingCheckout
+                | Flag::NegativeDuration
+                | Flag::Overlong
+                | Flag::DuringAbsence
+                | Flag::ShortTravel => {}
             }
         }
         let long_days = days
@@ -152,7 +163,7 @@ impl Implausible {
         let mut absences = Vec::new();
         let mut unserved = Vec::new();
         for m in stored {
-            let periods = m.evidence.iter().filter(|e| e.supplier_id == supplier && e.kind == crate::evidence::Kind::Absence);
+            let periods = m.evidence.iter().filter(|e| e.supplier_id == supplier && e.kind == crate::month::evidence::Kind::Absence);
             absences.extend(periods.map(|e| (m.month, e.id.clone(), e.value.unwrap_or(0.0) as u32)));
             let clients = m.clients.iter().filter(|c| c.supplier_id == supplier && c.tally.unserved > 0);
             unserved.extend(clients.map(|c| (m.month, c.member_id.clone(), c.tally.granted.map_or(0.0, |g| g.minutes()))));
@@ -280,7 +291,7 @@ fn followup_of(out: &Path, stored: &[StoredMonth], supplier: &str, period: Perio
 }
 
 /// Each member's tally summed over the stored months.
-fn tallies_over<'a>(rows: impl Iterator<Item = &'a crate::analysis::MemberRow>) -> BTreeMap<&'a str, Tally> {
+fn tallies_over<'a>(rows: impl Iterator<Item = &'a crate::month::analysis::MemberRow>) -> BTreeMap<&'a str, Tally> {
     let mut sums: BTreeMap<&str, Tally> = BTreeMap::new();
     for r in rows {
         *sums.entry(&r.member_id).or_default() += &r.tally;
