@@ -28,8 +28,6 @@ fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing a chart: {e:?}")
 }
 
-/// Values over time, one line per series, with the requirement's bounds drawn in red.
-/// `percent` shows shares as percentages.
 /// The y axis of a line chart: every value and bound, padded, not below 0.
 fn y_range(lines: &[Line], requirement: Option<Bound>, percent: bool) -> (f64, f64) {
     let scale = if percent { 100.0 } else { 1.0 };
@@ -55,6 +53,13 @@ fn segments(values: &[Option<f64>], scale: f64) -> Vec<Vec<(f64, f64)>> {
     segments
 }
 
+/// Whether a chart of these lines would show nothing: every value 0 or missing.
+pub fn nothing_to_draw(lines: &[Line]) -> bool {
+    lines.iter().flat_map(|l| l.values.iter().flatten()).all(|v| *v == 0.0)
+}
+
+/// Values over time, one line per series, with the requirement's bounds drawn in red.
+/// `percent` shows shares as percentages.
 pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement: Option<Bound>, percent: bool) -> anyhow::Result<String> {
     let scale = if percent { 100.0 } else { 1.0 };
     let (y0, y1) = y_range(lines, requirement, percent);
@@ -115,15 +120,23 @@ pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement
                 }
             }
         }
-        for (i, line) in lines.iter().enumerate() {
-            let style = if line.emphasised { BLACK.stroke_width(3) } else { SERIES[i % SERIES.len()].stroke_width(2) };
+        let style_of =
+            |i: usize, line: &Line| if line.emphasised { BLACK.stroke_width(4) } else { SERIES[i % SERIES.len()].stroke_width(2) };
+        // The emphasised (municipality's) lines are drawn first, thick, and the others over
+        // them: a supplier whose values equal the municipality's stays visible on top.
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        order.sort_by_key(|&i| !lines[i].emphasised);
+        for i in order {
+            let line = &lines[i];
+            let style = style_of(i, line);
+            let radius = if line.emphasised { 6 } else { 4 };
             let points: Vec<(f64, f64)> = line.values.iter().enumerate().filter_map(|(x, v)| v.map(|v| (x as f64, v * scale))).collect();
             for segment in segments(&line.values, scale) {
                 chart.draw_series(LineSeries::new(segment, style)).map_err(plot_error)?;
             }
-            chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, style.filled()))).map_err(plot_error)?;
-            entries.push((line.name.to_string(), style));
+            chart.draw_series(points.iter().map(|p| Circle::new(*p, radius, style.filled()))).map_err(plot_error)?;
         }
+        entries.extend(lines.iter().enumerate().map(|(i, line)| (line.name.to_string(), style_of(i, line))));
         for (k, (name, style)) in entries.iter().enumerate() {
             let y = 48 + 20 * k as i32;
             legend.draw(&PathElement::new(vec![(8, y), (30, y)], *style)).map_err(plot_error)?;
@@ -153,18 +166,18 @@ pub fn bars_chart(
     {
         let root = SVGBackend::with_string(&mut svg, (860, 360)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_error)?;
+        // Bar i is centred on x = i, so that the axis's round-number ticks fall under bars; at
+        // most 15 of them, or a year's days would be a solid band of ticks.
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(60)
-            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..top)
             .map_err(plot_error)?;
-        let step = n.div_ceil(15).max(1);
         let x_label = |x: &f64| {
-            let i = (x - 0.5).round();
-            let on_center = (x - 0.5 - i).abs() < 1e-9 && i >= 0.0 && (i as usize) % step == 0;
-            if on_center {
+            let i = x.round();
+            if (x - i).abs() < 1e-9 && i >= 0.0 {
                 bars.get(i as usize).map(|b| b.0.clone()).unwrap_or_default()
             } else {
                 String::new()
@@ -178,7 +191,7 @@ pub fn bars_chart(
         };
         chart
             .configure_mesh()
-            .x_labels(n * 2 + 1)
+            .x_labels(n.min(15))
             .x_label_formatter(&x_label)
             .y_label_formatter(&y_label)
             .x_desc(x_title)
@@ -190,15 +203,67 @@ pub fn bars_chart(
         chart
             .draw_series(bars.iter().enumerate().map(|(i, (_, value))| {
                 let color = if highlight.get(i).copied().unwrap_or(false) { RED.filled() } else { BLUE.mix(0.6).filled() };
-                Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.9, value * scale)], color)
+                Rectangle::new([(i as f64 - 0.4, 0.0), (i as f64 + 0.4, value * scale)], color)
             }))
             .map_err(plot_error)?;
         if let Some(level) = reference {
             chart
-                .draw_series(DashedLineSeries::new(vec![(0.0, level * scale), (n as f64, level * scale)], 8, 5, RED.stroke_width(2)))
+                .draw_series(DashedLineSeries::new(vec![(-0.5, level * scale), (n as f64 - 0.5, level * scale)], 8, 5, RED.stroke_width(2)))
                 .map_err(plot_error)?;
         }
         root.present().map_err(plot_error)?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The short vertical strokes of an SVG: the x axis's tick marks.
+    fn vertical_ticks(svg: &str) -> usize {
+        svg.split("points=\"")
+            .skip(1)
+            .filter_map(|p| p.split('"').next())
+            .filter(|points| {
+                let xy: Vec<(i32, i32)> = points
+                    .split_whitespace()
+                    .filter_map(|pair| pair.split_once(','))
+                    .map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap()))
+                    .collect();
+                matches!(xy[..], [(x1, y1), (x2, y2)] if x1 == x2 && (y1 - y2).abs() <= 10)
+            })
+            .count()
+    }
+
+    #[test]
+    fn a_bar_chart_of_half_a_years_days_has_a_tick_under_a_few_bars_only() {
+        let bars: Vec<(String, f64)> = (0..181).map(|d| (format!("dag{d}"), 20.0)).collect();
+        let svg = bars_chart("Besök per dag", "Datum", "Antal besök", &bars, &[], None, false).unwrap();
+        let ticks = vertical_ticks(&svg);
+        assert!((5..=16).contains(&ticks), "{ticks} ticks");
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>'))
+            .map(|(_, rest)| rest.split("</text>").next().unwrap().trim())
+            .collect();
+        let labels = bars.iter().filter(|(label, _)| texts.contains(&label.as_str())).count();
+        assert_eq!(labels, ticks, "a label under every tick");
+        assert!(texts.contains(&"dag0"));
+    }
+
+    #[test]
+    fn every_bar_of_a_short_chart_is_labelled() {
+        let bars: Vec<(String, f64)> = (0..11).map(|m| (m.to_string(), 3.0)).collect();
+        let svg = bars_chart("Mellanrum", "Minuter", "Antal", &bars, &[], None, false).unwrap();
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>'))
+            .map(|(_, rest)| rest.split("</text>").next().unwrap().trim())
+            .collect();
+        assert!((0..11).all(|m| texts.contains(&m.to_string().as_str())), "{texts:?}");
+        assert_eq!(vertical_ticks(&svg), 11);
+    }
 }

@@ -9,8 +9,8 @@ use crate::model::Metric;
 use crate::model::Status;
 use crate::model::ALL;
 use crate::period::quarter::QuarterData;
-use crate::report::charts::{lines_chart, Line};
-use crate::report::labels::{figure_label, format_sv, is_share, requirement_sv, status_sv};
+use crate::report::charts::{lines_chart, nothing_to_draw, Line};
+use crate::report::labels::{figure_label, format_sv, is_share, join_sv, requirement_sv, status_sv};
 use crate::report::xlsx::MUNICIPALITY;
 
 /// The most supplier lines a chart draws (beside the municipality's).
@@ -24,7 +24,8 @@ pub fn escape(s: &str) -> String {
 /// The page's style: status colours as in the workbook.
 pub const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #bbb;padding:3px 6px;text-align:right}\
-th{background:#f3f3f3}td.name{text-align:left;white-space:nowrap}\
+th{background:#f3f3f3}td,th.month{white-space:nowrap}td.name{text-align:left}\
+.sticky{position:sticky;left:0;z-index:1;background:#fff}th.sticky{background:#f3f3f3}\
 .ok{background:#c6efce}.deviation{background:#ffc7ce;font-weight:bold}.missing{background:#e7e6e6}.info{background:#fff}\
 figure{display:inline-block;margin:1em 1em 1em 0;vertical-align:top}figcaption{font-size:13px;color:#555}\
 .scroll{overflow-x:auto}";
@@ -32,6 +33,16 @@ figure{display:inline-block;margin:1em 1em 1em 0;vertical-align:top}figcaption{f
 /// The CSS class of a status.
 pub fn status_class(status: Status) -> &'static str {
     status.as_str()
+}
+
+/// Every supplier's line of a figure and the municipality's.
+fn all_lines(q: &QuarterData, figure: Metric) -> Vec<Line<'_>> {
+    q.suppliers
+        .iter()
+        .map(String::as_str)
+        .chain([ALL])
+        .map(|s| Line { name: s, values: q.cells(s, figure).iter().map(|c| c.value).collect(), emphasised: s == ALL })
+        .collect()
 }
 
 /// The matrix page with every supplier.
@@ -44,7 +55,8 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
         .collect();
     writeln!(html, "<p>Månader: {}. Värden och bedömningar är månadskörningarnas. Grön: uppfyllt krav, röd: avvikelse, grå: saknas, vit: information.</p>", escape(&months.join(", ")))?;
 
-    html.push_str("<div class=\"scroll\"><table>\n<tr><th rowspan=\"2\">Utförare</th>");
+    // The supplier column stays in view while the figures scroll sideways.
+    html.push_str("<div class=\"scroll\"><table>\n<tr><th rowspan=\"2\" class=\"sticky\">Utförare</th>");
     let figures: Vec<Metric> = Metric::matrix().collect();
     for &figure in &figures {
         write!(html, "<th colspan=\"3\">{}</th>", escape(&figure_label(figure)))?;
@@ -52,13 +64,13 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
     html.push_str("</tr>\n<tr>");
     for _ in &figures {
         for i in 0..3 {
-            write!(html, "<th>{}</th>", q.months[i])?;
+            write!(html, "<th class=\"month\">{}</th>", q.months[i])?;
         }
     }
     html.push_str("</tr>\n");
     let rows = q.suppliers.iter().map(|s| (s.as_str(), s.as_str())).chain([(ALL, MUNICIPALITY)]);
     for (supplier, shown) in rows {
-        write!(html, "<tr><td class=\"name\">{}</td>", escape(shown))?;
+        write!(html, "<tr><td class=\"name sticky\">{}</td>", escape(shown))?;
         for &figure in &figures {
             for (i, cell) in q.cells(supplier, figure).iter().enumerate() {
                 let text = if q.has_month(i) { format_sv(figure, cell.value) } else { "ej körd".to_string() };
@@ -71,7 +83,18 @@ pub fn matrix_page(q: &QuarterData) -> Result<String> {
 
     let x_labels: Vec<String> = q.months.iter().map(|m| m.to_string()).collect();
     let latest = (0..3).rev().find(|i| q.has_month(*i)).unwrap_or(2);
-    for &figure in &figures {
+    // A figure that is 0 (or missing) for everyone in every month gets a line of text instead of
+    // a chart, which would be an empty grid.
+    let flat: Vec<Metric> = figures.iter().copied().filter(|&f| nothing_to_draw(&all_lines(q, f))).collect();
+    if !flat.is_empty() {
+        let names: Vec<String> = flat.iter().map(|&f| figure_label(f)).collect();
+        writeln!(
+            html,
+            "<p class=\"flat\">0 eller saknas för alla utförare och hela kommunen alla månader (inget diagram): {}.</p>",
+            escape(&join_sv(&names))
+        )?;
+    }
+    for &figure in figures.iter().filter(|f| !flat.contains(f)) {
         // With many suppliers one line each is unreadable: then only the deviating suppliers are
         // drawn beside the municipality, and the table above holds the rest.
         let deviating = |s: &String| q.cells(s, figure).iter().any(|c| c.status == Status::Deviation);

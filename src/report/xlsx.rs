@@ -32,13 +32,56 @@ fn header() -> Format {
         .set_border(FormatBorder::Thin)
 }
 
+/// Text that wraps within its cell, top-aligned so that a wrapped cell reads from its first line.
+fn wrapped() -> Format {
+    Format::new().set_text_wrap().set_align(FormatAlign::Top)
+}
+
+/// The height of a row that shows each `(text, column width)` wrapped: a line per 15 points.
+/// Spreadsheet programs do not all size a row to its wrapped text when they open a file, so the
+/// height is set. A column's width counts digits, and a line of text holds about a tenth more
+/// characters than that (in Calibri and in the wider DejaVu Sans that stands in for it).
+pub(crate) fn wrapped_height(cells: &[(&str, f64)]) -> f64 {
+    let lines = cells.iter().map(|(text, width)| wrapped_lines(text, ((width * 1.1) as usize).max(1))).max().unwrap_or(1);
+    15.0 * lines.max(1) as f64
+}
+
+/// The lines of `text` wrapped at word boundaries to at most `width` characters a line (a longer
+/// word takes a line of its own); a line break in the text starts a new line.
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    text.split('\n')
+        .map(|paragraph| {
+            let mut lines = 1;
+            let mut used = 0;
+            for word in paragraph.split_whitespace() {
+                let n = word.chars().count();
+                if used > 0 && used + 1 + n > width {
+                    lines += 1;
+                    used = n;
+                } else {
+                    used += if used > 0 { 1 + n } else { n };
+                }
+            }
+            lines
+        })
+        .sum()
+}
+
+/// One number format per unit: shares as percentages with one decimal, rates per 1,000 visits
+/// with two (a limit of 0 must not show a small rate as 0), minutes and means with one, counts
+/// as whole numbers.
 fn number_format(metric: Metric) -> &'static str {
     match metric.unit() {
         Unit::PerThousand => "0.00",
-        Unit::Share | Unit::Ratio => "0.0%",
-        Unit::Minutes | Unit::Mean | Unit::Count => "0.0",
+        Unit::Share | Unit::Ratio => PERCENT,
+        Unit::Minutes | Unit::Mean => DECIMAL,
+        Unit::Count => WHOLE,
     }
 }
+
+const PERCENT: &str = "0.0%";
+const DECIMAL: &str = "0.0";
+const WHOLE: &str = "0";
 
 fn status_format(status: Status) -> Format {
     let base = Format::new().set_border(FormatBorder::Thin);
@@ -73,11 +116,13 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         requirements_sheet(book.add_worksheet(), q, &title)?;
         let mut used = HashSet::default();
         for supplier in suppliers {
-            let sheet = book.add_worksheet();
-            sheet.set_name(sheet_name(supplier, suppliers.len() == 1, &mut used))?;
-            breakdown_sheet(sheet, q, supplier)?;
-            print_setup(sheet, &title, 2)?;
-            sheet.set_print_fit_to_pages(1, 0);
+            for staff in [true, false] {
+                let sheet = book.add_worksheet();
+                sheet.set_name(sheet_name(supplier, staff, suppliers.len() == 1, &mut used))?;
+                breakdown_sheet(sheet, q, supplier, staff)?;
+                print_setup(sheet, &title, 2)?;
+                sheet.set_print_fit_to_pages(1, 0);
+            }
         }
         Ok(())
     };
@@ -90,10 +135,15 @@ fn header_text(text: &str) -> String {
     text.chars().take(120).collect::<String>().replace('&', "&&")
 }
 
+/// The left and right page margins: narrower than Excel's 0.7 inch, so that four figures of the
+/// matrix fit a page beside the supplier columns.
+const MARGIN_INCHES: f64 = 0.4;
+
 /// Every sheet prints on A4 landscape with its header rows repeated, what it is and the date
 /// in the page header, and page numbers in the footer.
 fn print_setup(sheet: &mut Worksheet, title: &str, header_rows: u32) -> Result<(), XlsxError> {
     sheet.set_paper_size(9).set_landscape();
+    sheet.set_margins(MARGIN_INCHES, MARGIN_INCHES, 0.75, 0.75, 0.3, 0.3);
     sheet.set_header(format!("&L{}", header_text(title)));
     sheet.set_footer("&CSida &P av &N");
     if header_rows > 0 {
@@ -151,7 +201,17 @@ fn overview_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], ti
         }
         row += 1;
     }
-    sheet.write_string(row, 0, "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas. Kraven är de som gällde kvartalets senaste körda månad; bladet Krav visar dem per månad.")?;
+    // Merged over the block's width and wrapped: a legend running past the last column would
+    // widen what the page has to fit and shrink the whole sheet.
+    sheet.merge_range(
+        row,
+        0,
+        row,
+        widths.len() as u16 - 1,
+        "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas. Kraven är de som gällde kvartalets senaste körda månad; bladet Krav visar dem per månad.",
+        &wrapped(),
+    )?;
+    sheet.set_row_height(row, 30)?;
     print_setup(sheet, title, 0)?;
     sheet.set_print_fit_to_pages(1, 0);
     sheet.set_page_breaks(&breaks)?;
@@ -169,30 +229,40 @@ fn month_header(q: &QuarterData, i: usize) -> String {
 /// The first figure's column: after the supplier and its recommendation.
 const FIRST_FIGURE_COLUMN: u16 = 2;
 
+/// Figures per printed page of the matrix: the sheet prints across pages, three figures (nine
+/// month columns) beside the repeated supplier columns on each.
+const FIGURES_PER_PAGE: usize = 3;
+
+/// The matrix's print scale: three figures and the supplier columns fill an A4 landscape page,
+/// also where the workbook's font is replaced by a wider one (LibreOffice without Calibri).
+const MATRIX_SCALE: u16 = 75;
+
 /// The matrix: one row per supplier (with its recommendation) and the municipality-wide row;
 /// per figure three month columns. With `words`, the statuses in Swedish instead of the values.
 fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], words: bool, title: &str) -> Result<(), XlsxError> {
     sheet.set_name(if words { "Status" } else { "Matris" })?;
     let head = header();
     sheet.merge_range(0, 0, 1, 0, "Utförare", &head)?;
-    sheet.set_column_width(0, 34)?;
+    sheet.set_column_width(0, 26)?;
     sheet.merge_range(0, 1, 1, 1, "Rekommendation", &head)?;
     sheet.set_column_width(1, 22)?;
     sheet.set_row_height(0, 45)?;
+    sheet.set_row_height(1, 30)?;
     let figures: Vec<Metric> = Metric::matrix().collect();
     for (f, &figure) in figures.iter().enumerate() {
         let col = FIRST_FIGURE_COLUMN + 3 * f as u16;
         sheet.merge_range(0, col, 0, col + 2, &figure_label(figure), &head)?;
         for i in 0..3 {
             sheet.write_string_with_format(1, col + i as u16, month_header(q, i), &head)?;
-            sheet.set_column_width(col + i as u16, 12)?;
+            sheet.set_column_width(col + i as u16, 10)?;
         }
     }
     let rows = suppliers.iter().map(|s| (*s, *s)).chain([(ALL, MUNICIPALITY)]);
     for (r, (supplier, shown)) in rows.enumerate() {
         let row = 2 + r as u32;
-        let name_format = if supplier == ALL { Format::new().set_bold() } else { Format::new() };
+        let name_format = if supplier == ALL { wrapped().set_bold() } else { wrapped() };
         sheet.write_string_with_format(row, 0, shown, &name_format)?;
+        sheet.set_row_height(row, wrapped_height(&[(shown, 26.0)]))?;
         if let Some(f) = q.followup_of(supplier) {
             sheet.write_string(row, 1, f.recommendation.label())?;
         }
@@ -203,20 +273,30 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
             }
         }
     }
+    // The legend lies in the supplier columns, wrapped, so that it prints whole on every page.
     let legend = 4 + suppliers.len() as u32;
-    sheet.write_string(
-        legend,
-        0,
+    for (k, text) in [
         "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas (inga data, eller månaden ej körd). Vit: information, inget krav.",
-    )?;
-    sheet.write_string(legend + 1, 0, "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav.")?;
-    sheet.write_string(legend + 2, 0, "Rekommendationen och hur länge varje avvikelse har pågått finns på bladet Uppföljning.")?;
+        "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav.",
+        "Rekommendationen och hur länge varje avvikelse har pågått finns på bladet Uppföljning.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let row = legend + k as u32;
+        sheet.merge_range(row, 0, row, FIRST_FIGURE_COLUMN - 1, text, &wrapped())?;
+        sheet.set_row_height(row, wrapped_height(&[(text, 26.0 + 22.0)]))?;
+    }
     sheet.set_freeze_panes(2, FIRST_FIGURE_COLUMN)?;
-    // Printed one page wide with the suppliers and their recommendation on every page; the
-    // overview sheet is the one that prints a supplier readably on one page.
+    // Printed across pages at a fixed scale, a page per four figures, with the suppliers, their
+    // recommendation and the header rows on every page: fitted to one page wide, 72 month
+    // columns print too small to read.
     print_setup(sheet, title, 2)?;
     sheet.set_repeat_columns(0, FIRST_FIGURE_COLUMN - 1)?;
-    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_print_scale(MATRIX_SCALE);
+    let breaks: Vec<u32> =
+        (FIGURES_PER_PAGE..figures.len()).step_by(FIGURES_PER_PAGE).map(|f| u32::from(FIRST_FIGURE_COLUMN) + 3 * f as u32).collect();
+    sheet.set_vertical_page_breaks(&breaks)?;
     Ok(())
 }
 
@@ -244,36 +324,55 @@ fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], ti
     sheet.set_name("Uppföljning")?;
     let head = header();
     let columns = ["Utförare", "Rekommendation", "Avvikande mått", "Avvikande månader i kvartalet", "Månader i följd", "Skäl"];
-    for (c, (name, width)) in columns.iter().zip([34.0, 22.0, 52.0, 14.0, 12.0, 70.0]).enumerate() {
+    // Text columns wrap, so that the sheet is as wide as these columns and prints at a legible
+    // scale however long a name or a reason is.
+    let widths = [24.0, 22.0, 38.0, 12.0, 10.0, 48.0];
+    for (c, (name, width)) in columns.iter().zip(widths).enumerate() {
         sheet.write_string_with_format(0, c as u16, *name, &head)?;
         sheet.set_column_width(c as u16, width)?;
     }
+    sheet.set_row_height(0, 45)?;
+    let text = wrapped();
+    let number = Format::new().set_align(FormatAlign::Top);
     let mut row = 1u32;
     for f in suppliers.iter().filter_map(|s| q.followup_of(s)) {
         let reason = escalation_reason_sv(f).unwrap_or_default();
         let lines: Vec<Option<&MetricFollowup>> = if f.metrics.is_empty() { vec![None] } else { f.metrics.iter().map(Some).collect() };
-        for m in lines {
-            sheet.write_string(row, 0, f.supplier.as_str())?;
-            sheet.write_string(row, 1, f.recommendation.label())?;
+        for (k, m) in lines.into_iter().enumerate() {
+            sheet.write_string_with_format(row, 0, f.supplier.as_str(), &text)?;
+            sheet.write_string_with_format(row, 1, f.recommendation.label(), &text)?;
             if let Some(m) = m {
-                let format = if f.long_streaks.contains(&m.metric) { Format::new().set_bold() } else { Format::new() };
-                sheet.write_string(row, 2, figure_label(m.metric))?;
-                sheet.write_number(row, 3, m.months_deviating)?;
-                sheet.write_number_with_format(row, 4, m.streak_months, &format)?;
+                let streak = if f.long_streaks.contains(&m.metric) { number.clone().set_bold() } else { number.clone() };
+                sheet.write_string_with_format(row, 2, figure_label(m.metric), &text)?;
+                sheet.write_number_with_format(row, 3, m.months_deviating, &number)?;
+                sheet.write_number_with_format(row, 4, m.streak_months, &streak)?;
             }
-            sheet.write_string(row, 5, reason.as_str())?;
+            // The reason once per supplier, on its first line: it is the supplier's, not a metric's.
+            let reason = if k == 0 { reason.as_str() } else { "" };
+            if k == 0 {
+                sheet.write_string_with_format(row, 5, reason, &text)?;
+            }
+            let label = m.map(|m| figure_label(m.metric)).unwrap_or_default();
+            sheet.set_row_height(
+                row,
+                wrapped_height(&[(f.supplier.as_str(), widths[0]), (label.as_str(), widths[2]), (reason, widths[5])]),
+            )?;
             row += 1;
         }
     }
     let rules = q.followup.first().map(|f| f.rules.clone()).unwrap_or_default();
-    sheet.write_string(
+    sheet.merge_range(
         row + 1,
         0,
-        format!(
+        row + 1,
+        columns.len() as u16 - 1,
+        &format!(
             "Fördjupad uppföljning föreslås när ett mått har avvikit minst {} månader i följd eller minst {} mått avviker under kvartalet. Månader i följd räknas bakåt från kvartalets sista månad över de lagrade månaderna; en månad som saknas bryter följden.",
             rules.streak_months, rules.min_metrics
         ),
+        &text,
     )?;
+    sheet.set_row_height(row + 1, 30)?;
     sheet.set_freeze_panes(1, 1)?;
     print_setup(sheet, title, 1)?;
     sheet.set_print_fit_to_pages(1, 0);
@@ -320,18 +419,20 @@ fn requirements_sheet(sheet: &mut Worksheet, q: &QuarterData, title: &str) -> Re
     Ok(())
 }
 
-/// A valid, unique sheet name for a supplier (at most 31 characters, no `[]:*?/\`).
-fn sheet_name(supplier: &str, only: bool, used: &mut HashSet<String>) -> String {
+/// A valid, unique sheet name for a supplier's staff or clients (at most 31 characters, no
+/// `[]:*?/\`); in a supplier's own workbook simply "Personal" or "Kunder".
+fn sheet_name(supplier: &str, staff: bool, only: bool, used: &mut HashSet<String>) -> String {
+    let kind = if staff { "personal" } else { "kunder" };
     if only {
-        return "Personal och kunder".to_string();
+        return if staff { "Personal" } else { "Kunder" }.to_string();
     }
-    let clean: String = supplier.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }).take(28).collect();
-    let mut name = clean.clone();
+    // Room for the kind and a number that tells apart two suppliers whose names begin alike.
+    let clean: String = supplier.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }).take(31 - 4 - kind.len() - 1).collect();
+    let clean = clean.trim_end();
+    let mut name = format!("{clean} {kind}");
     let mut n = 2;
-    while !used.insert(name.to_lowercase())
-        || ["matris", "status", "krav", "uppföljning", "översikt"].contains(&name.to_lowercase().as_str())
-    {
-        name = format!("{clean} {n}");
+    while !used.insert(name.to_lowercase()) {
+        name = format!("{clean} {n} {kind}");
         n += 1;
     }
     name
@@ -351,38 +452,37 @@ const STAFF_HEADER: [&str; 10] = [
 ];
 const CLIENT_EXTRA: [&str; 4] = ["Olika personal", "Beviljade minuter", "Utförandegrad", "Personal under mätperioden"];
 
-/// The supplier's staff and client figures, month by month.
-fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str) -> Result<(), XlsxError> {
+/// The supplier's staff (or client) figures, month by month: a title and a header row that
+/// print on every page, then a row per member and month.
+fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff: bool) -> Result<(), XlsxError> {
     let head = header();
-    let pct = Format::new().set_num_format("0.0%");
-    let dec = Format::new().set_num_format("0.0");
-    let bold = Format::new().set_bold();
-    sheet.set_column_width(0, 10)?;
-    sheet.set_column_width(1, 22)?;
-    for c in 2..14 {
-        sheet.set_column_width(c, 13)?;
+    let pct = Format::new().set_num_format(PERCENT);
+    let dec = Format::new().set_num_format(DECIMAL);
+    let bold = Format::new().set_bold().set_font_size(13);
+    sheet.set_column_width(0, 8)?;
+    sheet.set_column_width(1, 20)?;
+    let mut columns: Vec<&str> = STAFF_HEADER.to_vec();
+    if !staff {
+        columns[1] = "Kund";
+        columns.extend(CLIENT_EXTRA);
     }
-    let mut row = 0u32;
-    for staff in [true, false] {
-        let title = if staff { format!("Personal – {supplier}") } else { format!("Kunder (pseudonymer) – {supplier}") };
-        sheet.write_string_with_format(row, 0, title, &bold)?;
-        row += 1;
-        let mut columns: Vec<&str> = STAFF_HEADER.to_vec();
-        if !staff {
-            columns[1] = "Kund";
-            columns.extend(CLIENT_EXTRA);
+    // Each figure's column as wide as the longest word of its heading (the heading wraps).
+    for (c, name) in columns.iter().enumerate().skip(2) {
+        let longest = name.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
+        sheet.set_column_width(c as u16, (longest + 2).max(8) as f64)?;
+    }
+    let title = if staff { format!("Personal – {supplier}") } else { format!("Kunder (pseudonymer) – {supplier}") };
+    sheet.write_string_with_format(0, 0, title, &bold)?;
+    for (c, name) in columns.iter().enumerate() {
+        sheet.write_string_with_format(1, c as u16, *name, &head)?;
+    }
+    sheet.set_row_height(1, 45)?;
+    let mut row = 2u32;
+    for i in 0..3 {
+        for m in q.members(supplier, i, staff) {
+            write_member(sheet, row, &q.months[i].to_string(), m, staff, &pct, &dec)?;
+            row += 1;
         }
-        for (c, name) in columns.iter().enumerate() {
-            sheet.write_string_with_format(row, c as u16, *name, &head)?;
-        }
-        row += 1;
-        for i in 0..3 {
-            for m in q.members(supplier, i, staff) {
-                write_member(sheet, row, &q.months[i].to_string(), m, staff, &pct, &dec)?;
-                row += 1;
-            }
-        }
-        row += 1;
     }
     sheet.set_freeze_panes(2, 2)?;
     Ok(())
@@ -400,7 +500,7 @@ fn write_member(
     let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>, f: &Format| -> Result<(), XlsxError> {
         match v {
             Some(v) => sheet.write_number_with_format(row, col, v, f).map(|_| ()),
-            None => sheet.write_string(row, col, "–").map(|_| ()),
+            None => sheet.write_string_with_format(row, col, "–", &Format::new().set_align(FormatAlign::Right)).map(|_| ()),
         }
     };
     sheet.write_string(row, 0, month)?;
@@ -416,7 +516,7 @@ fn write_member(
     sheet.write_number(row, 9, t.flagged)?;
     if !staff {
         opt(sheet, 10, m.distinct_staff.map(f64::from), &Format::new())?;
-        opt(sheet, 11, t.granted.map(|g| g.minutes()), dec)?;
+        opt(sheet, 11, t.granted.map(|g| g.minutes()), &Format::new().set_num_format(WHOLE))?;
         opt(sheet, 12, t.completion(), pct)?;
         opt(sheet, 13, m.continuity_staff.map(f64::from), &Format::new())?;
     }

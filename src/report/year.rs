@@ -14,6 +14,7 @@ use crate::report::charts::bars_chart;
 use crate::report::document::{to_html, Block, Document};
 use crate::report::html::{escape, STYLE};
 use crate::report::labels::{escalation_reason_sv, figure_label, join_sv};
+use crate::report::xlsx::wrapped_height;
 
 /// Swedish month abbreviations, January first.
 const MONTHS_SV: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
@@ -188,31 +189,47 @@ fn header_format() -> Format {
     Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Center).set_border(FormatBorder::Thin)
 }
 
+/// The widest a column gets (in characters); longer text wraps within it.
+const MAX_COLUMN_WIDTH: usize = 45;
+
 /// A sheet of a header row and text or whole-number cells.
 fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), XlsxError> {
     sheet.set_name(name)?;
     let head = header_format();
+    let text = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let number = Format::new().set_align(FormatAlign::Top);
+    let dash = Format::new().set_align(FormatAlign::Top).set_align(FormatAlign::Right);
+    let mut widths = Vec::new();
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &head)?;
-        // As wide as the column's longest cell or header word, within 8–60 characters.
+        // As wide as the column's longest cell or header word, within 8–45 characters.
         let longest_word = h.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
         let longest_cell = rows.iter().filter_map(|r| r.get(c)).map(|v| v.chars().count()).max().unwrap_or(0);
-        sheet.set_column_width(c as u16, (longest_word.max(longest_cell) + 2).clamp(8, 60) as f64)?;
+        let width = (longest_word.max(longest_cell) + 2).clamp(8, MAX_COLUMN_WIDTH) as f64;
+        sheet.set_column_width(c as u16, width)?;
+        widths.push(width);
     }
     sheet.set_row_height(0, 45)?;
     for (r, row) in rows.iter().enumerate() {
+        let r = 1 + r as u32;
         for (c, cell) in row.iter().enumerate() {
-            let (r, c) = (1 + r as u32, c as u16);
+            let c = c as u16;
             match cell.parse::<u32>() {
-                Ok(n) if c > 0 => sheet.write_number(r, c, n)?,
-                _ => sheet.write_string(r, c, cell.as_str())?,
+                Ok(n) if c > 0 => sheet.write_number_with_format(r, c, n, &number)?,
+                // "No value" stands where the numbers stand.
+                _ if c > 0 && cell == "–" => sheet.write_string_with_format(r, c, cell.as_str(), &dash)?,
+                _ => sheet.write_string_with_format(r, c, cell.as_str(), &text)?,
             };
         }
+        let cells: Vec<(&str, f64)> = row.iter().map(String::as_str).zip(widths.iter().copied()).collect();
+        sheet.set_row_height(r, wrapped_height(&cells))?;
     }
     sheet.set_freeze_panes(1, 1)?;
-    // Printed: landscape, one page wide, the header row on every page.
-    sheet.set_landscape().set_print_fit_to_pages(1, 0).set_repeat_rows(0, 0)?;
-    sheet.set_header(format!("&L{name}&R&D"));
+    // Printed on A4 landscape, one page wide (the wrapped columns keep that at a legible scale),
+    // the header row on every page, the sheet's name, the date and page numbers.
+    sheet.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0).set_repeat_rows(0, 0)?;
+    sheet.set_header(format!("&L{}&R&D", name.replace('&', "&&")));
+    sheet.set_footer("&CSida &P av &N");
     Ok(())
 }
 

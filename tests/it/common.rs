@@ -203,3 +203,81 @@ pub fn full_quarter() -> &'static (Work, Run) {
         (w, run)
     })
 }
+
+/// One entry of a zip file (xlsx, docx) as text.
+pub fn zip_entry(path: &Path, name: &str) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut entry = archive.by_name(name).unwrap_or_else(|e| panic!("{}: no {name}: {e}", path.display()));
+    let mut text = String::new();
+    entry.read_to_string(&mut text).unwrap();
+    text
+}
+
+/// The value of `attribute="…"` in an XML tag's text.
+fn xml_attribute<'a>(tag: &'a str, attribute: &str) -> Option<&'a str> {
+    let start = format!("{attribute}=\"");
+    let value = tag.strip_prefix(&start).or_else(|| tag.split(&format!(" {start}")).nth(1))?;
+    value.split('"').next()
+}
+
+/// How a workbook's sheet formats and sizes its cells, read from the sheet's XML and the
+/// workbook's styles: enough to check page setup, number formats, wrapping and row heights.
+pub struct SheetXml {
+    /// The worksheet's XML.
+    pub xml: String,
+    /// Per cell style index: the number format code and whether the text wraps.
+    styles: Vec<(String, bool)>,
+}
+
+impl SheetXml {
+    /// Sheet `index` (1-based, in the workbook's order) of the workbook at `book`.
+    pub fn read(book: &Path, index: usize) -> SheetXml {
+        let styles_xml = zip_entry(book, "xl/styles.xml");
+        let codes: HashMap<String, String> = styles_xml
+            .split("<numFmt ")
+            .skip(1)
+            .map(|tag| (xml_attribute(tag, "numFmtId").unwrap().to_string(), xml_attribute(tag, "formatCode").unwrap().to_string()))
+            .collect();
+        let cell_xfs = styles_xml.split("<cellXfs").nth(1).unwrap().split("</cellXfs>").next().unwrap();
+        let styles = cell_xfs
+            .split("<xf ")
+            .skip(1)
+            .map(|xf| {
+                let id = xml_attribute(xf, "numFmtId").unwrap_or("0");
+                let code = codes.get(id).cloned().unwrap_or_else(|| if id == "0" { "General".into() } else { format!("builtin {id}") });
+                let tag_end = xf.find("</xf>").unwrap_or(xf.len());
+                (code, xf[..tag_end].contains("wrapText=\"1\""))
+            })
+            .collect();
+        SheetXml { xml: zip_entry(book, &format!("xl/worksheets/sheet{index}.xml")), styles }
+    }
+
+    /// The `<pageSetup …/>` tag.
+    pub fn page_setup(&self) -> &str {
+        self.xml.split("<pageSetup").nth(1).and_then(|s| s.split("/>").next()).expect("a page setup")
+    }
+
+    /// The style index of cell `reference` (e.g. "C13"), 0 when it has none.
+    fn style(&self, reference: &str) -> usize {
+        let tag = self.xml.split(&format!("<c r=\"{reference}\"")).nth(1).unwrap_or_else(|| panic!("no cell {reference}"));
+        let tag = tag.split('>').next().unwrap();
+        xml_attribute(tag, "s").map_or(0, |s| s.parse().unwrap())
+    }
+
+    /// The number format code of cell `reference`.
+    pub fn number_format(&self, reference: &str) -> String {
+        self.styles[self.style(reference)].0.clone()
+    }
+
+    /// Whether the text of cell `reference` wraps.
+    pub fn wraps(&self, reference: &str) -> bool {
+        self.styles[self.style(reference)].1
+    }
+
+    /// The height set for row `row` (1-based) in points, if one is set.
+    pub fn row_height(&self, row: u32) -> Option<f64> {
+        let tag = self.xml.split(&format!("<row r=\"{row}\"")).nth(1)?.split('>').next().unwrap();
+        xml_attribute(tag, "ht").map(|h| h.parse().unwrap())
+    }
+}

@@ -179,6 +179,31 @@ fn the_year_files_are_the_months_figures_counted() {
         about.get_value((3, 1)),
         Some(&calamine::Data::String("2025-04, 2025-05, 2025-06, 2025-07, 2025-08, 2025-09, 2025-10, 2025-11, 2025-12".into()))
     );
+    // Every sheet prints on A4 landscape, one page wide, with page numbers; long text wraps in
+    // rows as high as it needs.
+    let path = w.path("out/2025/arsrapport.xlsx");
+    let names = book.sheet_names();
+    for (i, name) in names.iter().enumerate() {
+        let sheet = crate::common::SheetXml::read(&path, i + 1);
+        let setup = sheet.page_setup();
+        assert!(setup.contains("paperSize=\"9\"") && setup.contains("orientation=\"landscape\""), "{name}: {setup}");
+        assert!(setup.contains("fitToHeight=\"0\"") && sheet.xml.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{name}: one page wide");
+        assert!(sheet.xml.contains("<oddFooter>&amp;CSida &amp;P av &amp;N</oddFooter>"), "{name}: page numbers");
+    }
+    let areas = book.worksheet_range("Områden").unwrap();
+    assert_eq!(areas.get_value((0, 3)), Some(&calamine::Data::String("Mått".into())));
+    let sheet = crate::common::SheetXml::read(&path, 1 + names.iter().position(|n| n == "Områden").unwrap());
+    let mut long = 0;
+    for row in 2..=areas.height() as u32 {
+        let metrics = areas.get_value((row - 1, 3)).unwrap().to_string();
+        assert!(sheet.wraps(&format!("D{row}")), "D{row}");
+        // The column is at most 45 characters wide; a line holds about 50.
+        if metrics.chars().count() > 100 {
+            assert!(sheet.row_height(row).is_some_and(|h| h >= 45.0), "row {row}: {:?} for {metrics}", sheet.row_height(row));
+            long += 1;
+        }
+    }
+    assert!(long > 0, "an area with many metrics");
     let html = w.read("out/2025/arsrapport.html");
     assert_eq!(html.matches("<svg").count(), 8, "a chart per area");
 }

@@ -110,7 +110,16 @@ fn one_minute_apart_visits_show_in_counts_rankings_and_gap_histogram() {
     ] {
         assert!(html.contains(title), "{title}");
     }
-    assert_eq!(html.matches("<svg").count(), 4 + tidkoll::model::Metric::matrix().count());
+    // A figure that is 0 or missing for the supplier and the municipality every month is named
+    // in a line, not charted.
+    let flat: Vec<String> = tidkoll::model::Metric::matrix()
+        .filter(|m| MONTHS.iter().all(|month| [TRYGG, "ALL"].iter().all(|s| w.figures(month).value(s, m.id()).is_none_or(|v| v == 0.0))))
+        .map(tidkoll::report::labels::figure_label)
+        .collect();
+    assert!(!flat.is_empty());
+    let note = html.split("<p class=\"flat\">").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(flat.iter().all(|label| note.contains(label.as_str())), "{flat:?}: {note}");
+    assert_eq!(html.matches("<svg").count(), 4 + tidkoll::model::Metric::matrix().count() - flat.len());
     assert!(!html.contains("<script") && !html.contains("src=\""));
 }
 
@@ -205,6 +214,18 @@ fn the_investigation_page_leads_with_the_deviations() {
     assert_eq!(completion[1], "75–100 %");
     assert_eq!(completion[4], format!("{:.1} %", march * 100.0).replace('.', ","));
     assert_eq!(completion.last().unwrap(), "3", "three months in a row");
+
+    // The flagged visits: the first 100 of every month, not the first 200 of the period.
+    let flagged = html.split("<h2>Flaggade besök</h2>").nth(1).unwrap().split("</table>").next().unwrap();
+    let mut cut = 0;
+    for month in MONTHS {
+        let all = w.read(&format!("out/{month}/flags.csv")).lines().filter(|l| l.contains(&format!(",{TRYGG},"))).count();
+        let shown = flagged.matches(&format!("<tr><td>{month}</td>")).count();
+        assert_eq!(shown, all.min(100), "{month}: {all} flagged rows");
+        assert_eq!(flagged.contains(&format!("{month}: 100 av {all}")), all > 100, "{month}: {}", &flagged[..300]);
+        cut += usize::from(all > 100);
+    }
+    assert!(cut >= 2, "months with more flagged visits than the page shows");
 }
 
 /// An investigation reads one supplier's rows of a stored month: exactly the rows the whole

@@ -9,7 +9,7 @@ use calamine::{open_workbook, Data, Reader, Xlsx};
 
 use crate::common::Work;
 
-use crate::common::{full_quarter, run_months, MONTHS};
+use crate::common::{full_quarter, run_months, zip_entry, SheetXml, MONTHS};
 
 /// Every entry of a zip file (xlsx, docx) as text.
 fn zip_text(path: &Path) -> String {
@@ -119,7 +119,9 @@ fn workbook_values_and_statuses_are_the_months_figures() {
     let requirements = book.worksheet_range("Krav").unwrap();
     assert_eq!(text(&requirements, 1, 1), "checkin_rate");
     assert_eq!(text(&requirements, 1, 2), "minst 90 %");
-    assert!(book.sheet_names().contains(&"Trygg Vård AB".to_string()), "{:?}", book.sheet_names());
+    for sheet in ["Trygg Vård AB personal", "Trygg Vård AB kunder"] {
+        assert!(book.sheet_names().contains(&sheet.to_string()), "{:?}", book.sheet_names());
+    }
 }
 
 /// Matrix figures with a deviation in some month, per supplier, from the months' figures.
@@ -256,12 +258,42 @@ fn matrix_page_and_csv_hold_every_figure() {
     let (w, run) = full_quarter();
     run.ok();
     let html = w.read("out/2025-Q1/matrix.html");
-    assert_eq!(html.matches("<svg").count(), tidkoll::model::Metric::matrix().count(), "one chart per key figure and flag rate");
     assert!(!html.contains("<script") && !html.contains("src=\"") && !html.contains("href=\"http"), "self-contained");
     assert!(html.contains("Personalkontinuitet") && html.contains("Hela kommunen"));
     assert!(html.contains("Krav: minst 90 %"));
+    // A value never wraps in its cell ("64,7 %" on one line), and the supplier column stays in
+    // view when the table scrolls sideways.
+    assert!(html.contains("td,th.month{white-space:nowrap}") && html.contains(".sticky{position:sticky;left:0"), "the page's style");
+    assert_eq!(html.matches("<td class=\"name sticky\">").count(), 6, "five suppliers and the municipality");
 
+    // A chart per figure that is not 0 (or missing) for everyone every month; those are named in
+    // a line of text instead of drawn as empty grids.
     let csv_text = w.read("out/2025-Q1/matrix.csv");
+    let mut flat: BTreeMap<String, bool> = BTreeMap::new();
+    for rec in csv::Reader::from_reader(csv_text.as_bytes()).records() {
+        let rec = rec.unwrap();
+        let zero = rec[4].is_empty() || rec[4].parse::<f64>().unwrap() == 0.0;
+        *flat.entry(rec[2].to_string()).or_insert(true) &= zero;
+    }
+    let flat: Vec<&String> = flat.iter().filter(|(_, zero)| **zero).map(|(label, _)| label).collect();
+    assert!(!flat.is_empty(), "the example has figures that are 0 throughout");
+    assert_eq!(html.matches("<svg").count(), tidkoll::model::Metric::matrix().count() - flat.len(), "{flat:?}");
+    let note = html.split("<p class=\"flat\">").nth(1).unwrap().split("</p>").next().unwrap();
+    for label in &flat {
+        assert!(note.contains(label.as_str()), "{label}: {note}");
+        assert!(!html.contains(&format!(">{label}</text>")), "{label} drawn");
+    }
+    // The municipality's line lies under the suppliers' lines: drawn first in every chart.
+    for svg in html.split("<svg").skip(1) {
+        let lines: Vec<&str> =
+            svg.split("<polyline").skip(1).filter(|p| p.contains("stroke-width=\"2\"") || p.contains("stroke-width=\"4\"")).collect();
+        let municipality = lines.iter().position(|p| p.contains("stroke=\"#000000\" stroke-width=\"4\""));
+        let supplier = lines.iter().position(|p| p.contains("stroke-width=\"2\"") && !p.contains("#FF0000"));
+        if let (Some(m), Some(s)) = (municipality, supplier) {
+            assert!(m < s, "the municipality's line drawn over a supplier's");
+        }
+    }
+
     let figures = w.figures("2025-02");
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let mut rows = 0;
@@ -318,37 +350,94 @@ fn no_month_at_all_and_a_bad_quarter_are_refused() {
     assert!(run.stderr.contains("expected YYYY-Qn"), "{}", run.stderr);
 }
 
-/// One entry of a zip file (xlsx, docx) as text.
-fn zip_entry(path: &Path, name: &str) -> String {
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut entry = archive.by_name(name).unwrap();
-    let mut text = String::new();
-    entry.read_to_string(&mut text).unwrap();
-    text
-}
-
 #[test]
-fn every_sheet_prints_landscape_one_page_wide_with_its_headers_repeated() {
+fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeated() {
     let (w, run) = full_quarter();
     run.ok();
-    for (book, sheets) in [
-        (w.path("out/2025-Q1/matrix.xlsx"), 4 + 1 + 5),
-        (w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB/matris-Trygg-Vård-AB.xlsx"), 5 + 1),
-    ] {
-        let names: Vec<String> = calamine::open_workbook::<Xlsx<_>, _>(&book).unwrap().sheet_names();
+    let internal = w.path("out/2025-Q1/matrix.xlsx");
+    let own = w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB/matris-Trygg-Vård-AB.xlsx");
+    for (book, sheets) in [(&internal, 5 + 2 * 5), (&own, 5 + 2)] {
+        let names: Vec<String> = calamine::open_workbook::<Xlsx<_>, _>(book).unwrap().sheet_names();
         assert_eq!(names.len(), sheets, "{names:?}");
-        for i in 1..=sheets {
-            let xml = zip_entry(&book, &format!("xl/worksheets/sheet{i}.xml"));
-            let setup =
-                xml.split("<pageSetup").nth(1).and_then(|s| s.split("/>").next()).unwrap_or_else(|| panic!("sheet {i}: no page setup"));
-            assert!(setup.contains("orientation=\"landscape\"") && setup.contains("paperSize=\"9\""), "sheet {i}: {setup}");
-            assert!(setup.contains("fitToHeight=\"0\"") && xml.contains("<pageSetUpPr fitToPage=\"1\"/>"), "sheet {i}: one page wide");
-            assert!(xml.contains("<oddHeader>&amp;L") && xml.contains("2025-Q1"), "sheet {i}: a page header naming the quarter");
-            assert!(xml.contains("<oddFooter>&amp;CSida &amp;P av &amp;N</oddFooter>"), "sheet {i}: page numbers");
+        let workbook = zip_entry(book, "xl/workbook.xml");
+        for (i, name) in names.iter().enumerate() {
+            let sheet = SheetXml::read(book, i + 1);
+            let setup = sheet.page_setup();
+            assert!(setup.contains("orientation=\"landscape\"") && setup.contains("paperSize=\"9\""), "{name}: {setup}");
+            assert!(sheet.xml.contains("<oddHeader>&amp;L") && sheet.xml.contains("2025-Q1"), "{name}: a page header naming the quarter");
+            assert!(sheet.xml.contains("<oddFooter>&amp;CSida &amp;P av &amp;N</oddFooter>"), "{name}: page numbers");
+            if name == "Matris" || name == "Status" {
+                // 75 month columns do not fit one page legibly: they print across pages at 75 %,
+                // three figures a page, the suppliers and the header rows on every page.
+                assert!(setup.contains("scale=\"75\"") && !sheet.xml.contains("fitToPage"), "{name}: {setup}");
+                let breaks: Vec<&str> = sheet.xml.split("<brk id=\"").skip(1).map(|b| b.split('"').next().unwrap()).collect();
+                assert_eq!(breaks, ["11", "20", "29", "38", "47", "56", "65", "74"], "{name}: a page per three figures");
+                assert!(workbook.contains(&format!("{name}!$A:$B,{name}!$1:$2")), "{name}: supplier columns and header rows repeat");
+            } else {
+                assert!(
+                    setup.contains("fitToHeight=\"0\"") && sheet.xml.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+                    "{name}: one page wide"
+                );
+            }
+            // A staff or client sheet repeats its own title and header row, not another table's.
+            if name.ends_with("personal") || name.ends_with("kunder") || name == "Personal" || name == "Kunder" {
+                assert!(
+                    workbook.contains(&format!("{}!$1:$2", if name.contains(' ') { format!("'{name}'") } else { name.clone() })),
+                    "{name}"
+                );
+            }
         }
-        let workbook = zip_entry(&book, "xl/workbook.xml");
-        assert!(workbook.contains("Matris!$A:$B,Matris!$1:$2"), "the supplier columns and header rows repeat: {workbook}");
     }
+
+    // Counts print as whole numbers, each unit in one format.
+    let overview = SheetXml::read(&own, 1);
+    let row_of = |id: &str| 3 + tidkoll::model::Metric::matrix().position(|m| m.id() == id).unwrap();
+    for (id, format) in [
+        ("unserved_clients", "0"),
+        ("checkin_rate", "0.0%"),
+        ("visit_minutes_mean", "0.0"),
+        ("continuity_mean", "0.0"),
+        ("flag_rate.adjacent", "0.00"),
+    ] {
+        for column in ["C", "D", "E", "F", "G", "H"] {
+            assert_eq!(overview.number_format(&format!("{column}{}", row_of(id))), format, "{id} {column}");
+        }
+    }
+    // The client sheet: its own title and every column headed; granted minutes whole.
+    let mut book: Xlsx<_> = open_workbook(&own).unwrap();
+    let clients = book.worksheet_range("Kunder").unwrap();
+    assert_eq!(clients.get_value((0, 0)), Some(&Data::String("Kunder (pseudonymer) – Trygg Vård AB".into())));
+    let headings: Vec<String> = (0..14).map(|c| clients.get_value((1, c)).unwrap().to_string()).collect();
+    assert_eq!(headings[1], "Kund");
+    assert_eq!(headings[10..], ["Olika personal", "Beviljade minuter", "Utförandegrad", "Personal under mätperioden"]);
+    assert!(matches!(clients.get_value((2, 11)), Some(Data::Float(_))), "{:?}", clients.get_value((2, 11)));
+    assert_eq!(SheetXml::read(&own, 7).number_format("L3"), "0");
+    let staff = book.worksheet_range("Personal").unwrap();
+    assert_eq!(staff.get_value((0, 0)), Some(&Data::String("Personal – Trygg Vård AB".into())));
+    assert_eq!(staff.width(), 10, "a staff row has no client columns");
+
+    // The follow-up's text wraps in its columns, in rows as high as the wrapped text: a metric's
+    // name longer than its column takes two lines.
+    let followup = SheetXml::read(&internal, 4);
+    let range = open_workbook::<Xlsx<_>, _>(&internal).unwrap().worksheet_range("Uppföljning").unwrap();
+    let text = |row: u32, col: u32| range.get_value((row - 1, col)).map(|v| v.to_string()).unwrap_or_default();
+    let rows: Vec<u32> = (2..=range.height() as u32).filter(|r| !text(*r, 0).is_empty() && !text(*r, 1).is_empty()).collect();
+    assert!(rows.len() > 10, "{rows:?}");
+    let mut long = 0;
+    for row in rows {
+        for (col, column) in [(0, "A"), (2, "C"), (5, "F")] {
+            if !text(row, col).is_empty() {
+                assert!(followup.wraps(&format!("{column}{row}")), "{column}{row}");
+            }
+        }
+        // A row of the default height (15 points) has none written.
+        let height = followup.row_height(row).unwrap_or(15.0);
+        if text(row, 2).chars().count() > 42 {
+            assert!(height >= 30.0, "row {row} ({}): {height}", text(row, 2));
+            long += 1;
+        }
+    }
+    assert!(long > 0, "a metric name longer than its column");
     // The supplier's copy opens on its overview: one row per figure, its recommendation on top.
     let book = w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB/matris-Trygg-Vård-AB.xlsx");
     let mut workbook: Xlsx<_> = open_workbook(&book).unwrap();

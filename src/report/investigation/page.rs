@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::{duration_bins, flag_summary, pct, yes, CHECKIN};
-use crate::model::{Metric, ALL};
+use crate::model::{Metric, YearMonth, ALL};
 use crate::period::investigate::{Investigation, Period, GAP_MINUTES};
-use crate::report::charts::{bars_chart, lines_chart, Line};
+use crate::report::charts::{bars_chart, lines_chart, nothing_to_draw, Line};
 use crate::report::html::{escape, status_class, STYLE};
-use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, is_share, requirement_sv, status_sv};
+use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, is_share, join_sv, requirement_sv, status_sv};
 use crate::report::xlsx::MUNICIPALITY;
 
 /// The page with every chart and the ranked tables.
@@ -81,18 +81,42 @@ fn summary(h: &mut String, inv: &Investigation) -> Result<()> {
 
 /// Histograms of visit lengths and gaps, check-in rate per staff member, visits per day.
 fn distributions(h: &mut String, inv: &Investigation) -> Result<()> {
-    let latest = inv.stored.last().expect("a stored month");
-    let params = &latest.config.parameters;
     h.push_str("<h3>Fördelningar</h3>\n");
-    let svg = bars_chart("Besökslängd", "Minuter (intervallets början)", "Antal besök", &duration_bins(&inv.durations), &[], None, false)?;
-    writeln!(h, "<figure>{svg}<figcaption>Besök med giltig tid: {}</figcaption></figure>", inv.durations.len())?;
+    // A histogram with nothing in it is said in words, not drawn as an empty grid.
+    let empty = |bars: &[(String, f64)]| bars.iter().all(|b| b.1 == 0.0);
+    let durations = duration_bins(&inv.durations);
+    if empty(&durations) {
+        h.push_str("<p>Besökslängd: inga besök med giltig tid under perioden.</p>\n");
+    } else {
+        let svg = bars_chart("Besökslängd", "Minuter (intervallets början)", "Antal besök", &durations, &[], None, false)?;
+        writeln!(h, "<figure>{svg}<figcaption>Besök med giltig tid: {}</figcaption></figure>", inv.durations.len())?;
+    }
     let gap_bars: Vec<(String, f64)> = inv.gap_bins.iter().enumerate().map(|(m, n)| (m.to_string(), *n as f64)).collect();
+    if empty(&gap_bars) {
+        writeln!(h, "<p>Mellanrum mellan besök hos samma kund: inga på högst {GAP_MINUTES} minuter under perioden.</p>")?;
+    } else {
+        gaps_chart(h, inv, &gap_bars)?;
+    }
+    staff_chart(h, inv)?;
+    let days: Vec<(String, f64)> = inv.per_day.iter().map(|(d, n)| (d.format("%m-%d").to_string(), *n as f64)).collect();
+    if empty(&days) {
+        h.push_str("<p>Besök per dag: inga besök under perioden.</p>\n");
+    } else {
+        let svg = bars_chart("Besök per dag", "Datum", "Antal besök", &days, &[], None, false)?;
+        writeln!(h, "<figure>{svg}</figure>")?;
+    }
+    Ok(())
+}
+
+/// The gaps between a client's visits, the ones that can be flagged in red.
+fn gaps_chart(h: &mut String, inv: &Investigation, gap_bars: &[(String, f64)]) -> Result<()> {
+    let params = &inv.stored.last().expect("a stored month").config.parameters;
     let flagged_bins: Vec<bool> = (0..=GAP_MINUTES).map(|m| (m as f64) <= params.adjacent_max_gap_minutes).collect();
     let svg = bars_chart(
         "Mellanrum mellan besök hos samma kund (0–10 min)",
         "Minuter mellan utkvittering och nästa inkvittering",
         "Antal",
-        &gap_bars,
+        gap_bars,
         &flagged_bins,
         None,
         false,
@@ -102,7 +126,18 @@ fn distributions(h: &mut String, inv: &Investigation) -> Result<()> {
         "<figure>{svg}<figcaption>Röda staplar: mellanrum som kan flaggas (högst {} min). Mätta mellanrum totalt: {}</figcaption></figure>",
         params.adjacent_max_gap_minutes, inv.gaps_measured
     )?;
+    Ok(())
+}
+
+/// The check-in rate of every staff member judged, those below the requirement in red.
+fn staff_chart(h: &mut String, inv: &Investigation) -> Result<()> {
+    let latest = inv.stored.last().expect("a stored month");
+    let params = &latest.config.parameters;
     let judged: Vec<_> = inv.staff.iter().filter(|r| r.judged).collect();
+    if judged.is_empty() {
+        writeln!(h, "<p>Kvittensgrad per personal: ingen personal med minst {} besök under perioden.</p>", params.min_visits)?;
+        return Ok(());
+    }
     let staff_bars: Vec<(String, f64)> = judged.iter().map(|r| (r.staff_id.clone(), r.checkin_rate)).collect();
     let below: Vec<bool> = judged.iter().map(|r| r.below_requirement).collect();
     let requirement = latest.config.requirement(CHECKIN);
@@ -121,10 +156,6 @@ fn distributions(h: &mut String, inv: &Investigation) -> Result<()> {
         params.min_visits,
         escape(&requirement_sv(CHECKIN, requirement))
     )?;
-    let days: Vec<(String, f64)> = inv.per_day.iter().map(|(d, n)| (d.format("%m-%d").to_string(), *n as f64)).collect();
-    let svg = bars_chart("Besök per dag", "Datum", "Antal besök", &days, &[], None, false)?;
-    writeln!(h, "<figure>{svg}</figure>")?;
-
     Ok(())
 }
 
@@ -132,11 +163,23 @@ fn distributions(h: &mut String, inv: &Investigation) -> Result<()> {
 fn figures_over_time(h: &mut String, inv: &Investigation, months: &[String]) -> Result<()> {
     let latest = inv.stored.last().expect("a stored month");
     h.push_str("<h3>Nyckeltal över tid</h3>\n");
-    for figure in Metric::matrix() {
+    let lines_of = |figure: Metric| {
         let own: Vec<Option<f64>> = inv.series(&inv.supplier, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
         let all: Vec<Option<f64>> = inv.series(ALL, figure).iter().map(|r| r.and_then(|r| r.value)).collect();
-        let lines =
-            [Line { name: &inv.supplier, values: own, emphasised: false }, Line { name: MUNICIPALITY, values: all, emphasised: true }];
+        [Line { name: &inv.supplier, values: own, emphasised: false }, Line { name: MUNICIPALITY, values: all, emphasised: true }]
+    };
+    // A figure that is 0 (or missing) throughout gets a line of text instead of an empty grid.
+    let (flat, drawn): (Vec<Metric>, Vec<Metric>) = Metric::matrix().partition(|&f| nothing_to_draw(&lines_of(f)));
+    if !flat.is_empty() {
+        let names: Vec<String> = flat.iter().map(|&f| figure_label(f)).collect();
+        writeln!(
+            h,
+            "<p class=\"flat\">0 eller saknas för utföraren och hela kommunen alla månader (inget diagram): {}.</p>",
+            escape(&join_sv(&names))
+        )?;
+    }
+    for figure in drawn {
+        let lines = lines_of(figure);
         let requirement = latest.config.requirement(figure);
         let svg = lines_chart(&figure_label(figure), months, &lines, requirement, is_share(figure))?;
         writeln!(h, "<figure>{svg}<figcaption>Krav: {}</figcaption></figure>", escape(&requirement_sv(figure, requirement)))?;
@@ -237,10 +280,20 @@ fn rankings(h: &mut String, inv: &Investigation) -> Result<()> {
     Ok(())
 }
 
-/// The flagged visits (the first 200).
+/// The most flagged visits the page shows of one month; `flaggade_besok.csv` holds them all.
+const FLAGGED_PER_MONTH: usize = 100;
+
+/// The flagged visits: the first ones of every month, so that a year shows each of its months.
 fn flagged_table(h: &mut String, inv: &Investigation) -> Result<()> {
-    writeln!(h, "<h2>Flaggade besök</h2>\n<p>{} rader; alla finns i flaggade_besok.csv.</p>\n<table><tr><th>Månad</th><th>Besök</th><th>Flagga</th><th>Hör ihop med</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>", inv.flagged.len())?;
-    for f in inv.flagged.iter().take(200) {
+    let months: Vec<(YearMonth, usize)> =
+        inv.stored.iter().map(|m| (m.month, inv.flagged.iter().filter(|f| f.month == m.month).count())).collect();
+    let cut: Vec<String> =
+        months.iter().filter(|(_, n)| *n > FLAGGED_PER_MONTH).map(|(m, n)| format!("{m}: {FLAGGED_PER_MONTH} av {n}")).collect();
+    let shown =
+        if cut.is_empty() { String::new() } else { format!(" Sidan visar högst {FLAGGED_PER_MONTH} per månad ({}).", join_sv(&cut)) };
+    writeln!(h, "<h2>Flaggade besök</h2>\n<p>{} rader; alla finns i flaggade_besok.csv.{}</p>\n<table><tr><th>Månad</th><th>Besök</th><th>Flagga</th><th>Hör ihop med</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>", inv.flagged.len(), escape(&shown))?;
+    let first_of_month = months.iter().flat_map(|(m, _)| inv.flagged.iter().filter(move |f| f.month == *m).take(FLAGGED_PER_MONTH));
+    for f in first_of_month {
         writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
