@@ -220,3 +220,50 @@ impl From<DialectArg> for crate::generate::Dialect {
         }
     }
 }
+
+/// A command-line error in Swedish (clap's own messages are English): what is wrong, the
+/// argument it concerns, and where the help is. `None` for help and version, which are printed
+/// as clap gives them.
+pub fn error_sv(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| {
+        err.get(kind).map(|v| match v {
+            ContextValue::String(s) => s.clone(),
+            ContextValue::Strings(list) => list.join(", "),
+            other => other.to_string(),
+        })
+    };
+    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+    let value = context(ContextKind::InvalidValue).unwrap_or_default();
+    let what = match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => return None,
+        ErrorKind::InvalidSubcommand => format!(
+            "okänt kommando '{}'; kommandona är monthly, quarter, year, investigate, config och generate",
+            context(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        ErrorKind::MissingSubcommand => "ange ett kommando: monthly, quarter, year, investigate, config eller generate".to_string(),
+        ErrorKind::UnknownArgument => format!("okänt argument '{arg}'"),
+        ErrorKind::MissingRequiredArgument => format!("argument saknas: {arg}"),
+        ErrorKind::ArgumentConflict => match context(ContextKind::PriorArg) {
+            Some(prior) => format!("{arg} kan inte användas tillsammans med {prior}"),
+            None => format!("{arg} kan inte användas här"),
+        },
+        ErrorKind::InvalidValue => match context(ContextKind::ValidValue) {
+            Some(valid) => format!("'{value}' är inget giltigt värde för {arg}; möjliga värden: {valid}"),
+            None => format!("värde saknas för {arg}"),
+        },
+        ErrorKind::ValueValidation => format!("'{value}' är inget giltigt värde för {arg}"),
+        ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("fel antal värden för {arg}")
+        }
+        _ => return Some(err.to_string()),
+    };
+    let tip = match (context(ContextKind::SuggestedArg), context(ContextKind::SuggestedSubcommand)) {
+        (Some(s), _) | (None, Some(s)) => format!(" (menade du '{s}'?)"),
+        (None, None) => String::new(),
+    };
+    let usage = err.get(ContextKind::Usage).map(|u| u.to_string()).unwrap_or_default();
+    let usage = usage.trim().trim_start_matches("Usage:").trim();
+    let usage = if usage.is_empty() { String::new() } else { format!("\n\nAnvändning: {usage}") };
+    Some(format!("fel: {what}{tip}{usage}\n\nSe `tidkoll --help` eller `tidkoll <kommando> --help` för alla argument och exempel."))
+}

@@ -3,7 +3,16 @@
 use clap::Parser;
 
 fn main() {
-    let cli = tidkoll::cli::Cli::parse();
+    let cli = match tidkoll::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => match tidkoll::cli::error_sv(&err) {
+            Some(message) => {
+                eprintln!("tidkoll: {message}");
+                std::process::exit(2);
+            }
+            None => err.exit(),
+        },
+    };
     match tidkoll::commands::run(cli) {
         Ok(()) => {}
         Err(err) => {

@@ -11,7 +11,7 @@ use crate::config::EscalationConfig;
 use crate::error::refused;
 use crate::followup::{History, SupplierFollowup};
 use crate::model::{Area, Metric, Quarter, YearMonth};
-use crate::store::read::{month_exists, read_figures};
+use crate::store::read::{month_exists, monthly_command, read_figures};
 
 /// One row of `year.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,9 +64,9 @@ impl YearData {
         let (stored, missing): (Vec<YearMonth>, Vec<YearMonth>) = months.iter().partition(|m| month_exists(out, **m));
         if stored.is_empty() {
             return Err(refused(format!(
-                "no month of {year} has been run in {}; make each month first with\n  tidkoll monthly --month {year}-MM --visits <besöksfil> --granted <fil> --addons <fil> --out {}",
+                "ingen månad av {year} har körts i {}; kör först varje månad, till exempel\n  {}",
                 out.display(),
-                out.display()
+                monthly_command(out, months[0])
             )));
         }
         let mut history = History::default();

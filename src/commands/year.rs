@@ -16,7 +16,7 @@ pub fn parse_year(text: &str) -> Result<i32> {
     let t = text.trim();
     match t.parse::<i32>() {
         Ok(year) if t.len() == 4 && (1900..=9999).contains(&year) => Ok(year),
-        _ => Err(usage(format!("--year: '{t}' is not a year (expected YYYY, for example 2025)"))),
+        _ => Err(usage(format!("--year: '{t}' är inget år (skriv ÅÅÅÅ, till exempel 2025)"))),
     }
 }
 
@@ -37,11 +37,11 @@ pub fn run(args: &YearArgs) -> Result<()> {
     let made = chrono::Local::now().date_naive().to_string();
     let doc = year_document(&y, &made);
     let md = dir.join("arsrapport.md");
-    std::fs::write(&md, to_markdown(&doc)).with_context(|| format!("cannot write {}", md.display())).with_context(saving)?;
+    std::fs::write(&md, to_markdown(&doc)).with_context(|| format!("{} kan inte skrivas", md.display())).with_context(saving)?;
     write_docx(&doc, &dir.join("arsrapport.docx")).with_context(saving)?;
     write_year_workbook(&dir.join("arsrapport.xlsx"), &y, &doc).with_context(saving)?;
     let html = dir.join("arsrapport.html");
-    std::fs::write(&html, year_page(&y, &doc)?).with_context(|| format!("cannot write {}", html.display())).with_context(saving)?;
+    std::fs::write(&html, year_page(&y, &doc)?).with_context(|| format!("{} kan inte skrivas", html.display())).with_context(saving)?;
     let result = staged.publish().with_context(saving)?;
     clean_leftovers(&args.out);
     if args.quiet {

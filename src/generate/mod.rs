@@ -218,6 +218,13 @@ month = "Månad"
 addon = "Tilläggstjänst"
 quantity = "Antal"
 reported_on = "Rapporterad"
+
+[municipality]
+name = "Exempelby kommun"
+unit = "Vård- och omsorgsförvaltningen"
+contact_name = "Anna Exempel"
+contact_email = "uppfoljning@exempelby.se"
+contact_phone = "010-123 45 67"
 "#;
 
 struct Writer {

@@ -208,13 +208,15 @@ pub fn scan(
     let mut records = source.records();
     let header = match records.next_record() {
         Some(Ok(_)) => match_header(source, kind, records.record(), columns, mapping)?,
-        Some(Err(e)) => return Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
-        None => return Err(refused(format!("{kind} file {}: no header line; export the file again", source.shown))),
+        Some(Err(e)) => {
+            return Err(refused(format!("{} {}: rubrikraden kan inte läsas ({e})", super::source::file_sv(kind), source.shown)))
+        }
+        None => return Err(refused(format!("{} {}: rubrikrad saknas; exportera filen igen", super::source::file_sv(kind), source.shown))),
     };
     while let Some(next) = records.next_record() {
         let (line, start, end) = match next {
             Ok(pos) => pos,
-            Err(e) => return Err(refused(format!("{kind} file {}: cannot be read further ({e})", source.shown))),
+            Err(e) => return Err(refused(format!("{} {} kan inte läsas vidare ({e})", super::source::file_sv(kind), source.shown))),
         };
         account.read += 1;
         let record = records.record();
@@ -261,8 +263,8 @@ pub fn read_header(source: &Source, kind: &str, columns: &[(&str, bool)], mappin
     let mut records = source.records();
     match records.next_record() {
         Some(Ok((_, _, end))) => Ok((match_header(source, kind, records.record(), columns, mapping)?, end)),
-        Some(Err(e)) => Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
-        None => Err(refused(format!("{kind} file {}: no header line; export the file again", source.shown))),
+        Some(Err(e)) => Err(refused(format!("{} {}: rubrikraden kan inte läsas ({e})", super::source::file_sv(kind), source.shown))),
+        None => Err(refused(format!("{} {}: rubrikrad saknas; exportera filen igen", super::source::file_sv(kind), source.shown))),
     }
 }
 

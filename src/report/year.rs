@@ -259,8 +259,8 @@ pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<
         }
         Ok(())
     };
-    build(&mut book).map_err(|e| anyhow::anyhow!("building {}: {e}", path.display()))?;
-    book.save(path).with_context(|| format!("cannot write {}", path.display()))
+    build(&mut book).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
+    book.save(path).with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 /// The report as one self-contained HTML page with a chart per area: the deviating suppliers

@@ -107,7 +107,10 @@ fn quarter_followup_and_recommendations_follow_the_months_statuses() {
     };
     assert_eq!(streak_of("Utförandegrad"), "3", "{plan}");
     assert_eq!(streak_of("Andel kunder med godkänd kvittensgrad"), "0", "deviated in February only: {plan}");
-    assert!(plan.contains("Fördjupad uppföljning: Kommunen avser att inleda en fördjupad uppföljning av utföraren eftersom 8 mått avviker under kvartalet (gränsen är 4)."), "{plan}");
+    assert!(
+        plan.contains("Fördjupad uppföljning: Kommunen avser att inleda en fördjupad uppföljning av utföraren. Den föreslås vid en avvikelse i minst 6 månader i följd eller minst 4 mått som avviker under kvartalet, och det gäller här:\n\n- 8 mått avviker under kvartalet\n\n"),
+        "{plan}"
+    );
     assert!(run.stdout.contains("Föreslås för fördjupad uppföljning (4):"), "{}", run.stdout);
 }
 
@@ -302,7 +305,7 @@ fn a_year_without_a_stored_month_is_refused_naming_the_monthly_command() {
     let w = Work::new();
     let run = w.tidkoll(&["year", "--year", "2031", "--out", "out"]);
     run.fails_with(3);
-    assert!(run.stderr.contains("no month of 2031 has been run") && run.stderr.contains("tidkoll monthly"), "{}", run.stderr);
+    assert!(run.stderr.contains("ingen månad av 2031 har körts") && run.stderr.contains("tidkoll monthly"), "{}", run.stderr);
     w.tidkoll(&["year", "--year", "31", "--out", "out"]).fails_with(2);
 }
 
