@@ -22,7 +22,8 @@ pub enum Block {
     /// Lines kept together as one block, each on a line of its own (an address, a closing).
     Lines(Vec<String>),
     Bullets(Vec<String>),
-    /// A table with a header row; `name` is short (a spreadsheet's sheet name).
+    /// A table with a header row; `name` is short (a spreadsheet's sheet name). A cell's
+    /// lines (`\n`) are lines of their own in Word and HTML, and joined by "; " in Markdown.
     Table {
         name: String,
         header: Vec<String>,
@@ -87,7 +88,8 @@ pub fn to_markdown(doc: &Document) -> String {
                 writeln!(md)
             }
             Block::Table { header, rows, .. } => {
-                let line = |cells: &[String]| format!("| {} |", cells.iter().map(|c| t(c)).collect::<Vec<_>>().join(" | "));
+                let line =
+                    |cells: &[String]| format!("| {} |", cells.iter().map(|c| t(&c.replace('\n', "; "))).collect::<Vec<_>>().join(" | "));
                 writeln!(md, "{}", line(header)).expect("writing to a String");
                 writeln!(md, "|{}", "---|".repeat(header.len())).expect("writing to a String");
                 rows.iter().for_each(|r| writeln!(md, "{}", line(r)).expect("writing to a String"));
@@ -129,7 +131,7 @@ pub fn to_html(doc: &Document) -> String {
                                 if number {
                                     format!("<td>{}</td>", e(c))
                                 } else {
-                                    format!("<td class=\"name\">{}</td>", e(c))
+                                    format!("<td class=\"name\">{}</td>", e(c).replace('\n', "<br>"))
                                 }
                             })
                             .collect();
@@ -183,7 +185,7 @@ fn column_widths(header: &[String], rows: &[Vec<String>]) -> Vec<usize> {
     for (i, cell) in rows.iter().flat_map(|r| r.iter().enumerate()).chain(header.iter().enumerate()) {
         let i = i.min(n - 1);
         word[i] = word[i].max(unbroken_numbers(cell).split(' ').map(chars).max().unwrap_or(0));
-        wanted[i] = wanted[i].max(chars(cell).min(MAX_WANTED_CHARS));
+        wanted[i] = wanted[i].max(cell.lines().map(chars).max().unwrap_or(0).min(MAX_WANTED_CHARS));
     }
     let twips = |c: usize| c * CHAR_TWIPS + CELL_PADDING;
     let word: Vec<usize> = word.into_iter().map(twips).collect();
@@ -219,9 +221,10 @@ fn docx_table(header: &[String], rows: &[Vec<String>]) -> Table {
                 .iter()
                 .zip(&widths)
                 .map(|(c, w)| {
-                    let run = Run::new().add_text(unbroken_numbers(c)).size(20);
-                    let run = if bold { run.bold() } else { run };
-                    TableCell::new().width(*w, WidthType::Dxa).add_paragraph(Paragraph::new().add_run(run))
+                    c.split('\n').fold(TableCell::new().width(*w, WidthType::Dxa), |cell, line| {
+                        let run = Run::new().add_text(unbroken_numbers(line)).size(20);
+                        cell.add_paragraph(Paragraph::new().add_run(if bold { run.bold() } else { run }))
+                    })
                 })
                 .collect(),
         )

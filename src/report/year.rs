@@ -8,12 +8,13 @@ use anyhow::{Context, Result};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::followup::{Recommendation, SupplierFollowup};
+use crate::model::Status;
 use crate::model::{Area, Metric, Quarter, YearMonth};
 use crate::report::charts::bars_chart;
-use crate::report::document::{to_html, Block, Document};
+use crate::report::document::{to_html, Block, Document, Properties};
 use crate::report::html::{escape, STYLE};
-use crate::report::labels::{escalation_reason_sv, figure_label, join_sv};
-use crate::year::{QuarterRow, YearData};
+use crate::report::labels::{escalation_reasons_sv, figure_label, format_sv, join_sv, requirement_sv, status_sv};
+use crate::year::{has_year_value, QuarterRow, YearData};
 
 /// Swedish month abbreviations, January first.
 const MONTHS_SV: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
@@ -32,7 +33,7 @@ fn proposals_by_supplier(proposals: &[(Quarter, SupplierFollowup)]) -> Vec<(&str
     let mut sorted: Vec<&(Quarter, SupplierFollowup)> = proposals.iter().collect();
     sorted.sort_by(|a, b| a.1.supplier.cmp(&b.1.supplier).then(a.0.cmp(&b.0)));
     for (q, f) in sorted {
-        let why = escalation_reason_sv(f).unwrap_or_default();
+        let why = escalation_reasons_sv(f).join("\n");
         match out.last_mut() {
             Some((s, quarters, reason)) if *s == f.supplier => {
                 quarters.push(q.to_string());
@@ -61,6 +62,13 @@ fn missing_sv(y: &YearData) -> String {
 /// The year's report as one document.
 pub fn year_document(y: &YearData, made: &str) -> Document {
     let mut doc = Document::default();
+    let sender = if y.sender.name.trim().is_empty() { "Kommunen" } else { y.sender.name.trim() };
+    doc.properties = Properties {
+        title: format!("Årsrapport {} – uppföljning av tidsregistrering i hemtjänsten", y.year),
+        author: sender.to_string(),
+        created: made.to_string(),
+        running_header: format!("{sender} · Årsrapport {}", y.year),
+    };
     doc.heading(1, format!("Årsrapport {} – uppföljning av tidsregistrering i hemtjänsten", y.year));
     doc.paragraph(format!(
         "Upprättad {made}. Underlaget är de lagrade månadskörningarna för {}: {} av 12 månader. {}",
@@ -70,6 +78,7 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
     ));
     let quarter_rows = y.quarter_rows();
     let proposals = proposals(y);
+    summary_section(&mut doc, y, &quarter_rows, &proposals);
     suppliers_section(&mut doc, y, &quarter_rows, &proposals);
     quarters_section(&mut doc, y, &quarter_rows);
     areas_section(&mut doc, y);
@@ -81,6 +90,57 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
         y.rules.streak_months, y.rules.min_metrics
     ));
     doc
+}
+
+/// What a committee reads first: how many suppliers were followed, the action plans, the
+/// proposals for a deeper follow-up and the municipality's values of the year against the
+/// requirements.
+fn summary_section(doc: &mut Document, y: &YearData, quarter_rows: &[QuarterRow], proposals: &[(Quarter, SupplierFollowup)]) {
+    doc.heading(2, "Sammanfattning");
+    let with_plan: std::collections::BTreeSet<&str> = quarter_rows.iter().filter(|r| r.action_plan).map(|r| r.supplier.as_str()).collect();
+    let plans = quarter_rows.iter().filter(|r| r.action_plan).count();
+    let proposed: Vec<String> = proposals_by_supplier(proposals).into_iter().map(|(s, _, _)| s.to_string()).collect();
+    let judged: Vec<_> = y.municipality.iter().filter(|v| matches!(v.status, Status::Ok | Status::Deviation)).collect();
+    let deviating: Vec<String> = judged
+        .iter()
+        .filter(|v| v.status == Status::Deviation)
+        .map(|v| format!("{} ({}, krav {})", figure_label(v.metric), format_sv(v.metric, v.value), requirement_sv(v.metric, v.requirement)))
+        .collect();
+    let mut points = vec![
+        format!("{} utförare har följts upp under {} av årets 12 månader.", y.suppliers.len(), y.stored.len()),
+        format!(
+            "{} av {} utförare har haft minst en åtgärdsplan under året; sammanlagt {plans} åtgärdsplaner räknat per utförare och kvartal.",
+            with_plan.len(),
+            y.suppliers.len()
+        ),
+        if proposed.is_empty() {
+            "Ingen utförare föreslås för fördjupad uppföljning.".to_string()
+        } else {
+            format!("{} utförare föreslås för fördjupad uppföljning: {}.", proposed.len(), join_sv(&proposed))
+        },
+        format!("Hela kommunen uppfyller {} av {} krav räknat över året.", judged.len() - deviating.len(), judged.len()),
+    ];
+    if !deviating.is_empty() {
+        points.push(format!("Krav som hela kommunen inte uppfyller över året: {}.", join_sv(&deviating)));
+    }
+    doc.bullets(points);
+    doc.paragraph(
+        "Hela kommunens värden för året räknas på alla årets besök, kunder och personal tillsammans (inte som ett medelvärde av månaderna), mot de krav som gällde årets sista körda månad. Kunder utan besök räknas per kund och månad. Tilläggsrapporteringen bedöms bara per månad: månadskörningarna sparar inte de antal som ett värde för året skulle räknas på.",
+    );
+    let rows = y
+        .municipality
+        .iter()
+        .map(|v| {
+            vec![
+                figure_label(v.metric),
+                requirement_sv(v.metric, v.requirement),
+                format_sv(v.metric, v.value),
+                if has_year_value(v.metric) { status_sv(v.status).to_string() } else { "bedöms per månad".to_string() },
+                format!("{} av {}", v.months_deviating, v.months_judged),
+            ]
+        })
+        .collect();
+    doc.table("Hela kommunen", &["Mått", "Krav", &format!("Hela kommunen {}", y.year), "Bedömning", "Månader med avvikelse"], rows);
 }
 
 /// Every supplier followed: its months, deviating metrics, action plans and proposals.
@@ -144,10 +204,25 @@ fn areas_section(doc: &mut Document, y: &YearData) {
             } else {
                 area_metrics(r.area).join("; ")
             };
-            vec![r.area.label().to_string(), r.suppliers_deviating.to_string(), r.months_deviating.to_string(), metrics]
+            vec![r.area.label().to_string(), r.suppliers_deviating.to_string(), r.months_deviating.to_string(), named(y, r.area), metrics]
         })
         .collect();
-    doc.table("Områden", &["Område", "Utförare med avvikelse", "Utförarmånader med avvikelse", "Mått"], rows);
+    doc.table(
+        "Områden",
+        &["Område", "Utförare med avvikelse", "Utförarmånader med avvikelse", "Vilka utförare (månader med avvikelse)", "Mått"],
+        rows,
+    );
+}
+
+/// The suppliers that deviated in an area, with their months: "Trygg Vård AB (6), Vardag
+/// Omsorg AB (2)", or "–".
+fn named(y: &YearData, area: Area) -> String {
+    let list: Vec<String> = y.area_suppliers(area).into_iter().map(|(s, n)| format!("{s} ({n})")).collect();
+    if list.is_empty() {
+        "–".to_string()
+    } else {
+        list.join(", ")
+    }
 }
 
 /// The suppliers proposed for a deeper follow-up, with the quarters and the reason.
@@ -284,7 +359,7 @@ pub fn year_page(y: &YearData, doc: &Document) -> Result<String> {
     for (area, counts) in with {
         let bars: Vec<(String, f64)> = labels.iter().cloned().zip(counts.iter().map(|c| f64::from(c.unwrap_or(0)))).collect();
         let svg = bars_chart(area.label(), "Månad", "Utförare med avvikelse", &bars, &[], None, false)?;
-        writeln!(html, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(area.label()))?;
+        writeln!(html, "<figure>{svg}<figcaption>{}: {}</figcaption></figure>", escape(area.label()), escape(&named(y, area)))?;
     }
     html.push_str("</body>\n</html>\n");
     Ok(html)
@@ -311,9 +386,15 @@ pub fn year_summary(y: &YearData, result: &Path) -> String {
     } else {
         writeln!(s, "Föreslås för fördjupad uppföljning:").ok();
         for (q, f) in &proposals {
-            writeln!(s, "  {} ({q}): {}", f.supplier, escalation_reason_sv(f).unwrap_or_default()).ok();
+            writeln!(s, "  {} ({q}):", f.supplier).ok();
+            for why in escalation_reasons_sv(f) {
+                writeln!(s, "    {why}").ok();
+            }
         }
     }
+    let judged: Vec<_> = y.municipality.iter().filter(|v| matches!(v.status, Status::Ok | Status::Deviation)).collect();
+    let deviating: Vec<String> = judged.iter().filter(|v| v.status == Status::Deviation).map(|v| figure_label(v.metric)).collect();
+    writeln!(s, "Hela kommunen uppfyller {} av {} krav räknat över året.", judged.len() - deviating.len(), judged.len()).ok();
     writeln!(
         s,
         "\nResultat i {}:\n  arsrapport.docx / .md   årsrapporten till nämnden\n  arsrapport.xlsx          rapportens tabeller\n  arsrapport.html          rapporten med diagram per område\n  year.csv, areas.csv, quarters.csv   tabellerna för andra verktyg",

@@ -321,3 +321,56 @@ fn a_supplier_is_investigated_over_a_year_with_its_streaks() {
     let page = w.read("out/utredningar/A-2025/utredning.html");
     assert!(page.contains("Månader i följd till och med 2025-02"), "the page has the streaks");
 }
+
+#[test]
+fn the_year_report_opens_with_a_summary_of_the_municipalitys_values_against_the_requirements() {
+    let w = Work::new();
+    run_months(&w, &MONTHS);
+    let run = w.tidkoll(&["year", "--year", "2025", "--out", "out"]);
+    run.ok();
+    let md = w.read("out/2025/arsrapport.md");
+    let summary = md.split("## Sammanfattning\n").nth(1).unwrap().split("\n## ").next().unwrap();
+    // Hand-computed from the months: every client's visits and verified visits added up, and
+    // the municipality's flag counts over the same visits.
+    let (mut visits, mut checked_in, mut duplicates) = (0u64, 0u64, 0.0);
+    for month in MONTHS {
+        let clients = w.read(&format!("out/{month}/clients.csv"));
+        let mut lines = clients.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            visits += cells[col("visits")].parse::<u64>().unwrap();
+            checked_in += cells[col("checked_in")].parse::<u64>().unwrap();
+        }
+        duplicates += w.figures(month).value("ALL", "flag.duplicate").unwrap();
+    }
+    let checkin = checked_in as f64 / visits as f64;
+    let checkin_months = MONTHS.iter().filter(|m| w.figures(m).status("ALL", "checkin_rate") == "deviation").count();
+    let sv = |v: f64| format!("{v:.1}").replace('.', ",");
+    let status = |deviates: bool| if deviates { "avvikelse" } else { "uppfyllt" };
+    let row =
+        format!("| Andel kvitterade besök | minst 90 % | {} % | {} | {checkin_months} av 3 |", sv(checkin * 100.0), status(checkin < 0.9));
+    assert!(summary.contains(&row), "{row}\n{summary}");
+    let rate = duplicates * 1000.0 / visits as f64;
+    let row = format!("| Dubbelregistrering per 1 000 besök | högst 1 per 1 000 besök | {} | {} |", sv(rate), status(rate > 1.0));
+    assert!(summary.contains(&row), "{row}\n{summary}");
+    let suppliers = w.figures("2025-01").suppliers().iter().filter(|s| *s != "ALL").count();
+    assert!(summary.contains(&format!("- {suppliers} utförare har följts upp under 3 av årets 12 månader.\n")), "{summary}");
+    let plans = w.read("out/2025/quarters.csv").lines().filter(|l| l.ends_with(",1")).count();
+    assert!(summary.contains(&format!("sammanlagt {plans} åtgärdsplaner")), "{summary}");
+    assert!(run.stdout.contains("Hela kommunen uppfyller "), "{}", run.stdout);
+    // Each area names the suppliers that deviated in it, with their months.
+    let areas = md.split("## Områden med avvikelser").nth(1).unwrap();
+    assert!(areas.contains("| Registrering | "), "{areas}");
+    let registrering = areas.lines().find(|l| l.starts_with("| Registrering | ")).unwrap();
+    assert!(registrering.contains("Trygg Vård AB (3)"), "{registrering}");
+    let core = {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(w.path("out/2025/arsrapport.docx")).unwrap()).unwrap();
+        let mut text = String::new();
+        archive.by_name("docProps/core.xml").unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    assert!(core.contains("<dc:title>Årsrapport 2025 – uppföljning av tidsregistrering i hemtjänsten</dc:title>"), "{core}");
+}
