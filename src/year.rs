@@ -271,6 +271,18 @@ impl YearData {
         out
     }
 
+    /// Per supplier with a deviating month in the area (in `area_suppliers` order): whether it
+    /// deviated in each stored month of the year.
+    pub fn area_supplier_months(&self, area: Area) -> Vec<(String, Vec<bool>)> {
+        self.area_suppliers(area)
+            .into_iter()
+            .map(|(s, _)| {
+                let months = self.stored.iter().map(|m| self.deviates_in(&s, area, *m)).collect();
+                (s, months)
+            })
+            .collect()
+    }
+
     /// Per area and month of the year: the number of suppliers deviating (`None` for a month
     /// not stored). The development over the year.
     pub fn area_by_month(&self) -> Vec<(Area, [Option<u32>; 12])> {

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use crate::cli::YearArgs;
 use crate::config::Config;
 use crate::error::usage;
-use crate::report::document::{to_markdown, write_docx};
+use crate::report::document::{to_markdown, write_docx, Block};
 use crate::report::followup::{write_areas_csv, write_quarters_csv, write_year_csv};
 use crate::report::year::{write_year_workbook, year_document, year_page, year_summary};
 use crate::store::{clean_leftovers, not_saved, StagedMonth};
@@ -35,7 +35,14 @@ pub fn run(args: &YearArgs) -> Result<()> {
     write_areas_csv(&dir.join("areas.csv"), &y.area_rows()).with_context(saving)?;
     write_quarters_csv(&dir.join("quarters.csv"), &y.quarter_rows()).with_context(saving)?;
     let made = chrono::Local::now().date_naive().to_string();
-    let doc = year_document(&y, &made);
+    let doc = year_document(&y, &made)?;
+    // The charts beside the Markdown, which links to them (the Word file holds them itself).
+    for block in &doc.blocks {
+        if let Block::Image { file, png, .. } = block {
+            let path = dir.join(file);
+            std::fs::write(&path, png).with_context(|| format!("{} kan inte skrivas", path.display())).with_context(saving)?;
+        }
+    }
     let md = dir.join("arsrapport.md");
     std::fs::write(&md, to_markdown(&doc)).with_context(|| format!("{} kan inte skrivas", md.display())).with_context(saving)?;
     write_docx(&doc, &dir.join("arsrapport.docx")).with_context(saving)?;

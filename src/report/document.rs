@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use docx_rs::{
-    AlignmentType, BreakType, Docx, Footer, Header, NumPages, PageMargin, PageNum, Paragraph, Run, Style, StyleType, Table, TableCell,
+    AlignmentType, BreakType, Docx, Footer, Header, NumPages, PageMargin, PageNum, Paragraph, Pic, Run, Style, StyleType, Table, TableCell,
     TableRow, WidthType,
 };
 
@@ -21,6 +21,15 @@ pub enum Block {
     Paragraph(String),
     /// Lines kept together as one block, each on a line of its own (an address, a closing).
     Lines(Vec<String>),
+    /// A chart as PNG, as wide as the text: in Word the image itself, in Markdown a link to
+    /// `file` (written beside the document), in HTML nothing (the page draws its own SVG).
+    Image {
+        file: String,
+        png: Vec<u8>,
+        width_px: u32,
+        height_px: u32,
+        caption: String,
+    },
     Bullets(Vec<String>),
     /// A table with a header row; `name` is short (a spreadsheet's sheet name). A cell's
     /// lines (`\n`) are lines of their own in Word and HTML, and joined by "; " in Markdown.
@@ -83,6 +92,7 @@ pub fn to_markdown(doc: &Document) -> String {
             Block::Paragraph(text) => writeln!(md, "{}\n", t(text)),
             // Two spaces at a line's end break the line without a new paragraph.
             Block::Lines(lines) => writeln!(md, "{}\n", lines.iter().map(|l| t(l)).collect::<Vec<_>>().join("  \n")),
+            Block::Image { file, caption, .. } => writeln!(md, "![{}]({})\n", t(caption), t(file)),
             Block::Bullets(items) => {
                 items.iter().for_each(|i| writeln!(md, "- {}", t(i)).expect("writing to a String"));
                 writeln!(md)
@@ -113,6 +123,7 @@ pub fn to_html(doc: &Document) -> String {
             }
             Block::Paragraph(text) => writeln!(html, "<p>{}</p>", e(text)),
             Block::Lines(lines) => writeln!(html, "<p>{}</p>", lines.iter().map(|l| e(l)).collect::<Vec<_>>().join("<br>")),
+            Block::Image { .. } => Ok(()),
             Block::Bullets(items) => {
                 let items: String = items.iter().map(|i| format!("<li>{}</li>", e(i))).collect();
                 writeln!(html, "<ul>{items}</ul>")
@@ -320,6 +331,14 @@ pub fn write_docx(doc: &Document, path: &Path) -> Result<()> {
             }
             Block::Bullets(items) => items.iter().fold(docx, |d, i| d.add_paragraph(run_paragraph(&format!("• {i}"), false))),
             Block::Table { header, rows, .. } => docx.add_table(docx_table(header, rows)).add_paragraph(Paragraph::new()),
+            Block::Image { png, width_px, height_px, caption, .. } => {
+                // As wide as the text, in EMU (635 to a twip).
+                let width = (TEXT_WIDTH * 635) as u32;
+                let height = (u64::from(width) * u64::from(*height_px) / u64::from((*width_px).max(1))) as u32;
+                let picture = Pic::new_with_dimensions(png.clone(), *width_px, *height_px).size(width, height);
+                docx.add_paragraph(Paragraph::new().keep_next(true).add_run(Run::new().add_image(picture)))
+                    .add_paragraph(Paragraph::new().add_run(Run::new().add_text(caption).size(18).italic()))
+            }
         };
     }
     let mut xml = docx.build();

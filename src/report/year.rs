@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 use crate::followup::{Recommendation, SupplierFollowup};
 use crate::model::Status;
 use crate::model::{Area, Metric, Quarter, YearMonth};
-use crate::report::charts::bars_chart;
+use crate::report::area_chart::{area_chart_png, area_chart_svg, AreaChart, SIZE};
 use crate::report::document::{to_html, Block, Document, Properties};
 use crate::report::html::{escape, STYLE};
 use crate::report::labels::{escalation_reasons_sv, figure_label, format_sv, join_sv, requirement_sv, status_sv};
@@ -60,7 +60,7 @@ fn missing_sv(y: &YearData) -> String {
 }
 
 /// The year's report as one document.
-pub fn year_document(y: &YearData, made: &str) -> Document {
+pub fn year_document(y: &YearData, made: &str) -> Result<Document> {
     let mut doc = Document::default();
     let sender = if y.sender.name.trim().is_empty() { "Kommunen" } else { y.sender.name.trim() };
     doc.properties = Properties {
@@ -83,13 +83,13 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
     quarters_section(&mut doc, y, &quarter_rows);
     areas_section(&mut doc, y);
     proposals_section(&mut doc, &proposals);
-    development_section(&mut doc, y);
+    development_section(&mut doc, y)?;
     doc.heading(2, "Om underlaget");
     doc.paragraph(format!(
         "Ett mått är ett nyckeltal med krav eller en flaggfrekvens med gränsvärde, bedömt i månadskörningen med de krav som gällde då. Fördjupad uppföljning föreslås när ett mått har avvikit minst {} kalendermånader i följd (räknat bakåt över lagrade månader; en månad som saknas bryter följden) eller när minst {} mått avviker under ett kvartal.",
         y.rules.streak_months, y.rules.min_metrics
     ));
-    doc
+    Ok(doc)
 }
 
 /// What a committee reads first: how many suppliers were followed, the action plans, the
@@ -241,8 +241,19 @@ fn proposals_section(doc: &mut Document, proposals: &[(Quarter, SupplierFollowup
     doc.table("Fördjupad uppföljning", &["Utförare", "Kvartal", "Skäl"], rows);
 }
 
-/// Each area's deviating suppliers month by month.
-fn development_section(doc: &mut Document, y: &YearData) {
+/// The month labels of the stored months ("jan", "feb", …), as the area charts show them.
+fn stored_labels(y: &YearData) -> Vec<String> {
+    y.stored.iter().map(|m| MONTHS_SV[m.month as usize - 1].to_string()).collect()
+}
+
+/// The chart of an area with deviations: the stored months, the suppliers that deviated.
+fn area_chart<'a>(area: Area, labels: &'a [String], suppliers: &'a [(String, Vec<bool>)]) -> AreaChart<'a> {
+    AreaChart { title: area.label(), months: labels, suppliers }
+}
+
+/// Each area's deviating suppliers month by month: a table of counts, then per area with
+/// deviations a chart naming the suppliers (as PNG, written beside the report).
+fn development_section(doc: &mut Document, y: &YearData) -> Result<()> {
     doc.heading(2, "Utvecklingen under året per område");
     doc.paragraph("Antal utförare med minst en avvikelse i området, månad för månad (– = månaden saknas).");
     let mut header = vec!["Område"];
@@ -257,6 +268,22 @@ fn development_section(doc: &mut Document, y: &YearData) {
         })
         .collect();
     doc.table("Utveckling", &header, rows);
+    let labels = stored_labels(y);
+    for area in y.areas() {
+        let suppliers = y.area_supplier_months(area);
+        if suppliers.is_empty() {
+            continue;
+        }
+        let png = area_chart_png(&area_chart(area, &labels, &suppliers))?;
+        doc.blocks.push(Block::Image {
+            file: format!("diagram-{}.png", area.id()),
+            png,
+            width_px: SIZE.0,
+            height_px: SIZE.1,
+            caption: format!("{}: utförare med avvikelse per månad ({}).", area.label(), named(y, area)),
+        });
+    }
+    Ok(())
 }
 
 fn header_format() -> Format {
@@ -346,19 +373,15 @@ pub fn year_page(y: &YearData, doc: &Document) -> Result<String> {
     write!(html, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n")?;
     html.push_str(&to_html(doc));
     html.push_str("<h2>Utförare med avvikelse per område och månad</h2>\n");
-    let labels: Vec<String> = YearMonth::of_year(y.year)
-        .iter()
-        .zip(MONTHS_SV)
-        .map(|(m, short)| if y.stored.contains(m) { short.to_string() } else { format!("{short} (saknas)") })
-        .collect();
-    let (with, without): (Vec<_>, Vec<_>) = y.area_by_month().into_iter().partition(|(_, c)| c.iter().any(|n| n.unwrap_or(0) > 0));
+    let (with, without): (Vec<Area>, Vec<Area>) = y.areas().into_iter().partition(|a| !y.area_suppliers(*a).is_empty());
     if !without.is_empty() {
-        let names: Vec<String> = without.iter().map(|(a, _)| a.label().to_string()).collect();
+        let names: Vec<String> = without.iter().map(|a| a.label().to_string()).collect();
         writeln!(html, "<p>Inga avvikelser under året i: {}.</p>", escape(&join_sv(&names)))?;
     }
-    for (area, counts) in with {
-        let bars: Vec<(String, f64)> = labels.iter().cloned().zip(counts.iter().map(|c| f64::from(c.unwrap_or(0)))).collect();
-        let svg = bars_chart(area.label(), "Månad", "Utförare med avvikelse", &bars, &[], None, false)?;
+    let labels = stored_labels(y);
+    for area in with {
+        let suppliers = y.area_supplier_months(area);
+        let svg = area_chart_svg(&area_chart(area, &labels, &suppliers))?;
         writeln!(html, "<figure>{svg}<figcaption>{}: {}</figcaption></figure>", escape(area.label()), escape(&named(y, area)))?;
     }
     html.push_str("</body>\n</html>\n");

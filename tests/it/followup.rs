@@ -373,4 +373,25 @@ fn the_year_report_opens_with_a_summary_of_the_municipalitys_values_against_the_
         text
     };
     assert!(core.contains("<dc:title>Årsrapport 2025 – uppföljning av tidsregistrering i hemtjänsten</dc:title>"), "{core}");
+    // A chart per area with deviations, as PNG in the Word file and beside the Markdown, and
+    // the same chart (as SVG) on the HTML page, each naming the suppliers.
+    let with_deviations: Vec<String> = w
+        .read("out/2025/areas.csv")
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) != Some("0"))
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert!(with_deviations.len() >= 5, "{with_deviations:?}");
+    let archive = zip::ZipArchive::new(std::fs::File::open(w.path("out/2025/arsrapport.docx")).unwrap()).unwrap();
+    let media: Vec<&str> = archive.file_names().filter(|n| n.starts_with("word/media/") && n.ends_with(".png")).collect();
+    assert_eq!(media.len(), with_deviations.len(), "{media:?}");
+    for area in &with_deviations {
+        let png = std::fs::read(w.path(&format!("out/2025/diagram-{area}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert!(md.contains(&format!("](diagram-{area}.png)")), "{area}");
+    }
+    let html = w.read("out/2025/arsrapport.html");
+    assert_eq!(html.matches("<svg").count(), with_deviations.len());
+    assert!(html.contains("Trygg Vård AB (3 mån)"), "the legend names the supplier and its months");
 }
