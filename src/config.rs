@@ -214,6 +214,56 @@ impl Default for Config {
     }
 }
 
+/// A TOML reading error in Swedish: the line, and what is wrong in words a follow-up officer
+/// knows (the TOML library's own words are English). Parts it does not know stay as they are.
+fn toml_error_sv(text: &str, e: &toml::de::Error) -> String {
+    let line = e.span().map(|s| {
+        let n = text[..s.start.min(text.len())].matches('\n').count();
+        (n + 1, text.lines().nth(n).unwrap_or("").trim())
+    });
+    let mut message = e.message().trim().to_string();
+    for (en, sv) in [
+        ("unknown field", "okänd nyckel"),
+        ("expected one of", "möjliga nycklar är"),
+        ("missing field", "nyckel saknas:"),
+        ("invalid type:", "fel typ:"),
+        ("invalid value:", "fel värde:"),
+        ("duplicate key", "nyckeln finns redan:"),
+        ("unclosed table", "tabellrubriken stängs inte"),
+        ("invalid table header", "felaktig tabellrubrik"),
+        ("floating point", "decimaltal"),
+        ("a string", "text"),
+        ("a sequence", "en lista"),
+        ("a map", "en tabell"),
+    ] {
+        message = message.replace(en, sv);
+    }
+    // Single words only where they stand alone, so that a key's own name is never changed.
+    let words: Vec<String> = message
+        .split(' ')
+        .map(|word| {
+            let bare = word.trim_end_matches(',');
+            let sv = match bare {
+                "expected" => "väntade",
+                "found" => "fick",
+                "string" => "text",
+                "integer" | "u32" | "u64" | "i64" => "heltal",
+                "f64" => "decimaltal",
+                "boolean" | "bool" => "sant/falskt",
+                "sequence" => "lista",
+                "map" => "tabell",
+                _ => return word.to_string(),
+            };
+            format!("{sv}{}", &word[bare.len()..])
+        })
+        .collect();
+    let message = words.join(" ");
+    match line {
+        Some((n, shown)) => format!("rad {n} ({shown}): {message}"),
+        None => message,
+    }
+}
+
 /// The error for an impossible value: the key, and why.
 fn bad(key: &str, why: String) -> Result<()> {
     Err(anyhow::anyhow!("nyckeln `{key}`: {why}"))
@@ -267,7 +317,7 @@ impl Config {
     /// Parses TOML text over the defaults: `[requirements]` replaces a figure's bounds as a
     /// whole, `[flag_limits]` a flag's limit, `[methods.aliases]` adds to the built-in aliases.
     pub fn from_toml_str(text: &str) -> Result<Config> {
-        let mut cfg: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
+        let mut cfg: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", toml_error_sv(text, &e)))?;
         let table: toml::Table = toml::from_str(text)?;
         if table.contains_key("requirements") {
             let mut merged = default_requirements();
@@ -429,6 +479,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_errors_are_swedish_and_name_the_line() {
+        let e = Config::from_toml_str("[input]\ndelimtier = \";\"\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "rad 2 (delimtier = \";\"): okänd nyckel `delimtier`, möjliga nycklar är `delimiter`, `encoding`, `max_reject_rate`, `sheet`"
+        );
+        let e = Config::from_toml_str("[parameters]\nmin_visits = \"tio\"\n").unwrap_err().to_string();
+        assert_eq!(e, "rad 2 (min_visits = \"tio\"): fel typ: text \"tio\", väntade heltal");
+        let e = Config::from_toml_str("[input]\nmapping = 5\n").unwrap_err().to_string();
+        assert!(e.starts_with("rad 2 (mapping = 5): okänd nyckel `mapping`,"), "a key's own name is kept: {e}");
+    }
 
     #[test]
     fn printed_defaults_parse_to_the_built_in_defaults() {

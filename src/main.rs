@@ -1,9 +1,7 @@
 //! The `tidkoll` binary: parse arguments, run, map the outcome to an exit code.
 
-use clap::Parser;
-
 fn main() {
-    let cli = match tidkoll::cli::Cli::try_parse() {
+    let cli = match tidkoll::cli::parse_sv() {
         Ok(cli) => cli,
         Err(err) => match tidkoll::cli::error_sv(&err) {
             Some(message) => {

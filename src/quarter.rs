@@ -98,8 +98,9 @@ impl QuarterData {
                     out.display()
                 )
             };
+            let (months, them) = if list.len() == 1 { ("månaden", "den") } else { ("månaderna", "dem") };
             return Err(refused(format!(
-                "{quarter}: månaden {} finns inte i {}; gör den med\n{}\n{hint}",
+                "{quarter}: {months} {} finns inte i {}; gör {them} med\n{}\n{hint}",
                 list.join(", "),
                 out.display(),
                 commands.join("\n")

@@ -12,14 +12,18 @@ fn help_and_version_exit_0_with_examples() {
     let run = w.tidkoll(&["--help"]);
     run.ok();
     assert!(
-        run.stdout.contains("Usage: tidkoll") && run.stdout.contains("Examples:") && run.stdout.contains("Exit codes"),
+        run.stdout.contains("Användning: tidkoll") && run.stdout.contains("Exempel:") && run.stdout.contains("Slutkoder"),
         "{}",
         run.stdout
     );
     for command in ["monthly", "quarter", "year", "investigate", "config", "generate"] {
         let run = w.tidkoll(&[command, "--help"]);
         run.ok();
-        assert!(run.stdout.contains(&format!("Usage: tidkoll {command}")) && run.stdout.contains("Example"), "{command}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("Användning: tidkoll {command}")) && run.stdout.contains("Exempel:"),
+            "{command}: {}",
+            run.stdout
+        );
     }
     let run = w.tidkoll(&["--version"]);
     run.ok();
@@ -30,7 +34,7 @@ fn help_and_version_exit_0_with_examples() {
 fn usage_errors_exit_2_and_say_what_is_wrong() {
     let w = Work::new();
     for (args, says) in [
-        (&[][..], "Usage"),
+        (&[][..], "Användning"),
         (&["monthly"][..], "--visits"),
         (&["frobnicate"][..], "okänt kommando 'frobnicate'"),
         (&["monthly", "--visits", "v.csv", "--colour"][..], "--colour"),
