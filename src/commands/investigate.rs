@@ -38,7 +38,7 @@ pub fn run(args: &InvestigateArgs) -> Result<()> {
     let staged = StagedMonth::named(&parent, &format!("{}-{period}", investigation_folder(&inv)))?;
     let page = html_page(&inv)?;
     let html = staged.dir.join("utredning.html");
-    let saving = || format!("the investigation could not be saved in {} (an earlier one is unchanged)", parent.display());
+    let saving = || format!("utredningen kunde inte sparas i {} (en tidigare utredning är orörd)", parent.display());
     std::fs::write(&html, page).with_context(|| format!("{} kan inte skrivas", html.display())).with_context(saving)?;
     write_exports(&inv, &staged.dir).with_context(saving)?;
     let result = staged.publish().with_context(saving)?;

@@ -174,12 +174,14 @@ const MAX_WANTED_CHARS: usize = 45;
 /// characters before its text wraps, so that a short phrase stays on one or two lines.
 const LEAST_PHRASE_CHARS: usize = 14;
 
-/// A cell's text as Word shows it: the space in a number such as "1 000" does not break.
+/// A cell's text as Word shows it: the space in a number such as "1 000", and before the
+/// percent sign of "90 %", does not break.
 fn unbroken_numbers(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     for (k, c) in chars.iter().enumerate() {
-        let between_digits = k > 0 && k + 1 < chars.len() && chars[k - 1].is_ascii_digit() && chars[k + 1].is_ascii_digit();
+        let between_digits =
+            k > 0 && k + 1 < chars.len() && chars[k - 1].is_ascii_digit() && (chars[k + 1].is_ascii_digit() || chars[k + 1] == '%');
         out.push(if *c == ' ' && between_digits { '\u{a0}' } else { *c });
     }
     out
@@ -352,6 +354,20 @@ pub fn write_docx(doc: &Document, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_do_not_break_and_columns_fit_their_longest_word() {
+        assert_eq!(unbroken_numbers("högst 1 per 1 000 besök"), "högst 1 per 1\u{a0}000 besök");
+        assert_eq!(unbroken_numbers("minst 90 %"), "minst 90\u{a0}%");
+        let header: Vec<String> = ["Mått", "Krav", "2025-04"].map(String::from).to_vec();
+        let rows = vec![["Dubbelregistrering per 1 000 besök", "högst 1 per 1 000 besök", "21,5 (avvikelse)"].map(String::from).to_vec()];
+        let widths = column_widths(&header, &rows);
+        let total: usize = widths.iter().sum();
+        assert!(total <= TEXT_WIDTH && total + widths.len() >= TEXT_WIDTH, "as wide as the text (to a twip per column): {widths:?}");
+        let word = |c: usize| c * CHAR_TWIPS + CELL_PADDING;
+        assert!(widths[0] >= word("Dubbelregistrering".len()), "{widths:?}");
+        assert!(widths[2] >= word("(avvikelse)".len()), "{widths:?}");
+    }
 
     #[test]
     fn markdown_escapes_every_text_and_draws_tables() {

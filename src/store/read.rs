@@ -215,7 +215,7 @@ pub fn read_flags(out: &Path, month: YearMonth, only: Option<&str>) -> Result<Ve
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let name = flag[i].as_deref().unwrap_or("");
-        let flag = Flag::parse(name).ok_or_else(|| anyhow!("unknown flag '{name}' in flags.parquet"))?;
+        let flag = Flag::parse(name).ok_or_else(|| anyhow!("okänd flagga '{name}' i flags.parquet"))?;
         rows.push(FlagRow {
             supplier_id: supplier[i].clone().unwrap_or_default(),
             flag,
@@ -283,12 +283,12 @@ pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<S
     let suppliers = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
     let keep: Vec<usize> = suppliers.iter().enumerate().filter(|(_, s)| *s == Some(supplier)).map(|(i, _)| i).collect();
     let text = |name: &str| -> Result<Vec<Option<String>>> {
-        let c = column(&df, name)?.str().map_err(|e| anyhow!("column '{name}': {e}"))?;
+        let c = column(&df, name)?.str().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
         Ok(keep.iter().map(|&i| c.get(i).map(str::to_string)).collect())
     };
     let millis = |name: &str| -> Result<Vec<Option<i64>>> {
-        let c = column(&df, name)?.cast(&DataType::Int64).map_err(|e| anyhow!("column '{name}': {e}"))?;
-        let c = c.i64().map_err(|e| anyhow!("column '{name}': {e}"))?;
+        let c = column(&df, name)?.cast(&DataType::Int64).map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
+        let c = c.i64().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
         Ok(keep.iter().map(|&i| c.get(i)).collect())
     };
     let (ids, clients, staff) = (text("visit_id")?, text("client_id")?, text("staff_id")?);
@@ -315,17 +315,17 @@ fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
 }
 
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let c = column(df, name)?.str().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    let c = column(df, name)?.str().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
     Ok(c.iter().map(|v| v.map(str::to_string)).collect())
 }
 
 fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    let c = column(df, name)?.f64().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    let c = column(df, name)?.f64().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
     Ok(c.iter().collect())
 }
 
 fn counts(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>> {
-    let c = column(df, name)?.u32().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    let c = column(df, name)?.u32().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
     Ok(c.iter().collect())
 }
 
@@ -339,9 +339,9 @@ fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
             Ok(FigureRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
                 month,
-                metric: Metric::parse(id).ok_or_else(|| anyhow!("unknown figure '{id}' in figures.parquet"))?,
+                metric: Metric::parse(id).ok_or_else(|| anyhow!("okänt mått '{id}' i figures.parquet"))?,
                 value: value[i],
-                status: Status::parse(s).ok_or_else(|| anyhow!("unknown status '{s}' in figures.parquet"))?,
+                status: Status::parse(s).ok_or_else(|| anyhow!("okänd status '{s}' i figures.parquet"))?,
             })
         })
         .collect()
@@ -358,8 +358,8 @@ fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
             let owner = figure[i].as_deref().unwrap_or("");
             Ok(EvidenceRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
-                evidence: Evidence::parse(owner).ok_or_else(|| anyhow!("unknown figure '{owner}' in evidence.parquet"))?,
-                kind: Kind::parse(k).ok_or_else(|| anyhow!("unknown kind '{k}' in evidence.parquet"))?,
+                evidence: Evidence::parse(owner).ok_or_else(|| anyhow!("okänt mått '{owner}' i evidence.parquet"))?,
+                kind: Kind::parse(k).ok_or_else(|| anyhow!("okänd sort '{k}' i evidence.parquet"))?,
                 id: id[i].clone().unwrap_or_default(),
                 value: value[i],
                 detail: detail[i].clone(),
@@ -372,8 +372,8 @@ fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
 fn count_or(df: &DataFrame, name: &str, rebuilt: impl Fn(usize) -> f64) -> Result<Vec<i64>> {
     match df.column(name) {
         Ok(c) => {
-            let c = c.cast(&DataType::Int64).map_err(|e| anyhow!("column '{name}': {e}"))?;
-            Ok(c.i64().map_err(|e| anyhow!("column '{name}': {e}"))?.iter().map(|v| v.unwrap_or(0)).collect())
+            let c = c.cast(&DataType::Int64).map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
+            Ok(c.i64().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?.iter().map(|v| v.unwrap_or(0)).collect())
         }
         Err(_) => Ok((0..df.height()).map(|i| rebuilt(i).round() as i64).collect()),
     }
