@@ -2,17 +2,17 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "tidkoll",
     version,
-    about = "Monthly follow-up of home-care (hemtjänst) time registrations",
-    long_about = "Monthly follow-up of home-care (hemtjänst) time registrations: key figures per supplier, \
-anomaly flags down to the visit, and the results stored per month.\n\n\
-Exit codes: 0 done, 1 other error, 2 usage or configuration error, 3 input refused.",
-    after_help = "Examples:\n  \
+    about = "Månadsuppföljning av hemtjänstens tidsregistrering",
+    long_about = "Månadsuppföljning av hemtjänstens tidsregistrering: nyckeltal per utförare, \
+flaggade registreringar ner till besöket, och resultaten sparade per månad.\n\n\
+Slutkoder: 0 klart, 1 annat fel, 2 fel i kommandot eller inställningsfilen, 3 indata vägrades.",
+    after_help = "Exempel:\n  \
 tidkoll monthly --visits fixtures/canonical/visits-2025-03.csv --granted fixtures/canonical/granted-2025-03.csv --addons fixtures/canonical/addons-2025-03.csv\n  \
 tidkoll monthly --config kommun.toml --visits mars.csv --visits mars-rättelser.csv --month 2025-03 --out resultat\n  \
 tidkoll quarter --quarter 2025-Q1\n  \
@@ -28,133 +28,154 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Compute one month's key figures and flags and store them in OUT/YYYY-MM/.
+    /// `tidkoll monthly`.
     #[command(
-        after_help = "Example:\n  tidkoll monthly --visits visits.csv --granted granted.csv --addons addons.csv --config kommun.toml --out tidkoll-out"
+        about = "Räkna fram en månads nyckeltal och flaggor och spara dem i OUT/ÅÅÅÅ-MM/",
+        after_help = "Exempel:\n  tidkoll monthly --visits visits.csv --granted granted.csv --addons addons.csv --config kommun.toml --out tidkoll-out"
     )]
     Monthly(MonthlyArgs),
-    /// Make the quarterly matrix and draft action plans from the stored months in OUT/YYYY-Qn/.
+    /// `tidkoll quarter`.
     #[command(
-        after_help = "Examples:\n  tidkoll quarter --quarter 2025-Q1\n  tidkoll quarter --quarter 2025-Q2 --out resultat --allow-partial"
+        about = "Gör kvartalets matris och utkast till åtgärdsplaner av de sparade månaderna, i OUT/ÅÅÅÅ-Qn/",
+        after_help = "Exempel:\n  tidkoll quarter --quarter 2025-Q1\n  tidkoll quarter --quarter 2025-Q2 --out resultat --allow-partial"
     )]
     Quarter(QuarterArgs),
-    /// Make the year's account for the committee (årsrapport) from the stored months in OUT/YYYY/.
-    #[command(after_help = "Examples:\n  tidkoll year --year 2025\n  tidkoll year --year 2025 --config kommun.toml --out resultat")]
-    Year(YearArgs),
-    /// Investigate one supplier: figures, ranked staff and clients, flagged visits, charts.
+    /// `tidkoll year`.
     #[command(
-        after_help = "Examples:\n  tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  tidkoll investigate --supplier \"Trygg Vård AB\" --month 2025-03 --out resultat"
+        about = "Gör årsrapporten till nämnden av årets sparade månader, i OUT/ÅÅÅÅ/",
+        after_help = "Exempel:\n  tidkoll year --year 2025\n  tidkoll year --year 2025 --config kommun.toml --out resultat"
+    )]
+    Year(YearArgs),
+    /// `tidkoll investigate`.
+    #[command(
+        about = "Utred en utförare: nyckeltal, personal och kunder rangordnade, flaggade besök, diagram",
+        after_help = "Exempel:\n  tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  tidkoll investigate --supplier \"Trygg Vård AB\" --month 2025-03 --out resultat"
     )]
     Investigate(InvestigateArgs),
-    /// Show or check the configuration file.
-    #[command(after_help = "Examples:\n  tidkoll config --print-defaults > kommun.toml\n  tidkoll config --check kommun.toml")]
-    Config(ConfigArgs),
-    /// Write example export files with known deviations (deterministic by seed).
+    /// `tidkoll config`.
     #[command(
-        after_help = "Examples:\n  tidkoll generate --out exempel\n  tidkoll generate --out big --visits 10000000 --months 2025-03 --no-extras\n  tidkoll generate --out national --shape national --visits 12500000 --months 2025-03"
+        about = "Visa standardinställningarna eller kontrollera en inställningsfil",
+        after_help = "Exempel:\n  tidkoll config --print-defaults > kommun.toml\n  tidkoll config --check kommun.toml"
+    )]
+    Config(ConfigArgs),
+    /// `tidkoll generate`.
+    #[command(
+        about = "Skriv exempelexporter med kända avvikelser (samma frö ger samma filer)",
+        after_help = "Exempel:\n  tidkoll generate --out exempel\n  tidkoll generate --out big --visits 10000000 --months 2025-03 --no-extras\n  tidkoll generate --out national --shape national --visits 12500000 --months 2025-03"
     )]
     Generate(GenerateArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct MonthlyArgs {
-    /// Visits export (may be given several times; earlier files win on a repeated visit_id).
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(
+        help = "Besöksexporten (kan anges flera gånger; vid samma visit_id gäller den tidigare filen)",
+        long,
+        value_name = "FIL",
+        required = true
+    )]
     pub visits: Vec<PathBuf>,
-    /// Granted time per client and month (needed for completion_rate).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help = "Beviljad tid per kund och månad (behövs för utförandegraden)", long, value_name = "FIL")]
     pub granted: Option<PathBuf>,
-    /// Add-on reports (needed for addon_reporting_rate and addon_late_share).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help = "Tilläggsrapporterna (behövs för tilläggsrapporteringen och sena rapporter)", long, value_name = "FIL")]
     pub addons: Option<PathBuf>,
-    /// Client absences from the municipality's case system: hospital, short-term care,
-    /// deceased (needed for during_absence; columns client_id, absent_from, absent_to, reason).
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        help = "Kundernas frånvaro ur kommunens verksamhetssystem: sjukhus, korttidsboende, avliden (behövs för besök under frånvaro)",
+        long,
+        value_name = "FIL"
+    )]
     pub absences: Option<PathBuf>,
-    /// Month to analyse, YYYY-MM [default: the month most visits belong to].
-    #[arg(long, value_name = "YYYY-MM")]
+    #[arg(help = "Månaden, ÅÅÅÅ-MM [standard: den månad de flesta besöken hör till]", long, value_name = "ÅÅÅÅ-MM")]
     pub month: Option<String>,
-    /// Configuration file (TOML); see `tidkoll config --print-defaults`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help = "Inställningsfilen (TOML); se `tidkoll config --print-defaults`. Ange samma varje månad", long, value_name = "FIL")]
     pub config: Option<PathBuf>,
-    /// Results directory; the month goes to OUT/YYYY-MM/.
-    #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
+    #[arg(
+        help = "Resultatmappen; månaden hamnar i OUT/ÅÅÅÅ-MM/. Ange samma varje månad",
+        long,
+        value_name = "MAPP",
+        default_value = "tidkoll-out"
+    )]
     pub out: PathBuf,
-    /// No progress display and no summary table; errors are still printed.
-    #[arg(long, short)]
+    #[arg(help = "Ingen förloppsvisning och ingen sammanfattning; fel skrivs ändå ut", long, short)]
     pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct QuarterArgs {
-    /// The quarter, YYYY-Qn; its three months must have been run with `tidkoll monthly`.
-    #[arg(long, value_name = "YYYY-Qn")]
+    #[arg(help = "Kvartalet, ÅÅÅÅ-Qn; dess tre månader ska vara körda med `tidkoll monthly`", long, value_name = "ÅÅÅÅ-Qn")]
     pub quarter: String,
-    /// Configuration file; only compared with the one each month was judged with (a warning
-    /// names the figures whose requirements differ). Values and statuses are the months' own.
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        help = "Inställningsfilen: avsändaren av åtgärdsplanerna ([municipality]) och reglerna för fördjupad uppföljning; kraven jämförs med dem varje månad bedömdes med (en varning nämner skillnader)",
+        long,
+        value_name = "FIL"
+    )]
     pub config: Option<PathBuf>,
-    /// Results directory holding the months (OUT/YYYY-MM/); the quarter goes to OUT/YYYY-Qn/.
-    #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
+    #[arg(
+        help = "Resultatmappen med månaderna (OUT/ÅÅÅÅ-MM/); kvartalet hamnar i OUT/ÅÅÅÅ-Qn/",
+        long,
+        value_name = "MAPP",
+        default_value = "tidkoll-out"
+    )]
     pub out: PathBuf,
-    /// Make the matrix even when a month has not been run; the month is marked missing.
-    #[arg(long)]
+    #[arg(help = "Gör matrisen även när en månad inte är körd; månaden markeras som saknad", long)]
     pub allow_partial: bool,
-    /// Print only the result directory.
-    #[arg(long, short)]
+    #[arg(help = "Skriv bara ut resultatmappen", long, short)]
     pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct YearArgs {
-    /// The year, YYYY; the months of it that have been run with `tidkoll monthly` are used and
-    /// the others named as missing.
-    #[arg(long, value_name = "YYYY")]
+    #[arg(
+        help = "Året, ÅÅÅÅ; de månader som körts med `tidkoll monthly` används och de andra nämns som saknade",
+        long,
+        value_name = "ÅÅÅÅ"
+    )]
     pub year: String,
-    /// Configuration file whose [escalation] rules decide the proposals for a deeper follow-up
-    /// [default: the rules stored with the year's last month]. Values and statuses are the
-    /// months' own.
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        help = "Inställningsfil vars regler under [escalation] avgör förslagen om fördjupad uppföljning [standard: reglerna från årets sista körda månad]",
+        long,
+        value_name = "FIL"
+    )]
     pub config: Option<PathBuf>,
-    /// Results directory holding the months (OUT/YYYY-MM/); the year goes to OUT/YYYY/.
-    #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
+    #[arg(
+        help = "Resultatmappen med månaderna (OUT/ÅÅÅÅ-MM/); året hamnar i OUT/ÅÅÅÅ/",
+        long,
+        value_name = "MAPP",
+        default_value = "tidkoll-out"
+    )]
     pub out: PathBuf,
-    /// Print only the result directory.
-    #[arg(long, short)]
+    #[arg(help = "Skriv bara ut resultatmappen", long, short)]
     pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("period").required(true)))]
 pub struct InvestigateArgs {
-    /// The supplier id as in the exports (and in figures.csv).
-    #[arg(long, value_name = "ID")]
+    #[arg(help = "Utförarens id som i exporterna (och i figures.csv)", long, value_name = "ID")]
     pub supplier: String,
-    /// One month, YYYY-MM.
-    #[arg(long, value_name = "YYYY-MM", group = "period")]
+    #[arg(help = "En månad, ÅÅÅÅ-MM", long, value_name = "ÅÅÅÅ-MM", group = "period")]
     pub month: Option<String>,
-    /// A quarter, YYYY-Qn (the months that have been run).
-    #[arg(long, value_name = "YYYY-Qn", group = "period")]
+    #[arg(help = "Ett kvartal, ÅÅÅÅ-Qn (de månader som körts)", long, value_name = "ÅÅÅÅ-Qn", group = "period")]
     pub quarter: Option<String>,
-    /// A year, YYYY (the months that have been run), with how long each deviation has lasted.
-    #[arg(long, value_name = "YYYY", group = "period")]
+    #[arg(help = "Ett år, ÅÅÅÅ (de månader som körts), med hur länge varje avvikelse pågått", long, value_name = "ÅÅÅÅ", group = "period")]
     pub year: Option<String>,
-    /// Results directory holding the months; the investigation goes to OUT/utredningar/.
-    #[arg(long, value_name = "DIR", default_value = "tidkoll-out")]
+    #[arg(
+        help = "Resultatmappen med månaderna; utredningen hamnar i OUT/utredningar/",
+        long,
+        value_name = "MAPP",
+        default_value = "tidkoll-out"
+    )]
     pub out: PathBuf,
-    /// Print only the result directory.
-    #[arg(long, short)]
+    #[arg(help = "Skriv bara ut resultatmappen", long, short)]
     pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("action").required(true)))]
 pub struct ConfigArgs {
-    /// Print the complete default configuration (valid TOML to edit and pass to --config).
-    #[arg(long, group = "action")]
+    #[arg(help = "Skriv ut hela standardinställningen (giltig TOML att redigera och ange med --config)", long, group = "action")]
     pub print_defaults: bool,
-    /// Check a configuration file and report the first error.
-    #[arg(long, value_name = "FILE", group = "action")]
+    #[arg(help = "Kontrollera en inställningsfil och visa det första felet", long, value_name = "FIL", group = "action")]
     pub check: Option<PathBuf>,
 }
 
@@ -162,8 +183,10 @@ pub struct ConfigArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DialectArg {
     /// UTF-8, `,`, canonical column names, timestamps with offset, decimal point.
+    #[value(help = "UTF-8, `,`, kolumnnamnen i SPEC, tider med tidszon, decimalpunkt")]
     Canonical,
     /// Windows-1252, `;`, Swedish column names, local times, decimal comma, personnummer.
+    #[value(help = "Windows-1252, `;`, svenska kolumnnamn, lokal tid, decimalkomma, personnummer")]
     Swedish,
 }
 
@@ -171,8 +194,10 @@ pub enum DialectArg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ShapeArg {
     /// Five suppliers with known deviations (repeated per 500,000 visits).
+    #[value(help = "Fem utförare med kända avvikelser")]
     Example,
     /// A national month: many suppliers, personnummer client ids.
+    #[value(help = "En nationell månad: många utförare, personnummer som kund-id")]
     National,
 }
 
@@ -187,28 +212,30 @@ impl From<ShapeArg> for crate::generate::Shape {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Directory to write into (created if needed).
-    #[arg(long, value_name = "DIR")]
+    #[arg(help = "Mappen att skriva i (skapas vid behov)", long, value_name = "MAPP")]
     pub out: PathBuf,
-    /// Months to generate, comma-separated.
-    #[arg(long, value_name = "YYYY-MM,...", default_value = "2025-01,2025-02,2025-03", value_delimiter = ',')]
+    #[arg(
+        help = "Månaderna att skapa, kommaseparerade",
+        long,
+        value_name = "ÅÅÅÅ-MM,...",
+        default_value = "2025-01,2025-02,2025-03",
+        value_delimiter = ','
+    )]
     pub months: Vec<String>,
-    /// Export dialect.
-    #[arg(long, value_enum, default_value = "canonical")]
+    #[arg(help = "Exportens dialekt", long, value_enum, default_value = "canonical")]
     pub dialect: DialectArg,
-    /// Shape of the month: `example` (five suppliers with known deviations, more in groups of
-    /// five per 500,000 visits) or `national` (about 60 suppliers per million visits, ~200
-    /// clients and ~125 staff each, every client id a personnummer, as in a national month).
-    #[arg(long, value_enum, default_value = "example")]
+    #[arg(
+        help = "Månadens form: `example` (fem utförare med kända avvikelser, fler i grupper om fem per 500 000 besök) eller `national` (omkring 60 utförare per miljon besök, varje kund-id ett personnummer)",
+        long,
+        value_enum,
+        default_value = "example"
+    )]
     pub shape: ShapeArg,
-    /// Approximate number of visits per month.
-    #[arg(long, default_value_t = 3000)]
+    #[arg(help = "Ungefärligt antal besök per månad", long, default_value_t = 3000)]
     pub visits: u64,
-    /// Seed of the random generator: the same seed gives the same files.
-    #[arg(long, default_value_t = 2025)]
+    #[arg(help = "Slumpgeneratorns frö: samma frö ger samma filer", long, default_value_t = 2025)]
     pub seed: u64,
-    /// Write only the visits files (no granted, add-on or config files).
-    #[arg(long)]
+    #[arg(help = "Skriv bara besöksfilerna (inga filer med beviljad tid, tillägg eller inställningar)", long)]
     pub no_extras: bool,
 }
 
@@ -219,4 +246,95 @@ impl From<DialectArg> for crate::generate::Dialect {
             DialectArg::Swedish => crate::generate::Dialect::Swedish,
         }
     }
+}
+
+/// A command-line error in Swedish (clap's own messages are English): what is wrong, the
+/// argument it concerns, and where the help is. `None` for help and version, which are printed
+/// as clap gives them.
+pub fn error_sv(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| {
+        err.get(kind).map(|v| match v {
+            ContextValue::String(s) => s.clone(),
+            ContextValue::Strings(list) => list.join(", "),
+            other => other.to_string(),
+        })
+    };
+    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+    let value = context(ContextKind::InvalidValue).unwrap_or_default();
+    let what = match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => return None,
+        ErrorKind::InvalidSubcommand => format!(
+            "okänt kommando '{}'; kommandona är monthly, quarter, year, investigate, config och generate",
+            context(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        ErrorKind::MissingSubcommand => "ange ett kommando: monthly, quarter, year, investigate, config eller generate".to_string(),
+        ErrorKind::UnknownArgument => format!("okänt argument '{arg}'"),
+        ErrorKind::MissingRequiredArgument => format!("argument saknas: {arg}"),
+        ErrorKind::ArgumentConflict => match context(ContextKind::PriorArg) {
+            Some(prior) => format!("{arg} kan inte användas tillsammans med {prior}"),
+            None => format!("{arg} kan inte användas här"),
+        },
+        ErrorKind::InvalidValue => match context(ContextKind::ValidValue) {
+            Some(valid) => format!("'{value}' är inget giltigt värde för {arg}; möjliga värden: {valid}"),
+            None => format!("värde saknas för {arg}"),
+        },
+        ErrorKind::ValueValidation => format!("'{value}' är inget giltigt värde för {arg}"),
+        ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("fel antal värden för {arg}")
+        }
+        _ => return Some(err.to_string()),
+    };
+    let tip = match (context(ContextKind::SuggestedArg), context(ContextKind::SuggestedSubcommand)) {
+        (Some(s), _) | (None, Some(s)) => format!(" (menade du '{s}'?)"),
+        (None, None) => String::new(),
+    };
+    let usage = err.get(ContextKind::Usage).map(|u| u.to_string()).unwrap_or_default();
+    let usage = usage.trim().trim_start_matches("Usage:").trim();
+    let usage = if usage.is_empty() { String::new() } else { format!("\n\nAnvändning: {usage}") };
+    Some(format!("fel: {what}{tip}{usage}\n\nSe `tidkoll --help` eller `tidkoll <kommando> --help` för alla argument och exempel."))
+}
+
+/// The command line with clap's own words in Swedish too: the headings, the help and version
+/// flags, and each default and list of values written into the argument's help text.
+pub fn command_sv() -> clap::Command {
+    fn swedish(cmd: clap::Command, top: bool) -> clap::Command {
+        let cmd = cmd
+            .help_template("{about-with-newline}\nAnvändning: {usage}\n\n{all-args}{after-help}")
+            .subcommand_help_heading("Kommandon")
+            .subcommand_value_name("KOMMANDO")
+            .disable_help_flag(true)
+            .arg(Arg::new("help").short('h').long("help").action(ArgAction::Help).help("Visa hjälpen"));
+        let cmd = if top {
+            cmd.disable_help_subcommand(true)
+                .disable_version_flag(true)
+                .arg(Arg::new("version").short('V').long("version").action(ArgAction::Version).help("Visa versionen"))
+        } else {
+            cmd
+        };
+        cmd.mut_args(|arg| {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let arg = arg.help_heading("Alternativ");
+            if !arg.get_action().takes_values() {
+                return arg;
+            }
+            let values: Vec<String> = arg.get_possible_values().iter().map(|v| v.get_name().to_string()).collect();
+            let default: Vec<String> = arg.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+            let mut help = help;
+            if !values.is_empty() {
+                help.push_str(&format!(" [möjliga värden: {}]", values.join(", ")));
+            }
+            if !default.is_empty() {
+                help.push_str(&format!(" [standard: {}]", default.join(",")));
+            }
+            arg.hide_possible_values(true).hide_default_value(true).help(help)
+        })
+        .mut_subcommands(|sub| swedish(sub, false))
+    }
+    swedish(Cli::command(), true)
+}
+
+/// Parses the command line as `command_sv` describes it.
+pub fn parse_sv() -> Result<Cli, clap::Error> {
+    Cli::from_arg_matches(&command_sv().try_get_matches()?)
 }

@@ -24,6 +24,7 @@ pub struct Config {
     pub parameters: Parameters,
     pub escalation: EscalationConfig,
     pub plan: PlanConfig,
+    pub municipality: MunicipalityConfig,
     pub addons: BTreeMap<String, String>,
     pub privacy: PrivacyConfig,
 }
@@ -44,6 +45,19 @@ pub struct EscalationConfig {
 pub struct PlanConfig {
     /// Days from the plan's date to the date the supplier is asked to reply by.
     pub reply_days: u32,
+}
+
+/// Who sends the action plans: the municipality, its unit (förvaltning) and the contact
+/// person, as the letter's sender block, closing and document properties name them. Empty
+/// values are left out of the letter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MunicipalityConfig {
+    pub name: String,
+    pub unit: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
 }
 
 impl Default for PlanConfig {
@@ -185,15 +199,66 @@ impl Default for Config {
             parameters: Parameters::default(),
             escalation: EscalationConfig::default(),
             plan: PlanConfig::default(),
+            municipality: MunicipalityConfig::default(),
             addons: default_addons(),
             privacy: PrivacyConfig::default(),
         }
     }
 }
 
+/// A TOML reading error in Swedish: the line, and what is wrong in words a follow-up officer
+/// knows (the TOML library's own words are English). Parts it does not know stay as they are.
+fn toml_error_sv(text: &str, e: &toml::de::Error) -> String {
+    let line = e.span().map(|s| {
+        let n = text[..s.start.min(text.len())].matches('\n').count();
+        (n + 1, text.lines().nth(n).unwrap_or("").trim())
+    });
+    let mut message = e.message().trim().to_string();
+    for (en, sv) in [
+        ("unknown field", "okänd nyckel"),
+        ("expected one of", "möjliga nycklar är"),
+        ("missing field", "nyckel saknas:"),
+        ("invalid type:", "fel typ:"),
+        ("invalid value:", "fel värde:"),
+        ("duplicate key", "nyckeln finns redan:"),
+        ("unclosed table", "tabellrubriken stängs inte"),
+        ("invalid table header", "felaktig tabellrubrik"),
+        ("floating point", "decimaltal"),
+        ("a string", "text"),
+        ("a sequence", "en lista"),
+        ("a map", "en tabell"),
+    ] {
+        message = message.replace(en, sv);
+    }
+    // Single words only where they stand alone, so that a key's own name is never changed.
+    let words: Vec<String> = message
+        .split(' ')
+        .map(|word| {
+            let bare = word.trim_end_matches(',');
+            let sv = match bare {
+                "expected" => "väntade",
+                "found" => "fick",
+                "string" => "text",
+                "integer" | "u32" | "u64" | "i64" => "heltal",
+                "f64" => "decimaltal",
+                "boolean" | "bool" => "sant/falskt",
+                "sequence" => "lista",
+                "map" => "tabell",
+                _ => return word.to_string(),
+            };
+            format!("{sv}{}", &word[bare.len()..])
+        })
+        .collect();
+    let message = words.join(" ");
+    match line {
+        Some((n, shown)) => format!("rad {n} ({shown}): {message}"),
+        None => message,
+    }
+}
+
 /// The error for an impossible value: the key, and why.
 fn bad(key: &str, why: String) -> Result<()> {
-    Err(anyhow::anyhow!("key `{key}`: {why}"))
+    Err(anyhow::anyhow!("nyckeln `{key}`: {why}"))
 }
 
 /// A `[requirements]` entry: a known key figure, bounds in its unit's range, min ≤ max.
@@ -201,18 +266,18 @@ fn check_requirement(id: &str, bound: &Bound) -> Result<()> {
     let key = format!("requirements.{id}");
     let Some(figure) = Figure::parse(id) else {
         let ids: Vec<&str> = Figure::ALL.iter().map(|f| f.id()).collect();
-        anyhow::bail!("key `{key}`: unknown key figure; the figures are {}", ids.join(", "));
+        anyhow::bail!("nyckeln `{key}`: okänt nyckeltal; nyckeltalen är {}", ids.join(", "));
     };
     let is_share = figure.def().unit == Unit::Share;
     for v in [bound.min, bound.max].into_iter().flatten() {
         if !v.is_finite() || v < 0.0 || (is_share && v > 1.0) {
-            let range = if is_share { "a share between 0 and 1" } else { "a number ≥ 0" };
-            anyhow::bail!("key `{key}`: {v} is not {range}");
+            let range = if is_share { "en andel mellan 0 och 1" } else { "ett tal ≥ 0" };
+            anyhow::bail!("nyckeln `{key}`: {v} är inte {range}");
         }
     }
     if let (Some(min), Some(max)) = (bound.min, bound.max) {
         if min > max {
-            anyhow::bail!("key `{key}`: min {min} is greater than max {max}");
+            anyhow::bail!("nyckeln `{key}`: min {min} är större än max {max}");
         }
     }
     Ok(())
@@ -223,28 +288,28 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         // A pipe or device would block or never end, and no configuration is a megabyte long.
         const MAX_BYTES: u64 = 1 << 20;
-        let meta = std::fs::metadata(path).map_err(|e| usage(format!("cannot read configuration file {}: {e}", path.display())))?;
+        let meta = std::fs::metadata(path).map_err(|e| usage(format!("inställningsfilen {} kan inte läsas: {e}", path.display())))?;
         if !meta.is_file() {
             return Err(usage(format!(
-                "configuration file {} is not a regular file (a directory, pipe or device); give the path of a .toml file",
+                "inställningsfilen {} är ingen vanlig fil (en mapp, ett rör eller en enhet); ange sökvägen till en .toml-fil",
                 path.display()
             )));
         }
         if meta.len() > MAX_BYTES {
             return Err(usage(format!(
-                "configuration file {} is {} bytes; a configuration is a few kilobytes of TOML (`tidkoll config --print-defaults` shows one), so this is not one",
+                "inställningsfilen {} är {} byte; en inställningsfil är några kilobyte TOML (`tidkoll config --print-defaults` visar en), så det här är ingen",
                 path.display(),
                 meta.len()
             )));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read configuration file {}: {e}", path.display())))?;
-        Config::from_toml_str(&text).map_err(|e| usage(format!("configuration file {}: {e:#}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("inställningsfilen {} kan inte läsas: {e}", path.display())))?;
+        Config::from_toml_str(&text).map_err(|e| usage(format!("inställningsfilen {}: {e:#}", path.display())))
     }
 
     /// Parses TOML text over the defaults: `[requirements]` replaces a figure's bounds as a
     /// whole, `[flag_limits]` a flag's limit, `[methods.aliases]` adds to the built-in aliases.
     pub fn from_toml_str(text: &str) -> Result<Config> {
-        let mut cfg: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
+        let mut cfg: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", toml_error_sv(text, &e)))?;
         let table: toml::Table = toml::from_str(text)?;
         if table.contains_key("requirements") {
             let mut merged = default_requirements();
@@ -278,7 +343,7 @@ impl Config {
             return bad("input.encoding", format!("'{}' is not one of \"auto\", \"utf-8\", \"windows-1252\"", self.input.encoding));
         }
         if !(0.0..=1.0).contains(&self.input.max_reject_rate) {
-            return bad("input.max_reject_rate", format!("{} is not a share between 0 and 1", self.input.max_reject_rate));
+            return bad("input.max_reject_rate", format!("{} är inte en andel mellan 0 och 1", self.input.max_reject_rate));
         }
         for table in InputKind::ALL {
             let map = self.columns.of(table);
@@ -287,17 +352,17 @@ impl Config {
                     let names: Vec<_> = table.columns().iter().map(|c| c.name).collect();
                     return bad(
                         &format!("columns.{table}.{canonical}"),
-                        format!("unknown column; the {table} columns are {}", names.join(", ")),
+                        format!("okänd kolumn; kolumnerna under [columns.{table}] är {}", names.join(", ")),
                     );
                 }
                 if source.trim().is_empty() {
-                    return bad(&format!("columns.{table}.{canonical}"), "the export's column name is empty".into());
+                    return bad(&format!("columns.{table}.{canonical}"), "kolumnens namn i exporten är tomt".into());
                 }
                 let same = |other: &String| other.trim().to_lowercase() == source.trim().to_lowercase();
                 if let Some((first, _)) = map.iter().find(|(other, s)| *other != canonical && same(s)) {
                     return bad(
                         &format!("columns.{table}.{canonical}"),
-                        format!("'{source}' is also given for columns.{table}.{first}; each canonical column needs a column of its own"),
+                        format!("'{source}' är redan angiven för columns.{table}.{first}; varje kolumn behöver en egen kolumn i exporten"),
                     );
                 }
             }
@@ -308,14 +373,14 @@ impl Config {
     fn validate_methods(&self) -> Result<()> {
         for name in &self.methods.verified {
             if Method::from_canonical(name).is_none() {
-                return bad("methods.verified", format!("'{name}' is not a method; use nfc, lock, mobile or manual"));
+                return bad("methods.verified", format!("'{name}' är ingen metod; använd nfc, lock, mobile eller manual"));
             }
         }
         for (alias, target) in &self.methods.aliases {
             if Method::from_canonical(target).is_none() {
                 return bad(
                     &format!("methods.aliases.\"{alias}\""),
-                    format!("'{target}' is not a method; use nfc, lock, mobile or manual"),
+                    format!("'{target}' är ingen metod; använd nfc, lock, mobile eller manual"),
                 );
             }
         }
@@ -329,10 +394,10 @@ impl Config {
         for (name, limit) in &self.flag_limits {
             if Flag::parse(name).is_none() {
                 let names: Vec<&str> = Flag::ALL.iter().map(|f| f.name()).collect();
-                return bad(&format!("flag_limits.{name}"), format!("unknown flag; the flags are {}", names.join(", ")));
+                return bad(&format!("flag_limits.{name}"), format!("okänd flagga; flaggorna är {}", names.join(", ")));
             }
             if !limit.is_finite() || *limit < 0.0 {
-                return bad(&format!("flag_limits.{name}"), format!("{limit} is not a rate ≥ 0 per 1,000 visits"));
+                return bad(&format!("flag_limits.{name}"), format!("{limit} är inte ett antal ≥ 0 per 1 000 besök"));
             }
         }
         Ok(())
@@ -350,36 +415,36 @@ impl Config {
             ("travel_minutes_other_area", p.travel_minutes_other_area),
         ] {
             if !v.is_finite() || v < 0.0 {
-                return bad(&format!("parameters.{key}"), format!("{v} is not a number of minutes ≥ 0"));
+                return bad(&format!("parameters.{key}"), format!("{v} är inte ett antal minuter ≥ 0"));
             }
         }
         if !(0.0..=1.0).contains(&p.single_staff_share) || p.single_staff_share == 0.0 {
-            return bad("parameters.single_staff_share", format!("{} is not a share above 0 and at most 1", p.single_staff_share));
+            return bad("parameters.single_staff_share", format!("{} är inte en andel över 0 och högst 1", p.single_staff_share));
         }
         let [first, last] = p.continuity_window;
         if first < 1 || last > 31 || first > last {
             return bad(
                 "parameters.continuity_window",
-                format!("[{first}, {last}] is not [first day, last day] with 1 ≤ first ≤ last ≤ 31"),
+                format!("[{first}, {last}] är inte [första dag, sista dag] med 1 ≤ första ≤ sista ≤ 31"),
             );
         }
         if p.max_days_in_row < 1 {
-            return bad("parameters.max_days_in_row", format!("{} is not a number of days ≥ 1", p.max_days_in_row));
+            return bad("parameters.max_days_in_row", format!("{} är inte ett antal dagar ≥ 1", p.max_days_in_row));
         }
         if !(1..=31).contains(&p.addon_deadline_day) {
-            return bad("parameters.addon_deadline_day", format!("{} is not a day of the month 1–31", p.addon_deadline_day));
+            return bad("parameters.addon_deadline_day", format!("{} är inte en dag i månaden 1–31", p.addon_deadline_day));
         }
         if self.escalation.streak_months < 1 {
-            return bad("escalation.streak_months", format!("{} is not a number of months ≥ 1", self.escalation.streak_months));
+            return bad("escalation.streak_months", format!("{} är inte ett antal månader ≥ 1", self.escalation.streak_months));
         }
         if !(1..=365).contains(&self.plan.reply_days) {
-            return bad("plan.reply_days", format!("{} is not a number of days 1–365", self.plan.reply_days));
+            return bad("plan.reply_days", format!("{} är inte ett antal dagar 1–365", self.plan.reply_days));
         }
         if self.escalation.min_metrics < 1 {
-            return bad("escalation.min_metrics", format!("{} is not a number of metrics ≥ 1", self.escalation.min_metrics));
+            return bad("escalation.min_metrics", format!("{} är inte ett antal mått ≥ 1", self.escalation.min_metrics));
         }
         if self.privacy.pseudonym_key_env.trim().is_empty() {
-            return bad("privacy.pseudonym_key_env", "the environment variable's name is empty".into());
+            return bad("privacy.pseudonym_key_env", "miljövariabelns namn är tomt".into());
         }
         Ok(())
     }
@@ -404,9 +469,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn toml_errors_are_swedish_and_name_the_line() {
+        let e = Config::from_toml_str("[input]\ndelimtier = \";\"\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "rad 2 (delimtier = \";\"): okänd nyckel `delimtier`, möjliga nycklar är `delimiter`, `encoding`, `max_reject_rate`, `sheet`"
+        );
+        let e = Config::from_toml_str("[parameters]\nmin_visits = \"tio\"\n").unwrap_err().to_string();
+        assert_eq!(e, "rad 2 (min_visits = \"tio\"): fel typ: text \"tio\", väntade heltal");
+        let e = Config::from_toml_str("[input]\nmapping = 5\n").unwrap_err().to_string();
+        assert!(e.starts_with("rad 2 (mapping = 5): okänd nyckel `mapping`,"), "a key's own name is kept: {e}");
+    }
+
+    #[test]
     fn printed_defaults_parse_to_the_built_in_defaults() {
         let parsed = Config::from_toml_str(DEFAULT_TOML).unwrap();
         assert_eq!(parsed, Config::default());
+        // Tables whose defaults are empty are printed too, so that a municipality sees them.
+        for key in ["[municipality]", "name = \"\"", "unit = \"\"", "contact_name = \"\"", "contact_email = \"\"", "contact_phone = \"\""] {
+            assert!(DEFAULT_TOML.contains(key), "{key}");
+        }
     }
 
     #[test]

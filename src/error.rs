@@ -64,12 +64,12 @@ pub fn write_hint(err: &anyhow::Error) -> Option<&'static str> {
     };
     match (kind, code) {
         (K::StorageFull | K::QuotaExceeded | K::FileTooLarge, _) | (_, Some(27 | 28 | 122)) => {
-            Some("free disk space there (or raise the file size limit), or give another --out")
+            Some("frigör diskutrymme där (eller höj gränsen för filstorlek), eller ange en annan --out")
         }
         (K::PermissionDenied | K::ReadOnlyFilesystem, _) | (_, Some(1 | 13 | 30)) => {
-            Some("tidkoll may not write there: check the folder's permissions (and that no file in it is open or read-only), or give another --out")
+            Some("tidkoll får inte skriva där: kontrollera mappens behörigheter (och att ingen fil i den är öppen eller skrivskyddad), eller ange en annan --out")
         }
-        (K::InvalidFilename, _) | (_, Some(36)) => Some("a file name is too long for the file system: give a shorter --out path"),
+        (K::InvalidFilename, _) | (_, Some(36)) => Some("ett filnamn är för långt för filsystemet: ange en kortare sökväg med --out"),
         _ => None,
     }
 }
@@ -84,14 +84,14 @@ mod tests {
 
     #[test]
     fn a_failed_write_names_its_real_cause() {
-        assert!(write_hint(&io(28)).unwrap().starts_with("free disk space"));
-        assert!(write_hint(&io(27)).unwrap().starts_with("free disk space"));
-        assert!(write_hint(&io(13)).unwrap().contains("permissions"));
-        assert!(write_hint(&io(30)).unwrap().contains("permissions"));
-        assert!(write_hint(&io(36)).unwrap().contains("too long"));
+        assert!(write_hint(&io(28)).unwrap().starts_with("frigör diskutrymme"));
+        assert!(write_hint(&io(27)).unwrap().starts_with("frigör diskutrymme"));
+        assert!(write_hint(&io(13)).unwrap().contains("behörigheter"));
+        assert!(write_hint(&io(30)).unwrap().contains("behörigheter"));
+        assert!(write_hint(&io(36)).unwrap().contains("för långt"));
         assert_eq!(write_hint(&io(5)), None);
         assert_eq!(write_hint(&usage("--month: bad")), None);
         let text_only = anyhow::anyhow!("parquet: underlying IO error: File too large (os error 27)").context("cannot write");
-        assert!(write_hint(&text_only).unwrap().starts_with("free disk space"));
+        assert!(write_hint(&text_only).unwrap().starts_with("frigör diskutrymme"));
     }
 }

@@ -1,9 +1,16 @@
 //! The `tidkoll` binary: parse arguments, run, map the outcome to an exit code.
 
-use clap::Parser;
-
 fn main() {
-    let cli = tidkoll::cli::Cli::parse();
+    let cli = match tidkoll::cli::parse_sv() {
+        Ok(cli) => cli,
+        Err(err) => match tidkoll::cli::error_sv(&err) {
+            Some(message) => {
+                eprintln!("tidkoll: {message}");
+                std::process::exit(2);
+            }
+            None => err.exit(),
+        },
+    };
     match tidkoll::commands::run(cli) {
         Ok(()) => {}
         Err(err) => {

@@ -64,20 +64,20 @@ impl Pseudonymizer {
         }
         let path = out_dir.join(KEY_FILE);
         if path.exists() {
-            let key = fs::read_to_string(&path).with_context(|| format!("cannot read the pseudonym key {}", path.display()))?;
+            let key = fs::read_to_string(&path).with_context(|| format!("pseudonymnyckeln {} kan inte läsas", path.display()))?;
             if key.trim().is_empty() {
                 anyhow::bail!(
-                    "the pseudonym key file {} is empty; restore it from a backup, or delete it to start new pseudonyms",
+                    "pseudonymnyckelns fil {} är tom; hämta tillbaka den från en säkerhetskopia, eller ta bort den för att börja med nya pseudonymer",
                     path.display()
                 );
             }
             return Ok((Pseudonymizer::new(key.trim().as_bytes()), KeySource::File(path)));
         }
-        fs::create_dir_all(out_dir).with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
+        fs::create_dir_all(out_dir).with_context(|| format!("resultatmappen {} kan inte skapas", out_dir.display()))?;
         let mut bytes = [0u8; 32];
-        getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("no random source for a pseudonym key: {e}"))?;
+        getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("ingen slumpkälla för en pseudonymnyckel: {e}"))?;
         let key = hex(&bytes);
-        let mut file = create_private(&path).with_context(|| format!("cannot create the pseudonym key {}", path.display()))?;
+        let mut file = create_private(&path).with_context(|| format!("pseudonymnyckeln {} kan inte skapas", path.display()))?;
         writeln!(file, "{key}")?;
         Ok((Pseudonymizer::new(key.as_bytes()), KeySource::CreatedFile(path)))
     }

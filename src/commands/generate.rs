@@ -11,9 +11,9 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     let months: Vec<YearMonth> =
         args.months.iter().map(|m| m.parse().map_err(|e: String| usage(format!("--months: {e}")))).collect::<Result<_>>()?;
     if args.visits == 0 {
-        return Err(usage("--visits must be at least 1"));
+        return Err(usage("--visits måste vara minst 1"));
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("{} kan inte skapas", args.out.display()))?;
     let dialect = Dialect::from(args.dialect);
     let config = match dialect {
         Dialect::Swedish => swedish_config(),
@@ -21,7 +21,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     };
     if !args.no_extras {
         let path = args.out.join("tidkoll.toml");
-        std::fs::write(&path, config).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, config).with_context(|| format!("{} kan inte skrivas", path.display()))?;
     }
     for month in months {
         let files = generate_month(&args.out, month, dialect, args.shape.into(), args.visits, args.seed, !args.no_extras)?;

@@ -31,15 +31,15 @@ pub fn run(args: &InvestigateArgs) -> Result<()> {
         (Some(m), None, None) => Period::Month(m.parse().map_err(|e: String| usage(format!("--month: {e}")))?),
         (None, Some(q), None) => Period::Quarter(q.parse().map_err(|e: String| usage(format!("--quarter: {e}")))?),
         (None, None, Some(y)) => Period::Year(parse_year(y)?),
-        _ => return Err(usage("give one of --month YYYY-MM, --quarter YYYY-Qn or --year YYYY")),
+        _ => return Err(usage("ange en av --month ÅÅÅÅ-MM, --quarter ÅÅÅÅ-Qn eller --year ÅÅÅÅ")),
     };
     let inv = Investigation::load(&args.out, &args.supplier, period)?;
     let parent = args.out.join(INVESTIGATIONS);
     let staged = StagedMonth::named(&parent, &format!("{}-{period}", investigation_folder(&inv)))?;
     let page = html_page(&inv)?;
     let html = staged.dir.join("utredning.html");
-    let saving = || format!("the investigation could not be saved in {} (an earlier one is unchanged)", parent.display());
-    std::fs::write(&html, page).with_context(|| format!("cannot write {}", html.display())).with_context(saving)?;
+    let saving = || format!("utredningen kunde inte sparas i {} (en tidigare utredning är orörd)", parent.display());
+    std::fs::write(&html, page).with_context(|| format!("{} kan inte skrivas", html.display())).with_context(saving)?;
     write_exports(&inv, &staged.dir).with_context(saving)?;
     let result = staged.publish().with_context(saving)?;
     clean_leftovers(&parent);

@@ -12,6 +12,8 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> Result<()> {
+    // Every chart's text is laid out with the embedded font.
+    crate::report::area_chart::register_fonts();
     match cli.command {
         Command::Monthly(args) => monthly::run(&args),
         Command::Config(args) => config::run(&args),

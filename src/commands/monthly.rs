@@ -15,7 +15,7 @@ use crate::model::{split_key, FileAccount, Reject, YearMonth, ALL};
 use crate::month::analysis::{analyse_grouped, MonthAnalysis};
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
-use crate::store::manifest::{write_manifest, Accounting, Manifest, StageSeconds};
+use crate::store::manifest::{write_manifest, Accounting, InputPath, Manifest, StageSeconds};
 use crate::store::{clean_leftovers, not_saved, write_month, write_rejects_csv, write_visits_table, StagedMonth};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -71,7 +71,7 @@ fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<I
     let refused_rejects = args.out.join("refused-rejects.csv");
     if let Err(e) = check_reject_rates(&ingested, &setup.config, &refused_rejects) {
         bar.finish_and_clear();
-        std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
+        std::fs::create_dir_all(&args.out).with_context(|| format!("resultatmappen {} kan inte skapas", args.out.display()))?;
         write_rejects_csv(&refused_rejects, &ingested.rejects)?;
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
         return Err(e);
@@ -87,7 +87,7 @@ fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingeste
         bar.finish_and_clear();
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
         return Err(refused(
-            "no visit could be read, so there is no month to analyse; check the visits files (rejects are listed above), or give --month YYYY-MM to store an empty month",
+            "inget besök kunde läsas, så det finns ingen månad att räkna på; kontrollera besöksfilerna (de avvisade raderna redovisas ovan), eller ange --month ÅÅÅÅ-MM för att spara en tom månad",
         ));
     };
     if !per_month.contains_key(&month) && !args.quiet {
@@ -176,6 +176,7 @@ fn compute_and_store(
             KeySource::File(p) | KeySource::CreatedFile(p) => format!("file {}", p.display()),
         },
         inputs: files.to_vec(),
+        input_paths: input_paths(args, &setup.pseudonyms),
         accounting: Accounting {
             visits_analysed: data.visits.len(),
             suppliers: per_supplier.len(),
@@ -189,6 +190,16 @@ fn compute_and_store(
     write_manifest(&staged.dir, &manifest).with_context(saving)?;
     let dir = staged.publish().with_context(saving)?;
     Ok(Stored { analysis, per_supplier, dir })
+}
+
+/// The inputs as the run was given them, for the manifest.
+fn input_paths(args: &MonthlyArgs, pseudonyms: &Pseudonymizer) -> Vec<InputPath> {
+    let given = args.visits.iter().map(|p| ("visits", p)).chain(
+        [("granted", &args.granted), ("addons", &args.addons), ("absences", &args.absences)]
+            .into_iter()
+            .filter_map(|(kind, p)| Some((kind, p.as_ref()?))),
+    );
+    given.map(|(kind, p)| InputPath { kind, path: pseudonyms.scrub(&p.display().to_string()) }).collect()
 }
 
 /// When the run started and how long the read took.

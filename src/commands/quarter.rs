@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::bytes_map::HashMap;
 use crate::cli::QuarterArgs;
-use crate::config::Config;
+use crate::config::{Config, MunicipalityConfig};
 use crate::error::usage;
 use crate::model::Quarter;
 use crate::period::followup::Recommendation;
@@ -17,7 +17,7 @@ use crate::report::document::{to_markdown, write_docx};
 use crate::report::excel_text;
 use crate::report::followup::{write_followup_csv, write_recommendations_csv};
 use crate::report::html::matrix_page;
-use crate::report::labels::{escalation_reason_sv, figure_label};
+use crate::report::labels::{escalation_reasons_sv, figure_label};
 use crate::report::matrix_csv::write_matrix_csv;
 use crate::report::plan::{build_plan, plan_document};
 use crate::report::xlsx::write_matrix_workbook;
@@ -124,7 +124,7 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
     write_recommendations_csv(&dir.join("recommendations.csv"), &q.followup).with_context(saving)?;
     let page = matrix_page(&q)?;
     std::fs::write(dir.join("matrix.html"), page)
-        .with_context(|| format!("cannot write {}", dir.join("matrix.html").display()))
+        .with_context(|| format!("{} kan inte skrivas", dir.join("matrix.html").display()))
         .with_context(saving)?;
 
     let today = chrono::Local::now().date_naive();
@@ -132,12 +132,15 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
     let reply_days = q.config(2).or_else(|| q.config(1)).or_else(|| q.config(0)).map_or(30, |c| c.plan.reply_days);
     let reply_days = config.as_ref().map_or(reply_days, |c| c.plan.reply_days);
     let reply_by = (today + chrono::Duration::days(i64::from(reply_days))).to_string();
+    // The sender: the configuration given to `quarter`, else the one the last month was run with.
+    let latest = q.config(2).or_else(|| q.config(1)).or_else(|| q.config(0));
+    let sender = config.as_ref().or(latest).map(|c| c.municipality.clone()).unwrap_or_default();
     let slugs = folder_names(&q.suppliers);
     let outputs: Vec<SupplierOutput> = q
         .suppliers
         .par_iter()
         .zip(slugs.par_iter())
-        .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &made, &reply_by))
+        .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &sender, &made, &reply_by))
         .collect::<Result<_>>()
         .with_context(saving)?;
     write_index(&dir.join(SUPPLIER_DIR).join("index.csv"), &q, &slugs, &outputs).with_context(saving)?;
@@ -155,26 +158,34 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
 /// `leverantorer/index.csv`: which folder is which supplier's, so that the right folder goes to
 /// the right supplier.
 fn write_index(path: &Path, q: &QuarterData, folders: &[String], outputs: &[SupplierOutput]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = csv::Writer::from_path(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     w.write_record(["folder", "supplier_id", "action_plan", "recommendation"])?;
     for ((supplier, folder), output) in q.suppliers.iter().zip(folders).zip(outputs) {
         let recommendation = q.followup_of(supplier).map_or("", |f| f.recommendation.id());
         let plan = if output.deviations > 0 { "1" } else { "0" };
         w.write_record([folder.as_str(), &excel_text(supplier), plan, recommendation])?;
     }
-    w.flush().with_context(|| format!("cannot write {}", path.display()))
+    w.flush().with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 /// The supplier's own workbook and, when it has deviations, its action plan.
-fn write_supplier(q: &QuarterData, dir: &Path, supplier: &str, slug: &str, made: &str, reply_by: &str) -> Result<SupplierOutput> {
+fn write_supplier(
+    q: &QuarterData,
+    dir: &Path,
+    supplier: &str,
+    slug: &str,
+    sender: &MunicipalityConfig,
+    made: &str,
+    reply_by: &str,
+) -> Result<SupplierOutput> {
     let folder = dir.join(SUPPLIER_DIR).join(slug);
-    std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    std::fs::create_dir_all(&folder).with_context(|| format!("{} kan inte skapas", folder.display()))?;
     write_matrix_workbook(&folder.join(format!("matris-{slug}.xlsx")), q, &[supplier])?;
-    let plan = build_plan(q, supplier, made, reply_by);
+    let plan = build_plan(q, supplier, sender, made, reply_by);
     if let Some(plan) = &plan {
         let doc = plan_document(plan);
         let md = folder.join(format!("atgardsplan-{slug}.md"));
-        std::fs::write(&md, to_markdown(&doc)).with_context(|| format!("cannot write {}", md.display()))?;
+        std::fs::write(&md, to_markdown(&doc)).with_context(|| format!("{} kan inte skrivas", md.display()))?;
         write_docx(&doc, &folder.join(format!("atgardsplan-{slug}.docx")))?;
     }
     Ok(SupplierOutput { supplier: supplier.to_string(), deviations: plan.map_or(0, |p| p.deviations()) })
@@ -200,7 +211,10 @@ fn summary(q: &QuarterData, outputs: &[SupplierOutput], result: &Path) -> String
     } else {
         s.push_str(&format!("\nFöreslås för fördjupad uppföljning ({}):\n", deeper.len()));
         for f in deeper {
-            s.push_str(&format!("  {}: {}\n", f.supplier, escalation_reason_sv(f).unwrap_or_default()));
+            s.push_str(&format!("  {}:\n", f.supplier));
+            for why in escalation_reasons_sv(f) {
+                s.push_str(&format!("    {why}\n"));
+            }
         }
     }
     let streaks: Vec<String> = q

@@ -6,7 +6,7 @@ use crate::cli::YearArgs;
 use crate::config::Config;
 use crate::error::usage;
 use crate::period::year::YearData;
-use crate::report::document::{to_markdown, write_docx};
+use crate::report::document::{to_markdown, write_docx, Block};
 use crate::report::followup::{write_areas_csv, write_quarters_csv, write_year_csv};
 use crate::report::year::{write_year_workbook, year_document, year_page, year_summary};
 use crate::store::{clean_leftovers, not_saved, StagedMonth};
@@ -16,7 +16,7 @@ pub fn parse_year(text: &str) -> Result<i32> {
     let t = text.trim();
     match t.parse::<i32>() {
         Ok(year) if t.len() == 4 && (1900..=9999).contains(&year) => Ok(year),
-        _ => Err(usage(format!("--year: '{t}' is not a year (expected YYYY, for example 2025)"))),
+        _ => Err(usage(format!("--year: '{t}' är inget år (skriv ÅÅÅÅ, till exempel 2025)"))),
     }
 }
 
@@ -35,13 +35,20 @@ pub fn run(args: &YearArgs) -> Result<()> {
     write_areas_csv(&dir.join("areas.csv"), &y.area_rows()).with_context(saving)?;
     write_quarters_csv(&dir.join("quarters.csv"), &y.quarter_rows()).with_context(saving)?;
     let made = chrono::Local::now().date_naive().to_string();
-    let doc = year_document(&y, &made);
+    let doc = year_document(&y, &made)?;
+    // The charts beside the Markdown, which links to them (the Word file holds them itself).
+    for block in &doc.blocks {
+        if let Block::Image { file, png, .. } = block {
+            let path = dir.join(file);
+            std::fs::write(&path, png).with_context(|| format!("{} kan inte skrivas", path.display())).with_context(saving)?;
+        }
+    }
     let md = dir.join("arsrapport.md");
-    std::fs::write(&md, to_markdown(&doc)).with_context(|| format!("cannot write {}", md.display())).with_context(saving)?;
+    std::fs::write(&md, to_markdown(&doc)).with_context(|| format!("{} kan inte skrivas", md.display())).with_context(saving)?;
     write_docx(&doc, &dir.join("arsrapport.docx")).with_context(saving)?;
     write_year_workbook(&dir.join("arsrapport.xlsx"), &y, &doc).with_context(saving)?;
     let html = dir.join("arsrapport.html");
-    std::fs::write(&html, year_page(&y, &doc)?).with_context(|| format!("cannot write {}", html.display())).with_context(saving)?;
+    std::fs::write(&html, year_page(&y, &doc)?).with_context(|| format!("{} kan inte skrivas", html.display())).with_context(saving)?;
     let result = staged.publish().with_context(saving)?;
     clean_leftovers(&args.out);
     if args.quiet {

@@ -94,6 +94,9 @@ pub fn swedish_config() -> String {
     table(InputKind::Visits, VisitColumn::ALL.iter().map(|&c| (c.name(), swedish_visits(c))).collect());
     table(InputKind::Granted, GrantedColumn::ALL.iter().map(|&c| (c.name(), swedish_granted(c))).collect());
     table(InputKind::Addons, AddonColumn::ALL.iter().map(|&c| (c.name(), swedish_addons(c))).collect());
+    toml.push_str(
+        "\n[municipality]\nname = \"Exempelby kommun\"\nunit = \"Vård- och omsorgsförvaltningen\"\ncontact_name = \"Anna Exempel\"\ncontact_email = \"uppfoljning@exempelby.se\"\ncontact_phone = \"010-123 45 67\"\n",
+    );
     toml
 }
 

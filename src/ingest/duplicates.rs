@@ -94,7 +94,7 @@ impl SeenIds {
         }
         if total as u128 > ROW_MASK {
             return Err(refused(format!(
-                "visits file {file} has more than {ROW_MASK} rows; split it and give the parts as several --visits files"
+                "besöksfilen {file} har mer än {ROW_MASK} rader; dela upp den och ange delarna som flera --visits-filer"
             )));
         }
         let mut copies: Vec<usize> = self
@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(copies(&files), vec![vec![(0, 1)]]);
         let empty = ShardedIds::default();
         let e = SeenIds::new().later_copies(&[&empty], &[1 << 32], "v.csv", true).unwrap_err().to_string();
-        assert!(e.contains("visits file v.csv has more than 4294967295 rows"), "{e}");
+        assert!(e.contains("besöksfilen v.csv har mer än 4294967295 rader"), "{e}");
     }
 
     #[test]

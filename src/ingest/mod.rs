@@ -92,7 +92,10 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
                 _ => a == b,
             };
             if same {
-                return Err(refused(format!("{} is given twice; give each export file once", pseudonyms.scrub(&a.display().to_string()))));
+                return Err(refused(format!(
+                    "{} är angiven två gånger; ange varje exportfil en gång",
+                    pseudonyms.scrub(&a.display().to_string())
+                )));
             }
         }
     }
@@ -170,10 +173,10 @@ fn check_memory(files: &[(&Path, InputKind)]) -> Result<()> {
         let gb = |b: u64| match b {
             b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
             b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
-            b => format!("{b} bytes"),
+            b => format!("{b} byte"),
         };
         return Err(refused(format!(
-            "the input files total {} and need about {} of memory, but only {} is available; split the export (by month or by supplier) and run each part, or run on a machine with more memory",
+            "indatafilerna är sammanlagt {} och behöver ungefär {} minne, men bara {} finns ledigt; dela upp exporten (per månad eller per utförare) och kör varje del, eller kör på en dator med mer minne",
             gb(total),
             gb(needed),
             gb(available)
@@ -223,7 +226,7 @@ pub fn check_reject_rates(ingested: &Ingested, config: &Config, rejects_path: &P
         reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let top: Vec<String> = reasons.iter().take(5).map(|(k, n)| format!("    {n} × {k}")).collect();
         problems.push(format!(
-            "{}: {} of {} rows rejected ({:.2} %), over the limit max_reject_rate = {} ({} %).\n  Commonest reasons:\n{}",
+            "{}: {} av {} rader avvisade ({:.2} %), över gränsen max_reject_rate = {} ({} %).\n  Vanligaste orsakerna:\n{}",
             account.file,
             account.rejected,
             account.read - account.duplicates,
@@ -237,7 +240,7 @@ pub fn check_reject_rates(ingested: &Ingested, config: &Config, rejects_path: &P
         return Ok(());
     }
     Err(refused(format!(
-        "input refused, no figures were published:\n{}\nEvery rejected row, with line number and reason, is in {}.\nCorrect the export (or the [columns]/[methods.aliases] configuration), or raise max_reject_rate under [input] if these rows may be left out.",
+        "indata vägrades, inga nyckeltal har sparats:\n{}\nVarje avvisad rad, med radnummer och orsak, finns i {}.\nRätta exporten (eller inställningarna under [columns] eller [methods.aliases]), eller höj max_reject_rate under [input] om raderna får utelämnas.",
         problems.join("\n"),
         rejects_path.display()
     )))

@@ -204,13 +204,13 @@ pub fn scan<C: Column>(
     let mut records = source.records();
     let header = match records.next_record() {
         Some(Ok(_)) => match_header(source, kind, records.record(), mapping)?,
-        Some(Err(e)) => return Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
-        None => return Err(refused(format!("{kind} file {}: no header line; export the file again", source.shown))),
+        Some(Err(e)) => return Err(refused(format!("{} {}: rubrikraden kan inte läsas ({e})", kind.file_sv(), source.shown))),
+        None => return Err(refused(format!("{} {}: rubrikrad saknas; exportera filen igen", kind.file_sv(), source.shown))),
     };
     while let Some(next) = records.next_record() {
         let (line, start, end) = match next {
             Ok(pos) => pos,
-            Err(e) => return Err(refused(format!("{kind} file {}: cannot be read further ({e})", source.shown))),
+            Err(e) => return Err(refused(format!("{} {} kan inte läsas vidare ({e})", kind.file_sv(), source.shown))),
         };
         account.read += 1;
         let record = records.record();
@@ -257,8 +257,8 @@ pub fn read_header(source: &Source, kind: InputKind, mapping: &BTreeMap<String, 
     let mut records = source.records();
     match records.next_record() {
         Some(Ok((_, _, end))) => Ok((match_header(source, kind, records.record(), mapping)?, end)),
-        Some(Err(e)) => Err(refused(format!("{kind} file {}: the header line cannot be read ({e})", source.shown))),
-        None => Err(refused(format!("{kind} file {}: no header line; export the file again", source.shown))),
+        Some(Err(e)) => Err(refused(format!("{} {}: rubrikraden kan inte läsas ({e})", kind.file_sv(), source.shown))),
+        None => Err(refused(format!("{} {}: rubrikrad saknas; exportera filen igen", kind.file_sv(), source.shown))),
     }
 }
 

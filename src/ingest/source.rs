@@ -51,17 +51,17 @@ impl std::ops::Deref for Bytes {
 /// it looks like and what to do.
 fn not_text(bytes: &[u8], kind: InputKind, shown: &str) -> Option<String> {
     let what = if bytes.starts_with(b"\x1f\x8b") {
-        "is compressed with gzip (.gz); unpack it first (for example with 7-Zip or `gunzip`) and give the unpacked file"
+        "är komprimerad med gzip (.gz); packa upp den först (till exempel med 7-Zip eller `gunzip`) och ange den uppackade filen"
     } else if bytes.starts_with(b"PK\x03\x04") {
-        "is a zip archive, not an Excel workbook; unpack it and give the export inside"
+        "är ett zip-arkiv, inte en Excel-arbetsbok; packa upp det och ange exporten som ligger i det"
     } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        "is an old Excel workbook (.xls); save the sheet as CSV (UTF-8) and give that file"
+        "är en gammal Excel-arbetsbok (.xls); spara bladet som CSV (UTF-8) eller .xlsx och ange den filen"
     } else if bytes.starts_with(b"%PDF") {
-        "is a PDF document, not an export; export the registrations as CSV"
+        "är ett PDF-dokument, ingen export; exportera registreringarna som CSV"
     } else {
         return None;
     };
-    Some(format!("{kind} file {shown} {what}"))
+    Some(format!("{} {shown} {what}", kind.file_sv()))
 }
 
 /// A UTF-16 file (recognised by its byte-order mark) as UTF-8 bytes, or why it cannot be read.
@@ -75,7 +75,7 @@ fn utf16_to_utf8(bytes: &[u8]) -> Option<Result<Vec<u8>, String>> {
     };
     let (text, malformed) = encoding.decode_with_bom_removal(bytes);
     Some(if malformed {
-        Err("is marked as UTF-16 but holds bytes that are not UTF-16 text; export it again as UTF-8".to_string())
+        Err("är märkt som UTF-16 men innehåller byte som inte är UTF-16-text; exportera den igen som UTF-8".to_string())
     } else {
         Ok(text.into_owned().into_bytes())
     })
@@ -111,24 +111,25 @@ impl Source {
     /// directory or an empty file is refused (exit 3) with what to do.
     pub fn open(path: &Path, name: String, shown: String, kind: InputKind, input: &InputConfig) -> Result<Source> {
         let meta = std::fs::metadata(path)
-            .map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e}); check the path given to --{kind}")))?;
+            .map_err(|e| refused(format!("{} {shown} kan inte läsas ({e}); kontrollera sökvägen efter --{kind}", kind.file_sv())))?;
         if meta.is_dir() {
-            return Err(refused(format!("{kind} file {shown} is a directory; give the path of the exported file itself")));
+            return Err(refused(format!("{} {shown} är en mapp; ange sökvägen till själva exportfilen", kind.file_sv())));
         }
         if meta.len() == 0 {
             return Err(refused(format!(
-                "{kind} file {shown} is empty (0 bytes); export the file again, it should start with a header line"
+                "{} {shown} är tom (0 byte); exportera filen igen, den ska börja med en rubrikrad",
+                kind.file_sv()
             )));
         }
-        let file = File::open(path).map_err(|e| refused(format!("{kind} file {shown}: cannot be opened ({e})")))?;
+        let file = File::open(path).map_err(|e| refused(format!("{} {shown} kan inte öppnas ({e})", kind.file_sv())))?;
         // SAFETY: the map is read-only; a file truncated by another process while mapped is
         // guarded against by comparing its size and modification time before and after reading
         // (`check_unchanged`).
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e})")))?;
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| refused(format!("{} {shown} kan inte läsas ({e})", kind.file_sv())))?;
         let workbook = super::workbook::is_workbook(&map);
         if workbook {
-            let csv =
-                super::workbook::sheet_as_csv(&map, &input.sheet, kind).map_err(|why| refused(format!("{kind} file {shown} {why}")))?;
+            let csv = super::workbook::sheet_as_csv(&map, &input.sheet, kind)
+                .map_err(|why| refused(format!("{} {shown} {why}", kind.file_sv())))?;
             return Ok(Source {
                 path: path.to_path_buf(),
                 name,
@@ -149,7 +150,7 @@ impl Source {
         let (bytes, utf16) = match utf16_to_utf8(&map) {
             None => (Bytes::Mapped(map), false),
             Some(Ok(utf8)) => (Bytes::Decoded { utf8, sha256: sha256_hex(&map) }, true),
-            Some(Err(why)) => return Err(refused(format!("{kind} file {shown} {why}"))),
+            Some(Err(why)) => return Err(refused(format!("{} {shown} {why}", kind.file_sv()))),
         };
         let body_start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         let (encoding, utf8_unchecked) = match input.encoding.to_ascii_lowercase().as_str() {
@@ -243,17 +244,17 @@ impl Source {
     /// Refuses the file when it changed on disk while it was being read: another length or
     /// another modification time (a rewrite of the same length), or gone altogether.
     pub fn check_unchanged(&self) -> Result<()> {
-        let again = "wait until the export is complete and run again";
+        let again = "vänta tills exporten är klar och kör igen";
         let shown = &self.shown;
         let meta = match std::fs::metadata(&self.path) {
             Ok(meta) => meta,
-            Err(e) => return Err(refused(format!("{shown} disappeared while it was being read ({e}); {again}"))),
+            Err(e) => return Err(refused(format!("{shown} försvann medan den lästes ({e}); {again}"))),
         };
         if meta.len() != self.size {
-            return Err(refused(format!("{shown} changed while it was being read ({} bytes, now {}); {again}", self.size, meta.len())));
+            return Err(refused(format!("{shown} ändrades medan den lästes ({} byte, nu {}); {again}", self.size, meta.len())));
         }
         if meta.modified().ok() != self.modified {
-            return Err(refused(format!("{shown} was rewritten while it was being read (same size, new modification time); {again}")));
+            return Err(refused(format!("{shown} skrevs om medan den lästes (samma storlek, ny ändringstid); {again}")));
         }
         Ok(())
     }
@@ -356,14 +357,16 @@ fn check_read_once(
     let name = &found[at];
     if found.iter().filter(|f| f.to_lowercase() == name.to_lowercase()).count() > 1 {
         return Err(refused(format!(
-            "{kind} file {}: the column '{}' (read as {canonical}) appears more than once in the header; rename or remove the other one in the export",
+            "{} {}: kolumnen '{}' (läses som {canonical}) finns mer än en gång i rubrikraden; byt namn på eller ta bort den andra i exporten",
+            kind.file_sv(),
             source.shown,
             crate::privacy::mask(name)
         )));
     }
     if let Some(k) = earlier.iter().position(|e| *e == Some(at)) {
         return Err(usage(format!(
-            "{kind} file {}: the column '{}' would be read both as {} and as {canonical}; map each to a column of its own under [columns.{kind}]",
+            "{} {}: kolumnen '{}' skulle läsas både som {} och som {canonical}; ange en egen kolumn för var och en under [columns.{kind}]",
+            kind.file_sv(),
             source.shown,
             crate::privacy::mask(name),
             kind.columns()[k].name
@@ -391,16 +394,17 @@ pub fn match_header(
         let at = mapped.and_then(|m| find(m.trim())).or_else(|| find(canonical)).or_else(|| column.aliases.iter().find_map(|a| find(a)));
         if at.is_none() && column.required {
             let expected = match mapped {
-                Some(m) => format!("'{}' (mapped from {canonical} under [columns.{kind}])", crate::privacy::mask(m)),
+                Some(m) => format!("'{}' (angiven för {canonical} under [columns.{kind}])", crate::privacy::mask(m)),
                 None => format!("'{canonical}'"),
             };
             let shown: Vec<String> = found.iter().map(|f| format!("'{}'", crate::privacy::mask(&printable(f)))).collect();
             let delimiter = match source.delimiter {
-                b'\t' => "tab".to_string(),
+                b'\t' => "tabb".to_string(),
                 d => format!("'{}'", d as char),
             };
             return Err(refused(format!(
-                "{kind} file {}: the required column {expected} is missing.\n  Columns found (delimiter {delimiter}): {}\n  If the export names it differently, add to the configuration file:\n    [columns.{kind}]\n    {canonical} = \"<column name in the export>\"",
+                "{} {}: den obligatoriska kolumnen {expected} saknas.\n  Kolumner i filen (avgränsare {delimiter}): {}\n  Heter kolumnen något annat i exporten, lägg till i inställningsfilen:\n    [columns.{kind}]\n    {canonical} = \"<kolumnens namn i exporten>\"",
+                kind.file_sv(),
                 source.shown,
                 shown.join(", ")
             )));
@@ -432,7 +436,7 @@ mod tests {
         // Appended to: another length.
         std::fs::write(&path, "visit_id,supplier_id\n1,A\n2,B\n").unwrap();
         let e = source.check_unchanged().unwrap_err().to_string();
-        assert!(e.contains("changed while it was being read (25 bytes, now 29)"), "{e}");
+        assert!(e.contains("ändrades medan den lästes (25 byte, nu 29)"), "{e}");
 
         // Rewritten with the same length: another modification time.
         std::fs::write(&path, "visit_id,supplier_id\n1,A\n").unwrap();
@@ -441,12 +445,12 @@ mod tests {
         let later = source.modified.unwrap() + std::time::Duration::from_secs(2);
         std::fs::File::options().write(true).open(&path).unwrap().set_modified(later).unwrap();
         let e = source.check_unchanged().unwrap_err().to_string();
-        assert!(e.contains("rewritten while it was being read"), "{e}");
+        assert!(e.contains("skrevs om medan den lästes"), "{e}");
 
         // Removed.
         std::fs::remove_file(&path).unwrap();
         let e = source.check_unchanged().unwrap_err().to_string();
-        assert!(e.contains("disappeared while it was being read"), "{e}");
+        assert!(e.contains("försvann medan den lästes"), "{e}");
     }
 
     #[test]

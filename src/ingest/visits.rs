@@ -193,7 +193,7 @@ impl VisitReader {
             if !checked.fits(next.as_ref().map_or(chunk.end, |&(_, _, end)| end)) {
                 return Ok(ChunkResult { not_utf8: true, ..out });
             }
-            let (line, start, end) = next.map_err(|e| refused(format!("visits file {}: cannot be read further ({e})", source.shown)))?;
+            let (line, start, end) = next.map_err(|e| refused(format!("besöksfilen {} kan inte läsas vidare ({e})", source.shown)))?;
             out.read += 1;
             let record = records.record();
             let inner = records.inner_lines();
@@ -206,7 +206,10 @@ impl VisitReader {
                         out.tagged_ids.push(tagged(hash, out.meta.len()));
                     }
                     let line = u32::try_from(line - chunk.first_line).map_err(|_| {
-                        refused(format!("visits file {} has a record after more than 4 G lines in one piece; split the file", source.shown))
+                        refused(format!(
+                            "besöksfilen {} har en post efter mer än 4 miljarder rader i ett stycke; dela upp filen",
+                            source.shown
+                        ))
                     })?;
                     out.meta.push(Parsed { start: start as u64, line, len: u32::try_from(end - start).unwrap_or(u32::MAX) });
                 }

@@ -18,19 +18,19 @@ pub fn is_workbook(bytes: &[u8]) -> bool {
 /// between fields. `kind` is the input kind: in a visits file an Excel date at midnight is a
 /// time (00:00:00); elsewhere it is a date alone (SPEC §2, §2.5).
 pub fn sheet_as_csv(bytes: &[u8], sheet: &str, kind: InputKind) -> Result<Vec<u8>, String> {
-    let mut book =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("is not a readable Excel workbook ({e}); save it again as .xlsx or as CSV"))?;
+    let mut book = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| format!("är ingen läsbar Excel-arbetsbok ({e}); spara den igen som .xlsx eller som CSV"))?;
     let names = book.sheet_names();
     let name = if sheet.is_empty() {
-        names.first().cloned().ok_or_else(|| "is an Excel workbook without sheets".to_string())?
+        names.first().cloned().ok_or_else(|| "är en Excel-arbetsbok utan blad".to_string())?
     } else {
         names
             .iter()
             .find(|n| n.as_str() == sheet)
             .cloned()
-            .ok_or_else(|| format!("has no sheet named '{sheet}' ([input] sheet); its sheets are: {}", names.join(", ")))?
+            .ok_or_else(|| format!("har inget blad som heter '{sheet}' ([input] sheet); arbetsbokens blad är: {}", names.join(", ")))?
     };
-    let range = book.worksheet_range(&name).map_err(|e| format!("sheet '{name}' cannot be read ({e})"))?;
+    let range = book.worksheet_range(&name).map_err(|e| format!("bladet '{name}' kan inte läsas ({e})"))?;
     let mut csv = Vec::with_capacity(range.height() * range.width() * 12);
     let Some((first_row, _)) = range.start() else { return Ok(csv) };
     // Rows above the used range are blank lines, so line n of the text is row n of the sheet.

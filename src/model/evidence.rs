@@ -128,6 +128,21 @@ impl Evidence {
         }
     }
 
+    /// The flag whose visits the evidence is, if it is a flag's.
+    pub fn flag(self) -> Option<Flag> {
+        match self {
+            Evidence::Flagged(flag) => Some(flag),
+            Evidence::Unverified
+            | Evidence::Short
+            | Evidence::CompletionOutside
+            | Evidence::UnreportedAddons
+            | Evidence::LateReports
+            | Evidence::Continuity
+            | Evidence::Unserved
+            | Evidence::ManualWithoutReason => None,
+        }
+    }
+
     /// The metric that owns the evidence: its id is the `figure` column of `evidence.csv`.
     pub fn owner(self) -> Metric {
         self.def().owner

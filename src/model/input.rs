@@ -28,6 +28,16 @@ impl InputKind {
         }
     }
 
+    /// The file of this kind as a Swedish message names it ("besöksfilen").
+    pub fn file_sv(self) -> &'static str {
+        match self {
+            InputKind::Visits => "besöksfilen",
+            InputKind::Granted => "filen med beviljad tid",
+            InputKind::Addons => "filen med tilläggsrapporter",
+            InputKind::Absences => "frånvarofilen",
+        }
+    }
+
     /// The kind's canonical columns, in the order of SPEC §2.
     pub fn columns(self) -> &'static [InputColumn] {
         match self {

@@ -409,6 +409,14 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// The flag a `flag.<name>` count is of.
+    pub fn counted_flag(self) -> Option<Flag> {
+        match self {
+            Metric::FlagCount(flag) => Some(flag),
+            Metric::Figure(_) | Metric::FlagRate(_) => None,
+        }
+    }
+
     /// Every metric in the order of `figures.csv`: key figures, flag counts, flag rates.
     pub fn all() -> impl Iterator<Item = Metric> {
         Figure::ALL

@@ -77,7 +77,7 @@ impl FromStr for YearMonth {
         let b = s.as_bytes();
         let ok = b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit);
         let parsed = ok.then(|| YearMonth::new(s[..4].parse().unwrap(), s[5..].parse().unwrap())).flatten();
-        parsed.ok_or_else(|| format!("'{s}' is not a month (expected YYYY-MM)"))
+        parsed.ok_or_else(|| format!("'{s}' är ingen månad (skriv ÅÅÅÅ-MM, till exempel 2025-03)"))
     }
 }
 
@@ -113,7 +113,7 @@ impl FromStr for Quarter {
         let quarter = if ok { (b[6] as char).to_digit(10).filter(|q| (1..=4).contains(q)) } else { None };
         quarter
             .map(|quarter| Quarter { year: s[..4].parse().unwrap(), quarter })
-            .ok_or_else(|| format!("'{s}' is not a quarter (expected YYYY-Qn, for example 2025-Q1)"))
+            .ok_or_else(|| format!("'{s}' är inget kvartal (skriv ÅÅÅÅ-Qn, till exempel 2025-Q1)"))
     }
 }
 

@@ -18,7 +18,7 @@ use crate::model::{consecutive_order, Bound, Figure, Metric, Tally};
 use crate::model::{Quarter, YearMonth};
 use crate::month::analysis::{FigureRow, FlagRow};
 use crate::period::followup::{History, SupplierFollowup};
-use crate::store::read::{check_same_key, month_exists, read_flags, read_month_of, read_visits, StoredMonth, StoredVisit};
+use crate::store::read::{check_same_key, month_exists, monthly_command, read_flags, read_month_of, read_visits, StoredMonth, StoredVisit};
 
 /// The period investigated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,11 +216,7 @@ impl Investigation {
         let (present, missing): (Vec<YearMonth>, Vec<YearMonth>) = period.months().into_iter().partition(|m| month_exists(out, *m));
         if present.is_empty() {
             let first = period.months()[0];
-            return Err(refused(format!(
-                "{period}: no stored month in {}; run `tidkoll monthly --month {first} --visits <fil> --out {}` first",
-                out.display(),
-                out.display()
-            )));
+            return Err(refused(format!("{period}: ingen sparad månad i {}; kör först\n  {}", out.display(), monthly_command(out, first))));
         }
         let stored: Vec<StoredMonth> = present.iter().map(|m| read_month_of(out, *m, Some(supplier))).collect::<Result<_>>()?;
         check_same_key(&stored)?;
@@ -308,7 +304,7 @@ fn check_supplier(stored: &[StoredMonth], supplier: &str, period: Period) -> Res
     }
     let list: Vec<&str> = known.into_iter().collect();
     Err(usage(format!(
-        "supplier '{supplier}' is not among the suppliers of {period} (no visits, granted time or add-on reports); the suppliers of {period} are: {}",
+        "utföraren '{supplier}' finns inte bland utförarna för {period} (inga besök, ingen beviljad tid och inga tilläggsrapporter); utförarna för {period} är: {}",
         list.join(", ")
     )))
 }

@@ -2,7 +2,7 @@
 //! judged against, and each supplier's deviations with their evidence. No figure is
 //! recomputed here; every value and status is the one its month stored.
 
-use crate::bytes_map::HashMap;
+use crate::bytes_map::{HashMap, HashSet};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -11,12 +11,34 @@ use anyhow::Result;
 use crate::config::{Config, EscalationConfig};
 use crate::error::refused;
 use crate::model::ALL;
-use crate::model::{Bound, Evidence, Figure, Metric, Status, Tally};
+use crate::model::{Bound, Evidence, Figure, Flag, Metric, Status, Tally};
 use crate::model::{Quarter, YearMonth};
 use crate::month::analysis::MemberRow;
-use crate::month::evidence::EvidenceRow;
+use crate::month::evidence::{EvidenceRow, Kind};
 use crate::period::followup::{History, SupplierFollowup};
-use crate::store::read::{check_same_key, month_exists, read_month, StoredMonth};
+use crate::store::read::{check_same_key, month_exists, monthly_command, read_flags, read_month, StoredMonth};
+
+/// The partners of the month's flagged example visits (evidence rows of kind `visit`), read
+/// from its flag rows: only those are kept, so a national month's flags are not held whole.
+fn related_of_examples(out: &Path, month: &StoredMonth) -> Result<HashMap<(String, Flag, String), Vec<String>>> {
+    let examples: HashSet<(&str, Flag, &str)> = month
+        .evidence
+        .iter()
+        .filter(|e| e.kind == Kind::Visit)
+        .filter_map(|e| Some((e.supplier_id.as_str(), e.evidence.flag()?, e.id.as_str())))
+        .collect();
+    let mut related: HashMap<(String, Flag, String), Vec<String>> = HashMap::default();
+    if examples.is_empty() {
+        return Ok(related);
+    }
+    for row in read_flags(out, month.month, None)? {
+        let Some(partner) = row.related_visit_id else { continue };
+        if examples.contains(&(row.supplier_id.as_str(), row.flag, row.visit_id.as_str())) {
+            related.entry((row.supplier_id, row.flag, row.visit_id)).or_default().push(partner);
+        }
+    }
+    Ok(related)
+}
 
 /// One matrix cell: a month's value and status of one figure for one supplier.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,6 +73,9 @@ pub struct QuarterData {
     cells: HashMap<(String, Metric), [Cell; 3]>,
     /// Each supplier's follow-up over time (SPEC §9), in `suppliers` order.
     pub followup: Vec<SupplierFollowup>,
+    /// Per month: the visits a flagged example visit of the evidence is paired with, by
+    /// (supplier, flag, visit id), from the month's `flags.parquet`.
+    related: [HashMap<(String, Flag, String), Vec<String>>; 3],
 }
 
 /// A deviation of one supplier in the quarter: a figure outside its requirement in at least
@@ -73,22 +98,18 @@ impl QuarterData {
         let missing: Vec<YearMonth> = months.iter().copied().filter(|m| !month_exists(out, *m)).collect();
         if missing.len() == 3 || (!missing.is_empty() && !allow_partial) {
             let list: Vec<String> = missing.iter().map(|m| m.to_string()).collect();
-            let commands: Vec<String> = missing
-                .iter()
-                .map(|m| {
-                    format!(
-                        "  tidkoll monthly --month {m} --visits <besöksfil för {m}> --granted <fil> --addons <fil> --out {}",
-                        out.display()
-                    )
-                })
-                .collect();
+            let commands: Vec<String> = missing.iter().map(|m| format!("  {}", monthly_command(out, *m))).collect();
             let hint = if missing.len() == 3 {
-                "no month of the quarter has been run".to_string()
+                "ingen av kvartalets månader har körts".to_string()
             } else {
-                "or give --allow-partial to make the matrix without it (the missing month is marked in every output)".to_string()
+                format!(
+                    "eller gör matrisen utan den med\n  tidkoll quarter --quarter {quarter} --out {} --allow-partial\n(den saknade månaden markeras i alla resultat)",
+                    out.display()
+                )
             };
+            let (months, them) = if list.len() == 1 { ("månaden", "den") } else { ("månaderna", "dem") };
             return Err(refused(format!(
-                "{quarter}: month {} not found in {}; make it with\n{}\n{hint}",
+                "{quarter}: {months} {} finns inte i {}; gör {them} med\n{}\n{hint}",
                 list.join(", "),
                 out.display(),
                 commands.join("\n")
@@ -101,6 +122,12 @@ impl QuarterData {
             }
         }
         check_same_key(stored.iter().flatten())?;
+        let mut related: [HashMap<(String, Flag, String), Vec<String>>; 3] = Default::default();
+        for (i, month) in stored.iter().enumerate() {
+            if let Some(month) = month {
+                related[i] = related_of_examples(out, month)?;
+            }
+        }
         let mut suppliers = BTreeSet::new();
         let mut cells: HashMap<(String, Metric), [Cell; 3]> = HashMap::default();
         for (i, month) in stored.iter().enumerate() {
@@ -121,7 +148,14 @@ impl QuarterData {
         let followup = history.followup(&months, &rules);
         let suppliers: Vec<String> = suppliers.into_iter().collect();
         debug_assert!(followup.iter().map(|f| &f.supplier).eq(suppliers.iter()));
-        Ok(QuarterData { quarter, months, stored, suppliers, cells, followup })
+        Ok(QuarterData { quarter, months, stored, suppliers, cells, followup, related })
+    }
+
+    /// The visits that `visit` of `supplier` is paired with by `flag` in month `i` (the other
+    /// copy of a duplicate, the visit one minute before or after), for the example visits of
+    /// the evidence; empty for any other visit and for flags that name no partner.
+    pub fn related(&self, i: usize, supplier: &str, flag: Flag, visit: &str) -> &[String] {
+        self.related[i].get(&(supplier.to_string(), flag, visit.to_string())).map_or(&[], Vec::as_slice)
     }
 
     /// The supplier's follow-up over time.

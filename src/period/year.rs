@@ -7,11 +7,13 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::config::EscalationConfig;
+use crate::config::{Config, EscalationConfig, MunicipalityConfig};
 use crate::error::refused;
-use crate::model::{Area, Metric, Quarter, YearMonth};
+use crate::model::{Area, Bound, Figure, Flag, Metric, Quarter, Status, Tally, YearMonth, ALL};
+use crate::month::figures::tally::Member;
+use crate::month::figures::{figure_value, Scope};
 use crate::period::followup::{History, SupplierFollowup};
-use crate::store::read::{month_exists, read_figures};
+use crate::store::read::{month_exists, monthly_command, read_month, StoredMonth};
 
 /// One row of `year.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +44,129 @@ pub struct QuarterRow {
     pub action_plan: bool,
 }
 
+/// The municipality's value of a metric over the year's stored months, judged against the
+/// requirement in force in the year's last stored month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearValue {
+    pub metric: Metric,
+    pub value: Option<f64>,
+    pub requirement: Option<Bound>,
+    pub status: Status,
+    /// Stored months in which the municipality's value was judged, and in which it deviated.
+    pub months_judged: u32,
+    pub months_deviating: u32,
+}
+
+/// Raw counts per (supplier, staff member or client).
+type MemberCounts = Vec<((String, String), Tally)>;
+
+/// What one stored month adds to the municipality's values of the year: the status of each of
+/// its metrics and the raw counts of every staff member and client (per supplier).
+struct MonthCounts {
+    status: Vec<(Metric, Status)>,
+    /// The municipality's flag counts (`flag.<name>`): the stored members do not keep them.
+    flag_counts: Vec<(Flag, u32)>,
+    staff: MemberCounts,
+    clients: MemberCounts,
+}
+
+impl MonthCounts {
+    fn of(month: &StoredMonth) -> MonthCounts {
+        let members = |rows: &[crate::month::analysis::MemberRow]| {
+            rows.iter().map(|r| ((r.supplier_id.clone(), r.member_id.clone()), r.tally)).collect()
+        };
+        MonthCounts {
+            status: month.figures.iter().filter(|f| f.supplier_id == ALL).map(|f| (f.metric, f.status)).collect(),
+            flag_counts: month
+                .figures
+                .iter()
+                .filter(|f| f.supplier_id == ALL)
+                .filter_map(|f| Some((f.metric.counted_flag()?, f.value.unwrap_or(0.0) as u32)))
+                .collect(),
+            staff: members(&month.staff),
+            clients: members(&month.clients),
+        }
+    }
+
+    fn status(&self, metric: Metric) -> Option<Status> {
+        self.status.iter().find(|(m, _)| *m == metric).map(|(_, s)| *s)
+    }
+}
+
+/// Whether the stored months keep the counts a metric's value for the year is made of: the
+/// staff and client tables keep no add-on counts, and a median is not a sum of months.
+pub fn has_year_value(metric: Metric) -> bool {
+    match metric {
+        Metric::Figure(Figure::AddonReportingRate | Figure::AddonLateShare | Figure::VisitMinutesMedian) => false,
+        Metric::Figure(
+            Figure::CheckinRate
+            | Figure::CheckinStaffShare
+            | Figure::CheckinClientShare
+            | Figure::VisitMinutesMean
+            | Figure::ShortVisitShare
+            | Figure::CompletionRate
+            | Figure::CompletionClientShare
+            | Figure::UnservedClients
+            | Figure::ManualReasonShare
+            | Figure::ContinuityMean,
+        )
+        | Metric::FlagCount(_)
+        | Metric::FlagRate(_) => true,
+    }
+}
+
+/// The municipality's value of `metric` over `months`: the months' counts added up per staff
+/// member and client and folded as a month is (`figures::figure_value`), so that a share of
+/// the year is the share of all its visits, not a mean of monthly shares. `None` for a metric
+/// without a year value (`has_year_value`).
+fn year_value(metric: Metric, months: &[&MonthCounts], config: &Config) -> Option<f64> {
+    if !has_year_value(metric) {
+        return None;
+    }
+    let members = |of: fn(&MonthCounts) -> &MemberCounts| -> Vec<Member> {
+        let mut sums: std::collections::BTreeMap<&(String, String), Tally> = std::collections::BTreeMap::new();
+        for (key, tally) in months.iter().flat_map(|m| of(m)) {
+            *sums.entry(key).or_default() += tally;
+        }
+        sums.into_values()
+            .enumerate()
+            .map(|(k, tally)| Member { key: k as u64, tally, median: None, distinct_staff: 0, continuity_staff: None })
+            .collect()
+    };
+    let (staff, clients) = (members(|m| &m.staff), members(|m| &m.clients));
+    let mut scope = Scope::new(&staff, &clients, None);
+    for (flag, count) in months.iter().flat_map(|m| &m.flag_counts) {
+        scope.total.per_flag[*flag as usize] += count;
+    }
+    match metric {
+        Metric::Figure(figure) => figure_value(figure, &scope, config),
+        Metric::FlagCount(flag) => Some(f64::from(scope.total.flag_count(flag))),
+        Metric::FlagRate(flag) => scope.total.flag_rate(flag),
+    }
+}
+
+/// The municipality's values of the year for every metric with a requirement: over the stored
+/// months in which the municipality's value was judged (a month without the input a figure
+/// needs adds nothing to it).
+fn municipality_values(months: &[MonthCounts], config: &Config) -> Vec<YearValue> {
+    Metric::matrix()
+        .filter_map(|metric| {
+            let requirement = config.requirement(metric).filter(Bound::is_set)?;
+            let judged: Vec<&MonthCounts> = months.iter().filter(|m| m.status(metric).is_some_and(Status::is_judged)).collect();
+            let deviating = judged.iter().filter(|m| m.status(metric) == Some(Status::Deviation)).count() as u32;
+            let value = if judged.is_empty() { None } else { year_value(metric, &judged, config) };
+            Some(YearValue {
+                metric,
+                value,
+                requirement: Some(requirement),
+                status: Status::judge(value, Some(requirement)),
+                months_judged: judged.len() as u32,
+                months_deviating: deviating,
+            })
+        })
+        .collect()
+}
+
 /// The year's stored months and what follows from them.
 pub struct YearData {
     pub year: i32,
@@ -52,6 +177,10 @@ pub struct YearData {
     /// Suppliers with a row in a stored month of the year, sorted.
     pub suppliers: Vec<String>,
     pub rules: EscalationConfig,
+    /// The municipality's values of the year against the requirements, for the summary.
+    pub municipality: Vec<YearValue>,
+    /// The sender of the report (`[municipality]` of the year's last stored month).
+    pub sender: MunicipalityConfig,
     history: History,
 }
 
@@ -64,21 +193,26 @@ impl YearData {
         let (stored, missing): (Vec<YearMonth>, Vec<YearMonth>) = months.iter().partition(|m| month_exists(out, **m));
         if stored.is_empty() {
             return Err(refused(format!(
-                "no month of {year} has been run in {}; make each month first with\n  tidkoll monthly --month {year}-MM --visits <besöksfil> --granted <fil> --addons <fil> --out {}",
+                "ingen månad av {year} har körts i {}; kör först varje månad, till exempel\n  {}",
                 out.display(),
-                out.display()
+                monthly_command(out, months[0])
             )));
         }
         let mut history = History::default();
-        let mut last_rules = EscalationConfig::default();
+        let mut last_config = Config::default();
+        let mut counts = Vec::with_capacity(stored.len());
         for month in &stored {
-            let figures = read_figures(out, *month)?;
-            history.add_month(*month, &figures.figures);
-            last_rules = figures.config.escalation;
+            let read = read_month(out, *month)?;
+            history.add_month(*month, &read.figures);
+            counts.push(MonthCounts::of(&read));
+            last_config = read.config;
         }
         history.load_back(out, months[0])?;
         let suppliers = history.suppliers_of(&stored);
-        Ok(YearData { year, stored, missing, suppliers, rules: rules.unwrap_or(last_rules), history })
+        let municipality = municipality_values(&counts, &last_config);
+        let rules = rules.unwrap_or(last_config.escalation);
+        let sender = last_config.municipality;
+        Ok(YearData { year, stored, missing, suppliers, rules, municipality, sender, history })
     }
 
     /// The quarters of the year with at least one stored month.
@@ -133,6 +267,31 @@ impl YearData {
                     months_deviating += months;
                 }
                 AreaRow { area, suppliers_deviating, months_deviating }
+            })
+            .collect()
+    }
+
+    /// The suppliers with a deviating month in the area, with the number of such months, the
+    /// most first (then by name).
+    pub fn area_suppliers(&self, area: Area) -> Vec<(String, u32)> {
+        let mut out: Vec<(String, u32)> = self
+            .suppliers
+            .iter()
+            .map(|s| (s.clone(), self.stored.iter().filter(|m| self.deviates_in(s, area, **m)).count() as u32))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// Per supplier with a deviating month in the area (in `area_suppliers` order): whether it
+    /// deviated in each stored month of the year.
+    pub fn area_supplier_months(&self, area: Area) -> Vec<(String, Vec<bool>)> {
+        self.area_suppliers(area)
+            .into_iter()
+            .map(|(s, _)| {
+                let months = self.stored.iter().map(|m| self.deviates_in(&s, area, *m)).collect();
+                (s, months)
             })
             .collect()
     }

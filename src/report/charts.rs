@@ -25,7 +25,7 @@ const SERIES: [RGBColor; 8] = [
 ];
 
 fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("drawing a chart: {e:?}")
+    anyhow::anyhow!("ett diagram kan inte ritas: {e:?}")
 }
 
 /// The y axis of a line chart: every value and bound, padded, not below 0.

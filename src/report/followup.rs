@@ -10,12 +10,12 @@ use crate::period::followup::SupplierFollowup;
 use crate::period::year::{AreaRow, QuarterRow, YearRow};
 
 fn write_rows<const N: usize>(path: &Path, header: [&str; N], rows: impl Iterator<Item = [String; N]>) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = csv::Writer::from_path(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     w.write_record(header)?;
     for row in rows {
         w.write_record(&row)?;
     }
-    w.flush().with_context(|| format!("cannot write {}", path.display()))
+    w.flush().with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 /// `followup.csv`: one row per supplier and metric with a deviating month in the quarter.

@@ -70,21 +70,40 @@ pub fn join_sv(parts: &[String]) -> String {
     }
 }
 
-/// Why a deeper follow-up is proposed (which rule, which metrics), or `None` when it is not.
-pub fn escalation_reason_sv(f: &SupplierFollowup) -> Option<String> {
+/// Why a deeper follow-up is proposed, one short line per reason: "Utförandegrad: 6 månader i
+/// följd" for each metric whose streak reached `[escalation] streak_months`, and "7 mått
+/// avviker under kvartalet" when at least `min_metrics` do. Empty when none is proposed. The
+/// plan, the matrix, the year report and the terminal all give these lines.
+pub fn escalation_reasons_sv(f: &SupplierFollowup) -> Vec<String> {
     if f.recommendation != Recommendation::DeeperFollowup {
-        return None;
+        return Vec::new();
     }
     let mut why: Vec<String> = f
         .long_streaks
         .iter()
         .filter_map(|m| f.metric(*m))
-        .map(|m| format!("{} har avvikit {} månader i följd (gränsen är {})", m.metric.label(), m.streak_months, f.rules.streak_months))
+        .map(|m| format!("{}: {} månader i följd", m.metric.label(), m.streak_months))
         .collect();
     if f.many_deviations {
-        why.push(format!("{} mått avviker under kvartalet (gränsen är {})", f.metrics.len(), f.rules.min_metrics));
+        why.push(format!("{} mått avviker under kvartalet", f.metrics.len()));
     }
-    Some(join_sv(&why))
+    why
+}
+
+/// The rules a deeper follow-up is proposed by, as the lead-in of the reasons:
+/// "minst 6 månader i följd eller minst 4 mått".
+pub fn escalation_rules_sv(f: &SupplierFollowup) -> String {
+    format!(
+        "en avvikelse i minst {} månader i följd eller minst {} mått som avviker under kvartalet",
+        f.rules.streak_months, f.rules.min_metrics
+    )
+}
+
+/// The reasons of `escalation_reasons_sv` on one line (a table cell, a line of the terminal),
+/// or `None` when no deeper follow-up is proposed.
+pub fn escalation_reason_sv(f: &SupplierFollowup) -> Option<String> {
+    let why = escalation_reasons_sv(f);
+    (!why.is_empty()).then(|| why.join("; "))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::report::labels::figure_label;
 use crate::store::format_value;
 
 pub fn write_matrix_csv(path: &Path, q: &QuarterData) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = csv::Writer::from_path(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     w.write_record(["supplier_id", "figure", "label", "month", "value", "status", "requirement_min", "requirement_max", "note"])?;
     for supplier in q.suppliers.iter().map(String::as_str).chain([ALL]) {
         for figure in Metric::matrix() {
@@ -34,5 +34,5 @@ pub fn write_matrix_csv(path: &Path, q: &QuarterData) -> Result<()> {
             }
         }
     }
-    w.flush().with_context(|| format!("cannot write {}", path.display()))
+    w.flush().with_context(|| format!("{} kan inte skrivas", path.display()))
 }

@@ -1,6 +1,7 @@
 //! Outputs read by people: one module per output, each a function from results to a file or
 //! text, with no computation inside.
 
+pub mod area_chart;
 pub mod charts;
 pub mod document;
 pub mod followup;

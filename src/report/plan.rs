@@ -5,12 +5,14 @@
 //! clients, example visits), and empty fields for the supplier. Built once as a `Plan` and
 //! written as a `Document`, so the Markdown and the Word file say the same.
 
+use crate::config::MunicipalityConfig;
 use crate::model::evidence::Ranked;
 use crate::model::{Area, Evidence, Figure, Metric, Status};
 use crate::month::evidence::{EvidenceRow, Kind};
 use crate::period::quarter::{Deviation, EvidenceTotals, QuarterData};
 use crate::report::document::Document;
-use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv};
+use crate::report::document::Properties;
+use crate::report::labels::{escalation_reasons_sv, escalation_rules_sv, figure_label, format_sv, requirement_sv};
 
 /// How many staff and clients an evidence table names per month.
 const NAMED: usize = 5;
@@ -28,8 +30,11 @@ pub struct Plan {
     pub made: String,
     /// The date the supplier is asked to reply by (`[plan] reply_days` after `made`).
     pub reply_by: String,
-    /// Why the municipality intends a deeper follow-up (SPEC §9), when it does.
-    pub deeper_followup: Option<String>,
+    /// The municipality that sends the plan (`[municipality]`).
+    pub sender: MunicipalityConfig,
+    /// Why the municipality intends a deeper follow-up (SPEC §9), when it does: the rules, and
+    /// one short line per reason.
+    pub deeper_followup: Option<(String, Vec<String>)>,
     pub groups: Vec<Group>,
 }
 
@@ -72,12 +77,12 @@ pub struct EvidenceBlock {
     pub clients: Vec<[String; 3]>,
     /// (month, absence, weight).
     pub absences: Vec<[String; 3]>,
-    /// (month, visit id, check-in and staff member).
-    pub examples: Vec<[String; 3]>,
+    /// (month, visit id, check-in and staff member, the visits it is paired with).
+    pub examples: Vec<[String; 4]>,
 }
 
 /// The plan of one supplier, or `None` when it has no deviation in the quarter.
-pub fn build_plan(q: &QuarterData, supplier: &str, made: &str, reply_by: &str) -> Option<Plan> {
+pub fn build_plan(q: &QuarterData, supplier: &str, sender: &MunicipalityConfig, made: &str, reply_by: &str) -> Option<Plan> {
     let deviations = q.deviations(supplier);
     if deviations.is_empty() {
         return None;
@@ -102,16 +107,17 @@ pub fn build_plan(q: &QuarterData, supplier: &str, made: &str, reply_by: &str) -
             Group { area, rows, evidence }
         })
         .collect();
-    let deeper_followup = q
-        .followup_of(supplier)
-        .and_then(escalation_reason_sv)
-        .map(|why| format!("Kommunen avser att inleda en fördjupad uppföljning av utföraren eftersom {why}."));
+    let deeper_followup = q.followup_of(supplier).and_then(|f| {
+        let why = escalation_reasons_sv(f);
+        (!why.is_empty()).then(|| (escalation_rules_sv(f), why))
+    });
     Some(Plan {
         supplier: supplier.to_string(),
         quarter: q.quarter.to_string(),
         months: q.months.map(|m| m.to_string()),
         made: made.to_string(),
         reply_by: reply_by.to_string(),
+        sender: sender.clone(),
         deeper_followup,
         groups,
     })
@@ -157,7 +163,7 @@ fn evidence_block(q: &QuarterData, supplier: &str, key: Evidence, members: &[&De
         absences: Vec::new(),
         examples: Vec::new(),
     };
-    let mut per_month_examples: Vec<Vec<[String; 3]>> = Vec::new();
+    let mut per_month_examples: Vec<Vec<[String; 4]>> = Vec::new();
     for i in 0..3 {
         let Some(d) = explained.iter().find(|d| d.cells[i].status == Status::Deviation) else { continue };
         let month = q.months[i].to_string();
@@ -171,20 +177,67 @@ fn evidence_block(q: &QuarterData, supplier: &str, key: Evidence, members: &[&De
         block.staff.extend(table(Kind::Staff, NAMED));
         block.clients.extend(table(Kind::Client, NAMED));
         block.absences.extend(table(Kind::Absence, NAMED));
-        per_month_examples.push(rows(Kind::Visit).map(|e| [month.clone(), e.id.clone(), e.detail.clone().unwrap_or_default()]).collect());
+        let related = |id: &str| key.flag().map_or_else(String::new, |flag| q.related(i, supplier, flag, id).join(", "));
+        let examples = rows(Kind::Visit).map(|e| [month.clone(), e.id.clone(), e.detail.clone().unwrap_or_default(), related(&e.id)]);
+        per_month_examples.push(paired(examples.collect()));
     }
-    // Example visits taken in turn from each deviating month.
-    let longest = per_month_examples.iter().map(Vec::len).max().unwrap_or(0);
-    for k in 0..longest {
-        for month in &per_month_examples {
-            if let Some(example) = month.get(k) {
-                if block.examples.len() < EXAMPLES && !block.examples.iter().any(|e| e[1] == example[1]) {
-                    block.examples.push(example.clone());
-                }
+    block.examples = spread(per_month_examples);
+    block
+}
+
+/// Example visits with each visit's partner, when it is an example too, right after it: the
+/// two copies of a duplicate stand together.
+fn paired(examples: Vec<[String; 4]>) -> Vec<[String; 4]> {
+    let mut left: Vec<Option<[String; 4]>> = examples.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for k in 0..left.len() {
+        let Some(example) = left[k].take() else { continue };
+        let partners: Vec<String> = example[3].split(", ").filter(|p| !p.is_empty()).map(str::to_string).collect();
+        out.push(example);
+        for partner in partners {
+            if let Some(slot) = left.iter_mut().find(|e| e.as_ref().is_some_and(|e| e[1] == partner)) {
+                out.extend(slot.take());
             }
         }
     }
-    block
+    out
+}
+
+/// At most `EXAMPLES` example visits over the deviating months, taken from each month in
+/// turn so that every month is shown, and listed month by month. A visit and the partners
+/// that follow it are taken together, so a pair is never cut in two.
+fn spread(per_month: Vec<Vec<[String; 4]>>) -> Vec<[String; 4]> {
+    let units: Vec<Vec<Vec<[String; 4]>>> = per_month
+        .into_iter()
+        .map(|month| {
+            let mut units: Vec<Vec<[String; 4]>> = Vec::new();
+            for example in month {
+                match units.last_mut() {
+                    Some(unit) if unit.iter().any(|e| e[3].split(", ").any(|p| p == example[1])) => unit.push(example),
+                    _ => units.push(vec![example]),
+                }
+            }
+            units
+        })
+        .collect();
+    let mut taken = vec![0usize; units.len()];
+    let mut count = 0;
+    loop {
+        let mut more = false;
+        for (month, next) in units.iter().zip(taken.iter_mut()) {
+            if let Some(unit) = month.get(*next) {
+                if count + unit.len() <= EXAMPLES {
+                    *next += 1;
+                    count += unit.len();
+                    more = true;
+                }
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    units.into_iter().zip(taken).flat_map(|(month, n)| month.into_iter().take(n).flatten()).collect()
 }
 
 /// What a kind of evidence is about, as a heading.
@@ -235,10 +288,64 @@ fn counts_sv(q: &QuarterData, supplier: &str, evidence: Evidence, i: usize) -> O
     })
 }
 
-/// The plan as a document: the same text as Markdown and as Word.
+/// The municipality's name as the letter names its sender: `[municipality] name`, or
+/// "Kommunen" when none is set.
+fn sender_name(sender: &MunicipalityConfig) -> &str {
+    if sender.name.trim().is_empty() {
+        "Kommunen"
+    } else {
+        sender.name.trim()
+    }
+}
+
+/// The sender block at the top of the letter: unit, municipality and contact person, each
+/// line only when set.
+fn sender_lines(sender: &MunicipalityConfig) -> Vec<String> {
+    let set = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let mut lines: Vec<String> = [set(&sender.unit), set(&sender.name)].into_iter().flatten().collect();
+    if let Some(name) = set(&sender.contact_name) {
+        lines.push(format!("Kontaktperson: {name}"));
+    }
+    if let Some(email) = set(&sender.contact_email) {
+        lines.push(format!("E-post: {email}"));
+    }
+    if let Some(phone) = set(&sender.contact_phone) {
+        lines.push(format!("Telefon: {phone}"));
+    }
+    lines
+}
+
+/// The closing: the greeting and who signs it, each line only when set.
+fn closing_lines(sender: &MunicipalityConfig) -> Vec<String> {
+    let set = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let mut lines = vec!["Med vänlig hälsning".to_string()];
+    lines.extend(set(&sender.contact_name));
+    let unit = [set(&sender.unit), Some(sender_name(sender).to_string())].into_iter().flatten().collect::<Vec<_>>().join(", ");
+    lines.push(unit);
+    let reach: Vec<String> = [set(&sender.contact_email), set(&sender.contact_phone)].into_iter().flatten().collect();
+    if !reach.is_empty() {
+        lines.push(reach.join(", "));
+    }
+    lines
+}
+
+/// The plan as a document: a letter from the municipality to the supplier, the same text as
+/// Markdown and as Word.
 pub fn plan_document(plan: &Plan) -> Document {
     let mut doc = Document::default();
-    doc.heading(1, format!("Åtgärdsplan – {}", plan.supplier));
+    let sender = sender_name(&plan.sender);
+    doc.properties = Properties {
+        title: format!("Åtgärdsplan {} – {}", plan.quarter, plan.supplier),
+        author: sender.to_string(),
+        created: plan.made.clone(),
+        running_header: format!("{sender} · Åtgärdsplan {} · {}", plan.quarter, plan.supplier),
+    };
+    let from = sender_lines(&plan.sender);
+    if !from.is_empty() {
+        doc.lines(from);
+    }
+    doc.lines(vec![format!("Datum: {}", plan.made), format!("Till: {}", plan.supplier)]);
+    doc.heading(1, format!("Åtgärdsplan {} – {}", plan.quarter, plan.supplier));
     doc.table(
         "",
         &["Uppgift", ""],
@@ -250,17 +357,21 @@ pub fn plan_document(plan: &Plan) -> Document {
             vec!["Diarienummer / referens".into(), String::new()],
         ],
     );
+    doc.paragraph("Hej!");
     let n = plan.deviations();
     let areas = plan.groups.len();
     doc.paragraph(format!(
-        "Kommunen följer varje månad upp utförarens tidsregistrering mot kraven i avtalet. Uppföljningen för {} visar {n} avvikelse{} från avtalets krav inom {areas} område{}. Utföraren ombeds senast {} fylla i orsak, åtgärd, ansvarig, när åtgärden ska vara klar och hur den följs upp för varje område nedan, underteckna planen och skicka den till kommunen.",
+        "{sender} följer varje månad upp utförarens tidsregistrering mot kraven i avtalet. Uppföljningen för {} visar {n} avvikelse{} från avtalets krav inom {areas} område{}. Vi ber er att senast {} fylla i orsak, åtgärd, ansvarig, när åtgärden ska vara klar och hur den följs upp för varje område nedan, underteckna planen och skicka den till oss.",
         plan.quarter,
         if n == 1 { "" } else { "r" },
         if areas == 1 { "" } else { "n" },
         plan.reply_by
     ));
-    if let Some(text) = &plan.deeper_followup {
-        doc.paragraph(format!("Fördjupad uppföljning: {text}"));
+    if let Some((rules, reasons)) = &plan.deeper_followup {
+        doc.paragraph(format!(
+            "Fördjupad uppföljning: {sender} avser att inleda en fördjupad uppföljning av utföraren. Den föreslås vid {rules}, och det gäller här:"
+        ));
+        doc.bullets(reasons.clone());
     }
     for (k, group) in plan.groups.iter().enumerate() {
         doc.heading(2, format!("{}. {}", k + 1, group.area.label()));
@@ -291,16 +402,26 @@ pub fn plan_document(plan: &Plan) -> Document {
             }
             if !block.examples.is_empty() {
                 doc.paragraph("Exempel på besök:");
-                let rows = block.examples.iter().map(|[month, id, detail]| {
+                let paired = block.examples.iter().any(|e| !e[3].is_empty());
+                let rows = block.examples.iter().map(|[month, id, detail, related]| {
                     let (when, staff) = detail.split_once(", ").unwrap_or((detail.as_str(), ""));
-                    vec![month.clone(), id.clone(), when.to_string(), staff.to_string(), block.reason.clone()]
+                    let mut row = vec![month.clone(), id.clone(), when.to_string(), staff.to_string(), block.reason.clone()];
+                    if paired {
+                        row.push(related.clone());
+                    }
+                    row
                 });
-                doc.table("", &["Månad", "Besöks-id", "Inkvittering", "Personal", "Avvikelse"], rows.collect());
+                let mut header = vec!["Månad", "Besöks-id", "Inkvittering", "Personal", "Avvikelse"];
+                if paired {
+                    header.push("Relaterat besök");
+                }
+                doc.table("", &header, rows.collect());
             }
         }
         doc.heading(3, "Fylls i av utföraren");
         doc.table("", &["Fält", "Utförarens svar"], FIELDS.iter().map(|f| vec![f.to_string(), String::new()]).collect());
     }
+    doc.lines(closing_lines(&plan.sender));
     doc.heading(2, "Underskrifter");
     doc.table(
         "",

@@ -93,7 +93,7 @@ pub fn monthly_summary(
     let suppliers = visits_per_supplier.iter().filter(|(s, _)| s != ALL).count();
     let _ = writeln!(out, "\n{deviating} av {suppliers} utförare har minst en avvikelse.");
     let _ = writeln!(out, "\nResultat: {}", result_dir.display());
-    let _ = writeln!(out, "  figures.csv   nyckeltal och flaggor per utförare (status ok/deviation/missing/info)");
+    let _ = writeln!(out, "  figures.csv   nyckeltal och flaggor per utförare (status: ok = uppfyllt, deviation = avvikelse, missing = saknas, info = information)");
     let _ = writeln!(out, "  flags.csv     flaggade besök med orsak och relaterat besök");
     let _ = writeln!(out, "  staff.csv, clients.csv   samma nyckeltal per personal och per kund (pseudonym)");
     let _ = writeln!(out, "  rejects.csv   avvisade rader med fil, rad och orsak");

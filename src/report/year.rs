@@ -7,13 +7,14 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
+use crate::model::Status;
 use crate::model::{Area, Metric, Quarter, YearMonth};
 use crate::period::followup::{Recommendation, SupplierFollowup};
-use crate::period::year::{QuarterRow, YearData};
-use crate::report::charts::bars_chart;
-use crate::report::document::{to_html, Block, Document};
+use crate::period::year::{has_year_value, QuarterRow, YearData};
+use crate::report::area_chart::{area_chart_png, area_chart_svg, AreaChart, SIZE};
+use crate::report::document::{to_html, Block, Document, Properties};
 use crate::report::html::{escape, STYLE};
-use crate::report::labels::{escalation_reason_sv, figure_label, join_sv};
+use crate::report::labels::{escalation_reasons_sv, figure_label, format_sv, join_sv, requirement_sv, status_sv};
 use crate::report::xlsx::wrapped_height;
 
 /// Swedish month abbreviations, January first.
@@ -33,7 +34,7 @@ fn proposals_by_supplier(proposals: &[(Quarter, SupplierFollowup)]) -> Vec<(&str
     let mut sorted: Vec<&(Quarter, SupplierFollowup)> = proposals.iter().collect();
     sorted.sort_by(|a, b| a.1.supplier.cmp(&b.1.supplier).then(a.0.cmp(&b.0)));
     for (q, f) in sorted {
-        let why = escalation_reason_sv(f).unwrap_or_default();
+        let why = escalation_reasons_sv(f).join("\n");
         match out.last_mut() {
             Some((s, quarters, reason)) if *s == f.supplier => {
                 quarters.push(q.to_string());
@@ -60,8 +61,15 @@ fn missing_sv(y: &YearData) -> String {
 }
 
 /// The year's report as one document.
-pub fn year_document(y: &YearData, made: &str) -> Document {
+pub fn year_document(y: &YearData, made: &str) -> Result<Document> {
     let mut doc = Document::default();
+    let sender = if y.sender.name.trim().is_empty() { "Kommunen" } else { y.sender.name.trim() };
+    doc.properties = Properties {
+        title: format!("Årsrapport {} – uppföljning av tidsregistrering i hemtjänsten", y.year),
+        author: sender.to_string(),
+        created: made.to_string(),
+        running_header: format!("{sender} · Årsrapport {}", y.year),
+    };
     doc.heading(1, format!("Årsrapport {} – uppföljning av tidsregistrering i hemtjänsten", y.year));
     doc.paragraph(format!(
         "Upprättad {made}. Underlaget är de lagrade månadskörningarna för {}: {} av 12 månader. {}",
@@ -71,17 +79,69 @@ pub fn year_document(y: &YearData, made: &str) -> Document {
     ));
     let quarter_rows = y.quarter_rows();
     let proposals = proposals(y);
+    summary_section(&mut doc, y, &quarter_rows, &proposals);
     suppliers_section(&mut doc, y, &quarter_rows, &proposals);
     quarters_section(&mut doc, y, &quarter_rows);
     areas_section(&mut doc, y);
     proposals_section(&mut doc, &proposals);
-    development_section(&mut doc, y);
+    development_section(&mut doc, y)?;
     doc.heading(2, "Om underlaget");
     doc.paragraph(format!(
         "Ett mått är ett nyckeltal med krav eller en flaggfrekvens med gränsvärde, bedömt i månadskörningen med de krav som gällde då. Fördjupad uppföljning föreslås när ett mått har avvikit minst {} kalendermånader i följd (räknat bakåt över lagrade månader; en månad som saknas bryter följden) eller när minst {} mått avviker under ett kvartal.",
         y.rules.streak_months, y.rules.min_metrics
     ));
-    doc
+    Ok(doc)
+}
+
+/// What a committee reads first: how many suppliers were followed, the action plans, the
+/// proposals for a deeper follow-up and the municipality's values of the year against the
+/// requirements.
+fn summary_section(doc: &mut Document, y: &YearData, quarter_rows: &[QuarterRow], proposals: &[(Quarter, SupplierFollowup)]) {
+    doc.heading(2, "Sammanfattning");
+    let with_plan: std::collections::BTreeSet<&str> = quarter_rows.iter().filter(|r| r.action_plan).map(|r| r.supplier.as_str()).collect();
+    let plans = quarter_rows.iter().filter(|r| r.action_plan).count();
+    let proposed: Vec<String> = proposals_by_supplier(proposals).into_iter().map(|(s, _, _)| s.to_string()).collect();
+    let judged: Vec<_> = y.municipality.iter().filter(|v| v.status.is_judged()).collect();
+    let deviating: Vec<String> = judged
+        .iter()
+        .filter(|v| v.status == Status::Deviation)
+        .map(|v| format!("{} ({}, krav {})", figure_label(v.metric), format_sv(v.metric, v.value), requirement_sv(v.metric, v.requirement)))
+        .collect();
+    let mut points = vec![
+        format!("{} utförare har följts upp under {} av årets 12 månader.", y.suppliers.len(), y.stored.len()),
+        format!(
+            "{} av {} utförare har haft minst en åtgärdsplan under året; sammanlagt {plans} åtgärdsplaner räknat per utförare och kvartal.",
+            with_plan.len(),
+            y.suppliers.len()
+        ),
+        if proposed.is_empty() {
+            "Ingen utförare föreslås för fördjupad uppföljning.".to_string()
+        } else {
+            format!("{} utförare föreslås för fördjupad uppföljning: {}.", proposed.len(), join_sv(&proposed))
+        },
+        format!("Hela kommunen uppfyller {} av {} krav räknat över året.", judged.len() - deviating.len(), judged.len()),
+    ];
+    if !deviating.is_empty() {
+        points.push(format!("Krav som hela kommunen inte uppfyller över året: {}.", join_sv(&deviating)));
+    }
+    doc.bullets(points);
+    doc.paragraph(
+        "Hela kommunens värden för året räknas på alla årets besök, kunder och personal tillsammans (inte som ett medelvärde av månaderna), mot de krav som gällde årets sista körda månad. Kunder utan besök räknas per kund och månad. Tilläggsrapporteringen bedöms bara per månad: månadskörningarna sparar inte de antal som ett värde för året skulle räknas på.",
+    );
+    let rows = y
+        .municipality
+        .iter()
+        .map(|v| {
+            vec![
+                figure_label(v.metric),
+                requirement_sv(v.metric, v.requirement),
+                format_sv(v.metric, v.value),
+                if has_year_value(v.metric) { status_sv(v.status).to_string() } else { "bedöms per månad".to_string() },
+                format!("{} av {}", v.months_deviating, v.months_judged),
+            ]
+        })
+        .collect();
+    doc.table("Hela kommunen", &["Mått", "Krav", &format!("Hela kommunen {}", y.year), "Bedömning", "Månader med avvikelse"], rows);
 }
 
 /// Every supplier followed: its months, deviating metrics, action plans and proposals.
@@ -145,10 +205,25 @@ fn areas_section(doc: &mut Document, y: &YearData) {
             } else {
                 area_metrics(r.area).join("; ")
             };
-            vec![r.area.label().to_string(), r.suppliers_deviating.to_string(), r.months_deviating.to_string(), metrics]
+            vec![r.area.label().to_string(), r.suppliers_deviating.to_string(), r.months_deviating.to_string(), named(y, r.area), metrics]
         })
         .collect();
-    doc.table("Områden", &["Område", "Utförare med avvikelse", "Utförarmånader med avvikelse", "Mått"], rows);
+    doc.table(
+        "Områden",
+        &["Område", "Utförare med avvikelse", "Utförarmånader med avvikelse", "Vilka utförare (månader med avvikelse)", "Mått"],
+        rows,
+    );
+}
+
+/// The suppliers that deviated in an area, with their months: "Trygg Vård AB (6), Vardag
+/// Omsorg AB (2)", or "–".
+fn named(y: &YearData, area: Area) -> String {
+    let list: Vec<String> = y.area_suppliers(area).into_iter().map(|(s, n)| format!("{s} ({n})")).collect();
+    if list.is_empty() {
+        "–".to_string()
+    } else {
+        list.join(", ")
+    }
 }
 
 /// The suppliers proposed for a deeper follow-up, with the quarters and the reason.
@@ -167,8 +242,19 @@ fn proposals_section(doc: &mut Document, proposals: &[(Quarter, SupplierFollowup
     doc.table("Fördjupad uppföljning", &["Utförare", "Kvartal", "Skäl"], rows);
 }
 
-/// Each area's deviating suppliers month by month.
-fn development_section(doc: &mut Document, y: &YearData) {
+/// The month labels of the stored months ("jan", "feb", …), as the area charts show them.
+fn stored_labels(y: &YearData) -> Vec<String> {
+    y.stored.iter().map(|m| MONTHS_SV[m.month as usize - 1].to_string()).collect()
+}
+
+/// The chart of an area with deviations: the stored months, the suppliers that deviated.
+fn area_chart<'a>(area: Area, labels: &'a [String], suppliers: &'a [(String, Vec<bool>)]) -> AreaChart<'a> {
+    AreaChart { title: area.label(), months: labels, suppliers }
+}
+
+/// Each area's deviating suppliers month by month: a table of counts, then per area with
+/// deviations a chart naming the suppliers (as PNG, written beside the report).
+fn development_section(doc: &mut Document, y: &YearData) -> Result<()> {
     doc.heading(2, "Utvecklingen under året per område");
     doc.paragraph("Antal utförare med minst en avvikelse i området, månad för månad (– = månaden saknas).");
     let mut header = vec!["Område"];
@@ -183,6 +269,22 @@ fn development_section(doc: &mut Document, y: &YearData) {
         })
         .collect();
     doc.table("Utveckling", &header, rows);
+    let labels = stored_labels(y);
+    for area in y.areas() {
+        let suppliers = y.area_supplier_months(area);
+        if suppliers.is_empty() {
+            continue;
+        }
+        let png = area_chart_png(&area_chart(area, &labels, &suppliers))?;
+        doc.blocks.push(Block::Image {
+            file: format!("diagram-{}.png", area.id()),
+            png,
+            width_px: SIZE.0,
+            height_px: SIZE.1,
+            caption: format!("{}: utförare med avvikelse per månad ({}).", area.label(), named(y, area)),
+        });
+    }
+    Ok(())
 }
 
 fn header_format() -> Format {
@@ -276,8 +378,8 @@ pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<
         }
         Ok(())
     };
-    build(&mut book).map_err(|e| anyhow::anyhow!("building {}: {e}", path.display()))?;
-    book.save(path).with_context(|| format!("cannot write {}", path.display()))
+    build(&mut book).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
+    book.save(path).with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 /// The report as one self-contained HTML page with a chart per area: the deviating suppliers
@@ -288,20 +390,16 @@ pub fn year_page(y: &YearData, doc: &Document) -> Result<String> {
     write!(html, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n")?;
     html.push_str(&to_html(doc));
     html.push_str("<h2>Utförare med avvikelse per område och månad</h2>\n");
-    let labels: Vec<String> = YearMonth::of_year(y.year)
-        .iter()
-        .zip(MONTHS_SV)
-        .map(|(m, short)| if y.stored.contains(m) { short.to_string() } else { format!("{short} (saknas)") })
-        .collect();
-    let (with, without): (Vec<_>, Vec<_>) = y.area_by_month().into_iter().partition(|(_, c)| c.iter().any(|n| n.unwrap_or(0) > 0));
+    let (with, without): (Vec<Area>, Vec<Area>) = y.areas().into_iter().partition(|a| !y.area_suppliers(*a).is_empty());
     if !without.is_empty() {
-        let names: Vec<String> = without.iter().map(|(a, _)| a.label().to_string()).collect();
+        let names: Vec<String> = without.iter().map(|a| a.label().to_string()).collect();
         writeln!(html, "<p>Inga avvikelser under året i: {}.</p>", escape(&join_sv(&names)))?;
     }
-    for (area, counts) in with {
-        let bars: Vec<(String, f64)> = labels.iter().cloned().zip(counts.iter().map(|c| f64::from(c.unwrap_or(0)))).collect();
-        let svg = bars_chart(area.label(), "Månad", "Utförare med avvikelse", &bars, &[], None, false)?;
-        writeln!(html, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(area.label()))?;
+    let labels = stored_labels(y);
+    for area in with {
+        let suppliers = y.area_supplier_months(area);
+        let svg = area_chart_svg(&area_chart(area, &labels, &suppliers))?;
+        writeln!(html, "<figure>{svg}<figcaption>{}: {}</figcaption></figure>", escape(area.label()), escape(&named(y, area)))?;
     }
     html.push_str("</body>\n</html>\n");
     Ok(html)
@@ -328,9 +426,15 @@ pub fn year_summary(y: &YearData, result: &Path) -> String {
     } else {
         writeln!(s, "Föreslås för fördjupad uppföljning:").ok();
         for (q, f) in &proposals {
-            writeln!(s, "  {} ({q}): {}", f.supplier, escalation_reason_sv(f).unwrap_or_default()).ok();
+            writeln!(s, "  {} ({q}):", f.supplier).ok();
+            for why in escalation_reasons_sv(f) {
+                writeln!(s, "    {why}").ok();
+            }
         }
     }
+    let judged: Vec<_> = y.municipality.iter().filter(|v| v.status.is_judged()).collect();
+    let deviating: Vec<String> = judged.iter().filter(|v| v.status == Status::Deviation).map(|v| figure_label(v.metric)).collect();
+    writeln!(s, "Hela kommunen uppfyller {} av {} krav räknat över året.", judged.len() - deviating.len(), judged.len()).ok();
     writeln!(
         s,
         "\nResultat i {}:\n  arsrapport.docx / .md   årsrapporten till nämnden\n  arsrapport.xlsx          rapportens tabeller\n  arsrapport.html          rapporten med diagram per område\n  year.csv, areas.csv, quarters.csv   tabellerna för andra verktyg",

@@ -28,9 +28,20 @@ pub struct Manifest {
     /// Months with different fingerprints were pseudonymised with different keys.
     pub pseudonym_key_fingerprint: String,
     pub inputs: Vec<FileAccount>,
+    /// Each input as the run was given it (`--visits`, `--granted`, …): the path typed, so
+    /// that a message can give the command that makes another month the same way.
+    pub input_paths: Vec<InputPath>,
     pub accounting: Accounting,
     pub seconds: f64,
     pub stage_seconds: StageSeconds,
+}
+
+/// One input file as given on the command line: its kind (`visits`, `granted`, `addons`,
+/// `absences`) and its path, scrubbed of personnummer.
+#[derive(Debug, Serialize)]
+pub struct InputPath {
+    pub kind: &'static str,
+    pub path: String,
 }
 
 /// The month's totals.
@@ -60,9 +71,9 @@ pub struct StageSeconds {
 pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<()> {
     let path = dir.join("manifest.json");
     // Through a JSON value, whose objects keep their keys sorted.
-    let value = serde_json::to_value(manifest).context("building the manifest")?;
-    let mut file = fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    let value = serde_json::to_value(manifest).context("manifestet kan inte byggas")?;
+    let mut file = fs::File::create(&path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     serde_json::to_writer_pretty(&mut file, &value)?;
     writeln!(file)?;
-    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+    file.sync_all().with_context(|| format!("{} kan inte skrivas", path.display()))
 }

@@ -37,14 +37,14 @@ impl StagedMonth {
 
     /// A staged `OUT/name/` (a quarter's results use the same replace-when-complete rule).
     pub fn named(out: &Path, name: &str) -> Result<StagedMonth> {
-        fs::create_dir_all(out).with_context(|| format!("cannot create the output directory {}", out.display()))?;
+        fs::create_dir_all(out).with_context(|| format!("resultatmappen {} kan inte skapas", out.display()))?;
         let target = out.join(name);
         recover_set_aside(out, name);
         let dir = out.join(format!(".{name}.partial-{}", std::process::id()));
         if dir.exists() {
-            fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+            fs::remove_dir_all(&dir).with_context(|| format!("{} kan inte tömmas", dir.display()))?;
         }
-        fs::create_dir(&dir).with_context(|| format!("cannot write in the output directory {}", out.display()))?;
+        fs::create_dir(&dir).with_context(|| format!("det går inte att skriva i resultatmappen {}", out.display()))?;
         Ok(StagedMonth { dir, target, published: false })
     }
 
@@ -60,13 +60,14 @@ impl StagedMonth {
         }
         let old = self.target.with_file_name(format!(".{}.old-{}", file_name(&self.target), std::process::id()));
         if self.target.exists() {
-            fs::rename(&self.target, &old).with_context(|| format!("cannot move the earlier result {} aside", self.target.display()))?;
+            fs::rename(&self.target, &old)
+                .with_context(|| format!("det tidigare resultatet {} kan inte flyttas undan", self.target.display()))?;
         }
         if let Err(e) = fs::rename(&self.dir, &self.target) {
             if old.exists() {
                 let _ = fs::rename(&old, &self.target);
             }
-            return Err(e).with_context(|| format!("cannot move the new result into {}", self.target.display()));
+            return Err(e).with_context(|| format!("det nya resultatet kan inte flyttas till {}", self.target.display()));
         }
         self.published = true;
         if old.exists() {
@@ -81,7 +82,7 @@ impl StagedMonth {
 /// new result is in place nothing fails). What to do follows from the cause
 /// (`error::write_hint`).
 pub fn not_saved(name: &dyn std::fmt::Display, out: &Path) -> String {
-    format!("the results of {name} could not be saved in {} (earlier results of {name} are unchanged)", out.display())
+    format!("resultaten för {name} kunde inte sparas i {} (tidigare resultat för {name} är orörda)", out.display())
 }
 
 /// After the new result is in place, an earlier one that cannot be removed is only reported:

@@ -36,7 +36,7 @@ pub fn check_same_key<'a>(stored: impl IntoIterator<Item = &'a StoredMonth>) -> 
     let Some((first, key)) = known.first() else { return Ok(()) };
     if let Some((other, _)) = known.iter().find(|(_, k)| k != key) {
         return Err(refused(format!(
-            "{} and {} were made with different pseudonym keys, so their client pseudonyms differ; run the months again with the same key (TIDKOLL_PSEUDONYM_KEY or OUT/pseudonym.key)",
+            "{} och {} gjordes med olika pseudonymnycklar, så kundernas pseudonymer skiljer sig åt; kör om månaderna med samma nyckel (TIDKOLL_PSEUDONYM_KEY eller OUT/pseudonym.key)",
             first.month, other.month
         )));
     }
@@ -56,27 +56,96 @@ struct Made {
 
 /// How to make a stored month again, for error messages.
 fn again(month: YearMonth, dir: &Path) -> String {
-    format!("run `tidkoll monthly --month {month} …` again to rebuild {}", dir.display())
+    let out = dir.parent().unwrap_or(Path::new("."));
+    format!("kör månaden igen för att göra om {}:\n  {}", dir.display(), monthly_command(out, month))
+}
+
+/// A path as it is typed in a command: quoted when it holds a space or a quote.
+fn shell_word(text: &str) -> String {
+    if text.is_empty() || text.chars().any(|c| c.is_whitespace() || "\"'$&;|<>()`".contains(c)) {
+        format!("\"{}\"", text.replace('"', "\\\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The stored month in `out` nearest to `month` (the earlier on a tie), other than `month`.
+fn nearest_stored(out: &Path, month: YearMonth) -> Option<YearMonth> {
+    let entries = fs::read_dir(out).ok()?;
+    let key = |m: YearMonth| m.year * 12 + m.month as i32;
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<YearMonth>().ok())
+        .filter(|m| *m != month && month_exists(out, *m))
+        .min_by_key(|m| ((key(*m) - key(month)).abs(), key(*m)))
+}
+
+/// The `tidkoll monthly` command that makes `month` in `out`, made the way the month itself
+/// or else the nearest stored month was (its manifest): the same `--config`, the same kinds of input, and each input's
+/// path with that month's text (`besok-2025-03.csv`) turned into this month's. A path without
+/// the month's text, and every input when no month is stored, is a placeholder to fill in.
+pub fn monthly_command(out: &Path, month: YearMonth) -> String {
+    let mut words = vec![format!("tidkoll monthly --month {month}")];
+    let made = |m: YearMonth| {
+        let text = fs::read_to_string(out.join(m.to_string()).join("manifest.json")).ok()?;
+        let manifest = serde_json::from_str::<serde_json::Value>(&text).ok()?;
+        (manifest["month"].as_str() == Some(&m.to_string())).then_some((m, manifest))
+    };
+    let manifest = made(month).or_else(|| made(nearest_stored(out, month)?));
+    if let Some(config) = manifest.as_ref().and_then(|(_, m)| m["config_file"].as_str()) {
+        words.push(format!("--config {}", shell_word(config)));
+    }
+    let given: Vec<(String, String)> = manifest
+        .as_ref()
+        .and_then(|(_, m)| m["input_paths"].as_array())
+        .map(|list| list.iter().filter_map(|i| Some((i["kind"].as_str()?.to_string(), i["path"].as_str()?.to_string()))).collect())
+        .unwrap_or_default();
+    if given.is_empty() {
+        words.push(format!("--visits <besöksfil för {month}>"));
+    }
+    for (kind, path) in &given {
+        let near = manifest.as_ref().map(|(n, _)| n.to_string()).unwrap_or_default();
+        let path = if !near.is_empty() && path.contains(&near) {
+            shell_word(&path.replace(&near, &month.to_string()))
+        } else {
+            format!("<{} för {month}>", input_sv(kind))
+        };
+        words.push(format!("--{kind} {path}"));
+    }
+    words.push(format!("--out {}", shell_word(&out.display().to_string())));
+    words.join(" ")
+}
+
+/// What an input file of `kind` holds, as a placeholder names it.
+fn input_sv(kind: &str) -> &'static str {
+    match kind {
+        "visits" => "besöksfil",
+        "granted" => "fil med beviljad tid",
+        "addons" => "fil med tilläggsrapporter",
+        "absences" => "frånvarofil",
+        "invoices" => "fakturafil",
+        _ => "fil",
+    }
 }
 
 /// Reads the month's manifest and checks that it is the month its folder claims.
 fn read_manifest(dir: &Path, month: YearMonth) -> Result<Made> {
     let manifest_path = dir.join("manifest.json");
     let text =
-        fs::read_to_string(&manifest_path).with_context(|| format!("cannot read {}; {}", manifest_path.display(), again(month, dir)))?;
+        fs::read_to_string(&manifest_path).with_context(|| format!("{} kan inte läsas; {}", manifest_path.display(), again(month, dir)))?;
     let manifest: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON; {}", manifest_path.display(), again(month, dir)))?;
+        serde_json::from_str(&text).with_context(|| format!("{} är ingen giltig JSON; {}", manifest_path.display(), again(month, dir)))?;
     // A month folder copied over another would show one month's figures as another's.
     let claimed = manifest["month"].as_str().unwrap_or("");
     if claimed != month.to_string() {
         return Err(refused(format!(
-            "{} holds the results of month '{claimed}', not {month} (was a month folder copied or renamed?); {}",
+            "{} innehåller resultaten för månaden '{claimed}', inte {month} (har en månadsmapp kopierats eller bytt namn?); {}",
             dir.display(),
             again(month, dir)
         )));
     }
     let config: Config = serde_json::from_value(manifest["config"].clone())
-        .with_context(|| format!("{}: the configuration cannot be read; {}", manifest_path.display(), again(month, dir)))?;
+        .with_context(|| format!("{}: inställningarna kan inte läsas; {}", manifest_path.display(), again(month, dir)))?;
     Ok(Made { config, key_fingerprint: manifest["pseudonym_key_fingerprint"].as_str().map(str::to_string) })
 }
 
@@ -151,7 +220,7 @@ pub fn read_flags(out: &Path, month: YearMonth, only: Option<&str>) -> Result<Ve
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let name = flag[i].as_deref().unwrap_or("");
-        let flag = Flag::parse(name).ok_or_else(|| anyhow!("unknown flag '{name}' in flags.parquet"))?;
+        let flag = Flag::parse(name).ok_or_else(|| anyhow!("okänd flagga '{name}' i flags.parquet"))?;
         rows.push(FlagRow {
             supplier_id: supplier[i].clone().unwrap_or_default(),
             flag,
@@ -208,23 +277,23 @@ pub fn supplier_rows(metadata: &polars_parquet::parquet::metadata::FileMetadata,
 pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<StoredVisit>> {
     let path = out.join(month.to_string()).join("visits.parquet");
     let columns = ["visit_id", "supplier_id", "client_id", "staff_id", "check_in_utc", "check_out_utc", "check_in_local"];
-    let file = fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file = fs::File::open(&path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
     let mut reader = ParquetReader::new(file);
-    let rows = supplier_rows(reader.get_metadata().map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?, supplier);
+    let rows = supplier_rows(reader.get_metadata().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?, supplier);
     let df = reader
         .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
         .with_slice(Some(rows))
         .finish()
-        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?;
     let suppliers = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
     let keep: Vec<usize> = suppliers.iter().enumerate().filter(|(_, s)| *s == Some(supplier)).map(|(i, _)| i).collect();
     let text = |name: &str| -> Result<Vec<Option<String>>> {
-        let c = column(&df, name)?.str().map_err(|e| anyhow!("column '{name}': {e}"))?;
+        let c = column(&df, name)?.str().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
         Ok(keep.iter().map(|&i| c.get(i).map(str::to_string)).collect())
     };
     let millis = |name: &str| -> Result<Vec<Option<i64>>> {
-        let c = column(&df, name)?.cast(&DataType::Int64).map_err(|e| anyhow!("column '{name}': {e}"))?;
-        let c = c.i64().map_err(|e| anyhow!("column '{name}': {e}"))?;
+        let c = column(&df, name)?.cast(&DataType::Int64).map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
+        let c = c.i64().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
         Ok(keep.iter().map(|&i| c.get(i)).collect())
     };
     let (ids, clients, staff) = (text("visit_id")?, text("client_id")?, text("staff_id")?);
@@ -242,26 +311,26 @@ pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<S
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let file = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    ParquetReader::new(file).finish().map_err(|e| anyhow!("cannot read {}: {e}", path.display()))
+    let file = fs::File::open(path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
+    ParquetReader::new(file).finish().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
-    df.column(name).map_err(|_| anyhow!("the stored table has no column '{name}'"))
+    df.column(name).map_err(|_| anyhow!("den sparade tabellen saknar kolumnen '{name}'"))
 }
 
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let c = column(df, name)?.str().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    let c = column(df, name)?.str().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
     Ok(c.iter().map(|v| v.map(str::to_string)).collect())
 }
 
 fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    let c = column(df, name)?.f64().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    let c = column(df, name)?.f64().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
     Ok(c.iter().collect())
 }
 
 fn counts(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>> {
-    let c = column(df, name)?.u32().map_err(|e| anyhow!("column '{name}': {e}"))?;
+    let c = column(df, name)?.u32().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
     Ok(c.iter().collect())
 }
 
@@ -279,9 +348,9 @@ fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
             Ok(FigureRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
                 month,
-                metric: Metric::parse(id).ok_or_else(|| anyhow!("unknown figure '{id}' in figures.parquet"))?,
+                metric: Metric::parse(id).ok_or_else(|| anyhow!("okänt mått '{id}' i figures.parquet"))?,
                 value: value[i],
-                status: Status::parse(s).ok_or_else(|| anyhow!("unknown status '{s}' in figures.parquet"))?,
+                status: Status::parse(s).ok_or_else(|| anyhow!("okänd status '{s}' i figures.parquet"))?,
             })
         })
         .collect()
@@ -304,8 +373,8 @@ fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
             let owner = figure[i].as_deref().unwrap_or("");
             Ok(EvidenceRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
-                evidence: Evidence::parse(owner).ok_or_else(|| anyhow!("unknown figure '{owner}' in evidence.parquet"))?,
-                kind: Kind::parse(k).ok_or_else(|| anyhow!("unknown kind '{k}' in evidence.parquet"))?,
+                evidence: Evidence::parse(owner).ok_or_else(|| anyhow!("okänt mått '{owner}' i evidence.parquet"))?,
+                kind: Kind::parse(k).ok_or_else(|| anyhow!("okänd sort '{k}' i evidence.parquet"))?,
                 id: id[i].clone().unwrap_or_default(),
                 value: value[i],
                 detail: detail[i].clone(),
@@ -318,8 +387,8 @@ fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
 fn count_or(df: &DataFrame, name: &str, rebuilt: impl Fn(usize) -> f64) -> Result<Vec<i64>> {
     match df.column(name) {
         Ok(c) => {
-            let c = c.cast(&DataType::Int64).map_err(|e| anyhow!("column '{name}': {e}"))?;
-            Ok(c.i64().map_err(|e| anyhow!("column '{name}': {e}"))?.iter().map(|v| v.unwrap_or(0)).collect())
+            let c = c.cast(&DataType::Int64).map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
+            Ok(c.i64().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?.iter().map(|v| v.unwrap_or(0)).collect())
         }
         Err(_) => Ok((0..df.height()).map(|i| rebuilt(i).round() as i64).collect()),
     }

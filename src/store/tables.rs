@@ -14,14 +14,14 @@ use crate::model::Reject;
 use crate::month::analysis::{FigureRow, FlagRow, MonthAnalysis};
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<fs::File>> {
-    let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let file = fs::File::create(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     Ok(csv::Writer::from_writer(file))
 }
 
 fn finish(mut w: csv::Writer<fs::File>, path: &Path) -> Result<()> {
-    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
-    let file = w.into_inner().map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?;
-    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+    w.flush().with_context(|| format!("{} kan inte skrivas", path.display()))?;
+    let file = w.into_inner().map_err(|e| anyhow::anyhow!("{} kan inte skrivas: {}", path.display(), e.error()))?;
+    file.sync_all().with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 /// A row's value of one column as the CSV files write it.
@@ -80,10 +80,10 @@ pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<()> {
 }
 
 fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
-    let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let file = fs::File::create(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     let noted = std::sync::OnceLock::new();
     ParquetWriter::new(Noting { file: &file, first_error: &noted }).finish(&mut df).map_err(|e| parquet_failure(path, e, &noted))?;
-    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+    file.sync_all().with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 /// The system's first error in writing a file: its kind and code.
@@ -119,13 +119,13 @@ pub(super) fn parquet_failure(path: &Path, e: PolarsError, noted: &FirstError) -
     match noted.get() {
         Some(&(_, Some(code))) => anyhow::Error::new(std::io::Error::from_raw_os_error(code)),
         Some(&(kind, None)) => anyhow::Error::new(std::io::Error::from(kind)),
-        None => return anyhow::anyhow!("cannot write {}: {e}", path.display()),
+        None => return anyhow::anyhow!("{} kan inte skrivas: {e}", path.display()),
     }
-    .context(format!("cannot write {}", path.display()))
+    .context(format!("{} kan inte skrivas", path.display()))
 }
 
 pub(super) fn frame(columns: Vec<Column>) -> Result<DataFrame> {
-    DataFrame::new_infer_height(columns).map_err(|e| anyhow::anyhow!("building a table: {e}"))
+    DataFrame::new_infer_height(columns).map_err(|e| anyhow::anyhow!("en tabell kan inte byggas: {e}"))
 }
 
 /// Writes the month's other tables into the staged directory (`write_visits_table` writes the
@@ -167,7 +167,7 @@ mod tests {
         let err = parquet_failure(&path, e, &noted);
         let io = err.chain().find_map(|c| c.downcast_ref::<std::io::Error>()).expect("the system's error in the chain");
         assert_eq!(io.raw_os_error(), Some(9));
-        assert_eq!(err.to_string(), format!("cannot write {}", path.display()));
+        assert_eq!(err.to_string(), format!("{} kan inte skrivas", path.display()));
         // Without a noted error the writer's own message stands.
         let other = parquet_failure(&path, PolarsError::ComputeError("odd".into()), &std::sync::OnceLock::new());
         assert!(format!("{other:#}").ends_with("odd"), "{other:#}");

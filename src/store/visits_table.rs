@@ -301,7 +301,7 @@ pub fn write_visits_table(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &G
 
 fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &Groups, batch: usize) -> Result<()> {
     let path = &dir.join("visits.parquet");
-    let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let file = fs::File::create(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     let noted = std::sync::OnceLock::new();
     let polars_error = |e: PolarsError| parquet_failure(path, e, &noted);
     let order = stored_order(visits, ids, by_client);
@@ -335,7 +335,7 @@ fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &
         pending = next;
     }
     writer.end(None).map_err(polars_error)?;
-    file.sync_all().with_context(|| format!("cannot write {}", path.display()))
+    file.sync_all().with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 #[cfg(test)]

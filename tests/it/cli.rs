@@ -12,14 +12,18 @@ fn help_and_version_exit_0_with_examples() {
     let run = w.tidkoll(&["--help"]);
     run.ok();
     assert!(
-        run.stdout.contains("Usage: tidkoll") && run.stdout.contains("Examples:") && run.stdout.contains("Exit codes"),
+        run.stdout.contains("Användning: tidkoll") && run.stdout.contains("Exempel:") && run.stdout.contains("Slutkoder"),
         "{}",
         run.stdout
     );
     for command in ["monthly", "quarter", "year", "investigate", "config", "generate"] {
         let run = w.tidkoll(&[command, "--help"]);
         run.ok();
-        assert!(run.stdout.contains(&format!("Usage: tidkoll {command}")) && run.stdout.contains("Example"), "{command}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("Användning: tidkoll {command}")) && run.stdout.contains("Exempel:"),
+            "{command}: {}",
+            run.stdout
+        );
     }
     let run = w.tidkoll(&["--version"]);
     run.ok();
@@ -30,14 +34,14 @@ fn help_and_version_exit_0_with_examples() {
 fn usage_errors_exit_2_and_say_what_is_wrong() {
     let w = Work::new();
     for (args, says) in [
-        (&[][..], "Usage"),
+        (&[][..], "Användning"),
         (&["monthly"][..], "--visits"),
-        (&["frobnicate"][..], "unrecognized subcommand"),
+        (&["frobnicate"][..], "okänt kommando 'frobnicate'"),
         (&["monthly", "--visits", "v.csv", "--colour"][..], "--colour"),
         (&["monthly", "--visits", "v.csv", "--month", "2025-13"][..], "--month"),
         (&["quarter", "--quarter", "2025-Q5"][..], "--quarter"),
         (&["year", "--year", "twenty"][..], "--year"),
-        (&["investigate", "--supplier", "A", "--month", "2025-03", "--quarter", "2025-Q1"][..], "cannot be used with"),
+        (&["investigate", "--supplier", "A", "--month", "2025-03", "--quarter", "2025-Q1"][..], "kan inte användas tillsammans med"),
         (&["investigate", "--supplier", "A"][..], "--month"),
         (&["config"][..], "--print-defaults"),
     ] {
@@ -259,4 +263,25 @@ fn evidence_weighs_members_by_manual_visits_without_reason_and_add_ons_never_rep
     let got: Vec<i64> = evidence_rows(&text, nara, "addon_reporting_rate", "client").into_iter().map(|(n, _)| n).collect();
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
+}
+
+#[test]
+fn a_missing_month_is_made_with_the_configuration_and_inputs_of_the_stored_ones() {
+    let w = Work::new();
+    let config = w.write("kommun.toml", "[plan]\nreply_days = 20\n");
+    let visits = w.write("besök 2025-03.csv", visits_file(&[visit("a", "S", "c", "p", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
+    w.monthly(&["--visits", &visits, "--config", &config]).ok();
+    let manifest = w.manifest("2025-03");
+    assert_eq!(manifest["input_paths"][0]["kind"], "visits");
+    assert_eq!(manifest["input_paths"][0]["path"], visits.as_str());
+    let run = w.tidkoll(&["year", "--year", "2024", "--out", "out"]);
+    run.fails_with(3);
+    let expected =
+        format!("tidkoll monthly --month 2024-01 --config {config} --visits \"{}\" --out out", visits.replace("2025-03", "2024-01"));
+    assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+    // Every message a user reads is Swedish, the command to run next included.
+    assert!(run.stderr.starts_with("tidkoll: ingen månad av 2024 har körts i out; kör först varje månad"), "{}", run.stderr);
+    let run = w.tidkoll(&["investigate", "--supplier", "S", "--month", "2025-04", "--out", "out"]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("tidkoll monthly --month 2025-04 --config"), "{}", run.stderr);
 }

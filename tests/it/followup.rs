@@ -107,7 +107,10 @@ fn quarter_followup_and_recommendations_follow_the_months_statuses() {
     };
     assert_eq!(streak_of("Utförandegrad"), "3", "{plan}");
     assert_eq!(streak_of("Andel kunder med godkänd kvittensgrad"), "0", "deviated in February only: {plan}");
-    assert!(plan.contains("Fördjupad uppföljning: Kommunen avser att inleda en fördjupad uppföljning av utföraren eftersom 8 mått avviker under kvartalet (gränsen är 4)."), "{plan}");
+    assert!(
+        plan.contains("Fördjupad uppföljning: Kommunen avser att inleda en fördjupad uppföljning av utföraren. Den föreslås vid en avvikelse i minst 6 månader i följd eller minst 4 mått som avviker under kvartalet, och det gäller här:\n\n- 8 mått avviker under kvartalet\n\n"),
+        "{plan}"
+    );
     assert!(run.stdout.contains("Föreslås för fördjupad uppföljning (4):"), "{}", run.stdout);
 }
 
@@ -191,12 +194,12 @@ fn the_year_files_are_the_months_figures_counted() {
         assert!(sheet.xml.contains("<oddFooter>&amp;CSida &amp;P av &amp;N</oddFooter>"), "{name}: page numbers");
     }
     let areas = book.worksheet_range("Områden").unwrap();
-    assert_eq!(areas.get_value((0, 3)), Some(&calamine::Data::String("Mått".into())));
+    assert_eq!(areas.get_value((0, 4)), Some(&calamine::Data::String("Mått".into())));
     let sheet = crate::common::SheetXml::read(&path, 1 + names.iter().position(|n| n == "Områden").unwrap());
     let mut long = 0;
     for row in 2..=areas.height() as u32 {
-        let metrics = areas.get_value((row - 1, 3)).unwrap().to_string();
-        assert!(sheet.wraps(&format!("D{row}")), "D{row}");
+        let metrics = areas.get_value((row - 1, 4)).unwrap().to_string();
+        assert!(sheet.wraps(&format!("E{row}")), "E{row}");
         // The column is at most 45 characters wide; a line holds about 50.
         if metrics.chars().count() > 100 {
             assert!(sheet.row_height(row).is_some_and(|h| h >= 45.0), "row {row}: {:?} for {metrics}", sheet.row_height(row));
@@ -327,7 +330,7 @@ fn a_year_without_a_stored_month_is_refused_naming_the_monthly_command() {
     let w = Work::new();
     let run = w.tidkoll(&["year", "--year", "2031", "--out", "out"]);
     run.fails_with(3);
-    assert!(run.stderr.contains("no month of 2031 has been run") && run.stderr.contains("tidkoll monthly"), "{}", run.stderr);
+    assert!(run.stderr.contains("ingen månad av 2031 har körts") && run.stderr.contains("tidkoll monthly"), "{}", run.stderr);
     w.tidkoll(&["year", "--year", "31", "--out", "out"]).fails_with(2);
 }
 
@@ -342,4 +345,78 @@ fn a_supplier_is_investigated_over_a_year_with_its_streaks() {
     assert!(line.contains("avvikelse 2 av 2 månader, 3 i följd"), "{line}");
     let page = w.read("out/utredningar/A-2025/utredning.html");
     assert!(page.contains("Månader i följd till och med 2025-02"), "the page has the streaks");
+}
+
+#[test]
+fn the_year_report_opens_with_a_summary_of_the_municipalitys_values_against_the_requirements() {
+    let w = Work::new();
+    run_months(&w, &MONTHS);
+    let run = w.tidkoll(&["year", "--year", "2025", "--out", "out"]);
+    run.ok();
+    let md = w.read("out/2025/arsrapport.md");
+    let summary = md.split("## Sammanfattning\n").nth(1).unwrap().split("\n## ").next().unwrap();
+    // Hand-computed from the months: every client's visits and verified visits added up, and
+    // the municipality's flag counts over the same visits.
+    let (mut visits, mut checked_in, mut duplicates) = (0u64, 0u64, 0.0);
+    for month in MONTHS {
+        let clients = w.read(&format!("out/{month}/clients.csv"));
+        let mut lines = clients.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            visits += cells[col("visits")].parse::<u64>().unwrap();
+            checked_in += cells[col("checked_in")].parse::<u64>().unwrap();
+        }
+        duplicates += w.figures(month).value("ALL", "flag.duplicate").unwrap();
+    }
+    let checkin = checked_in as f64 / visits as f64;
+    let checkin_months = MONTHS.iter().filter(|m| w.figures(m).status("ALL", "checkin_rate") == "deviation").count();
+    let sv = |v: f64| format!("{v:.1}").replace('.', ",");
+    let status = |deviates: bool| if deviates { "avvikelse" } else { "uppfyllt" };
+    let row =
+        format!("| Andel kvitterade besök | minst 90 % | {} % | {} | {checkin_months} av 3 |", sv(checkin * 100.0), status(checkin < 0.9));
+    assert!(summary.contains(&row), "{row}\n{summary}");
+    let rate = duplicates * 1000.0 / visits as f64;
+    let row = format!("| Dubbelregistrering per 1 000 besök | högst 1 per 1 000 besök | {} | {} |", sv(rate), status(rate > 1.0));
+    assert!(summary.contains(&row), "{row}\n{summary}");
+    let suppliers = w.figures("2025-01").suppliers().iter().filter(|s| *s != "ALL").count();
+    assert!(summary.contains(&format!("- {suppliers} utförare har följts upp under 3 av årets 12 månader.\n")), "{summary}");
+    let plans = w.read("out/2025/quarters.csv").lines().filter(|l| l.ends_with(",1")).count();
+    assert!(summary.contains(&format!("sammanlagt {plans} åtgärdsplaner")), "{summary}");
+    assert!(run.stdout.contains("Hela kommunen uppfyller "), "{}", run.stdout);
+    // Each area names the suppliers that deviated in it, with their months.
+    let areas = md.split("## Områden med avvikelser").nth(1).unwrap();
+    assert!(areas.contains("| Registrering | "), "{areas}");
+    let registrering = areas.lines().find(|l| l.starts_with("| Registrering | ")).unwrap();
+    assert!(registrering.contains("Trygg Vård AB (3)"), "{registrering}");
+    let core = {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(w.path("out/2025/arsrapport.docx")).unwrap()).unwrap();
+        let mut text = String::new();
+        archive.by_name("docProps/core.xml").unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    assert!(core.contains("<dc:title>Årsrapport 2025 – uppföljning av tidsregistrering i hemtjänsten</dc:title>"), "{core}");
+    // A chart per area with deviations, as PNG in the Word file and beside the Markdown, and
+    // the same chart (as SVG) on the HTML page, each naming the suppliers.
+    let with_deviations: Vec<String> = w
+        .read("out/2025/areas.csv")
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) != Some("0"))
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert!(with_deviations.len() >= 5, "{with_deviations:?}");
+    let archive = zip::ZipArchive::new(std::fs::File::open(w.path("out/2025/arsrapport.docx")).unwrap()).unwrap();
+    let media: Vec<&str> = archive.file_names().filter(|n| n.starts_with("word/media/") && n.ends_with(".png")).collect();
+    assert_eq!(media.len(), with_deviations.len(), "{media:?}");
+    for area in &with_deviations {
+        let png = std::fs::read(w.path(&format!("out/2025/diagram-{area}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert!(md.contains(&format!("](diagram-{area}.png)")), "{area}");
+    }
+    let html = w.read("out/2025/arsrapport.html");
+    assert_eq!(html.matches("<svg").count(), with_deviations.len());
+    assert!(html.contains("Trygg Vård AB (3 mån)"), "the legend names the supplier and its months");
 }

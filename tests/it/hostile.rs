@@ -55,7 +55,7 @@ fn markdown_in_a_supplier_id_is_escaped_in_the_plan() {
     let dir = plans[0].path();
     let md = std::fs::read_dir(&dir).unwrap().flatten().find(|e| e.path().extension().is_some_and(|x| x == "md")).unwrap();
     let text = std::fs::read_to_string(md.path()).unwrap();
-    assert!(text.contains("# Åtgärdsplan – A \\| B \\[klick\\](http://example.invalid) &lt;b&gt;"), "{text}");
+    assert!(text.contains("# Åtgärdsplan 2025-Q1 – A \\| B \\[klick\\](http://example.invalid) &lt;b&gt;"), "{text}");
     assert!(!text.contains("<b>") && !text.contains("| A | B"), "{text}");
 }
 
@@ -73,7 +73,7 @@ fn a_month_folder_copied_over_another_is_refused() {
     copy_dir(&w.path("out/2025-02"), &w.path("out/2025-03"));
     let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial"]);
     run.fails_with(3);
-    assert!(run.stderr.contains("holds the results of month '2025-02', not 2025-03"), "{}", run.stderr);
+    assert!(run.stderr.contains("innehåller resultaten för månaden '2025-02', inte 2025-03"), "{}", run.stderr);
     let run = w.tidkoll(&["investigate", "--supplier", "S1", "--month", "2025-03", "--out", "out"]);
     run.fails_with(3);
 }
@@ -102,7 +102,7 @@ fn one_source_column_for_two_canonical_columns_is_a_configuration_error() {
     let file = w.write("visits.csv", visits_file(&[visit("v1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
     let run = w.monthly(&["--visits", &file, "--config", &config]);
     run.fails_with(2);
-    assert!(run.stderr.contains("would be read both as supplier_id and as staff_id"), "{}", run.stderr);
+    assert!(run.stderr.contains("skulle läsas både som supplier_id och som staff_id"), "{}", run.stderr);
 }
 
 #[test]
@@ -114,7 +114,7 @@ fn a_column_named_twice_in_the_header_is_refused() {
     );
     let run = w.monthly(&["--visits", &file]);
     run.fails_with(3);
-    assert!(run.stderr.contains("the column 'staff_id' (read as staff_id) appears more than once"), "{}", run.stderr);
+    assert!(run.stderr.contains("kolumnen 'staff_id' (läses som staff_id) finns mer än en gång"), "{}", run.stderr);
 }
 
 #[test]
@@ -178,7 +178,7 @@ fn months_made_with_different_pseudonym_keys_are_not_mixed() {
     }
     let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial"]);
     run.fails_with(3);
-    assert!(run.stderr.contains("2025-02 and 2025-03 were made with different pseudonym keys"), "{}", run.stderr);
+    assert!(run.stderr.contains("2025-02 och 2025-03 gjordes med olika pseudonymnycklar"), "{}", run.stderr);
     let manifest = w.manifest("2025-03");
     let fingerprint = manifest["pseudonym_key_fingerprint"].as_str().unwrap();
     assert_eq!(fingerprint.len(), 16);
@@ -212,7 +212,7 @@ fn a_quote_left_open_cannot_swallow_the_rest_of_the_file() {
     let file = w.write("visits.csv", visits_file(&lines));
     let run = w.monthly(&["--visits", &file]);
     run.fails_with(3);
-    assert!(run.stderr.contains("30 of 40 rows rejected"), "the 29 swallowed lines count as rejected rows: {}", run.stderr);
+    assert!(run.stderr.contains("30 av 40 rader avvisade"), "the 29 swallowed lines count as rejected rows: {}", run.stderr);
     let rejects = w.read("out/refused-rejects.csv");
     assert!(rejects.contains("a quoted field opened on line 12 runs over 30 lines to line 41"), "{rejects}");
     assert_eq!(rejects.lines().count(), 2, "one reject, its raw text only the line where the quote opened: {rejects}");
@@ -248,7 +248,7 @@ fn each_supplier_gets_a_folder_of_its_own_and_the_index_says_whose() {
         let dir = w.path(&format!("out/2025-Q1/leverantorer/{folder}"));
         let plan = std::fs::read_dir(&dir).unwrap().flatten().find(|e| e.path().extension().is_some_and(|x| x == "md")).unwrap();
         let text = std::fs::read_to_string(plan.path()).unwrap();
-        assert!(text.starts_with(&format!("# Åtgärdsplan – {supplier}\n")), "{folder}: {}", text.lines().next().unwrap());
+        assert!(text.contains(&format!("\n# Åtgärdsplan 2025-Q1 – {supplier}\n")), "{folder}: {text}");
         // A folder with a supplier's exact name is that supplier's.
         if let Some(other) = suppliers.iter().find(|s| **s == folder) {
             assert_eq!(other, supplier);
@@ -287,9 +287,9 @@ fn utf16_exports_are_read_and_compressed_or_binary_files_named_for_what_they_are
     assert_eq!(sha, on_disk, "the manifest hashes the file as it lies on disk");
 
     for (bytes, what) in [
-        (&b"\x1f\x8b\x08\x00rest"[..], "compressed with gzip"),
-        (&b"PK\x03\x04rest"[..], "a zip archive, not an Excel workbook"),
-        (&b"%PDF-1.7 rest"[..], "a PDF document"),
+        (&b"\x1f\x8b\x08\x00rest"[..], "komprimerad med gzip"),
+        (&b"PK\x03\x04rest"[..], "ett zip-arkiv, inte en Excel-arbetsbok"),
+        (&b"%PDF-1.7 rest"[..], "ett PDF-dokument"),
     ] {
         let file = w.write("export.csv", bytes);
         let run = w.monthly(&["--visits", &file]);
@@ -304,9 +304,9 @@ fn a_configuration_that_is_a_directory_or_huge_is_refused_before_reading() {
     std::fs::create_dir(w.path("dir.toml")).unwrap();
     let run = w.tidkoll(&["config", "--check", &w.path("dir.toml").to_string_lossy()]);
     run.fails_with(2);
-    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    assert!(run.stderr.contains("ingen vanlig fil"), "{}", run.stderr);
     let huge = w.write("huge.toml", "# x\n".repeat(300_000));
     let run = w.tidkoll(&["config", "--check", &huge]);
     run.fails_with(2);
-    assert!(run.stderr.contains("1200000 bytes"), "{}", run.stderr);
+    assert!(run.stderr.contains("1200000 byte"), "{}", run.stderr);
 }

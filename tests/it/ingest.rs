@@ -70,7 +70,7 @@ fn missing_column_names_file_found_columns_and_the_fix() {
     let visits = w.write("visits.csv", "visit_id;Utförare;client_id;staff_id;check_in;check_in_method\na;S1;c;p;2025-03-03 08:00;nfc\n");
     let run = w.monthly(&["--visits", &visits]);
     run.fails_with(3);
-    for part in ["visits.csv", "'supplier_id'", "'Utförare'", "[columns.visits]", "supplier_id = \"<column name in the export>\""] {
+    for part in ["visits.csv", "'supplier_id'", "'Utförare'", "[columns.visits]", "supplier_id = \"<kolumnens namn i exporten>\""] {
         assert!(run.stderr.contains(part), "missing {part:?} in:\n{}", run.stderr);
     }
     assert!(!w.path("out/2025-03").exists());
@@ -82,12 +82,12 @@ fn empty_and_header_only_files() {
     let empty = w.write("empty.csv", "");
     let run = w.monthly(&["--visits", &empty]);
     run.fails_with(3);
-    assert!(run.stderr.contains("empty.csv is empty (0 bytes)"), "{}", run.stderr);
+    assert!(run.stderr.contains("empty.csv är tom (0 byte)"), "{}", run.stderr);
 
     let header_only = w.write("header.csv", format!("{HEADER}\n"));
     let run = w.monthly(&["--visits", &header_only]);
     run.fails_with(3);
-    assert!(run.stderr.contains("no visit could be read"), "{}", run.stderr);
+    assert!(run.stderr.contains("inget besök kunde läsas"), "{}", run.stderr);
     // With a month given, the empty month is stored: every figure missing.
     w.monthly(&["--visits", &header_only, "--month", "2025-03"]).ok();
     let f = w.figures("2025-03");
@@ -150,7 +150,7 @@ fn every_bad_row_class_is_rejected_with_line_and_reason() {
     let run = w.monthly(&["--visits", &visits]);
     run.fails_with(3);
     for part in [
-        "visits.csv: 9 of 29 rows rejected (31.03 %)",
+        "visits.csv: 9 av 29 rader avvisade (31.03 %)",
         "2 × planned_minutes: not a number",
         "1 × check_in: not a timestamp",
         "refused-rejects.csv",
@@ -217,10 +217,10 @@ fn missing_path_directory_and_same_file_twice_are_refused() {
     assert!(run.stderr.contains("nowhere.csv"), "{}", run.stderr);
     let run = w.monthly(&["--visits", w.dir.path().to_str().unwrap()]);
     run.fails_with(3);
-    assert!(run.stderr.contains("is a directory"), "{}", run.stderr);
+    assert!(run.stderr.contains("är en mapp"), "{}", run.stderr);
     let run = w.monthly(&["--visits", &visits, "--visits", &visits]);
     run.fails_with(3);
-    assert!(run.stderr.contains("given twice"), "{}", run.stderr);
+    assert!(run.stderr.contains("angiven två gånger"), "{}", run.stderr);
 }
 
 #[test]

@@ -153,7 +153,7 @@ fn an_unknown_supplier_lists_the_known_ones_and_a_missing_period_is_refused() {
     for s in ["Hemtjänst Syd AB", "Nära Hemtjänst AB", "Omsorg Norr AB", "Trygg Vård AB", "Vardag Omsorg AB"] {
         assert!(run.stderr.contains(s), "{s}: {}", run.stderr);
     }
-    assert!(run.stderr.contains("'Okänd AB' is not among the suppliers of 2025-01"), "{}", run.stderr);
+    assert!(run.stderr.contains("utföraren 'Okänd AB' finns inte bland utförarna för 2025-01"), "{}", run.stderr);
     let run = w.tidkoll(&["investigate", "--supplier", TRYGG, "--quarter", "2024-Q4", "--out", "out"]);
     run.fails_with(3);
     assert!(run.stderr.contains("tidkoll monthly --month 2024-10"), "{}", run.stderr);

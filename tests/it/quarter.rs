@@ -151,7 +151,8 @@ fn every_deviation_has_a_section_in_its_suppliers_plan() {
     for (supplier, figures) in &expected {
         let slug = supplier.replace(' ', "-");
         assert!(run.stdout.contains(&format!("{supplier:<32} {} avvikelse", figures.len())), "{supplier}\n{}", run.stdout);
-        let docx = zip_text(&w.path(&format!("out/2025-Q1/leverantorer/{slug}/atgardsplan-{slug}.docx")));
+        // The Word file keeps a number's space from breaking ("1 000" with a no-break space).
+        let docx = zip_text(&w.path(&format!("out/2025-Q1/leverantorer/{slug}/atgardsplan-{slug}.docx"))).replace('\u{a0}', " ");
         let md = w.read(&format!("out/2025-Q1/leverantorer/{slug}/atgardsplan-{slug}.md"));
         for field in ["Orsak", "Åtgärd", "Ansvarig", "Klart senast", "Uppföljning", "Diarienummer / referens", "2025-Q1"] {
             assert!(docx.contains(field) && md.contains(field), "{supplier}: {field}");
@@ -315,9 +316,18 @@ fn a_missing_month_is_refused_with_the_command_that_makes_it() {
     run_months(&w, &["2025-01", "2025-03"]);
     let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out"]);
     run.fails_with(3);
-    assert!(run.stderr.contains("month 2025-02 not found"), "{}", run.stderr);
-    assert!(run.stderr.contains("tidkoll monthly --month 2025-02"), "{}", run.stderr);
-    assert!(run.stderr.contains("--allow-partial"), "{}", run.stderr);
+    assert!(run.stderr.contains("månaden 2025-02 finns inte"), "{}", run.stderr);
+    // The command makes the month as the nearest stored month was made: the same kinds of
+    // input, their paths with that month's text turned into the missing month's.
+    let command = format!(
+        "tidkoll monthly --month 2025-02 --visits {} --granted {} --addons {} --absences {} --out out",
+        crate::common::fixture("visits-2025-02.csv"),
+        crate::common::fixture("granted-2025-02.csv"),
+        crate::common::fixture("addons-2025-02.csv"),
+        crate::common::fixture("absences-2025-02.csv")
+    );
+    assert!(run.stderr.contains(&command), "{command}\n{}", run.stderr);
+    assert!(run.stderr.contains("tidkoll quarter --quarter 2025-Q1 --out out --allow-partial"), "{}", run.stderr);
     assert!(!w.path("out/2025-Q1").exists());
 
     let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial"]);
@@ -344,10 +354,10 @@ fn no_month_at_all_and_a_bad_quarter_are_refused() {
     let w = Work::new();
     let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial"]);
     run.fails_with(3);
-    assert!(run.stderr.contains("no month of the quarter has been run"), "{}", run.stderr);
+    assert!(run.stderr.contains("ingen av kvartalets månader har körts"), "{}", run.stderr);
     let run = w.tidkoll(&["quarter", "--quarter", "2025-5", "--out", "out"]);
     run.fails_with(2);
-    assert!(run.stderr.contains("expected YYYY-Qn"), "{}", run.stderr);
+    assert!(run.stderr.contains("skriv ÅÅÅÅ-Qn"), "{}", run.stderr);
 }
 
 #[test]
@@ -448,4 +458,93 @@ fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeat
     assert_eq!(overview.get_value((2, 0)), Some(&Data::String("Andel kvitterade besök".into())));
     assert_eq!(overview.get_value((1, 8)), Some(&Data::String("Månader i följd".into())));
     assert_eq!(overview.height(), 2 + tidkoll::model::Metric::matrix().count() + 2);
+}
+
+/// The sender of the letter test's plans.
+const MUNICIPALITY: &str = "[municipality]\nname = \"Exempelby kommun\"\nunit = \"Vård- och omsorgsförvaltningen\"\ncontact_name = \"Anna Exempel\"\ncontact_email = \"uppfoljning@exempelby.se\"\ncontact_phone = \"010-123 45 67\"\n";
+
+#[test]
+fn the_action_plan_is_a_letter_from_the_municipality() {
+    let w = Work::new();
+    run_months(&w, &MONTHS);
+    // Streaks of three months propose the deeper follow-up, so that its reasons are listed.
+    let config = w.write("kommun.toml", format!("{MUNICIPALITY}[escalation]\nstreak_months = 3\n"));
+    let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--config", &config]);
+    run.ok();
+    let today = chrono::Local::now().date_naive().to_string();
+    let dir = "out/2025-Q1/leverantorer/Trygg-Vård-AB";
+    let md = w.read(&format!("{dir}/atgardsplan-Trygg-Vård-AB.md"));
+    assert!(
+        md.starts_with(&format!(
+            "Vård- och omsorgsförvaltningen  \nExempelby kommun  \nKontaktperson: Anna Exempel  \nE-post: uppfoljning@exempelby.se  \nTelefon: 010-123 45 67\n\nDatum: {today}  \nTill: Trygg Vård AB\n\n# Åtgärdsplan 2025-Q1 – Trygg Vård AB\n"
+        )),
+        "{md}"
+    );
+    assert!(md.contains("\nHej\\!\n\nExempelby kommun följer varje månad upp"), "{md}");
+    assert!(
+        md.contains(
+            "\nMed vänlig hälsning  \nAnna Exempel  \nVård- och omsorgsförvaltningen, Exempelby kommun  \nuppfoljning@exempelby.se, 010-123 45 67\n\n## Underskrifter"
+        ),
+        "{md}"
+    );
+    // The reasons for the deeper follow-up: one short line per metric, the same in the plan,
+    // the terminal and the matrix.
+    let followup = w.read("out/2025-Q1/followup.csv");
+    let streaks: Vec<&str> = followup.lines().filter(|l| l.starts_with("Trygg Vård AB,") && l.ends_with(",3")).collect();
+    assert!(streaks.len() >= 2, "{followup}");
+    let matrix = zip_text(&w.path("out/2025-Q1/matrix.xlsx"));
+    for line in &streaks {
+        let metric = tidkoll::model::Metric::parse(line.split(',').nth(1).unwrap()).unwrap();
+        let reason = format!("{}: 3 månader i följd", tidkoll::report::labels::figure_label(metric));
+        assert_eq!(md.matches(&format!("\n- {reason}\n")).count(), 1, "{reason}\n{md}");
+        assert!(run.stdout.contains(&format!("\n    {reason}\n")), "{reason}\n{}", run.stdout);
+        assert!(matrix.contains(&reason), "{reason}");
+    }
+    assert!(!md.contains("har avvikit") && !md.contains("gränsen är"), "{md}");
+
+    let docx = w.path(&format!("{dir}/atgardsplan-Trygg-Vård-AB.docx"));
+    let document = zip_entry(&docx, "word/document.xml");
+    // Every table's header row, and only it, repeats on the pages the table runs over.
+    let tables = document.matches("<w:tbl>").count();
+    assert!(tables > 10);
+    assert_eq!(document.matches("<w:tblHeader />").count(), tables);
+    for table in document.split("<w:tbl>").skip(1) {
+        let first_row_end = table.find("</w:tr>").unwrap();
+        assert!(table[..first_row_end].contains("<w:tblHeader />"));
+    }
+    let core = zip_entry(&docx, "docProps/core.xml");
+    assert!(core.contains("<dc:title>Åtgärdsplan 2025-Q1 – Trygg Vård AB</dc:title>"), "{core}");
+    assert!(core.contains("<dc:creator>Exempelby kommun</dc:creator>"), "{core}");
+    assert!(core.contains(&format!("<dcterms:created xsi:type=\"dcterms:W3CDTF\">{today}</dcterms:created>")), "{core}");
+    let parts = zip_text(&docx);
+    assert!(parts.contains("Exempelby kommun · Åtgärdsplan 2025-Q1 · Trygg Vård AB"), "the running header");
+    assert!(parts.contains("PAGE") && parts.contains("NUMPAGES"), "page numbers");
+    assert!(document.contains("Med vänlig hälsning") && document.contains("Kontaktperson: Anna Exempel"));
+    assert!(document.contains("<w:pgSz w:w=\"11906\" w:h=\"16838\" />"), "A4");
+
+    // Example visits of a pair stand together, each naming its partner.
+    let section = md.split("### Underlag: ").find(|s| s.starts_with("Flaggade besök: Dubbelregistrering")).unwrap();
+    let examples = section.split("Exempel på besök:").nth(1).unwrap();
+    assert!(examples.contains("| Månad | Besöks-id | Inkvittering | Personal | Avvikelse | Relaterat besök |"), "{examples}");
+    let rows: Vec<Vec<&str>> =
+        examples.lines().filter(|l| l.starts_with("| 2025-")).map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect()).collect();
+    assert!(rows.len() >= 4, "{examples}");
+    for (k, row) in rows.iter().enumerate() {
+        let partners: BTreeSet<String> = w
+            .flags(row[0])
+            .iter()
+            .filter(|l| l.starts_with(&format!("{},Trygg Vård AB,duplicate,", row[1])))
+            .map(|l| l.rsplit(',').next().unwrap().to_string())
+            .collect();
+        let shown: BTreeSet<String> = row[5].split(", ").map(str::to_string).collect();
+        assert_eq!(shown, partners, "{examples}");
+        // A partner that is an example too is the row before or after.
+        for partner in &partners {
+            if let Some(at) = rows.iter().position(|r| r[0] == row[0] && r[1] == partner) {
+                assert!(at + 1 == k || k + 1 == at, "{} and {partner} apart:\n{examples}", row[1]);
+            }
+        }
+    }
+    let months: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    assert!(months.windows(2).all(|p| p[0] <= p[1]), "month by month: {months:?}");
 }

@@ -95,7 +95,7 @@ fn inputs_larger_than_memory_are_refused_before_reading() {
     let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
     let run = w.tidkoll_env(&["monthly", "--out", "out", "--visits", &visits], &[("TIDKOLL_MEMORY_BYTES", "200")]);
     run.fails_with(3);
-    assert!(run.stderr.contains("but only 200 bytes is available") && run.stderr.contains("split the export"), "{}", run.stderr);
+    assert!(run.stderr.contains("men bara 200 byte finns ledigt") && run.stderr.contains("dela upp exporten"), "{}", run.stderr);
     assert!(!w.path("out/2025-03").exists());
 }
 
@@ -292,9 +292,9 @@ fn a_full_output_location_exits_1_keeps_the_old_results_and_leaves_nothing_parti
     let run = on_a_full_disk(&w, &["monthly", "--out", "out", "--quiet", "--visits", &visits]);
     run.fails_with(1);
     for part in [
-        "the results of 2025-03 could not be saved in out (earlier results of 2025-03 are unchanged)",
+        "resultaten för 2025-03 kunde inte sparas i out (tidigare resultat för 2025-03 är orörda)",
         "File too large",
-        "\n  free disk space",
+        "\n  frigör diskutrymme",
     ] {
         assert!(run.stderr.contains(part), "{part:?} in {}", run.stderr);
     }
@@ -308,7 +308,7 @@ fn a_full_output_location_exits_1_keeps_the_old_results_and_leaves_nothing_parti
     std::fs::remove_file(w.path("out/2025-Q1/matrix.csv")).unwrap();
     let run = on_a_full_disk(&w, &["quarter", "--quarter", "2025-Q1", "--out", "out", "--quiet"]);
     run.fails_with(1);
-    assert!(run.stderr.contains("the results of 2025-Q1 could not be saved in out"), "{}", run.stderr);
+    assert!(run.stderr.contains("resultaten för 2025-Q1 kunde inte sparas i out"), "{}", run.stderr);
     assert_eq!(std::fs::read(w.path("out/2025-Q1/matrix.xlsx")).unwrap(), matrix);
     assert!(!w.path("out/2025-Q1/matrix.csv").exists(), "the earlier quarter directory is untouched");
     assert!(hidden_entries(&w.path("out")).is_empty(), "{:?}", hidden_entries(&w.path("out")));

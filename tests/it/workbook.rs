@@ -124,5 +124,5 @@ fn a_missing_sheet_is_refused_naming_the_sheets() {
     );
     let run = w.tidkoll(&["monthly", "--out", "out", "--config", &config, "--visits", &w.path("visits.xlsx").to_string_lossy()]);
     run.fails_with(3);
-    assert!(run.stderr.contains("has no sheet named 'Besök' ([input] sheet); its sheets are: Export"), "{}", run.stderr);
+    assert!(run.stderr.contains("har inget blad som heter 'Besök' ([input] sheet); arbetsbokens blad är: Export"), "{}", run.stderr);
 }

@@ -1,5 +1,5 @@
 //! Building the month's tallies: every staff member's and every client's visits, grouped once
-//! for the whole month (`model::groups`, shared with the flags), are counted once; a client's
+//! for the whole month (`engine::groups`, shared with the flags), are counted once; a client's
 //! granted time, add-on reports and continuity are counted with its visits. Supplier and
 //! municipal figures, the drill-down and the evidence are folds over these members.
 

@@ -12,8 +12,8 @@ use crate::report::labels::{figure_label, requirement_sv, status_sv};
 
 fn excel_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
     use std::io::Write;
-    let mut file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all("\u{feff}".as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut file = std::fs::File::create(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
+    file.write_all("\u{feff}".as_bytes()).with_context(|| format!("{} kan inte skrivas", path.display()))?;
     Ok(csv::WriterBuilder::new().delimiter(b';').from_writer(file))
 }
 
