@@ -160,7 +160,7 @@ fn write_index(path: &Path, q: &QuarterData, folders: &[String], outputs: &[Supp
     for ((supplier, folder), output) in q.suppliers.iter().zip(folders).zip(outputs) {
         let recommendation = q.followup_of(supplier).map_or("", |f| f.recommendation.id());
         let plan = if output.deviations > 0 { "1" } else { "0" };
-        w.write_record([folder.as_str(), &excel_text(supplier), plan, recommendation])?;
+        w.write_record([&excel_text(folder), &excel_text(supplier), plan, recommendation])?;
     }
     w.flush().with_context(|| format!("cannot write {}", path.display()))
 }

@@ -44,6 +44,8 @@ pub struct Ingested {
     pub absences: Vec<Absence>,
     /// Whether an absences file was given (without one, `during_absence` is missing).
     pub absences_given: bool,
+    /// Whether an add-ons file was given (without one, `addon_reporting_rate` is missing).
+    pub addons_given: bool,
     pub files: Vec<FileAccount>,
     pub rejects: Vec<Reject>,
     /// `visits` per month, counted as they were read.
@@ -98,7 +100,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     }
     check_memory(&all)?;
     let names = display_names(&all.iter().map(|(p, _)| *p).collect::<Vec<_>>());
-    let mut ingested = Ingested { absences_given: inputs.absences.is_some(), ..Ingested::default() };
+    let mut ingested = Ingested { absences_given: inputs.absences.is_some(), addons_given: inputs.addons.is_some(), ..Ingested::default() };
     let mut visit_reader = visits::VisitReader::new(config);
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         // A file named after a personnummer must not bring it into any output or message.
@@ -127,11 +129,25 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         };
         source.check_unchanged()?;
         account.sha256 = sha256;
+        same_content_given_twice(&ingested.files, &account)?;
         ingested.files.push(account);
     }
     drop(visit_reader);
     release_freed_memory();
     Ok(ingested)
+}
+
+/// Refuses a file whose bytes are those of a file read before: a copy of an export (`mars.csv`
+/// and `mars (1).csv`) would count each of its visits twice, and without a `visit_id` column
+/// nothing would tell the copies apart.
+fn same_content_given_twice(earlier: &[FileAccount], file: &FileAccount) -> Result<()> {
+    match earlier.iter().find(|e| e.sha256 == file.sha256) {
+        Some(first) => Err(refused(format!(
+            "{} har samma innehåll som {} (samma SHA-256): det är samma export två gånger, och varje rad skulle räknas två gånger; ange filen en gång",
+            file.file, first.file
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Hands the memory the reading has freed (the ids seen, the chunks' shards and caches) back
@@ -253,13 +269,14 @@ pub struct MonthData {
     /// The absences that overlap the month.
     pub absences: Vec<Absence>,
     pub absences_given: bool,
+    pub addons_given: bool,
 }
 
 /// Keeps the rows of `month` (absences: those overlapping it) and counts the others per file
 /// as outside the month.
 pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<FileAccount>, Vec<Reject>) {
     let only_month = ingested.visits_per_month().keys().all(|m| *m == month);
-    let Ingested { ids, visits, granted, addons, absences, absences_given, mut files, rejects, .. } = ingested;
+    let Ingested { ids, visits, granted, addons, absences, absences_given, addons_given, mut files, rejects, .. } = ingested;
     let mut outside = vec![0u64; files.len()];
     let mut keep = |inside: bool, file: u16| {
         inside || {
@@ -277,5 +294,5 @@ pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<Fil
     for (account, n) in files.iter_mut().zip(outside) {
         account.outside_month = n;
     }
-    (MonthData { month, ids, visits, granted, addons, absences, absences_given }, files, rejects)
+    (MonthData { month, ids, visits, granted, addons, absences, absences_given, addons_given }, files, rejects)
 }

@@ -65,6 +65,15 @@ impl<'a> Row<'a> {
                 format!("contains the control character U+{:04X}; remove it from the export", u32::from(c)),
             ));
         }
+        // U+FFFE and U+FFFF are not allowed in XML at all: a name holding one would make the
+        // workbooks and documents unreadable. No text means them (Unicode noncharacters).
+        if let Some(c) = text.chars().find(|&c| is_noncharacter(c)) {
+            return Err(Reason::new(
+                name,
+                "noncharacter",
+                format!("contains the noncharacter U+{:04X}, which no text holds; remove it from the export", u32::from(c)),
+            ));
+        }
         let trimmed = match text {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
             Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
@@ -142,6 +151,13 @@ pub fn parse_number(text: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// Whether `c` is one of Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points
+/// of every plane, U+FFFE and U+FFFF among them).
+pub fn is_noncharacter(c: char) -> bool {
+    let c = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&c) || c & 0xFFFE == 0xFFFE
+}
+
 /// A record holding more line breaks than this in quoted fields is no row of an export but a
 /// quote left open: refused, with the lines it swallowed counted as read and rejected.
 pub const MAX_INNER_LINES: u64 = 10;
@@ -158,10 +174,34 @@ pub fn open_quote(line: u64, inner: u64) -> Reason {
     }
 }
 
-/// Checks a record's shape: a quote left open, or a field count other than the header's.
-pub fn check_shape(record: Fields, header: &Header, line: u64, inner: u64) -> Result<(), Reason> {
+/// The reason for a record whose quoted field, opened on `line`, closes `inner` lines later
+/// with whole rows inside it.
+pub fn rows_in_quotes(line: u64, inner: u64) -> Reason {
+    Reason {
+        kind: "quote not closed".into(),
+        detail: format!(
+            "a quoted field opened on line {line} closes on line {}, taking the rows between into one; a closing quote (\") is probably missing on line {line}: correct it and read the file again",
+            line + inner
+        ),
+    }
+}
+
+/// Checks a record's shape: a quote left open, rows taken into a quoted field, or a field
+/// count other than the header's.
+///
+/// A quoted field with line breaks that holds as many delimiters as a whole row has is rows
+/// of the file taken into one field by a misplaced quote (each row swallowed brings a row's
+/// delimiters into it), not text someone wrote over several lines.
+pub fn check_shape(record: Fields, header: &Header, delimiter: u8, line: u64, inner: u64) -> Result<(), Reason> {
     if inner > MAX_INNER_LINES {
         return Err(open_quote(line, inner));
+    }
+    if inner > 0 && header.field_count > 1 {
+        let multiline = record.iter().filter(|f| f.iter().any(|&b| b == b'\n' || b == b'\r'));
+        let delimiters: usize = multiline.map(|f| f.iter().filter(|&&b| b == delimiter).count()).sum();
+        if delimiters >= header.field_count - 1 {
+            return Err(rows_in_quotes(line, inner));
+        }
     }
     if record.len() != header.field_count {
         return Err(Reason {
@@ -183,10 +223,10 @@ pub fn swallowed(reason: &Reason, inner: u64) -> u64 {
     }
 }
 
-/// Where a rejected record's raw text ends: its end, or for a record running over many lines
-/// the end of its first line (the rest are the rows it swallowed).
-pub fn raw_end(source: &Source, start: usize, end: usize, inner: u64) -> usize {
-    if inner <= MAX_INNER_LINES {
+/// Where a rejected record's raw text ends: its end, or for a record that took other rows
+/// into a quoted field the end of its first line (the rest are the rows it swallowed).
+pub fn raw_end(source: &Source, reason: &Reason, start: usize, end: usize, inner: u64) -> usize {
+    if inner == 0 || reason.kind != "quote not closed" {
         return end;
     }
     memchr::memchr(b'\n', &source.body()[start..end]).map_or(end, |i| start + i)
@@ -219,7 +259,7 @@ pub fn scan(
         account.read += 1;
         let record = records.record();
         let inner = records.inner_lines();
-        let outcome = check_shape(record, &header, line, inner).and_then(|()| {
+        let outcome = check_shape(record, &header, source.delimiter, line, inner).and_then(|()| {
             let row = Row { source, header: &header, record, columns };
             accept(&row, line)
         });
@@ -235,7 +275,7 @@ pub fn scan(
                 let lost = swallowed(&reason, inner);
                 account.read += lost;
                 account.rejected += 1 + lost;
-                let raw = raw_end(source, start, end, inner);
+                let raw = raw_end(source, &reason, start, end, inner);
                 rejects.push(Reject { rows: 1 + lost, ..reject(source, pseudonyms, line, start, raw, reason) });
             }
         }

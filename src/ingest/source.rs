@@ -275,10 +275,11 @@ impl Source {
     }
 }
 
-/// Text with every control character but tab and line breaks shown as `U+FFFD`, for files and
-/// the terminal.
+/// Text with every control character but tab and line breaks, and every noncharacter, shown
+/// as `U+FFFD`, for files and the terminal.
 pub fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect()
+    let replaced = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || super::rows::is_noncharacter(c);
+    text.chars().map(|c| if replaced(c) { '\u{FFFD}' } else { c }).collect()
 }
 
 /// SHA-256 of bytes, in hex.
@@ -370,18 +371,41 @@ fn check_read_once(
         return Err(refused(format!(
             "{kind} file {}: the column '{}' (read as {canonical}) appears more than once in the header; rename or remove the other one in the export",
             source.shown,
-            crate::privacy::mask(name)
+            shown_name(name)
         )));
     }
     if let Some(k) = earlier.iter().position(|e| *e == Some(at)) {
         return Err(usage(format!(
             "{kind} file {}: the column '{}' would be read both as {} and as {canonical}; map each to a column of its own under [columns.{kind}]",
             source.shown,
-            crate::privacy::mask(name),
+            shown_name(name),
             columns[k].0
         )));
     }
     Ok(())
+}
+
+/// How many characters of a column name a message shows, and how many names.
+const SHOWN_NAME_CHARS: usize = 60;
+const SHOWN_NAMES: usize = 40;
+
+/// A column name for a message: without personnummer and control characters, and cut to
+/// `SHOWN_NAME_CHARS` (a file without a header line may hold a whole record as one "name").
+fn shown_name(name: &str) -> String {
+    let text = crate::privacy::mask(&printable(name));
+    match text.char_indices().nth(SHOWN_NAME_CHARS) {
+        Some((cut, _)) => format!("{}… ({} tecken)", &text[..cut], text.chars().count()),
+        None => text,
+    }
+}
+
+/// The column names found, for a message: at most `SHOWN_NAMES` of them, each `shown_name`.
+fn shown_names(found: &[String]) -> String {
+    let mut shown: Vec<String> = found.iter().take(SHOWN_NAMES).map(|f| format!("'{}'", shown_name(f))).collect();
+    if found.len() > SHOWN_NAMES {
+        shown.push(format!("… och {} till", found.len() - SHOWN_NAMES));
+    }
+    shown.join(", ")
 }
 
 /// Matches the header line to `columns` (canonical name, required), renamed by `mapping`.
@@ -404,20 +428,31 @@ pub fn match_header(
             .and_then(|m| find(m.trim()))
             .or_else(|| find(canonical))
             .or_else(|| builtin_aliases(kind, canonical).iter().find_map(|a| find(a)));
+        let delimiter = || match source.delimiter {
+            b'\t' => "tab".to_string(),
+            d => format!("'{}'", d as char),
+        };
         if at.is_none() && required {
             let expected = match mapped {
-                Some(m) => format!("'{}' (mapped from {canonical} under [columns.{kind}])", crate::privacy::mask(m)),
+                Some(m) => format!("'{}' (mapped from {canonical} under [columns.{kind}])", shown_name(m)),
                 None => format!("'{canonical}'"),
             };
-            let shown: Vec<String> = found.iter().map(|f| format!("'{}'", crate::privacy::mask(&printable(f)))).collect();
-            let delimiter = match source.delimiter {
-                b'\t' => "tab".to_string(),
-                d => format!("'{}'", d as char),
-            };
             return Err(refused(format!(
-                "{kind} file {}: the required column {expected} is missing.\n  Columns found (delimiter {delimiter}): {}\n  If the export names it differently, add to the configuration file:\n    [columns.{kind}]\n    {canonical} = \"<column name in the export>\"",
+                "{kind} file {}: the required column {expected} is missing.\n  Columns found (delimiter {}): {}\n  If the export names it differently, add to the configuration file:\n    [columns.{kind}]\n    {canonical} = \"<column name in the export>\"",
                 source.shown,
-                shown.join(", ")
+                delimiter(),
+                shown_names(&found)
+            )));
+        }
+        // A column the configuration names must be there: a misspelt optional column would
+        // otherwise leave its figures missing or its flags unraised without a word.
+        if let Some(m) = mapped.filter(|m| find(m.trim()).is_none()) {
+            return Err(refused(format!(
+                "{kind}-filen {}: kolumnen '{}', som konfigurationen anger för {canonical} under [columns.{kind}], finns inte i filen.\n  Kolumner i filen (avgränsare {}): {}\n  Rätta namnet i konfigurationsfilen, eller ta bort raden om exporten saknar kolumnen.",
+                source.shown,
+                shown_name(m),
+                delimiter(),
+                shown_names(&found)
             )));
         }
         if let Some(i) = at {

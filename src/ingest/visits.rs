@@ -211,7 +211,7 @@ impl VisitReader {
             out.read += 1;
             let record = records.record();
             let inner = records.inner_lines();
-            let outcome = check_shape(record, header, line, inner)
+            let outcome = check_shape(record, header, source.delimiter, line, inner)
                 .and_then(|()| self.parse(&Row::new(source, header, record, &VISIT_COLUMNS), line, source, file, pseudonyms, &mut out));
             match outcome {
                 Ok((visit, id_hash)) => {
@@ -229,7 +229,7 @@ impl VisitReader {
                     let lost = swallowed(&reason, inner);
                     out.read += lost;
                     out.rejected += 1 + lost;
-                    let raw = raw_end(source, start, end, inner);
+                    let raw = raw_end(source, &reason, start, end, inner);
                     out.rejects.push(Reject { rows: 1 + lost, ..reject(source, pseudonyms, line, start, raw, reason) });
                 }
             }

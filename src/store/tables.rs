@@ -1,4 +1,6 @@
 //! The month's tables as CSV and Parquet: figures, flags, rejects, staff, clients, evidence.
+//! The CSV files are opened in Excel, so their text cells go through `excel_text`; the Parquet
+//! files keep the exact values for tools.
 
 use std::fs;
 use std::path::Path;
@@ -11,6 +13,7 @@ use super::format_value;
 use crate::analysis::{FigureRow, FlagRow, MemberRow, MonthAnalysis};
 use crate::evidence::EvidenceRow;
 use crate::model::{Figure, Reject};
+use crate::report::excel_text;
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<fs::File>> {
     let file = fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -27,7 +30,7 @@ pub fn write_figures_csv(path: &Path, rows: &[FigureRow]) -> Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(["supplier_id", "month", "figure", "value", "status"])?;
     for r in rows {
-        w.write_record([&r.supplier_id, &r.month.to_string(), r.metric.id(), &format_value(r.value), r.status.as_str()])?;
+        w.write_record([&*excel_text(&r.supplier_id), &r.month.to_string(), r.metric.id(), &format_value(r.value), r.status.as_str()])?;
     }
     finish(w, path)
 }
@@ -36,7 +39,8 @@ pub fn write_flags_csv(path: &Path, rows: &[FlagRow]) -> Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(["visit_id", "supplier_id", "flag", "related_visit_id"])?;
     for r in rows {
-        w.write_record([&r.visit_id, &r.supplier_id, r.flag.name(), r.related_visit_id.as_deref().unwrap_or("")])?;
+        let related = r.related_visit_id.as_deref().unwrap_or("");
+        w.write_record([&excel_text(&r.visit_id), &excel_text(&r.supplier_id), r.flag.name(), &excel_text(related)])?;
     }
     finish(w, path)
 }
@@ -46,7 +50,8 @@ fn write_evidence_csv(path: &Path, rows: &[EvidenceRow]) -> Result<()> {
     w.write_record(["supplier_id", "figure", "kind", "id", "value", "detail"])?;
     for r in rows {
         let detail = r.detail.as_deref().unwrap_or("");
-        w.write_record([&r.supplier_id, r.evidence.owner().id(), r.kind.as_str(), &r.id, &format_value(r.value), detail])?;
+        let (supplier, id, detail) = (excel_text(&r.supplier_id), excel_text(&r.id), excel_text(detail));
+        w.write_record([&supplier, r.evidence.owner().id(), r.kind.as_str(), &id, &format_value(r.value), &detail])?;
     }
     finish(w, path)
 }
@@ -55,7 +60,7 @@ pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(["file", "line", "reason", "raw"])?;
     for r in rejects {
-        w.write_record([&r.file, &r.line.to_string(), &r.reason, &r.raw])?;
+        w.write_record([&*excel_text(&r.file), &r.line.to_string(), &excel_text(&r.reason), &excel_text(&r.raw)])?;
     }
     finish(w, path)
 }
@@ -88,8 +93,8 @@ fn member_cells(r: &MemberRow) -> [String; 18] {
     let t = &r.tally;
     let count = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     [
-        r.supplier_id.clone(),
-        r.member_id.clone(),
+        excel_text(&r.supplier_id).into_owned(),
+        excel_text(&r.member_id).into_owned(),
         t.visits.to_string(),
         t.checked_in.to_string(),
         format_value(t.checkin_rate()),

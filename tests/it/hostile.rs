@@ -310,3 +310,206 @@ fn a_configuration_that_is_a_directory_or_huge_is_refused_before_reading() {
     run.fails_with(2);
     assert!(run.stderr.contains("1200000 bytes"), "{}", run.stderr);
 }
+
+/// Visits `v0..vN` of suppliers A–D, each with its own client, on the days of March.
+fn plain_visits(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|k| {
+            visit(
+                &format!("v{k}"),
+                ["A", "B", "C", "D"][k % 4],
+                &format!("c{k}"),
+                "p1",
+                &format!("2025-03-{:02} 08:00", 1 + k % 28),
+                &format!("2025-03-{:02} 08:30", 1 + k % 28),
+                "OMV",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_quote_closed_a_few_lines_later_cannot_swallow_the_rows_between() {
+    let w = Work::new();
+    let mut lines = plain_visits(40);
+    // Line 12 opens a quote in the supplier field and line 15 closes it, leaving one record of
+    // the header's ten fields that holds lines 12 to 15.
+    lines[10] = lines[10].replacen(",C,", ",\"C,", 1);
+    lines[13] = lines[13].replacen(",B,", ",B\",", 1);
+    let file = w.write("visits.csv", visits_file(&lines));
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("4 of 40 rows rejected"), "the 3 swallowed lines count as rejected rows: {}", run.stderr);
+    let rejects = w.read("out/refused-rejects.csv");
+    assert!(rejects.contains("a quoted field opened on line 12 closes on line 15"), "{rejects}");
+    assert!(!rejects.contains("v12"), "the raw text is the line where the quote opened: {rejects}");
+
+    // A comment over two lines with a comma or two in it is one row.
+    let mut lines = plain_visits(40);
+    lines[10] = lines[10].replacen(",OMV,", ",\"OMV, TVATT\nsen, ringde\",", 1);
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (40, 40, 0, 0, 0));
+}
+
+#[test]
+fn a_personnummer_in_unicode_spellings_reaches_no_output() {
+    let w = Work::new();
+    let separators = ["\u{a0}", "\u{2011}", "\u{2212}", "\u{200b}", "\u{ad}", " - ", "\t", "_"];
+    let mut lines = plain_visits(1000);
+    for (k, sep) in separators.iter().enumerate() {
+        let id = format!("19450312{sep}1230");
+        // A rejected row (no check-in) with the client id in that form, and a staff id so.
+        lines.push(visit(&format!("bad{k}"), "A", &id, "p1", "", "", "OMV"));
+        lines.push(visit(&format!("ok{k}"), "A", "c1", &id, "2025-03-10 08:00", "2025-03-10 08:30", "OMV"));
+    }
+    let file = w.write("19450312_1230.csv", visits_file(&lines));
+    let run = w.monthly(&["--visits", &file]);
+    run.ok();
+    for name in ["rejects.csv", "staff.csv", "evidence.csv", "flags.csv", "manifest.json"] {
+        let text = w.read(&format!("out/2025-03/{name}"));
+        assert!(!text.contains("450312"), "{name}: {text}");
+    }
+    assert!(!run.stdout.contains("450312") && !run.stderr.contains("450312"), "{}{}", run.stdout, run.stderr);
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.lines().count(), 1 + separators.len(), "{rejects}");
+    let staff = w.read("out/2025-03/staff.csv");
+    assert_eq!(staff.lines().filter(|l| l.contains("K-")).count(), 1, "every spelling is one staff member, pseudonymised: {staff}");
+}
+
+#[test]
+fn without_an_addons_file_addon_reporting_is_missing_not_a_deviation() {
+    let w = Work::new();
+    // Visits that deliver an add-on (MATD is a meal in the built-in table), no --addons.
+    let lines: Vec<String> = plain_visits(8).into_iter().map(|l| l.replace(",OMV,", ",MATD,")).collect();
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    let f = w.figures("2025-03");
+    for s in ["A", "ALL"] {
+        f.assert(s, "addon_reporting_rate", None, "missing");
+    }
+    assert!(!w.read("out/2025-03/evidence.csv").contains("addon_reporting_rate"));
+}
+
+#[test]
+fn the_same_export_given_twice_is_refused_naming_both_files() {
+    let w = Work::new();
+    // No visit_id column: nothing but the content tells the copies apart.
+    let mut text = String::from("supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method\n");
+    for k in 0..20 {
+        text.push_str(&format!("S1,c{k},p1,2025-03-{:02} 08:00,2025-03-{:02} 08:30,nfc,nfc\n", 1 + k, 1 + k));
+    }
+    let first = w.write("mars.csv", &text);
+    let copy = w.write("mars (1).csv", &text);
+    let run = w.monthly(&["--visits", &first, "--visits", &copy]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("mars (1).csv har samma innehåll som mars.csv"), "{}", run.stderr);
+    assert!(!w.path("out/2025-03").exists(), "nothing is published");
+}
+
+/// Every CSV file under `dir`, recursively.
+fn csv_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(csv_files(&path));
+        } else if path.extension().is_some_and(|x| x == "csv") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_csv_file_of_the_month_quarter_or_year_holds_a_formula() {
+    let w = Work::new();
+    let supplier = "\"=HYPERLINK(\"\"http://example.invalid\"\")\"";
+    let mut lines: Vec<String> = (0..400)
+        .map(|k| visit(&format!("@v{k}"), supplier, "c1", "+46 70 123", &format!("2025-03-{:02} 08:00", 1 + k % 28), "", "OMV"))
+        .collect();
+    // A rejected row whose raw text starts with a formula, and a staff id starting with '-'.
+    lines.push(visit("=1+1", "S2", "c2", "p2", "", "", "OMV"));
+    lines.push(visit("v-1", "S2", "c2", "-A1", "2025-03-03 08:00", "2025-03-03 08:05", "OMV"));
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial", "--quiet"]).ok();
+    w.tidkoll(&["year", "--year", "2025", "--out", "out", "--quiet"]).ok();
+    let files = csv_files(&w.path("out"));
+    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    for name in ["rejects.csv", "evidence.csv", "staff.csv", "figures.csv", "flags.csv", "followup.csv", "year.csv", "quarters.csv"] {
+        assert!(names.iter().any(|n| n == name), "{name} among {names:?}");
+    }
+    let mut formulas_seen = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                let is_number = cell.parse::<f64>().is_ok();
+                let runs = cell.starts_with(['=', '+', '@', '\t', '\r']) || (cell.starts_with('-') && !is_number);
+                assert!(!runs, "{}: {cell:?}", path.display());
+                formulas_seen += usize::from(cell.starts_with("'=") || cell.starts_with("'+") || cell.starts_with("'@"));
+            }
+        }
+    }
+    assert!(formulas_seen > 10, "the neutralised cells are there: {formulas_seen}");
+    let figures = w.read("out/2025-03/figures.csv");
+    assert!(figures.contains("\"'=HYPERLINK(\"\"http://example.invalid\"\")\",2025-03,checkin_rate,0,deviation"), "{figures}");
+}
+
+#[test]
+fn noncharacters_are_rejected_and_never_reach_a_document() {
+    let w = Work::new();
+    let mut lines = plain_visits(400);
+    lines.push(visit("bad1", "Vård\u{ffff} AB", "c1", "p1", "2025-03-03 09:00", "2025-03-03 09:30", "OMV"));
+    lines.push(visit("bad2", "S1", "c1", "p\u{fffe}1", "2025-03-03 09:00", "2025-03-03 09:30", "OMV"));
+    quarter_of(&w, &lines);
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.matches("noncharacter").count(), 2, "{rejects}");
+    assert!(rejects.contains("U+FFFF") && rejects.contains("U+FFFE"), "{rejects}");
+    let mut xlsx = zip::ZipArchive::new(std::fs::File::open(w.path("out/2025-Q1/matrix.xlsx")).unwrap()).unwrap();
+    for i in 0..xlsx.len() {
+        let mut part = xlsx.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut part, &mut text).ok();
+        assert!(!text.contains(['\u{fffe}', '\u{ffff}']), "{}", part.name());
+    }
+    for name in ["rejects.csv", "figures.csv", "staff.csv"] {
+        assert!(!w.read(&format!("out/2025-03/{name}")).contains(['\u{fffe}', '\u{ffff}']), "{name}");
+    }
+}
+
+#[test]
+fn a_huge_line_without_a_header_is_not_printed_whole() {
+    let w = Work::new();
+    let line = "x".repeat(2_000_000);
+    let file = w.write("visits.csv", format!("{line}\n{line}\n"));
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.len() < 2_000, "{} bytes on stderr", run.stderr.len());
+    assert!(run.stderr.contains("(2000000 tecken)"), "{}", run.stderr);
+
+    // Very many columns: the first 40 are named, the rest counted.
+    let header: Vec<String> = (0..500).map(|k| format!("k{k}")).collect();
+    let file = w.write("visits.csv", format!("{}\n", header.join(",")));
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("'k39', … och 460 till"), "{}", run.stderr);
+}
+
+#[test]
+fn a_column_the_configuration_names_must_be_in_the_export() {
+    let w = Work::new();
+    let config = w.write("kommun.toml", "[columns.visits]\nmanual_reason = \"Orsakk\"\n");
+    let file = w.write("visits.csv", visits_file(&plain_visits(3)));
+    let run = w.monthly(&["--visits", &file, "--config", &config]);
+    run.fails_with(3);
+    assert!(
+        run.stderr.contains("kolumnen 'Orsakk', som konfigurationen anger för manual_reason under [columns.visits], finns inte i filen"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("'visit_id', 'supplier_id'"), "the columns found: {}", run.stderr);
+    assert!(!w.path("out/2025-03").exists());
+}
