@@ -79,8 +79,10 @@ fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<I
     Ok(ingested)
 }
 
-/// The month to analyse: `--month`, else the month most visits belong to. Warns when the
-/// month has no visit.
+/// The month to analyse: `--month`, else the month most visits belong to. A month given
+/// that none of the accepted visits belongs to is refused: the files are another month's, and
+/// storing the month empty would replace a good one. Without any accepted visit, a month given
+/// is stored empty (with a warning).
 fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingested, bar: &ProgressBar) -> Result<YearMonth> {
     let per_month = ingested.visits_per_month();
     let Some(month) = given.or_else(|| busiest_of(&per_month)) else {
@@ -90,16 +92,18 @@ fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingeste
             "no visit could be read, so there is no month to analyse; check the visits files (rejects are listed above), or give --month YYYY-MM to store an empty month",
         ));
     };
-    if !per_month.contains_key(&month) && !args.quiet {
+    if !per_month.contains_key(&month) {
         let list: Vec<String> = per_month.iter().map(|(m, n)| format!("{m}: {n}")).collect();
-        eprintln!(
-            "tidkoll: obs: inga besök hör till {month}; månaden sparas tom (alla nyckeltal saknas).{}",
-            if list.is_empty() {
-                String::new()
-            } else {
-                format!(" De godkända besöken hör till andra månader ({}) – ange rätt --month.", list.join(", "))
-            }
-        );
+        if !list.is_empty() {
+            bar.finish_and_clear();
+            return Err(refused(format!(
+                "inga besök i filerna hör till {month} (--month); de godkända besöken hör till andra månader ({}). Ange rätt --month eller filerna för {month}. Inget har sparats, och en tidigare sparad {month} är orörd.",
+                list.join(", ")
+            )));
+        }
+        if !args.quiet {
+            eprintln!("tidkoll: obs: inga besök hör till {month}; månaden sparas tom (alla nyckeltal saknas).");
+        }
     }
     Ok(month)
 }

@@ -100,16 +100,17 @@ fn inputs_larger_than_memory_are_refused_before_reading() {
 }
 
 #[test]
-fn a_month_without_visits_is_stored_empty_and_says_where_the_visits_are() {
+fn a_month_without_visits_is_refused_and_says_where_the_visits_are() {
     let w = Work::new();
+    let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-05-03 08:00", "2025-05-03 08:30", "OMV")]));
+    w.monthly(&["--visits", &visits, "--quiet"]).ok();
+    let stored = w.read("out/2025-05/figures.csv");
+    // The previous month's file given for May: refused, May left as it was.
     let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
     let run = w.monthly(&["--visits", &visits, "--month", "2025-05"]);
-    run.ok();
-    assert!(run.stderr.contains("inga besök hör till 2025-05") && run.stderr.contains("2025-03: 1"), "{}", run.stderr);
-    let figures = w.figures("2025-05");
-    assert_eq!(figures.suppliers(), ["ALL"]);
-    figures.assert("ALL", "checkin_rate", None, "missing");
-    assert_eq!(accounting(&w.manifest("2025-05"), "v.csv"), (1, 1, 0, 0, 1));
+    run.fails_with(3);
+    assert!(run.stderr.contains("inga besök i filerna hör till 2025-05") && run.stderr.contains("(2025-03: 1)"), "{}", run.stderr);
+    assert_eq!(w.read("out/2025-05/figures.csv"), stored);
 }
 
 #[test]
