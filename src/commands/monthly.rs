@@ -215,15 +215,15 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     let stored = compute_and_store(args, &setup, &data, &files, &rejects, timer)?;
     bar.finish_and_clear();
 
+    let _ = std::fs::remove_file(args.out.join("refused-rejects.csv"));
+    clean_leftovers(&args.out);
     if !args.quiet {
         let mut rows: Vec<(String, usize)> = stored.per_supplier.into_iter().collect();
         rows.push((ALL.to_string(), data.visits.len()));
-        print!("{}", monthly_summary(month, &files, &stored.analysis.figures, &rows, &stored.dir));
+        super::say(&monthly_summary(month, &files, &stored.analysis.figures, &rows, &stored.dir))?;
     } else {
-        println!("{}", stored.dir.display());
+        super::say(&format!("{}\n", stored.dir.display()))?;
     }
-    let _ = std::fs::remove_file(args.out.join("refused-rejects.csv"));
-    clean_leftovers(&args.out);
     // The run ends here: handing tens of millions of small allocations back one by one would
     // cost seconds on a national month, and the process exit frees them at once.
     std::mem::forget(data);

@@ -145,9 +145,9 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
     clean_leftovers(&args.out);
 
     if args.quiet {
-        println!("{}", result.display());
+        super::say(&format!("{}\n", result.display()))?;
     } else {
-        print!("{}", summary(&q, &outputs, &result));
+        super::say(&summary(&q, &outputs, &result))?;
     }
     Ok(())
 }

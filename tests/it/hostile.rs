@@ -513,3 +513,24 @@ fn a_column_the_configuration_names_must_be_in_the_export() {
     assert!(run.stderr.contains("'visit_id', 'supplier_id'"), "the columns found: {}", run.stderr);
     assert!(!w.path("out/2025-03").exists());
 }
+
+#[test]
+fn a_closed_standard_output_ends_the_run_quietly() {
+    let w = Work::new();
+    let file = w.write("visits.csv", visits_file(&plain_visits(8)));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tidkoll"))
+        .args(["monthly", "--out", "out", "--visits", &file])
+        .current_dir(w.dir.path())
+        .env("TIDKOLL_PSEUDONYM_KEY", "test-key-for-the-tests")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is printed, as `| head -0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    assert!(w.path("out/2025-03/figures.csv").exists(), "the month is stored");
+}
