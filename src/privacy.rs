@@ -77,9 +77,12 @@ impl Pseudonymizer {
         let mut bytes = [0u8; 32];
         getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("no random source for a pseudonym key: {e}"))?;
         let key = hex(&bytes);
-        let mut file = create_private(&path).with_context(|| format!("cannot create the pseudonym key {}", path.display()))?;
-        writeln!(file, "{key}")?;
-        Ok((Pseudonymizer::new(key.as_bytes()), KeySource::CreatedFile(path)))
+        if create_key_file(&path, &key).with_context(|| format!("cannot create the pseudonym key {}", path.display()))? {
+            return Ok((Pseudonymizer::new(key.as_bytes()), KeySource::CreatedFile(path)));
+        }
+        // Another run created the key first: its key is the one every month uses.
+        let key = fs::read_to_string(&path).with_context(|| format!("cannot read the pseudonym key {}", path.display()))?;
+        Ok((Pseudonymizer::new(key.trim().as_bytes()), KeySource::File(path)))
     }
 
     /// The pseudonym of a client id: `K-` and 16 hex digits of HMAC-SHA256. A personnummer gets
@@ -135,6 +138,27 @@ fn readable_by_others(path: &Path) -> bool {
 #[cfg(not(unix))]
 fn readable_by_others(_: &Path) -> bool {
     false
+}
+
+/// Creates the key file at `path` whole or not at all: the key is written to a file of this
+/// process's own and linked into place, which fails when a key file is already there. `false`
+/// when another run's key was there first (two first runs into one folder), which is then
+/// whole, never a file still being written.
+fn create_key_file(path: &Path, key: &str) -> std::io::Result<bool> {
+    // Named by the process and the new key's first digits, so no two writers share it.
+    let staged = path.with_file_name(format!(".{KEY_FILE}.{}.{}", std::process::id(), &key[..key.len().min(8)]));
+    let _ = fs::remove_file(&staged);
+    let written = create_private(&staged).and_then(|mut file| {
+        writeln!(file, "{key}")?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| fs::hard_link(&staged, path));
+    let _ = fs::remove_file(&staged);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(unix)]
@@ -290,6 +314,31 @@ mod tests {
             assert_eq!(p.scrub(keep), keep);
         }
         assert!(personnummer_spans(b"19450161-1234").len() == 1, "samordningsnummer");
+    }
+
+    #[test]
+    fn first_runs_at_once_share_one_whole_key() {
+        // Rounds of first runs started together into a new folder; a key file another run is
+        // still writing, or one created between looking and creating, would fail some of them.
+        for _ in 0..100 {
+            let dir = tempfile::tempdir().unwrap();
+            let start = std::sync::Barrier::new(8);
+            let prints: Vec<String> = std::thread::scope(|scope| {
+                let runs: Vec<_> = (0..8)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            start.wait();
+                            Pseudonymizer::load("TIDKOLL_TEST_KEY_NOT_SET", dir.path()).map(|(p, _)| p.fingerprint())
+                        })
+                    })
+                    .collect();
+                runs.into_iter().map(|r| r.join().unwrap().unwrap()).collect()
+            });
+            assert!(prints.iter().all(|p| *p == prints[0]), "{prints:?}");
+            let key = fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
+            assert_eq!(Pseudonymizer::new(key.trim().as_bytes()).fingerprint(), prints[0]);
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no staged key is left");
+        }
     }
 
     #[test]
