@@ -100,11 +100,25 @@ impl<'a> Row<'a> {
         self.get(col)?.ok_or_else(|| Reason::new(name, "missing value", "required value is empty"))
     }
 
-    /// A supplier id: required, and not `ALL`, which names the municipality-wide row in every
-    /// output (a supplier called so would be mixed up with it).
-    pub fn supplier(&self, col: usize) -> Result<Cow<'a, str>, Reason> {
+    /// A name (a supplier, client or staff id): required, and normalised by `normalise_name`
+    /// so that names that print alike are one.
+    pub fn name(&self, col: usize) -> Result<Cow<'a, str>, Reason> {
         let id = self.required(col)?;
-        if id.trim().eq_ignore_ascii_case(ALL) {
+        match normalise_name(&id) {
+            Cow::Borrowed(_) => Ok(id),
+            Cow::Owned(s) if s.is_empty() => {
+                Err(Reason::new(self.columns[col].0, "missing value", "the value holds only invisible characters"))
+            }
+            Cow::Owned(s) => Ok(Cow::Owned(s)),
+        }
+    }
+
+    /// A supplier id: a `name`, and not one that reads as `ALL` or `Hela kommunen`, which name
+    /// the municipality-wide row in every output (a supplier called so would be mixed up with
+    /// it).
+    pub fn supplier(&self, col: usize) -> Result<Cow<'a, str>, Reason> {
+        let id = self.name(col)?;
+        if is_reserved_supplier(&id) {
             let name = self.columns[col].0;
             return Err(Reason::new(
                 name,
@@ -149,6 +163,61 @@ pub fn parse_number(text: &str) -> Option<f64> {
         return None;
     }
     s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A name as it prints: characters that print as nothing (zero-width spaces and joiners, word
+/// joiner, soft hyphen, byte-order mark) removed, every other kind of space (no-break, thin,
+/// tab, ...) a space, runs of spaces one, and no space at either end. NFC is `Row::get`'s.
+pub fn normalise_name(name: &str) -> Cow<'_, str> {
+    let plain = name.bytes().all(|b| matches!(b, 0x21..=0x7e | b' ')) && !name.contains("  ");
+    if plain && !name.starts_with(' ') && !name.ends_with(' ') {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{ad}' | '\u{feff}' => {}
+            c if c.is_whitespace() => {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    if out == name {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+/// Whether a supplier name reads as the municipality-wide row's: `ALL` or `Hela kommunen` in
+/// any case, also in full-width or other compatibility forms (NFKC) and with Greek or Cyrillic
+/// letters that look like Latin ones.
+pub fn is_reserved_supplier(name: &str) -> bool {
+    let folded: String = name
+        .nfkc()
+        .map(|c| match c {
+            'Α' | 'А' | 'а' | 'α' => 'a',
+            'Ε' | 'Е' | 'е' => 'e',
+            'Η' | 'Н' | 'һ' => 'h',
+            'Ι' | 'І' | 'і' | 'Ӏ' | 'ӏ' => 'l',
+            'Κ' | 'К' | 'к' => 'k',
+            'Μ' | 'М' | 'м' => 'm',
+            'Ν' => 'n',
+            'Ο' | 'О' | 'о' | 'ο' => 'o',
+            'Ѕ' | 'ѕ' => 's',
+            'Ꮮ' => 'l',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    let folded = normalise_name(&folded);
+    folded == ALL.to_lowercase() || folded == "hela kommunen"
 }
 
 /// Whether `c` is one of Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points
@@ -380,6 +449,7 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::parse_number;
+    use super::{is_reserved_supplier, normalise_name};
     use super::{split_records, Chunk};
     use crate::ingest::records::Records;
 
@@ -425,6 +495,26 @@ mod tests {
         assert_eq!(parse_number("-3"), Some(-3.0));
         for bad in ["", "abc", "1,2,3", "1.234,5", "NaN", "inf", "12 min"] {
             assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_that_print_alike_are_one() {
+        for spelling in ["Vård\u{200b} AB", "Vård\u{a0}AB", "\u{feff}Vård AB", "Vård  AB", "Vård\tAB", "Vår\u{ad}d AB", " Vård AB\u{2060}"]
+        {
+            assert_eq!(normalise_name(spelling), "Vård AB", "{spelling:?}");
+        }
+        assert!(matches!(normalise_name("Omsorg Norr AB"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(normalise_name("\u{200b}\u{feff}"), "");
+    }
+
+    #[test]
+    fn names_that_read_as_the_municipality_are_reserved() {
+        for name in ["ALL", "all", "ＡＬＬ", "AL\u{200b}L", "\u{391}LL", "Hela kommunen", "HELA  KOMMUNEN", "Неla kommunen"] {
+            assert!(is_reserved_supplier(&normalise_name(name)), "{name:?}");
+        }
+        for name in ["ALLA", "Allé Omsorg", "Hela kommunens hemtjänst", "Kommunen"] {
+            assert!(!is_reserved_supplier(name), "{name:?}");
         }
     }
 }

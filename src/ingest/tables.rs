@@ -65,7 +65,7 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
     let Ingested { ids, granted, rejects, .. } = out;
     scan(source, "granted", &GRANTED_COLUMNS, &config.columns.granted, pseudonyms, &mut account, rejects, |row, _| {
         let supplier = row.supplier(0)?;
-        let client = row.required(1)?;
+        let client = row.name(1)?;
         let month = parse_month(row, 2)?;
         row.required(3)?;
         let minutes = row.number(3)?.unwrap_or_default();
@@ -93,7 +93,7 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
     let Ingested { ids, addons, rejects, .. } = out;
     scan(source, "addons", &ADDON_COLUMNS, &config.columns.addons, pseudonyms, &mut account, rejects, |row, _| {
         let supplier = row.supplier(0)?;
-        let client = row.required(1)?;
+        let client = row.name(1)?;
         let month = parse_month(row, 2)?;
         let addon = row.required(3)?;
         row.required(4)?;
@@ -136,7 +136,7 @@ pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &P
     let mut account = new_account(source, "absences");
     let Ingested { ids, absences, rejects, .. } = out;
     scan(source, "absences", &ABSENCE_COLUMNS, &config.columns.absences, pseudonyms, &mut account, rejects, |row, _| {
-        let client = row.required(0)?;
+        let client = row.name(0)?;
         let from = absence_bound(&row.required(1)?, "absent_from", false)?;
         let to = row.get(2)?.map(|text| absence_bound(&text, "absent_to", true)).transpose()?;
         if to.is_some_and(|to| to < from) {

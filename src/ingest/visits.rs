@@ -127,8 +127,8 @@ impl VisitReader {
     ) -> Result<(Visit, Option<u128>), Reason> {
         let recent = &mut out.recent;
         let supplier = Name::of(&recent.suppliers, row.raw(vc::SUPPLIER), || row.supplier(vc::SUPPLIER))?;
-        let client = Name::of(&recent.clients, row.raw(vc::CLIENT), || row.required(vc::CLIENT))?;
-        let staff = Name::of(&recent.staff, row.raw(vc::STAFF), || row.required(vc::STAFF))?;
+        let client = Name::of(&recent.clients, row.raw(vc::CLIENT), || row.name(vc::CLIENT))?;
+        let staff = Name::of(&recent.staff, row.raw(vc::STAFF), || row.name(vc::STAFF))?;
         let in_stamp = recent.clock.parse_stamp(&row.required(vc::CHECK_IN)?).map_err(|e| Reason::new("check_in", "not a timestamp", e))?;
         let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new("check_in", "non-existent local time", e))?;
         let check_out = match row.get(vc::CHECK_OUT)? {

@@ -534,3 +534,35 @@ fn a_closed_standard_output_ends_the_run_quietly() {
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
     assert!(w.path("out/2025-03/figures.csv").exists(), "the month is stored");
 }
+
+#[test]
+fn names_that_print_alike_are_one_supplier_and_names_like_the_municipality_are_refused() {
+    let w = Work::new();
+    let spellings = ["Vård AB", "Vård\u{200b} AB", "Vård\u{a0}AB", "\u{feff}Vård AB", "Vård  AB"];
+    let mut lines: Vec<String> = (0..500)
+        .map(|k| {
+            let day = 1 + k % 28;
+            let supplier = spellings[k % spellings.len()];
+            visit(
+                &format!("v{k}"),
+                supplier,
+                &format!("c{k}"),
+                "p1",
+                &format!("2025-03-{day:02} 08:00"),
+                &format!("2025-03-{day:02} 08:30"),
+                "OMV",
+            )
+        })
+        .collect();
+    for (k, reserved) in ["ALL\u{200b}", "ＡＬＬ", "Hela kommunen", "hela  Kommunen"].iter().enumerate() {
+        lines.push(visit(&format!("r{k}"), reserved, "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV"));
+    }
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    let f = w.figures("2025-03");
+    assert_eq!(f.suppliers(), ["ALL", "Vård AB"]);
+    f.assert("Vård AB", "checkin_rate", Some(1.0), "ok");
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.matches("is reserved for the municipality-wide row").count(), 4, "{rejects}");
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (504, 500, 4, 0, 0));
+}
