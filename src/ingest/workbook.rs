@@ -12,9 +12,15 @@ pub fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") && Xlsx::new(Cursor::new(bytes)).is_ok()
 }
 
+/// Excel's own limit on the characters of a cell: a longer cell was not written by Excel.
+const MAX_CELL_CHARS: usize = 32_767;
+
 /// The sheet named `sheet` (or the first, when `sheet` is empty) as UTF-8 CSV text with `,`
 /// between fields. `kind` is the input kind: in a visits file an Excel date at midnight is a
 /// time (00:00:00); elsewhere it is a date alone (SPEC §2, §2.5).
+///
+/// The sheet is read a cell at a time, never as a whole grid, so the memory it takes is about
+/// the text it holds: a sheet whose cells lie far apart costs no more than its cells.
 pub fn sheet_as_csv(bytes: &[u8], sheet: &str, kind: &str) -> Result<Vec<u8>, String> {
     let mut book =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("is not a readable Excel workbook ({e}); save it again as .xlsx or as CSV"))?;
@@ -28,29 +34,84 @@ pub fn sheet_as_csv(bytes: &[u8], sheet: &str, kind: &str) -> Result<Vec<u8>, St
             .cloned()
             .ok_or_else(|| format!("has no sheet named '{sheet}' ([input] sheet); its sheets are: {}", names.join(", ")))?
     };
-    let range = book.worksheet_range(&name).map_err(|e| format!("sheet '{name}' cannot be read ({e})"))?;
-    let mut csv = Vec::with_capacity(range.height() * range.width() * 12);
-    let Some((first_row, _)) = range.start() else { return Ok(csv) };
-    // Rows above the used range are blank lines, so line n of the text is row n of the sheet.
-    csv.extend(std::iter::repeat_n(b'\n', first_row as usize));
-    // Every row is as wide as the header (the first non-empty row), so an empty last cell is
-    // an empty field, as in a CSV export; cells beyond the header's width are kept (the row is
-    // then rejected for its field count, as a CSV row would be).
-    let mut width = None;
-    for row in range.rows() {
-        let last = row.iter().rposition(|c| !matches!(c, Data::Empty));
-        if let Some(last) = last {
-            let header_width = *width.get_or_insert(last + 1);
-            for (i, cell) in row[..=last.max(header_width - 1)].iter().enumerate() {
-                if i > 0 {
-                    csv.push(b',');
-                }
-                push_field(&mut csv, &cell_text(cell, kind));
+    let unreadable = |e: calamine::XlsxError| format!("sheet '{name}' cannot be read ({e})");
+    // The first column with a cell: the text starts there, as the sheet's used range does.
+    let mut first_column = u32::MAX;
+    {
+        let mut cells = book.worksheet_cells_reader(&name).map_err(unreadable)?;
+        while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+            if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+                first_column = first_column.min(cell.get_position().1);
             }
         }
-        csv.push(b'\n');
+    }
+    let mut csv = Vec::new();
+    let mut lines = SheetLines { csv: &mut csv, next_row: 0, row: Vec::new(), width: None };
+    let mut current = None;
+    let mut cells = book.worksheet_cells_reader(&name).map_err(unreadable)?;
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        if current != Some(row) {
+            if let Some(done) = current {
+                lines.end_row(done);
+            }
+            current = Some(row);
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()), kind);
+        if text.chars().nth(MAX_CELL_CHARS).is_some() {
+            return Err(format!(
+                "sheet '{name}' row {} holds a cell of {} characters, more than Excel's {MAX_CELL_CHARS}: the file was not saved by Excel as it stands; export the data again",
+                row + 1,
+                text.chars().count()
+            ));
+        }
+        if !text.is_empty() && column >= first_column {
+            lines.row.push((column - first_column, text));
+        }
+    }
+    if let Some(done) = current {
+        lines.end_row(done);
     }
     Ok(csv)
+}
+
+/// The CSV text of a sheet being written a row at a time: line n is row n of the sheet.
+struct SheetLines<'a> {
+    csv: &'a mut Vec<u8>,
+    /// The sheet row the next line stands for.
+    next_row: u32,
+    /// The non-empty cells of the row being read, by column from the first used one.
+    row: Vec<(u32, String)>,
+    /// Fields per row: the header's (the first row with a cell).
+    width: Option<usize>,
+}
+
+impl SheetLines<'_> {
+    /// Writes the row read as the line of sheet row `row`, after blank lines for the rows
+    /// before it without cells. Every row is as wide as the header (the first non-empty row),
+    /// so an empty last cell is an empty field, as in a CSV export; cells beyond the header's
+    /// width are kept (the row is then rejected for its field count, as a CSV row would be).
+    fn end_row(&mut self, row: u32) {
+        let blank = row.saturating_sub(self.next_row) as usize;
+        self.csv.extend(std::iter::repeat_n(b'\n', blank));
+        self.next_row = self.next_row.max(row) + 1;
+        self.row.sort_by_key(|(column, _)| *column);
+        if let Some(last) = self.row.last().map(|(column, _)| *column as usize) {
+            let header_width = *self.width.get_or_insert(last + 1);
+            let mut cells = self.row.drain(..).peekable();
+            for i in 0..=last.max(header_width - 1) {
+                if i > 0 {
+                    self.csv.push(b',');
+                }
+                // A second cell given for one column (no sheet Excel writes has one) is dropped.
+                while cells.next_if(|(column, _)| (*column as usize) < i).is_some() {}
+                if let Some((_, text)) = cells.next_if(|(column, _)| *column as usize == i) {
+                    push_field(self.csv, &text);
+                }
+            }
+        }
+        self.csv.push(b'\n');
+    }
 }
 
 /// A field quoted where CSV needs it. A line break inside a cell becomes a space, so that

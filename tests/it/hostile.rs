@@ -566,3 +566,94 @@ fn names_that_print_alike_are_one_supplier_and_names_like_the_municipality_are_r
     assert_eq!(rejects.matches("is reserved for the municipality-wide row").count(), 4, "{rejects}");
     assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (504, 500, 4, 0, 0));
 }
+
+/// A visits workbook of `rows` visits; `extra` cells (row, column, text) are written besides.
+fn visits_workbook(w: &Work, name: &str, rows: usize, extra: &[(u32, u16, String)]) -> String {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, column) in crate::common::HEADER.split(',').enumerate() {
+        sheet.write_string(0, c as u16, column).unwrap();
+    }
+    for (r, line) in plain_visits(rows).iter().enumerate() {
+        for (c, cell) in line.split(',').enumerate().filter(|(_, cell)| !cell.is_empty()) {
+            sheet.write_string(r as u32 + 1, c as u16, cell).unwrap();
+        }
+    }
+    for (row, column, text) in extra {
+        sheet.write_string(*row, *column, text).unwrap();
+    }
+    let path = w.path(name);
+    book.save(&path).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A workbook written without Excel's checks: one sheet, the CSV text's fields as inline
+/// strings, as a tool other than Excel may write it.
+fn handmade_workbook(w: &Work, name: &str, csv_text: &str) -> String {
+    use std::io::Write;
+    let rows: String = csv_text
+        .lines()
+        .map(|line| {
+            let cells: String = line.split(',').map(|cell| format!("<c t=\"inlineStr\"><is><t>{cell}</t></is></c>")).collect();
+            format!("<row>{cells}</row>")
+        })
+        .collect();
+    let parts = [
+        ("[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>".to_string()),
+        ("_rels/.rels", "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>".to_string()),
+        ("xl/workbook.xml", "<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"Besok\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>".to_string()),
+        ("xl/_rels/workbook.xml.rels", "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>".to_string()),
+        ("xl/worksheets/sheet1.xml", format!("<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{rows}</sheetData></worksheet>")),
+    ];
+    let path = w.path(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (part, text) in parts {
+        zip.start_file(part, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Runs `tidkoll monthly` with its data segment limited to `bytes` (RLIMIT_DATA: heap and
+/// private mappings), as on a machine with that much memory.
+fn monthly_within(w: &Work, bytes: u64, args: &[&str]) -> crate::common::Run {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tidkoll"));
+    cmd.args(["monthly", "--out", "out"]).args(args).current_dir(w.dir.path()).env("TIDKOLL_PSEUDONYM_KEY", "test-key-for-the-tests");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+            if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    crate::common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_workbook_is_read_in_the_memory_its_cells_take() {
+    let w = Work::new();
+    // One cell in the last column of the sheet: as a grid, 3,001 rows × 16,384 columns.
+    let far = visits_workbook(&w, "far.xlsx", 3000, &[(3, 16_383, "x".into())]);
+    let run = monthly_within(&w, 1 << 30, &["--visits", &far, "--quiet"]);
+    run.ok();
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "far.xlsx"), (3000, 2999, 1, 0, 0));
+    assert!(w.read("out/2025-03/rejects.csv").contains("far.xlsx,4,"), "the row with the far cell, by its sheet row");
+
+    // A cell longer than Excel can hold is no export: refused before it is copied on.
+    let mut lines = plain_visits(10);
+    lines[0] = lines[0].replacen(",A,", &format!(",{},", "x".repeat(40_000)), 1);
+    let long = handmade_workbook(&w, "long.xlsx", &visits_file(&lines));
+    let run = w.monthly(&["--visits", &long]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("row 2 holds a cell of 40000 characters, more than Excel's 32767"), "{}", run.stderr);
+}
