@@ -296,8 +296,10 @@ fn check_supplier(stored: &[StoredMonth], supplier: &str, period: Period) -> Res
         return Ok(());
     }
     let list: Vec<&str> = known.into_iter().collect();
+    // What the user typed is shown without a personnummer it may hold (stored names hold none).
+    let typed = crate::ingest::source::printable(&crate::privacy::mask(supplier));
     Err(usage(format!(
-        "supplier '{supplier}' is not among the suppliers of {period} (no visits, granted time or add-on reports); the suppliers of {period} are: {}",
+        "supplier '{typed}' is not among the suppliers of {period} (no visits, granted time or add-on reports); the suppliers of {period} are: {}",
         list.join(", ")
     )))
 }

@@ -45,7 +45,14 @@ fn setup(args: &MonthlyArgs) -> Result<Setup> {
         None => Config::default(),
     };
     let month: Option<YearMonth> = match &args.month {
-        Some(m) => Some(m.parse().map_err(|e: String| usage(format!("--month: {e}")))?),
+        Some(m) => {
+            let month: YearMonth = m.parse().map_err(|e: String| usage(format!("--month: {e}")))?;
+            let years = crate::model::plausible_years();
+            if !years.contains(&month.year) {
+                return Err(usage(format!("--month: {month} ligger utanför åren {}–{}; kontrollera året", years.start(), years.end())));
+            }
+            Some(month)
+        }
         None => None,
     };
     let (pseudonyms, key_source) = Pseudonymizer::load(&config.privacy.pseudonym_key_env, &args.out)?;
@@ -72,6 +79,8 @@ fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<I
     if let Err(e) = check_reject_rates(&ingested, &setup.config, &refused_rejects) {
         bar.finish_and_clear();
         std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
+        // A new file, never one a link there points to: the rejects go where the officer looks.
+        let _ = std::fs::remove_file(&refused_rejects);
         write_rejects_csv(&refused_rejects, &ingested.rejects)?;
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
         return Err(e);

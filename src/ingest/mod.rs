@@ -94,7 +94,8 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
                 _ => a == b,
             };
             if same {
-                return Err(refused(format!("{} is given twice; give each export file once", pseudonyms.scrub(&a.display().to_string()))));
+                let shown = source::printable(&pseudonyms.scrub(&a.display().to_string()));
+                return Err(refused(format!("{shown} is given twice; give each export file once")));
             }
         }
     }
@@ -103,8 +104,10 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     let mut ingested = Ingested { absences_given: inputs.absences.is_some(), addons_given: inputs.addons.is_some(), ..Ingested::default() };
     let mut visit_reader = visits::VisitReader::new(config);
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
-        // A file named after a personnummer must not bring it into any output or message.
-        let (name, shown) = (pseudonyms.scrub(&name), pseudonyms.scrub(&path.display().to_string()));
+        // A file named after a personnummer must not bring it into any output or message, nor
+        // a control character in its name (an escape sequence) reach the terminal.
+        let shown_path = pseudonyms.scrub(&path.display().to_string());
+        let (name, shown) = (source::printable(&pseudonyms.scrub(&name)), source::printable(&shown_path));
         let mut source = source::Source::open(path, name, shown, kind, &config.input)?;
         let file = file_index as u16;
         if file_index + 1 == inputs.visits.len() {

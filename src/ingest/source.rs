@@ -57,10 +57,26 @@ fn not_text(bytes: &[u8], kind: &str, shown: &str) -> Option<String> {
         "is an old Excel workbook (.xls); save the sheet as CSV (UTF-8) and give that file"
     } else if bytes.starts_with(b"%PDF") {
         "is a PDF document, not an export; export the registrations as CSV"
+    } else if bytes.starts_with(b"BZh") && bytes.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        "is compressed with bzip2 (.bz2); unpack it first (for example with 7-Zip) and give the unpacked file"
+    } else if bytes.starts_with(b"\xFD7zXZ\x00") {
+        "is compressed with xz (.xz); unpack it first (for example with 7-Zip) and give the unpacked file"
+    } else if bytes.starts_with(b"\x28\xB5\x2F\xFD") {
+        "is compressed with zstd (.zst); unpack it first (for example with 7-Zip) and give the unpacked file"
+    } else if bytes.starts_with(b"7z\xBC\xAF\x27\x1C") {
+        "is a 7-Zip archive; unpack it and give the export inside"
+    } else if !bytes.starts_with(b"\xFF\xFE") && !bytes.starts_with(b"\xFE\xFF") && nul_bytes(&bytes[..bytes.len().min(4096)]) >= 8 {
+        // A text export holds no NUL bytes (UTF-16 is recognised by its byte-order mark); one
+        // stray NUL in a field rejects its row, many make a binary file.
+        "is not a text file (it holds NUL bytes): give the CSV export itself, or if it is UTF-16 text without a byte-order mark, save it again as UTF-8"
     } else {
         return None;
     };
     Some(format!("{kind} file {shown} {what}"))
+}
+
+fn nul_bytes(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == 0).count()
 }
 
 /// A UTF-16 file (recognised by its byte-order mark) as UTF-8 bytes, or why it cannot be read.

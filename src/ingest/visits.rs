@@ -76,6 +76,8 @@ pub struct VisitReader {
     chunk_bytes: Option<usize>,
     /// No visits file follows the next one read: its ids need not be remembered.
     last_file: bool,
+    /// The years a check-in may lie in (`model::plausible_years`).
+    years: std::ops::RangeInclusive<i32>,
 }
 
 impl VisitReader {
@@ -83,7 +85,15 @@ impl VisitReader {
     /// variable `TIDKOLL_CHUNK_BYTES` (for tests of the chunked reading on small files).
     pub fn new(config: &Config) -> VisitReader {
         let chunk_bytes = std::env::var("TIDKOLL_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).filter(|&n: &usize| n > 0);
-        VisitReader { methods: MethodMap::new(config), seen: SeenIds::new(), hashers: Default::default(), chunk_bytes, last_file: false }
+        let years = crate::model::plausible_years();
+        VisitReader {
+            methods: MethodMap::new(config),
+            seen: SeenIds::new(),
+            hashers: Default::default(),
+            chunk_bytes,
+            last_file: false,
+            years,
+        }
     }
 
     /// A reader that cuts bodies into chunks of about `bytes` (tests use tiny chunks).
@@ -131,6 +141,11 @@ impl VisitReader {
         let staff = Name::of(&recent.staff, row.raw(vc::STAFF), || row.name(vc::STAFF))?;
         let in_stamp = recent.clock.parse_stamp(&row.required(vc::CHECK_IN)?).map_err(|e| Reason::new("check_in", "not a timestamp", e))?;
         let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new("check_in", "non-existent local time", e))?;
+        let local_in = recent.clock.local_of(in_stamp, check_in);
+        if !self.years.contains(&chrono::Datelike::year(&local_in)) {
+            let years = format!("{}–{}", self.years.start(), self.years.end());
+            return Err(Reason::new("check_in", "implausible year", format!("{local_in} lies outside the years {years}; check the date")));
+        }
         let check_out = match row.get(vc::CHECK_OUT)? {
             None => None,
             Some(text) => {
@@ -175,7 +190,7 @@ impl VisitReader {
             staff,
             check_in,
             check_out,
-            local_in: recent.clock.local_of(in_stamp, check_in),
+            local_in,
             in_method,
             out_method,
             services,

@@ -26,7 +26,17 @@ pub fn sheet_as_csv(bytes: &[u8], sheet: &str, kind: &str) -> Result<Vec<u8>, St
         Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("is not a readable Excel workbook ({e}); save it again as .xlsx or as CSV"))?;
     let names = book.sheet_names();
     let name = if sheet.is_empty() {
-        names.first().cloned().ok_or_else(|| "is an Excel workbook without sheets".to_string())?
+        // A hidden first sheet is not what the officer sees on opening the file: which sheet
+        // to read is then theirs to say.
+        let first = book.sheets_metadata().first().cloned().ok_or_else(|| "is an Excel workbook without sheets".to_string())?;
+        if first.visible != calamine::SheetVisible::Visible {
+            return Err(format!(
+                "has a hidden first sheet '{}'; name the sheet to read in the configuration file ([input] sheet = \"<name>\"); its sheets are: {}",
+                first.name,
+                names.join(", ")
+            ));
+        }
+        first.name
     } else {
         names
             .iter()

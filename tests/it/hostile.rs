@@ -290,6 +290,10 @@ fn utf16_exports_are_read_and_compressed_or_binary_files_named_for_what_they_are
         (&b"\x1f\x8b\x08\x00rest"[..], "compressed with gzip"),
         (&b"PK\x03\x04rest"[..], "a zip archive, not an Excel workbook"),
         (&b"%PDF-1.7 rest"[..], "a PDF document"),
+        (&b"BZh91AY&SYrest"[..], "compressed with bzip2"),
+        (&b"\xFD7zXZ\x00rest"[..], "compressed with xz"),
+        (&b"\x28\xB5\x2F\xFDrest"[..], "compressed with zstd"),
+        (&b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00"[..], "is not a text file (it holds NUL bytes)"),
     ] {
         let file = w.write("export.csv", bytes);
         let run = w.monthly(&["--visits", &file]);
@@ -656,4 +660,96 @@ fn a_workbook_is_read_in_the_memory_its_cells_take() {
     let run = w.monthly(&["--visits", &long]);
     run.fails_with(3);
     assert!(run.stderr.contains("row 2 holds a cell of 40000 characters, more than Excel's 32767"), "{}", run.stderr);
+}
+
+#[test]
+fn an_escape_in_a_file_name_and_a_link_for_the_rejects_change_nothing_outside() {
+    let w = Work::new();
+    let mut lines = plain_visits(20);
+    lines.push(visit("bad", "A", "c1", "p1", "", "", "OMV"));
+    let file = w.write("besok\u{1b}[2J.csv", visits_file(&lines));
+    // refused-rejects.csv is a link to a file of the officer's own.
+    let own = w.write("own.txt", "mine\n");
+    std::fs::create_dir_all(w.path("out")).unwrap();
+    std::os::unix::fs::symlink(&own, w.path("out/refused-rejects.csv")).unwrap();
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    assert!(run.stderr.contains("besok\u{fffd}[2J.csv"), "{}", run.stderr);
+    assert_eq!(w.read("own.txt"), "mine\n", "the file the link pointed to is untouched");
+    assert!(w.read("out/refused-rejects.csv").contains("check_in"), "the rejects are in a file of their own");
+    assert!(!std::fs::symlink_metadata(w.path("out/refused-rejects.csv")).unwrap().file_type().is_symlink());
+}
+
+#[test]
+fn a_configuration_saved_as_utf16_or_windows_1252_is_read() {
+    let w = Work::new();
+    let text = "# Kommunens inställningar\n[columns.visits]\nsupplier_id = \"Utförare\"\n";
+    let visits = w.write("visits.csv", visits_file(&plain_visits(4)).replacen("supplier_id", "Utförare", 1));
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let ansi = encoding_rs::WINDOWS_1252.encode(text).0.into_owned();
+    for (name, bytes) in [("unicode.toml", utf16), ("ansi.toml", ansi)] {
+        let config = w.write(name, bytes);
+        w.tidkoll(&["config", "--check", &config]).ok();
+        w.monthly(&["--visits", &visits, "--config", &config, "--quiet"]).ok();
+        assert_eq!(w.figures("2025-03").suppliers(), ["A", "ALL", "B", "C", "D"], "{name}");
+    }
+}
+
+#[test]
+fn a_personnummer_typed_as_a_supplier_is_not_echoed() {
+    let w = Work::new();
+    let file = w.write("visits.csv", visits_file(&plain_visits(4)));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    let run = w.tidkoll(&["investigate", "--supplier", "19450312-1230", "--month", "2025-03", "--out", "out"]);
+    run.fails_with(2);
+    assert!(run.stderr.contains("supplier '[personnummer]' is not among"), "{}", run.stderr);
+    assert!(!run.stderr.contains("450312"), "{}", run.stderr);
+}
+
+#[test]
+fn years_no_visit_can_lie_in_are_refused() {
+    let w = Work::new();
+    let mut lines = plain_visits(400);
+    lines.push(visit("old", "A", "c1", "p1", "0001-03-03 08:00", "0001-03-03 08:30", "OMV"));
+    lines.push(visit("far", "A", "c1", "p1", "2099-03-03 08:00", "2099-03-03 08:30", "OMV"));
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.matches("lies outside the years 2000–").count(), 2, "{rejects}");
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (402, 400, 2, 0, 0));
+    for month in ["0000-01", "2099-03"] {
+        let run = w.monthly(&["--visits", &file, "--month", month]);
+        run.fails_with(2);
+        assert!(run.stderr.contains(&format!("--month: {month} ligger utanför åren 2000–")), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_hidden_first_sheet_is_not_read_without_being_named() {
+    let w = Work::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let hidden = book.add_worksheet();
+    hidden.set_name("Hjälp").unwrap();
+    hidden.write_string(0, 0, "x").unwrap();
+    hidden.set_hidden(true);
+    let visible = book.add_worksheet();
+    visible.set_name("Besök").unwrap();
+    // Excel opens on the visible sheet (an active sheet cannot be hidden).
+    visible.set_active(true);
+    for (r, line) in std::iter::once(crate::common::HEADER.to_string()).chain(plain_visits(4)).enumerate() {
+        for (c, cell) in line.split(',').enumerate().filter(|(_, cell)| !cell.is_empty()) {
+            visible.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let path = w.path("besok.xlsx");
+    book.save(&path).unwrap();
+    let file = path.to_string_lossy().into_owned();
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("has a hidden first sheet 'Hjälp'") && run.stderr.contains("Hjälp, Besök"), "{}", run.stderr);
+    let config = w.write("k.toml", "[input]\nsheet = \"Besök\"\n");
+    w.monthly(&["--visits", &file, "--config", &config, "--quiet"]).ok();
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "besok.xlsx"), (4, 4, 0, 0, 0));
 }
