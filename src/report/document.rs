@@ -2,7 +2,6 @@
 //! Markdown and as Word, so the two forms of a report cannot say different things.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -161,9 +160,11 @@ pub fn write_docx(doc: &Document, path: &Path) -> Result<()> {
             Block::Table { header, rows, .. } => docx.add_table(docx_table(header, rows)).add_paragraph(Paragraph::new()),
         };
     }
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    docx.build().pack(file).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    // Packed in memory and then written, so that a full disk is one error of the file's own
+    // (the archive writer, dropped unfinished, would print a line of its own besides).
+    let mut packed = std::io::Cursor::new(Vec::new());
+    docx.build().pack(&mut packed).map_err(|e| anyhow::anyhow!("cannot build {}: {e}", path.display()))?;
+    std::fs::write(path, packed.into_inner()).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

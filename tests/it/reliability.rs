@@ -314,3 +314,15 @@ fn a_full_output_location_exits_1_keeps_the_old_results_and_leaves_nothing_parti
     assert!(!w.path("out/2025-Q1/matrix.csv").exists(), "the earlier quarter directory is untouched");
     assert!(hidden_entries(&w.path("out")).is_empty(), "{:?}", hidden_entries(&w.path("out")));
 }
+
+#[test]
+fn a_full_disk_under_the_year_and_the_quarter_is_one_message() {
+    let w = Work::new();
+    run_months(&w, &MONTHS);
+    for args in [["year", "--year", "2025", "--out", "out"], ["quarter", "--quarter", "2025-Q1", "--out", "out"]] {
+        let run = on_a_full_disk(&w, &args);
+        run.fails_with(1);
+        assert_eq!(run.stderr.matches("File too large").count(), 1, "{}", run.stderr);
+        assert!(!run.stderr.contains("ZipWriter"), "{}", run.stderr);
+    }
+}
