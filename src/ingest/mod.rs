@@ -179,6 +179,32 @@ fn available_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Refuses a workbook whose sheets unpack to more than this machine's memory can read: a
+/// small file may unpack to gigabytes.
+fn check_workbook_memory(unpacked: u64, file_bytes: u64, kind: &str, shown: &str) -> Result<()> {
+    let Some(available) = available_memory() else { return Ok(()) };
+    let needed = (unpacked as f64 * MEMORY_PER_INPUT_BYTE) as u64;
+    if needed > available {
+        return Err(refused(format!(
+            "{kind}-filen {shown}: arbetsbokens blad packas upp till {} (filen är {}) och behöver omkring {} minne, men bara {} finns; spara bladet som CSV (UTF-8) och läs den filen, eller dela upp exporten",
+            size_text(unpacked),
+            size_text(file_bytes),
+            size_text(needed),
+            size_text(available)
+        )));
+    }
+    Ok(())
+}
+
+/// A size in bytes for a message.
+fn size_text(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b => format!("{b} bytes"),
+    }
+}
+
 /// Refuses inputs too large for this machine's memory before reading them, rather than
 /// letting the machine swap.
 fn check_memory(files: &[(&Path, &str)]) -> Result<()> {
@@ -186,11 +212,7 @@ fn check_memory(files: &[(&Path, &str)]) -> Result<()> {
     let Some(available) = available_memory() else { return Ok(()) };
     let needed = (total as f64 * MEMORY_PER_INPUT_BYTE) as u64;
     if needed > available {
-        let gb = |b: u64| match b {
-            b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
-            b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
-            b => format!("{b} bytes"),
-        };
+        let gb = size_text;
         return Err(refused(format!(
             "the input files total {} and need about {} of memory, but only {} is available; split the export (by month or by supplier) and run each part, or run on a machine with more memory",
             gb(total),

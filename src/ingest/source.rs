@@ -142,6 +142,9 @@ impl Source {
         let map = unsafe { Mmap::map(&file) }.map_err(|e| refused(format!("{kind} file {shown}: cannot be read ({e})")))?;
         let workbook = super::workbook::is_workbook(&map);
         if workbook {
+            if let Some(unpacked) = super::workbook::unpacked_cell_bytes(&map) {
+                super::check_workbook_memory(unpacked, meta.len(), kind, &shown)?;
+            }
             let csv =
                 super::workbook::sheet_as_csv(&map, &input.sheet, kind).map_err(|why| refused(format!("{kind} file {shown} {why}")))?;
             return Ok(Source {

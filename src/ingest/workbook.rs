@@ -12,6 +12,56 @@ pub fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") && Xlsx::new(Cursor::new(bytes)).is_ok()
 }
 
+/// What the parts of a workbook that hold cells (its sheets and shared strings) unpack to, in
+/// bytes, as its zip directory declares: what reading it takes in memory depends on that, not
+/// on the file's size. `None` when the directory cannot be read (the reader then says why).
+pub fn unpacked_cell_bytes(bytes: &[u8]) -> Option<u64> {
+    let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    let u64_at = |at: usize| Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
+    // The end-of-directory record is in the last 64 KiB + 22 bytes (its comment at most 64 KiB).
+    let tail = bytes.len().saturating_sub(65_557);
+    let end = (tail..bytes.len().saturating_sub(21)).rev().find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))?;
+    let (mut entries, mut at) = (u64::from(u16_at(end + 10)?), u64::from(u32_at(end + 16)?));
+    if entries == 0xFFFF || at == 0xFFFF_FFFF {
+        // Zip64: the locator before the record points to the zip64 end-of-directory record.
+        let locator = end.checked_sub(20).filter(|&l| bytes[l..].starts_with(b"PK\x06\x07"))?;
+        let record = usize::try_from(u64_at(locator + 8)?).ok()?;
+        entries = u64_at(record + 32)?;
+        at = u64_at(record + 48)?;
+    }
+    let mut at = usize::try_from(at).ok()?;
+    let mut total = 0u64;
+    for _ in 0..entries {
+        if !bytes.get(at..)?.starts_with(b"PK\x01\x02") {
+            return None;
+        }
+        let (name_len, extra_len, comment_len) =
+            (usize::from(u16_at(at + 28)?), usize::from(u16_at(at + 30)?), usize::from(u16_at(at + 32)?));
+        let name = bytes.get(at + 46..at + 46 + name_len)?;
+        let mut size = u64::from(u32_at(at + 24)?);
+        if size == 0xFFFF_FFFF {
+            // The real size is the first value of the zip64 extra field (id 1).
+            let extra = bytes.get(at + 46 + name_len..at + 46 + name_len + extra_len)?;
+            let mut k = 0;
+            while k + 4 <= extra.len() {
+                let (id, len) =
+                    (u16::from_le_bytes([extra[k], extra[k + 1]]), usize::from(u16::from_le_bytes([extra[k + 2], extra[k + 3]])));
+                if id == 1 && len >= 8 {
+                    size = u64::from_le_bytes(extra.get(k + 4..k + 12)?.try_into().ok()?);
+                }
+                k += 4 + len;
+            }
+        }
+        let holds_cells = name.starts_with(b"xl/worksheets/") || name.eq_ignore_ascii_case(b"xl/sharedStrings.xml");
+        if holds_cells {
+            total = total.saturating_add(size);
+        }
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    Some(total)
+}
+
 /// Excel's own limit on the characters of a cell: a longer cell was not written by Excel.
 const MAX_CELL_CHARS: usize = 32_767;
 

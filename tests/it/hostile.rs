@@ -753,3 +753,15 @@ fn a_hidden_first_sheet_is_not_read_without_being_named() {
     w.monthly(&["--visits", &file, "--config", &config, "--quiet"]).ok();
     assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "besok.xlsx"), (4, 4, 0, 0, 0));
 }
+
+#[test]
+fn a_workbook_is_judged_by_what_its_sheets_unpack_to() {
+    let w = Work::new();
+    let file = handmade_workbook(&w, "stor.xlsx", &visits_file(&plain_visits(20_000)));
+    let packed = std::fs::metadata(&file).unwrap().len();
+    assert!(packed < 1_000_000, "the file itself is small: {packed}");
+    let run = w.tidkoll_env(&["monthly", "--out", "out", "--visits", &file], &[("TIDKOLL_MEMORY_BYTES", "4000000")]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("arbetsbokens blad packas upp till ") && run.stderr.contains("men bara 4.0 MB finns"), "{}", run.stderr);
+    assert!(!w.path("out/2025-03").exists());
+}
