@@ -283,6 +283,31 @@ fn check_requirement(id: &str, bound: &Bound) -> Result<()> {
     Ok(())
 }
 
+/// The text of a configuration file as Notepad or Excel may have saved it: UTF-8 (with or
+/// without a byte-order mark), UTF-16 with its byte-order mark ("Unicode"), or else Windows-1252
+/// ("ANSI"), in which Swedish column names such as `Utförare` are spelt the same.
+fn config_text(bytes: &[u8]) -> std::result::Result<String, String> {
+    let utf16 = if bytes.starts_with(b"\xFF\xFE") {
+        Some(encoding_rs::UTF_16LE)
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    };
+    if let Some(encoding) = utf16 {
+        let (text, malformed) = encoding.decode_with_bom_removal(bytes);
+        return match malformed {
+            true => Err("is marked as UTF-16 but is not UTF-16 text; save it again as UTF-8".to_string()),
+            false => Ok(text.into_owned()),
+        };
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(_) => Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned()),
+    }
+}
+
 impl Config {
     /// Reads and checks a configuration file; every error names the key and exits 2.
     pub fn load(path: &Path) -> Result<Config> {
@@ -302,7 +327,8 @@ impl Config {
                 meta.len()
             )));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("inställningsfilen {} kan inte läsas: {e}", path.display())))?;
+        let bytes = std::fs::read(path).map_err(|e| usage(format!("inställningsfilen {} kan inte läsas: {e}", path.display())))?;
+        let text = config_text(&bytes).map_err(|why| usage(format!("inställningsfilen {} {why}", path.display())))?;
         Config::from_toml_str(&text).map_err(|e| usage(format!("inställningsfilen {}: {e:#}", path.display())))
     }
 

@@ -77,9 +77,12 @@ impl Pseudonymizer {
         let mut bytes = [0u8; 32];
         getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("ingen slumpkälla för en pseudonymnyckel: {e}"))?;
         let key = hex(&bytes);
-        let mut file = create_private(&path).with_context(|| format!("pseudonymnyckeln {} kan inte skapas", path.display()))?;
-        writeln!(file, "{key}")?;
-        Ok((Pseudonymizer::new(key.as_bytes()), KeySource::CreatedFile(path)))
+        if create_key_file(&path, &key).with_context(|| format!("pseudonymnyckeln {} kan inte skapas", path.display()))? {
+            return Ok((Pseudonymizer::new(key.as_bytes()), KeySource::CreatedFile(path)));
+        }
+        // Another run created the key first: its key is the one every month uses.
+        let key = fs::read_to_string(&path).with_context(|| format!("pseudonymnyckeln {} kan inte läsas", path.display()))?;
+        Ok((Pseudonymizer::new(key.trim().as_bytes()), KeySource::File(path)))
     }
 
     /// The pseudonym of a client id: `K-` and 16 hex digits of HMAC-SHA256. A personnummer gets
@@ -137,6 +140,27 @@ fn readable_by_others(_: &Path) -> bool {
     false
 }
 
+/// Creates the key file at `path` whole or not at all: the key is written to a file of this
+/// process's own and linked into place, which fails when a key file is already there. `false`
+/// when another run's key was there first (two first runs into one folder), which is then
+/// whole, never a file still being written.
+fn create_key_file(path: &Path, key: &str) -> std::io::Result<bool> {
+    // Named by the process and the new key's first digits, so no two writers share it.
+    let staged = path.with_file_name(format!(".{KEY_FILE}.{}.{}", std::process::id(), &key[..key.len().min(8)]));
+    let _ = fs::remove_file(&staged);
+    let written = create_private(&staged).and_then(|mut file| {
+        writeln!(file, "{key}")?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| fs::hard_link(&staged, path));
+    let _ = fs::remove_file(&staged);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(unix)]
 fn create_private(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -184,8 +208,45 @@ pub fn mask(text: &str) -> String {
     out
 }
 
-/// Byte spans of personnummer-shaped values: 6 or 8 digits, an optional `-`, `+` or space, then 4
-/// digits (or 10 or 12 digits in a row), not touching other digits, with a plausible date.
+/// Whether `c` may stand between a personnummer's date and its last four digits: the hyphen
+/// and plus of the written forms, space, tab and underscore (file names), and the Unicode
+/// characters that print as one of those or as nothing (no-break and thin spaces, the
+/// hyphens, dashes and minus sign, soft hyphen, zero-width characters, the byte-order mark).
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '+'
+            | ' '
+            | '\t'
+            | '_'
+            | '\u{a0}'
+            | '\u{ad}'
+            | '\u{2007}'..='\u{200d}'
+            | '\u{2010}'..='\u{2015}'
+            | '\u{202f}'
+            | '\u{2060}'
+            | '\u{2212}'
+            | '\u{fe63}'
+            | '\u{feff}'
+            | '\u{ff0b}'
+            | '\u{ff0d}'
+    )
+}
+
+/// The byte length of the separator at the start of `s`: one to three separator characters
+/// (`19450312 - 1230` has three), or `None`.
+fn separator_len(s: &[u8]) -> Option<usize> {
+    let text = match std::str::from_utf8(s) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&s[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    let len: usize = text.chars().take(3).take_while(|&c| is_separator(c)).map(char::len_utf8).sum();
+    (len > 0).then_some(len)
+}
+
+/// Byte spans of personnummer-shaped values: 6 or 8 digits, an optional separator (`-`, `+`,
+/// space or any other of `is_separator`, up to three), then 4 digits (or 10 or 12 digits in a
+/// row), not touching other digits, with a plausible date.
 pub fn personnummer_spans(s: &[u8]) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut i = 0;
@@ -198,11 +259,12 @@ pub fn personnummer_spans(s: &[u8]) -> Vec<(usize, usize)> {
         let after = i + run;
         let date_at = |len: usize| if len == 8 { i + 4 } else { i + 2 };
         let mut matched = None;
-        if (run == 6 || run == 8) && after + 5 <= s.len() && matches!(s[after], b'-' | b'+' | b' ') {
-            let tail = &s[after + 1..];
+        let separator = if run == 6 || run == 8 { separator_len(&s[after..s.len().min(after + 12)]) } else { None };
+        if let Some(sep) = separator {
+            let tail = &s[after + sep..];
             let four = tail.iter().take_while(|c| c.is_ascii_digit()).count();
             if four == 4 && plausible_date(&s[date_at(run)..date_at(run) + 4]) {
-                matched = Some(after + 5);
+                matched = Some(after + sep + 4);
             }
         } else if (run == 10 || run == 12) && plausible_date(&s[date_at(run - 4)..date_at(run - 4) + 4]) {
             matched = Some(after);
@@ -252,5 +314,47 @@ mod tests {
             assert_eq!(p.scrub(keep), keep);
         }
         assert!(personnummer_spans(b"19450161-1234").len() == 1, "samordningsnummer");
+    }
+
+    #[test]
+    fn first_runs_at_once_share_one_whole_key() {
+        // Rounds of first runs started together into a new folder; a key file another run is
+        // still writing, or one created between looking and creating, would fail some of them.
+        for _ in 0..100 {
+            let dir = tempfile::tempdir().unwrap();
+            let start = std::sync::Barrier::new(8);
+            let prints: Vec<String> = std::thread::scope(|scope| {
+                let runs: Vec<_> = (0..8)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            start.wait();
+                            Pseudonymizer::load("TIDKOLL_TEST_KEY_NOT_SET", dir.path()).map(|(p, _)| p.fingerprint())
+                        })
+                    })
+                    .collect();
+                runs.into_iter().map(|r| r.join().unwrap().unwrap()).collect()
+            });
+            assert!(prints.iter().all(|p| *p == prints[0]), "{prints:?}");
+            let key = fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
+            assert_eq!(Pseudonymizer::new(key.trim().as_bytes()).fingerprint(), prints[0]);
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no staged key is left");
+        }
+    }
+
+    #[test]
+    fn personnummer_in_unicode_spellings_are_found() {
+        let p = Pseudonymizer::new(b"k");
+        let plain = p.pseudonym("19450312-1230");
+        for sep in ["\u{a0}", "\u{2011}", "\u{2212}", "\u{200b}", "\u{ad}", " - ", "\t", "_", "\u{2013}", "\u{feff}"] {
+            let id = format!("19450312{sep}1230");
+            assert_eq!(p.pseudonym(&id), plain, "{id:?}");
+            assert_eq!(identity_key(&id), "4503121230", "{id:?}");
+            let line = format!("S1;{id};x");
+            assert_eq!(p.scrub(&line), format!("S1;{plain};x"), "{id:?}");
+            assert_eq!(mask(&format!("fil {id}.csv")), "fil [personnummer].csv", "{id:?}");
+        }
+        for keep in ["19450312 -- x 1230", "19450312abc1230", "194503121 230"] {
+            assert_eq!(p.scrub(keep), keep, "{keep:?}");
+        }
     }
 }

@@ -13,7 +13,7 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
     }
     if let Some(path) = &args.check {
         Config::load(path)?;
-        println!("{}: konfigurationen är giltig", path.display());
+        super::say(&format!("{}: konfigurationen är giltig\n", path.display()))?;
     }
     Ok(())
 }

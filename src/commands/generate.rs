@@ -25,9 +25,9 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     }
     for month in months {
         let files = generate_month(&args.out, month, dialect, args.shape.into(), args.visits, args.seed, !args.no_extras)?;
-        println!("{month}: {} besök i {}", files.visit_count, files.visits.display());
+        super::say(&format!("{month}: {} besök i {}\n", files.visit_count, files.visits.display()))?;
         for path in files.granted.iter().chain(&files.addons).chain(&files.absences) {
-            println!("         {}", path.display());
+            super::say(&format!("         {}\n", path.display()))?;
         }
     }
     Ok(())

@@ -44,9 +44,9 @@ pub fn run(args: &InvestigateArgs) -> Result<()> {
     let result = staged.publish().with_context(saving)?;
     clean_leftovers(&parent);
     if args.quiet {
-        println!("{}", result.display());
+        super::say(&format!("{}\n", result.display()))?;
     } else {
-        print!("{}", terminal_report(&inv, &result));
+        super::say(&terminal_report(&inv, &result))?;
     }
     Ok(())
 }

@@ -11,6 +11,17 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 
+/// Writes `text` to standard output. A pipe closed by the reader (`| head`) comes back as an
+/// error, which `main` ends quietly with exit 0 (the results are already stored), instead of
+/// the panic of `print!`.
+pub fn say(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     // Every chart's text is laid out with the embedded font.
     crate::report::area_chart::register_fonts();

@@ -45,7 +45,14 @@ fn setup(args: &MonthlyArgs) -> Result<Setup> {
         None => Config::default(),
     };
     let month: Option<YearMonth> = match &args.month {
-        Some(m) => Some(m.parse().map_err(|e: String| usage(format!("--month: {e}")))?),
+        Some(m) => {
+            let month: YearMonth = m.parse().map_err(|e: String| usage(format!("--month: {e}")))?;
+            let years = crate::model::plausible_years();
+            if !years.contains(&month.year) {
+                return Err(usage(format!("--month: {month} ligger utanför åren {}–{}; kontrollera året", years.start(), years.end())));
+            }
+            Some(month)
+        }
         None => None,
     };
     let (pseudonyms, key_source) = Pseudonymizer::load(&config.privacy.pseudonym_key_env, &args.out)?;
@@ -72,6 +79,8 @@ fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<I
     if let Err(e) = check_reject_rates(&ingested, &setup.config, &refused_rejects) {
         bar.finish_and_clear();
         std::fs::create_dir_all(&args.out).with_context(|| format!("resultatmappen {} kan inte skapas", args.out.display()))?;
+        // A new file, never one a link there points to: the rejects go where the officer looks.
+        let _ = std::fs::remove_file(&refused_rejects);
         write_rejects_csv(&refused_rejects, &ingested.rejects)?;
         eprint!("Inläsning:\n{}", accounting_table(&ingested.files));
         return Err(e);
@@ -79,8 +88,10 @@ fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<I
     Ok(ingested)
 }
 
-/// The month to analyse: `--month`, else the month most visits belong to. Warns when the
-/// month has no visit.
+/// The month to analyse: `--month`, else the month most visits belong to. A month given
+/// that none of the accepted visits belongs to is refused: the files are another month's, and
+/// storing the month empty would replace a good one. Without any accepted visit, a month given
+/// is stored empty (with a warning).
 fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingested, bar: &ProgressBar) -> Result<YearMonth> {
     let per_month = ingested.visits_per_month();
     let Some(month) = given.or_else(|| busiest_of(&per_month)) else {
@@ -90,16 +101,18 @@ fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingeste
             "inget besök kunde läsas, så det finns ingen månad att räkna på; kontrollera besöksfilerna (de avvisade raderna redovisas ovan), eller ange --month ÅÅÅÅ-MM för att spara en tom månad",
         ));
     };
-    if !per_month.contains_key(&month) && !args.quiet {
+    if !per_month.contains_key(&month) {
         let list: Vec<String> = per_month.iter().map(|(m, n)| format!("{m}: {n}")).collect();
-        eprintln!(
-            "tidkoll: obs: inga besök hör till {month}; månaden sparas tom (alla nyckeltal saknas).{}",
-            if list.is_empty() {
-                String::new()
-            } else {
-                format!(" De godkända besöken hör till andra månader ({}) – ange rätt --month.", list.join(", "))
-            }
-        );
+        if !list.is_empty() {
+            bar.finish_and_clear();
+            return Err(refused(format!(
+                "inga besök i filerna hör till {month} (--month); de godkända besöken hör till andra månader ({}). Ange rätt --month eller filerna för {month}. Inget har sparats, och en tidigare sparad {month} är orörd.",
+                list.join(", ")
+            )));
+        }
+        if !args.quiet {
+            eprintln!("tidkoll: obs: inga besök hör till {month}; månaden sparas tom (alla nyckeltal saknas).");
+        }
     }
     Ok(month)
 }
@@ -222,15 +235,15 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     let stored = compute_and_store(args, &setup, &data, &files, &rejects, timer)?;
     bar.finish_and_clear();
 
+    let _ = std::fs::remove_file(args.out.join("refused-rejects.csv"));
+    clean_leftovers(&args.out);
     if !args.quiet {
         let mut rows: Vec<(String, usize)> = stored.per_supplier.into_iter().collect();
         rows.push((ALL.to_string(), data.visits.len()));
-        print!("{}", monthly_summary(month, &files, &stored.analysis.figures, &rows, &stored.dir));
+        super::say(&monthly_summary(month, &files, &stored.analysis.figures, &rows, &stored.dir))?;
     } else {
-        println!("{}", stored.dir.display());
+        super::say(&format!("{}\n", stored.dir.display()))?;
     }
-    let _ = std::fs::remove_file(args.out.join("refused-rejects.csv"));
-    clean_leftovers(&args.out);
     // The run ends here: handing tens of millions of small allocations back one by one would
     // cost seconds on a national month, and the process exit frees them at once.
     std::mem::forget(data);

@@ -43,9 +43,21 @@ pub fn slug(supplier: &str) -> String {
         .collect();
     if s.is_empty() {
         "utforare".to_string()
+    } else if is_windows_device(&s) {
+        // `CON`, `NUL`, `COM1` … name devices on Windows, where such a folder cannot be opened.
+        format!("{s}_")
     } else {
         s
     }
+}
+
+/// Whether `name` is one of the names Windows keeps for devices (any case).
+fn is_windows_device(name: &str) -> bool {
+    let upper = name.to_uppercase();
+    let numbered = |prefix: &str| {
+        upper.strip_prefix(prefix).is_some_and(|n| matches!(n, "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"))
+    };
+    matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL") || numbered("COM") || numbered("LPT")
 }
 
 /// Folder names longer than this are cut and told apart by a hash of the supplier id.
@@ -148,9 +160,9 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
     clean_leftovers(&args.out);
 
     if args.quiet {
-        println!("{}", result.display());
+        super::say(&format!("{}\n", result.display()))?;
     } else {
-        print!("{}", summary(&q, &outputs, &result));
+        super::say(&summary(&q, &outputs, &result))?;
     }
     Ok(())
 }
@@ -163,7 +175,7 @@ fn write_index(path: &Path, q: &QuarterData, folders: &[String], outputs: &[Supp
     for ((supplier, folder), output) in q.suppliers.iter().zip(folders).zip(outputs) {
         let recommendation = q.followup_of(supplier).map_or("", |f| f.recommendation.id());
         let plan = if output.deviations > 0 { "1" } else { "0" };
-        w.write_record([folder.as_str(), &excel_text(supplier), plan, recommendation])?;
+        w.write_record([&excel_text(folder), &excel_text(supplier), plan, recommendation])?;
     }
     w.flush().with_context(|| format!("{} kan inte skrivas", path.display()))
 }
@@ -271,5 +283,11 @@ mod tests {
         assert_eq!(slug("Trygg Vård AB"), "Trygg-Vård-AB");
         assert_eq!(slug("A/B: C"), "A_B_-C");
         assert_eq!(slug("  "), "utforare");
+        for device in ["CON", "nul", "Com1", "LPT9", "COM²", "aux"] {
+            assert_eq!(slug(device), format!("{device}_"), "a Windows device name");
+        }
+        for name in ["CONTO", "COM10", "NULL", "LPT", "Con AB"] {
+            assert!(!slug(name).ends_with('_'), "{name}");
+        }
     }
 }

@@ -52,9 +52,9 @@ pub fn run(args: &YearArgs) -> Result<()> {
     let result = staged.publish().with_context(saving)?;
     clean_leftovers(&args.out);
     if args.quiet {
-        println!("{}", result.display());
+        super::say(&format!("{}\n", result.display()))?;
     } else {
-        print!("{}", year_summary(&y, &result));
+        super::say(&year_summary(&y, &result))?;
     }
     Ok(())
 }

@@ -44,6 +44,8 @@ pub struct Ingested {
     pub absences: Vec<Absence>,
     /// Whether an absences file was given (without one, `during_absence` is missing).
     pub absences_given: bool,
+    /// Whether an add-ons file was given (without one, `addon_reporting_rate` is missing).
+    pub addons_given: bool,
     pub files: Vec<FileAccount>,
     pub rejects: Vec<Reject>,
     /// `visits` per month, counted as they were read.
@@ -92,20 +94,20 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
                 _ => a == b,
             };
             if same {
-                return Err(refused(format!(
-                    "{} är angiven två gånger; ange varje exportfil en gång",
-                    pseudonyms.scrub(&a.display().to_string())
-                )));
+                let shown = source::printable(&pseudonyms.scrub(&a.display().to_string()));
+                return Err(refused(format!("{shown} är angiven två gånger; ange varje exportfil en gång")));
             }
         }
     }
     check_memory(&all)?;
     let names = display_names(&all.iter().map(|(p, _)| *p).collect::<Vec<_>>());
-    let mut ingested = Ingested { absences_given: inputs.absences.is_some(), ..Ingested::default() };
+    let mut ingested = Ingested { absences_given: inputs.absences.is_some(), addons_given: inputs.addons.is_some(), ..Ingested::default() };
     let mut visit_reader = visits::VisitReader::new(config);
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
-        // A file named after a personnummer must not bring it into any output or message.
-        let (name, shown) = (pseudonyms.scrub(&name), pseudonyms.scrub(&path.display().to_string()));
+        // A file named after a personnummer must not bring it into any output or message, nor
+        // a control character in its name (an escape sequence) reach the terminal.
+        let shown_path = pseudonyms.scrub(&path.display().to_string());
+        let (name, shown) = (source::printable(&pseudonyms.scrub(&name)), source::printable(&shown_path));
         let mut source = source::Source::open(path, name, shown, *kind, &config.input)?;
         let file = file_index as u16;
         if file_index + 1 == inputs.visits.len() {
@@ -130,11 +132,25 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         };
         source.check_unchanged()?;
         account.sha256 = sha256;
+        same_content_given_twice(&ingested.files, &account)?;
         ingested.files.push(account);
     }
     drop(visit_reader);
     release_freed_memory();
     Ok(ingested)
+}
+
+/// Refuses a file whose bytes are those of a file read before: a copy of an export (`mars.csv`
+/// and `mars (1).csv`) would count each of its visits twice, and without a `visit_id` column
+/// nothing would tell the copies apart.
+fn same_content_given_twice(earlier: &[FileAccount], file: &FileAccount) -> Result<()> {
+    match earlier.iter().find(|e| e.sha256 == file.sha256) {
+        Some(first) => Err(refused(format!(
+            "{} har samma innehåll som {} (samma SHA-256): det är samma export två gånger, och varje rad skulle räknas två gånger; ange filen en gång",
+            file.file, first.file
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Hands the memory the reading has freed (the ids seen, the chunks' shards and caches) back
@@ -163,6 +179,33 @@ fn available_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Refuses a workbook whose sheets unpack to more than this machine's memory can read: a
+/// small file may unpack to gigabytes.
+fn check_workbook_memory(unpacked: u64, file_bytes: u64, kind: InputKind, shown: &str) -> Result<()> {
+    let Some(available) = available_memory() else { return Ok(()) };
+    let needed = (unpacked as f64 * MEMORY_PER_INPUT_BYTE) as u64;
+    if needed > available {
+        return Err(refused(format!(
+            "{} {shown}: arbetsbokens blad packas upp till {} (filen är {}) och behöver omkring {} minne, men bara {} finns; spara bladet som CSV (UTF-8) och läs den filen, eller dela upp exporten",
+            kind.file_sv(),
+            size_text(unpacked),
+            size_text(file_bytes),
+            size_text(needed),
+            size_text(available)
+        )));
+    }
+    Ok(())
+}
+
+/// A size in bytes for a message.
+fn size_text(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b => format!("{b} byte"),
+    }
+}
+
 /// Refuses inputs too large for this machine's memory before reading them, rather than
 /// letting the machine swap.
 fn check_memory(files: &[(&Path, InputKind)]) -> Result<()> {
@@ -170,11 +213,7 @@ fn check_memory(files: &[(&Path, InputKind)]) -> Result<()> {
     let Some(available) = available_memory() else { return Ok(()) };
     let needed = (total as f64 * MEMORY_PER_INPUT_BYTE) as u64;
     if needed > available {
-        let gb = |b: u64| match b {
-            b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
-            b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
-            b => format!("{b} byte"),
-        };
+        let gb = size_text;
         return Err(refused(format!(
             "indatafilerna är sammanlagt {} och behöver ungefär {} minne, men bara {} finns ledigt; dela upp exporten (per månad eller per utförare) och kör varje del, eller kör på en dator med mer minne",
             gb(total),
@@ -256,13 +295,14 @@ pub struct MonthData {
     /// The absences that overlap the month.
     pub absences: Vec<Absence>,
     pub absences_given: bool,
+    pub addons_given: bool,
 }
 
 /// Keeps the rows of `month` (absences: those overlapping it) and counts the others per file
 /// as outside the month.
 pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<FileAccount>, Vec<Reject>) {
     let only_month = ingested.visits_per_month().keys().all(|m| *m == month);
-    let Ingested { ids, visits, granted, addons, absences, absences_given, mut files, rejects, .. } = ingested;
+    let Ingested { ids, visits, granted, addons, absences, absences_given, addons_given, mut files, rejects, .. } = ingested;
     let mut outside = vec![0u64; files.len()];
     let mut keep = |inside: bool, file: u16| {
         inside || {
@@ -280,5 +320,5 @@ pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<Fil
     for (account, n) in files.iter_mut().zip(outside) {
         account.outside_month = n;
     }
-    (MonthData { month, ids, visits, granted, addons, absences, absences_given }, files, rejects)
+    (MonthData { month, ids, visits, granted, addons, absences, absences_given, addons_given }, files, rejects)
 }

@@ -65,6 +65,15 @@ impl<'a, C: Column> Row<'a, C> {
                 format!("contains the control character U+{:04X}; remove it from the export", u32::from(c)),
             ));
         }
+        // U+FFFE and U+FFFF are not allowed in XML at all: a name holding one would make the
+        // workbooks and documents unreadable. No text means them (Unicode noncharacters).
+        if let Some(c) = text.chars().find(|&c| is_noncharacter(c)) {
+            return Err(Reason::new(
+                name,
+                "noncharacter",
+                format!("contains the noncharacter U+{:04X}, which no text holds; remove it from the export", u32::from(c)),
+            ));
+        }
         let trimmed = match text {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
             Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
@@ -90,11 +99,23 @@ impl<'a, C: Column> Row<'a, C> {
         self.get(col)?.ok_or_else(|| Reason::new(col.name(), "missing value", "required value is empty"))
     }
 
-    /// A supplier id: required, and not `ALL`, which names the municipality-wide row in every
-    /// output (a supplier called so would be mixed up with it).
-    pub fn supplier(&self, col: C) -> Result<Cow<'a, str>, Reason> {
+    /// A name (a supplier, client or staff id): required, and normalised by `normalise_name`
+    /// so that names that print alike are one.
+    pub fn name(&self, col: C) -> Result<Cow<'a, str>, Reason> {
         let id = self.required(col)?;
-        if id.trim().eq_ignore_ascii_case(ALL) {
+        match normalise_name(&id) {
+            Cow::Borrowed(_) => Ok(id),
+            Cow::Owned(s) if s.is_empty() => Err(Reason::new(col.name(), "missing value", "the value holds only invisible characters")),
+            Cow::Owned(s) => Ok(Cow::Owned(s)),
+        }
+    }
+
+    /// A supplier id: a `name`, and not one that reads as `ALL` or `Hela kommunen`, which name
+    /// the municipality-wide row in every output (a supplier called so would be mixed up with
+    /// it).
+    pub fn supplier(&self, col: C) -> Result<Cow<'a, str>, Reason> {
+        let id = self.name(col)?;
+        if is_reserved_supplier(&id) {
             return Err(Reason::new(
                 col.name(),
                 "reserved id ALL",
@@ -140,6 +161,68 @@ pub fn parse_number(text: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A name as it prints: characters that print as nothing (zero-width spaces and joiners, word
+/// joiner, soft hyphen, byte-order mark) removed, every other kind of space (no-break, thin,
+/// tab, ...) a space, runs of spaces one, and no space at either end. NFC is `Row::get`'s.
+pub fn normalise_name(name: &str) -> Cow<'_, str> {
+    let plain = name.bytes().all(|b| matches!(b, 0x21..=0x7e | b' ')) && !name.contains("  ");
+    if plain && !name.starts_with(' ') && !name.ends_with(' ') {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{ad}' | '\u{feff}' => {}
+            c if c.is_whitespace() => {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    if out == name {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+/// Whether a supplier name reads as the municipality-wide row's: `ALL` or `Hela kommunen` in
+/// any case, also in full-width or other compatibility forms (NFKC) and with Greek or Cyrillic
+/// letters that look like Latin ones.
+pub fn is_reserved_supplier(name: &str) -> bool {
+    let folded: String = name
+        .nfkc()
+        .map(|c| match c {
+            'Α' | 'А' | 'а' | 'α' => 'a',
+            'Ε' | 'Е' | 'е' => 'e',
+            'Η' | 'Н' | 'һ' => 'h',
+            'Ι' | 'І' | 'і' | 'Ӏ' | 'ӏ' => 'l',
+            'Κ' | 'К' | 'к' => 'k',
+            'Μ' | 'М' | 'м' => 'm',
+            'Ν' => 'n',
+            'Ο' | 'О' | 'о' | 'ο' => 'o',
+            'Ѕ' | 'ѕ' => 's',
+            'Ꮮ' => 'l',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    let folded = normalise_name(&folded);
+    folded == ALL.to_lowercase() || folded == "hela kommunen"
+}
+
+/// Whether `c` is one of Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points
+/// of every plane, U+FFFE and U+FFFF among them).
+pub fn is_noncharacter(c: char) -> bool {
+    let c = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&c) || c & 0xFFFE == 0xFFFE
+}
+
 /// A record holding more line breaks than this in quoted fields is no row of an export but a
 /// quote left open: refused, with the lines it swallowed counted as read and rejected.
 pub const MAX_INNER_LINES: u64 = 10;
@@ -156,10 +239,34 @@ pub fn open_quote(line: u64, inner: u64) -> Reason {
     }
 }
 
-/// Checks a record's shape: a quote left open, or a field count other than the header's.
-pub fn check_shape(record: Fields, header: &Header, line: u64, inner: u64) -> Result<(), Reason> {
+/// The reason for a record whose quoted field, opened on `line`, closes `inner` lines later
+/// with whole rows inside it.
+pub fn rows_in_quotes(line: u64, inner: u64) -> Reason {
+    Reason {
+        kind: "quote not closed".into(),
+        detail: format!(
+            "a quoted field opened on line {line} closes on line {}, taking the rows between into one; a closing quote (\") is probably missing on line {line}: correct it and read the file again",
+            line + inner
+        ),
+    }
+}
+
+/// Checks a record's shape: a quote left open, rows taken into a quoted field, or a field
+/// count other than the header's.
+///
+/// A quoted field with line breaks that holds as many delimiters as a whole row has is rows
+/// of the file taken into one field by a misplaced quote (each row swallowed brings a row's
+/// delimiters into it), not text someone wrote over several lines.
+pub fn check_shape(record: Fields, header: &Header, delimiter: u8, line: u64, inner: u64) -> Result<(), Reason> {
     if inner > MAX_INNER_LINES {
         return Err(open_quote(line, inner));
+    }
+    if inner > 0 && header.field_count > 1 {
+        let multiline = record.iter().filter(|f| f.iter().any(|&b| b == b'\n' || b == b'\r'));
+        let delimiters: usize = multiline.map(|f| f.iter().filter(|&&b| b == delimiter).count()).sum();
+        if delimiters >= header.field_count - 1 {
+            return Err(rows_in_quotes(line, inner));
+        }
     }
     if record.len() != header.field_count {
         return Err(Reason {
@@ -181,10 +288,10 @@ pub fn swallowed(reason: &Reason, inner: u64) -> u64 {
     }
 }
 
-/// Where a rejected record's raw text ends: its end, or for a record running over many lines
-/// the end of its first line (the rest are the rows it swallowed).
-pub fn raw_end(source: &Source, start: usize, end: usize, inner: u64) -> usize {
-    if inner <= MAX_INNER_LINES {
+/// Where a rejected record's raw text ends: its end, or for a record that took other rows
+/// into a quoted field the end of its first line (the rest are the rows it swallowed).
+pub fn raw_end(source: &Source, reason: &Reason, start: usize, end: usize, inner: u64) -> usize {
+    if inner == 0 || reason.kind != "quote not closed" {
         return end;
     }
     memchr::memchr(b'\n', &source.body()[start..end]).map_or(end, |i| start + i)
@@ -215,7 +322,7 @@ pub fn scan<C: Column>(
         account.read += 1;
         let record = records.record();
         let inner = records.inner_lines();
-        let outcome = check_shape(record, &header, line, inner).and_then(|()| {
+        let outcome = check_shape(record, &header, source.delimiter, line, inner).and_then(|()| {
             let row = Row::new(source, &header, record);
             accept(&row, line)
         });
@@ -231,7 +338,7 @@ pub fn scan<C: Column>(
                 let lost = swallowed(&reason, inner);
                 account.read += lost;
                 account.rejected += 1 + lost;
-                let raw = raw_end(source, start, end, inner);
+                let raw = raw_end(source, &reason, start, end, inner);
                 rejects.push(Reject { rows: 1 + lost, ..reject(source, pseudonyms, line, start, raw, reason) });
             }
         }
@@ -336,6 +443,7 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::parse_number;
+    use super::{is_reserved_supplier, normalise_name};
     use super::{split_records, Chunk};
     use crate::ingest::records::Records;
 
@@ -381,6 +489,26 @@ mod tests {
         assert_eq!(parse_number("-3"), Some(-3.0));
         for bad in ["", "abc", "1,2,3", "1.234,5", "NaN", "inf", "12 min"] {
             assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_that_print_alike_are_one() {
+        for spelling in ["Vård\u{200b} AB", "Vård\u{a0}AB", "\u{feff}Vård AB", "Vård  AB", "Vård\tAB", "Vår\u{ad}d AB", " Vård AB\u{2060}"]
+        {
+            assert_eq!(normalise_name(spelling), "Vård AB", "{spelling:?}");
+        }
+        assert!(matches!(normalise_name("Omsorg Norr AB"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(normalise_name("\u{200b}\u{feff}"), "");
+    }
+
+    #[test]
+    fn names_that_read_as_the_municipality_are_reserved() {
+        for name in ["ALL", "all", "ＡＬＬ", "AL\u{200b}L", "\u{391}LL", "Hela kommunen", "HELA  KOMMUNEN", "Неla kommunen"] {
+            assert!(is_reserved_supplier(&normalise_name(name)), "{name:?}");
+        }
+        for name in ["ALLA", "Allé Omsorg", "Hela kommunens hemtjänst", "Kommunen"] {
+            assert!(!is_reserved_supplier(name), "{name:?}");
         }
     }
 }

@@ -58,10 +58,26 @@ fn not_text(bytes: &[u8], kind: InputKind, shown: &str) -> Option<String> {
         "är en gammal Excel-arbetsbok (.xls); spara bladet som CSV (UTF-8) eller .xlsx och ange den filen"
     } else if bytes.starts_with(b"%PDF") {
         "är ett PDF-dokument, ingen export; exportera registreringarna som CSV"
+    } else if bytes.starts_with(b"BZh") && bytes.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        "är komprimerad med bzip2 (.bz2); packa upp den först (till exempel med 7-Zip) och ange den uppackade filen"
+    } else if bytes.starts_with(b"\xFD7zXZ\x00") {
+        "är komprimerad med xz (.xz); packa upp den först (till exempel med 7-Zip) och ange den uppackade filen"
+    } else if bytes.starts_with(b"\x28\xB5\x2F\xFD") {
+        "är komprimerad med zstd (.zst); packa upp den först (till exempel med 7-Zip) och ange den uppackade filen"
+    } else if bytes.starts_with(b"7z\xBC\xAF\x27\x1C") {
+        "är ett 7-Zip-arkiv; packa upp det och ange exporten i det"
+    } else if !bytes.starts_with(b"\xFF\xFE") && !bytes.starts_with(b"\xFE\xFF") && nul_bytes(&bytes[..bytes.len().min(4096)]) >= 8 {
+        // A text export holds no NUL bytes (UTF-16 is recognised by its byte-order mark); one
+        // stray NUL in a field rejects its row, many make a binary file.
+        "är ingen textfil (den innehåller NUL-byte): ange själva CSV-exporten, eller spara den igen som UTF-8 om den är UTF-16-text utan byte-ordningsmärke"
     } else {
         return None;
     };
     Some(format!("{} {shown} {what}", kind.file_sv()))
+}
+
+fn nul_bytes(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == 0).count()
 }
 
 /// A UTF-16 file (recognised by its byte-order mark) as UTF-8 bytes, or why it cannot be read.
@@ -128,6 +144,9 @@ impl Source {
         let map = unsafe { Mmap::map(&file) }.map_err(|e| refused(format!("{} {shown} kan inte läsas ({e})", kind.file_sv())))?;
         let workbook = super::workbook::is_workbook(&map);
         if workbook {
+            if let Some(unpacked) = super::workbook::unpacked_cell_bytes(&map) {
+                super::check_workbook_memory(unpacked, meta.len(), kind, &shown)?;
+            }
             let csv = super::workbook::sheet_as_csv(&map, &input.sheet, kind)
                 .map_err(|why| refused(format!("{} {shown} {why}", kind.file_sv())))?;
             return Ok(Source {
@@ -277,10 +296,11 @@ impl Source {
     }
 }
 
-/// Text with every control character but tab and line breaks shown as `U+FFFD`, for files and
-/// the terminal.
+/// Text with every control character but tab and line breaks, and every noncharacter, shown
+/// as `U+FFFD`, for files and the terminal.
 pub fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect()
+    let replaced = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || super::rows::is_noncharacter(c);
+    text.chars().map(|c| if replaced(c) { '\u{FFFD}' } else { c }).collect()
 }
 
 /// SHA-256 of bytes, in hex.
@@ -360,7 +380,7 @@ fn check_read_once(
             "{} {}: kolumnen '{}' (läses som {canonical}) finns mer än en gång i rubrikraden; byt namn på eller ta bort den andra i exporten",
             kind.file_sv(),
             source.shown,
-            crate::privacy::mask(name)
+            shown_name(name)
         )));
     }
     if let Some(k) = earlier.iter().position(|e| *e == Some(at)) {
@@ -368,11 +388,34 @@ fn check_read_once(
             "{} {}: kolumnen '{}' skulle läsas både som {} och som {canonical}; ange en egen kolumn för var och en under [columns.{kind}]",
             kind.file_sv(),
             source.shown,
-            crate::privacy::mask(name),
+            shown_name(name),
             kind.columns()[k].name
         )));
     }
     Ok(())
+}
+
+/// How many characters of a column name a message shows, and how many names.
+const SHOWN_NAME_CHARS: usize = 60;
+const SHOWN_NAMES: usize = 40;
+
+/// A column name for a message: without personnummer and control characters, and cut to
+/// `SHOWN_NAME_CHARS` (a file without a header line may hold a whole record as one "name").
+fn shown_name(name: &str) -> String {
+    let text = crate::privacy::mask(&printable(name));
+    match text.char_indices().nth(SHOWN_NAME_CHARS) {
+        Some((cut, _)) => format!("{}… ({} tecken)", &text[..cut], text.chars().count()),
+        None => text,
+    }
+}
+
+/// The column names found, for a message: at most `SHOWN_NAMES` of them, each `shown_name`.
+fn shown_names(found: &[String]) -> String {
+    let mut shown: Vec<String> = found.iter().take(SHOWN_NAMES).map(|f| format!("'{}'", shown_name(f))).collect();
+    if found.len() > SHOWN_NAMES {
+        shown.push(format!("… och {} till", found.len() - SHOWN_NAMES));
+    }
+    shown.join(", ")
 }
 
 /// Matches the header line to the canonical columns of `kind`, renamed by `mapping`.
@@ -392,21 +435,33 @@ pub fn match_header(
         let canonical = column.name;
         let mapped = mapping.get(canonical);
         let at = mapped.and_then(|m| find(m.trim())).or_else(|| find(canonical)).or_else(|| column.aliases.iter().find_map(|a| find(a)));
+        let delimiter = || match source.delimiter {
+            b'\t' => "tabb".to_string(),
+            d => format!("'{}'", d as char),
+        };
         if at.is_none() && column.required {
             let expected = match mapped {
-                Some(m) => format!("'{}' (angiven för {canonical} under [columns.{kind}])", crate::privacy::mask(m)),
+                Some(m) => format!("'{}' (angiven för {canonical} under [columns.{kind}])", shown_name(m)),
                 None => format!("'{canonical}'"),
             };
-            let shown: Vec<String> = found.iter().map(|f| format!("'{}'", crate::privacy::mask(&printable(f)))).collect();
-            let delimiter = match source.delimiter {
-                b'\t' => "tabb".to_string(),
-                d => format!("'{}'", d as char),
-            };
             return Err(refused(format!(
-                "{} {}: den obligatoriska kolumnen {expected} saknas.\n  Kolumner i filen (avgränsare {delimiter}): {}\n  Heter kolumnen något annat i exporten, lägg till i inställningsfilen:\n    [columns.{kind}]\n    {canonical} = \"<kolumnens namn i exporten>\"",
+                "{} {}: den obligatoriska kolumnen {expected} saknas.\n  Kolumner i filen (avgränsare {}): {}\n  Heter kolumnen något annat i exporten, lägg till i inställningsfilen:\n    [columns.{kind}]\n    {canonical} = \"<kolumnens namn i exporten>\"",
                 kind.file_sv(),
                 source.shown,
-                shown.join(", ")
+                delimiter(),
+                shown_names(&found)
+            )));
+        }
+        // A column the configuration names must be there: a misspelt optional column would
+        // otherwise leave its figures missing or its flags unraised without a word.
+        if let Some(m) = mapped.filter(|m| find(m.trim()).is_none()) {
+            return Err(refused(format!(
+                "{} {}: kolumnen '{}', som inställningsfilen anger för {canonical} under [columns.{kind}], finns inte i filen.\n  Kolumner i filen (avgränsare {}): {}\n  Rätta namnet i inställningsfilen, eller ta bort raden om exporten saknar kolumnen.",
+                kind.file_sv(),
+                source.shown,
+                shown_name(m),
+                delimiter(),
+                shown_names(&found)
             )));
         }
         if let Some(i) = at {

@@ -66,7 +66,7 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
     let Ingested { ids, granted, rejects, .. } = out;
     scan(source, config.columns.of(InputKind::Granted), pseudonyms, &mut account, rejects, |row, _| {
         let supplier = row.supplier(Gr::SupplierId)?;
-        let client = row.required(Gr::ClientId)?;
+        let client = row.name(Gr::ClientId)?;
         let month = parse_month(row, Gr::Month)?;
         row.required(Gr::GrantedMinutes)?;
         let minutes = row.number(Gr::GrantedMinutes)?.unwrap_or_default();
@@ -94,7 +94,7 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
     let Ingested { ids, addons, rejects, .. } = out;
     scan(source, config.columns.of(InputKind::Addons), pseudonyms, &mut account, rejects, |row, _| {
         let supplier = row.supplier(Ad::SupplierId)?;
-        let client = row.required(Ad::ClientId)?;
+        let client = row.name(Ad::ClientId)?;
         let month = parse_month(row, Ad::Month)?;
         let addon = row.required(Ad::Addon)?;
         row.required(Ad::Quantity)?;
@@ -137,7 +137,7 @@ pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &P
     let mut account = new_account(source, InputKind::Absences);
     let Ingested { ids, absences, rejects, .. } = out;
     scan(source, config.columns.of(InputKind::Absences), pseudonyms, &mut account, rejects, |row, _| {
-        let client = row.required(Ab::ClientId)?;
+        let client = row.name(Ab::ClientId)?;
         let from = absence_bound(&row.required(Ab::AbsentFrom)?, Ab::AbsentFrom.name(), false)?;
         let to = row.get(Ab::AbsentTo)?.map(|text| absence_bound(&text, Ab::AbsentTo.name(), true)).transpose()?;
         if to.is_some_and(|to| to < from) {

@@ -61,6 +61,8 @@ pub struct VisitReader {
     chunk_bytes: Option<usize>,
     /// No visits file follows the next one read: its ids need not be remembered.
     last_file: bool,
+    /// The years a check-in may lie in (`model::plausible_years`).
+    years: std::ops::RangeInclusive<i32>,
 }
 
 impl VisitReader {
@@ -68,7 +70,15 @@ impl VisitReader {
     /// variable `TIDKOLL_CHUNK_BYTES` (for tests of the chunked reading on small files).
     pub fn new(config: &Config) -> VisitReader {
         let chunk_bytes = std::env::var("TIDKOLL_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).filter(|&n: &usize| n > 0);
-        VisitReader { methods: MethodMap::new(config), seen: SeenIds::new(), hashers: Default::default(), chunk_bytes, last_file: false }
+        let years = crate::model::plausible_years();
+        VisitReader {
+            methods: MethodMap::new(config),
+            seen: SeenIds::new(),
+            hashers: Default::default(),
+            chunk_bytes,
+            last_file: false,
+            years,
+        }
     }
 
     /// A reader that cuts bodies into chunks of about `bytes` (tests use tiny chunks).
@@ -112,11 +122,20 @@ impl VisitReader {
     ) -> Result<(Visit, Option<u128>), Reason> {
         let recent = &mut out.recent;
         let supplier = Name::of(&recent.suppliers, row.raw(Vc::SupplierId), || row.supplier(Vc::SupplierId))?;
-        let client = Name::of(&recent.clients, row.raw(Vc::ClientId), || row.required(Vc::ClientId))?;
-        let staff = Name::of(&recent.staff, row.raw(Vc::StaffId), || row.required(Vc::StaffId))?;
+        let client = Name::of(&recent.clients, row.raw(Vc::ClientId), || row.name(Vc::ClientId))?;
+        let staff = Name::of(&recent.staff, row.raw(Vc::StaffId), || row.name(Vc::StaffId))?;
         let in_stamp =
             recent.clock.parse_stamp(&row.required(Vc::CheckIn)?).map_err(|e| Reason::new(Vc::CheckIn.name(), "not a timestamp", e))?;
         let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new(Vc::CheckIn.name(), "non-existent local time", e))?;
+        let local_in = recent.clock.local_of(in_stamp, check_in);
+        if !self.years.contains(&chrono::Datelike::year(&local_in)) {
+            let years = format!("{}–{}", self.years.start(), self.years.end());
+            return Err(Reason::new(
+                Vc::CheckIn.name(),
+                "implausible year",
+                format!("{local_in} lies outside the years {years}; check the date"),
+            ));
+        }
         let check_out = match row.get(Vc::CheckOut)? {
             None => None,
             Some(text) => {
@@ -161,7 +180,7 @@ impl VisitReader {
             staff,
             check_in,
             check_out,
-            local_in: recent.clock.local_of(in_stamp, check_in),
+            local_in,
             in_method,
             out_method,
             services,
@@ -197,7 +216,7 @@ impl VisitReader {
             out.read += 1;
             let record = records.record();
             let inner = records.inner_lines();
-            let outcome = check_shape(record, header, line, inner)
+            let outcome = check_shape(record, header, source.delimiter, line, inner)
                 .and_then(|()| self.parse(&Row::new(source, header, record), line, source, file, pseudonyms, &mut out));
             match outcome {
                 Ok((visit, id_hash)) => {
@@ -218,7 +237,7 @@ impl VisitReader {
                     let lost = swallowed(&reason, inner);
                     out.read += lost;
                     out.rejected += 1 + lost;
-                    let raw = raw_end(source, start, end, inner);
+                    let raw = raw_end(source, &reason, start, end, inner);
                     out.rejects.push(Reject { rows: 1 + lost, ..reject(source, pseudonyms, line, start, raw, reason) });
                 }
             }

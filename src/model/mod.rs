@@ -17,7 +17,7 @@ pub use evidence::Evidence;
 pub use ids::{member_key, split_key, Ids, Interner};
 pub use input::{Column, ColumnType, InputColumn, InputKind};
 pub use metric::{Area, Figure, Flag, Metric, Unit};
-pub use month::{MonthCounts, Quarter, YearMonth};
+pub use month::{plausible_years, MonthCounts, Quarter, YearMonth};
 pub use rows::{
     consecutive_order, Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit, NO_AREA,
     VISIT_HOT_BYTES,

@@ -68,6 +68,12 @@ impl fmt::Display for YearMonth {
     }
 }
 
+/// The years a home-care visit or a month of follow-up can lie in: from 2000 to the year after
+/// this one. A year outside is a typing or export error (`0001`, `2099`), not a visit.
+pub fn plausible_years() -> std::ops::RangeInclusive<i32> {
+    2000..=chrono::Utc::now().year() + 1
+}
+
 impl FromStr for YearMonth {
     type Err = String;
 

@@ -139,6 +139,7 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
     let (month, ids) = (data.month, &data.ids);
     let mut ctx = FigureContext::new(config, month, ids);
     ctx.absences_given = data.absences_given;
+    ctx.addons_given = data.addons_given;
     let hits = flags::compute(&data.visits, &data.absences, groups, &ctx);
     let masks = flag_masks(&hits, data.visits.len());
     let (tally, (supplier_medians, all_median)) = rayon::join(

@@ -168,6 +168,10 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
             out.extend(absence_periods(scope).into_iter().map(|(id, n)| row(evidence, Kind::Absence, &id, Some(f64::from(n)))));
         }
     }
+    // Without an add-ons file no report was looked for: no add-on is unreported.
+    if !ctx.addons_given {
+        out.retain(|r| r.evidence != Evidence::UnreportedAddons);
+    }
     out
 }
 

@@ -2,7 +2,6 @@
 //! Markdown and as Word, so the two forms of a report cannot say different things.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -346,9 +345,11 @@ pub fn write_docx(doc: &Document, path: &Path) -> Result<()> {
     let mut xml = docx.build();
     xml.document = mark_header_rows(&xml.document);
     xml.doc_props.core = core_properties(&doc.properties);
-    let file = File::create(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
-    xml.pack(file).with_context(|| format!("{} kan inte skrivas", path.display()))?;
-    Ok(())
+    // Packed in memory and then written, so that a full disk is one error of the file's own
+    // (the archive writer, dropped unfinished, would print a line of its own besides).
+    let mut packed = std::io::Cursor::new(Vec::new());
+    xml.pack(&mut packed).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
+    std::fs::write(path, packed.into_inner()).with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 #[cfg(test)]

@@ -15,15 +15,7 @@ pub mod terminal;
 pub mod xlsx;
 pub mod year;
 
-/// A text cell of a CSV file made for Excel, neutralised the way spreadsheet exporters do: text
-/// that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
-/// carriage return) gets a leading `'`. Numbers are written by their own code and left alone.
-pub fn excel_text(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
-        _ => std::borrow::Cow::Borrowed(text),
-    }
-}
+pub use crate::store::excel_text;
 
 /// Text from the exports inside Markdown: characters that would make a table cell, a link,
 /// emphasis or raw HTML are escaped, and line breaks become spaces.

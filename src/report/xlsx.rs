@@ -127,7 +127,9 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         Ok(())
     };
     build(&mut book).map_err(|e| anyhow::anyhow!("building {}: {e}", path.display()))?;
-    book.save(path).with_context(|| format!("cannot write {}", path.display()))
+    // Built in memory and then written: a full disk is then one error of the file's own.
+    let bytes = book.save_to_buffer().map_err(|e| anyhow::anyhow!("cannot build {}: {e}", path.display()))?;
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Text for a page header or footer: `&` is a code there, written `&&` to print itself.

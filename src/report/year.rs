@@ -379,7 +379,9 @@ pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<
         Ok(())
     };
     build(&mut book).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    book.save(path).with_context(|| format!("{} kan inte skrivas", path.display()))
+    // Built in memory and then written: a full disk is then one error of the file's own.
+    let bytes = book.save_to_buffer().map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
+    std::fs::write(path, bytes).with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 /// The report as one self-contained HTML page with a chart per area: the deviating suppliers

@@ -18,6 +18,16 @@ use anyhow::{Context, Result};
 
 use crate::model::YearMonth;
 
+/// A text cell of a CSV file made for Excel, neutralised the way spreadsheet exporters do: text
+/// that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return) gets a leading `'`. Numbers are written by their own code and left alone.
+pub fn excel_text(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 /// `value` as written in the CSV files: full precision with `.`, empty when missing.
 pub fn format_value(value: Option<f64>) -> String {
     value.map(|v| if v == 0.0 { "0".to_string() } else { v.to_string() }).unwrap_or_default()

@@ -1,5 +1,6 @@
 //! The month's tables as CSV and Parquet (figures, flags, rejects, staff, clients, evidence),
-//! each written from its column list in `schema`.
+//! each written from its column list in `schema`. The CSV files are opened in Excel, so their
+//! text cells go through `excel_text`; the Parquet files keep the exact values for tools.
 
 use std::fs;
 use std::path::Path;
@@ -8,8 +9,8 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::format_value;
 use super::schema::{EvidenceColumn, FigureColumn, FlagColumn, Get, MemberColumn, RejectColumn, StoredColumn};
+use super::{excel_text, format_value};
 use crate::model::Reject;
 use crate::month::analysis::{FigureRow, FlagRow, MonthAnalysis};
 
@@ -24,12 +25,13 @@ fn finish(mut w: csv::Writer<fs::File>, path: &Path) -> Result<()> {
     file.sync_all().with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
-/// A row's value of one column as the CSV files write it.
+/// A row's value of one column as the CSV files write it: text safe to open in Excel
+/// (`excel_text`), numbers as they are.
 fn cell_text<R>(get: &Get<R>, r: &R) -> String {
     match get {
-        Get::Str(f) => f(r).to_string(),
-        Get::OptStr(f) => f(r).unwrap_or("").to_string(),
-        Get::String(f) => f(r),
+        Get::Str(f) => excel_text(f(r)).into_owned(),
+        Get::OptStr(f) => excel_text(f(r).unwrap_or("")).into_owned(),
+        Get::String(f) => excel_text(&f(r)).into_owned(),
         Get::U32(f) => f(r).to_string(),
         Get::OptU32(f) => f(r).map(|n| n.to_string()).unwrap_or_default(),
         Get::I64(f) => f(r).to_string(),

@@ -290,6 +290,10 @@ fn utf16_exports_are_read_and_compressed_or_binary_files_named_for_what_they_are
         (&b"\x1f\x8b\x08\x00rest"[..], "komprimerad med gzip"),
         (&b"PK\x03\x04rest"[..], "ett zip-arkiv, inte en Excel-arbetsbok"),
         (&b"%PDF-1.7 rest"[..], "ett PDF-dokument"),
+        (&b"BZh91AY&SYrest"[..], "komprimerad med bzip2"),
+        (&b"\xFD7zXZ\x00rest"[..], "komprimerad med xz"),
+        (&b"\x28\xB5\x2F\xFDrest"[..], "komprimerad med zstd"),
+        (&b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00"[..], "är ingen textfil (den innehåller NUL-byte)"),
     ] {
         let file = w.write("export.csv", bytes);
         let run = w.monthly(&["--visits", &file]);
@@ -309,4 +313,455 @@ fn a_configuration_that_is_a_directory_or_huge_is_refused_before_reading() {
     let run = w.tidkoll(&["config", "--check", &huge]);
     run.fails_with(2);
     assert!(run.stderr.contains("1200000 byte"), "{}", run.stderr);
+}
+
+/// Visits `v0..vN` of suppliers A–D, each with its own client, on the days of March.
+fn plain_visits(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|k| {
+            visit(
+                &format!("v{k}"),
+                ["A", "B", "C", "D"][k % 4],
+                &format!("c{k}"),
+                "p1",
+                &format!("2025-03-{:02} 08:00", 1 + k % 28),
+                &format!("2025-03-{:02} 08:30", 1 + k % 28),
+                "OMV",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_quote_closed_a_few_lines_later_cannot_swallow_the_rows_between() {
+    let w = Work::new();
+    let mut lines = plain_visits(40);
+    // Line 12 opens a quote in the supplier field and line 15 closes it, leaving one record of
+    // the header's ten fields that holds lines 12 to 15.
+    lines[10] = lines[10].replacen(",C,", ",\"C,", 1);
+    lines[13] = lines[13].replacen(",B,", ",B\",", 1);
+    let file = w.write("visits.csv", visits_file(&lines));
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("4 av 40 rader avvisade"), "the 3 swallowed lines count as rejected rows: {}", run.stderr);
+    let rejects = w.read("out/refused-rejects.csv");
+    assert!(rejects.contains("a quoted field opened on line 12 closes on line 15"), "{rejects}");
+    assert!(!rejects.contains("v12"), "the raw text is the line where the quote opened: {rejects}");
+
+    // A comment over two lines with a comma or two in it is one row.
+    let mut lines = plain_visits(40);
+    lines[10] = lines[10].replacen(",OMV,", ",\"OMV, TVATT\nsen, ringde\",", 1);
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (40, 40, 0, 0, 0));
+}
+
+#[test]
+fn a_personnummer_in_unicode_spellings_reaches_no_output() {
+    let w = Work::new();
+    let separators = ["\u{a0}", "\u{2011}", "\u{2212}", "\u{200b}", "\u{ad}", " - ", "\t", "_"];
+    let mut lines = plain_visits(1000);
+    for (k, sep) in separators.iter().enumerate() {
+        let id = format!("19450312{sep}1230");
+        // A rejected row (no check-in) with the client id in that form, and a staff id so.
+        lines.push(visit(&format!("bad{k}"), "A", &id, "p1", "", "", "OMV"));
+        lines.push(visit(&format!("ok{k}"), "A", "c1", &id, "2025-03-10 08:00", "2025-03-10 08:30", "OMV"));
+    }
+    let file = w.write("19450312_1230.csv", visits_file(&lines));
+    let run = w.monthly(&["--visits", &file]);
+    run.ok();
+    for name in ["rejects.csv", "staff.csv", "evidence.csv", "flags.csv", "manifest.json"] {
+        let text = w.read(&format!("out/2025-03/{name}"));
+        assert!(!text.contains("450312"), "{name}: {text}");
+    }
+    assert!(!run.stdout.contains("450312") && !run.stderr.contains("450312"), "{}{}", run.stdout, run.stderr);
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.lines().count(), 1 + separators.len(), "{rejects}");
+    let staff = w.read("out/2025-03/staff.csv");
+    assert_eq!(staff.lines().filter(|l| l.contains("K-")).count(), 1, "every spelling is one staff member, pseudonymised: {staff}");
+}
+
+#[test]
+fn without_an_addons_file_addon_reporting_is_missing_not_a_deviation() {
+    let w = Work::new();
+    // Visits that deliver an add-on (MATD is a meal in the built-in table), no --addons.
+    let lines: Vec<String> = plain_visits(8).into_iter().map(|l| l.replace(",OMV,", ",MATD,")).collect();
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    let f = w.figures("2025-03");
+    for s in ["A", "ALL"] {
+        f.assert(s, "addon_reporting_rate", None, "missing");
+    }
+    assert!(!w.read("out/2025-03/evidence.csv").contains("addon_reporting_rate"));
+}
+
+#[test]
+fn the_same_export_given_twice_is_refused_naming_both_files() {
+    let w = Work::new();
+    // No visit_id column: nothing but the content tells the copies apart.
+    let mut text = String::from("supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method\n");
+    for k in 0..20 {
+        text.push_str(&format!("S1,c{k},p1,2025-03-{:02} 08:00,2025-03-{:02} 08:30,nfc,nfc\n", 1 + k, 1 + k));
+    }
+    let first = w.write("mars.csv", &text);
+    let copy = w.write("mars (1).csv", &text);
+    let run = w.monthly(&["--visits", &first, "--visits", &copy]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("mars (1).csv har samma innehåll som mars.csv"), "{}", run.stderr);
+    assert!(!w.path("out/2025-03").exists(), "nothing is published");
+}
+
+/// Every CSV file under `dir`, recursively.
+fn csv_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(csv_files(&path));
+        } else if path.extension().is_some_and(|x| x == "csv") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_csv_file_of_the_month_quarter_or_year_holds_a_formula() {
+    let w = Work::new();
+    let supplier = "\"=HYPERLINK(\"\"http://example.invalid\"\")\"";
+    let mut lines: Vec<String> = (0..400)
+        .map(|k| visit(&format!("@v{k}"), supplier, "c1", "+46 70 123", &format!("2025-03-{:02} 08:00", 1 + k % 28), "", "OMV"))
+        .collect();
+    // A rejected row whose raw text starts with a formula, and a staff id starting with '-'.
+    lines.push(visit("=1+1", "S2", "c2", "p2", "", "", "OMV"));
+    lines.push(visit("v-1", "S2", "c2", "-A1", "2025-03-03 08:00", "2025-03-03 08:05", "OMV"));
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial", "--quiet"]).ok();
+    w.tidkoll(&["year", "--year", "2025", "--out", "out", "--quiet"]).ok();
+    let files = csv_files(&w.path("out"));
+    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    for name in ["rejects.csv", "evidence.csv", "staff.csv", "figures.csv", "flags.csv", "followup.csv", "year.csv", "quarters.csv"] {
+        assert!(names.iter().any(|n| n == name), "{name} among {names:?}");
+    }
+    let mut formulas_seen = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                let is_number = cell.parse::<f64>().is_ok();
+                let runs = cell.starts_with(['=', '+', '@', '\t', '\r']) || (cell.starts_with('-') && !is_number);
+                assert!(!runs, "{}: {cell:?}", path.display());
+                formulas_seen += usize::from(cell.starts_with("'=") || cell.starts_with("'+") || cell.starts_with("'@"));
+            }
+        }
+    }
+    assert!(formulas_seen > 10, "the neutralised cells are there: {formulas_seen}");
+    let figures = w.read("out/2025-03/figures.csv");
+    assert!(figures.contains("\"'=HYPERLINK(\"\"http://example.invalid\"\")\",2025-03,checkin_rate,0,deviation"), "{figures}");
+}
+
+#[test]
+fn noncharacters_are_rejected_and_never_reach_a_document() {
+    let w = Work::new();
+    let mut lines = plain_visits(400);
+    lines.push(visit("bad1", "Vård\u{ffff} AB", "c1", "p1", "2025-03-03 09:00", "2025-03-03 09:30", "OMV"));
+    lines.push(visit("bad2", "S1", "c1", "p\u{fffe}1", "2025-03-03 09:00", "2025-03-03 09:30", "OMV"));
+    quarter_of(&w, &lines);
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.matches("noncharacter").count(), 2, "{rejects}");
+    assert!(rejects.contains("U+FFFF") && rejects.contains("U+FFFE"), "{rejects}");
+    let mut xlsx = zip::ZipArchive::new(std::fs::File::open(w.path("out/2025-Q1/matrix.xlsx")).unwrap()).unwrap();
+    for i in 0..xlsx.len() {
+        let mut part = xlsx.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut part, &mut text).ok();
+        assert!(!text.contains(['\u{fffe}', '\u{ffff}']), "{}", part.name());
+    }
+    for name in ["rejects.csv", "figures.csv", "staff.csv"] {
+        assert!(!w.read(&format!("out/2025-03/{name}")).contains(['\u{fffe}', '\u{ffff}']), "{name}");
+    }
+}
+
+#[test]
+fn a_huge_line_without_a_header_is_not_printed_whole() {
+    let w = Work::new();
+    let line = "x".repeat(2_000_000);
+    let file = w.write("visits.csv", format!("{line}\n{line}\n"));
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.len() < 2_000, "{} bytes on stderr", run.stderr.len());
+    assert!(run.stderr.contains("(2000000 tecken)"), "{}", run.stderr);
+
+    // Very many columns: the first 40 are named, the rest counted.
+    let header: Vec<String> = (0..500).map(|k| format!("k{k}")).collect();
+    let file = w.write("visits.csv", format!("{}\n", header.join(",")));
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("'k39', … och 460 till"), "{}", run.stderr);
+}
+
+#[test]
+fn a_column_the_configuration_names_must_be_in_the_export() {
+    let w = Work::new();
+    let config = w.write("kommun.toml", "[columns.visits]\nmanual_reason = \"Orsakk\"\n");
+    let file = w.write("visits.csv", visits_file(&plain_visits(3)));
+    let run = w.monthly(&["--visits", &file, "--config", &config]);
+    run.fails_with(3);
+    assert!(
+        run.stderr.contains("kolumnen 'Orsakk', som inställningsfilen anger för manual_reason under [columns.visits], finns inte i filen"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("'visit_id', 'supplier_id'"), "the columns found: {}", run.stderr);
+    assert!(!w.path("out/2025-03").exists());
+}
+
+#[test]
+fn a_closed_standard_output_ends_the_run_quietly() {
+    let w = Work::new();
+    let file = w.write("visits.csv", visits_file(&plain_visits(8)));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tidkoll"))
+        .args(["monthly", "--out", "out", "--visits", &file])
+        .current_dir(w.dir.path())
+        .env("TIDKOLL_PSEUDONYM_KEY", "test-key-for-the-tests")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is printed, as `| head -0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    assert!(w.path("out/2025-03/figures.csv").exists(), "the month is stored");
+}
+
+#[test]
+fn names_that_print_alike_are_one_supplier_and_names_like_the_municipality_are_refused() {
+    let w = Work::new();
+    let spellings = ["Vård AB", "Vård\u{200b} AB", "Vård\u{a0}AB", "\u{feff}Vård AB", "Vård  AB"];
+    let mut lines: Vec<String> = (0..500)
+        .map(|k| {
+            let day = 1 + k % 28;
+            let supplier = spellings[k % spellings.len()];
+            visit(
+                &format!("v{k}"),
+                supplier,
+                &format!("c{k}"),
+                "p1",
+                &format!("2025-03-{day:02} 08:00"),
+                &format!("2025-03-{day:02} 08:30"),
+                "OMV",
+            )
+        })
+        .collect();
+    for (k, reserved) in ["ALL\u{200b}", "ＡＬＬ", "Hela kommunen", "hela  Kommunen"].iter().enumerate() {
+        lines.push(visit(&format!("r{k}"), reserved, "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV"));
+    }
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    let f = w.figures("2025-03");
+    assert_eq!(f.suppliers(), ["ALL", "Vård AB"]);
+    f.assert("Vård AB", "checkin_rate", Some(1.0), "ok");
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.matches("is reserved for the municipality-wide row").count(), 4, "{rejects}");
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (504, 500, 4, 0, 0));
+}
+
+/// A visits workbook of `rows` visits; `extra` cells (row, column, text) are written besides.
+fn visits_workbook(w: &Work, name: &str, rows: usize, extra: &[(u32, u16, String)]) -> String {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, column) in crate::common::HEADER.split(',').enumerate() {
+        sheet.write_string(0, c as u16, column).unwrap();
+    }
+    for (r, line) in plain_visits(rows).iter().enumerate() {
+        for (c, cell) in line.split(',').enumerate().filter(|(_, cell)| !cell.is_empty()) {
+            sheet.write_string(r as u32 + 1, c as u16, cell).unwrap();
+        }
+    }
+    for (row, column, text) in extra {
+        sheet.write_string(*row, *column, text).unwrap();
+    }
+    let path = w.path(name);
+    book.save(&path).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A workbook written without Excel's checks: one sheet, the CSV text's fields as inline
+/// strings, as a tool other than Excel may write it.
+fn handmade_workbook(w: &Work, name: &str, csv_text: &str) -> String {
+    use std::io::Write;
+    let rows: String = csv_text
+        .lines()
+        .map(|line| {
+            let cells: String = line.split(',').map(|cell| format!("<c t=\"inlineStr\"><is><t>{cell}</t></is></c>")).collect();
+            format!("<row>{cells}</row>")
+        })
+        .collect();
+    let parts = [
+        ("[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>".to_string()),
+        ("_rels/.rels", "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>".to_string()),
+        ("xl/workbook.xml", "<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"Besok\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>".to_string()),
+        ("xl/_rels/workbook.xml.rels", "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>".to_string()),
+        ("xl/worksheets/sheet1.xml", format!("<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{rows}</sheetData></worksheet>")),
+    ];
+    let path = w.path(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (part, text) in parts {
+        zip.start_file(part, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Runs `tidkoll monthly` with its data segment limited to `bytes` (RLIMIT_DATA: heap and
+/// private mappings), as on a machine with that much memory.
+fn monthly_within(w: &Work, bytes: u64, args: &[&str]) -> crate::common::Run {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tidkoll"));
+    cmd.args(["monthly", "--out", "out"]).args(args).current_dir(w.dir.path()).env("TIDKOLL_PSEUDONYM_KEY", "test-key-for-the-tests");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+            if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    crate::common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_workbook_is_read_in_the_memory_its_cells_take() {
+    let w = Work::new();
+    // One cell in the last column of the sheet: as a grid, 3,001 rows × 16,384 columns.
+    let far = visits_workbook(&w, "far.xlsx", 3000, &[(3, 16_383, "x".into())]);
+    let run = monthly_within(&w, 1 << 30, &["--visits", &far, "--quiet"]);
+    run.ok();
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "far.xlsx"), (3000, 2999, 1, 0, 0));
+    assert!(w.read("out/2025-03/rejects.csv").contains("far.xlsx,4,"), "the row with the far cell, by its sheet row");
+
+    // A cell longer than Excel can hold is no export: refused before it is copied on.
+    let mut lines = plain_visits(10);
+    lines[0] = lines[0].replacen(",A,", &format!(",{},", "x".repeat(40_000)), 1);
+    let long = handmade_workbook(&w, "long.xlsx", &visits_file(&lines));
+    let run = w.monthly(&["--visits", &long]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("rad 2 har en cell med 40000 tecken, fler än Excels 32767"), "{}", run.stderr);
+}
+
+#[test]
+fn an_escape_in_a_file_name_and_a_link_for_the_rejects_change_nothing_outside() {
+    let w = Work::new();
+    let mut lines = plain_visits(20);
+    lines.push(visit("bad", "A", "c1", "p1", "", "", "OMV"));
+    let file = w.write("besok\u{1b}[2J.csv", visits_file(&lines));
+    // refused-rejects.csv is a link to a file of the officer's own.
+    let own = w.write("own.txt", "mine\n");
+    std::fs::create_dir_all(w.path("out")).unwrap();
+    std::os::unix::fs::symlink(&own, w.path("out/refused-rejects.csv")).unwrap();
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    assert!(run.stderr.contains("besok\u{fffd}[2J.csv"), "{}", run.stderr);
+    assert_eq!(w.read("own.txt"), "mine\n", "the file the link pointed to is untouched");
+    assert!(w.read("out/refused-rejects.csv").contains("check_in"), "the rejects are in a file of their own");
+    assert!(!std::fs::symlink_metadata(w.path("out/refused-rejects.csv")).unwrap().file_type().is_symlink());
+}
+
+#[test]
+fn a_configuration_saved_as_utf16_or_windows_1252_is_read() {
+    let w = Work::new();
+    let text = "# Kommunens inställningar\n[columns.visits]\nsupplier_id = \"Utförare\"\n";
+    let visits = w.write("visits.csv", visits_file(&plain_visits(4)).replacen("supplier_id", "Utförare", 1));
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let ansi = encoding_rs::WINDOWS_1252.encode(text).0.into_owned();
+    for (name, bytes) in [("unicode.toml", utf16), ("ansi.toml", ansi)] {
+        let config = w.write(name, bytes);
+        w.tidkoll(&["config", "--check", &config]).ok();
+        w.monthly(&["--visits", &visits, "--config", &config, "--quiet"]).ok();
+        assert_eq!(w.figures("2025-03").suppliers(), ["A", "ALL", "B", "C", "D"], "{name}");
+    }
+}
+
+#[test]
+fn a_personnummer_typed_as_a_supplier_is_not_echoed() {
+    let w = Work::new();
+    let file = w.write("visits.csv", visits_file(&plain_visits(4)));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    let run = w.tidkoll(&["investigate", "--supplier", "19450312-1230", "--month", "2025-03", "--out", "out"]);
+    run.fails_with(2);
+    assert!(run.stderr.contains("utföraren '[personnummer]' finns inte bland"), "{}", run.stderr);
+    assert!(!run.stderr.contains("450312"), "{}", run.stderr);
+}
+
+#[test]
+fn years_no_visit_can_lie_in_are_refused() {
+    let w = Work::new();
+    let mut lines = plain_visits(400);
+    lines.push(visit("old", "A", "c1", "p1", "0001-03-03 08:00", "0001-03-03 08:30", "OMV"));
+    lines.push(visit("far", "A", "c1", "p1", "2099-03-03 08:00", "2099-03-03 08:30", "OMV"));
+    let file = w.write("visits.csv", visits_file(&lines));
+    w.monthly(&["--visits", &file, "--quiet"]).ok();
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.matches("lies outside the years 2000–").count(), 2, "{rejects}");
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (402, 400, 2, 0, 0));
+    for month in ["0000-01", "2099-03"] {
+        let run = w.monthly(&["--visits", &file, "--month", month]);
+        run.fails_with(2);
+        assert!(run.stderr.contains(&format!("--month: {month} ligger utanför åren 2000–")), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_hidden_first_sheet_is_not_read_without_being_named() {
+    let w = Work::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let hidden = book.add_worksheet();
+    hidden.set_name("Hjälp").unwrap();
+    hidden.write_string(0, 0, "x").unwrap();
+    hidden.set_hidden(true);
+    let visible = book.add_worksheet();
+    visible.set_name("Besök").unwrap();
+    // Excel opens on the visible sheet (an active sheet cannot be hidden).
+    visible.set_active(true);
+    for (r, line) in std::iter::once(crate::common::HEADER.to_string()).chain(plain_visits(4)).enumerate() {
+        for (c, cell) in line.split(',').enumerate().filter(|(_, cell)| !cell.is_empty()) {
+            visible.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let path = w.path("besok.xlsx");
+    book.save(&path).unwrap();
+    let file = path.to_string_lossy().into_owned();
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("har ett dolt första blad 'Hjälp'") && run.stderr.contains("Hjälp, Besök"), "{}", run.stderr);
+    let config = w.write("k.toml", "[input]\nsheet = \"Besök\"\n");
+    w.monthly(&["--visits", &file, "--config", &config, "--quiet"]).ok();
+    assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "besok.xlsx"), (4, 4, 0, 0, 0));
+}
+
+#[test]
+fn a_workbook_is_judged_by_what_its_sheets_unpack_to() {
+    let w = Work::new();
+    let file = handmade_workbook(&w, "stor.xlsx", &visits_file(&plain_visits(20_000)));
+    let packed = std::fs::metadata(&file).unwrap().len();
+    assert!(packed < 1_000_000, "the file itself is small: {packed}");
+    let run = w.tidkoll_env(&["monthly", "--out", "out", "--visits", &file], &[("TIDKOLL_MEMORY_BYTES", "4000000")]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("arbetsbokens blad packas upp till ") && run.stderr.contains("men bara 4.0 MB finns"), "{}", run.stderr);
+    assert!(!w.path("out/2025-03").exists());
 }

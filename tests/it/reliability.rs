@@ -100,16 +100,17 @@ fn inputs_larger_than_memory_are_refused_before_reading() {
 }
 
 #[test]
-fn a_month_without_visits_is_stored_empty_and_says_where_the_visits_are() {
+fn a_month_without_visits_is_refused_and_says_where_the_visits_are() {
     let w = Work::new();
+    let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-05-03 08:00", "2025-05-03 08:30", "OMV")]));
+    w.monthly(&["--visits", &visits, "--quiet"]).ok();
+    let stored = w.read("out/2025-05/figures.csv");
+    // The previous month's file given for May: refused, May left as it was.
     let visits = w.write("v.csv", visits_file(&[visit("a1", "S1", "c1", "p1", "2025-03-03 08:00", "2025-03-03 08:30", "OMV")]));
     let run = w.monthly(&["--visits", &visits, "--month", "2025-05"]);
-    run.ok();
-    assert!(run.stderr.contains("inga besök hör till 2025-05") && run.stderr.contains("2025-03: 1"), "{}", run.stderr);
-    let figures = w.figures("2025-05");
-    assert_eq!(figures.suppliers(), ["ALL"]);
-    figures.assert("ALL", "checkin_rate", None, "missing");
-    assert_eq!(accounting(&w.manifest("2025-05"), "v.csv"), (1, 1, 0, 0, 1));
+    run.fails_with(3);
+    assert!(run.stderr.contains("inga besök i filerna hör till 2025-05") && run.stderr.contains("(2025-03: 1)"), "{}", run.stderr);
+    assert_eq!(w.read("out/2025-05/figures.csv"), stored);
 }
 
 #[test]
@@ -312,4 +313,16 @@ fn a_full_output_location_exits_1_keeps_the_old_results_and_leaves_nothing_parti
     assert_eq!(std::fs::read(w.path("out/2025-Q1/matrix.xlsx")).unwrap(), matrix);
     assert!(!w.path("out/2025-Q1/matrix.csv").exists(), "the earlier quarter directory is untouched");
     assert!(hidden_entries(&w.path("out")).is_empty(), "{:?}", hidden_entries(&w.path("out")));
+}
+
+#[test]
+fn a_full_disk_under_the_year_and_the_quarter_is_one_message() {
+    let w = Work::new();
+    run_months(&w, &MONTHS);
+    for args in [["year", "--year", "2025", "--out", "out"], ["quarter", "--quarter", "2025-Q1", "--out", "out"]] {
+        let run = on_a_full_disk(&w, &args);
+        run.fails_with(1);
+        assert_eq!(run.stderr.matches("File too large").count(), 1, "{}", run.stderr);
+        assert!(!run.stderr.contains("ZipWriter"), "{}", run.stderr);
+    }
 }

@@ -23,6 +23,8 @@ pub struct FigureContext<'a> {
     pub continuity_excluded: HashSet<u32>,
     /// Whether an absences file was given: without one, `during_absence` is missing.
     pub absences_given: bool,
+    /// Whether an add-ons file was given: without one, `addon_reporting_rate` is missing.
+    pub addons_given: bool,
 }
 
 impl<'a> FigureContext<'a> {
@@ -43,7 +45,7 @@ impl<'a> FigureContext<'a> {
             })
             .collect();
         let continuity_excluded = config.parameters.continuity_exclude_services.iter().filter_map(|s| ids.services.get(s)).collect();
-        FigureContext { config, month, verified, addon_of_service, continuity_excluded, absences_given: false }
+        FigureContext { config, month, verified, addon_of_service, continuity_excluded, absences_given: false, addons_given: false }
     }
 
     pub fn is_verified(&self, method: Method) -> bool {
@@ -108,10 +110,12 @@ pub fn figure_value(figure: Figure, scope: &Scope, config: &Config) -> Option<f6
 }
 
 /// The value of any metric of `figures.csv` for a scope. Without an absences input,
-/// `during_absence` is missing, not 0.
+/// `during_absence` is missing, not 0; without an add-ons input, `addon_reporting_rate` is
+/// missing (no report was looked for), not 0.
 pub fn metric_value(metric: Metric, scope: &Scope, ctx: &FigureContext) -> Option<f64> {
     match metric {
         Metric::FlagCount(Flag::DuringAbsence) | Metric::FlagRate(Flag::DuringAbsence) if !ctx.absences_given => None,
+        Metric::Figure(Figure::AddonReportingRate) if !ctx.addons_given => None,
         Metric::Figure(f) => figure_value(f, scope, ctx.config),
         Metric::FlagCount(flag) => Some(f64::from(scope.total.flag_count(flag))),
         Metric::FlagRate(flag) => scope.total.flag_rate(flag),
