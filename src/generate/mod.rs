@@ -188,7 +188,7 @@ struct Writer {
 
 impl Writer {
     fn create(path: &Path, dialect: Dialect, header: &str) -> Result<Writer> {
-        let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = File::create(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
         let mut w = Writer { out: BufWriter::with_capacity(1 << 20, file), dialect, line: String::new() };
         w.line.push_str(header);
         w.end_line()?;

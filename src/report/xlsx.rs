@@ -126,10 +126,10 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         }
         Ok(())
     };
-    build(&mut book).map_err(|e| anyhow::anyhow!("building {}: {e}", path.display()))?;
+    build(&mut book).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
     // Built in memory and then written: a full disk is then one error of the file's own.
-    let bytes = book.save_to_buffer().map_err(|e| anyhow::anyhow!("cannot build {}: {e}", path.display()))?;
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    let bytes = book.save_to_buffer().map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
+    std::fs::write(path, bytes).with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
 /// Text for a page header or footer: `&` is a code there, written `&&` to print itself.
