@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::model::VisitStatus;
 use anyhow::{Context, Result};
 use chrono::{Duration, LocalResult, NaiveDateTime, TimeZone};
 use chrono_tz::Europe::Stockholm;
@@ -243,6 +244,7 @@ struct GenVisit {
     services: Vec<&'static str>,
     planned: f64,
     verified: bool,
+    status: VisitStatus,
 }
 
 struct Client {
@@ -310,6 +312,18 @@ fn short_form(id: &str) -> String {
         id[2..].to_string()
     } else {
         id.to_string()
+    }
+}
+
+/// The status word of a registration in the dialect: the canonical name, or the Swedish word a
+/// time-registration system writes.
+fn status_word(dialect: Dialect, status: VisitStatus) -> &'static str {
+    match (dialect, status) {
+        (Dialect::Canonical, s) => s.as_str(),
+        (Dialect::Swedish, VisitStatus::Performed) => "Utförd",
+        (Dialect::Swedish, VisitStatus::Declined) => "Avböjd",
+        (Dialect::Swedish, VisitStatus::NotHome) => "Ej hemma",
+        (Dialect::Swedish, VisitStatus::Cancelled) => "Inställd",
     }
 }
 

@@ -10,10 +10,11 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::headers::header;
 use super::{
-    absence_stamp, existing, fake_personnummer, method, short_form, stamp, Client, Dialect, GenVisit, MonthFiles, Plant, Profile, Shape,
+    absence_stamp, existing, fake_personnummer, method, short_form, stamp, status_word, Client, Dialect, GenVisit, MonthFiles, Plant,
+    Profile, Shape,
 };
 use super::{Rng, Writer, AREAS, MANUAL_REASONS, PROFILES, SERVICES};
-use crate::model::{InputKind, YearMonth};
+use crate::model::{InputKind, VisitStatus, YearMonth};
 
 /// The files of one month being written.
 struct Outputs {
@@ -173,6 +174,7 @@ impl Supplier {
             services: vec!["OMV"],
             planned: 30.0,
             verified: true,
+            status: VisitStatus::Performed,
         };
         let mut out = Vec::new();
         for plant in self.profile.plants {
@@ -279,6 +281,7 @@ impl Supplier {
                 services,
                 planned,
                 verified: !rng.chance(self.profile.unverified),
+                status: VisitStatus::Performed,
             });
         }
         generated
@@ -339,6 +342,7 @@ impl Supplier {
                 _ => "",
             };
             w.field(reason);
+            w.field(status_word(dialect, g.status));
             w.end_line()?;
         }
         Ok(())

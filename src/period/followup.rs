@@ -250,7 +250,7 @@ mod tests {
     }
 
     fn rules(streak_months: u32, min_metrics: u32) -> EscalationConfig {
-        EscalationConfig { streak_months, min_metrics }
+        EscalationConfig { streak_months, min_metrics, new_supplier_months: 6 }
     }
 
     #[test]

@@ -179,7 +179,8 @@ impl QuarterData {
             Evidence::ManualWithoutReason => {
                 Some(EvidenceTotals::ManualWithoutReason { without_reason: staff.manual_without_reason(), manual: staff.manual })
             }
-            Evidence::UnreportedAddons | Evidence::LateReports => None,
+            // Registrations that are not performed visits are not kept per member.
+            Evidence::UnreportedAddons | Evidence::LateReports | Evidence::Declined => None,
         }
     }
 

@@ -23,6 +23,9 @@ pub struct FigureContext<'a> {
     pub continuity_excluded: HashSet<u32>,
     /// Whether an absences file was given: without one, `during_absence` is missing.
     pub absences_given: bool,
+    /// Whether the export has a status column: without one, `declined_share` and
+    /// `declined_remainder` are missing.
+    pub status_given: bool,
 }
 
 impl<'a> FigureContext<'a> {
@@ -43,7 +46,7 @@ impl<'a> FigureContext<'a> {
             })
             .collect();
         let continuity_excluded = config.parameters.continuity_exclude_services.iter().filter_map(|s| ids.services.get(s)).collect();
-        FigureContext { config, month, verified, addon_of_service, continuity_excluded, absences_given: false }
+        FigureContext { config, month, verified, addon_of_service, continuity_excluded, absences_given: false, status_given: false }
     }
 
     pub fn is_verified(&self, method: Method) -> bool {
@@ -104,14 +107,21 @@ pub fn figure_value(figure: Figure, scope: &Scope, config: &Config) -> Option<f6
         Figure::UnservedClients => t.unserved_clients(),
         Figure::ManualReasonShare => t.manual_reason_share(),
         Figure::ContinuityMean => t.continuity_mean(),
+        Figure::DeclinedShare => t.declined_share(),
     }
 }
 
 /// The value of any metric of `figures.csv` for a scope. Without an absences input,
-/// `during_absence` is missing, not 0.
+/// `during_absence` is missing, not 0; without a status column, `declined_share` and
+/// `declined_remainder` are.
 pub fn metric_value(metric: Metric, scope: &Scope, ctx: &FigureContext) -> Option<f64> {
     match metric {
         Metric::FlagCount(Flag::DuringAbsence) | Metric::FlagRate(Flag::DuringAbsence) if !ctx.absences_given => None,
+        Metric::Figure(Figure::DeclinedShare) | Metric::FlagCount(Flag::DeclinedRemainder) | Metric::FlagRate(Flag::DeclinedRemainder)
+            if !ctx.status_given =>
+        {
+            None
+        }
         Metric::Figure(f) => figure_value(f, scope, ctx.config),
         Metric::FlagCount(flag) => Some(f64::from(scope.total.flag_count(flag))),
         Metric::FlagRate(flag) => scope.total.flag_rate(flag),
