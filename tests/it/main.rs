@@ -16,4 +16,5 @@ mod oracle;
 mod plausibility;
 mod quarter;
 mod reliability;
+mod status;
 mod workbook;
