@@ -81,7 +81,7 @@ fn month(size: u64) -> &'static Month {
         // Generated again when it predates the absences file.
         if !absences.exists() {
             std::fs::create_dir_all(&dir).unwrap();
-            generate_month(&dir, month, Dialect::Canonical, shape, size, 2025, true).unwrap();
+            generate_month(&dir, month, Dialect::Canonical, shape, size, 2025, true, month).unwrap();
         }
         let (visits, granted, addons) =
             (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));

@@ -23,8 +23,9 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         let path = args.out.join("tidkoll.toml");
         std::fs::write(&path, config).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    for month in months {
-        let files = generate_month(&args.out, month, dialect, args.shape.into(), args.visits, args.seed, !args.no_extras)?;
+    for &month in &months {
+        let first = *months.iter().min().expect("a month is being generated");
+        let files = generate_month(&args.out, month, dialect, args.shape.into(), args.visits, args.seed, !args.no_extras, first)?;
         println!("{month}: {} besök i {}", files.visit_count, files.visits.display());
         for path in files.granted.iter().chain(&files.addons).chain(&files.absences) {
             println!("         {}", path.display());

@@ -100,6 +100,12 @@ pub struct Profile {
     pub manual_reason_missing: f64,
     /// Clients with granted time whom nobody visits.
     pub unserved_clients: usize,
+    /// Share of regular visits registered as declined or not at home instead (no care given,
+    /// no check-out).
+    pub declined: f64,
+    /// Share of visits cut short, with the rest of the ordered time registered as declined
+    /// right after by the same staff member (`declined_remainder`).
+    pub declined_remainder: f64,
     /// Registrations that cannot be true, and near misses just inside every limit.
     pub plants: &'static [Plant],
 }
@@ -117,6 +123,9 @@ pub enum Plant {
     /// Just inside every limit: exactly 600 minutes on a day, a gap of exactly 1 minute in the
     /// same area and exactly 5 between areas, an absence that ends as a visit begins.
     NearMisses,
+    /// Short visits on day 7 followed by a declined registration 0 and 1 minute after (flagged
+    /// `declined_remainder`), 2 minutes after and by another staff member (not flagged).
+    DeclinedAfterShortVisits,
 }
 
 const GOOD: Profile = Profile {
@@ -135,13 +144,28 @@ const GOOD: Profile = Profile {
     addon_late: 0.0,
     manual_reason_missing: 0.0,
     unserved_clients: 0,
+    declined: 0.005,
+    declined_remainder: 0.0,
     plants: &[Plant::NearMisses],
 };
+
+/// A supplier that starts in the second month generated (`tidkoll generate --months` with
+/// several), for the seeds' rule on newly established suppliers (SPEC §9).
+pub const NEW_SUPPLIER: Profile = Profile { name: "Ny Omsorg AB", plants: &[], ..GOOD };
 
 /// The five profiles; larger runs repeat them with a number.
 pub const PROFILES: [Profile; 5] = [
     GOOD,
-    Profile { name: "Hemtjänst Syd AB", unverified: 0.35, short_visits: 0.15, manual_reason_missing: 0.4, plants: &[], ..GOOD },
+    Profile {
+        name: "Hemtjänst Syd AB",
+        unverified: 0.35,
+        short_visits: 0.15,
+        manual_reason_missing: 0.4,
+        declined: 0.06,
+        declined_remainder: 0.01,
+        plants: &[Plant::DeclinedAfterShortVisits],
+        ..GOOD
+    },
     Profile {
         name: "Trygg Vård AB",
         length_factor: 1.15,
