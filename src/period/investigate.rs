@@ -286,6 +286,7 @@ fn followup_of(out: &Path, stored: &[StoredMonth], supplier: &str, period: Perio
     }
     let months = period.months();
     history.load_back(out, months[0])?;
+    history.load_rosters(out)?;
     let latest = stored.last().expect("at least one month");
     let span: Vec<YearMonth> = months.into_iter().filter(|m| *m <= latest.month).collect();
     Ok(history.followup(&span, &latest.config.escalation).into_iter().find(|f| f.supplier == supplier))

@@ -117,6 +117,7 @@ impl QuarterData {
             history.add_month(month.month, &month.figures);
         }
         history.load_back(out, months[0])?;
+        history.load_rosters(out)?;
         let rules = rules.or_else(|| stored.iter().flatten().last().map(|m| m.config.escalation.clone())).unwrap_or_default();
         let followup = history.followup(&months, &rules);
         let suppliers: Vec<String> = suppliers.into_iter().collect();

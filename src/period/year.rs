@@ -77,6 +77,7 @@ impl YearData {
             last_rules = figures.config.escalation;
         }
         history.load_back(out, months[0])?;
+        history.load_rosters(out)?;
         let suppliers = history.suppliers_of(&stored);
         Ok(YearData { year, stored, missing, suppliers, rules: rules.unwrap_or(last_rules), history })
     }

@@ -30,10 +30,16 @@ pub fn write_followup_csv(path: &Path, followup: &[SupplierFollowup]) -> Result<
 
 /// `recommendations.csv`: one row per supplier of the quarter.
 pub fn write_recommendations_csv(path: &Path, followup: &[SupplierFollowup]) -> Result<()> {
-    let rows = followup
-        .iter()
-        .map(|f| [f.supplier.clone(), f.metrics.len().to_string(), f.longest_streak().to_string(), f.recommendation.id().to_string()]);
-    write_rows(path, ["supplier_id", "deviating_metrics", "longest_streak_months", "recommendation"], rows)
+    let rows = followup.iter().map(|f| {
+        [
+            f.supplier.clone(),
+            f.metrics.len().to_string(),
+            f.longest_streak().to_string(),
+            f.recommendation.id().to_string(),
+            f.reasons().join(";"),
+        ]
+    });
+    write_rows(path, ["supplier_id", "deviating_metrics", "longest_streak_months", "recommendation", "reasons"], rows)
 }
 
 /// `year.csv`.

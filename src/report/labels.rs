@@ -84,6 +84,12 @@ pub fn escalation_reason_sv(f: &SupplierFollowup) -> Option<String> {
     if f.many_deviations {
         why.push(format!("{} mått avviker under kvartalet (gränsen är {})", f.metrics.len(), f.rules.min_metrics));
     }
+    if f.new_supplier {
+        why.push(format!(
+            "utföraren är nyetablerad och i sin {}:e månad med brukare: kommunens rutin är en fördjupad uppföljning när en ny utförare varit verksam ett halvår, inte ett fynd mot utföraren",
+            f.rules.new_supplier_months
+        ));
+    }
     Some(join_sv(&why))
 }
 

@@ -79,7 +79,8 @@ fn quarter_followup_and_recommendations_follow_the_months_statuses() {
     assert_eq!(got, expected);
     assert!(got.values().any(|(n, s)| *n == 1 && *s == 0), "a deviation that ended before March is in the fixtures");
 
-    let recommendations = rows(w, "out/2025-Q1/recommendations.csv", "supplier_id,deviating_metrics,longest_streak_months,recommendation");
+    let recommendations =
+        rows(w, "out/2025-Q1/recommendations.csv", "supplier_id,deviating_metrics,longest_streak_months,recommendation,reasons");
     assert_eq!(recommendations.len(), suppliers.len(), "one row per supplier, none for ALL");
     for r in &recommendations {
         let mine: Vec<&(u32, u32)> = expected.iter().filter(|((s, _), _)| s == &r[0]).map(|(_, v)| v).collect();
@@ -91,7 +92,11 @@ fn quarter_followup_and_recommendations_follow_the_months_statuses() {
         } else {
             "ingen"
         };
-        assert_eq!(r[1..], [mine.len().to_string(), longest.to_string(), wanted.to_string()], "{}", r[0]);
+        assert_eq!(r[1..4], [mine.len().to_string(), longest.to_string(), wanted.to_string()], "{}", r[0]);
+        // No supplier of the fixtures is newly established in Q1 (Ny Omsorg AB's sixth month is July).
+        let reasons: Vec<&str> =
+            [(longest >= 6, "streak"), (mine.len() >= 4, "many_metrics")].into_iter().filter(|r| r.0).map(|r| r.1).collect();
+        assert_eq!(r[4], reasons.join(";"), "{}", r[0]);
     }
     assert_eq!(recommendations.iter().find(|r| r[0] == "Omsorg Norr AB").unwrap()[3], "ingen");
     assert_eq!(recommendations.iter().find(|r| r[0] == "Trygg Vård AB").unwrap()[3], "fordjupad_uppfoljning");
@@ -219,7 +224,11 @@ fn run_small(w: &Work, months: &[(&str, &[&str])], config: &str) {
 }
 
 fn recommendation(w: &Work, quarter: &str, supplier: &str) -> Vec<String> {
-    let all = rows(w, &format!("out/{quarter}/recommendations.csv"), "supplier_id,deviating_metrics,longest_streak_months,recommendation");
+    let all = rows(
+        w,
+        &format!("out/{quarter}/recommendations.csv"),
+        "supplier_id,deviating_metrics,longest_streak_months,recommendation,reasons",
+    );
     all.into_iter().find(|r| r[0] == supplier).unwrap_or_else(|| panic!("no row for {supplier}"))
 }
 
@@ -306,6 +315,38 @@ fn both_escalation_rules_fire_at_their_thresholds() {
     quarter(&format!("[escalation]\nstreak_months = 12\nmin_metrics = {}\n", deviating + 1));
     assert_eq!(recommendation(&w, "2025-Q1", "A")[3], "atgardsplan");
     assert_eq!(recommendation(&w, "2025-Q1", "B")[3], "ingen");
+}
+
+#[test]
+fn a_newly_established_supplier_is_proposed_for_a_deeper_follow_up_in_its_sixth_month() {
+    let w = Work::new();
+    // A from 2024-09, the first stored month (its start is unknown); N from 2024-10, so its
+    // fifth month is 2025-02 and its sixth 2025-03.
+    let mut months: Vec<(&str, &[&str])> = vec![("2024-09", &["A"])];
+    for m in ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03"] {
+        months.push((m, &["A", "N"]));
+    }
+    run_small(&w, &months, "");
+    let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out"]);
+    run.ok();
+    let n = recommendation(&w, "2025-Q1", "N");
+    assert_eq!((n[3].as_str(), n[4].rsplit(';').next().unwrap()), ("fordjupad_uppfoljning", "new_supplier"), "{n:?}");
+    assert!(!recommendation(&w, "2025-Q1", "A")[4].contains("new_supplier"), "A's sixth month, but its start is unknown");
+    let line = run.stdout.lines().find(|l| l.trim_start().starts_with("N: ")).unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(line.contains("nyetablerad") && line.contains("6:e månad") && line.contains("inte ett fynd mot utföraren"), "{line}");
+    // Its action plan (the small months deviate) says why, as a routine and not a finding.
+    let plan = w.read("out/2025-Q1/leverantorer/N/atgardsplan-N.md");
+    assert!(plan.contains("Fördjupad uppföljning: Kommunen avser att inleda en fördjupad uppföljning av utföraren eftersom") && plan.contains("utföraren är nyetablerad och i sin 6:e månad med brukare: kommunens rutin är en fördjupad uppföljning när en ny utförare varit verksam ett halvår, inte ett fynd mot utföraren"), "{plan}");
+    // In 2024-Q4 (its first to third months) N is not proposed for being new.
+    w.tidkoll(&["quarter", "--quarter", "2024-Q4", "--out", "out"]).ok();
+    assert!(!recommendation(&w, "2024-Q4", "N")[4].contains("new_supplier"));
+    // The year names the reason too.
+    w.tidkoll(&["year", "--year", "2025", "--out", "out"]).ok();
+    assert!(w.read("out/2025/arsrapport.md").contains("nyetablerad"));
+    // With new_supplier_months = 7 the seventh month, 2025-04, is the one: not in Q1.
+    let config = w.write("sju.toml", "[escalation]\nnew_supplier_months = 7\n");
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--config", &config]).ok();
+    assert!(!recommendation(&w, "2025-Q1", "N")[4].contains("new_supplier"));
 }
 
 #[test]

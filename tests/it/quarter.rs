@@ -85,7 +85,8 @@ fn workbook_values_and_statuses_are_the_months_figures() {
     // The recommendation of each supplier is the one in recommendations.csv (none for ALL).
     let recommendations = w.read("out/2025-Q1/recommendations.csv");
     for line in recommendations.lines().skip(1) {
-        let (supplier, id) = (line.split(',').next().unwrap(), line.rsplit(',').next().unwrap());
+        let fields: Vec<&str> = line.split(',').collect();
+        let (supplier, id) = (fields[0], fields[3]);
         let words = match id {
             "ingen" => "Ingen åtgärd",
             "atgardsplan" => "Åtgärdsplan",
