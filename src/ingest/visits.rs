@@ -180,7 +180,7 @@ impl VisitReader {
             false => None,
             true => Some(remembered(&mut recent.reasons, row.raw(Vc::ManualReason), || row.get(Vc::ManualReason).map(|r| r.is_some()))?),
         };
-        let status = self.status(row)?;
+        let status = remembered(&mut recent.statuses, row.raw(Vc::Status), || self.status(row))?;
         let visit = Visit {
             visit_id,
             supplier,
