@@ -165,6 +165,7 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
             masks: &masks,
             ids,
             absences: &data.absences,
+            hits: &hits,
         };
         (rows, supplier_evidence(&evidence_scope, &ctx))
     };

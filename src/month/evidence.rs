@@ -9,6 +9,7 @@ use crate::model::time::local_time;
 use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
 use crate::month::figures::tally::{FlagMasks, Member, MonthTally};
 use crate::month::figures::FigureContext;
+use crate::month::flags::FlagHit;
 
 /// How many staff, clients and example visits are kept per figure.
 pub const TOP: usize = 10;
@@ -130,6 +131,9 @@ pub struct SupplierScope<'a> {
     pub ids: &'a Ids,
     /// The month's absences, for the periods behind `during_absence`.
     pub absences: &'a [Absence],
+    /// Every flag of the month's visits, sorted by visit, flag and partner: the performed
+    /// visit a `declined_remainder` example follows.
+    pub hits: &'a [FlagHit],
 }
 
 /// Evidence rows of one supplier for every kind of evidence, in registry order.
@@ -164,7 +168,10 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
             debug_assert_eq!(of, evidence);
             out.extend(found.into_iter().map(|i| {
                 let v = &scope.visits[i];
-                let detail = format!("{}, {}", v.local_in.format("%Y-%m-%d %H:%M"), scope.ids.staff.name(v.staff));
+                let mut detail = format!("{}, {}", v.local_in.format("%Y-%m-%d %H:%M"), scope.ids.staff.name(v.staff));
+                if evidence == Evidence::Flagged(Flag::DeclinedRemainder) {
+                    detail.push_str(&format!(", efter besök {}", followed_visits(scope, i)));
+                }
                 EvidenceRow { detail: Some(detail), ..row(evidence, Kind::Visit, &v.visit_id, None) }
             }));
         }
@@ -173,6 +180,22 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
         }
     }
     out
+}
+
+/// The ids of the performed visits a declined registration (`visit`) is flagged after
+/// (`declined_remainder`), as an example pair shows them.
+fn followed_visits(scope: &SupplierScope, visit: usize) -> String {
+    let flag = Flag::DeclinedRemainder;
+    let from = scope.hits.partition_point(|h| (h.visit as usize, h.flag) < (visit, flag));
+    let mut ids: Vec<&str> = scope.hits[from..]
+        .iter()
+        .take_while(|h| h.visit as usize == visit && h.flag == flag)
+        .filter_map(|h| h.related)
+        .map(|p| scope.visits[p as usize].visit_id.as_str())
+        .collect();
+    // By id, so that the text does not depend on the order the visits came in.
+    ids.sort_unstable();
+    ids.join(" och ")
 }
 
 /// The members that contribute most to the evidence, with their weights.

@@ -129,6 +129,10 @@ fn the_declined_remainder_is_a_declined_registration_at_most_a_minute_after_the_
     f.assert("S1", "flag_rate.declined_remainder", Some(3000.0 / 7.0), "deviation");
     // 5 of 13 registrations declined or not at home.
     f.assert("S1", "declined_share", Some(5.0 / 13.0), "deviation");
+    // The evidence's examples are pairs: the declined registration and the visit it follows.
+    let evidence = w.read("out/2025-03/evidence.csv");
+    assert!(evidence.lines().any(|l| l == "S1,flag.declined_remainder,visit,a2,,\"2025-03-03 08:04, p1, efter besök a1\""), "{evidence}");
+    assert!(evidence.lines().any(|l| l.ends_with("p3, efter besök g1 och g2\"")), "{evidence}");
     // The declined registrations take part in no other flag: g1 and g2 are a duplicate pair,
     // and nothing else is flagged.
     let others: Vec<String> = w.flags("2025-03").into_iter().filter(|l| !l.contains(",declined_remainder,")).collect();
