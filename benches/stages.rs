@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock};
 
 use divan::Bencher;
 use tidkoll::config::Config;
-use tidkoll::engine::groups::{Groups, MonthGroups};
+use tidkoll::engine::groups::MonthGroups;
 use tidkoll::generate::{generate_month, Dialect, Shape};
 use tidkoll::ingest::{read_all, select_month, InputPaths, MonthData};
 use tidkoll::model::Reject;
@@ -81,7 +81,7 @@ fn month(size: u64) -> &'static Month {
         // Generated again when it predates the absences file.
         if !absences.exists() {
             std::fs::create_dir_all(&dir).unwrap();
-            generate_month(&dir, month, Dialect::Canonical, shape, size, 2025, true).unwrap();
+            generate_month(&dir, month, Dialect::Canonical, shape, size, 2025, true, month).unwrap();
         }
         let (visits, granted, addons) =
             (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));
@@ -124,7 +124,9 @@ fn flags<const THREADS: usize>(bencher: Bencher, visits: u64) {
     let data = m.data.lock().unwrap();
     let ctx = FigureContext::new(&m.config, data.month, &data.ids);
     let pool = pool(THREADS);
-    bencher.bench_local(|| pool.install(|| flags::compute(&data.visits, &data.absences, &MonthGroups::new(&data.visits), &ctx)));
+    bencher.bench_local(|| {
+        pool.install(|| flags::compute(&data.visits, data.performed, &data.absences, &MonthGroups::new(&data.visits, data.performed), &ctx))
+    });
 }
 
 /// The month's visits grouped by client and by staff member, as the analysis first groups them.
@@ -132,7 +134,7 @@ fn flags<const THREADS: usize>(bencher: Bencher, visits: u64) {
 fn groups(bencher: Bencher, visits: u64) {
     let m = month(visits);
     let data = m.data.lock().unwrap();
-    bencher.bench_local(|| MonthGroups::new(&data.visits));
+    bencher.bench_local(|| MonthGroups::new(&data.visits, data.performed));
 }
 
 /// Key figures, flags, drill-down and evidence of every supplier and the municipality.
@@ -152,10 +154,10 @@ fn write(bencher: Bencher, visits: u64) {
     let m = month(visits);
     let data = m.data.lock().unwrap();
     let month: YearMonth = MONTH.parse().unwrap();
-    let by_client = Groups::by(&data.visits, |v| v.client);
+    let groups = MonthGroups::new(&data.visits, data.performed);
     bencher.bench_local(|| {
         let staged = StagedMonth::new(&m.out, month).unwrap();
-        write_visits_table(&staged.dir, &data.visits, &data.ids, &by_client).unwrap();
+        write_visits_table(&staged.dir, &data.visits, &data.ids, &groups.clients, &groups.others).unwrap();
         write_month(&staged.dir, &m.analysis, &m.rejects).unwrap();
         staged.publish().unwrap()
     });

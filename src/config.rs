@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::error::usage;
-use crate::model::{Bound, Figure, Flag, InputKind, Method, Metric, Unit};
+use crate::model::{Bound, Figure, Flag, InputKind, Method, Metric, Unit, VisitStatus};
 
 /// The complete default configuration, printed by `tidkoll config --print-defaults`.
 /// A unit test keeps it equal to `Config::default()`.
@@ -19,6 +19,7 @@ pub struct Config {
     pub input: InputConfig,
     pub columns: ColumnsConfig,
     pub methods: MethodsConfig,
+    pub status: StatusConfig,
     pub requirements: BTreeMap<String, Bound>,
     pub flag_limits: BTreeMap<String, f64>,
     pub parameters: Parameters,
@@ -37,6 +38,8 @@ pub struct EscalationConfig {
     pub streak_months: u32,
     /// At least this many metrics deviating in the quarter.
     pub min_metrics: u32,
+    /// A newly established supplier's month of activity that starts the deeper follow-up.
+    pub new_supplier_months: u32,
 }
 
 /// The draft action plans.
@@ -68,7 +71,7 @@ impl Default for PlanConfig {
 
 impl Default for EscalationConfig {
     fn default() -> Self {
-        EscalationConfig { streak_months: 6, min_metrics: 4 }
+        EscalationConfig { streak_months: 6, min_metrics: 4, new_supplier_months: 6 }
     }
 }
 
@@ -107,6 +110,13 @@ impl ColumnsConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct MethodsConfig {
     pub verified: Vec<String>,
+    pub aliases: BTreeMap<String, String>,
+}
+
+/// Registration statuses (SPEC §2.1): `[status.aliases]` adds to the built-in aliases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusConfig {
     pub aliases: BTreeMap<String, String>,
 }
 
@@ -194,6 +204,7 @@ impl Default for Config {
             input: InputConfig::default(),
             columns: ColumnsConfig::default(),
             methods: MethodsConfig::default(),
+            status: StatusConfig::default(),
             requirements: default_requirements(),
             flag_limits: default_flag_limits(),
             parameters: Parameters::default(),
@@ -410,6 +421,14 @@ impl Config {
                 );
             }
         }
+        for (alias, target) in &self.status.aliases {
+            if VisitStatus::from_canonical(target).is_none() {
+                return bad(
+                    &format!("status.aliases.\"{alias}\""),
+                    format!("'{target}' is not a status; use performed, declined, not_home or cancelled"),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -462,6 +481,9 @@ impl Config {
         }
         if self.escalation.streak_months < 1 {
             return bad("escalation.streak_months", format!("{} är inte ett antal månader ≥ 1", self.escalation.streak_months));
+        }
+        if self.escalation.new_supplier_months < 1 {
+            return bad("escalation.new_supplier_months", format!("{} is not a number of months ≥ 1", self.escalation.new_supplier_months));
         }
         if !(1..=365).contains(&self.plan.reply_days) {
             return bad("plan.reply_days", format!("{} är inte ett antal dagar 1–365", self.plan.reply_days));
@@ -574,6 +596,8 @@ mod tests {
             ("[flag_limits]\nduplicat = 1\n", "flag_limits.duplicat"),
             ("[escalation]\nstreak_months = 0\n", "escalation.streak_months"),
             ("[escalation]\nmin_metric = 3\n", "min_metric"),
+            ("[escalation]\nnew_supplier_months = 0\n", "escalation.new_supplier_months"),
+            ("[status.aliases]\n\"Avböjt av kund\" = \"refused\"\n", "status.aliases.\"Avböjt av kund\""),
             ("[columns.visits]\nsupplier_id = \"X\"\nstaff_id = \"x \"\n", "columns.visits.staff_id"),
         ] {
             let err = Config::from_toml_str(text).unwrap_err();

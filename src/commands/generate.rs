@@ -23,8 +23,9 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         let path = args.out.join("tidkoll.toml");
         std::fs::write(&path, config).with_context(|| format!("{} kan inte skrivas", path.display()))?;
     }
-    for month in months {
-        let files = generate_month(&args.out, month, dialect, args.shape.into(), args.visits, args.seed, !args.no_extras)?;
+    for &month in &months {
+        let first = *months.iter().min().expect("a month is being generated");
+        let files = generate_month(&args.out, month, dialect, args.shape.into(), args.visits, args.seed, !args.no_extras, first)?;
         super::say(&format!("{month}: {} besök i {}\n", files.visit_count, files.visits.display()))?;
         for path in files.granted.iter().chain(&files.addons).chain(&files.absences) {
             super::say(&format!("         {}\n", path.display()))?;

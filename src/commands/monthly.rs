@@ -117,8 +117,9 @@ fn choose_month(args: &MonthlyArgs, given: Option<YearMonth>, ingested: &Ingeste
     Ok(month)
 }
 
-/// Visits per supplier id, with every supplier of the figures (some have none). Counted
-/// from the groups by client, which hold every visit once and lie together by supplier.
+/// Performed visits per supplier id, with every supplier of the figures (some have none).
+/// Counted from the groups by client, which hold every performed visit once and lie together
+/// by supplier.
 fn visits_per_supplier(data: &MonthData, by_client: &Groups, analysis: &MonthAnalysis) -> BTreeMap<String, usize> {
     let mut counts = vec![0usize; data.ids.suppliers.names.len()];
     for g in &by_client.groups {
@@ -158,7 +159,7 @@ fn compute_and_store(
     // the other tables are written as soon as the figures are ready, beside the end of the
     // visits table. Both share the month's visits grouped by client, sorted once.
     let analysed_at = Instant::now();
-    let groups = MonthGroups::new(&data.visits);
+    let groups = MonthGroups::new(&data.visits, data.performed);
     let ((analysis, figures_and_flags, written), visit_table) = rayon::join(
         || {
             let analysis = analyse_grouped(data, &setup.config, &groups);
@@ -169,7 +170,8 @@ fn compute_and_store(
         },
         || {
             let table_started = Instant::now();
-            write_visits_table(&staged.dir, &data.visits, &data.ids, &groups.clients).map(|()| table_started.elapsed().as_secs_f64())
+            write_visits_table(&staged.dir, &data.visits, &data.ids, &groups.clients, &groups.others)
+                .map(|()| table_started.elapsed().as_secs_f64())
         },
     );
     let visits_table = visit_table.with_context(saving)?;
@@ -239,7 +241,7 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     clean_leftovers(&args.out);
     if !args.quiet {
         let mut rows: Vec<(String, usize)> = stored.per_supplier.into_iter().collect();
-        rows.push((ALL.to_string(), data.visits.len()));
+        rows.push((ALL.to_string(), data.performed));
         super::say(&monthly_summary(month, &files, &stored.analysis.figures, &rows, &stored.dir))?;
     } else {
         super::say(&format!("{}\n", stored.dir.display()))?;

@@ -83,10 +83,16 @@ pub struct Groups {
 impl Groups {
     /// Every visit, grouped by its supplier and `member`.
     pub fn by(visits: &[Visit], member: impl Fn(&Visit) -> u32) -> Groups {
+        Groups::by_from(visits, 0, member)
+    }
+
+    /// The visits from `from` on, grouped by their supplier and `member` (indices into all of
+    /// `visits`).
+    fn by_from(visits: &[Visit], from: usize, member: impl Fn(&Visit) -> u32) -> Groups {
         // Sorting plain keys is several times faster than comparing through the visits; the
         // visit id is looked at only on a tie.
         let keys: Vec<Key> = placed_by_supplier(
-            visits.iter().enumerate().map(|(i, v)| (member_key(v.supplier, member(v)), v.check_in, i as u32)),
+            visits[from..].iter().enumerate().map(|(i, v)| (member_key(v.supplier, member(v)), v.check_in, (from + i) as u32)),
             |k| (k.0 >> 32) as u32,
             |part| sort_part(part, visits),
         );
@@ -271,17 +277,25 @@ impl Lines {
     }
 }
 
-/// The month's visits grouped by client and by staff member.
+/// The month's performed visits grouped by client and by staff member, and the other
+/// registrations (declined, not at home, cancelled) by client.
 #[derive(Debug, Default)]
 pub struct MonthGroups {
     pub clients: Groups,
     pub staff: Groups,
+    /// The registrations that are not performed visits, by client: few, and only in exports
+    /// with a status column.
+    pub others: Groups,
 }
 
 impl MonthGroups {
-    /// Both groupings, placed by supplier in one walk over the visits and sorted at once:
-    /// each as `Groups::by` groups it.
-    pub fn new(visits: &[Visit]) -> MonthGroups {
+    /// `visits[..performed]` are the performed visits, the rest the other registrations. The
+    /// performed visits' two groupings are placed by supplier in one walk and sorted at once,
+    /// each as `Groups::by` groups it; the others are grouped apart, so no walk of the figures
+    /// or flags meets a visit that is not performed.
+    pub fn new(visits: &[Visit], performed: usize) -> MonthGroups {
+        let others = Groups::by_from(visits, performed, |v| v.client);
+        let visits = &visits[..performed];
         let (clients, staff) = placed_by_supplier_twice(
             visits.len(),
             |i| visits[i].supplier,
@@ -293,7 +307,7 @@ impl MonthGroups {
             |part| sort_part(part, visits),
         );
         let (clients, staff) = rayon::join(|| Groups::of_sorted(clients, Lines::All), || Groups::of_sorted(staff, Lines::Hot));
-        MonthGroups { clients, staff }
+        MonthGroups { clients, staff, others }
     }
 }
 
@@ -317,6 +331,7 @@ mod tests {
             planned_minutes: None,
             area: NO_AREA,
             manual_reason: None,
+            status: crate::model::VisitStatus::Performed,
             file: 0,
         }
     }
@@ -393,11 +408,21 @@ mod tests {
                 v
             })
             .collect();
-        let month = MonthGroups::new(&visits);
+        let month = MonthGroups::new(&visits, visits.len());
         let runs = |g: &Groups| (g.groups.clone(), g.visits.clone());
         assert_eq!(runs(&month.clients), runs(&Groups::by(&visits, |v| v.client)));
         assert_eq!(runs(&month.staff), runs(&Groups::by(&visits, |v| v.staff)));
-        assert_eq!(runs(&MonthGroups::new(&[]).staff), runs(&Groups::default()));
+        assert_eq!(runs(&MonthGroups::new(&[], 0).staff), runs(&Groups::default()));
+        assert_eq!(runs(&month.others), runs(&Groups::default()));
+        // The visits past `performed` are grouped by client apart, with their own indices.
+        let split = MonthGroups::new(&visits, 30_000);
+        assert_eq!(runs(&split.staff), runs(&Groups::by(&visits[..30_000], |v| v.staff)));
+        let tail: Vec<u32> = split.others.groups.iter().flat_map(|g| split.others.visits(g).iter().copied()).collect();
+        let order = |i: &u32| (member_key(visits[*i as usize].supplier, visits[*i as usize].client), visits[*i as usize].check_in);
+        assert!(tail.windows(2).all(|w| order(&w[0]) <= order(&w[1])));
+        let mut sorted = tail.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (30_000..40_000).collect::<Vec<u32>>());
         // The walks by staff member ask for the first line of each visit, those by client
         // for the whole visit (they read services and ids).
         assert_eq!((month.staff.lines, month.clients.lines), (Lines::Hot, Lines::All));

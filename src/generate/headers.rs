@@ -21,6 +21,7 @@ fn swedish_visits(c: VisitColumn) -> &'static str {
         VisitColumn::PlannedMinutes => "Planerad tid (min)",
         VisitColumn::Area => "Område",
         VisitColumn::ManualReason => "Orsak",
+        VisitColumn::Status => "Status",
     }
 }
 
@@ -115,7 +116,7 @@ mod tests {
     fn headers_follow_the_column_tables() {
         assert_eq!(
             header(InputKind::Visits, Dialect::Canonical),
-            "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes,area,manual_reason"
+            "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,planned_minutes,area,manual_reason,status"
         );
         assert_eq!(header(InputKind::Granted, Dialect::Swedish), "Utförare;Kund;Månad;Beviljad tid (min)");
         assert_eq!(header(InputKind::Absences, Dialect::Swedish), "Personnummer;Från;Till;Orsak");

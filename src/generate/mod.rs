@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::model::VisitStatus;
 use anyhow::{Context, Result};
 use chrono::{Duration, LocalResult, NaiveDateTime, TimeZone};
 use chrono_tz::Europe::Stockholm;
@@ -99,6 +100,12 @@ pub struct Profile {
     pub manual_reason_missing: f64,
     /// Clients with granted time whom nobody visits.
     pub unserved_clients: usize,
+    /// Share of regular visits registered as declined or not at home instead (no care given,
+    /// no check-out).
+    pub declined: f64,
+    /// Share of visits cut short, with the rest of the ordered time registered as declined
+    /// right after by the same staff member (`declined_remainder`).
+    pub declined_remainder: f64,
     /// Registrations that cannot be true, and near misses just inside every limit.
     pub plants: &'static [Plant],
 }
@@ -116,6 +123,9 @@ pub enum Plant {
     /// Just inside every limit: exactly 600 minutes on a day, a gap of exactly 1 minute in the
     /// same area and exactly 5 between areas, an absence that ends as a visit begins.
     NearMisses,
+    /// Short visits on day 7 followed by a declined registration 0 and 1 minute after (flagged
+    /// `declined_remainder`), 2 minutes after and by another staff member (not flagged).
+    DeclinedAfterShortVisits,
 }
 
 const GOOD: Profile = Profile {
@@ -134,13 +144,28 @@ const GOOD: Profile = Profile {
     addon_late: 0.0,
     manual_reason_missing: 0.0,
     unserved_clients: 0,
+    declined: 0.005,
+    declined_remainder: 0.0,
     plants: &[Plant::NearMisses],
 };
+
+/// A supplier that starts in the second month generated (`tidkoll generate --months` with
+/// several), for the seeds' rule on newly established suppliers (SPEC §9).
+pub const NEW_SUPPLIER: Profile = Profile { name: "Ny Omsorg AB", plants: &[], ..GOOD };
 
 /// The five profiles; larger runs repeat them with a number.
 pub const PROFILES: [Profile; 5] = [
     GOOD,
-    Profile { name: "Hemtjänst Syd AB", unverified: 0.35, short_visits: 0.15, manual_reason_missing: 0.4, plants: &[], ..GOOD },
+    Profile {
+        name: "Hemtjänst Syd AB",
+        unverified: 0.35,
+        short_visits: 0.15,
+        manual_reason_missing: 0.4,
+        declined: 0.06,
+        declined_remainder: 0.01,
+        plants: &[Plant::DeclinedAfterShortVisits],
+        ..GOOD
+    },
     Profile {
         name: "Trygg Vård AB",
         length_factor: 1.15,
@@ -243,6 +268,7 @@ struct GenVisit {
     services: Vec<&'static str>,
     planned: f64,
     verified: bool,
+    status: VisitStatus,
 }
 
 struct Client {
@@ -310,6 +336,18 @@ fn short_form(id: &str) -> String {
         id[2..].to_string()
     } else {
         id.to_string()
+    }
+}
+
+/// The status word of a registration in the dialect: the canonical name, or the Swedish word a
+/// time-registration system writes.
+fn status_word(dialect: Dialect, status: VisitStatus) -> &'static str {
+    match (dialect, status) {
+        (Dialect::Canonical, s) => s.as_str(),
+        (Dialect::Swedish, VisitStatus::Performed) => "Utförd",
+        (Dialect::Swedish, VisitStatus::Declined) => "Avböjd",
+        (Dialect::Swedish, VisitStatus::NotHome) => "Ej hemma",
+        (Dialect::Swedish, VisitStatus::Cancelled) => "Inställd",
     }
 }
 

@@ -10,10 +10,11 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::headers::header;
 use super::{
-    absence_stamp, existing, fake_personnummer, method, short_form, stamp, Client, Dialect, GenVisit, MonthFiles, Plant, Profile, Shape,
+    absence_stamp, existing, fake_personnummer, method, short_form, stamp, status_word, Client, Dialect, GenVisit, MonthFiles, Plant,
+    Profile, Shape,
 };
-use super::{Rng, Writer, AREAS, MANUAL_REASONS, PROFILES, SERVICES};
-use crate::model::{InputKind, YearMonth};
+use super::{Rng, Writer, AREAS, MANUAL_REASONS, NEW_SUPPLIER, PROFILES, SERVICES};
+use crate::model::{InputKind, VisitStatus, YearMonth};
 
 /// The files of one month being written.
 struct Outputs {
@@ -173,6 +174,7 @@ impl Supplier {
             services: vec!["OMV"],
             planned: 30.0,
             verified: true,
+            status: VisitStatus::Performed,
         };
         let mut out = Vec::new();
         for plant in self.profile.plants {
@@ -188,6 +190,18 @@ impl Supplier {
                     out.extend([visit(0, 3, at(6, 22, 30), 15.0), visit(1, 3, at(6, 22, 50), 15.0), visit(6, 3, at(6, 23, 6), 15.0)]);
                 }
                 Plant::VisitsDuringAbsence => {}
+                Plant::DeclinedAfterShortVisits => {
+                    // Visits of 3 minutes; the rest registered as declined 0, 1 and 2 minutes
+                    // after by the same staff member, and 0 minutes after by another.
+                    let declined =
+                        |k: usize, st: usize, start: NaiveDateTime, status| GenVisit { minutes: None, status, ..visit(k, st, start, 0.0) };
+                    for (k, gap, other) in [(0, 0, 0), (1, 1, 0), (2, 2, 0), (3, 0, 1)] {
+                        let start = at(7, 9 + k as u32, 0);
+                        out.push(visit(k, 4, start, 3.0));
+                        let status = if k == 1 { VisitStatus::NotHome } else { VisitStatus::Declined };
+                        out.push(declined(k, 4 + other, start + Duration::minutes(3 + gap), status));
+                    }
+                }
             }
         }
         out
@@ -266,6 +280,12 @@ impl Supplier {
             }
             let minutes = minutes.round().max(1.0);
             busy_until[staff] = start + Duration::minutes(minutes as i64 + 5);
+            // The client declined at the door or was not at home: registered, no care given.
+            let status = match rng.chance(self.profile.declined) {
+                false => VisitStatus::Performed,
+                true if rng.chance(0.5) => VisitStatus::Declined,
+                true => VisitStatus::NotHome,
+            };
             for s in &services {
                 if (*s == "MATD" || *s == "TVATT") && !self.delivered[ci].contains(s) {
                     self.delivered[ci].push(s);
@@ -275,10 +295,11 @@ impl Supplier {
                 client: ci,
                 staff,
                 start,
-                minutes: (!rng.chance(self.profile.missing_checkout)).then_some(minutes),
+                minutes: (status == VisitStatus::Performed && !rng.chance(self.profile.missing_checkout)).then_some(minutes),
                 services,
                 planned,
                 verified: !rng.chance(self.profile.unverified),
+                status,
             });
         }
         generated
@@ -289,6 +310,20 @@ impl Supplier {
         let profile = &self.profile;
         for i in 0..generated.len() {
             let Some(minutes) = generated[i].minutes else { continue };
+            if rng.chance(profile.declined_remainder) {
+                // Cut short at a third, the rest registered as declined right after.
+                let short = (minutes / 3.0).round().max(1.0);
+                generated[i].minutes = Some(short);
+                let declined = GenVisit {
+                    start: generated[i].start + Duration::minutes(short as i64 + rng.below(2) as i64),
+                    minutes: None,
+                    status: VisitStatus::Declined,
+                    services: generated[i].services.clone(),
+                    ..generated[i]
+                };
+                generated.push(declined);
+                continue;
+            }
             let end = generated[i].start + Duration::minutes(minutes as i64);
             let copy = |g: &GenVisit| GenVisit { services: g.services.clone(), ..*g };
             let follow_on = |g: &GenVisit, service| GenVisit {
@@ -339,6 +374,7 @@ impl Supplier {
                 _ => "",
             };
             w.field(reason);
+            w.field(status_word(dialect, g.status));
             w.end_line()?;
         }
         Ok(())
@@ -377,6 +413,9 @@ impl Supplier {
 
 /// Writes the month's export files into `dir`: about `target_visits` visits over suppliers of
 /// the built-in profiles (as many as `shape` says), and without `extras` only the visits file.
+/// `first` is the first month of the run, before which the newly established supplier has no
+/// rows.
+#[allow(clippy::too_many_arguments)]
 pub fn generate_month(
     dir: &Path,
     month: YearMonth,
@@ -385,6 +424,7 @@ pub fn generate_month(
     target_visits: u64,
     seed: u64,
     extras: bool,
+    first: YearMonth,
 ) -> Result<MonthFiles> {
     let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add((month.year as u64) * 12 + u64::from(month.month)));
     let days = month.days();
@@ -425,6 +465,19 @@ pub fn generate_month(
         if let Some(w) = out.absences.as_mut() {
             supplier.write_absences(w, month)?;
         }
+    }
+    // The example's newly established supplier: no rows before the second month generated.
+    if shape == Shape::Example && month > first {
+        let pool = (clients_per_supplier / 2).max(6) + 4;
+        let clients = make_clients(suppliers, pool, clients_per_supplier, &NEW_SUPPLIER, seed, personnummer_share);
+        let mut supplier = Supplier::new(suppliers, NEW_SUPPLIER.name.to_string(), NEW_SUPPLIER, pool, clients);
+        for day in 1..=days {
+            let date = NaiveDate::from_ymd_opt(month.year, month.month, day).expect("day in month");
+            let wanted = wanted_visits(&supplier.clients, date, &mut rng);
+            let generated = supplier.schedule(wanted, date, &mut rng);
+            supplier.write_visits(&mut out.visits, &generated, month, &mut visit_no, &mut rng)?;
+        }
+        supplier.write_client_rows(&mut out, month, &mut rng)?;
     }
     out.visits.finish()?;
     let granted = out.granted.map(|w| w.finish().map(|_| dir.join(format!("granted-{month}.csv")))).transpose()?;

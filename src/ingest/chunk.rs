@@ -12,7 +12,7 @@ use super::tables::{intern_staff, intern_supplier};
 use super::time::Clock;
 use crate::bytes_map::{BytesMap, HashMap};
 use crate::engine::split_parts;
-use crate::model::{Ids, Method, MonthCounts, Reject, Services, Visit, NO_AREA};
+use crate::model::{Ids, Method, MonthCounts, Reject, Services, Visit, VisitStatus, NO_AREA};
 use crate::privacy::{identity_key, Pseudonymizer};
 
 #[derive(Default)]
@@ -54,11 +54,12 @@ pub(super) struct Recent {
     pub(super) numbers: Kept<Option<f64>>,
     pub(super) services: Kept<Services>,
     pub(super) reasons: Kept<bool>,
+    pub(super) statuses: Kept<VisitStatus>,
     /// The last date and hour of the timestamps read.
     pub(super) clock: Clock,
 }
 
-/// Values kept by a field's raw bytes. Nine fields of every row are looked up here; most
+/// Values kept by a field's raw bytes. Ten fields of every row are looked up here; most
 /// are short (a personnummer is 13 bytes, a method 3), and a short field is kept under a key
 /// of two words and its length, hashed and compared as numbers, instead of under its bytes
 /// (a hash of a byte string and a `memcmp` call were 15 % of the parse's CPU).

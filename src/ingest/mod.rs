@@ -9,6 +9,7 @@ pub mod rows;
 pub mod source;
 pub mod tables;
 pub mod time;
+pub mod visit_status;
 pub mod visits;
 mod workbook;
 
@@ -46,6 +47,9 @@ pub struct Ingested {
     pub absences_given: bool,
     /// Whether an add-ons file was given (without one, `addon_reporting_rate` is missing).
     pub addons_given: bool,
+    /// Whether some visits file has a `status` column (without one, `declined_share` and
+    /// `declined_remainder` are missing).
+    pub status_given: bool,
     pub files: Vec<FileAccount>,
     pub rejects: Vec<Reject>,
     /// `visits` per month, counted as they were read.
@@ -289,20 +293,54 @@ pub fn check_reject_rates(ingested: &Ingested, config: &Config, rejects_path: &P
 pub struct MonthData {
     pub month: YearMonth,
     pub ids: Ids,
+    /// The month's visits of every status: the performed ones first (`performed()`), then
+    /// the others.
     pub visits: Vec<Visit>,
+    /// How many of `visits` are performed.
+    pub performed: usize,
     pub granted: Vec<GrantedRow>,
     pub addons: Vec<AddonRow>,
     /// The absences that overlap the month.
     pub absences: Vec<Absence>,
     pub absences_given: bool,
     pub addons_given: bool,
+    pub status_given: bool,
+}
+
+impl MonthData {
+    /// The performed visits: the only ones the figures and flags count as visits.
+    pub fn performed(&self) -> &[Visit] {
+        &self.visits[..self.performed]
+    }
+}
+
+/// Puts the visits that are not performed after the performed ones; returns how many are
+/// performed. Swaps only the visits out of place: a performed visit from the end into the
+/// place of one that is not, so the many performed visits mostly stay where they lie (and in
+/// the order they came in, which the grouping finds already sorted).
+fn performed_first(visits: &mut [Visit]) -> usize {
+    let (mut front, mut back) = (0, visits.len());
+    loop {
+        while front < back && visits[front].is_performed() {
+            front += 1;
+        }
+        while front < back && !visits[back - 1].is_performed() {
+            back -= 1;
+        }
+        if front >= back {
+            return front;
+        }
+        visits.swap(front, back - 1);
+        front += 1;
+        back -= 1;
+    }
 }
 
 /// Keeps the rows of `month` (absences: those overlapping it) and counts the others per file
 /// as outside the month.
 pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<FileAccount>, Vec<Reject>) {
     let only_month = ingested.visits_per_month().keys().all(|m| *m == month);
-    let Ingested { ids, visits, granted, addons, absences, absences_given, addons_given, mut files, rejects, .. } = ingested;
+    let Ingested { ids, visits, granted, addons, absences, absences_given, addons_given, status_given, mut files, rejects, .. } = ingested;
     let mut outside = vec![0u64; files.len()];
     let mut keep = |inside: bool, file: u16| {
         inside || {
@@ -312,7 +350,10 @@ pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<Fil
     };
     // A run of one month's exports keeps every visit: they stay where they lie instead of
     // being moved one by one onto themselves (1.6 GB on a national month).
-    let visits: Vec<Visit> = if only_month { visits } else { visits.into_iter().filter(|v| keep(v.month() == month, v.file)).collect() };
+    let mut visits: Vec<Visit> =
+        if only_month { visits } else { visits.into_iter().filter(|v| keep(v.month() == month, v.file)).collect() };
+    // Without a status column every visit is performed, and none is looked at.
+    let performed = if status_given { performed_first(&mut visits) } else { visits.len() };
     let granted: Vec<GrantedRow> = granted.into_iter().filter(|g| keep(g.month == month, g.file)).collect();
     let addons: Vec<AddonRow> = addons.into_iter().filter(|a| keep(a.month == month, a.file)).collect();
     let (start, end) = (time::month_start(month), time::month_start(month.next()));
@@ -320,5 +361,45 @@ pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<Fil
     for (account, n) in files.iter_mut().zip(outside) {
         account.outside_month = n;
     }
-    (MonthData { month, ids, visits, granted, addons, absences, absences_given, addons_given }, files, rejects)
+    (MonthData { month, ids, visits, performed, granted, addons, absences, absences_given, addons_given, status_given }, files, rejects)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Method, Services, VisitStatus, NO_AREA};
+
+    #[test]
+    fn the_performed_visits_come_first_and_every_visit_is_kept() {
+        use VisitStatus::{Cancelled as C, Declined as D, NotHome as N, Performed as P};
+        for statuses in [vec![], vec![P], vec![D], vec![D, P], vec![P, D], vec![D, P, N, P, P, C, D, P], vec![P, P, P], vec![C, N, D]] {
+            let mut visits: Vec<Visit> = statuses
+                .iter()
+                .enumerate()
+                .map(|(i, &status)| Visit {
+                    visit_id: i.to_string().into(),
+                    supplier: 0,
+                    client: 0,
+                    staff: 0,
+                    check_in: i as i64,
+                    check_out: None,
+                    local_in: chrono::NaiveDateTime::default(),
+                    in_method: Method::Nfc,
+                    out_method: None,
+                    services: Services::new(),
+                    planned_minutes: None,
+                    area: NO_AREA,
+                    manual_reason: None,
+                    status,
+                    file: 0,
+                })
+                .collect();
+            let performed = performed_first(&mut visits);
+            assert_eq!(performed, statuses.iter().filter(|s| **s == P).count(), "{statuses:?}");
+            assert!(visits[..performed].iter().all(Visit::is_performed) && !visits[performed..].iter().any(Visit::is_performed));
+            let mut ids: Vec<usize> = visits.iter().map(|v| v.visit_id.parse().unwrap()).collect();
+            ids.sort_unstable();
+            assert_eq!(ids, (0..statuses.len()).collect::<Vec<_>>(), "{statuses:?}");
+        }
+    }
 }

@@ -19,9 +19,10 @@ use super::{Ingested, DUPLICATE_KIND};
 use crate::config::Config;
 use crate::error::refused;
 use crate::ingest::method::MethodMap;
+use crate::ingest::visit_status::StatusMap;
 use crate::model::input::{Column, InputKind, VisitColumn as Vc};
-use crate::model::Method;
 use crate::model::{FileAccount, MonthCounts, Reject, Services, Visit, NO_AREA};
+use crate::model::{Method, VisitStatus};
 use crate::privacy::Pseudonymizer;
 use compact_str::CompactString;
 
@@ -54,6 +55,7 @@ impl Checked<'_> {
 /// Reads visits files; remembers the visit ids of earlier files so later copies are reported.
 pub struct VisitReader {
     methods: MethodMap,
+    statuses: StatusMap,
     /// Every export visit id accepted so far (this file and earlier ones).
     seen: SeenIds,
     hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
@@ -73,6 +75,7 @@ impl VisitReader {
         let years = crate::model::plausible_years();
         VisitReader {
             methods: MethodMap::new(config),
+            statuses: StatusMap::new(config),
             seen: SeenIds::new(),
             hashers: Default::default(),
             chunk_bytes,
@@ -105,6 +108,23 @@ impl VisitReader {
                     col.name(),
                     "unknown method",
                     format!("unknown method '{value}'; map it to nfc, lock, mobile or manual under [methods.aliases], e.g. \"{value}\" = \"manual\""),
+                )
+            }),
+        }
+    }
+
+    /// The row's status: `performed` when the export has no `status` column or the cell is
+    /// empty; an unknown value rejects the row.
+    fn status(&self, row: &Row<Vc>) -> Result<VisitStatus, Reason> {
+        match row.get(Vc::Status)? {
+            None => Ok(VisitStatus::Performed),
+            Some(value) => self.statuses.parse(&value).ok_or_else(|| {
+                Reason::new(
+                    Vc::Status.name(),
+                    "unknown status",
+                    format!(
+                        "unknown status '{value}'; map it to performed, declined, not_home or cancelled under [status.aliases], e.g. \"{value}\" = \"declined\""
+                    ),
                 )
             }),
         }
@@ -173,6 +193,7 @@ impl VisitReader {
             false => None,
             true => Some(remembered(&mut recent.reasons, row.raw(Vc::ManualReason), || row.get(Vc::ManualReason).map(|r| r.is_some()))?),
         };
+        let status = remembered(&mut recent.statuses, row.raw(Vc::Status), || self.status(row))?;
         let visit = Visit {
             visit_id,
             supplier,
@@ -187,6 +208,7 @@ impl VisitReader {
             planned_minutes,
             area,
             manual_reason,
+            status,
             file,
         };
         Ok((visit, id_hash))
@@ -305,6 +327,7 @@ impl VisitReader {
         }
         let mut account = new_account(source, InputKind::Visits);
         let (header, from) = read_header(source, InputKind::Visits, config.columns.of(InputKind::Visits))?;
+        out.status_given |= header.index[Vc::Status.index()].is_some();
         let mut slots = Slots::default();
         let mut results = self.parse_chunks(source, &header, from, file, pseudonyms, &mut slots)?;
         // Nothing is kept yet: a file taken for UTF-8 that is not is read again as Windows-1252.

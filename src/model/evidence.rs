@@ -49,6 +49,8 @@ pub enum Evidence {
     Unserved,
     /// Manual registrations without a reason.
     ManualWithoutReason,
+    /// Registrations where the client declined or was not at home.
+    Declined,
     /// Visits carrying a flag.
     Flagged(Flag),
 }
@@ -65,6 +67,7 @@ impl Evidence {
             Evidence::Unserved,
             Evidence::ManualWithoutReason,
             Evidence::Continuity,
+            Evidence::Declined,
         ]
         .into_iter()
         .chain(Flag::ALL.into_iter().map(Evidence::Flagged))
@@ -118,6 +121,13 @@ impl Evidence {
                 Ranked::StaffAndClients,
                 Some("Manuell registrering utan orsak"),
             ),
+            Evidence::Declined => figure(
+                Figure::DeclinedShare,
+                "Registreringar som avböjda eller ej hemma",
+                "Avböjda eller ej hemma",
+                Ranked::StaffAndClients,
+                Some("Avböjd eller ej hemma"),
+            ),
             Evidence::Flagged(flag) => EvidenceDef {
                 owner: Metric::FlagCount(flag),
                 title: format!("Flaggade besök: {}", flag.label()).into(),
@@ -139,7 +149,8 @@ impl Evidence {
             | Evidence::LateReports
             | Evidence::Continuity
             | Evidence::Unserved
-            | Evidence::ManualWithoutReason => None,
+            | Evidence::ManualWithoutReason
+            | Evidence::Declined => None,
         }
     }
 

@@ -152,6 +152,7 @@ input_columns! {
         PlannedMinutes = "planned_minutes", false, Number;
         Area = "area", false, Text;
         ManualReason = "manual_reason", false, Text;
+        Status = "status", false, Text;
     }
 }
 

@@ -22,6 +22,7 @@ pub enum Figure {
     UnservedClients,
     ManualReasonShare,
     ContinuityMean,
+    DeclinedShare,
 }
 
 /// One row of the key-figure table.
@@ -48,7 +49,7 @@ const fn at_most(max: f64) -> Option<Bound> {
 }
 
 /// The key figures in report order (the order of `figures.csv` and the matrix).
-pub const FIGURES: [FigureDef; 13] = [
+pub const FIGURES: [FigureDef; 14] = [
     FigureDef {
         figure: Figure::CheckinRate,
         id: "checkin_rate",
@@ -179,12 +180,22 @@ pub const FIGURES: [FigureDef; 13] = [
         area: Area::Kontinuitet,
         description: "Socialstyrelsens mått: under dag 1–14 (continuity_window) tas de kunder som haft minst två räknade besök varje dag; för varje sådan kund räknas hur många olika personer som gjort besöken, och måttet är medelvärdet. Räknade besök börjar 07–22 och har någon insats utöver matleverans och larm.",
     },
+    FigureDef {
+        figure: Figure::DeclinedShare,
+        id: "declined_share",
+        label: "Andel avböjda besök",
+        unit: Unit::Share,
+        default: at_most(0.05),
+        evidence_of: Some(Figure::DeclinedShare),
+        area: Area::Rimlighet,
+        description: "Registreringar där kunden avböjt besöket eller inte var hemma, delat med alla registreringar i månaden oavsett status (utförda, avböjda, ej hemma och inställda). Saknas när exporten inte har någon statuskolumn.",
+    },
 ];
 
 impl Figure {
     /// Every key figure in report order.
-    pub const ALL: [Figure; 13] = {
-        let mut all = [Figure::CheckinRate; 13];
+    pub const ALL: [Figure; 14] = {
+        let mut all = [Figure::CheckinRate; 14];
         let mut i = 0;
         while i < FIGURES.len() {
             all[i] = FIGURES[i].figure;
@@ -221,6 +232,7 @@ pub enum Flag {
     LongDay,
     NoDayOff,
     ShortTravel,
+    DeclinedRemainder,
 }
 
 /// One row of the flag table: the flag's name and the ids of its two metrics.
@@ -240,7 +252,7 @@ pub struct FlagDef {
 }
 
 /// The flags in report order.
-pub const FLAGS: [FlagDef; 12] = [
+pub const FLAGS: [FlagDef; 13] = [
     FlagDef {
         flag: Flag::Duplicate,
         name: "duplicate",
@@ -361,14 +373,24 @@ pub const FLAGS: [FlagDef; 12] = [
         area: Area::Registrering,
         description: "Två besök i följd av samma person hos olika kunder där nästa besök börjar mindre än 1 minut efter att det förra slutat, eller mindre än 5 minuter när besöken ligger i olika områden: ingen hinner dit så fort.",
     },
+    FlagDef {
+        flag: Flag::DeclinedRemainder,
+        name: "declined_remainder",
+        count_id: "flag.declined_remainder",
+        rate_id: "flag_rate.declined_remainder",
+        label: "Avböjd resttid efter besök",
+        default_limit: Some(1.0),
+        area: Area::Rimlighet,
+        description: "En registrering som avböjd eller ej hemma som börjar högst en minut (adjacent_max_gap_minutes) efter att samma personal avslutat ett utfört besök hos samma kund: resten av den beställda tiden registrerad som avböjd efter ett kort besök. Bara den avböjda registreringen flaggas. Saknas när exporten inte har någon statuskolumn.",
+    },
 ];
 
 impl Flag {
     pub const COUNT: usize = FLAGS.len();
 
     /// Every flag in report order.
-    pub const ALL: [Flag; 12] = {
-        let mut all = [Flag::Duplicate; 12];
+    pub const ALL: [Flag; 13] = {
+        let mut all = [Flag::Duplicate; 13];
         let mut i = 0;
         while i < FLAGS.len() {
             all[i] = FLAGS[i].flag;
@@ -478,7 +500,7 @@ mod tests {
         for metric in Metric::all() {
             assert_eq!(Metric::parse(metric.id()), Some(metric), "{}", metric.id());
         }
-        assert_eq!(Metric::all().count(), 13 + 2 * 12);
+        assert_eq!(Metric::all().count(), 14 + 2 * 13);
         assert_eq!(Metric::parse("flag_rate.adjacent"), Some(Metric::FlagRate(Flag::Adjacent)));
         assert_eq!(Metric::parse("flag_rate.nonsense"), None);
     }
@@ -504,14 +526,15 @@ mod tests {
         assert_eq!(Metric::Figure(Figure::ManualReasonShare).area(), Area::Kvittering);
         assert_eq!(Metric::Figure(Figure::UnservedClients).area(), Area::Utforandegrad);
         assert_eq!(Metric::FlagRate(Flag::ShortTravel).area(), Area::Registrering);
-        for flag in [Flag::DuringAbsence, Flag::LongDay, Flag::NoDayOff] {
+        for flag in [Flag::DuringAbsence, Flag::LongDay, Flag::NoDayOff, Flag::DeclinedRemainder] {
             assert_eq!(Metric::FlagRate(flag).area(), Area::Rimlighet);
         }
+        assert_eq!(Metric::Figure(Figure::DeclinedShare).area(), Area::Rimlighet);
         // Figures outside SPEC §9's table count under `ovrigt` when a municipality judges them.
         for figure in [Figure::VisitMinutesMean, Figure::VisitMinutesMedian, Figure::CompletionClientShare] {
             assert_eq!(Metric::Figure(figure).area(), Area::Ovrigt);
         }
         let in_table = Metric::matrix().filter(|m| m.area() != Area::Ovrigt).count();
-        assert_eq!(in_table, 4 + 1 + 2 + 2 + 2 + 5 + 3 + 3);
+        assert_eq!(in_table, 4 + 1 + 2 + 2 + 2 + 5 + 3 + 5);
     }
 }

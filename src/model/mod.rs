@@ -19,7 +19,7 @@ pub use input::{Column, ColumnType, InputColumn, InputKind};
 pub use metric::{Area, Figure, Flag, Metric, Unit};
 pub use month::{plausible_years, MonthCounts, Quarter, YearMonth};
 pub use rows::{
-    consecutive_order, Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit, NO_AREA,
+    consecutive_order, Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit, VisitStatus, NO_AREA,
     VISIT_HOT_BYTES,
 };
 pub use status::{Bound, Status, ALL};

@@ -34,6 +34,8 @@ pub struct Visit {
     /// Whether a reason for a manual registration was given; `None` when the export has no
     /// `manual_reason` column.
     pub manual_reason: Option<bool>,
+    /// What the registration records; `Performed` when the export has no `status` column.
+    pub status: VisitStatus,
     /// Index of the input file it came from.
     pub file: u16,
     // The second line.
@@ -54,6 +56,12 @@ impl Visit {
     /// Registered by hand: either method is `manual`.
     pub fn is_manual(&self) -> bool {
         self.in_method == Method::Manual || self.out_method == Some(Method::Manual)
+    }
+
+    /// A performed visit: the only kind that the key figures and flags count as a visit
+    /// (SPEC §2.1), besides `declined_share` and `declined_remainder`.
+    pub fn is_performed(&self) -> bool {
+        self.status == VisitStatus::Performed
     }
 
     pub fn month(&self) -> YearMonth {
@@ -209,6 +217,51 @@ impl Method {
     }
 }
 
+/// The four canonical statuses of a registration (SPEC §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum VisitStatus {
+    /// The visit was carried out.
+    #[default]
+    Performed,
+    /// The client declined at the door.
+    Declined,
+    /// The client was not at home.
+    NotHome,
+    /// The supplier cancelled.
+    Cancelled,
+}
+
+impl VisitStatus {
+    /// Every status, each at the place of its discriminant.
+    pub const ALL: [VisitStatus; 4] = [VisitStatus::Performed, VisitStatus::Declined, VisitStatus::NotHome, VisitStatus::Cancelled];
+
+    pub fn from_canonical(name: &str) -> Option<VisitStatus> {
+        VisitStatus::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitStatus::Performed => "performed",
+            VisitStatus::Declined => "declined",
+            VisitStatus::NotHome => "not_home",
+            VisitStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn is_performed(self) -> bool {
+        self == VisitStatus::Performed
+    }
+
+    /// Counted by `declined_share` and flagged by `declined_remainder`: the client declined or
+    /// was not at home.
+    pub fn is_declined(self) -> bool {
+        match self {
+            VisitStatus::Declined | VisitStatus::NotHome => true,
+            VisitStatus::Performed | VisitStatus::Cancelled => false,
+        }
+    }
+}
+
 /// Granted minutes as an exact fixed-point number (millionths of a minute), so that sums over
 /// clients and suppliers are the same in any order (a float sum depends on the order of the
 /// rows). Six decimals hold every value an export writes exactly.
@@ -282,6 +335,7 @@ mod tests {
             offset_of!(Visit, in_method) + 1,
             offset_of!(Visit, out_method) + 1,
             offset_of!(Visit, manual_reason) + 1,
+            offset_of!(Visit, status) + 1,
             offset_of!(Visit, file) + 2,
         ];
         assert!(ends.into_iter().all(|end| end <= VISIT_HOT_BYTES), "{ends:?}");

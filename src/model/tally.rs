@@ -43,6 +43,11 @@ pub struct Tally {
     /// Clients in the continuity measurement, and Σ their numbers of distinct staff.
     pub continuity_clients: u32,
     pub continuity_staff: u64,
+    /// Registrations that are not performed visits (declined, not at home, cancelled); none
+    /// in an export without a status column.
+    pub not_performed: u32,
+    /// Of them, those where the client declined or was not at home.
+    pub declined: u32,
 }
 
 fn share(part: u32, whole: u32) -> Option<f64> {
@@ -122,6 +127,12 @@ impl Tally {
         (self.continuity_clients > 0).then(|| self.continuity_staff as f64 / f64::from(self.continuity_clients))
     }
 
+    /// `declined_share`: declined and not-at-home registrations over every registration of
+    /// any status; missing without a registration.
+    pub fn declined_share(&self) -> Option<f64> {
+        share(self.declined, self.visits + self.not_performed)
+    }
+
     /// Distinct visits carrying `flag`.
     pub fn flag_count(&self, flag: Flag) -> u32 {
         self.per_flag[flag as usize]
@@ -156,6 +167,8 @@ impl std::ops::AddAssign<&Tally> for Tally {
             manual_with_reason,
             continuity_clients,
             continuity_staff,
+            not_performed,
+            declined,
         } = *o;
         self.visits += visits;
         self.checked_in += checked_in;
@@ -180,6 +193,8 @@ impl std::ops::AddAssign<&Tally> for Tally {
         self.manual_with_reason += manual_with_reason;
         self.continuity_clients += continuity_clients;
         self.continuity_staff += continuity_staff;
+        self.not_performed += not_performed;
+        self.declined += declined;
     }
 }
 
@@ -256,6 +271,17 @@ mod tests {
         assert_eq!(supplier.completion(), Some(100.0 / 160.0));
         let range = Bound { min: Some(0.75), max: Some(1.0) };
         assert_eq!(completion_client_share(clients.iter(), range), Some(0.5), "1.0 within, 0 outside");
+    }
+
+    #[test]
+    fn the_declined_share_counts_every_status_in_its_denominator() {
+        // 6 performed visits; 2 declined, 1 not at home and 1 cancelled registration.
+        let t = Tally { visits: 6, not_performed: 4, declined: 3, ..Tally::default() };
+        assert_eq!(t.declined_share(), Some(3.0 / 10.0));
+        let only_declined = Tally { not_performed: 2, declined: 2, ..Tally::default() };
+        assert_eq!(only_declined.declined_share(), Some(1.0));
+        assert_eq!(only_declined.flag_rate(Flag::DeclinedRemainder), None, "no performed visit: no rate");
+        assert_eq!(Tally::default().declined_share(), None);
     }
 
     #[test]

@@ -92,13 +92,14 @@ fn medians(visits: &[Visit], ids: &Ids, ctx: &FigureContext) -> (Vec<Option<f64>
     (supplier_medians, all_median)
 }
 
-/// Drill-down rows sorted by supplier and member id. Clients are listed when they have visits
-/// or granted time (a client granted time but not visited is the gap an officer most needs).
+/// Drill-down rows sorted by supplier and member id. Clients are listed when they have visits,
+/// other registrations or granted time (a client granted time but not visited is the gap an
+/// officer most needs).
 fn member_rows(members: &[Member], ids: &Ids, clients: bool) -> Vec<MemberRow> {
     let names = if clients { &ids.clients } else { &ids.staff };
     let mut rows: Vec<MemberRow> = members
         .par_iter()
-        .filter(|m| !clients || m.tally.visits > 0 || m.tally.granted.is_some())
+        .filter(|m| !clients || m.tally.visits > 0 || m.tally.not_performed > 0 || m.tally.granted.is_some())
         .map(|m| MemberRow {
             supplier_id: ids.suppliers.name(m.supplier()).to_string(),
             member_id: names.name(m.member()).to_string(),
@@ -130,7 +131,7 @@ fn flag_rows(hits: &[FlagHit], data: &MonthData) -> Vec<FlagRow> {
 
 /// The month's figures, flags, drill-down and evidence.
 pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
-    analyse_grouped(data, config, &MonthGroups::new(&data.visits))
+    analyse_grouped(data, config, &MonthGroups::new(&data.visits, data.performed))
 }
 
 /// `analyse` with the month's visits already grouped (`MonthGroups::new`), as `monthly`
@@ -140,11 +141,12 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
     let mut ctx = FigureContext::new(config, month, ids);
     ctx.absences_given = data.absences_given;
     ctx.addons_given = data.addons_given;
-    let hits = flags::compute(&data.visits, &data.absences, groups, &ctx);
+    ctx.status_given = data.status_given;
+    let hits = flags::compute(&data.visits, data.performed, &data.absences, groups, &ctx);
     let masks = flag_masks(&hits, data.visits.len());
     let (tally, (supplier_medians, all_median)) = rayon::join(
         || MonthTally::build(&data.visits, groups, &data.granted, &data.addons, &masks, &ctx),
-        || medians(&data.visits, ids, &ctx),
+        || medians(data.performed(), ids, &ctx),
     );
 
     // Every supplier of the month has a client: with visits, granted time or add-on reports.
@@ -160,9 +162,11 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
             month: &tally,
             visits: &data.visits,
             by_client: &groups.clients,
+            others: &groups.others,
             masks: &masks,
             ids,
             absences: &data.absences,
+            hits: &hits,
         };
         (rows, supplier_evidence(&evidence_scope, &ctx))
     };

@@ -9,6 +9,7 @@ use crate::model::time::local_time;
 use crate::model::{member_key, Absence, Evidence, Figure, Flag, Ids, Interner, Metric, Tally, Visit};
 use crate::month::figures::tally::{FlagMasks, Member, MonthTally};
 use crate::month::figures::FigureContext;
+use crate::month::flags::FlagHit;
 
 /// How many staff, clients and example visits are kept per figure.
 pub const TOP: usize = 10;
@@ -80,6 +81,7 @@ fn member_weight(evidence: Evidence, t: &Tally) -> Option<u32> {
         Evidence::UnreportedAddons => Some(t.addons_unreported()),
         Evidence::LateReports => Some(t.late_reports),
         Evidence::ManualWithoutReason => Some(t.manual_without_reason()),
+        Evidence::Declined => Some(t.declined),
         // An unserved client weighs its granted minutes.
         Evidence::Unserved => Some(if t.unserved > 0 { t.granted.map_or(0, |g| g.minutes().round() as u32) } else { 0 }),
         Evidence::Continuity => (t.continuity_clients > 0).then_some(t.continuity_staff as u32),
@@ -104,6 +106,7 @@ fn is_example(evidence: Evidence, v: &Visit, mask: u32, month: &MonthTally, ctx:
         Evidence::Short => ctx.valid_minutes(v).is_some_and(|d| ctx.is_short_minutes(d)),
         Evidence::UnreportedAddons => month.has_unreported_addon(v, ctx),
         Evidence::ManualWithoutReason => v.is_manual() && v.manual_reason == Some(false),
+        Evidence::Declined => v.status.is_declined(),
         // `examples` finds these from the visit's flag bits without asking.
         Evidence::Flagged(flag) => mask & flag.bit() != 0,
         Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => false,
@@ -120,12 +123,17 @@ pub struct SupplierScope<'a> {
     pub supplier: u32,
     pub month: &'a MonthTally,
     pub visits: &'a [Visit],
-    /// The month's visits grouped by client: one supplier's are one range.
+    /// The month's performed visits grouped by client: one supplier's are one range.
     pub by_client: &'a Groups,
+    /// The other registrations grouped by client.
+    pub others: &'a Groups,
     pub masks: &'a FlagMasks,
     pub ids: &'a Ids,
     /// The month's absences, for the periods behind `during_absence`.
     pub absences: &'a [Absence],
+    /// Every flag of the month's visits, sorted by visit, flag and partner: the performed
+    /// visit a `declined_remainder` example follows.
+    pub hits: &'a [FlagHit],
 }
 
 /// Evidence rows of one supplier for every kind of evidence, in registry order.
@@ -160,7 +168,10 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
             debug_assert_eq!(of, evidence);
             out.extend(found.into_iter().map(|i| {
                 let v = &scope.visits[i];
-                let detail = format!("{}, {}", v.local_in.format("%Y-%m-%d %H:%M"), scope.ids.staff.name(v.staff));
+                let mut detail = format!("{}, {}", v.local_in.format("%Y-%m-%d %H:%M"), scope.ids.staff.name(v.staff));
+                if evidence == Evidence::Flagged(Flag::DeclinedRemainder) {
+                    detail.push_str(&format!(", efter besök {}", followed_visits(scope, i)));
+                }
                 EvidenceRow { detail: Some(detail), ..row(evidence, Kind::Visit, &v.visit_id, None) }
             }));
         }
@@ -173,6 +184,22 @@ pub fn supplier_evidence(scope: &SupplierScope, ctx: &FigureContext) -> Vec<Evid
         out.retain(|r| r.evidence != Evidence::UnreportedAddons);
     }
     out
+}
+
+/// The ids of the performed visits a declined registration (`visit`) is flagged after
+/// (`declined_remainder`), as an example pair shows them.
+fn followed_visits(scope: &SupplierScope, visit: usize) -> String {
+    let flag = Flag::DeclinedRemainder;
+    let from = scope.hits.partition_point(|h| (h.visit as usize, h.flag) < (visit, flag));
+    let mut ids: Vec<&str> = scope.hits[from..]
+        .iter()
+        .take_while(|h| h.visit as usize == visit && h.flag == flag)
+        .filter_map(|h| h.related)
+        .map(|p| scope.visits[p as usize].visit_id.as_str())
+        .collect();
+    // By id, so that the text does not depend on the order the visits came in.
+    ids.sort_unstable();
+    ids.join(" och ")
 }
 
 /// The members that contribute most to the evidence, with their weights.
@@ -254,6 +281,8 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
             | Evidence::Continuity
             | Evidence::Unserved
             | Evidence::ManualWithoutReason => others.push(k),
+            // Asked only of the registrations that are not performed visits, below.
+            Evidence::Declined => {}
         }
     }
     for i in scope.by_client.walk_supplier(scope.supplier, scope.visits, Some(scope.masks)).map(|i| i as usize) {
@@ -262,6 +291,22 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
             if is_example(kinds[k], v, mask, scope.month, ctx) {
                 first[k].offer(&v.visit_id, i);
             }
+        }
+        let mut bits = mask;
+        while bits != 0 {
+            if let Some(k) = of_flag_bit[bits.trailing_zeros() as usize] {
+                first[k].offer(&v.visit_id, i);
+            }
+            bits &= bits - 1;
+        }
+    }
+    // The registrations that are not performed visits are examples of no figure of visits:
+    // only of the declined ones and of their flag (`declined_remainder`).
+    let declined = kinds.iter().position(|e| *e == Evidence::Declined).expect("declined registrations quote examples");
+    for i in scope.others.visits_of(scope.supplier).iter().map(|&i| i as usize) {
+        let (v, mask) = (&scope.visits[i], scope.masks[i]);
+        if is_example(Evidence::Declined, v, mask, scope.month, ctx) {
+            first[declined].offer(&v.visit_id, i);
         }
         let mut bits = mask;
         while bits != 0 {

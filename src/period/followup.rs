@@ -66,6 +66,9 @@ pub struct SupplierFollowup {
     pub long_streaks: Vec<Metric>,
     /// Whether at least `[escalation] min_metrics` metrics deviated.
     pub many_deviations: bool,
+    /// Whether the supplier is newly established and in its `[escalation] new_supplier_months`
+    /// month of activity in the period (the seeds' deeper follow-up of a new supplier).
+    pub new_supplier: bool,
     /// The rules the recommendation was made with.
     pub rules: EscalationConfig,
 }
@@ -74,6 +77,18 @@ impl SupplierFollowup {
     /// The largest streak over the supplier's metrics (0 when none deviates).
     pub fn longest_streak(&self) -> u32 {
         self.metrics.iter().map(|m| m.streak_months).max().unwrap_or(0)
+    }
+
+    /// The reasons of a deeper follow-up, in the order of SPEC §9 (`streak`, `many_metrics`,
+    /// `new_supplier`); none unless one is proposed.
+    pub fn reasons(&self) -> Vec<&'static str> {
+        if self.recommendation != Recommendation::DeeperFollowup {
+            return Vec::new();
+        }
+        [(!self.long_streaks.is_empty(), "streak"), (self.many_deviations, "many_metrics"), (self.new_supplier, "new_supplier")]
+            .into_iter()
+            .filter_map(|(holds, reason)| holds.then_some(reason))
+            .collect()
     }
 
     /// The follow-up of one metric, when it deviated in the quarter.
@@ -95,6 +110,9 @@ struct JudgedMonth {
 #[derive(Default)]
 pub struct History {
     months: BTreeMap<YearMonth, JudgedMonth>,
+    /// The suppliers with rows in each stored month, of every stored month that is known
+    /// (`load_rosters`), for each supplier's first month.
+    rosters: BTreeMap<YearMonth, BTreeSet<String>>,
 }
 
 impl History {
@@ -109,7 +127,36 @@ impl History {
                 judged.judged.insert((row.supplier_id.clone(), row.metric), row.status == Status::Deviation);
             }
         }
+        self.rosters.insert(month, judged.suppliers.clone());
         self.months.insert(month, judged);
+    }
+
+    /// Reads which suppliers have rows in every stored month of `out` not added yet, so that
+    /// each supplier's first month is known (the newly established supplier of SPEC §9).
+    pub fn load_rosters(&mut self, out: &Path) -> Result<()> {
+        let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
+        let mut months: Vec<YearMonth> =
+            entries.flatten().filter_map(|e| e.file_name().to_str().and_then(|name| name.parse().ok())).collect();
+        months.sort_unstable();
+        months.retain(|m| !self.rosters.contains_key(m) && month_exists(out, *m));
+        for month in months {
+            let stored = read_figures(out, month)?;
+            let suppliers = stored.figures.iter().filter(|r| r.supplier_id != ALL).map(|r| r.supplier_id.clone()).collect();
+            self.rosters.insert(month, suppliers);
+        }
+        Ok(())
+    }
+
+    /// Whether `supplier` is newly established in the period `months`: its first stored month
+    /// is not the first stored month of all (then its start is unknown), and its first month
+    /// plus `new_supplier_months − 1` calendar months lies in the period.
+    pub fn is_new_supplier(&self, supplier: &str, months: &[YearMonth], new_supplier_months: u32) -> bool {
+        let Some(earliest) = self.rosters.keys().next() else { return false };
+        let Some(first) = self.rosters.iter().find(|(_, suppliers)| suppliers.contains(supplier)).map(|(m, _)| *m) else {
+            return false;
+        };
+        let sixth = (1..new_supplier_months).fold(first, |m, _| m.next());
+        first != *earliest && months.contains(&sixth)
     }
 
     /// Reads stored months before `first` as far back as a streak reaching `first` can go:
@@ -192,24 +239,25 @@ impl History {
                         })
                     })
                     .collect();
-                judge(supplier, metrics, rules)
+                let new_supplier = self.is_new_supplier(&supplier, months, rules.new_supplier_months);
+                judge(supplier, metrics, new_supplier, rules)
             })
             .collect()
     }
 }
 
 /// The recommendation for a supplier's deviating metrics under the escalation rules.
-fn judge(supplier: String, metrics: Vec<MetricFollowup>, rules: &EscalationConfig) -> SupplierFollowup {
+fn judge(supplier: String, metrics: Vec<MetricFollowup>, new_supplier: bool, rules: &EscalationConfig) -> SupplierFollowup {
     let long_streaks: Vec<Metric> = metrics.iter().filter(|m| m.streak_months >= rules.streak_months).map(|m| m.metric).collect();
     let many_deviations = metrics.len() as u32 >= rules.min_metrics;
-    let recommendation = if !long_streaks.is_empty() || many_deviations {
+    let recommendation = if !long_streaks.is_empty() || many_deviations || new_supplier {
         Recommendation::DeeperFollowup
     } else if !metrics.is_empty() {
         Recommendation::ActionPlan
     } else {
         Recommendation::None
     };
-    SupplierFollowup { supplier, metrics, recommendation, long_streaks, many_deviations, rules: rules.clone() }
+    SupplierFollowup { supplier, metrics, recommendation, long_streaks, many_deviations, new_supplier, rules: rules.clone() }
 }
 
 #[cfg(test)]
@@ -250,7 +298,7 @@ mod tests {
     }
 
     fn rules(streak_months: u32, min_metrics: u32) -> EscalationConfig {
-        EscalationConfig { streak_months, min_metrics }
+        EscalationConfig { streak_months, min_metrics, new_supplier_months: 6 }
     }
 
     #[test]
@@ -279,6 +327,43 @@ mod tests {
         let h = history("2025-01", "dd ", CHECKIN);
         let f = h.followup(&ym("2025-01").quarter().months(), &rules(6, 4));
         assert_eq!(f[0].metrics[0], MetricFollowup { metric: CHECKIN, months_deviating: 2, streak_months: 0 });
+    }
+
+    #[test]
+    fn a_new_supplier_is_proposed_in_its_sixth_month_unless_its_start_is_unknown() {
+        // A has rows from 2024-10, the first stored month (its start is unknown); N from 2024-11,
+        // so N's fifth month is 2025-03 (Q1) and its sixth 2025-04 (Q2). Neither deviates.
+        let mut h = History::default();
+        let mut month = ym("2024-10");
+        while month <= ym("2025-06") {
+            let mut rows = vec![row("A", &month.to_string(), CHECKIN, Status::Ok)];
+            if month >= ym("2024-11") {
+                rows.push(row("N", &month.to_string(), CHECKIN, Status::Ok));
+            }
+            h.add_month(month, &rows);
+            month = month.next();
+        }
+        let of = |f: &[SupplierFollowup], s: &str| f.iter().find(|f| f.supplier == s).unwrap().clone();
+        let q1 = h.followup(&ym("2025-01").quarter().months(), &rules(6, 4));
+        assert_eq!((of(&q1, "N").recommendation, of(&q1, "N").reasons()), (Recommendation::None, vec![]), "the fifth month");
+        assert_eq!(of(&q1, "A").recommendation, Recommendation::None, "A's sixth month, but its start is unknown");
+        let q2 = h.followup(&ym("2025-04").quarter().months(), &rules(6, 4));
+        assert_eq!((of(&q2, "N").recommendation, of(&q2, "N").reasons()), (Recommendation::DeeperFollowup, vec!["new_supplier"]));
+        assert!(of(&q2, "N").metrics.is_empty(), "a routine, not a deviation");
+        assert_eq!(of(&q2, "A").recommendation, Recommendation::None);
+        // `new_supplier_months = 5`: the fifth month is the one.
+        let five = EscalationConfig { new_supplier_months: 5, ..rules(6, 4) };
+        assert_eq!(of(&h.followup(&ym("2025-01").quarter().months(), &five), "N").reasons(), vec!["new_supplier"]);
+        // With other reasons, in the order of SPEC §9.
+        let mut h = History::default();
+        h.add_month(ym("2024-10"), &[row("A", "2024-10", CHECKIN, Status::Ok)]);
+        for m in ["2024-11", "2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"] {
+            h.add_month(ym(m), &[row("A", m, CHECKIN, Status::Ok), row("N", m, CHECKIN, Status::Deviation)]);
+        }
+        assert_eq!(
+            of(&h.followup(&ym("2025-04").quarter().months(), &rules(6, 1)), "N").reasons(),
+            vec!["streak", "many_metrics", "new_supplier"]
+        );
     }
 
     #[test]

@@ -151,7 +151,8 @@ impl Implausible {
                 | Flag::NegativeDuration
                 | Flag::Overlong
                 | Flag::DuringAbsence
-                | Flag::ShortTravel => {}
+                | Flag::ShortTravel
+                | Flag::DeclinedRemainder => {}
             }
         }
         let long_days = days
@@ -281,6 +282,7 @@ fn followup_of(out: &Path, stored: &[StoredMonth], supplier: &str, period: Perio
     }
     let months = period.months();
     history.load_back(out, months[0])?;
+    history.load_rosters(out)?;
     let latest = stored.last().expect("at least one month");
     let span: Vec<YearMonth> = months.into_iter().filter(|m| *m <= latest.month).collect();
     Ok(history.followup(&span, &latest.config.escalation).into_iter().find(|f| f.supplier == supplier))
@@ -328,8 +330,9 @@ struct Collected {
 }
 
 impl Collected {
+    /// The distributions of the performed visits (the flagged list names any registration).
     fn add_visits(&mut self, visits: &[StoredVisit], valid: &dyn Fn(&StoredVisit) -> Option<f64>) {
-        for v in visits {
+        for v in visits.iter().filter(|v| v.status.is_performed()) {
             *self.per_day.entry(DateTime::from_timestamp_millis(v.local_in_ms).map_or(NaiveDate::MIN, |t| t.date_naive())).or_default() +=
                 1;
             self.client_all_staff.entry(v.client_id.clone()).or_default().insert(v.staff_id.clone());
@@ -344,7 +347,7 @@ impl Collected {
     /// then visit id, as the adjacency flags order them.
     fn add_gaps(&mut self, visits: &[StoredVisit], valid: &dyn Fn(&StoredVisit) -> Option<f64>) {
         let mut per_client: HashMap<&str, Vec<&StoredVisit>> = HashMap::default();
-        for v in visits.iter().filter(|v| valid(v).is_some()) {
+        for v in visits.iter().filter(|v| v.status.is_performed() && valid(v).is_some()) {
             per_client.entry(v.client_id.as_str()).or_default().push(v);
         }
         for list in per_client.values_mut() {

@@ -144,6 +144,7 @@ impl QuarterData {
             history.add_month(month.month, &month.figures);
         }
         history.load_back(out, months[0])?;
+        history.load_rosters(out)?;
         let rules = rules.or_else(|| stored.iter().flatten().last().map(|m| m.config.escalation.clone())).unwrap_or_default();
         let followup = history.followup(&months, &rules);
         let suppliers: Vec<String> = suppliers.into_iter().collect();
@@ -213,7 +214,8 @@ impl QuarterData {
             Evidence::ManualWithoutReason => {
                 Some(EvidenceTotals::ManualWithoutReason { without_reason: staff.manual_without_reason(), manual: staff.manual })
             }
-            Evidence::UnreportedAddons | Evidence::LateReports => None,
+            // Registrations that are not performed visits are not kept per member.
+            Evidence::UnreportedAddons | Evidence::LateReports | Evidence::Declined => None,
         }
     }
 

@@ -94,10 +94,10 @@ impl MonthCounts {
 }
 
 /// Whether the stored months keep the counts a metric's value for the year is made of: the
-/// staff and client tables keep no add-on counts, and a median is not a sum of months.
+/// staff and client tables keep no add-on or status counts, and a median is not a sum of months.
 pub fn has_year_value(metric: Metric) -> bool {
     match metric {
-        Metric::Figure(Figure::AddonReportingRate | Figure::AddonLateShare | Figure::VisitMinutesMedian) => false,
+        Metric::Figure(Figure::AddonReportingRate | Figure::AddonLateShare | Figure::VisitMinutesMedian | Figure::DeclinedShare) => false,
         Metric::Figure(
             Figure::CheckinRate
             | Figure::CheckinStaffShare
@@ -208,6 +208,7 @@ impl YearData {
             last_config = read.config;
         }
         history.load_back(out, months[0])?;
+        history.load_rosters(out)?;
         let suppliers = history.suppliers_of(&stored);
         let municipality = municipality_values(&counts, &last_config);
         let rules = rules.unwrap_or(last_config.escalation);

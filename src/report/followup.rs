@@ -38,9 +38,10 @@ pub fn write_recommendations_csv(path: &Path, followup: &[SupplierFollowup]) -> 
             f.metrics.len().to_string(),
             f.longest_streak().to_string(),
             f.recommendation.id().to_string(),
+            f.reasons().join(";"),
         ]
     });
-    write_rows(path, ["supplier_id", "deviating_metrics", "longest_streak_months", "recommendation"], rows)
+    write_rows(path, ["supplier_id", "deviating_metrics", "longest_streak_months", "recommendation", "reasons"], rows)
 }
 
 /// `year.csv`.

@@ -87,15 +87,22 @@ pub fn escalation_reasons_sv(f: &SupplierFollowup) -> Vec<String> {
     if f.many_deviations {
         why.push(format!("{} mått avviker under kvartalet", f.metrics.len()));
     }
+    if f.new_supplier {
+        why.push(format!(
+            "Nyetablerad utförare: {}:e månaden med brukare (kommunens rutin efter ett halvår, inte ett fynd mot utföraren)",
+            f.rules.new_supplier_months
+        ));
+    }
     why
 }
 
-/// The rules a deeper follow-up is proposed by, as the lead-in of the reasons:
-/// "minst 6 månader i följd eller minst 4 mått".
+/// The rules a deeper follow-up is proposed by, as the lead-in of the reasons: "en avvikelse
+/// i minst 6 månader i följd, minst 4 mått som avviker under kvartalet eller en nyetablerad
+/// utförares 6:e månad".
 pub fn escalation_rules_sv(f: &SupplierFollowup) -> String {
     format!(
-        "en avvikelse i minst {} månader i följd eller minst {} mått som avviker under kvartalet",
-        f.rules.streak_months, f.rules.min_metrics
+        "en avvikelse i minst {} månader i följd, minst {} mått som avviker under kvartalet eller en nyetablerad utförares {}:e månad med brukare",
+        f.rules.streak_months, f.rules.min_metrics, f.rules.new_supplier_months
     )
 }
 

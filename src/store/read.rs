@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use super::schema::{EvidenceColumn, FigureColumn, FlagColumn, MemberColumn, StoredColumn};
 use crate::config::Config;
-use crate::model::{Evidence, Flag, GrantedMinutes, Metric, Status, Tally, YearMonth};
+use crate::model::{Evidence, Flag, GrantedMinutes, Metric, Status, Tally, VisitStatus, YearMonth};
 use crate::month::analysis::{FigureRow, FlagRow, MemberRow};
 use crate::month::evidence::{EvidenceRow, Kind};
 
@@ -242,6 +242,8 @@ pub struct StoredVisit {
     pub check_out_ms: Option<i64>,
     /// Local wall-clock time of the check-in, as milliseconds of a naive timestamp.
     pub local_in_ms: i64,
+    /// What the registration records (performed in a month stored without the column).
+    pub status: VisitStatus,
 }
 
 /// The rows of `visits.parquet` that can hold `supplier`'s visits, as (first row, rows): the
@@ -276,9 +278,14 @@ pub fn supplier_rows(metadata: &polars_parquet::parquet::metadata::FileMetadata,
 /// groups that can hold them are read.
 pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<StoredVisit>> {
     let path = out.join(month.to_string()).join("visits.parquet");
-    let columns = ["visit_id", "supplier_id", "client_id", "staff_id", "check_in_utc", "check_out_utc", "check_in_local"];
+    let mut columns = vec!["visit_id", "supplier_id", "client_id", "staff_id", "check_in_utc", "check_out_utc", "check_in_local"];
     let file = fs::File::open(&path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
     let mut reader = ParquetReader::new(file);
+    let schema = reader.schema().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?;
+    let has_status = schema.contains("status");
+    if has_status {
+        columns.push("status");
+    }
     let rows = supplier_rows(reader.get_metadata().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?, supplier);
     let df = reader
         .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
@@ -298,6 +305,11 @@ pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<S
     };
     let (ids, clients, staff) = (text("visit_id")?, text("client_id")?, text("staff_id")?);
     let (ins, outs, locals) = (millis("check_in_utc")?, millis("check_out_utc")?, millis("check_in_local")?);
+    let statuses: Vec<VisitStatus> = if has_status {
+        text("status")?.iter().map(|s| s.as_deref().and_then(VisitStatus::from_canonical).unwrap_or_default()).collect()
+    } else {
+        vec![VisitStatus::Performed; keep.len()]
+    };
     Ok((0..keep.len())
         .map(|k| StoredVisit {
             visit_id: ids[k].clone().unwrap_or_default(),
@@ -306,6 +318,7 @@ pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<S
             check_in_ms: ins[k].unwrap_or(0),
             check_out_ms: outs[k],
             local_in_ms: locals[k].unwrap_or(0),
+            status: statuses[k],
         })
         .collect())
 }
@@ -441,6 +454,10 @@ fn members(df: &DataFrame, id_column: &'static str) -> Result<Vec<MemberRow>> {
                 addons_reported: 0,
                 reports: 0,
                 late_reports: 0,
+                // Not kept per member: the registrations that are not performed visits are
+                // the supplier's `declined_share`, stored in figures.csv.
+                not_performed: 0,
+                declined: 0,
             };
             tally.grant(granted[i].map(GrantedMinutes::from_minutes));
             MemberRow {

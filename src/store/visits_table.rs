@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use super::tables::{parquet_failure, Noting};
 use crate::bytes_map::HashMap;
 use crate::engine::groups::{ahead, Group, Groups};
-use crate::model::{split_key, Ids, Interner, Method, Visit};
+use crate::model::{consecutive_order, split_key, Ids, Interner, Method, Visit, VisitStatus};
 
 /// Each id's place among the names sorted.
 fn name_ranks(names: &Interner) -> Vec<u32> {
@@ -35,24 +35,57 @@ fn name_ranks(names: &Interner) -> Vec<u32> {
 /// The order the visits are stored in: by supplier, client (their names as stored), check-in
 /// and visit id. One supplier's visits lie together, and the order does not depend on the
 /// order of the input rows or files. The month's client groups (`by_client`) are already in
-/// check-in and visit id order; only the groups are put in the order of their names.
-pub fn stored_order(visits: &[Visit], ids: &Ids, by_client: &Groups) -> Vec<u32> {
+/// check-in and visit id order; only the groups are put in the order of their names. The
+/// registrations that are not performed visits (`others`, grouped by client apart) are merged
+/// into their client's visits in the same order.
+pub fn stored_order(visits: &[Visit], ids: &Ids, by_client: &Groups, others: &Groups) -> Vec<u32> {
     let suppliers = name_ranks(&ids.suppliers);
     let clients = name_ranks(&ids.clients);
-    let mut groups: Vec<(u32, u32, &Group)> = by_client
+    let rank = |g: &Group| {
+        let (supplier, client) = split_key(g.key);
+        (suppliers[supplier as usize], clients[client as usize])
+    };
+    let mut groups: Vec<(u32, u32, bool, &Group)> = by_client
         .groups
         .iter()
-        .map(|g| {
-            let (supplier, client) = split_key(g.key);
-            (suppliers[supplier as usize], clients[client as usize], g)
-        })
+        .map(|g| (rank(g).0, rank(g).1, false, g))
+        .chain(others.groups.iter().map(|g| (rank(g).0, rank(g).1, true, g)))
         .collect();
-    groups.par_sort_unstable_by_key(|&(supplier, client, _)| (supplier, client));
+    groups.par_sort_unstable_by_key(|&(supplier, client, other, _)| (supplier, client, other));
     let mut order = Vec::with_capacity(visits.len());
-    for (_, _, g) in groups {
-        order.extend_from_slice(by_client.visits(g));
+    let mut k = 0;
+    while k < groups.len() {
+        let (supplier, client, other, g) = groups[k];
+        let of = |other: bool, g: &Group| if other { others.visits(g) } else { by_client.visits(g) };
+        match groups.get(k + 1) {
+            Some(&(s, c, true, next)) if !other && (s, c) == (supplier, client) => {
+                merge_in_order(visits, by_client.visits(g), others.visits(next), &mut order);
+                k += 2;
+            }
+            _ => {
+                order.extend_from_slice(of(other, g));
+                k += 1;
+            }
+        }
     }
     order
+}
+
+/// Appends the visits of `a` and `b` (each in check-in and visit id order) in that order.
+fn merge_in_order(visits: &[Visit], a: &[u32], b: &[u32], order: &mut Vec<u32>) {
+    let key = |i: u32| (visits[i as usize].check_in, &visits[i as usize].visit_id);
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if consecutive_order(key(a[i]), key(b[j])).is_le() {
+            order.push(a[i]);
+            i += 1;
+        } else {
+            order.push(b[j]);
+            j += 1;
+        }
+    }
+    order.extend_from_slice(&a[i..]);
+    order.extend_from_slice(&b[j..]);
 }
 
 /// The columns of `visits.parquet`, in order, as polars reads them back.
@@ -70,6 +103,7 @@ fn visits_schema() -> Schema {
         Field::new("check_out_method".into(), DataType::String),
         Field::new("services".into(), DataType::String),
         Field::new("planned_minutes".into(), DataType::Float64),
+        Field::new("status".into(), DataType::String),
     ])
 }
 
@@ -164,6 +198,7 @@ struct Batch<'a> {
     out_method: Vec<Option<Method>>,
     services: Vec<&'a [u32]>,
     planned: Vec<Option<f64>>,
+    status: Vec<VisitStatus>,
 }
 
 impl<'a> Batch<'a> {
@@ -183,6 +218,7 @@ impl<'a> Batch<'a> {
             out_method: Vec::with_capacity(n),
             services: Vec::with_capacity(n),
             planned: Vec::with_capacity(n),
+            status: Vec::with_capacity(n),
         };
         for i in ahead(all, order) {
             let v = &all[i as usize];
@@ -197,6 +233,7 @@ impl<'a> Batch<'a> {
             b.out_method.push(v.out_method);
             b.services.push(&v.services);
             b.planned.push(v.planned_minutes);
+            b.status.push(v.status);
         }
         b
     }
@@ -225,6 +262,7 @@ fn row_group(
     type Build<'a> = Box<dyn Fn() -> (Box<dyn Array>, Encoding) + Send + Sync + 'a>;
     let to_ms = |t: i64| t * 1000;
     let method_name = |code: u32| Method::ALL[code as usize].as_str();
+    let status_name = |code: u32| VisitStatus::ALL[code as usize].as_str();
     let b = &batch;
     let columns: Vec<Build> = vec![
         Box::new(|| {
@@ -263,6 +301,7 @@ fn row_group(
             (dictionary_column(codes, b.services.iter().map(|_| true), names.boxed()), Encoding::RleDictionary)
         }),
         Box::new(|| (planned_minutes(b.planned.iter().copied()), Encoding::RleDictionary)),
+        Box::new(move || (dictionary(&b.status, VisitStatus::ALL.len(), |s| Some(*s as u32), status_name), Encoding::RleDictionary)),
     ];
     // The visit ids get no minimum and maximum: all distinct and in no order, their bounds
     // would skip nothing, and finding them compared every id (a tenth of this table's CPU).
@@ -293,18 +332,19 @@ fn row_group(
 const VISIT_BATCH: usize = 128 * 1024;
 
 /// `visits.parquet` in `dir`, in stored order (`stored_order`; `by_client` are the month's
-/// visits grouped by client) and in row groups of `VISIT_BATCH` visits. It needs only the
-/// visits, so a monthly run writes it while the figures are computed.
-pub fn write_visits_table(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &Groups) -> Result<()> {
-    write_visits_in_batches(dir, visits, ids, by_client, VISIT_BATCH)
+/// performed visits grouped by client, `others` the other registrations) and in row groups of
+/// `VISIT_BATCH` visits. It needs only the visits, so a monthly run writes it while the
+/// figures are computed.
+pub fn write_visits_table(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &Groups, others: &Groups) -> Result<()> {
+    write_visits_in_batches(dir, visits, ids, by_client, others, VISIT_BATCH)
 }
 
-fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &Groups, batch: usize) -> Result<()> {
+fn write_visits_in_batches(dir: &Path, visits: &[Visit], ids: &Ids, by_client: &Groups, others: &Groups, batch: usize) -> Result<()> {
     let path = &dir.join("visits.parquet");
     let file = fs::File::create(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     let noted = std::sync::OnceLock::new();
     let polars_error = |e: PolarsError| parquet_failure(path, e, &noted);
-    let order = stored_order(visits, ids, by_client);
+    let order = stored_order(visits, ids, by_client, others);
     let options = WriteOptions {
         // Min and max per row group: a reader of one supplier skips the row groups whose
         // supplier_id range leaves it out. Whole values (no truncation), so the bounds are
@@ -360,6 +400,7 @@ mod tests {
             planned_minutes: Some(30.0),
             area: crate::model::NO_AREA,
             manual_reason: None,
+            status: crate::model::VisitStatus::Performed,
             file: 0,
         }
     }
@@ -431,17 +472,31 @@ mod tests {
         // S1's visits by client, then check-in (hour 9 - i): K0 has v7 (hour 2) and v1 (8); K1
         // has v8 (1), v5 (4) and v2 (7); K2 has v9 (0), v6 (3), v3 (6) and v0 (9).
         let expected = ["v7", "v1", "v8", "v5", "v2", "v9", "v6", "v3", "v0"];
+        // The same with v5 declined and v9 cancelled, placed after the performed visits as a
+        // month places them: merged back into their clients' visits in check-in order.
+        let mut with_status = visits.clone();
+        with_status[5].status = VisitStatus::Declined;
+        with_status[9].status = VisitStatus::Cancelled;
+        with_status.sort_by_key(|v| !v.is_performed());
+        let grouped = crate::engine::groups::MonthGroups::new(&with_status, 8);
         for batch in [1, 3, 10, 64] {
-            write_visits_in_batches(&dir, &visits, &ids, &Groups::by(&visits, |v| v.client), batch).unwrap();
+            write_visits_in_batches(&dir, &visits, &ids, &Groups::by(&visits, |v| v.client), &Groups::default(), batch).unwrap();
             let stored = read::read_visits(out.path(), month, "S1").unwrap();
             assert_eq!(stored.iter().map(|v| v.visit_id.as_str()).collect::<Vec<_>>(), expected, "batches of {batch}");
+            assert!(stored.iter().all(|v| v.status == VisitStatus::Performed));
+            write_visits_in_batches(&dir, &with_status, &ids, &grouped.clients, &grouped.others, batch).unwrap();
+            let stored = read::read_visits(out.path(), month, "S1").unwrap();
+            assert_eq!(stored.iter().map(|v| v.visit_id.as_str()).collect::<Vec<_>>(), expected, "batches of {batch}, with statuses");
+            let status = |id: &str| stored.iter().find(|v| v.visit_id == id).unwrap().status;
+            assert_eq!((status("v5"), status("v9"), status("v8")), (VisitStatus::Declined, VisitStatus::Cancelled, VisitStatus::Performed));
+            write_visits_in_batches(&dir, &visits, &ids, &Groups::by(&visits, |v| v.client), &Groups::default(), batch).unwrap();
             let v1 = stored.iter().find(|v| v.visit_id == "v1").unwrap();
             assert_eq!((v1.client_id.as_str(), v1.check_out_ms), ("K0", None), "v1 was not checked out");
             let v0 = stored.iter().find(|v| v.visit_id == "v0").unwrap();
             assert_eq!(v0.check_out_ms, Some(v0.check_in_ms + 1_800_000));
             assert_eq!(read::read_visits(out.path(), month, "S2").unwrap().len(), 1, "batches of {batch}");
         }
-        write_visits_in_batches(&dir, &[], &ids, &Groups::default(), 3).unwrap();
+        write_visits_in_batches(&dir, &[], &ids, &Groups::default(), &Groups::default(), 3).unwrap();
         assert!(read::read_visits(out.path(), month, "S1").unwrap().is_empty(), "an empty month is a table without rows");
     }
 
@@ -464,7 +519,7 @@ mod tests {
             .collect();
         let out = tempfile::tempdir().unwrap();
         for batch in [1, 5, 64] {
-            write_visits_in_batches(out.path(), &visits, &ids, &Groups::by(&visits, |v| v.client), batch).unwrap();
+            write_visits_in_batches(out.path(), &visits, &ids, &Groups::by(&visits, |v| v.client), &Groups::default(), batch).unwrap();
             let frame = ParquetReader::new(fs::File::open(out.path().join("visits.parquet")).unwrap()).finish().unwrap();
             assert_eq!(**frame.schema(), visits_schema(), "batches of {batch}");
             let text = |name: &str| -> Vec<Option<String>> {
@@ -503,7 +558,7 @@ mod tests {
         let month: YearMonth = "2025-03".parse().unwrap();
         let dir = out.path().join(month.to_string());
         fs::create_dir_all(&dir).unwrap();
-        write_visits_in_batches(&dir, &visits, &ids, &Groups::by(&visits, |v| v.client), 5).unwrap();
+        write_visits_in_batches(&dir, &visits, &ids, &Groups::by(&visits, |v| v.client), &Groups::default(), 5).unwrap();
         let path = dir.join("visits.parquet");
         let mut reader = ParquetReader::new(fs::File::open(&path).unwrap());
         let metadata = reader.get_metadata().unwrap().clone();
@@ -548,10 +603,10 @@ mod tests {
             .collect();
         let names =
             |visits: &[Visit], order: &[u32]| -> Vec<String> { order.iter().map(|&i| visits[i as usize].visit_id.to_string()).collect() };
-        let first = names(&visits, &stored_order(&visits, &ids, &Groups::by(&visits, |v| v.client)));
+        let first = names(&visits, &stored_order(&visits, &ids, &Groups::by(&visits, |v| v.client), &Groups::default()));
         visits.reverse();
         visits.rotate_left(13);
-        assert_eq!(names(&visits, &stored_order(&visits, &ids, &Groups::by(&visits, |v| v.client))), first);
+        assert_eq!(names(&visits, &stored_order(&visits, &ids, &Groups::by(&visits, |v| v.client), &Groups::default())), first);
         let keys: Vec<(&str, &str, i64, &str)> = first
             .iter()
             .map(|id| visits.iter().find(|v| v.visit_id.as_str() == id).unwrap())

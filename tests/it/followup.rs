@@ -17,7 +17,10 @@ const AREAS: [(&str, &[&str]); 8] = [
         &["flag_rate.duplicate", "flag_rate.repeated_service", "flag_rate.adjacent", "flag_rate.staff_overlap", "flag_rate.short_travel"],
     ),
     ("datakvalitet", &["flag_rate.missing_checkout", "flag_rate.negative_duration", "flag_rate.overlong"]),
-    ("rimlighet", &["flag_rate.during_absence", "flag_rate.long_day", "flag_rate.no_day_off"]),
+    (
+        "rimlighet",
+        &["flag_rate.during_absence", "flag_rate.long_day", "flag_rate.no_day_off", "flag_rate.declined_remainder", "declined_share"],
+    ),
 ];
 
 fn area_of(metric: &str) -> &'static str {
@@ -76,7 +79,8 @@ fn quarter_followup_and_recommendations_follow_the_months_statuses() {
     assert_eq!(got, expected);
     assert!(got.values().any(|(n, s)| *n == 1 && *s == 0), "a deviation that ended before March is in the fixtures");
 
-    let recommendations = rows(w, "out/2025-Q1/recommendations.csv", "supplier_id,deviating_metrics,longest_streak_months,recommendation");
+    let recommendations =
+        rows(w, "out/2025-Q1/recommendations.csv", "supplier_id,deviating_metrics,longest_streak_months,recommendation,reasons");
     assert_eq!(recommendations.len(), suppliers.len(), "one row per supplier, none for ALL");
     for r in &recommendations {
         let mine: Vec<&(u32, u32)> = expected.iter().filter(|((s, _), _)| s == &r[0]).map(|(_, v)| v).collect();
@@ -88,7 +92,11 @@ fn quarter_followup_and_recommendations_follow_the_months_statuses() {
         } else {
             "ingen"
         };
-        assert_eq!(r[1..], [mine.len().to_string(), longest.to_string(), wanted.to_string()], "{}", r[0]);
+        assert_eq!(r[1..4], [mine.len().to_string(), longest.to_string(), wanted.to_string()], "{}", r[0]);
+        // No supplier of the fixtures is newly established in Q1 (Ny Omsorg AB's sixth month is July).
+        let reasons: Vec<&str> =
+            [(longest >= 6, "streak"), (mine.len() >= 4, "many_metrics")].into_iter().filter(|r| r.0).map(|r| r.1).collect();
+        assert_eq!(r[4], reasons.join(";"), "{}", r[0]);
     }
     assert_eq!(recommendations.iter().find(|r| r[0] == "Omsorg Norr AB").unwrap()[3], "ingen");
     assert_eq!(recommendations.iter().find(|r| r[0] == "Trygg Vård AB").unwrap()[3], "fordjupad_uppfoljning");
@@ -106,9 +114,16 @@ fn quarter_followup_and_recommendations_follow_the_months_statuses() {
             .to_string()
     };
     assert_eq!(streak_of("Utförandegrad"), "3", "{plan}");
-    assert_eq!(streak_of("Andel kunder med godkänd kvittensgrad"), "0", "deviated in February only: {plan}");
+    // A deviation of the quarter that ended before March has a streak of 0.
+    let ((supplier, metric), _) = got.iter().find(|(_, (n, streak))| *n >= 1 && *streak == 0).expect("one in the fixtures");
+    let slug = supplier.replace(' ', "-");
+    let other = w.read(&format!("out/2025-Q1/leverantorer/{slug}/atgardsplan-{slug}.md"));
+    let label = tidkoll::model::Metric::parse(metric).unwrap().label();
+    let line = other.lines().find(|l| l.starts_with(&format!("| {label} |"))).unwrap_or_else(|| panic!("{label}: {other}"));
+    assert!(line.trim_end_matches(" |").ends_with(" | 0"), "{label} ended before March: {line}");
+    let trygg = expected.keys().filter(|(s, _)| s == "Trygg Vård AB").count();
     assert!(
-        plan.contains("Fördjupad uppföljning: Kommunen avser att inleda en fördjupad uppföljning av utföraren. Den föreslås vid en avvikelse i minst 6 månader i följd eller minst 4 mått som avviker under kvartalet, och det gäller här:\n\n- 8 mått avviker under kvartalet\n\n"),
+        plan.contains(&format!("Fördjupad uppföljning: Kommunen avser att inleda en fördjupad uppföljning av utföraren. Den föreslås vid en avvikelse i minst 6 månader i följd, minst 4 mått som avviker under kvartalet eller en nyetablerad utförares 6:e månad med brukare, och det gäller här:\n\n- {trygg} mått avviker under kvartalet\n\n")),
         "{plan}"
     );
     assert!(run.stdout.contains("Föreslås för fördjupad uppföljning (4):"), "{}", run.stdout);
@@ -120,7 +135,8 @@ fn the_year_files_are_the_months_figures_counted() {
     run.ok();
     w.tidkoll(&["year", "--year", "2025", "--out", "out"]).ok();
     let months = judged(w, &MONTHS);
-    let suppliers: BTreeSet<String> = w.figures("2025-01").suppliers().into_iter().filter(|s| s != "ALL").collect();
+    // Every supplier of the year, the newly established one from February.
+    let suppliers: BTreeSet<String> = w.figures("2025-03").suppliers().into_iter().filter(|s| s != "ALL").collect();
 
     let mut expected = Vec::new();
     for s in &suppliers {
@@ -171,7 +187,7 @@ fn the_year_files_are_the_months_figures_counted() {
 
     let report = w.read("out/2025/arsrapport.md");
     assert!(report.contains("2025-04, 2025-05, 2025-06, 2025-07, 2025-08, 2025-09, 2025-10, 2025-11 och 2025-12"), "{report}");
-    assert!(report.contains("5 utförare har följts upp under året."), "{report}");
+    assert!(report.contains("6 utförare har följts upp under året."), "{report}");
     for file in ["arsrapport.docx", "arsrapport.xlsx", "arsrapport.html"] {
         assert!(w.path(&format!("out/2025/{file}")).metadata().unwrap().len() > 1000, "{file}");
     }
@@ -236,7 +252,11 @@ fn run_small(w: &Work, months: &[(&str, &[&str])], config: &str) {
 }
 
 fn recommendation(w: &Work, quarter: &str, supplier: &str) -> Vec<String> {
-    let all = rows(w, &format!("out/{quarter}/recommendations.csv"), "supplier_id,deviating_metrics,longest_streak_months,recommendation");
+    let all = rows(
+        w,
+        &format!("out/{quarter}/recommendations.csv"),
+        "supplier_id,deviating_metrics,longest_streak_months,recommendation,reasons",
+    );
     all.into_iter().find(|r| r[0] == supplier).unwrap_or_else(|| panic!("no row for {supplier}"))
 }
 
@@ -326,6 +346,43 @@ fn both_escalation_rules_fire_at_their_thresholds() {
 }
 
 #[test]
+fn a_newly_established_supplier_is_proposed_for_a_deeper_follow_up_in_its_sixth_month() {
+    let w = Work::new();
+    // A from 2024-09, the first stored month (its start is unknown); N from 2024-10, so its
+    // fifth month is 2025-02 and its sixth 2025-03.
+    let mut months: Vec<(&str, &[&str])> = vec![("2024-09", &["A"])];
+    for m in ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03"] {
+        months.push((m, &["A", "N"]));
+    }
+    run_small(&w, &months, "");
+    let run = w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out"]);
+    run.ok();
+    let n = recommendation(&w, "2025-Q1", "N");
+    assert_eq!((n[3].as_str(), n[4].rsplit(';').next().unwrap()), ("fordjupad_uppfoljning", "new_supplier"), "{n:?}");
+    assert!(!recommendation(&w, "2025-Q1", "A")[4].contains("new_supplier"), "A's sixth month, but its start is unknown");
+    // The terminal lists N's reasons under its name, one a line.
+    let reason = "Nyetablerad utförare: 6:e månaden med brukare (kommunens rutin efter ett halvår, inte ett fynd mot utföraren)";
+    assert!(run.stdout.contains(&format!("  N:\n    {reason}\n")) || run.stdout.contains(&format!("\n    {reason}\n")), "{}", run.stdout);
+    // Its action plan (the small months deviate) says why, as a routine and not a finding.
+    let plan = w.read("out/2025-Q1/leverantorer/N/atgardsplan-N.md");
+    assert!(
+        plan.contains("Fördjupad uppföljning: Kommunen avser att inleda en fördjupad uppföljning av utföraren.")
+            && plan.contains(&format!("- {reason}\n")),
+        "{plan}"
+    );
+    // In 2024-Q4 (its first to third months) N is not proposed for being new.
+    w.tidkoll(&["quarter", "--quarter", "2024-Q4", "--out", "out"]).ok();
+    assert!(!recommendation(&w, "2024-Q4", "N")[4].contains("new_supplier"));
+    // The year names the reason too.
+    w.tidkoll(&["year", "--year", "2025", "--out", "out"]).ok();
+    assert!(w.read("out/2025/arsrapport.md").contains(reason));
+    // With new_supplier_months = 7 the seventh month, 2025-04, is the one: not in Q1.
+    let config = w.write("sju.toml", "[escalation]\nnew_supplier_months = 7\n");
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--config", &config]).ok();
+    assert!(!recommendation(&w, "2025-Q1", "N")[4].contains("new_supplier"));
+}
+
+#[test]
 fn a_year_without_a_stored_month_is_refused_naming_the_monthly_command() {
     let w = Work::new();
     let run = w.tidkoll(&["year", "--year", "2031", "--out", "out"]);
@@ -380,7 +437,11 @@ fn the_year_report_opens_with_a_summary_of_the_municipalitys_values_against_the_
     let rate = duplicates * 1000.0 / visits as f64;
     let row = format!("| Dubbelregistrering per 1 000 besök | högst 1 per 1 000 besök | {} | {} |", sv(rate), status(rate > 1.0));
     assert!(summary.contains(&row), "{row}\n{summary}");
-    let suppliers = w.figures("2025-01").suppliers().iter().filter(|s| *s != "ALL").count();
+    let mut suppliers: Vec<String> =
+        ["2025-01", "2025-02", "2025-03"].iter().flat_map(|m| w.figures(m).suppliers()).filter(|s| s != "ALL").collect();
+    suppliers.sort();
+    suppliers.dedup();
+    let suppliers = suppliers.len();
     assert!(summary.contains(&format!("- {suppliers} utförare har följts upp under 3 av årets 12 månader.\n")), "{summary}");
     let plans = w.read("out/2025/quarters.csv").lines().filter(|l| l.ends_with(",1")).count();
     assert!(summary.contains(&format!("sammanlagt {plans} åtgärdsplaner")), "{summary}");

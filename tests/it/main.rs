@@ -17,4 +17,5 @@ mod oracle;
 mod plausibility;
 mod quarter;
 mod reliability;
+mod status;
 mod workbook;

@@ -34,10 +34,16 @@ fn fixtures_show_each_suppliers_planted_deviations() {
     run.ok();
     assert!(run.stdout.contains("månadsuppföljning 2025-03") && run.stdout.contains("Resultat: out/2025-03"), "{}", run.stdout);
     let f = w.figures("2025-03");
-    assert_eq!(f.suppliers(), ["ALL", "Hemtjänst Syd AB", "Nära Hemtjänst AB", "Omsorg Norr AB", "Trygg Vård AB", "Vardag Omsorg AB"]);
+    assert_eq!(
+        f.suppliers(),
+        ["ALL", "Hemtjänst Syd AB", "Ny Omsorg AB", "Nära Hemtjänst AB", "Omsorg Norr AB", "Trygg Vård AB", "Vardag Omsorg AB"]
+    );
     assert_eq!(deviations(&f, "Omsorg Norr AB"), Vec::<String>::new());
+    assert_eq!(deviations(&f, "Ny Omsorg AB"), Vec::<String>::new());
     let syd = deviations(&f, "Hemtjänst Syd AB");
-    assert!(syd.contains(&"checkin_rate".to_string()) && syd.contains(&"short_visit_share".to_string()), "{syd:?}");
+    for fig in ["checkin_rate", "short_visit_share", "declined_share", "flag_rate.declined_remainder"] {
+        assert!(syd.contains(&fig.to_string()), "{fig} in {syd:?}");
+    }
     let trygg = deviations(&f, "Trygg Vård AB");
     for fig in ["completion_rate", "flag_rate.duplicate", "flag_rate.repeated_service", "flag_rate.adjacent"] {
         assert!(trygg.contains(&fig.to_string()), "{fig} in {trygg:?}");

@@ -2,7 +2,9 @@
 //! generated months: a few suppliers, clients and staff (the same names at several suppliers),
 //! chains of visits 0–2 minutes apart, copies, overlaps, missing and negative check-outs,
 //! visits at 06:59 and 22:00, granted rows of 0 minutes and add-on reports around the
-//! deadline. The reference below is written for clarity (every pair, no sorting tricks), so a
+//! deadline, registrations of every status (declined and not-at-home ones right after a
+//! performed visit, by its staff member or another), with and without a status column. The
+//! reference below is written for clarity (every pair, no sorting tricks), so a
 //! difference points at the engine or at a reading of the SPEC to settle.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,8 +19,7 @@ use tidkoll::privacy::Pseudonymizer;
 
 /// Small limits so that a few generated visits reach them: a long day is over 60 minutes, and
 /// the second day in a row is a day without rest.
-const CONFIG: &str =
-    "[parameters]\nmin_visits = 3\ncontinuity_window = [1, 2]\nsingle_staff_min_visits = 4\nlong_day_minutes = 60\nmax_days_in_row = 1\n";
+const CONFIG: &str = "[parameters]\nmin_visits = 3\ncontinuity_window = [1, 2]\nsingle_staff_min_visits = 4\nlong_day_minutes = 60\nmax_days_in_row = 1\n[status.aliases]\n\"Avböjd av kund\" = \"declined\"\n";
 const LONG_DAY_SECONDS: i64 = 60 * 60;
 const MAX_DAYS_IN_ROW: u32 = 1;
 const AREAS: [&str; 3] = ["Norr", "Söder", ""];
@@ -28,6 +29,19 @@ const SINGLE_STAFF_MIN_VISITS: usize = 4;
 const METHODS: [&str; 4] = ["nfc", "lock", "mobile", "manual"];
 const SERVICES: [&str; 4] = ["OMV", "MATD", "LARM", "TVATT"];
 const GRANTED_MINUTES: [f64; 6] = [0.0, 20.0, 45.0, 90.0, 200.0, 37.5];
+/// A status as an export writes it (the built-in Swedish words, canonical names in any case,
+/// an empty cell, a configured alias) and the canonical status it stands for.
+const STATUSES: [(&str, &str); 9] = [
+    ("", "performed"),
+    ("Utförd", "performed"),
+    ("genomförd", "performed"),
+    ("avböjt", "declined"),
+    ("Avböjd av kund", "declined"),
+    ("Ej hemma", "not_home"),
+    ("BOMBESÖK", "not_home"),
+    ("Inställd", "cancelled"),
+    ("cancelled", "cancelled"),
+];
 
 /// One generated visit before it is written: where it starts and how it ends.
 #[derive(Debug, Clone)]
@@ -51,6 +65,11 @@ struct Spec {
     /// Index into `AREAS` (the last is none).
     area: usize,
     manual_reason: bool,
+    /// Index into `STATUSES`.
+    status: usize,
+    /// When following: keep both the earlier visit's client and staff member (the rest of its
+    /// time registered as declined).
+    same_both: bool,
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -83,6 +102,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         prop::bool::weighted(0.3),
         prop::bool::weighted(0.08),
         (0usize..3, prop::bool::weighted(0.7)),
+        (prop_oneof![3 => 0usize..3, 1 => 3usize..STATUSES.len()], prop::bool::weighted(0.3)),
     )
         .prop_map(
             |(
@@ -94,6 +114,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 same_staff,
                 copy,
                 (area, manual_reason),
+                (status, same_both),
             )| Spec {
                 supplier,
                 client,
@@ -109,6 +130,8 @@ fn spec() -> impl Strategy<Value = Spec> {
                 copy,
                 area,
                 manual_reason,
+                status,
+                same_both,
             },
         )
 }
@@ -137,9 +160,18 @@ struct V {
     services: Vec<&'static str>,
     area: &'static str,
     manual_reason: bool,
+    /// As written in the export, and its canonical status.
+    status_word: &'static str,
+    status: &'static str,
 }
 
 impl V {
+    fn performed(&self) -> bool {
+        self.status == "performed"
+    }
+    fn declined(&self) -> bool {
+        self.status == "declined" || self.status == "not_home"
+    }
     fn is_manual(&self) -> bool {
         self.in_method == "manual" || self.out_method == Some("manual")
     }
@@ -161,7 +193,8 @@ impl V {
     }
 }
 
-fn build(specs: &[Spec]) -> Vec<V> {
+/// The visits of `specs`; without a status column every one is performed.
+fn build(specs: &[Spec], status_column: bool) -> Vec<V> {
     let mut out: Vec<V> = Vec::new();
     for (i, s) in specs.iter().enumerate() {
         let id = format!("v{i:03}");
@@ -179,9 +212,10 @@ fn build(specs: &[Spec]) -> Vec<V> {
         if let Some((j, gap)) = s.follow {
             if let Some(prev) = out.get(j).filter(|p| p.check_out.is_some()) {
                 supplier = prev.supplier.clone();
-                if s.same_staff {
+                if s.same_staff || s.same_both {
                     staff = prev.staff.clone();
-                } else {
+                }
+                if !s.same_staff || s.same_both {
                     client = prev.client.clone();
                 }
                 check_in = prev.check_out.unwrap() + Duration::seconds(gap);
@@ -207,6 +241,8 @@ fn build(specs: &[Spec]) -> Vec<V> {
             services: SERVICES.iter().enumerate().filter(|(k, _)| s.services & (1 << k) != 0).map(|(_, c)| *c).collect(),
             area: AREAS[s.area],
             manual_reason: s.manual_reason,
+            status_word: if status_column { STATUSES[s.status].0 } else { "" },
+            status: if status_column { STATUSES[s.status].1 } else { "performed" },
         });
     }
     // Every visit belongs to March.
@@ -342,8 +378,9 @@ fn key_figures(visits: &[&V], granted: &Granted, addons: &Addons) -> BTreeMap<&'
     f
 }
 
-/// Flag rows of SPEC §4 (supplier, flag, visit, related visit), by every pair.
-fn flag_rows(visits: &[V], absences: &Absences) -> BTreeSet<(String, String, String, Option<String>)> {
+/// Flag rows of SPEC §4 (supplier, flag, visit, related visit), by every pair: `visits` are the
+/// performed visits, `declined` the declined and not-at-home registrations.
+fn flag_rows(visits: &[V], declined: &[&V], absences: &Absences) -> BTreeSet<(String, String, String, Option<String>)> {
     let mut rows = BTreeSet::new();
     let mut add = |v: &V, flag: &str, related: Option<&V>| {
         rows.insert((v.supplier.clone(), flag.to_string(), v.id.clone(), related.map(|r| r.id.clone())));
@@ -365,6 +402,15 @@ fn flag_rows(visits: &[V], absences: &Absences) -> BTreeSet<(String, String, Str
         let run = (1..=v.day()).rev().take_while(|d| works(*d)).count() as u32;
         if run > MAX_DAYS_IN_ROW {
             add(v, "no_day_off", None);
+        }
+    }
+    // `declined_remainder`: a declined or not-at-home registration 0–60 seconds after the
+    // check-out of a performed visit with valid duration at its client by its staff member.
+    for d in declined {
+        for p in visits.iter().filter(|p| p.valid() && (&p.supplier, &p.client, &p.staff) == (&d.supplier, &d.client, &d.staff)) {
+            if (0..=60).contains(&(d.check_in - p.check_out.unwrap()).num_seconds()) {
+                add(d, "declined_remainder", Some(p));
+            }
         }
     }
     let valid: Vec<&V> = visits.iter().filter(|v| v.valid()).collect();
@@ -444,14 +490,23 @@ fn flag_rows(visits: &[V], absences: &Absences) -> BTreeSet<(String, String, Str
     rows
 }
 
-fn write_inputs(dir: &std::path::Path, visits: &[V], granted: &Granted, addons: &Addons, absences: &Absences) -> [PathBuf; 4] {
+fn write_inputs(
+    dir: &std::path::Path,
+    visits: &[V],
+    status_column: bool,
+    granted: &Granted,
+    addons: &Addons,
+    absences: &Absences,
+) -> [PathBuf; 4] {
     let time = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
     let mut text = String::from(
-        "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,area,manual_reason\n",
+        "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,area,manual_reason",
     );
+    text.push_str(if status_column { ",status\n" } else { "\n" });
     for v in visits {
+        let status = if status_column { format!(",{}", v.status_word) } else { String::new() };
         text.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{}{status}\n",
             v.id,
             v.supplier,
             v.client,
@@ -504,8 +559,13 @@ fn check(
     granted_specs: &[(usize, usize, usize)],
     addon_specs: &[(usize, usize, bool, u32, u32)],
     absence_specs: &[AbsenceSpec],
+    status_column: bool,
 ) -> Result<(), TestCaseError> {
-    let visits = build(specs);
+    let all = build(specs, status_column);
+    // The figures and flags count performed visits; `declined_share` and `declined_remainder`
+    // the others too.
+    let visits: Vec<V> = all.iter().filter(|v| v.performed()).cloned().collect();
+    let declined: Vec<&V> = all.iter().filter(|v| v.declined()).collect();
     let absences = absences_of(absence_specs, &visits);
     let granted: Granted =
         granted_specs.iter().map(|(s, c, m)| (format!("S{}", s + 1), format!("c{}", c + 1), GRANTED_MINUTES[*m])).collect();
@@ -514,7 +574,7 @@ fn check(
         .map(|(s, c, laundry, q, day)| (format!("S{}", s + 1), format!("c{}", c + 1), if *laundry { "laundry" } else { "meal" }, *q, *day))
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let [v, g, a, ab] = write_inputs(dir.path(), &visits, &granted, &addons, &absences);
+    let [v, g, a, ab] = write_inputs(dir.path(), &all, status_column, &granted, &addons, &absences);
     let config = Config::from_toml_str(CONFIG).unwrap();
     let paths = vec![v];
     let inputs = InputPaths { visits: &paths, granted: Some(&g), addons: Some(&a), absences: Some(&ab) };
@@ -525,10 +585,11 @@ fn check(
 
     let got: BTreeMap<(String, String), Option<f64>> =
         analysis.figures.iter().map(|f| ((f.supplier_id.clone(), f.metric.id().to_string()), f.value)).collect();
-    let expected_flags = flag_rows(&visits, &absences);
+    let expected_flags = flag_rows(&visits, &declined, &absences);
 
-    // Suppliers with visits, granted time or add-on reports, and the municipality.
-    let mut suppliers: BTreeSet<String> = visits.iter().map(|v| v.supplier.clone()).collect();
+    // Suppliers with registrations of any status, granted time or add-on reports, and the
+    // municipality.
+    let mut suppliers: BTreeSet<String> = all.iter().map(|v| v.supplier.clone()).collect();
     suppliers.extend(granted.iter().map(|g| g.0.clone()));
     suppliers.extend(addons.iter().map(|a| a.0.clone()));
     let got_suppliers: BTreeSet<String> = got.keys().map(|k| k.0.clone()).filter(|s| s != "ALL").collect();
@@ -538,15 +599,23 @@ fn check(
         let scope: Vec<&V> = visits.iter().filter(|v| mine(&v.supplier)).collect();
         let g: Granted = granted.iter().filter(|r| mine(&r.0)).cloned().collect();
         let a: Addons = addons.iter().filter(|r| mine(&r.0)).cloned().collect();
-        for (figure, want) in key_figures(&scope, &g, &a) {
+        let mut figures = key_figures(&scope, &g, &a);
+        // Every registration of the scope, of any status, is the denominator.
+        let registrations: Vec<&V> = all.iter().filter(|v| mine(&v.supplier)).collect();
+        let declined_share = share(registrations.iter().filter(|v| v.declined()).count(), registrations.len());
+        figures.insert("declined_share", declined_share.filter(|_| status_column));
+        for (figure, want) in figures {
             let have = got.get(&(supplier.to_string(), figure.to_string())).copied().flatten();
             prop_assert!(close(have, want), "{} {}: engine {:?}, reference {:?}", supplier, figure, have, want);
         }
         for flag in tidkoll::model::Flag::ALL.map(|f| f.name()) {
             let count = expected_flags.iter().filter(|r| mine(&r.0) && r.1 == flag).map(|r| &r.2).collect::<BTreeSet<_>>().len();
+            let missing = flag == "declined_remainder" && !status_column;
             let have = got.get(&(supplier.to_string(), format!("flag.{flag}"))).copied().flatten();
-            prop_assert!(close(have, Some(count as f64)), "{} flag.{}: engine {:?}, reference {}", supplier, flag, have, count);
-            let rate = share(count * 1000, scope.len());
+            let want = Some(count as f64).filter(|_| !missing);
+            prop_assert!(close(have, want), "{} flag.{}: engine {:?}, reference {:?}", supplier, flag, have, want);
+            // Per 1,000 performed visits.
+            let rate = share(count * 1000, scope.len()).filter(|_| !missing);
             let have = got.get(&(supplier.to_string(), format!("flag_rate.{flag}"))).copied().flatten();
             prop_assert!(close(have, rate), "{} flag_rate.{}: engine {:?}, reference {:?}", supplier, flag, have, rate);
         }
@@ -565,10 +634,17 @@ fn check(
     let pseudonyms = Pseudonymizer::new(b"oracle");
     let flagged: BTreeSet<&str> = expected_flags.iter().map(|r| r.2.as_str()).collect();
     for (table, is_client) in [(&analysis.staff, false), (&analysis.clients, true)] {
+        // A member of any registration has a row; its counts are of its performed visits, its
+        // flagged registrations of any status.
         let mut expected: BTreeMap<(String, String), Vec<&V>> = BTreeMap::new();
-        for v in &visits {
+        let mut flagged_of: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for v in &all {
             let member = if is_client { pseudonyms.pseudonym(&v.client) } else { v.staff.clone() };
-            expected.entry((v.supplier.clone(), member)).or_default().push(v);
+            let entry = expected.entry((v.supplier.clone(), member.clone())).or_default();
+            if v.performed() {
+                entry.push(v);
+            }
+            *flagged_of.entry((v.supplier.clone(), member)).or_default() += usize::from(flagged.contains(v.id.as_str()));
         }
         let mut granted_of: BTreeMap<(String, String), f64> = BTreeMap::new();
         if is_client {
@@ -590,7 +666,7 @@ fn check(
             prop_assert!(close(t.minutes_mean(), (!minutes.is_empty()).then(|| minutes.iter().sum::<f64>() / minutes.len() as f64)));
             prop_assert!(close(m.median, median(minutes.clone())));
             prop_assert!(close(t.short_share(), share(minutes.iter().filter(|x| **x < 5.0).count(), minutes.len())));
-            prop_assert_eq!(t.flagged as usize, vs.iter().filter(|v| flagged.contains(v.id.as_str())).count());
+            prop_assert_eq!(t.flagged as usize, flagged_of.get(&(m.supplier_id.clone(), m.member_id.clone())).copied().unwrap_or(0));
             if is_client {
                 prop_assert_eq!(m.distinct_staff, Some(vs.iter().map(|v| &v.staff).collect::<BTreeSet<_>>().len() as u32));
                 let g = granted_of.get(&(m.supplier_id.clone(), m.member_id.clone())).copied();
@@ -617,7 +693,8 @@ proptest! {
         granted in prop::collection::vec((0usize..3, 0usize..4, 0usize..6), 0..8),
         addons in prop::collection::vec((0usize..3, 0usize..4, any::<bool>(), 0u32..3, 1u32..9), 0..8),
         absences in prop::collection::vec(absence_spec(), 0..4),
+        status_column in prop::bool::weighted(0.75),
     ) {
-        check(&specs, &granted, &addons, &absences)?;
+        check(&specs, &granted, &addons, &absences, status_column)?;
     }
 }

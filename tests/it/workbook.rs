@@ -76,7 +76,7 @@ fn the_fixtures_as_workbooks_give_the_csv_fixtures_figures_and_flags() {
         let mut bytes = std::fs::read(fixture(&name)).unwrap();
         if kind == "visits" {
             // A row that is rejected either way: its check-in is no timestamp.
-            bytes.extend_from_slice(b"V-BAD;Omsorg Norr AB;K0100001;P010001;ig\xe5r 07:00;;Tagg;;OMV;30,0;;\r\n");
+            bytes.extend_from_slice(b"V-BAD;Omsorg Norr AB;K0100001;P010001;ig\xe5r 07:00;;Tagg;;OMV;30,0;;;Utf\xf6rd\r\n");
         }
         std::fs::write(w.path(&format!("csv/{name}")), bytes).unwrap();
         // Named .csv on purpose: a workbook is told by its content, and the synthetic ids and

@@ -25,6 +25,9 @@ pub struct FigureContext<'a> {
     pub absences_given: bool,
     /// Whether an add-ons file was given: without one, `addon_reporting_rate` is missing.
     pub addons_given: bool,
+    /// Whether the export has a status column: without one, `declined_share` and
+    /// `declined_remainder` are missing.
+    pub status_given: bool,
 }
 
 impl<'a> FigureContext<'a> {
@@ -45,7 +48,16 @@ impl<'a> FigureContext<'a> {
             })
             .collect();
         let continuity_excluded = config.parameters.continuity_exclude_services.iter().filter_map(|s| ids.services.get(s)).collect();
-        FigureContext { config, month, verified, addon_of_service, continuity_excluded, absences_given: false, addons_given: false }
+        FigureContext {
+            config,
+            month,
+            verified,
+            addon_of_service,
+            continuity_excluded,
+            absences_given: false,
+            addons_given: false,
+            status_given: false,
+        }
     }
 
     pub fn is_verified(&self, method: Method) -> bool {
@@ -106,16 +118,23 @@ pub fn figure_value(figure: Figure, scope: &Scope, config: &Config) -> Option<f6
         Figure::UnservedClients => t.unserved_clients(),
         Figure::ManualReasonShare => t.manual_reason_share(),
         Figure::ContinuityMean => t.continuity_mean(),
+        Figure::DeclinedShare => t.declined_share(),
     }
 }
 
 /// The value of any metric of `figures.csv` for a scope. Without an absences input,
 /// `during_absence` is missing, not 0; without an add-ons input, `addon_reporting_rate` is
-/// missing (no report was looked for), not 0.
+/// missing (no report was looked for), not 0; without a status column, `declined_share` and
+/// `declined_remainder` are missing.
 pub fn metric_value(metric: Metric, scope: &Scope, ctx: &FigureContext) -> Option<f64> {
     match metric {
         Metric::FlagCount(Flag::DuringAbsence) | Metric::FlagRate(Flag::DuringAbsence) if !ctx.absences_given => None,
         Metric::Figure(Figure::AddonReportingRate) if !ctx.addons_given => None,
+        Metric::Figure(Figure::DeclinedShare) | Metric::FlagCount(Flag::DeclinedRemainder) | Metric::FlagRate(Flag::DeclinedRemainder)
+            if !ctx.status_given =>
+        {
+            None
+        }
         Metric::Figure(f) => figure_value(f, scope, ctx.config),
         Metric::FlagCount(flag) => Some(f64::from(scope.total.flag_count(flag))),
         Metric::FlagRate(flag) => scope.total.flag_rate(flag),

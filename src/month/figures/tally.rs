@@ -75,12 +75,56 @@ impl MonthTally {
             || members(&groups.clients, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
         );
         let clients = extras.add_clients_without_visits(clients);
+        let clients = add_others(clients, &groups.others, visits, masks, |v| v.client);
+        let staff = add_others(staff, &groups.others, visits, masks, |v| v.staff);
         MonthTally { staff, clients, extras }
     }
 
     /// Whether the client (a `member_key`) reported the add-on with quantity > 0.
     pub fn is_reported(&self, key: u64, addon: u32) -> bool {
         self.extras.reports.get(&key).is_some_and(|(reported, _, _)| reported.binary_search(&addon).is_ok())
+    }
+}
+
+/// Counts the registrations that are not performed visits (`others`) into the members
+/// (sorted by key) that `member` names, adding a member for those who have only such
+/// registrations. They are few, and none without a status column.
+fn add_others(mut members: Vec<Member>, others: &Groups, visits: &[Visit], masks: &FlagMasks, member: fn(&Visit) -> u32) -> Vec<Member> {
+    let mut added: HashMap<u64, Tally> = HashMap::default();
+    for g in &others.groups {
+        for &i in others.visits(g) {
+            let v = &visits[i as usize];
+            let key = member_key(v.supplier, member(v));
+            let tally = match members.binary_search_by_key(&key, |m| m.key) {
+                Ok(at) => &mut members[at].tally,
+                Err(_) => added.entry(key).or_default(),
+            };
+            count_other(tally, v, masks[i as usize]);
+        }
+    }
+    if !added.is_empty() {
+        members.extend(added.into_iter().map(|(key, tally)| Member {
+            key,
+            tally,
+            median: None,
+            distinct_staff: 0,
+            continuity_staff: None,
+        }));
+        members.sort_unstable_by_key(|m| m.key);
+    }
+    members
+}
+
+/// Counts one registration that is not a performed visit into `t`: as such, as declined when
+/// it is, and its flags (`declined_remainder`).
+fn count_other(t: &mut Tally, v: &Visit, mask: u32) {
+    t.not_performed += 1;
+    t.declined += u32::from(v.status.is_declined());
+    if mask != 0 {
+        t.flagged += 1;
+        for flag in Flag::ALL.into_iter().filter(|f| mask & f.bit() != 0) {
+            t.per_flag[flag as usize] += 1;
+        }
     }
 }
 

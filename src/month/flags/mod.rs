@@ -54,12 +54,14 @@ fn pair(hits: &mut Vec<FlagHit>, flag: Flag, a: u32, b: u32) {
     hits.push(FlagHit { visit: b, flag, related: Some(a) });
 }
 
-/// Every flag of the month's visits, sorted by visit, flag and partner. `absences` are the
-/// clients' absences that overlap the month; `groups` the month's visits grouped by client and
-/// by staff (`MonthGroups::new`).
-pub fn compute(visits: &[Visit], absences: &[Absence], groups: &MonthGroups, ctx: &FigureContext) -> Vec<FlagHit> {
+/// Every flag of the month's visits, sorted by visit, flag and partner. `visits[..performed]`
+/// are the performed visits, the only ones every flag but `declined_remainder` looks at;
+/// `absences` are the clients' absences that overlap the month; `groups` the month's visits
+/// grouped by client and by staff (`MonthGroups::new`).
+pub fn compute(visits: &[Visit], performed: usize, absences: &[Absence], groups: &MonthGroups, ctx: &FigureContext) -> Vec<FlagHit> {
     let params = FlagParams::new(ctx.config);
-    let is_valid: Vec<bool> = visits.par_iter().map(|v| ctx.valid_minutes(v).is_some()).collect();
+    let performed = &visits[..performed];
+    let is_valid: Vec<bool> = performed.par_iter().map(|v| ctx.valid_minutes(v).is_some()).collect();
     // Clients: the visits with valid duration; staff: every visit (`no_day_off` counts them all).
     let valid_by_client = groups.clients.only(&is_valid);
     let (by_client, by_staff) = (&valid_by_client, &groups.staff);
@@ -69,12 +71,46 @@ pub fn compute(visits: &[Visit], absences: &[Absence], groups: &MonthGroups, ctx
         .par_walk(visits, NOTHING_BESIDE)
         .flat_map_iter(|(_, group)| client::flags(group, visits, &params))
         .chain(by_staff.par_walk(visits, Some(&is_valid)).flat_map_iter(|(_, group)| staff::flags(group, visits, &is_valid, &params)))
-        .chain((0..visits.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))
-        .chain(days::during_absence(visits, absences))
+        .chain((0..performed.len() as u32).into_par_iter().flat_map_iter(|i| quality_flags(i, &visits[i as usize], max_valid)))
+        .chain(days::during_absence(performed, absences))
+        .chain(declined_remainder(visits, groups, &is_valid, params.adjacent_max_gap))
         .collect();
     hits.par_sort_unstable();
     hits.dedup();
     hits
+}
+
+/// `declined_remainder`: a declined or not-at-home registration that begins `0 ≤ gap ≤
+/// max_gap` after the check-out of a performed visit with valid duration at the same client by
+/// the same staff member. Only the declined registration is flagged, once per such performed
+/// visit. The registrations that are not performed are few and grouped by client apart
+/// (`MonthGroups::others`), so each looks only at its client's performed visits.
+fn declined_remainder(visits: &[Visit], groups: &MonthGroups, is_valid: &[bool], max_gap: i64) -> rayon::vec::IntoIter<FlagHit> {
+    let clients = &groups.clients;
+    let hits: Vec<FlagHit> = groups
+        .others
+        .groups
+        .par_iter()
+        .flat_map_iter(|g| {
+            let performed = match clients.groups.binary_search_by_key(&g.key, |c| c.key) {
+                Ok(at) => clients.visits(&clients.groups[at]),
+                Err(_) => &[],
+            };
+            groups.others.visits(g).iter().filter(|&&d| visits[d as usize].status.is_declined()).flat_map(move |&d| {
+                let declined = &visits[d as usize];
+                performed.iter().filter_map(move |&p| {
+                    let before = &visits[p as usize];
+                    let gap = declined.check_in - before.check_out?;
+                    (is_valid[p as usize] && before.staff == declined.staff && (0..=max_gap).contains(&gap)).then_some(FlagHit {
+                        visit: d,
+                        flag: Flag::DeclinedRemainder,
+                        related: Some(p),
+                    })
+                })
+            })
+        })
+        .collect();
+    hits.into_par_iter()
 }
 
 /// Data-quality flags of one visit: missing check-out, negative or overlong duration.
