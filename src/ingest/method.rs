@@ -1,7 +1,6 @@
 //! Registration methods (SPEC §2.1): export values mapped onto the four canonical methods.
 
-use crate::bytes_map::HashMap;
-
+use super::aliases::AliasMap;
 use crate::config::Config;
 use crate::model::Method;
 
@@ -29,35 +28,11 @@ const BUILT_IN: [(&str, Method); 19] = [
 ];
 
 /// Maps export values (case-insensitive, trimmed) to methods.
-#[derive(Debug, Clone)]
-pub struct MethodMap {
-    aliases: HashMap<String, Method>,
-}
+pub type MethodMap = AliasMap<Method>;
 
-impl MethodMap {
+impl AliasMap<Method> {
     pub fn new(config: &Config) -> MethodMap {
-        let mut aliases: HashMap<String, Method> = BUILT_IN.iter().map(|(k, m)| (k.to_string(), *m)).collect();
-        for (alias, target) in &config.methods.aliases {
-            if let Some(m) = Method::from_canonical(target) {
-                aliases.insert(alias.trim().to_lowercase(), m);
-            }
-        }
-        MethodMap { aliases }
-    }
-
-    pub fn parse(&self, value: &str) -> Option<Method> {
-        let v = value.trim();
-        if let Some(m) = self.aliases.get(v) {
-            return Some(*m);
-        }
-        self.aliases.get(&v.to_lowercase()).copied()
-    }
-
-    /// The accepted values, for error messages.
-    pub fn known_values(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.aliases.keys().cloned().collect();
-        v.sort();
-        v
+        AliasMap::with(&BUILT_IN, &config.methods.aliases, Method::from_canonical)
     }
 }
 

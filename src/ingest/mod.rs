@@ -1,6 +1,7 @@
 //! Reading the export files (SPEC §2) into validated, typed tables, with rejects and row
 //! accounting: nothing is dropped without being counted and written down.
 
+pub mod aliases;
 mod chunk;
 mod duplicates;
 pub mod method;

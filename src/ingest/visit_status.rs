@@ -1,7 +1,6 @@
 //! Registration statuses (SPEC §2.1): export values mapped onto the four canonical statuses.
 
-use crate::bytes_map::HashMap;
-
+use super::aliases::AliasMap;
 use crate::config::Config;
 use crate::model::VisitStatus;
 
@@ -25,28 +24,11 @@ const BUILT_IN: [(&str, VisitStatus); 15] = [
 ];
 
 /// Maps export values (case-insensitive, trimmed) to statuses.
-#[derive(Debug, Clone)]
-pub struct StatusMap {
-    aliases: HashMap<String, VisitStatus>,
-}
+pub type StatusMap = AliasMap<VisitStatus>;
 
-impl StatusMap {
+impl AliasMap<VisitStatus> {
     pub fn new(config: &Config) -> StatusMap {
-        let mut aliases: HashMap<String, VisitStatus> = BUILT_IN.iter().map(|(k, s)| (k.to_string(), *s)).collect();
-        for (alias, target) in &config.status.aliases {
-            if let Some(s) = VisitStatus::from_canonical(target) {
-                aliases.insert(alias.trim().to_lowercase(), s);
-            }
-        }
-        StatusMap { aliases }
-    }
-
-    pub fn parse(&self, value: &str) -> Option<VisitStatus> {
-        let v = value.trim();
-        if let Some(s) = self.aliases.get(v) {
-            return Some(*s);
-        }
-        self.aliases.get(&v.to_lowercase()).copied()
+        AliasMap::with(&BUILT_IN, &config.status.aliases, VisitStatus::from_canonical)
     }
 }
 
