@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
 use super::records::Fields;
-use super::source::{match_header, printable, Header, Source};
+use super::source::{is_noncharacter, match_header, printable, Header, Source};
 use crate::error::refused;
 use crate::model::{Column, FileAccount, InputKind, Reject, ALL};
 use crate::privacy::Pseudonymizer;
@@ -214,13 +214,6 @@ pub fn is_reserved_supplier(name: &str) -> bool {
         .collect();
     let folded = normalise_name(&folded);
     folded == ALL.to_lowercase() || folded == "hela kommunen"
-}
-
-/// Whether `c` is one of Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points
-/// of every plane, U+FFFE and U+FFFF among them).
-pub fn is_noncharacter(c: char) -> bool {
-    let c = u32::from(c);
-    (0xFDD0..=0xFDEF).contains(&c) || c & 0xFFFE == 0xFFFE
 }
 
 /// A record holding more line breaks than this in quoted fields is no row of an export but a

@@ -299,7 +299,7 @@ impl Source {
 /// Text with every control character but tab and line breaks, and every noncharacter, shown
 /// as `U+FFFD`, for files and the terminal.
 pub fn printable(text: &str) -> String {
-    let replaced = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || super::rows::is_noncharacter(c);
+    let replaced = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_noncharacter(c);
     text.chars().map(|c| if replaced(c) { '\u{FFFD}' } else { c }).collect()
 }
 
@@ -470,6 +470,13 @@ pub fn match_header(
         index.push(at);
     }
     Ok(Header { index, field_count: header.len() })
+}
+
+/// Whether `c` is one of Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points
+/// of every plane, U+FFFE and U+FFFF among them).
+pub fn is_noncharacter(c: char) -> bool {
+    let c = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&c) || c & 0xFFFE == 0xFFFE
 }
 
 #[cfg(test)]
