@@ -28,6 +28,21 @@ impl InputKind {
         }
     }
 
+    /// The kind called `name` (as `name` gives it, e.g. in a stored manifest).
+    pub fn parse(name: &str) -> Option<InputKind> {
+        InputKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// A file of this kind as a Swedish placeholder names it ("besöksfil").
+    pub fn a_file_sv(self) -> &'static str {
+        match self {
+            InputKind::Visits => "besöksfil",
+            InputKind::Granted => "fil med beviljad tid",
+            InputKind::Addons => "fil med tilläggsrapporter",
+            InputKind::Absences => "frånvarofil",
+        }
+    }
+
     /// The file of this kind as a Swedish message names it ("besöksfilen").
     pub fn file_sv(self) -> &'static str {
         match self {

@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use super::schema::{EvidenceColumn, FigureColumn, FlagColumn, MemberColumn, StoredColumn};
 use crate::config::Config;
-use crate::model::{Evidence, Flag, GrantedMinutes, Metric, Status, Tally, VisitStatus, YearMonth};
+use crate::model::{Evidence, Flag, GrantedMinutes, InputKind, Metric, Status, Tally, VisitStatus, YearMonth};
 use crate::month::analysis::{FigureRow, FlagRow, MemberRow};
 use crate::month::evidence::{EvidenceRow, Kind};
 
@@ -101,31 +101,19 @@ pub fn monthly_command(out: &Path, month: YearMonth) -> String {
         .map(|list| list.iter().filter_map(|i| Some((i["kind"].as_str()?.to_string(), i["path"].as_str()?.to_string()))).collect())
         .unwrap_or_default();
     if given.is_empty() {
-        words.push(format!("--visits <besöksfil för {month}>"));
+        words.push(format!("--{} <{} för {month}>", InputKind::Visits, InputKind::Visits.a_file_sv()));
     }
     for (kind, path) in &given {
         let near = manifest.as_ref().map(|(n, _)| n.to_string()).unwrap_or_default();
         let path = if !near.is_empty() && path.contains(&near) {
             shell_word(&path.replace(&near, &month.to_string()))
         } else {
-            format!("<{} för {month}>", input_sv(kind))
+            format!("<{} för {month}>", InputKind::parse(kind).map_or("fil", InputKind::a_file_sv))
         };
         words.push(format!("--{kind} {path}"));
     }
     words.push(format!("--out {}", shell_word(&out.display().to_string())));
     words.join(" ")
-}
-
-/// What an input file of `kind` holds, as a placeholder names it.
-fn input_sv(kind: &str) -> &'static str {
-    match kind {
-        "visits" => "besöksfil",
-        "granted" => "fil med beviljad tid",
-        "addons" => "fil med tilläggsrapporter",
-        "absences" => "frånvarofil",
-        "invoices" => "fakturafil",
-        _ => "fil",
-    }
 }
 
 /// Reads the month's manifest and checks that it is the month its folder claims.
