@@ -23,8 +23,6 @@ pub fn say(text: &str) -> Result<()> {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    // Every chart's text is laid out with the embedded font.
-    crate::report::area_chart::register_fonts();
     match cli.command {
         Command::Monthly(args) => monthly::run(&args),
         Command::Config(args) => config::run(&args),

@@ -13,7 +13,8 @@ use plotters::prelude::*;
 static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 
 /// Registers the embedded font as plotters' `sans-serif`, the family every chart uses: its
-/// text is laid out with it in SVG and drawn with it in PNG. Called before any chart is drawn.
+/// text is laid out with it in SVG and drawn with it in PNG. Every chart function calls it
+/// before drawing (once per process does the work).
 pub fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {

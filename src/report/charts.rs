@@ -3,6 +3,7 @@
 use plotters::prelude::*;
 
 use crate::model::Bound;
+use crate::report::area_chart::register_fonts;
 
 /// One line of a chart: a name and a value per x position (missing values break the line).
 pub struct Line<'a> {
@@ -61,6 +62,7 @@ pub fn nothing_to_draw(lines: &[Line]) -> bool {
 /// Values over time, one line per series, with the requirement's bounds drawn in red.
 /// `percent` shows shares as percentages.
 pub fn lines_chart(title: &str, x_labels: &[String], lines: &[Line], requirement: Option<Bound>, percent: bool) -> anyhow::Result<String> {
+    register_fonts();
     let scale = if percent { 100.0 } else { 1.0 };
     let (y0, y1) = y_range(lines, requirement, percent);
     let n = x_labels.len().max(1);
@@ -158,6 +160,7 @@ pub fn bars_chart(
     reference: Option<f64>,
     percent: bool,
 ) -> anyhow::Result<String> {
+    register_fonts();
     let scale = if percent { 100.0 } else { 1.0 };
     let top = bars.iter().map(|b| b.1 * scale).chain(reference.map(|r| r * scale)).fold(0.0, f64::max);
     let top = if top > 0.0 { top * 1.1 } else { 1.0 };
@@ -220,6 +223,11 @@ pub fn bars_chart(
 mod tests {
     use super::*;
 
+    /// The text of every `<text>` element of an SVG, trimmed.
+    fn texts(svg: &str) -> Vec<&str> {
+        svg.split("<text").skip(1).filter_map(|t| t.split_once('>')).map(|(_, rest)| rest.split("</text>").next().unwrap().trim()).collect()
+    }
+
     /// The short vertical strokes of an SVG: the x axis's tick marks.
     fn vertical_ticks(svg: &str) -> usize {
         svg.split("points=\"")
@@ -242,12 +250,7 @@ mod tests {
         let svg = bars_chart("Besök per dag", "Datum", "Antal besök", &bars, &[], None, false).unwrap();
         let ticks = vertical_ticks(&svg);
         assert!((5..=16).contains(&ticks), "{ticks} ticks");
-        let texts: Vec<&str> = svg
-            .split("<text")
-            .skip(1)
-            .filter_map(|t| t.split_once('>'))
-            .map(|(_, rest)| rest.split("</text>").next().unwrap().trim())
-            .collect();
+        let texts = texts(&svg);
         let labels = bars.iter().filter(|(label, _)| texts.contains(&label.as_str())).count();
         assert_eq!(labels, ticks, "a label under every tick");
         assert!(texts.contains(&"dag0"));
@@ -257,12 +260,7 @@ mod tests {
     fn every_bar_of_a_short_chart_is_labelled() {
         let bars: Vec<(String, f64)> = (0..11).map(|m| (m.to_string(), 3.0)).collect();
         let svg = bars_chart("Mellanrum", "Minuter", "Antal", &bars, &[], None, false).unwrap();
-        let texts: Vec<&str> = svg
-            .split("<text")
-            .skip(1)
-            .filter_map(|t| t.split_once('>'))
-            .map(|(_, rest)| rest.split("</text>").next().unwrap().trim())
-            .collect();
+        let texts = texts(&svg);
         assert!((0..11).all(|m| texts.contains(&m.to_string().as_str())), "{texts:?}");
         assert_eq!(vertical_ticks(&svg), 11);
     }
