@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn every_figure_that_names_evidence_finds_it_listed() {
-        for def in crate::model::metric::FIGURES.iter().filter(|d| d.evidence_of.is_some()) {
+        for def in super::super::metric::FIGURES.iter().filter(|d| d.evidence_of.is_some()) {
             assert!(Evidence::of(Metric::Figure(def.figure)).is_some(), "{}: its evidence is missing from Evidence::all()", def.id);
         }
         for flag in Flag::ALL {
