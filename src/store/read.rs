@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use super::schema::{EvidenceColumn, FigureColumn, FlagColumn, MemberColumn, StoredColumn};
 use crate::config::Config;
-use crate::model::{Evidence, Flag, GrantedMinutes, InputKind, Metric, Status, Tally, VisitStatus, YearMonth};
+use crate::model::{Evidence, ExactMinutes, Flag, InputKind, Metric, Questioned, Status, Tally, VisitStatus, YearMonth};
 use crate::month::analysis::{FigureRow, FlagRow, MemberRow};
 use crate::month::evidence::{EvidenceRow, Kind};
 
@@ -416,6 +416,13 @@ fn members(df: &DataFrame, id_column: &'static str) -> Result<Vec<MemberRow>> {
     let seconds = count_or(df, name(M::ValidSeconds), |i| mean[i].unwrap_or(0.0) * 60.0 * valid_of(i))?;
     let manual = count_or(df, name(M::ManualVisits), |_| 0.0)?;
     let with_reason = count_or(df, name(M::ManualWithReason), |_| 0.0)?;
+    // Months stored before the payment basis question nothing and hold no invoices.
+    let questioned: Vec<Vec<i64>> =
+        Questioned::ALL.into_iter().map(|q| count_or(df, name(M::questioned(q)), |_| 0.0)).collect::<Result<_>>()?;
+    let invoiced = match df.column(name(M::InvoicedMinutes)) {
+        Ok(_) => floats(df, name(M::InvoicedMinutes))?,
+        Err(_) => vec![None; df.height()],
+    };
     Ok((0..df.height())
         .map(|i| {
             // Every count is named: a count added to `Tally` does not compile here until it is
@@ -446,8 +453,14 @@ fn members(df: &DataFrame, id_column: &'static str) -> Result<Vec<MemberRow>> {
                 // the supplier's `declined_share`, stored in figures.csv.
                 not_performed: 0,
                 declined: 0,
+                questioned_seconds: Questioned::ALL.map(|q| questioned[q as usize][i]),
+                // Derived from the granted and invoiced minutes by `grant` and `invoice` below.
+                over_granted_micros: 0,
+                invoiced: None,
+                invoice_excess_micros: 0,
             };
-            tally.grant(granted[i].map(GrantedMinutes::from_minutes));
+            tally.grant(granted[i].map(ExactMinutes::from_minutes));
+            tally.invoice(invoiced[i].map(ExactMinutes::from_minutes));
             MemberRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
                 member_id: member[i].clone().unwrap_or_default(),
