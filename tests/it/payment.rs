@@ -113,6 +113,19 @@ fn each_reason_once_in_spec_order_with_over_granted_time_invoices_and_kronor() {
     assert!(check.iter().all(|r| r[1].starts_with("K-") && r[2] == "2025-03"), "pseudonyms: {check:?}");
     assert!(!w.read("out/2025-03/invoice_check.csv").contains("2122"), "no personnummer");
 
+    // Read back as the quarter, the year and the investigation read it.
+    let stored = tidkoll::store::read::read_month(&w.path("out"), "2025-03".parse().unwrap()).unwrap();
+    let s1 = &stored.payment[0];
+    assert_eq!((s1.registered, s1.questioned, s1.per_reason, s1.over_granted), (22000, 11500, [4000, 3000, 3000, 1500], Some(1000)));
+    assert_eq!(
+        (s1.invoiced, s1.invoice_excess, s1.questioned_kronor, s1.invoice_excess_kronor),
+        (Some(15000), Some(5500), Some(863), Some(413))
+    );
+    assert_eq!(stored.payment[1].over_granted, None);
+    assert_eq!(stored.questioned.len(), 5);
+    assert_eq!(stored.questioned.iter().map(|q| q.minutes).sum::<i64>(), 11500);
+    assert_eq!(stored.invoice_check.iter().map(|r| r.excess).sum::<i64>(), 6700);
+
     let f = w.figures("2025-03");
     f.assert("S1", "questioned_share", Some(115.0 / 220.0), "deviation");
     f.assert("S1", "invoice_excess_share", Some(55.0 / 150.0), "deviation");
