@@ -8,6 +8,7 @@ pub mod ids;
 pub mod input;
 pub mod metric;
 pub mod month;
+pub mod reject;
 pub mod rows;
 pub mod status;
 pub mod tally;
@@ -18,6 +19,7 @@ pub use ids::{member_key, split_key, Ids, Interner};
 pub use input::{Column, ColumnType, InputColumn, InputKind};
 pub use metric::{Area, Figure, Flag, Metric, Unit};
 pub use month::{plausible_years, MonthCounts, Quarter, YearMonth};
+pub use reject::{Problem, RejectKind};
 pub use rows::{
     consecutive_order, Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit, VisitStatus, NO_AREA,
     VISIT_HOT_BYTES,
