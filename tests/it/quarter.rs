@@ -367,11 +367,12 @@ fn a_missing_month_is_refused_with_the_command_that_makes_it() {
     // The command makes the month as the nearest stored month was made: the same kinds of
     // input, their paths with that month's text turned into the missing month's.
     let command = format!(
-        "tidkoll monthly --month 2025-02 --visits {} --granted {} --addons {} --absences {} --out out",
+        "tidkoll monthly --month 2025-02 --visits {} --granted {} --addons {} --absences {} --invoices {} --out out",
         crate::common::fixture("visits-2025-02.csv"),
         crate::common::fixture("granted-2025-02.csv"),
         crate::common::fixture("addons-2025-02.csv"),
-        crate::common::fixture("absences-2025-02.csv")
+        crate::common::fixture("absences-2025-02.csv"),
+        crate::common::fixture("invoices-2025-02.csv")
     );
     assert!(run.stderr.contains(&command), "{command}\n{}", run.stderr);
     assert!(run.stderr.contains("tidkoll quarter --quarter 2025-Q1 --out out --allow-partial"), "{}", run.stderr);
@@ -413,9 +414,9 @@ fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeat
     run.ok();
     let internal = w.path("out/2025-Q1/matrix.xlsx");
     let own = w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB/matris-Trygg-Vård-AB.xlsx");
-    // Five sheets of all suppliers, then a staff and a clients sheet per supplier (six in the
+    // Six sheets of all suppliers, then a staff and a clients sheet per supplier (six in the
     // fixtures); a supplier's copy has its own two.
-    for (book, sheets) in [(&internal, 5 + 2 * 6), (&own, 5 + 2)] {
+    for (book, sheets) in [(&internal, 6 + 2 * 6), (&own, 6 + 2)] {
         let names: Vec<String> = calamine::open_workbook::<Xlsx<_>, _>(book).unwrap().sheet_names();
         assert_eq!(names.len(), sheets, "{names:?}");
         let workbook = zip_entry(book, "xl/workbook.xml");
@@ -441,11 +442,11 @@ fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeat
                 );
                 assert!(workbook.contains(&format!("{name}!$1:$2")), "{name}: header rows repeat");
             } else if name == "Matris" || name == "Status" {
-                // 75 month columns do not fit one page legibly: they print across pages at 75 %,
+                // 83 month columns do not fit one page legibly: they print across pages at 75 %,
                 // three figures a page, the suppliers and the header rows on every page.
                 assert!(setup.contains("scale=\"75\"") && !sheet.xml.contains("fitToPage"), "{name}: {setup}");
                 let breaks: Vec<&str> = sheet.xml.split("<brk id=\"").skip(1).map(|b| b.split('"').next().unwrap()).collect();
-                assert_eq!(breaks, ["11", "20", "29", "38", "47", "56", "65", "74"], "{name}: a page per three figures");
+                assert_eq!(breaks, ["11", "20", "29", "38", "47", "56", "65", "74", "83"], "{name}: a page per three figures");
                 assert!(workbook.contains(&format!("{name}!$A:$B,{name}!$1:$2")), "{name}: supplier columns and header rows repeat");
             } else {
                 assert!(
@@ -485,7 +486,7 @@ fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeat
     assert_eq!(headings[1], "Kund");
     assert_eq!(headings[10..], ["Olika personal", "Beviljade minuter", "Utförandegrad", "Personal under mätperioden"]);
     assert!(matches!(clients.get_value((2, 11)), Some(Data::Float(_))), "{:?}", clients.get_value((2, 11)));
-    assert_eq!(SheetXml::read(&own, 7).number_format("L3"), "0");
+    assert_eq!(SheetXml::read(&own, 8).number_format("L3"), "0");
     let staff = book.worksheet_range("Personal").unwrap();
     assert_eq!(staff.get_value((0, 0)), Some(&Data::String("Personal – Trygg Vård AB".into())));
     assert_eq!(staff.width(), 10, "a staff row has no client columns");
