@@ -30,17 +30,14 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// How a run of records is split: by the CSV parser, or, where the run holds no quote, at its
-/// line ends and delimiters.
+/// How a run of records is split: at its line ends and delimiters (a line with a quote read by
+/// the CSV reader's core), or, in tests, by the CSV parser whole.
 enum Split<'a> {
-    Parser {
-        reader: Box<csv::Reader<&'a [u8]>>,
-        record: csv::ByteRecord,
-        /// Whether it has read its record (and, handing back, is done).
-        read: bool,
-    },
-    /// Where the next record is looked for, the line it is on, and the last record's text.
-    Plain { next: usize, line: u64, text: (usize, usize) },
+    #[cfg_attr(not(test), allow(dead_code))]
+    Parser { reader: Box<csv::Reader<&'a [u8]>>, record: csv::ByteRecord },
+    /// Where the next record is looked for, the line it is on, and the last record's text
+    /// (`None`: the last record was quoted, its text in `Records::out`).
+    Plain { next: usize, line: u64, text: Option<(usize, usize)> },
 }
 
 /// Reads the records of a run of the body (all of it, or one chunk) with the 1-based line
@@ -49,26 +46,28 @@ enum Split<'a> {
 /// Lines without any `"` hold no quoted field, so their records are their non-empty lines and
 /// their fields lie between delimiters: they are split so, several times faster than the CSV
 /// parser reads them, with the parser's rules (a record ends at `\r`, `\n` or `\r\n`; blank
-/// lines are skipped). At a line with a `"` the parser takes over from where that record
-/// begins, in the state it has at the start of every record, reads that one record (its quoted
-/// fields may hold delimiters and line breaks), and hands the rest back to the split at line
-/// ends: a quoted supplier name on a few rows does not send the rest of the run down the
-/// parser. A test holds the two to the same records, lines and spans.
+/// lines are skipped). A line with a `"` is read by the CSV reader's core from where its record
+/// begins, in the state it has at the start of every record (its quoted fields may hold
+/// delimiters and line breaks), and the split at line ends goes on after that record: a quoted
+/// supplier name on some rows costs those rows only. A test holds the two to the CSV parser's
+/// records, lines and spans.
 pub struct Records<'a> {
     split: Split<'a>,
     spans: Vec<(usize, usize)>,
     body: &'a [u8],
     delimiter: u8,
-    start: usize,
     end: usize,
+    start: usize,
     first_line: u64,
     /// Line breaks inside the last record (in quoted fields).
     inner_lines: u64,
-    /// Records read by the parser so far.
-    parsed: u64,
-    /// Whether the parser reads one quoted record and hands the rest back (false only where the
-    /// parser reads the whole run).
-    handed_back: bool,
+    /// The CSV reader's core for the quoted records, its unquoted output and field ends.
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    out_len: usize,
+    ends: Vec<usize>,
+    /// Records read by the core so far.
+    quoted: u64,
 }
 
 impl<'a> Records<'a> {
@@ -76,36 +75,69 @@ impl<'a> Records<'a> {
     pub fn chunk(body: &'a [u8], delimiter: u8, start: usize, end: usize, first_line: u64) -> Records<'a> {
         // No pass over the run first to look for quotes: its pages would be read from memory
         // twice (a fifth of the reading's time on a national file).
-        let split = Split::Plain { next: start, line: first_line, text: (start, start) };
-        Records { split, spans: Vec::new(), body, delimiter, start, end, first_line, inner_lines: 0, parsed: 0, handed_back: false }
+        let split = Split::Plain { next: start, line: first_line, text: Some((start, start)) };
+        Records::with(split, body, delimiter, start, end, first_line)
     }
 
-    fn parser(body: &'a [u8], delimiter: u8, start: usize, end: usize) -> Split<'a> {
-        let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(&body[start..end]);
-        Split::Parser { reader: Box::new(reader), record: csv::ByteRecord::new(), read: false }
+    fn with(split: Split<'a>, body: &'a [u8], delimiter: u8, start: usize, end: usize, first_line: u64) -> Records<'a> {
+        Records {
+            split,
+            spans: Vec::new(),
+            body,
+            delimiter,
+            end,
+            start,
+            first_line,
+            inner_lines: 0,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            out: vec![0; 256],
+            out_len: 0,
+            ends: vec![0; 32],
+            quoted: 0,
+        }
     }
 
     /// The records of `body[start..end]` read by the CSV parser even without quotes (tests
     /// compare the two ways of splitting).
     #[cfg(test)]
     pub fn chunk_parsed(body: &'a [u8], delimiter: u8, start: usize, end: usize, first_line: u64) -> Records<'a> {
-        let split = Records::parser(body, delimiter, start, end);
-        Records { split, spans: Vec::new(), body, delimiter, start, end, first_line, inner_lines: 0, parsed: 0, handed_back: false }
+        let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(&body[start..end]);
+        let split = Split::Parser { reader: Box::new(reader), record: csv::ByteRecord::new() };
+        Records::with(split, body, delimiter, start, end, first_line)
+    }
+
+    /// Reads the record that begins at `first` with the CSV reader's core; gives where it ends
+    /// (after its first terminator byte, as the parser places the next record).
+    fn read_quoted(&mut self, first: usize) -> usize {
+        use csv_core::ReadRecordResult as R;
+        let input = &self.body[first..self.end];
+        let (mut nin, mut nout, mut nend) = (0, 0, 0);
+        loop {
+            let (result, i, o, e) = self.core.read_record(&input[nin..], &mut self.out[nout..], &mut self.ends[nend..]);
+            (nin, nout, nend) = (nin + i, nout + o, nend + e);
+            match result {
+                // The rest is given as empty input next: the end of the run ends the record.
+                R::InputEmpty => {}
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::Record | R::End => break,
+            }
+        }
+        self.spans.clear();
+        let mut from = 0;
+        for &to in &self.ends[..nend] {
+            self.spans.push((from, to));
+            from = to;
+        }
+        self.out_len = nout;
+        self.quoted += 1;
+        first + nin
     }
 
     /// The next record: (line, start byte, end byte) in the body, fields in `self.record()`.
     pub fn next_record(&mut self) -> Option<Result<(u64, usize, usize), String>> {
         match &mut self.split {
-            // The quoted record is read: the split at line ends goes on from where the parser
-            // stopped, on the line it counted to (only a run read whole by the parser, in tests,
-            // stays with it).
-            Split::Parser { reader, read: true, .. } if self.handed_back => {
-                let pos = reader.position();
-                let (next, line) = (self.start + pos.byte() as usize, self.first_line + pos.line() - 1);
-                self.split = Split::Plain { next, line, text: (next, next) };
-                self.next_record()
-            }
-            Split::Parser { reader, record, read } => match reader.read_byte_record(record) {
+            Split::Parser { reader, record } => match reader.read_byte_record(record) {
                 Ok(false) => None,
                 Ok(true) => {
                     // The parser places a record right after the previous one's first terminator
@@ -118,8 +150,6 @@ impl<'a> Records<'a> {
                         line += u64::from(self.body[byte] == b'\n');
                         byte += 1;
                     }
-                    self.parsed += 1;
-                    *read = true;
                     let end = (self.start + reader.position().byte() as usize).max(byte);
                     let text = &self.body[byte..end];
                     let breaks = memchr::memchr_iter(b'\n', text).count() as u64;
@@ -134,7 +164,7 @@ impl<'a> Records<'a> {
                 }
                 Err(e) => Some(Err(e.to_string())),
             },
-            Split::Plain { next, line, text } => {
+            Split::Plain { next, line, .. } => {
                 let body = &self.body[..self.end];
                 while let Some(&b) = body.get(*next) {
                     match b {
@@ -150,18 +180,18 @@ impl<'a> Records<'a> {
                 let (first, record_line) = (*next, *line);
                 self.spans.clear();
                 let Some(last) = split_line(body, first, self.delimiter, &mut self.spans) else {
-                    // A quoted field may hold delimiters and line breaks: the parser reads from
-                    // this record on, its positions counted from here.
-                    (self.start, self.first_line) = (first, record_line);
-                    self.split = Records::parser(self.body, self.delimiter, first, self.end);
-                    self.handed_back = true;
-                    return self.next_record();
+                    // A quoted field may hold delimiters and line breaks: the core reads this
+                    // record, and the split goes on after it.
+                    let end = self.read_quoted(first);
+                    let breaks = memchr::memchr_iter(b'\n', &self.body[first..end]).count() as u64;
+                    self.inner_lines = breaks - u64::from(self.body[..end].last() == Some(&b'\n'));
+                    self.split = Split::Plain { next: end, line: record_line + breaks, text: None };
+                    return Some(Ok((record_line, first, end)));
                 };
                 // The parser's record ends after its first terminator byte.
                 let end = (last + 1).min(body.len());
-                *text = (first, last);
-                *next = end;
-                *line += u64::from(body.get(last) == Some(&b'\n'));
+                self.split =
+                    Split::Plain { next: end, line: record_line + u64::from(body.get(last) == Some(&b'\n')), text: Some((first, last)) };
                 self.inner_lines = 0;
                 Some(Ok((record_line, first, end)))
             }
@@ -172,7 +202,8 @@ impl<'a> Records<'a> {
     pub fn record(&self) -> Fields<'_> {
         let text = match &self.split {
             Split::Parser { record, .. } => record.as_slice(),
-            Split::Plain { text: (a, b), .. } => &self.body[*a..*b],
+            Split::Plain { text: Some((a, b)), .. } => &self.body[*a..*b],
+            Split::Plain { text: None, .. } => &self.out[..self.out_len],
         };
         Fields { text, spans: &self.spans }
     }
@@ -305,10 +336,10 @@ mod tests {
                     let parsed = Records::chunk_parsed(&body, delimiter, start, body.len(), first_line);
                     let shown = String::from_utf8_lossy(&body);
                     assert_eq!(all_records(&mut plain), all_records(&mut { parsed }), "{shown:?} from {start}");
-                    // The parser reads at most the lines with a quote, and none without one.
+                    // The core reads at most the lines with a quote, and none without one.
                     let quoted_lines = body[start..].split(|&b| b == b'\n' || b == b'\r').filter(|l| l.contains(&b'"')).count() as u64;
-                    assert!(plain.parsed <= quoted_lines, "{shown:?} from {start}: {} records parsed", plain.parsed);
-                    assert_eq!(plain.parsed == 0, quoted_lines == 0, "{shown:?} from {start}");
+                    assert!(plain.quoted <= quoted_lines, "{shown:?} from {start}: {} records quoted", plain.quoted);
+                    assert_eq!(plain.quoted == 0, quoted_lines == 0, "{shown:?} from {start}");
                 }
             }
         }
