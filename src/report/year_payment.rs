@@ -22,7 +22,9 @@ pub fn summary_points(p: &YearPayment) -> Vec<String> {
             .to_string()];
     }
     let t = &p.total;
-    let kronor = |k: Option<i64>| k.map(|k| format!(", motsvarande {}", kronor_sv(k))).unwrap_or_default();
+    // A sum over fewer months than the basis covers says so.
+    let of_months = |n: u32| if n < t.months { format!(" för {n} av {} månader", t.months) } else { String::new() };
+    let kronor = |k: Option<i64>| k.map(|k| format!(", motsvarande {}{}", kronor_sv(k), of_months(t.kronor_months))).unwrap_or_default();
     let mut points = vec![format!(
         "Ifrågasatt tid under året: {} av {} registrerad tid ({}){} – tid som registreringarna inte stöder.",
         minutes_sv(t.questioned),
@@ -32,7 +34,8 @@ pub fn summary_points(p: &YearPayment) -> Vec<String> {
     )];
     if let (Some(invoiced), Some(excess)) = (t.invoiced, t.invoice_excess) {
         points.push(format!(
-            "Fakturerad tid utan stöd i registreringarna: {} av {} fakturerad tid ({}){}.",
+            "Fakturerad tid utan stöd i registreringarna{}: {} av {} fakturerad tid ({}){}.",
+            of_months(t.invoice_months),
             minutes_sv(excess),
             minutes_sv(invoiced),
             percent_sv(excess, invoiced),
@@ -56,7 +59,9 @@ fn coverage_sv(y: &YearData) -> String {
             months_sv(&p.without_basis)
         ));
     }
-    if !p.without_rate.is_empty() && p.total.kronor_months > 0 {
+    if p.total.kronor_months == 0 {
+        parts.push("Inga belopp i kronor: ange timpriset ([payment] hourly_rate) i inställningsfilen när månaderna körs.".to_string());
+    } else if !p.without_rate.is_empty() {
         parts.push(format!("Utan timpris, så utan belopp i kronor: {}.", months_sv(&p.without_rate)));
     }
     if !p.without_invoices.is_empty() && p.total.invoice_months > 0 {

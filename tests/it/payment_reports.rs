@@ -240,7 +240,7 @@ fn the_year_gives_the_questioned_time_and_kronor_per_supplier_and_in_total_first
     );
     assert_eq!(
         bullets.next().unwrap(),
-        "- Fakturerad tid utan stöd i registreringarna: 95 min av 155 min fakturerad tid (61,3 %), motsvarande 713 kr."
+        "- Fakturerad tid utan stöd i registreringarna för 1 av 2 månader: 95 min av 155 min fakturerad tid (61,3 %), motsvarande 713 kr."
     );
     assert!(report.contains("Utan fakturafil, så utan jämförelse med fakturerad tid: 2025-02."), "{report}");
     assert!(report.contains("Månader som saknas (inte körda, ingår inte): 2025-01, 2025-04"), "{report}");
