@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 
 use crate::model::Status;
 use crate::model::ALL;
-use crate::model::{Metric, Unit};
+use crate::model::{Metric, Questioned, Unit};
 use crate::month::analysis::MemberRow;
 use crate::period::followup::MetricFollowup;
 use crate::period::quarter::{Cell, QuarterData};
@@ -107,12 +107,17 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         if suppliers.len() == 1 {
             overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
         }
-        matrix_sheet(book.add_worksheet(), q, suppliers, false, &title)?;
-        matrix_sheet(book.add_worksheet(), q, suppliers, true, &title)?;
+        for words in [false, true] {
+            match suppliers {
+                [one] => supplier_matrix_sheet(book.add_worksheet(), q, one, words, &title)?,
+                _ => matrix_sheet(book.add_worksheet(), q, suppliers, words, &title)?,
+            }
+        }
         if suppliers.len() != 1 {
             overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
         }
         followup_sheet(book.add_worksheet(), q, suppliers, &title)?;
+        payment_sheet(book.add_worksheet(), q, suppliers, &title)?;
         requirements_sheet(book.add_worksheet(), q, &title)?;
         let mut used = HashSet::default();
         for supplier in suppliers {
@@ -290,7 +295,7 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
         sheet.set_row_height(row, wrapped_height(&[(text, 26.0 + 22.0)]))?;
     }
     sheet.set_freeze_panes(2, FIRST_FIGURE_COLUMN)?;
-    // Printed across pages at a fixed scale, a page per four figures, with the suppliers, their
+    // Printed across pages at a fixed scale, a page per three figures, with the suppliers, their
     // recommendation and the header rows on every page: fitted to one page wide, 72 month
     // columns print too small to read.
     print_setup(sheet, title, 2)?;
@@ -299,6 +304,60 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
     let breaks: Vec<u32> =
         (FIGURES_PER_PAGE..figures.len()).step_by(FIGURES_PER_PAGE).map(|f| u32::from(FIRST_FIGURE_COLUMN) + 3 * f as u32).collect();
     sheet.set_vertical_page_breaks(&breaks)?;
+    Ok(())
+}
+
+/// A supplier's own matrix: one row per figure, the supplier's three months beside the
+/// municipality's, and its recommendation below. With one supplier the matrix's two rows would
+/// print across a page per three figures; laid this way the sheet is a row per figure of the
+/// registry and prints on one page at about the scale of the overview. With `words`, the
+/// statuses in Swedish instead of the values.
+fn supplier_matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, words: bool, title: &str) -> Result<(), XlsxError> {
+    sheet.set_name(if words { "Status" } else { "Matris" })?;
+    let head = header();
+    // As wide as the overview's: the longest label on one line.
+    const LABEL_WIDTH: f64 = 50.0;
+    sheet.merge_range(0, 0, 1, 0, "Nyckeltal", &head)?;
+    sheet.set_column_width(0, LABEL_WIDTH)?;
+    for (k, shown) in [supplier, MUNICIPALITY].into_iter().enumerate() {
+        let first = 1 + 3 * k as u16;
+        sheet.merge_range(0, first, 0, first + 2, shown, &head)?;
+        for i in 0..3 {
+            sheet.write_string_with_format(1, first + i as u16, month_header(q, i), &head)?;
+            sheet.set_column_width(first + i as u16, 12)?;
+        }
+    }
+    sheet.set_row_height(0, wrapped_height(&[(supplier, 3.0 * 12.0)]).max(30.0))?;
+    sheet.set_row_height(1, 30)?;
+    let mut row = 2;
+    for figure in Metric::matrix() {
+        let label = figure_label(figure);
+        sheet.write_string_with_format(row, 0, &label, &wrapped())?;
+        sheet.set_row_height(row, wrapped_height(&[(&label, LABEL_WIDTH)]))?;
+        for (k, who) in [supplier, ALL].into_iter().enumerate() {
+            for (i, cell) in q.cells(who, figure).iter().enumerate() {
+                write_cell(sheet, row, 1 + 3 * k as u16 + i as u16, figure, cell, q.has_month(i), words)?;
+            }
+        }
+        row += 1;
+    }
+    row += 1;
+    let bold = Format::new().set_bold();
+    sheet.write_string_with_format(row, 0, "Rekommendation", &bold)?;
+    let recommendation = q.followup_of(supplier).map_or("", |f| f.recommendation.label());
+    sheet.merge_range(row, 1, row, 3, recommendation, &bold)?;
+    row += 2;
+    for text in [
+        "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas (inga data, eller månaden ej körd). Vit: information, inget krav.",
+        "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav. Rekommendationen och hur länge varje avvikelse har pågått finns på bladet Uppföljning.",
+    ] {
+        sheet.merge_range(row, 0, row, 6, text, &wrapped())?;
+        sheet.set_row_height(row, wrapped_height(&[(text, LABEL_WIDTH + 6.0 * 12.0)]))?;
+        row += 1;
+    }
+    sheet.set_freeze_panes(2, 1)?;
+    print_setup(sheet, title, 2)?;
+    sheet.set_print_fit_to_pages(1, 1);
     Ok(())
 }
 
@@ -376,6 +435,85 @@ fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], ti
     )?;
     sheet.set_row_height(row + 1, 30)?;
     sheet.set_freeze_panes(1, 1)?;
+    print_setup(sheet, title, 1)?;
+    sheet.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+/// The payment basis (SPEC §10): a row per supplier and month, then the municipality's, with
+/// the registered time, the time questioned per reason, the time beyond the granted, the
+/// invoiced time without support and the kronor. Minutes with two decimals, as stored.
+fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
+    sheet.set_name("Ersättning")?;
+    let head = header();
+    let mut columns: Vec<(String, f64)> = vec![
+        ("Utförare".into(), 24.0),
+        ("Månad".into(), 9.0),
+        ("Registrerad tid (min)".into(), 12.0),
+        ("Ifrågasatt tid (min)".into(), 12.0),
+        ("Andel ifrågasatt".into(), 10.0),
+    ];
+    columns.extend(Questioned::ALL.map(|r| (format!("varav {} (min)", r.short_label().to_lowercase()), 14.0)));
+    columns.extend(
+        [
+            "Utöver beviljad tid (min)",
+            "Fakturerad tid (min)",
+            "Fakturerat utan stöd (min)",
+            "Ifrågasatt belopp (kr)",
+            "Belopp utan stöd (kr)",
+        ]
+        .map(|c| (c.to_string(), 12.0)),
+    );
+    for (c, (name, width)) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, name.as_str(), &head)?;
+        sheet.set_column_width(c as u16, *width)?;
+    }
+    sheet.set_row_height(0, wrapped_height(&columns.iter().map(|(n, w)| (n.as_str(), *w)).collect::<Vec<_>>()))?;
+    let minutes = Format::new().set_num_format("0.00").set_border(FormatBorder::Thin);
+    let share = Format::new().set_num_format(PERCENT).set_border(FormatBorder::Thin);
+    let kronor = Format::new().set_num_format("# ##0").set_border(FormatBorder::Thin);
+    let text = Format::new().set_border(FormatBorder::Thin);
+    let mut row = 1u32;
+    for supplier in suppliers.iter().copied().chain([ALL]) {
+        for i in 0..3 {
+            let Some(p) = q.payment(supplier, i) else { continue };
+            let shown = if supplier == ALL { MUNICIPALITY } else { supplier };
+            sheet.write_string_with_format(row, 0, shown, &text)?;
+            sheet.write_string_with_format(row, 1, q.months[i].to_string(), &text)?;
+            let hundredths = |v: i64| v as f64 / 100.0;
+            let mut cells: Vec<(Option<f64>, &Format)> = vec![
+                (Some(hundredths(p.registered)), &minutes),
+                (Some(hundredths(p.questioned)), &minutes),
+                ((p.registered > 0).then(|| p.questioned as f64 / p.registered as f64), &share),
+            ];
+            cells.extend(p.per_reason.map(|m| (Some(hundredths(m)), &minutes)));
+            cells.extend([
+                (p.over_granted.map(hundredths), &minutes),
+                (p.invoiced.map(hundredths), &minutes),
+                (p.invoice_excess.map(hundredths), &minutes),
+                (p.questioned_kronor.map(|k| k as f64), &kronor),
+                (p.invoice_excess_kronor.map(|k| k as f64), &kronor),
+            ]);
+            for (c, (value, format)) in cells.into_iter().enumerate() {
+                let col = 2 + c as u16;
+                match value {
+                    Some(v) => sheet.write_number_with_format(row, col, v, format)?,
+                    None => sheet.write_string_with_format(row, col, "–", &text)?,
+                };
+            }
+            row += 1;
+        }
+    }
+    let notes = [
+        "Ett besök ifrågasätts, med hela sin tid och bara en gång, av den första av orsakerna i kolumnordning: under kundens frånvaro, den senare kopian av en dubbelregistrering, samma personal samtidigt hos en annan kund (det senare besöket), manuell registrering utan orsak.",
+        "Utöver beviljad tid: per kund den inte ifrågasatta tiden över den beviljade. Fakturerat utan stöd: per kund den fakturerade tiden över den inte ifrågasatta tiden. Belopp med timpriset under [payment] hourly_rate; – där det saknas.",
+    ];
+    for (k, note) in notes.iter().enumerate() {
+        let at = row + 1 + k as u32;
+        sheet.merge_range(at, 0, at, columns.len() as u16 - 1, note, &wrapped())?;
+        sheet.set_row_height(at, 30)?;
+    }
+    sheet.set_freeze_panes(1, 2)?;
     print_setup(sheet, title, 1)?;
     sheet.set_print_fit_to_pages(1, 0);
     Ok(())
