@@ -103,7 +103,8 @@ fn payment_summary(h: &mut String, inv: &Investigation) -> Result<()> {
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</table>\n<p>Ifrågasatt tid är giltig besökstid som registreringarna inte stöder; varje besök räknas en gång, för det första skälet. Fakturerad tid utan stöd är den fakturerade tiden per kund utöver kundens besökstid som inte ifrågasätts. Summorna för perioden är månadernas redovisade värden.</p>\n");
+    let sums = if inv.stored.len() > 1 { " Summorna för perioden är månadernas redovisade värden." } else { "" };
+    writeln!(h, "</table>\n<p>Ifrågasatt tid är giltig besökstid som registreringarna inte stöder; varje besök räknas en gång, för det första skälet. Fakturerad tid utan stöd är den fakturerade tiden per kund utöver kundens besökstid som inte ifrågasätts.{sums}</p>")?;
     for gap in payment_gaps(inv) {
         writeln!(h, "<p>{}.</p>", escape(&gap))?;
     }
