@@ -1,7 +1,8 @@
 //! The investigation of one supplier over a month or a quarter: its figures beside the
 //! municipality's, its staff and clients ranked by what is wrong, its flagged visits, and the
-//! distributions behind the charts (visit lengths, gaps at the same client, visits per day).
-//! Everything is read from the stored months; nothing is recomputed from the exports.
+//! distributions behind the charts (visit lengths, gaps at the same client, visits per day),
+//! and its payment basis (SPEC §10): the questioned visits and the invoiced time without
+//! support. Everything is read from the stored months; nothing is recomputed from the exports.
 
 use crate::bytes_map::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,12 +13,14 @@ use anyhow::Result;
 use chrono::{DateTime, NaiveDate};
 
 use crate::error::{refused, usage};
-use crate::model::Flag;
 use crate::model::ALL;
 use crate::model::{consecutive_order, Bound, Figure, Metric, Tally};
+use crate::model::{Flag, Questioned};
 use crate::model::{Quarter, YearMonth};
 use crate::month::analysis::{FigureRow, FlagRow};
+use crate::month::payment::{InvoiceCheckRow, PaymentRow, QuestionedRow};
 use crate::period::followup::{History, SupplierFollowup};
+use crate::period::payment_sum::PaymentSum;
 use crate::store::read::{check_same_key, month_exists, monthly_command, read_flags, read_month_of, read_visits, StoredMonth, StoredVisit};
 
 /// The period investigated.
@@ -101,6 +104,76 @@ pub struct FlaggedVisit {
     pub staff_id: String,
     pub check_in_local: String,
     pub minutes: Option<f64>,
+}
+
+/// One questioned visit (SPEC §10) with what the investigation shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionedVisit {
+    pub month: YearMonth,
+    pub reason: Questioned,
+    pub visit_id: String,
+    pub client_id: String,
+    pub staff_id: String,
+    pub check_in_local: String,
+    /// The visit's valid duration in hundredths of a minute, as `questioned.csv` holds it.
+    pub minutes: i64,
+}
+
+/// The supplier's payment basis over the period, from the stored months.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Payment {
+    /// Per stored month (in order), the supplier's row of `payment.csv`; `None` in a month
+    /// stored before the payment basis.
+    pub months: Vec<Option<PaymentRow>>,
+    /// The months' rows added up.
+    pub total: PaymentSum,
+    /// The questioned visits, month by month in `questioned.csv`'s order (reason, visit id).
+    pub questioned: Vec<QuestionedVisit>,
+    /// The clients invoiced beyond their supported time: those without supported time first,
+    /// then month by month, the largest excess first.
+    pub unsupported: Vec<InvoiceCheckRow>,
+}
+
+impl Payment {
+    fn of(stored: &[StoredMonth], supplier: &str, questioned: Vec<QuestionedVisit>) -> Payment {
+        let months: Vec<Option<PaymentRow>> =
+            stored.iter().map(|m| m.payment.iter().find(|p| p.supplier_id == supplier).cloned()).collect();
+        let total = PaymentSum::of(months.iter().flatten());
+        let mut unsupported: Vec<InvoiceCheckRow> =
+            stored.iter().flat_map(|m| &m.invoice_check).filter(|r| r.supplier_id == supplier && r.excess > 0).cloned().collect();
+        unsupported.sort_by(|a, b| {
+            (a.supported > 0, a.month, std::cmp::Reverse(a.excess), &a.client_id).cmp(&(
+                b.supported > 0,
+                b.month,
+                std::cmp::Reverse(b.excess),
+                &b.client_id,
+            ))
+        });
+        Payment { months, total, questioned, unsupported }
+    }
+
+    /// Whether some stored month of the period has the supplier's payment basis.
+    pub fn is_stored(&self) -> bool {
+        self.months.iter().any(Option::is_some)
+    }
+
+    /// Of the clients and months invoiced beyond their supported time: how many have no
+    /// supported time at all, and the minutes without support summed over all of them.
+    pub fn unsupported_sum(&self) -> (usize, i64) {
+        (self.unsupported.iter().filter(|r| r.supported == 0).count(), self.unsupported.iter().map(|r| r.excess).sum())
+    }
+
+    /// The questioned visits and their minutes per reason, in SPEC §10's order.
+    pub fn per_reason(&self) -> Vec<(Questioned, usize, i64)> {
+        Questioned::ALL
+            .into_iter()
+            .map(|q| {
+                let visits = self.questioned.iter().filter(|v| v.reason == q);
+                let (n, minutes) = visits.fold((0, 0), |(n, m), v| (n + 1, m + v.minutes));
+                (q, n, minutes)
+            })
+            .collect()
+    }
 }
 
 /// A staff member's working day over the limit (`long_day`).
@@ -200,6 +273,7 @@ pub struct Investigation {
     /// The supplier's deviating metrics with how many months in a row each has lasted, up to
     /// the period's last stored month (SPEC §9; months before the period count).
     pub followup: Option<SupplierFollowup>,
+    pub payment: Payment,
 }
 
 fn ms_to_minutes(ms: i64) -> f64 {
@@ -231,6 +305,7 @@ impl Investigation {
             seen.add_gaps(&visits, &valid);
             let flags = read_flags(out, month.month, Some(supplier))?.into_iter();
             seen.add_flags(month.month, flags, &visits);
+            seen.add_questioned(month.month, &month.questioned, supplier, &visits);
         }
         let latest = stored.last().expect("at least one month");
         let checkin_req = latest.config.requirement(Metric::Figure(Figure::CheckinRate)).unwrap_or_default();
@@ -241,6 +316,7 @@ impl Investigation {
             rank_clients(&stored, supplier, completion_req, &seen.client_staff, &seen.client_all_staff, &seen.single_staff_clients);
         let implausible = Implausible::gather(&seen.flagged, &stored, supplier);
         let followup = followup_of(out, &stored, supplier, period)?;
+        let payment = Payment::of(&stored, supplier, seen.questioned);
         Ok(Investigation {
             supplier: supplier.to_string(),
             period,
@@ -255,6 +331,7 @@ impl Investigation {
             per_day: seen.per_day,
             implausible,
             followup,
+            payment,
         })
     }
 
@@ -327,6 +404,7 @@ struct Collected {
     /// Per staff member: distinct flagged visits (`month/visit`) per flag.
     staff_flags: HashMap<String, BTreeMap<Flag, BTreeSet<String>>>,
     single_staff_clients: BTreeSet<String>,
+    questioned: Vec<QuestionedVisit>,
 }
 
 impl Collected {
@@ -382,6 +460,26 @@ impl Collected {
                 staff_id: visit.map(|v| v.staff_id.clone()).unwrap_or_default(),
                 check_in_local: visit.map(|v| local_string(v.local_in_ms)).unwrap_or_default(),
                 minutes: visit.and_then(|v| v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms))),
+            });
+        }
+    }
+}
+
+impl Collected {
+    /// The supplier's questioned visits of a month, joined with its stored visits for the
+    /// client, the staff member and the local check-in time.
+    fn add_questioned(&mut self, month: YearMonth, rows: &[QuestionedRow], supplier: &str, visits: &[StoredVisit]) {
+        let by_id: HashMap<&str, &StoredVisit> = visits.iter().map(|v| (v.visit_id.as_str(), v)).collect();
+        for row in rows.iter().filter(|r| r.supplier_id == supplier) {
+            let visit = by_id.get(row.visit_id.as_str());
+            self.questioned.push(QuestionedVisit {
+                month,
+                reason: row.reason,
+                visit_id: row.visit_id.clone(),
+                client_id: visit.map(|v| v.client_id.clone()).unwrap_or_default(),
+                staff_id: visit.map(|v| v.staff_id.clone()).unwrap_or_default(),
+                check_in_local: visit.map(|v| local_string(v.local_in_ms)).unwrap_or_default(),
+                minutes: row.minutes,
             });
         }
     }

@@ -3,5 +3,6 @@
 
 pub mod followup;
 pub mod investigate;
+pub mod payment_sum;
 pub mod quarter;
 pub mod year;

@@ -1,6 +1,7 @@
 //! The year (SPEC §9): the committee's annual account from the year's stored months — which
 //! suppliers were followed, how often each metric deviated, the areas with deviations, the
-//! action plans per quarter and the suppliers proposed for a deeper follow-up.
+//! action plans per quarter, the suppliers proposed for a deeper follow-up, and the year's
+//! payment basis (SPEC §10).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,7 +13,9 @@ use crate::error::refused;
 use crate::model::{Area, Bound, Figure, Flag, Metric, Quarter, Status, Tally, YearMonth, ALL};
 use crate::month::figures::tally::Member;
 use crate::month::figures::{figure_value, Scope};
+use crate::month::payment::PaymentRow;
 use crate::period::followup::{History, SupplierFollowup};
+use crate::period::payment_sum::PaymentSum;
 use crate::store::read::{month_exists, monthly_command, read_month, StoredMonth};
 
 /// One row of `year.csv`.
@@ -169,6 +172,54 @@ fn municipality_values(months: &[MonthCounts], config: &Config) -> Vec<YearValue
         .collect()
 }
 
+/// The year's payment basis (SPEC §10): the sums of the values the stored months reported in
+/// `payment.csv`, per supplier and for the municipality (the months' `ALL` rows).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct YearPayment {
+    /// Every supplier with a payment row in a stored month of the year, sorted by id.
+    pub suppliers: Vec<(String, PaymentSum)>,
+    /// The municipality: the months' `ALL` rows added up.
+    pub total: PaymentSum,
+    /// Stored months without a payment basis (stored before it).
+    pub without_basis: Vec<YearMonth>,
+    /// Months with a payment basis but without an invoices input.
+    pub without_invoices: Vec<YearMonth>,
+    /// Months with a payment basis but without an hourly rate.
+    pub without_rate: Vec<YearMonth>,
+}
+
+impl YearPayment {
+    /// The sums of the months' rows; `months` holds each stored month with its rows (none in a
+    /// month stored before the payment basis).
+    fn of(months: &[(YearMonth, Vec<PaymentRow>)]) -> YearPayment {
+        let mut suppliers: std::collections::BTreeMap<&str, PaymentSum> = std::collections::BTreeMap::new();
+        let mut year = YearPayment::default();
+        for (month, rows) in months {
+            let Some(all) = rows.iter().find(|r| r.supplier_id == ALL) else {
+                year.without_basis.push(*month);
+                continue;
+            };
+            year.total.add(all);
+            if all.invoiced.is_none() {
+                year.without_invoices.push(*month);
+            }
+            if all.questioned_kronor.is_none() {
+                year.without_rate.push(*month);
+            }
+            for row in rows.iter().filter(|r| r.supplier_id != ALL) {
+                suppliers.entry(&row.supplier_id).or_default().add(row);
+            }
+        }
+        year.suppliers = suppliers.into_iter().map(|(s, sum)| (s.to_string(), sum)).collect();
+        year
+    }
+
+    /// Whether some stored month of the year has a payment basis.
+    pub fn is_stored(&self) -> bool {
+        self.total.months > 0
+    }
+}
+
 /// The year's stored months and what follows from them.
 pub struct YearData {
     pub year: i32,
@@ -183,6 +234,7 @@ pub struct YearData {
     pub municipality: Vec<YearValue>,
     /// The sender of the report (`[municipality]` of the year's last stored month).
     pub sender: MunicipalityConfig,
+    pub payment: YearPayment,
     history: History,
 }
 
@@ -203,19 +255,22 @@ impl YearData {
         let mut history = History::default();
         let mut last_config = Config::default();
         let mut counts = Vec::with_capacity(stored.len());
+        let mut payments = Vec::with_capacity(stored.len());
         for month in &stored {
             let read = read_month(out, *month)?;
             history.add_month(*month, &read.figures);
             counts.push(MonthCounts::of(&read));
+            payments.push((*month, read.payment));
             last_config = read.config;
         }
+        let payment = YearPayment::of(&payments);
         history.load_back(out, months[0])?;
         history.load_rosters(out)?;
         let suppliers = history.suppliers_of(&stored);
         let municipality = municipality_values(&counts, &last_config);
         let rules = rules.unwrap_or(last_config.escalation);
         let sender = last_config.municipality;
-        Ok(YearData { year, stored, missing, suppliers, rules, municipality, sender, history })
+        Ok(YearData { year, stored, missing, suppliers, rules, municipality, sender, payment, history })
     }
 
     /// The quarters of the year with at least one stored month.

@@ -136,8 +136,10 @@ pub fn to_html(doc: &Document) -> String {
                             .iter()
                             .enumerate()
                             .map(|(i, c)| {
-                                // Numbers right-aligned, text (and the first column) left.
-                                let number = i > 0 && (c == "–" || c.parse::<f64>().is_ok());
+                                // Numbers right-aligned (also `12 345`, `8,9` and `11,6 %`),
+                                // text (and the first column) left.
+                                let bare = c.strip_suffix(" %").unwrap_or(c).replace(' ', "").replace(',', ".");
+                                let number = i > 0 && (c == "–" || (!c.trim().is_empty() && bare.parse::<f64>().is_ok()));
                                 if number {
                                     format!("<td>{}</td>", e(c))
                                 } else {

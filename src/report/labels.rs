@@ -21,10 +21,14 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// Minutes kept in hundredths as whole minutes (half away from zero).
+pub fn whole_minutes(hundredths: i64) -> i64 {
+    (hundredths + if hundredths < 0 { -50 } else { 50 }) / 100
+}
+
 /// Minutes kept in hundredths, shown in whole minutes (half away from zero): `1 917 min`.
 pub fn minutes_sv(hundredths: i64) -> String {
-    let whole = (hundredths + if hundredths < 0 { -50 } else { 50 }) / 100;
-    format!("{} min", thousands(whole))
+    format!("{} min", thousands(whole_minutes(hundredths)))
 }
 
 /// Whole kronor: `14 378 kr`.

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod terminal;
 pub mod xlsx;
 pub mod year;
+pub mod year_payment;
 
 pub use crate::store::excel_text;
 

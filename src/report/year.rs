@@ -16,6 +16,7 @@ use crate::report::document::{to_html, Block, Document, Properties};
 use crate::report::html::{escape, STYLE};
 use crate::report::labels::{escalation_reasons_sv, figure_label, format_sv, join_sv, requirement_sv, status_sv};
 use crate::report::xlsx::wrapped_height;
+use crate::report::year_payment::{payment_section, summary_points, terminal_line};
 
 /// Swedish month abbreviations, January first.
 const MONTHS_SV: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
@@ -80,6 +81,7 @@ pub fn year_document(y: &YearData, made: &str) -> Result<Document> {
     let quarter_rows = y.quarter_rows();
     let proposals = proposals(y);
     summary_section(&mut doc, y, &quarter_rows, &proposals);
+    payment_section(&mut doc, y);
     suppliers_section(&mut doc, y, &quarter_rows, &proposals);
     quarters_section(&mut doc, y, &quarter_rows);
     areas_section(&mut doc, y);
@@ -93,9 +95,9 @@ pub fn year_document(y: &YearData, made: &str) -> Result<Document> {
     Ok(doc)
 }
 
-/// What a committee reads first: how many suppliers were followed, the action plans, the
-/// proposals for a deeper follow-up and the municipality's values of the year against the
-/// requirements.
+/// What a committee reads first: the year's questioned time and kronor, how many suppliers
+/// were followed, the action plans, the proposals for a deeper follow-up and the
+/// municipality's values of the year against the requirements.
 fn summary_section(doc: &mut Document, y: &YearData, quarter_rows: &[QuarterRow], proposals: &[(Quarter, SupplierFollowup)]) {
     doc.heading(2, "Sammanfattning");
     let with_plan: std::collections::BTreeSet<&str> = quarter_rows.iter().filter(|r| r.action_plan).map(|r| r.supplier.as_str()).collect();
@@ -107,7 +109,8 @@ fn summary_section(doc: &mut Document, y: &YearData, quarter_rows: &[QuarterRow]
         .filter(|v| v.status == Status::Deviation)
         .map(|v| format!("{} ({}, krav {})", figure_label(v.metric), format_sv(v.metric, v.value), requirement_sv(v.metric, v.requirement)))
         .collect();
-    let mut points = vec![
+    let mut points = summary_points(&y.payment);
+    points.extend([
         format!("{} utförare har följts upp under {} av årets 12 månader.", y.suppliers.len(), y.stored.len()),
         format!(
             "{} av {} utförare har haft minst en åtgärdsplan under året; sammanlagt {plans} åtgärdsplaner räknat per utförare och kvartal.",
@@ -120,7 +123,7 @@ fn summary_section(doc: &mut Document, y: &YearData, quarter_rows: &[QuarterRow]
             format!("{} utförare föreslås för fördjupad uppföljning: {}.", proposed.len(), join_sv(&proposed))
         },
         format!("Hela kommunen uppfyller {} av {} krav räknat över året.", judged.len() - deviating.len(), judged.len()),
-    ];
+    ]);
     if !deviating.is_empty() {
         points.push(format!("Krav som hela kommunen inte uppfyller över året: {}.", join_sv(&deviating)));
     }
@@ -294,12 +297,44 @@ fn header_format() -> Format {
 /// The widest a column gets (in characters); longer text wraps within it.
 const MAX_COLUMN_WIDTH: usize = 45;
 
-/// A sheet of a header row and text or whole-number cells.
+/// Whether a cell is a whole number with a space between thousands (`12 345`, `-1 000`), as
+/// `labels::thousands` writes it.
+fn is_thousands(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let mut groups = digits.split(' ');
+    let first = groups.next().unwrap_or("");
+    digits.contains(' ')
+        && (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A percentage as `labels::percent_sv` and `format_sv` write it (`11,6 %`), as a share.
+fn percent(cell: &str) -> Option<f64> {
+    let number = cell.strip_suffix(" %")?;
+    let digits = number.strip_prefix('-').unwrap_or(number);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b',') {
+        return None;
+    }
+    number.replace(',', ".").parse::<f64>().ok().map(|v| v / 100.0)
+}
+
+/// A number with a decimal comma and digits on both sides (`8,9`, `-0,5`).
+fn decimal(cell: &str) -> Option<f64> {
+    let (whole, fraction) = cell.strip_prefix('-').unwrap_or(cell).split_once(',')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    (digits(whole) && digits(fraction)).then(|| cell.replace(',', ".").parse::<f64>().ok()).flatten()
+}
+
+/// A sheet of a header row and text or number cells (whole, with a decimal comma, percentages).
 fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), XlsxError> {
     sheet.set_name(name)?;
     let head = header_format();
     let text = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let number = Format::new().set_align(FormatAlign::Top);
+    let grouped = Format::new().set_align(FormatAlign::Top).set_num_format("#,##0");
+    let share = Format::new().set_align(FormatAlign::Top).set_num_format("0.0 %");
+    let one_decimal = Format::new().set_align(FormatAlign::Top).set_num_format("0.0");
     let dash = Format::new().set_align(FormatAlign::Top).set_align(FormatAlign::Right);
     let mut widths = Vec::new();
     for (c, h) in header.iter().enumerate() {
@@ -311,13 +346,25 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], r
         sheet.set_column_width(c as u16, width)?;
         widths.push(width);
     }
-    sheet.set_row_height(0, 45)?;
+    // The header's bold words are wider than the cells' text, so they wrap at a narrower width.
+    let heads: Vec<(&str, f64)> = header.iter().copied().zip(widths.iter().map(|w| w * 0.85)).collect();
+    sheet.set_row_height(0, wrapped_height(&heads).max(45.0))?;
     for (r, row) in rows.iter().enumerate() {
         let r = 1 + r as u32;
         for (c, cell) in row.iter().enumerate() {
             let c = c as u16;
             match cell.parse::<u32>() {
                 Ok(n) if c > 0 => sheet.write_number_with_format(r, c, n, &number)?,
+                // A percentage as the report writes it (`11,6 %`) is a number shown as one.
+                _ if c > 0 && percent(cell).is_some() => sheet.write_number_with_format(r, c, percent(cell).unwrap_or(0.0), &share)?,
+                // A number with a decimal comma as `format_sv` writes it (`8,9`) is a number.
+                _ if c > 0 && decimal(cell).is_some() => {
+                    sheet.write_number_with_format(r, c, decimal(cell).unwrap_or(0.0), &one_decimal)?
+                }
+                // A whole number written with spaces between thousands (`12 345`) stays a number.
+                _ if c > 0 && is_thousands(cell) => {
+                    sheet.write_number_with_format(r, c, cell.replace(' ', "").parse::<f64>().unwrap_or(0.0), &grouped)?
+                }
                 // "No value" stands where the numbers stand.
                 _ if c > 0 && cell == "–" => sheet.write_string_with_format(r, c, cell.as_str(), &dash)?,
                 _ => sheet.write_string_with_format(r, c, cell.as_str(), &text)?,
@@ -415,6 +462,9 @@ pub fn year_page(y: &YearData, doc: &Document) -> Result<String> {
 pub fn year_summary(y: &YearData, result: &Path) -> String {
     let mut s = String::new();
     writeln!(s, "År {}: {} utförare, {} av 12 månader lagrade. {}", y.year, y.suppliers.len(), y.stored.len(), missing_sv(y)).ok();
+    if let Some(line) = terminal_line(&y.payment) {
+        writeln!(s, "{line}").ok();
+    }
     let areas: Vec<String> = y
         .area_rows()
         .iter()
@@ -448,4 +498,38 @@ pub fn year_summary(y: &YearData, result: &Path) -> String {
     )
     .ok();
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decimal, is_thousands, percent};
+
+    #[test]
+    fn decimal_commas_are_numbers_and_other_text_is_not() {
+        assert_eq!(decimal("8,9"), Some(8.9));
+        assert_eq!(decimal("-0,5"), Some(-0.5));
+        for text in ["8,", ",5", "8,9 %", "1 000,5", "2025-01, 2025-02", "8.9", "a,b"] {
+            assert_eq!(decimal(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn percentages_are_shares_and_requirements_are_text() {
+        for (text, share) in [("11,6 %", 0.116), ("100 %", 1.0), ("-2,5 %", -0.025), ("0,0 %", 0.0)] {
+            assert!(percent(text).is_some_and(|p| (p - share).abs() < 1e-12), "{text}: {:?}", percent(text));
+        }
+        for text in ["75–100 %", "minst 90 %", "%", " %", "11,6", "1 000 %"] {
+            assert_eq!(percent(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_with_thousands_spaces_are_numbers_and_other_text_is_not() {
+        for number in ["1 000", "12 345", "-1 234 567"] {
+            assert!(is_thousands(number), "{number}");
+        }
+        for text in ["1000", "1 00", "12 34 5", "1 000 kr", "5,1 %", "2025-Q1, 2025-Q2", " 100", "1  000", "- 100"] {
+            assert!(!is_thousands(text), "{text}");
+        }
+    }
 }

@@ -189,6 +189,30 @@ fn the_year_files_are_the_months_figures_counted() {
     let report = w.read("out/2025/arsrapport.md");
     assert!(report.contains("2025-04, 2025-05, 2025-06, 2025-07, 2025-08, 2025-09, 2025-10, 2025-11 och 2025-12"), "{report}");
     assert!(report.contains("6 utförare har följts upp under året."), "{report}");
+    // The payment basis opens the summary: the months' ALL rows of payment.csv added up and
+    // shown in whole minutes; the fixtures give no hourly rate, so no kronor.
+    let payment_header = "supplier_id,month,registered_minutes,questioned_minutes,during_absence_minutes,duplicate_minutes,staff_overlap_minutes,manual_without_reason_minutes,over_granted_minutes,invoiced_minutes,invoice_excess_minutes,questioned_kronor,invoice_excess_kronor";
+    let all: Vec<Vec<String>> =
+        MONTHS.iter().flat_map(|m| rows(w, &format!("out/{m}/payment.csv"), payment_header)).filter(|r| r[0] == "ALL").collect();
+    assert_eq!(all.len(), 3);
+    let whole = |column: usize| {
+        let hundredths: i64 = all.iter().map(|r| r[column].replace('.', "").parse::<i64>().unwrap()).sum();
+        let minutes = ((hundredths + 50) / 100).to_string();
+        // Swedish thousands: a space before each group of three digits.
+        let mut out = String::new();
+        for (i, c) in minutes.chars().enumerate() {
+            if i > 0 && (minutes.len() - i) % 3 == 0 {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let first = report.split("## Sammanfattning\n\n").nth(1).unwrap().lines().next().unwrap();
+    assert!(first.starts_with(&format!("- Ifrågasatt tid under året: {} min av {} min registrerad tid (", whole(3), whole(2))), "{first}");
+    assert!(!first.contains(" kr"), "{first}");
+    assert!(report.contains("Inga belopp i kronor: ange timpriset"), "{report}");
+    assert!(report.contains(&format!("Fakturerad tid utan stöd i registreringarna: {} min av {} min fakturerad tid", whole(10), whole(9))));
     for file in ["arsrapport.docx", "arsrapport.xlsx", "arsrapport.html"] {
         assert!(w.path(&format!("out/2025/{file}")).metadata().unwrap().len() > 1000, "{file}");
     }

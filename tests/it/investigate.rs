@@ -309,3 +309,75 @@ fn completion_evidence_and_the_top_staff_share_are_the_clients_own_values() {
     assert_eq!(shares[&c3], "0,75", "{rows:?}");
     assert_eq!(shares[&c1], "1", "{rows:?}");
 }
+
+/// Rows of a month's CSV table (no header) whose first column is `supplier`.
+fn month_rows(w: &Work, month: &str, file: &str, supplier: &str, column: usize) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(w.path(&format!("out/{month}/{file}"))).unwrap();
+    reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>()).filter(|r| r[column] == supplier).collect()
+}
+
+#[test]
+fn a_year_of_one_supplier_shows_the_stored_payment_rows_questioned_visits_and_invoice_check_and_no_other_supplier() {
+    let (w, quarter) = full_quarter();
+    quarter.ok();
+    let supplier = "Hemtjänst Syd AB";
+    let run = w.tidkoll(&["investigate", "--supplier", supplier, "--year", "2025", "--out", "out"]);
+    run.ok();
+    let dir = "out/utredningar/Hemtjänst-Syd-AB-2025";
+    let as_excel = |v: &str| v.replace('.', ",");
+
+    // ersattning.csv is payment.csv's row of the supplier, month by month, with decimal commas.
+    let payment: Vec<Vec<String>> = MONTHS
+        .iter()
+        .flat_map(|m| month_rows(w, m, "payment.csv", supplier, 0))
+        .map(|r| r[1..].iter().map(|v| as_excel(v)).collect())
+        .collect();
+    assert_eq!(payment.len(), 3);
+    let exported: Vec<Vec<String>> = {
+        let text = w.read(&format!("{dir}/ersattning.csv"));
+        let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+    };
+    assert_eq!(exported, payment);
+
+    // The questioned visits are questioned.csv's rows of the supplier, in its order.
+    let questioned: Vec<(String, String, String)> = MONTHS
+        .iter()
+        .flat_map(|m| {
+            month_rows(w, m, "questioned.csv", supplier, 1).into_iter().map(move |r| (m.to_string(), r[0].clone(), as_excel(&r[3])))
+        })
+        .collect();
+    assert!(!questioned.is_empty(), "the fixtures question Hemtjänst Syd's manual visits");
+    let listed: Vec<(String, String, String)> = excel_rows(w, &format!("{dir}/ifragasatta_besok.csv"))
+        .into_iter()
+        .map(|r| (r["Månad"].clone(), r["Besök"].clone(), r["Minuter"].clone()))
+        .collect();
+    assert_eq!(listed, questioned);
+
+    // The invoiced time without support: invoice_check.csv's rows with an excess above 0.
+    let mut excess: Vec<Vec<String>> = MONTHS
+        .iter()
+        .flat_map(|m| month_rows(w, m, "invoice_check.csv", supplier, 0))
+        .filter(|r| r[5].parse::<f64>().unwrap() > 0.0)
+        .map(|r| vec![r[2].clone(), r[1].clone(), as_excel(&r[3]), as_excel(&r[4]), as_excel(&r[5])])
+        .collect();
+    let mut unsupported: Vec<Vec<String>> = excel_rows(w, &format!("{dir}/fakturerat_utan_stod.csv"))
+        .into_iter()
+        .map(|r| ["Månad", "Kund", "Fakturerade minuter", "Minuter med stöd", "Minuter utan stöd"].iter().map(|k| r[*k].clone()).collect())
+        .collect();
+    assert!(!excess.is_empty());
+    excess.sort();
+    unsupported.sort();
+    assert_eq!(unsupported, excess);
+
+    // No other supplier is named in any file or on the terminal.
+    let mut everything = run.stdout.clone();
+    for entry in std::fs::read_dir(w.path(dir)).unwrap() {
+        everything.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    let others: Vec<String> = MONTHS.iter().flat_map(|m| w.figures(m).suppliers()).filter(|s| s != supplier && s != "ALL").collect();
+    assert!(others.len() >= 4);
+    for other in &others {
+        assert!(!everything.contains(other.as_str()), "names {other}");
+    }
+}

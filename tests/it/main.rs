@@ -15,6 +15,7 @@ mod investigate;
 mod monthly;
 mod oracle;
 mod payment;
+mod payment_reports;
 mod plausibility;
 mod quarter;
 mod reliability;

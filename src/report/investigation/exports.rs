@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{flag_summary, opt_number, sv_number, yes};
-use crate::model::{Metric, ALL};
+use super::{flag_summary, hundredths_sv, opt_number, sv_number, yes};
+use crate::model::{Metric, Questioned, ALL};
 use crate::period::investigate::Investigation;
 use crate::report::excel_text;
 use crate::report::labels::{figure_label, requirement_sv, status_sv};
@@ -22,12 +22,15 @@ type Export = fn(&Investigation, &Path) -> Result<()>;
 
 /// Writes the CSV exports and returns their paths.
 pub fn write_exports(inv: &Investigation, dir: &Path) -> Result<Vec<PathBuf>> {
-    let exports: [(&str, Export); 5] = [
+    let exports: [(&str, Export); 8] = [
         ("nyckeltal.csv", write_nyckeltal),
         ("personal.csv", write_personal),
         ("kunder.csv", write_kunder),
         ("flaggade_besok.csv", write_flaggade_besok),
         ("mellanrum.csv", write_mellanrum),
+        ("ersattning.csv", write_ersattning),
+        ("ifragasatta_besok.csv", write_ifragasatta_besok),
+        ("fakturerat_utan_stod.csv", write_fakturerat_utan_stod),
     ];
     let mut written = Vec::new();
     for (name, write) in exports {
@@ -147,6 +150,80 @@ fn write_mellanrum(inv: &Investigation, p: &Path) -> Result<()> {
     w.write_record(["Minuter (hela)", "Antal mellanrum"])?;
     for (m, n) in inv.gap_bins.iter().enumerate() {
         w.write_record([m.to_string(), n.to_string()])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Hundredths of a minute for Excel, or empty where the month lacks the value.
+fn opt_hundredths(v: Option<i64>) -> String {
+    v.map(hundredths_sv).unwrap_or_default()
+}
+
+/// The payment basis per stored month (SPEC §10), minutes with two decimals and kronor whole,
+/// as the months' `payment.csv` holds them; a month stored before it has no row.
+fn write_ersattning(inv: &Investigation, p: &Path) -> Result<()> {
+    let mut w = excel_writer(p)?;
+    let mut header = vec!["Månad".to_string(), "Registrerade minuter".to_string(), "Ifrågasatta minuter".to_string()];
+    header.extend(Questioned::ALL.map(|q| format!("Ifrågasatta minuter: {}", q.label())));
+    header.extend(
+        [
+            "Minuter utöver beviljad tid",
+            "Fakturerade minuter",
+            "Fakturerade minuter utan stöd",
+            "Ifrågasatt belopp (kr)",
+            "Fakturerat utan stöd (kr)",
+        ]
+        .map(str::to_string),
+    );
+    w.write_record(&header)?;
+    for (month, row) in inv.stored.iter().zip(&inv.payment.months) {
+        let Some(r) = row else { continue };
+        let mut record = vec![month.month.to_string(), hundredths_sv(r.registered), hundredths_sv(r.questioned)];
+        record.extend(Questioned::ALL.map(|q| hundredths_sv(r.per_reason[q as usize])));
+        record.extend([
+            opt_hundredths(r.over_granted),
+            opt_hundredths(r.invoiced),
+            opt_hundredths(r.invoice_excess),
+            r.questioned_kronor.map(|k| k.to_string()).unwrap_or_default(),
+            r.invoice_excess_kronor.map(|k| k.to_string()).unwrap_or_default(),
+        ]);
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_ifragasatta_besok(inv: &Investigation, p: &Path) -> Result<()> {
+    let mut w = excel_writer(p)?;
+    w.write_record(["Månad", "Skäl", "Skäl (id)", "Besök", "Kund", "Personal", "Inkvittering (lokal tid)", "Minuter"])?;
+    for v in &inv.payment.questioned {
+        w.write_record([
+            v.month.to_string(),
+            v.reason.label().to_string(),
+            v.reason.name().to_string(),
+            excel_text(&v.visit_id).into_owned(),
+            excel_text(&v.client_id).into_owned(),
+            excel_text(&v.staff_id).into_owned(),
+            v.check_in_local.clone(),
+            hundredths_sv(v.minutes),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_fakturerat_utan_stod(inv: &Investigation, p: &Path) -> Result<()> {
+    let mut w = excel_writer(p)?;
+    w.write_record(["Månad", "Kund", "Fakturerade minuter", "Minuter med stöd", "Minuter utan stöd"])?;
+    for r in &inv.payment.unsupported {
+        w.write_record([
+            r.month.to_string(),
+            excel_text(&r.client_id).into_owned(),
+            hundredths_sv(r.invoiced),
+            hundredths_sv(r.supported),
+            hundredths_sv(r.excess),
+        ])?;
     }
     w.flush()?;
     Ok(())

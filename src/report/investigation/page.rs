@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::{duration_bins, flag_summary, pct, yes, CHECKIN};
+use super::{duration_bins, flag_summary, hundredths_sv, payment_gaps, payment_rows, pct, yes, CHECKIN};
 use crate::model::{Metric, YearMonth, ALL};
 use crate::period::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::report::charts::{bars_chart, lines_chart, nothing_to_draw, Line};
 use crate::report::html::{escape, status_class, STYLE};
-use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, is_share, join_sv, requirement_sv, status_sv};
+use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, is_share, join_sv, minutes_sv, requirement_sv, status_sv};
 use crate::report::xlsx::MUNICIPALITY;
 
 /// The page with every chart and the ranked tables.
@@ -24,9 +24,12 @@ pub fn html_page(inv: &Investigation) -> Result<String> {
 
     // The answer first: what deviates, against what, beside the municipality, for how long.
     summary(&mut h, inv)?;
+    payment_summary(&mut h, inv)?;
     let months: Vec<String> = inv.stored.iter().map(|m| m.month.to_string()).collect();
     figures_table(&mut h, inv, &months)?;
     implausible(&mut h, inv)?;
+    questioned_table(&mut h, inv)?;
+    unsupported_table(&mut h, inv)?;
     rankings(&mut h, inv)?;
     flagged_table(&mut h, inv)?;
     h.push_str("<h2>Diagram</h2>\n");
@@ -75,6 +78,35 @@ fn summary(h: &mut String, inv: &Investigation) -> Result<()> {
             f.recommendation.label(),
             escalation_reason_sv(f).map(|w| format!(" – {}", escape(&w))).unwrap_or_default()
         )?;
+    }
+    Ok(())
+}
+
+/// The payment basis per month (SPEC §10): the registered time, the time the registrations
+/// do not support per reason, the kronor, and the invoiced time without support.
+fn payment_summary(h: &mut String, inv: &Investigation) -> Result<()> {
+    h.push_str("<h2 id=\"ersattning\">Sammanfattning: ersättningsunderlag</h2>\n");
+    if !inv.payment.is_stored() {
+        h.push_str("<p>Periodens månader sparades utan ersättningsunderlag (före den versionen av tidkoll); kör månaderna igen för att få det.</p>\n");
+        return Ok(());
+    }
+    let (heads, rows) = payment_rows(inv);
+    h.push_str("<table class=\"summary\"><tr><th></th>");
+    for head in &heads {
+        write!(h, "<th>{}</th>", escape(head))?;
+    }
+    h.push_str("</tr>\n");
+    for (label, cells) in rows {
+        write!(h, "<tr><td class=\"name\">{}</td>", escape(&label))?;
+        for cell in cells {
+            write!(h, "<td>{}</td>", escape(&cell))?;
+        }
+        h.push_str("</tr>\n");
+    }
+    let sums = if inv.stored.len() > 1 { " Summorna för perioden är månadernas redovisade värden." } else { "" };
+    writeln!(h, "</table>\n<p>Ifrågasatt tid är giltig besökstid som registreringarna inte stöder; varje besök räknas en gång, för det första skälet. Fakturerad tid utan stöd är den fakturerade tiden per kund utöver kundens besökstid som inte ifrågasätts.{sums}</p>")?;
+    for gap in payment_gaps(inv) {
+        writeln!(h, "<p>{}.</p>", escape(&gap))?;
     }
     Ok(())
 }
@@ -274,6 +306,88 @@ fn rankings(h: &mut String, inv: &Investigation) -> Result<()> {
             escape(&single),
             escape(&completion),
             c.flagged_visits
+        )?;
+    }
+    h.push_str("</table>\n");
+    Ok(())
+}
+
+/// The questioned visits: per reason their number and minutes, then the first ones of every
+/// month (`ifragasatta_besok.csv` holds them all).
+fn questioned_table(h: &mut String, inv: &Investigation) -> Result<()> {
+    let p = &inv.payment;
+    if !p.is_stored() {
+        return Ok(());
+    }
+    h.push_str("<h2>Ifrågasatta besök</h2>\n");
+    if p.questioned.is_empty() {
+        h.push_str("<p>Inga ifrågasatta besök under perioden.</p>\n");
+        return Ok(());
+    }
+    let counts: Vec<String> = p
+        .per_reason()
+        .into_iter()
+        .filter(|(_, n, _)| *n > 0)
+        .map(|(q, n, m)| format!("{} {n} besök, {}", q.label(), minutes_sv(m)))
+        .collect();
+    let months: Vec<(YearMonth, usize)> =
+        inv.stored.iter().map(|m| (m.month, p.questioned.iter().filter(|v| v.month == m.month).count())).collect();
+    let cut: Vec<String> =
+        months.iter().filter(|(_, n)| *n > FLAGGED_PER_MONTH).map(|(m, n)| format!("{m}: {FLAGGED_PER_MONTH} av {n}")).collect();
+    let shown =
+        if cut.is_empty() { String::new() } else { format!(" Sidan visar högst {FLAGGED_PER_MONTH} per månad ({}).", join_sv(&cut)) };
+    writeln!(
+        h,
+        "<p>{} besök: {}. Alla finns i ifragasatta_besok.csv.{}</p>\n<table><tr><th>Månad</th><th>Skäl</th><th>Besök</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>",
+        p.questioned.len(),
+        escape(&counts.join("; ")),
+        escape(&shown)
+    )?;
+    let first_of_month = months.iter().flat_map(|(m, _)| p.questioned.iter().filter(move |v| v.month == *m).take(FLAGGED_PER_MONTH));
+    for v in first_of_month {
+        writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            v.month,
+            v.reason.label(),
+            escape(&v.visit_id),
+            escape(&v.client_id),
+            escape(&v.staff_id),
+            v.check_in_local,
+            hundredths_sv(v.minutes)
+        )?;
+    }
+    h.push_str("</table>\n");
+    Ok(())
+}
+
+/// The clients invoiced beyond their supported time, those without any first.
+fn unsupported_table(h: &mut String, inv: &Investigation) -> Result<()> {
+    let p = &inv.payment;
+    if p.total.invoice_months == 0 {
+        return Ok(());
+    }
+    h.push_str("<h2>Fakturerad tid utan stöd i registreringarna</h2>\n");
+    if p.unsupported.is_empty() {
+        h.push_str("<p>Ingen kund är fakturerad för mer tid än besöken stöder under perioden.</p>\n");
+        return Ok(());
+    }
+    let (without, minutes) = p.unsupported_sum();
+    writeln!(
+        h,
+        "<p>{} kunder och månader med fakturerad tid utöver besökstiden som inte ifrågasätts, sammanlagt {}; {without} av dem utan någon sådan besökstid (först). Alla finns i fakturerat_utan_stod.csv.</p>\n<table><tr><th>Månad</th><th>Kund</th><th>Fakturerade minuter</th><th>Minuter med stöd</th><th>Minuter utan stöd</th></tr>",
+        p.unsupported.len(),
+        minutes_sv(minutes)
+    )?;
+    for r in &p.unsupported {
+        writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.month,
+            escape(&r.client_id),
+            hundredths_sv(r.invoiced),
+            hundredths_sv(r.supported),
+            hundredths_sv(r.excess)
         )?;
     }
     h.push_str("</table>\n");

@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{flag_summary, pct, truncate, FLAGGED_SHOWN, TOP};
+use super::{flag_summary, hundredths_sv, payment_gaps, payment_rows, pct, truncate, FLAGGED_SHOWN, TOP};
 use crate::model::{Metric, Status, ALL};
 use crate::period::investigate::{Investigation, Period, GAP_MINUTES};
-use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, requirement_sv};
+use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, minutes_sv, requirement_sv};
 
 /// The report for the terminal.
 pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
@@ -19,11 +19,12 @@ pub fn terminal_report(inv: &Investigation, files: &Path) -> String {
     }
     figures_table(&mut s, inv, &months);
     followup_list(&mut s, inv);
+    payment_section(&mut s, inv);
     staff_lists(&mut s, inv);
     client_list(&mut s, inv);
     implausible_list(&mut s, inv);
     flagged_list(&mut s, inv);
-    writeln!(s, "\nResultat i {}:\n  utredning.html  diagram och tabeller (öppnas i webbläsaren)\n  nyckeltal.csv, personal.csv, kunder.csv, flaggade_besok.csv, mellanrum.csv  för Excel", files.display()).unwrap();
+    writeln!(s, "\nResultat i {}:\n  utredning.html  diagram och tabeller (öppnas i webbläsaren)\n  nyckeltal.csv, personal.csv, kunder.csv, flaggade_besok.csv, mellanrum.csv,\n  ersattning.csv, ifragasatta_besok.csv, fakturerat_utan_stod.csv  för Excel", files.display()).unwrap();
     s
 }
 
@@ -72,6 +73,95 @@ fn followup_list(s: &mut String, inv: &Investigation) {
         if let Some(why) = escalation_reason_sv(f) {
             writeln!(s, "  Skäl: {why}").unwrap();
         }
+    }
+}
+
+/// The payment basis per month, the questioned visits and the invoiced time without support.
+fn payment_section(s: &mut String, inv: &Investigation) {
+    writeln!(s, "\nErsättningsunderlag per månad:").unwrap();
+    let p = &inv.payment;
+    if !p.is_stored() {
+        writeln!(s, "  periodens månader sparades utan ersättningsunderlag; kör månaderna igen för att få det").unwrap();
+        return;
+    }
+    let (heads, rows) = payment_rows(inv);
+    let width = rows.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0).min(70);
+    // Each column as wide as its widest cell.
+    let widths: Vec<usize> = (0..heads.len())
+        .map(|c| rows.iter().map(|(_, cells)| &cells[c]).chain([&heads[c]]).map(|t| t.chars().count()).max().unwrap_or(0) + 3)
+        .collect();
+    write!(s, "  {:<width$}", "").unwrap();
+    for (head, w) in heads.iter().zip(&widths) {
+        write!(s, "{head:>w$}").unwrap();
+    }
+    writeln!(s).unwrap();
+    for (label, cells) in &rows {
+        write!(s, "  {:<width$}", truncate(label, width)).unwrap();
+        for (cell, w) in cells.iter().zip(&widths) {
+            write!(s, "{cell:>w$}").unwrap();
+        }
+        writeln!(s).unwrap();
+    }
+    for gap in payment_gaps(inv) {
+        writeln!(s, "  {gap}").unwrap();
+    }
+    if p.questioned.is_empty() {
+        writeln!(s, "\nIfrågasatta besök: inga").unwrap();
+    } else {
+        let counts: Vec<String> = p
+            .per_reason()
+            .into_iter()
+            .filter(|(_, n, _)| *n > 0)
+            .map(|(q, n, m)| format!("{} {n} besök, {}", q.label(), minutes_sv(m)))
+            .collect();
+        writeln!(s, "\nIfrågasatta besök: {} ({}):", p.questioned.len(), counts.join("; ")).unwrap();
+    }
+    for v in p.questioned.iter().take(FLAGGED_SHOWN) {
+        writeln!(
+            s,
+            "  {} {}  {}  (kund {}, personal {}, {}, {} min)",
+            v.month,
+            v.visit_id,
+            v.reason.label(),
+            v.client_id,
+            v.staff_id,
+            v.check_in_local,
+            hundredths_sv(v.minutes)
+        )
+        .unwrap();
+    }
+    if p.questioned.len() > FLAGGED_SHOWN {
+        writeln!(s, "  … och {} besök till i ifragasatta_besok.csv", p.questioned.len() - FLAGGED_SHOWN).unwrap();
+    }
+    if p.total.invoice_months == 0 {
+        return;
+    }
+    let (without, minutes) = p.unsupported_sum();
+    if p.unsupported.is_empty() {
+        writeln!(s, "\nFakturerad tid utan stöd i registreringarna: ingen").unwrap();
+        return;
+    }
+    writeln!(
+        s,
+        "\nFakturerad tid utan stöd i registreringarna: {} kunder och månader, {}; {without} utan någon besökstid med stöd:",
+        p.unsupported.len(),
+        minutes_sv(minutes)
+    )
+    .unwrap();
+    for r in p.unsupported.iter().take(TOP) {
+        writeln!(
+            s,
+            "  {} kund {}  fakturerad {} min, med stöd {} min, utan stöd {} min",
+            r.month,
+            r.client_id,
+            hundredths_sv(r.invoiced),
+            hundredths_sv(r.supported),
+            hundredths_sv(r.excess)
+        )
+        .unwrap();
+    }
+    if p.unsupported.len() > TOP {
+        writeln!(s, "  … och {} rader till i fakturerat_utan_stod.csv", p.unsupported.len() - TOP).unwrap();
     }
 }
 
