@@ -5,3 +5,4 @@ pub mod analysis;
 pub mod evidence;
 pub mod figures;
 pub mod flags;
+pub mod sample;

@@ -4,4 +4,5 @@
 pub mod followup;
 pub mod investigate;
 pub mod quarter;
+pub mod sample;
 pub mod year;

@@ -4,6 +4,7 @@
 
 pub mod manifest;
 pub mod read;
+pub mod sample;
 pub mod schema;
 mod tables;
 mod visits_table;
