@@ -121,7 +121,8 @@ fn header_row(cells: &[String]) -> Option<(usize, usize)> {
 
 const NO_HEADER: &str = "ingen rubrikrad med kolumnerna visit_id och bekraftad hittades; fyll i samtalslistan stickprov.xlsx som tidkoll sample skrev, eller ge CSV-filen de kolumnerna";
 
-/// The rows under each header row of every sheet (the call list has one per supplier).
+/// The rows under each header row of every sheet, up to the next empty row (the call list has
+/// a block per supplier, its title rows after an empty row).
 fn workbook_rows(bytes: &[u8]) -> Result<Vec<AnswerRow>, String> {
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("är ingen läsbar Excel-arbetsbok ({e}); spara den igen som .xlsx"))?;
     let mut rows = Vec::new();
@@ -135,6 +136,11 @@ fn workbook_rows(bytes: &[u8]) -> Result<Vec<AnswerRow>, String> {
             if let Some(found) = header_row(&texts) {
                 columns = Some(found);
                 any_header = true;
+                continue;
+            }
+            // An empty row ends a supplier's block: the title rows of the next follow it.
+            if texts.iter().all(|t| t.trim().is_empty()) {
+                columns = None;
                 continue;
             }
             let Some((visit, answer)) = columns else { continue };

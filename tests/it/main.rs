@@ -17,5 +17,6 @@ mod oracle;
 mod plausibility;
 mod quarter;
 mod reliability;
+mod sample;
 mod status;
 mod workbook;
