@@ -256,7 +256,7 @@ fn format_number(v: f64) -> String {
 }
 
 /// A share as a Swedish percentage with one decimal: `12,5 %`.
-fn percent_sv(share: f64) -> String {
+pub fn percent_sv(share: f64) -> String {
     format!("{:.1} %", share * 100.0).replace('.', ",")
 }
 

@@ -412,3 +412,55 @@ fn each_bad_answers_file_is_refused_naming_the_row() {
     let run = w.tidkoll(&["sample", "--month", "2025-03", "--out", "out", "--answers", &answers, "--seed", "x"]);
     run.fails_with(2);
 }
+
+#[test]
+fn the_quarter_shows_the_answers_in_the_matrix_and_the_plans() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let w = Work::new();
+    crate::common::run_months(&w, &crate::common::MONTHS);
+    w.tidkoll(&["sample", "--month", "2025-03", "--out", "out", "--quiet"]).ok();
+    let rows = sample_rows(&w, "out");
+    // Trygg Vård AB's random part: the first answered "nej", the others "ja".
+    let trygg_random: Vec<&String> =
+        rows.iter().filter(|r| r["supplier_id"] == "Trygg Vård AB" && r["drawn"] == "random").map(|r| &r["visit_id"]).collect();
+    let mut answers = String::from("visit_id,bekraftad\n");
+    for (k, id) in trygg_random.iter().enumerate() {
+        answers.push_str(&format!("{id},{}\n", if k == 0 { "nej" } else { "ja" }));
+    }
+    let path = w.write("svar.csv", answers);
+    w.tidkoll(&["sample", "--month", "2025-03", "--out", "out", "--answers", &path, "--quiet"]).ok();
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--quiet"]).ok();
+    let share = 1.0 / trygg_random.len() as f64;
+    let mut book: Xlsx<_> = open_workbook(w.path("out/2025-Q1/matrix.xlsx")).unwrap();
+    let sheet = book.worksheet_range("Kontrollsamtal").unwrap();
+    let lines: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    let trygg = lines.iter().find(|r| r[0] == Data::String("Trygg Vård AB".into())).expect("Trygg Vård AB's row");
+    assert_eq!(trygg[1], Data::String("2025-03".into()));
+    let n = trygg_random.len() as f64;
+    assert_eq!(&trygg[2..7], &[Data::Float(n), Data::Float(n), Data::Float(1.0), Data::Float(0.0), Data::Float(share)]);
+    assert_eq!(trygg[7], Data::Float(5.0), "the risk part was drawn");
+    assert_eq!(trygg[8], Data::Float(0.0), "and not answered");
+    // The supplier's own copy: its overview's row, and only its own answers.
+    let folder = w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB");
+    let mut own: Xlsx<_> = open_workbook(folder.join("matris-Trygg-Vård-AB.xlsx")).unwrap();
+    let overview = own.worksheet_range("Översikt").unwrap();
+    let row = overview
+        .rows()
+        .find(|r| r[0] == Data::String("Kontrollsamtal: ej bekräftade besök i slumpurvalet".into()))
+        .expect("the overview's row")
+        .to_vec();
+    assert_eq!(&row[2..5], &[Data::String("–".into()), Data::String("–".into()), Data::Float(share)]);
+    let checks = own.worksheet_range("Kontrollsamtal").unwrap();
+    assert_eq!(checks.rows().filter(|r| matches!(&r[0], Data::String(s) if s.ends_with(" AB"))).count(), 1);
+    // A supplier without answers has no such sheet in its copy.
+    let other: Xlsx<_> = open_workbook(w.path("out/2025-Q1/leverantorer/Omsorg-Norr-AB/matris-Omsorg-Norr-AB.xlsx")).unwrap();
+    assert!(!other.sheet_names().contains(&"Kontrollsamtal".to_string()));
+    // The action plan's section.
+    let plan = std::fs::read_to_string(folder.join("atgardsplan-Trygg-Vård-AB.md")).unwrap();
+    let section = plan.split("## Kontrollsamtal med kunder").nth(1).expect("the plan's section");
+    let percent = format!("{:.1} %", share * 100.0).replace('.', ",");
+    assert!(
+        section.contains(&format!("| 2025-03 | {} av {} | 1 ({percent}) | 0 av 5 | – |", trygg_random.len(), trygg_random.len())),
+        "{section}"
+    );
+}
