@@ -16,7 +16,7 @@ const ALFA: &str = "Alfa Omsorg AB";
 const BETA: &str = "Beta Vård AB";
 
 /// A visits line of March 2025 (local times, before the change to summer time).
-fn line(id: &str, supplier: &str, client: &str, staff: &str, day: u32, from: &str, to: &str, services: &str, status: &str) -> String {
+fn line(id: &str, supplier: &str, client: &str, staff: &str, (day, from, to): (u32, &str, &str), services: &str, status: &str) -> String {
     let out = if to.is_empty() { String::new() } else { format!("2025-03-{day:02} {to}") };
     let out_method = if to.is_empty() { "" } else { "nfc" };
     format!("{id},{supplier},{client},{staff},2025-03-{day:02} {from},{out},nfc,{out_method},{services},{status}")
@@ -27,21 +27,21 @@ fn line(id: &str, supplier: &str, client: &str, staff: &str, day: u32, from: &st
 /// declined, negative. Beta: three visits, fewer than the size. Client ids are personnummer.
 fn hand_month() -> String {
     let mut lines = vec![
-        line("a01", ALFA, "19400101-1234", "P1", 3, "08:00", "08:30", "OMV", ""),
-        line("a02", ALFA, "19400101-1234", "P1", 3, "08:10", "08:40", "OMV", ""),
-        line("a03", ALFA, "19400202-2345", "P2", 3, "09:00", "09:20", "SERV", ""),
-        line("a04", ALFA, "19400202-2345", "P3", 3, "09:21", "09:40", "INK", ""),
-        line("a13", ALFA, "19400303-3456", "P1", 10, "10:00", "", "OMV", ""),
-        line("a14", ALFA, "19400303-3456", "P1", 11, "08:00", "21:30", "OMV", ""),
-        line("a15", ALFA, "19400404-4567", "P2", 12, "08:00", "08:30", "OMV", "avböjd"),
-        line("a16", ALFA, "19400404-4567", "P2", 13, "09:00", "08:30", "OMV", ""),
-        line("b1", BETA, "19500505-5678", "Q1", 4, "08:00:00", "08:07:20", "OMV|DUSCH", ""),
-        line("b2", BETA, "19500505-5678", "Q1", 5, "08:00", "08:45", "OMV", ""),
-        line("b3", BETA, "19500505-5678", "Q2", 6, "12:00", "12:30", "MATD", ""),
+        line("a01", ALFA, "19400101-1234", "P1", (3, "08:00", "08:30"), "OMV", ""),
+        line("a02", ALFA, "19400101-1234", "P1", (3, "08:10", "08:40"), "OMV", ""),
+        line("a03", ALFA, "19400202-2345", "P2", (3, "09:00", "09:20"), "SERV", ""),
+        line("a04", ALFA, "19400202-2345", "P3", (3, "09:21", "09:40"), "INK", ""),
+        line("a13", ALFA, "19400303-3456", "P1", (10, "10:00", ""), "OMV", ""),
+        line("a14", ALFA, "19400303-3456", "P1", (11, "08:00", "21:30"), "OMV", ""),
+        line("a15", ALFA, "19400404-4567", "P2", (12, "08:00", "08:30"), "OMV", "avböjd"),
+        line("a16", ALFA, "19400404-4567", "P2", (13, "09:00", "08:30"), "OMV", ""),
+        line("b1", BETA, "19500505-5678", "Q1", (4, "08:00:00", "08:07:20"), "OMV|DUSCH", ""),
+        line("b2", BETA, "19500505-5678", "Q1", (5, "08:00", "08:45"), "OMV", ""),
+        line("b3", BETA, "19500505-5678", "Q2", (6, "12:00", "12:30"), "MATD", ""),
     ];
     for (k, day) in (5..=12).enumerate() {
         let client = ["19400303-3456", "19400404-4567", "19400505-5555"][k % 3];
-        lines.push(line(&format!("a{:02}", k + 5), ALFA, client, "P4", day + 10, "14:00", "14:25", "OMV", ""));
+        lines.push(line(&format!("a{:02}", k + 5), ALFA, client, "P4", (day + 10, "14:00", "14:25"), "OMV", ""));
     }
     format!("{HEADER}\n{}\n", lines.join("\n"))
 }
