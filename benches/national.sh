@@ -62,6 +62,7 @@ for shape in ${SHAPES:-national example}; do
     [ -f "$dir/granted-2025-03.csv" ] && inputs+=(--granted "$dir/granted-2025-03.csv")
     [ -f "$dir/addons-2025-03.csv" ] && inputs+=(--addons "$dir/addons-2025-03.csv")
     [ -f "$dir/absences-2025-03.csv" ] && inputs+=(--absences "$dir/absences-2025-03.csv")
+    [ -f "$dir/invoices-2025-03.csv" ] && inputs+=(--invoices "$dir/invoices-2025-03.csv")
     [ -f "$dir/tidkoll.toml" ] && inputs+=(--config "$dir/tidkoll.toml")
     in_mb=$(du -cb "$dir"/*-2025-03.csv | awk 'END {printf "%.0f", $1/1e6}')
     monthly="$bin monthly --quiet ${inputs[*]} --out $dir/out"

@@ -51,6 +51,7 @@ struct Month {
     granted: PathBuf,
     addons: PathBuf,
     absences: PathBuf,
+    invoices: PathBuf,
     config: Config,
     pseudonyms: Pseudonymizer,
     data: Mutex<MonthData>,
@@ -61,7 +62,13 @@ struct Month {
 
 impl Month {
     fn inputs(&self) -> InputPaths<'_> {
-        InputPaths { visits: &self.visits, granted: Some(&self.granted), addons: Some(&self.addons), absences: Some(&self.absences) }
+        InputPaths {
+            visits: &self.visits,
+            granted: Some(&self.granted),
+            addons: Some(&self.addons),
+            absences: Some(&self.absences),
+            invoices: Some(&self.invoices),
+        }
     }
 }
 
@@ -78,15 +85,22 @@ fn month(size: u64) -> &'static Month {
         let dir = std::env::temp_dir().join(name);
         let visits_path = dir.join(format!("visits-{month}.csv"));
         let absences = dir.join(format!("absences-{month}.csv"));
-        // Generated again when it predates the absences file.
-        if !absences.exists() {
+        let invoices = dir.join(format!("invoices-{month}.csv"));
+        // Generated again when it predates the invoices file.
+        if !invoices.exists() {
             std::fs::create_dir_all(&dir).unwrap();
             generate_month(&dir, month, Dialect::Canonical, shape, size, 2025, true, month).unwrap();
         }
         let (visits, granted, addons) =
             (vec![visits_path], dir.join(format!("granted-{month}.csv")), dir.join(format!("addons-{month}.csv")));
         let (config, pseudonyms) = (Config::default(), Pseudonymizer::new(b"bench"));
-        let inputs = InputPaths { visits: &visits, granted: Some(&granted), addons: Some(&addons), absences: Some(&absences) };
+        let inputs = InputPaths {
+            visits: &visits,
+            granted: Some(&granted),
+            addons: Some(&addons),
+            absences: Some(&absences),
+            invoices: Some(&invoices),
+        };
         let (data, _, rejects) = select_month(read_all(&inputs, &config, &pseudonyms).unwrap(), month);
         let analysis = analyse(&data, &config);
         let m = Month {
@@ -94,6 +108,7 @@ fn month(size: u64) -> &'static Month {
             granted,
             addons,
             absences,
+            invoices,
             config,
             pseudonyms,
             data: Mutex::new(data),

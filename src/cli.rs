@@ -92,6 +92,12 @@ pub struct MonthlyArgs {
         value_name = "FIL"
     )]
     pub absences: Option<PathBuf>,
+    #[arg(
+        help = "Fakturerad tid per kund och månad ur kommunens fakturasystem eller utförarens fakturaunderlag (behövs för fakturakontrollen)",
+        long,
+        value_name = "FIL"
+    )]
+    pub invoices: Option<PathBuf>,
     #[arg(help = "Månaden, ÅÅÅÅ-MM [standard: den månad de flesta besöken hör till]", long, value_name = "ÅÅÅÅ-MM")]
     pub month: Option<String>,
     #[arg(help = "Inställningsfilen (TOML); se `tidkoll config --print-defaults`. Ange samma varje månad", long, value_name = "FIL")]

@@ -27,8 +27,17 @@ pub struct Config {
     pub plan: PlanConfig,
     pub municipality: MunicipalityConfig,
     pub sample: SampleConfig,
+    pub payment: PaymentConfig,
     pub addons: BTreeMap<String, String>,
     pub privacy: PrivacyConfig,
+}
+
+/// The payment basis (SPEC §10).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentConfig {
+    /// Kronor per hour of questioned or unsupported time; 0 gives minutes only.
+    pub hourly_rate: f64,
 }
 
 /// When the follow-up proposes a deeper follow-up (fördjupad uppföljning, SPEC §9).
@@ -107,6 +116,7 @@ pub struct ColumnsConfig {
     pub granted: BTreeMap<String, String>,
     pub addons: BTreeMap<String, String>,
     pub absences: BTreeMap<String, String>,
+    pub invoices: BTreeMap<String, String>,
 }
 
 impl ColumnsConfig {
@@ -117,6 +127,7 @@ impl ColumnsConfig {
             InputKind::Granted => &self.granted,
             InputKind::Addons => &self.addons,
             InputKind::Absences => &self.absences,
+            InputKind::Invoices => &self.invoices,
         }
     }
 }
@@ -227,6 +238,7 @@ impl Default for Config {
             plan: PlanConfig::default(),
             municipality: MunicipalityConfig::default(),
             sample: SampleConfig::default(),
+            payment: PaymentConfig::default(),
             addons: default_addons(),
             privacy: PrivacyConfig::default(),
         }
@@ -502,7 +514,7 @@ impl Config {
             return bad("escalation.streak_months", format!("{} är inte ett antal månader ≥ 1", self.escalation.streak_months));
         }
         if self.escalation.new_supplier_months < 1 {
-            return bad("escalation.new_supplier_months", format!("{} is not a number of months ≥ 1", self.escalation.new_supplier_months));
+            return bad("escalation.new_supplier_months", format!("{} är inte ett antal månader ≥ 1", self.escalation.new_supplier_months));
         }
         if !(1..=365).contains(&self.plan.reply_days) {
             return bad("plan.reply_days", format!("{} är inte ett antal dagar 1–365", self.plan.reply_days));
@@ -512,6 +524,10 @@ impl Config {
         }
         if !(1..=MAX_SAMPLE_SIZE).contains(&self.sample.size) {
             return bad("sample.size", format!("{} är inte ett antal besök per utförare 1–{MAX_SAMPLE_SIZE}", self.sample.size));
+        }
+        let rate = self.payment.hourly_rate;
+        if !rate.is_finite() || !(0.0..=100_000.0).contains(&rate) {
+            return bad("payment.hourly_rate", format!("{rate} är inte ett timpris i kronor 0–100 000"));
         }
         if self.privacy.pseudonym_key_env.trim().is_empty() {
             return bad("privacy.pseudonym_key_env", "miljövariabelns namn är tomt".into());
@@ -555,6 +571,13 @@ mod tests {
     fn printed_defaults_parse_to_the_built_in_defaults() {
         let parsed = Config::from_toml_str(DEFAULT_TOML).unwrap();
         assert_eq!(parsed, Config::default());
+        // Every requirement and limit of the registry is printed, not only merged in.
+        for id in Figure::ALL.into_iter().filter(|f| f.def().default.is_some()).map(Figure::id) {
+            assert!(DEFAULT_TOML.contains(&format!("\n{id} = ")), "{id}");
+        }
+        for name in Flag::ALL.into_iter().filter(|f| f.def().default_limit.is_some()).map(Flag::name) {
+            assert!(DEFAULT_TOML.contains(&format!("\n{name} = ")), "{name}");
+        }
         // Tables whose defaults are empty are printed too, so that a municipality sees them.
         for key in ["[municipality]", "name = \"\"", "unit = \"\"", "contact_name = \"\"", "contact_email = \"\"", "contact_phone = \"\""] {
             assert!(DEFAULT_TOML.contains(key), "{key}");
@@ -621,6 +644,9 @@ mod tests {
             ("[escalation]\nnew_supplier_months = 0\n", "escalation.new_supplier_months"),
             ("[sample]\nsize = 0\n", "sample.size"),
             ("[sample]\nsise = 5\n", "sise"),
+            ("[payment]\nhourly_rate = -1\n", "payment.hourly_rate"),
+            ("[payment]\nhourly_rate = \"450\"\n", "hourly_rate"),
+            ("[columns.invoices]\ninvoice_minutes = \"Tid\"\n", "invoice_minutes"),
             ("[status.aliases]\n\"Avböjt av kund\" = \"refused\"\n", "status.aliases.\"Avböjt av kund\""),
             ("[columns.visits]\nsupplier_id = \"X\"\nstaff_id = \"x \"\n", "columns.visits.staff_id"),
         ] {

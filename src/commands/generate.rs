@@ -27,7 +27,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         let first = *months.iter().min().expect("a month is being generated");
         let files = generate_month(&args.out, month, dialect, args.shape.into(), args.visits, args.seed, !args.no_extras, first)?;
         super::say(&format!("{month}: {} besök i {}\n", files.visit_count, files.visits.display()))?;
-        for path in files.granted.iter().chain(&files.addons).chain(&files.absences) {
+        for path in files.granted.iter().chain(&files.addons).chain(&files.absences).chain(&files.invoices) {
             super::say(&format!("         {}\n", path.display()))?;
         }
     }

@@ -73,6 +73,7 @@ fn read_inputs(args: &MonthlyArgs, setup: &Setup, bar: &ProgressBar) -> Result<I
         granted: args.granted.as_deref(),
         addons: args.addons.as_deref(),
         absences: args.absences.as_deref(),
+        invoices: args.invoices.as_deref(),
     };
     let ingested = ingest::read_all(&inputs, &setup.config, &setup.pseudonyms)?;
     let refused_rejects = args.out.join("refused-rejects.csv");
@@ -210,7 +211,7 @@ fn compute_and_store(
 /// The inputs as the run was given them, for the manifest.
 fn input_paths(args: &MonthlyArgs, pseudonyms: &Pseudonymizer) -> Vec<InputPath> {
     let given = args.visits.iter().map(|p| ("visits", p)).chain(
-        [("granted", &args.granted), ("addons", &args.addons), ("absences", &args.absences)]
+        [("granted", &args.granted), ("addons", &args.addons), ("absences", &args.absences), ("invoices", &args.invoices)]
             .into_iter()
             .filter_map(|(kind, p)| Some((kind, p.as_ref()?))),
     );
@@ -242,7 +243,7 @@ pub fn run(args: &MonthlyArgs) -> Result<()> {
     if !args.quiet {
         let mut rows: Vec<(String, usize)> = stored.per_supplier.into_iter().collect();
         rows.push((ALL.to_string(), data.performed));
-        super::say(&monthly_summary(month, &files, &stored.analysis.figures, &rows, &stored.dir))?;
+        super::say(&monthly_summary(month, &files, &stored.analysis.figures, &stored.analysis.payment, &rows, &stored.dir))?;
     } else {
         super::say(&format!("{}\n", stored.dir.display()))?;
     }

@@ -14,8 +14,8 @@ use crate::period::sample::{answers_summary, read_answers_file};
 use crate::report::sample::{answers_summary_text, draw_summary, write_call_list, DrawnHow};
 use crate::store::read::{month_exists, monthly_command, read_figures};
 use crate::store::sample::{
-    draw_month, read_flag_sets, read_questioned, read_sample, write_answers_csv, write_sample_csv, DrawInputs, Questioned, SAMPLE_DIR,
-    SAMPLE_XLSX,
+    draw_month, read_flag_sets, read_questioned, read_sample, write_answers_csv, write_sample_csv, DrawInputs, QuestionedVisits,
+    SAMPLE_DIR, SAMPLE_XLSX,
 };
 use crate::store::{clean_leftovers, StagedMonth};
 
@@ -61,7 +61,7 @@ fn draw(args: &SampleArgs, month: YearMonth) -> Result<()> {
         size: inputs.size,
         max_valid_minutes: inputs.max_valid_minutes,
         out: &args.out,
-        questioned_not_stored: matches!(inputs.questioned, Questioned::NotStored),
+        questioned_not_stored: matches!(inputs.questioned, QuestionedVisits::NotStored),
         populations: &drawing.populations,
     };
     let saving = || format!("stickprovet för {month} kunde inte sparas i {} (ett tidigare stickprov är orört)", month_dir.display());

@@ -1,7 +1,7 @@
 //! The generated files' header lines and the Swedish dialect's configuration, derived from the
 //! input kinds' column tables: a column added to a table is named here or does not compile.
 
-use crate::model::input::{AbsenceColumn, AddonColumn, Column, GrantedColumn, VisitColumn};
+use crate::model::input::{AbsenceColumn, AddonColumn, Column, GrantedColumn, InvoiceColumn, VisitColumn};
 use crate::model::InputKind;
 
 use super::Dialect;
@@ -45,6 +45,15 @@ fn swedish_addons(c: AddonColumn) -> &'static str {
     }
 }
 
+fn swedish_invoices(c: InvoiceColumn) -> &'static str {
+    match c {
+        InvoiceColumn::SupplierId => "Utförare",
+        InvoiceColumn::ClientId => "Kund",
+        InvoiceColumn::Month => "Månad",
+        InvoiceColumn::InvoicedMinutes => "Fakturerad tid (min)",
+    }
+}
+
 /// A case system's own names, which tidkoll recognises without configuration (each one of the
 /// column's built-in aliases).
 fn swedish_absences(c: AbsenceColumn) -> &'static str {
@@ -73,6 +82,7 @@ pub fn header(kind: InputKind, dialect: Dialect) -> String {
         InputKind::Granted => names(GrantedColumn::ALL, dialect, swedish_granted),
         InputKind::Addons => names(AddonColumn::ALL, dialect, swedish_addons),
         InputKind::Absences => names(AbsenceColumn::ALL, dialect, swedish_absences),
+        InputKind::Invoices => names(InvoiceColumn::ALL, dialect, swedish_invoices),
     };
     names.join(match dialect {
         Dialect::Canonical => ",",
@@ -95,6 +105,7 @@ pub fn swedish_config() -> String {
     table(InputKind::Visits, VisitColumn::ALL.iter().map(|&c| (c.name(), swedish_visits(c))).collect());
     table(InputKind::Granted, GrantedColumn::ALL.iter().map(|&c| (c.name(), swedish_granted(c))).collect());
     table(InputKind::Addons, AddonColumn::ALL.iter().map(|&c| (c.name(), swedish_addons(c))).collect());
+    table(InputKind::Invoices, InvoiceColumn::ALL.iter().map(|&c| (c.name(), swedish_invoices(c))).collect());
     toml.push_str(
         "\n[municipality]\nname = \"Exempelby kommun\"\nunit = \"Vård- och omsorgsförvaltningen\"\ncontact_name = \"Anna Exempel\"\ncontact_email = \"uppfoljning@exempelby.se\"\ncontact_phone = \"010-123 45 67\"\n",
     );
@@ -120,5 +131,6 @@ mod tests {
         );
         assert_eq!(header(InputKind::Granted, Dialect::Swedish), "Utförare;Kund;Månad;Beviljad tid (min)");
         assert_eq!(header(InputKind::Absences, Dialect::Swedish), "Personnummer;Från;Till;Orsak");
+        assert_eq!(header(InputKind::Invoices, Dialect::Swedish), "Utförare;Kund;Månad;Fakturerad tid (min)");
     }
 }

@@ -106,6 +106,8 @@ pub struct Profile {
     /// Share of visits cut short, with the rest of the ordered time registered as declined
     /// right after by the same staff member (`declined_remainder`).
     pub declined_remainder: f64,
+    /// Share of clients invoiced their granted time instead of the time performed.
+    pub over_invoiced: f64,
     /// Registrations that cannot be true, and near misses just inside every limit.
     pub plants: &'static [Plant],
 }
@@ -146,6 +148,7 @@ const GOOD: Profile = Profile {
     unserved_clients: 0,
     declined: 0.005,
     declined_remainder: 0.0,
+    over_invoiced: 0.0,
     plants: &[Plant::NearMisses],
 };
 
@@ -190,6 +193,7 @@ pub const PROFILES: [Profile; 5] = [
         addon_unreported: 0.3,
         addon_late: 0.4,
         unserved_clients: 2,
+        over_invoiced: 0.3,
         plants: &[],
         ..GOOD
     },
@@ -373,6 +377,7 @@ pub struct MonthFiles {
     pub granted: Option<PathBuf>,
     pub addons: Option<PathBuf>,
     pub absences: Option<PathBuf>,
+    pub invoices: Option<PathBuf>,
     pub visit_count: u64,
 }
 

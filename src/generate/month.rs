@@ -22,6 +22,7 @@ struct Outputs {
     granted: Option<Writer>,
     addons: Option<Writer>,
     absences: Option<Writer>,
+    invoices: Option<Writer>,
 }
 
 impl Outputs {
@@ -31,7 +32,8 @@ impl Outputs {
         let granted = extras.then(|| file(InputKind::Granted)).transpose()?;
         let addons = extras.then(|| file(InputKind::Addons)).transpose()?;
         let absences = extras.then(|| file(InputKind::Absences)).transpose()?;
-        Ok(Outputs { visits, granted, addons, absences })
+        let invoices = extras.then(|| file(InputKind::Invoices)).transpose()?;
+        Ok(Outputs { visits, granted, addons, absences, invoices })
     }
 }
 
@@ -53,6 +55,8 @@ struct Supplier {
     planned_total: Vec<f64>,
     /// Add-on services delivered per client.
     delivered: Vec<Vec<&'static str>>,
+    /// Minutes of performed visits with a check-out per client.
+    performed: Vec<f64>,
 }
 
 /// The supplier's clients, drawn from a generator seeded by supplier, not month, so that the
@@ -143,8 +147,20 @@ impl Supplier {
             laundry: false,
             alarm: false,
         }));
-        let (planned_total, delivered) = (vec![0.0; clients.len()], vec![Vec::new(); clients.len()]);
-        Supplier { index, name, profile, pool, clients, regular_clients, single_staff, absence_gap: None, planned_total, delivered }
+        let (planned_total, delivered, performed) = (vec![0.0; clients.len()], vec![Vec::new(); clients.len()], vec![0.0; clients.len()]);
+        Supplier {
+            index,
+            name,
+            profile,
+            pool,
+            clients,
+            regular_clients,
+            single_staff,
+            absence_gap: None,
+            planned_total,
+            delivered,
+            performed,
+        }
     }
 
     /// For the near-miss absence: client 2's first two visits with a check-out on the day.
@@ -380,6 +396,33 @@ impl Supplier {
         Ok(())
     }
 
+    /// Counts the performed visits' minutes per client, for the invoices.
+    fn count_performed(&mut self, generated: &[GenVisit]) {
+        for g in generated.iter().filter(|g| g.status == VisitStatus::Performed) {
+            self.performed[g.client] += g.minutes.map_or(0.0, f64::trunc);
+        }
+    }
+
+    /// The month's invoices per regular client: the performed minutes rounded down (at or
+    /// under the supported time, unless visits are questioned), the granted time for a share
+    /// of the clients of a supplier that invoices what was granted, and the granted time of a
+    /// client nobody visited. A generator of its own, so that the other files stay as they are.
+    fn write_invoices(&self, w: &mut Writer, month: YearMonth, seed: u64) -> Result<()> {
+        let mut rng = Rng::new(seed ^ 0x1f0_1ce5 ^ ((self.index as u64) << 20) ^ ((month.year as u64) * 12 + u64::from(month.month)));
+        let dialect = w.dialect;
+        for (ci, client) in self.clients[..self.regular_clients].iter().enumerate() {
+            let granted = if client.unserved { 1200.0 } else { self.planned_total[ci].round() };
+            let invoiced = if client.unserved || rng.chance(self.profile.over_invoiced) { granted } else { self.performed[ci].floor() };
+            w.field(&self.name);
+            // The Swedish dialect writes personnummer without century, as an invoice system may.
+            w.field(&if dialect == Dialect::Swedish { short_form(&client.id) } else { client.id.clone() });
+            w.field(&month.to_string());
+            w.number(invoiced);
+            w.end_line()?;
+        }
+        Ok(())
+    }
+
     /// The month's granted time per client and the add-on reports (some missing or late, as
     /// the profile says).
     fn write_client_rows(&self, out: &mut Outputs, month: YearMonth, rng: &mut Rng) -> Result<()> {
@@ -458,12 +501,17 @@ pub fn generate_month(
                 supplier.note_absence_gap(&generated);
             }
             supplier.write_visits(&mut out.visits, &generated, month, &mut visit_no, &mut rng)?;
+            supplier.count_performed(&generated);
         }
         let planted = supplier.planted_visits(month);
         supplier.write_visits(&mut out.visits, &planted, month, &mut visit_no, &mut rng)?;
+        supplier.count_performed(&planted);
         supplier.write_client_rows(&mut out, month, &mut rng)?;
         if let Some(w) = out.absences.as_mut() {
             supplier.write_absences(w, month)?;
+        }
+        if let Some(w) = out.invoices.as_mut() {
+            supplier.write_invoices(w, month, seed)?;
         }
     }
     // The example's newly established supplier: no rows before the second month generated.
@@ -476,12 +524,17 @@ pub fn generate_month(
             let wanted = wanted_visits(&supplier.clients, date, &mut rng);
             let generated = supplier.schedule(wanted, date, &mut rng);
             supplier.write_visits(&mut out.visits, &generated, month, &mut visit_no, &mut rng)?;
+            supplier.count_performed(&generated);
         }
         supplier.write_client_rows(&mut out, month, &mut rng)?;
+        if let Some(w) = out.invoices.as_mut() {
+            supplier.write_invoices(w, month, seed)?;
+        }
     }
     out.visits.finish()?;
     let granted = out.granted.map(|w| w.finish().map(|_| dir.join(format!("granted-{month}.csv")))).transpose()?;
     let addons = out.addons.map(|w| w.finish().map(|_| dir.join(format!("addons-{month}.csv")))).transpose()?;
     let absences = out.absences.map(|w| w.finish().map(|_| dir.join(format!("absences-{month}.csv")))).transpose()?;
-    Ok(MonthFiles { visits: dir.join(format!("visits-{month}.csv")), granted, addons, absences, visit_count: visit_no })
+    let invoices = out.invoices.map(|w| w.finish().map(|_| dir.join(format!("invoices-{month}.csv")))).transpose()?;
+    Ok(MonthFiles { visits: dir.join(format!("visits-{month}.csv")), granted, addons, absences, invoices, visit_count: visit_no })
 }

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::refused;
-use crate::model::{Absence, AddonRow, FileAccount, GrantedRow, Ids, InputKind, MonthCounts, Reject, Visit, YearMonth};
+use crate::model::{Absence, AddonRow, FileAccount, GrantedRow, Ids, InputKind, InvoiceRow, MonthCounts, Reject, Visit, YearMonth};
 use crate::privacy::Pseudonymizer;
 
 /// Reject kind of a later copy of an already read `visit_id` (counted apart from the limit).
@@ -34,6 +34,7 @@ pub struct InputPaths<'a> {
     pub granted: Option<&'a Path>,
     pub addons: Option<&'a Path>,
     pub absences: Option<&'a Path>,
+    pub invoices: Option<&'a Path>,
 }
 
 /// Everything read from the input files, all months.
@@ -44,8 +45,13 @@ pub struct Ingested {
     pub granted: Vec<GrantedRow>,
     pub addons: Vec<AddonRow>,
     pub absences: Vec<Absence>,
+    pub invoices: Vec<InvoiceRow>,
     /// Whether an absences file was given (without one, `during_absence` is missing).
     pub absences_given: bool,
+    /// Whether a granted-time file was given (`ALL`'s `over_granted_minutes` is then kept).
+    pub granted_given: bool,
+    /// Whether an invoices file was given (without one, `invoice_excess_share` is missing).
+    pub invoices_given: bool,
     /// Whether an add-ons file was given (without one, `addon_reporting_rate` is missing).
     pub addons_given: bool,
     /// Whether some visits file has a `status` column (without one, `declined_share` and
@@ -92,6 +98,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     all.extend(inputs.granted.map(|p| (p, InputKind::Granted)));
     all.extend(inputs.addons.map(|p| (p, InputKind::Addons)));
     all.extend(inputs.absences.map(|p| (p, InputKind::Absences)));
+    all.extend(inputs.invoices.map(|p| (p, InputKind::Invoices)));
     for (i, (a, _)) in all.iter().enumerate() {
         for (b, _) in &all[..i] {
             let same = match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -106,7 +113,13 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     }
     check_memory(&all)?;
     let names = display_names(&all.iter().map(|(p, _)| *p).collect::<Vec<_>>());
-    let mut ingested = Ingested { absences_given: inputs.absences.is_some(), addons_given: inputs.addons.is_some(), ..Ingested::default() };
+    let mut ingested = Ingested {
+        absences_given: inputs.absences.is_some(),
+        addons_given: inputs.addons.is_some(),
+        granted_given: inputs.granted.is_some(),
+        invoices_given: inputs.invoices.is_some(),
+        ..Ingested::default()
+    };
     let mut visit_reader = visits::VisitReader::new(config);
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         // A file named after a personnummer must not bring it into any output or message, nor
@@ -125,6 +138,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
                 InputKind::Granted => tables::read_granted(&source, file, config, pseudonyms, &mut ingested).map(Some),
                 InputKind::Addons => tables::read_addons(&source, file, config, pseudonyms, &mut ingested).map(Some),
                 InputKind::Absences => tables::read_absences(&source, file, config, pseudonyms, &mut ingested).map(Some),
+                InputKind::Invoices => tables::read_invoices(&source, file, config, pseudonyms, &mut ingested).map(Some),
             },
         );
         let mut account = match account? {
@@ -303,7 +317,10 @@ pub struct MonthData {
     pub addons: Vec<AddonRow>,
     /// The absences that overlap the month.
     pub absences: Vec<Absence>,
+    pub invoices: Vec<InvoiceRow>,
     pub absences_given: bool,
+    pub granted_given: bool,
+    pub invoices_given: bool,
     pub addons_given: bool,
     pub status_given: bool,
 }
@@ -341,7 +358,22 @@ fn performed_first(visits: &mut [Visit]) -> usize {
 /// as outside the month.
 pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<FileAccount>, Vec<Reject>) {
     let only_month = ingested.visits_per_month().keys().all(|m| *m == month);
-    let Ingested { ids, visits, granted, addons, absences, absences_given, addons_given, status_given, mut files, rejects, .. } = ingested;
+    let Ingested {
+        ids,
+        visits,
+        granted,
+        addons,
+        absences,
+        invoices,
+        absences_given,
+        granted_given,
+        invoices_given,
+        addons_given,
+        status_given,
+        mut files,
+        rejects,
+        ..
+    } = ingested;
     let mut outside = vec![0u64; files.len()];
     let mut keep = |inside: bool, file: u16| {
         inside || {
@@ -357,12 +389,28 @@ pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<Fil
     let performed = if status_given { performed_first(&mut visits) } else { visits.len() };
     let granted: Vec<GrantedRow> = granted.into_iter().filter(|g| keep(g.month == month, g.file)).collect();
     let addons: Vec<AddonRow> = addons.into_iter().filter(|a| keep(a.month == month, a.file)).collect();
+    let invoices: Vec<InvoiceRow> = invoices.into_iter().filter(|i| keep(i.month == month, i.file)).collect();
     let (start, end) = (time::month_start(month), time::month_start(month.next()));
     let absences: Vec<Absence> = absences.into_iter().filter(|a| keep(a.overlaps(start, end), a.file)).collect();
     for (account, n) in files.iter_mut().zip(outside) {
         account.outside_month = n;
     }
-    (MonthData { month, ids, visits, performed, granted, addons, absences, absences_given, addons_given, status_given }, files, rejects)
+    let data = MonthData {
+        month,
+        ids,
+        visits,
+        performed,
+        granted,
+        addons,
+        absences,
+        invoices,
+        absences_given,
+        granted_given,
+        invoices_given,
+        addons_given,
+        status_given,
+    };
+    (data, files, rejects)
 }
 
 #[cfg(test)]

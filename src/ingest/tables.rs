@@ -7,8 +7,8 @@ use super::source::Source;
 use super::time::{parse_date, parse_stamp, resolve_check_in, Stamp};
 use super::Ingested;
 use crate::config::Config;
-use crate::model::input::{AbsenceColumn as Ab, AddonColumn as Ad, Column, GrantedColumn as Gr, InputKind};
-use crate::model::{Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Ids, Interner};
+use crate::model::input::{AbsenceColumn as Ab, AddonColumn as Ad, Column, GrantedColumn as Gr, InputKind, InvoiceColumn as In};
+use crate::model::{Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, Ids, Interner, InvoiceRow};
 
 use crate::model::YearMonth;
 use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
@@ -58,8 +58,22 @@ fn parse_month<C: Column>(row: &Row<C>, col: C) -> Result<YearMonth, Reason> {
     text.parse().map_err(|e: String| Reason::new(col.name(), "not a month", e))
 }
 
-/// The largest granted minutes a row may hold.
-const MAX_GRANTED_MINUTES: f64 = 1e9;
+/// The largest granted or invoiced minutes a row may hold.
+const MAX_MINUTES: f64 = 1e9;
+
+/// A row's minutes of granted or invoiced time: required, not negative, and not beyond what
+/// fixed-point minutes hold (a billion minutes, 1,900 years, is no month's time).
+fn exact_minutes<C: Column>(row: &Row<C>, col: C) -> Result<ExactMinutes, Reason> {
+    row.required(col)?;
+    let minutes = row.number(col)?.unwrap_or_default();
+    if minutes < 0.0 {
+        return Err(Reason::new(col.name(), "negative", format!("{minutes} is negative")));
+    }
+    if minutes > MAX_MINUTES {
+        return Err(Reason::new(col.name(), "too large", format!("{minutes} is more than {MAX_MINUTES} minutes")));
+    }
+    Ok(ExactMinutes::from_minutes(minutes))
+}
 
 pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
     let mut account = new_account(source, InputKind::Granted);
@@ -68,20 +82,34 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
         let supplier = row.supplier(Gr::SupplierId)?;
         let client = row.name(Gr::ClientId)?;
         let month = parse_month(row, Gr::Month)?;
-        row.required(Gr::GrantedMinutes)?;
-        let minutes = row.number(Gr::GrantedMinutes)?.unwrap_or_default();
-        if minutes < 0.0 {
-            return Err(Reason::new("granted_minutes", "negative", format!("{minutes} is negative")));
-        }
-        // Kept as exact fixed-point minutes; a billion minutes (1,900 years) is no month's grant.
-        if minutes > MAX_GRANTED_MINUTES {
-            return Err(Reason::new("granted_minutes", "too large", format!("{minutes} is more than {MAX_GRANTED_MINUTES} minutes")));
-        }
+        let minutes = exact_minutes(row, Gr::GrantedMinutes)?;
         granted.push(GrantedRow {
             supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
             month,
-            minutes: GrantedMinutes::from_minutes(minutes),
+            minutes,
+            file,
+        });
+        Ok(())
+    })?;
+    Ok(account)
+}
+
+/// SPEC §2.6: what the supplier invoiced per client and month; a personnummer is one client in
+/// any of its forms (`intern_client`).
+pub fn read_invoices(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
+    let mut account = new_account(source, InputKind::Invoices);
+    let Ingested { ids, invoices, rejects, .. } = out;
+    scan(source, config.columns.of(InputKind::Invoices), pseudonyms, &mut account, rejects, |row, _| {
+        let supplier = row.supplier(In::SupplierId)?;
+        let client = row.name(In::ClientId)?;
+        let month = parse_month(row, In::Month)?;
+        let minutes = exact_minutes(row, In::InvoicedMinutes)?;
+        invoices.push(InvoiceRow {
+            supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
+            client: intern_client(ids, pseudonyms, &client),
+            month,
+            minutes,
             file,
         });
         Ok(())

@@ -29,13 +29,14 @@ pub enum Area {
     Registrering,
     Datakvalitet,
     Rimlighet,
+    Ersattning,
     /// A metric outside SPEC §9's table that a municipality judges (`ovrigt`).
     Ovrigt,
 }
 
 impl Area {
     /// The areas of SPEC §9's table, in its order (`Ovrigt` is not among them).
-    pub const ALL: [Area; 8] = [
+    pub const ALL: [Area; 9] = [
         Area::Kvittering,
         Area::Besokslangd,
         Area::Utforandegrad,
@@ -44,6 +45,7 @@ impl Area {
         Area::Registrering,
         Area::Datakvalitet,
         Area::Rimlighet,
+        Area::Ersattning,
     ];
 
     pub fn id(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Area {
             Area::Registrering => "registrering",
             Area::Datakvalitet => "datakvalitet",
             Area::Rimlighet => "rimlighet",
+            Area::Ersattning => "ersattning",
             Area::Ovrigt => "ovrigt",
         }
     }
@@ -71,6 +74,7 @@ impl Area {
             Area::Registrering => "Registrering",
             Area::Datakvalitet => "Datakvalitet",
             Area::Rimlighet => "Rimlighet",
+            Area::Ersattning => "Ersättning",
             Area::Ovrigt => "Övrigt",
         }
     }

@@ -11,11 +11,12 @@ pub enum InputKind {
     Granted,
     Addons,
     Absences,
+    Invoices,
 }
 
 impl InputKind {
     /// Every kind, in the order of SPEC §2.
-    pub const ALL: [InputKind; 4] = [InputKind::Visits, InputKind::Granted, InputKind::Addons, InputKind::Absences];
+    pub const ALL: [InputKind; 5] = [InputKind::Visits, InputKind::Granted, InputKind::Addons, InputKind::Absences, InputKind::Invoices];
 
     /// The kind's name: the `--<name>` flag, the `[columns.<name>]` table and the manifest's
     /// `kind`.
@@ -25,6 +26,7 @@ impl InputKind {
             InputKind::Granted => "granted",
             InputKind::Addons => "addons",
             InputKind::Absences => "absences",
+            InputKind::Invoices => "invoices",
         }
     }
 
@@ -40,6 +42,7 @@ impl InputKind {
             InputKind::Granted => "fil med beviljad tid",
             InputKind::Addons => "fil med tilläggsrapporter",
             InputKind::Absences => "frånvarofil",
+            InputKind::Invoices => "fakturafil",
         }
     }
 
@@ -50,6 +53,7 @@ impl InputKind {
             InputKind::Granted => "filen med beviljad tid",
             InputKind::Addons => "filen med tilläggsrapporter",
             InputKind::Absences => "frånvarofilen",
+            InputKind::Invoices => "fakturafilen",
         }
     }
 
@@ -60,6 +64,7 @@ impl InputKind {
             InputKind::Granted => GrantedColumn::TABLE,
             InputKind::Addons => AddonColumn::TABLE,
             InputKind::Absences => AbsenceColumn::TABLE,
+            InputKind::Invoices => InvoiceColumn::TABLE,
         }
     }
 
@@ -203,6 +208,16 @@ input_columns! {
     }
 }
 
+input_columns! {
+    /// SPEC §2.6, invoiced time per client and month.
+    InvoiceColumn for Invoices {
+        SupplierId = "supplier_id", true, Text;
+        ClientId = "client_id", true, Text;
+        Month = "month", true, Month;
+        InvoicedMinutes = "invoiced_minutes", true, Number;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +235,7 @@ mod tests {
         check(GrantedColumn::ALL);
         check(AddonColumn::ALL);
         check(AbsenceColumn::ALL);
+        check(InvoiceColumn::ALL);
         assert_eq!(VisitColumn::CheckOut.name(), "check_out");
         assert_eq!(AbsenceColumn::AbsentTo.describe().aliases[0], "Till");
     }
@@ -231,5 +247,6 @@ mod tests {
         assert_eq!(required(InputKind::Absences), ["client_id", "absent_from"]);
         assert_eq!(required(InputKind::Granted).len(), 4);
         assert_eq!(required(InputKind::Addons).len(), 6);
+        assert_eq!(required(InputKind::Invoices), ["supplier_id", "client_id", "month", "invoiced_minutes"]);
     }
 }

@@ -23,6 +23,8 @@ pub enum Figure {
     ManualReasonShare,
     ContinuityMean,
     DeclinedShare,
+    QuestionedShare,
+    InvoiceExcessShare,
 }
 
 /// One row of the key-figure table.
@@ -49,7 +51,7 @@ const fn at_most(max: f64) -> Option<Bound> {
 }
 
 /// The key figures in report order (the order of `figures.csv` and the matrix).
-pub const FIGURES: [FigureDef; 14] = [
+pub const FIGURES: [FigureDef; 16] = [
     FigureDef {
         figure: Figure::CheckinRate,
         id: "checkin_rate",
@@ -190,12 +192,32 @@ pub const FIGURES: [FigureDef; 14] = [
         area: Area::Rimlighet,
         description: "Registreringar där kunden avböjt besöket eller inte var hemma, delat med alla registreringar i månaden oavsett status (utförda, avböjda, ej hemma och inställda). Saknas när exporten inte har någon statuskolumn.",
     },
+    FigureDef {
+        figure: Figure::QuestionedShare,
+        id: "questioned_share",
+        label: "Andel ifrågasatt tid",
+        unit: Unit::Share,
+        default: at_most(0.01),
+        evidence_of: None,
+        area: Area::Ersattning,
+        description: "Ifrågasatt tid delat med all registrerad tid (giltig besökstid för utförda besök). Ett besök ifrågasätts, med hela sin tid och bara en gång, för den första av dessa orsaker: det gjordes under kundens frånvaro, det är den senare kopian av en dubbelregistrering, samma personal var samtidigt hos en annan kund (det senare besöket), eller det registrerades manuellt utan orsak (bara när exporten har en orsakskolumn). Saknas när ingen tid registrerats.",
+    },
+    FigureDef {
+        figure: Figure::InvoiceExcessShare,
+        id: "invoice_excess_share",
+        label: "Fakturerad tid utan stöd",
+        unit: Unit::Share,
+        default: at_most(0.01),
+        evidence_of: None,
+        area: Area::Ersattning,
+        description: "Per kund den fakturerade tid som överstiger kundens utförda, inte ifrågasatta besökstid hos utföraren, summerat över kunderna och delat med all fakturerad tid. Saknas utan fakturafil eller när utföraren inte fakturerat någon tid.",
+    },
 ];
 
 impl Figure {
     /// Every key figure in report order.
-    pub const ALL: [Figure; 14] = {
-        let mut all = [Figure::CheckinRate; 14];
+    pub const ALL: [Figure; 16] = {
+        let mut all = [Figure::CheckinRate; 16];
         let mut i = 0;
         while i < FIGURES.len() {
             all[i] = FIGURES[i].figure;
@@ -500,7 +522,7 @@ mod tests {
         for metric in Metric::all() {
             assert_eq!(Metric::parse(metric.id()), Some(metric), "{}", metric.id());
         }
-        assert_eq!(Metric::all().count(), 14 + 2 * 13);
+        assert_eq!(Metric::all().count(), 16 + 2 * 13);
         assert_eq!(Metric::parse("flag_rate.adjacent"), Some(Metric::FlagRate(Flag::Adjacent)));
         assert_eq!(Metric::parse("flag_rate.nonsense"), None);
     }
@@ -530,11 +552,13 @@ mod tests {
             assert_eq!(Metric::FlagRate(flag).area(), Area::Rimlighet);
         }
         assert_eq!(Metric::Figure(Figure::DeclinedShare).area(), Area::Rimlighet);
+        assert_eq!(Metric::Figure(Figure::QuestionedShare).area(), Area::Ersattning);
+        assert_eq!(Metric::Figure(Figure::InvoiceExcessShare).area(), Area::Ersattning);
         // Figures outside SPEC §9's table count under `ovrigt` when a municipality judges them.
         for figure in [Figure::VisitMinutesMean, Figure::VisitMinutesMedian, Figure::CompletionClientShare] {
             assert_eq!(Metric::Figure(figure).area(), Area::Ovrigt);
         }
         let in_table = Metric::matrix().filter(|m| m.area() != Area::Ovrigt).count();
-        assert_eq!(in_table, 4 + 1 + 2 + 2 + 2 + 5 + 3 + 5);
+        assert_eq!(in_table, 4 + 1 + 2 + 2 + 2 + 5 + 3 + 5 + 2);
     }
 }

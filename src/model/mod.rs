@@ -8,6 +8,7 @@ pub mod ids;
 pub mod input;
 pub mod metric;
 pub mod month;
+pub mod payment;
 pub mod rows;
 pub mod status;
 pub mod tally;
@@ -18,9 +19,10 @@ pub use ids::{member_key, split_key, Ids, Interner};
 pub use input::{Column, ColumnType, InputColumn, InputKind};
 pub use metric::{Area, Figure, Flag, Metric, Unit};
 pub use month::{plausible_years, MonthCounts, Quarter, YearMonth};
+pub use payment::{HourlyRate, Questioned, MICROS_PER_SECOND};
 pub use rows::{
-    consecutive_order, Absence, AddonRow, FileAccount, GrantedMinutes, GrantedRow, Method, Reject, Services, Visit, VisitStatus, NO_AREA,
-    VISIT_HOT_BYTES,
+    consecutive_order, Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, InvoiceRow, Method, Reject, Services, Visit, VisitStatus,
+    NO_AREA, VISIT_HOT_BYTES,
 };
 pub use status::{Bound, Status, ALL};
 pub use tally::Tally;

@@ -101,7 +101,17 @@ pub struct GrantedRow {
     pub supplier: u32,
     pub client: u32,
     pub month: YearMonth,
-    pub minutes: GrantedMinutes,
+    pub minutes: ExactMinutes,
+    pub file: u16,
+}
+
+/// One row of the invoices file (SPEC §2.6).
+#[derive(Debug, Clone)]
+pub struct InvoiceRow {
+    pub supplier: u32,
+    pub client: u32,
+    pub month: YearMonth,
+    pub minutes: ExactMinutes,
     pub file: u16,
 }
 
@@ -262,18 +272,18 @@ impl VisitStatus {
     }
 }
 
-/// Granted minutes as an exact fixed-point number (millionths of a minute), so that sums over
+/// Granted or invoiced minutes as an exact fixed-point number (millionths of a minute), so that sums over
 /// clients and suppliers are the same in any order (a float sum depends on the order of the
 /// rows). Six decimals hold every value an export writes exactly.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GrantedMinutes(i64);
+pub struct ExactMinutes(i64);
 
-impl GrantedMinutes {
+impl ExactMinutes {
     const SCALE: f64 = 1_000_000.0;
 
     /// The nearest fixed-point value of a number read from a file.
-    pub fn from_minutes(minutes: f64) -> GrantedMinutes {
-        GrantedMinutes((minutes * Self::SCALE).round() as i64)
+    pub fn from_minutes(minutes: f64) -> ExactMinutes {
+        ExactMinutes((minutes * Self::SCALE).round() as i64)
     }
 
     /// The value as a float: the nearest float to the exact sum.
@@ -284,25 +294,30 @@ impl GrantedMinutes {
     pub fn is_positive(self) -> bool {
         self.0 > 0
     }
-}
 
-impl std::ops::Add for GrantedMinutes {
-    type Output = GrantedMinutes;
-
-    fn add(self, other: GrantedMinutes) -> GrantedMinutes {
-        GrantedMinutes(self.0 + other.0)
+    /// The exact value in microseconds (a millionth of a minute is 60 µs).
+    pub fn micros(self) -> i64 {
+        self.0 * 60
     }
 }
 
-impl std::ops::AddAssign for GrantedMinutes {
-    fn add_assign(&mut self, other: GrantedMinutes) {
+impl std::ops::Add for ExactMinutes {
+    type Output = ExactMinutes;
+
+    fn add(self, other: ExactMinutes) -> ExactMinutes {
+        ExactMinutes(self.0 + other.0)
+    }
+}
+
+impl std::ops::AddAssign for ExactMinutes {
+    fn add_assign(&mut self, other: ExactMinutes) {
         self.0 += other.0;
     }
 }
 
-impl std::iter::Sum for GrantedMinutes {
-    fn sum<I: Iterator<Item = GrantedMinutes>>(iter: I) -> GrantedMinutes {
-        iter.fold(GrantedMinutes::default(), |a, b| a + b)
+impl std::iter::Sum for ExactMinutes {
+    fn sum<I: Iterator<Item = ExactMinutes>>(iter: I) -> ExactMinutes {
+        iter.fold(ExactMinutes::default(), |a, b| a + b)
     }
 }
 
@@ -313,12 +328,12 @@ mod tests {
     #[test]
     fn granted_minutes_add_up_exactly_in_any_order() {
         let values = [0.1, 0.2, 0.3, 1e9 + 0.7, 33.333333, 12.5];
-        let forward: GrantedMinutes = values.iter().map(|m| GrantedMinutes::from_minutes(*m)).sum();
-        let backward: GrantedMinutes = values.iter().rev().map(|m| GrantedMinutes::from_minutes(*m)).sum();
+        let forward: ExactMinutes = values.iter().map(|m| ExactMinutes::from_minutes(*m)).sum();
+        let backward: ExactMinutes = values.iter().rev().map(|m| ExactMinutes::from_minutes(*m)).sum();
         assert_eq!(forward, backward);
-        assert_eq!(GrantedMinutes::from_minutes(0.1) + GrantedMinutes::from_minutes(0.2), GrantedMinutes::from_minutes(0.3));
-        assert_eq!(GrantedMinutes::from_minutes(90.5).minutes(), 90.5);
-        assert!(!GrantedMinutes::from_minutes(0.0).is_positive());
+        assert_eq!(ExactMinutes::from_minutes(0.1) + ExactMinutes::from_minutes(0.2), ExactMinutes::from_minutes(0.3));
+        assert_eq!(ExactMinutes::from_minutes(90.5).minutes(), 90.5);
+        assert!(!ExactMinutes::from_minutes(0.0).is_positive());
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! whole numbers (seconds, visits, fixed-point minutes), the same in any order.
 
 use super::metric::Flag;
-use super::rows::GrantedMinutes;
+use super::payment::{Questioned, MICROS_PER_SECOND};
+use super::rows::ExactMinutes;
 use super::status::Bound;
 
 /// Raw counts of a set of visits, granted rows and add-on reports.
@@ -25,7 +26,7 @@ pub struct Tally {
     /// Distinct visits per flag, indexed by `Flag as usize`.
     pub per_flag: [u32; Flag::COUNT],
     /// Σ granted minutes of the clients that have a granted row (none without such a client).
-    pub granted: Option<GrantedMinutes>,
+    pub granted: Option<ExactMinutes>,
     /// Σ valid durations in seconds of visits to clients that have a granted row.
     pub performed_seconds: i64,
     /// Delivered (client, add-on) pairs, and of them those with a report of quantity > 0.
@@ -48,6 +49,17 @@ pub struct Tally {
     pub not_performed: u32,
     /// Of them, those where the client declined or was not at home.
     pub declined: u32,
+    /// Σ valid durations in seconds of the visits questioned for each reason (SPEC §10),
+    /// indexed by `Questioned as usize`.
+    pub questioned_seconds: [i64; Questioned::COUNT],
+    /// Σ over the clients with granted minutes > 0 of their unquestioned time beyond the
+    /// granted, in microseconds.
+    pub over_granted_micros: i64,
+    /// Σ invoiced minutes of the clients that have an invoice row (none without such a client).
+    pub invoiced: Option<ExactMinutes>,
+    /// Σ over the clients with an invoice row of their invoiced time beyond the supported
+    /// (unquestioned) time, in microseconds.
+    pub invoice_excess_micros: i64,
 }
 
 fn share(part: u32, whole: u32) -> Option<f64> {
@@ -58,10 +70,47 @@ impl Tally {
     /// Gives a staff member or client its granted time, and with it the counts that follow
     /// from it: the valid seconds that count toward completion, and whether a client with
     /// granted time was left without a visit.
-    pub fn grant(&mut self, granted: Option<GrantedMinutes>) {
+    pub fn grant(&mut self, granted: Option<ExactMinutes>) {
         self.granted = granted;
         self.performed_seconds = if granted.is_some() { self.valid_seconds } else { 0 };
         self.unserved = u32::from(granted.is_some_and(|g| g.is_positive()) && self.visits == 0);
+        let granted = granted.filter(|g| g.is_positive());
+        self.over_granted_micros = granted.map_or(0, |g| (self.unquestioned_micros() - g.micros()).max(0));
+    }
+
+    /// Gives a client its invoiced minutes, and with them the invoiced time its unquestioned
+    /// visits do not support (SPEC §10). Called after the client's visits are counted.
+    pub fn invoice(&mut self, invoiced: Option<ExactMinutes>) {
+        self.invoiced = invoiced;
+        self.invoice_excess_micros = invoiced.map_or(0, |i| (i.micros() - self.unquestioned_micros()).max(0));
+    }
+
+    /// Σ valid durations of the questioned visits, in seconds.
+    pub fn questioned_total_seconds(&self) -> i64 {
+        self.questioned_seconds.iter().sum()
+    }
+
+    /// Σ valid durations of the visits not questioned, in microseconds: the time the
+    /// registrations support.
+    pub fn unquestioned_micros(&self) -> i64 {
+        (self.valid_seconds - self.questioned_total_seconds()) * MICROS_PER_SECOND
+    }
+
+    /// `over_granted_minutes` of SPEC §10 in microseconds; missing without a granted row.
+    pub fn over_granted(&self) -> Option<i64> {
+        self.granted.map(|_| self.over_granted_micros)
+    }
+
+    /// `questioned_share`: questioned over registered time; missing without registered time.
+    pub fn questioned_share(&self) -> Option<f64> {
+        (self.valid_seconds > 0).then(|| self.questioned_total_seconds() as f64 / self.valid_seconds as f64)
+    }
+
+    /// `invoice_excess_share`: invoiced time without support over invoiced time; missing
+    /// without an invoice row or when the invoiced minutes sum to 0.
+    pub fn invoice_excess_share(&self) -> Option<f64> {
+        let invoiced = self.invoiced.filter(|i| i.is_positive())?;
+        Some(self.invoice_excess_micros as f64 / invoiced.micros() as f64)
     }
 
     /// `checkin_rate`: verified check-in and check-out over all visits.
@@ -169,6 +218,10 @@ impl std::ops::AddAssign<&Tally> for Tally {
             continuity_staff,
             not_performed,
             declined,
+            questioned_seconds,
+            over_granted_micros,
+            invoiced,
+            invoice_excess_micros,
         } = *o;
         self.visits += visits;
         self.checked_in += checked_in;
@@ -179,10 +232,17 @@ impl std::ops::AddAssign<&Tally> for Tally {
         for (a, b) in self.per_flag.iter_mut().zip(per_flag) {
             *a += b;
         }
-        self.granted = match (self.granted, granted) {
+        let add = |a: Option<ExactMinutes>, b: Option<ExactMinutes>| match (a, b) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
+        self.granted = add(self.granted, granted);
+        self.invoiced = add(self.invoiced, invoiced);
+        for (a, b) in self.questioned_seconds.iter_mut().zip(questioned_seconds) {
+            *a += b;
+        }
+        self.over_granted_micros += over_granted_micros;
+        self.invoice_excess_micros += invoice_excess_micros;
         self.performed_seconds += performed_seconds;
         self.addons_delivered += addons_delivered;
         self.addons_reported += addons_reported;
@@ -248,7 +308,7 @@ mod tests {
     use super::*;
 
     fn client(visits: u32, checked_in: u32, valid_seconds: i64, granted: Option<f64>) -> Tally {
-        let granted = granted.map(GrantedMinutes::from_minutes);
+        let granted = granted.map(ExactMinutes::from_minutes);
         Tally {
             visits,
             checked_in,

@@ -9,9 +9,10 @@ use crate::engine::groups::MonthGroups;
 use crate::ingest::MonthData;
 use crate::model::{Flag, Ids, Metric, Status, Tally, Visit, YearMonth, ALL};
 use crate::month::evidence::{supplier_evidence, EvidenceRow, SupplierScope};
-use crate::month::figures::tally::{median_minutes, Member, MonthTally};
+use crate::month::figures::tally::{median_minutes, ClientRows, Member, MonthTally};
 use crate::month::figures::{metric_value, FigureContext, Scope};
 use crate::month::flags::{self, FlagHit};
+use crate::month::payment::{mark_later_partners, questioned, InvoiceCheckRow, PaymentInputs, PaymentRow, QuestionedRow};
 
 /// One row of `figures.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,12 @@ pub struct MonthAnalysis {
     pub evidence: Vec<EvidenceRow>,
     /// Every flag of the month's visits, sorted by visit, flag and partner.
     pub hits: Vec<FlagHit>,
+    /// `payment.csv`: per supplier, then `ALL`.
+    pub payment: Vec<PaymentRow>,
+    /// `questioned.csv`, sorted by supplier, reason and visit.
+    pub questioned: Vec<QuestionedRow>,
+    /// `invoice_check.csv` (empty without invoices), in `InvoiceCheckRow::sort`'s order.
+    pub invoice_check: Vec<InvoiceCheckRow>,
 }
 
 /// The rows of `figures.csv` for one scope, in registry order.
@@ -69,13 +76,45 @@ pub fn figure_rows(supplier_id: &str, month: YearMonth, scope: &Scope, ctx: &Fig
         .collect()
 }
 
-/// Each visit's flags as a bit set.
-fn flag_masks(hits: &[FlagHit], visits: usize) -> Vec<u32> {
-    let mut masks = vec![0u32; visits];
+/// Each visit's flags as a bit set, with the bits of the payment basis
+/// (`mark_later_partners`).
+fn flag_masks(hits: &[FlagHit], visits: &[Visit]) -> Vec<u32> {
+    let mut masks = vec![0u32; visits.len()];
     for h in hits {
         masks[h.visit as usize] |= h.flag.bit();
     }
+    mark_later_partners(hits, visits, &mut masks);
     masks
+}
+
+/// `questioned.csv`'s rows of the questioned visits, sorted.
+fn questioned_rows(questioned_visits: &[u32], data: &MonthData, masks: &[u32]) -> Vec<QuestionedRow> {
+    let mut rows: Vec<QuestionedRow> = questioned_visits
+        .par_iter()
+        .map(|&i| {
+            let v = &data.visits[i as usize];
+            let seconds = v.check_out.expect("a questioned visit has a valid duration") - v.check_in;
+            QuestionedRow {
+                supplier_id: data.ids.suppliers.name(v.supplier).to_string(),
+                reason: questioned(v, masks[i as usize]).expect("the tally questioned it"),
+                visit_id: v.visit_id.to_string(),
+                minutes: crate::model::payment::centiminutes(seconds * crate::model::MICROS_PER_SECOND),
+            }
+        })
+        .collect();
+    rows.par_sort_unstable();
+    rows
+}
+
+/// `invoice_check.csv`'s rows: every client with an invoice row, in the file's order.
+fn invoice_check_rows(tally: &MonthTally, ids: &Ids, month: YearMonth) -> Vec<InvoiceCheckRow> {
+    let mut rows: Vec<InvoiceCheckRow> = tally
+        .clients
+        .iter()
+        .filter_map(|m| InvoiceCheckRow::of(ids.suppliers.name(m.supplier()), ids.clients.name(m.member()), month, &m.tally))
+        .collect();
+    InvoiceCheckRow::sort(&mut rows);
+    rows
 }
 
 /// The median valid duration per supplier id, and of every visit.
@@ -142,14 +181,20 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
     ctx.absences_given = data.absences_given;
     ctx.addons_given = data.addons_given;
     ctx.status_given = data.status_given;
+    ctx.invoices_given = data.invoices_given;
     let hits = flags::compute(&data.visits, data.performed, &data.absences, groups, &ctx);
-    let masks = flag_masks(&hits, data.visits.len());
-    let (tally, (supplier_medians, all_median)) = rayon::join(
-        || MonthTally::build(&data.visits, groups, &data.granted, &data.addons, &masks, &ctx),
-        || medians(data.performed(), ids, &ctx),
-    );
+    let masks = flag_masks(&hits, &data.visits);
+    let rows = ClientRows { granted: &data.granted, addons: &data.addons, invoices: &data.invoices };
+    let (tally, (supplier_medians, all_median)) =
+        rayon::join(|| MonthTally::build(&data.visits, groups, rows, &masks, &ctx), || medians(data.performed(), ids, &ctx));
+    let payment_inputs = PaymentInputs {
+        rate: crate::model::HourlyRate::from_kronor(config.payment.hourly_rate),
+        invoices_given: data.invoices_given,
+        granted_given: data.granted_given,
+    };
 
-    // Every supplier of the month has a client: with visits, granted time or add-on reports.
+    // Every supplier of the month has a client: with visits, granted time, add-on reports or
+    // invoices.
     let mut suppliers: Vec<u32> = tally.clients.iter().map(Member::supplier).collect();
     suppliers.dedup();
     suppliers.sort_by(|a, b| ids.suppliers.name(*a).cmp(ids.suppliers.name(*b)));
@@ -157,6 +202,7 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
     let per_supplier = |s: &u32| {
         let scope = Scope::new(tally.staff_of(*s), tally.clients_of(*s), supplier_medians[*s as usize]);
         let rows = figure_rows(ids.suppliers.name(*s), month, &scope, &ctx);
+        let payment = PaymentRow::of(ids.suppliers.name(*s), month, &scope.total, payment_inputs, false);
         let evidence_scope = SupplierScope {
             supplier: *s,
             month: &tally,
@@ -168,15 +214,11 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
             absences: &data.absences,
             hits: &hits,
         };
-        (rows, supplier_evidence(&evidence_scope, &ctx))
+        (rows, payment, supplier_evidence(&evidence_scope, &ctx))
     };
+    let all_scope = Scope::new(&tally.staff, &tally.clients, all_median);
     let ((per_supplier, all_rows), ((staff, clients), flags)) = rayon::join(
-        || {
-            rayon::join(
-                || suppliers.par_iter().map(per_supplier).collect::<Vec<_>>(),
-                || figure_rows(ALL, month, &Scope::new(&tally.staff, &tally.clients, all_median), &ctx),
-            )
-        },
+        || rayon::join(|| suppliers.par_iter().map(per_supplier).collect::<Vec<_>>(), || figure_rows(ALL, month, &all_scope, &ctx)),
         || {
             rayon::join(
                 || rayon::join(|| member_rows(&tally.staff, ids, false), || member_rows(&tally.clients, ids, true)),
@@ -184,11 +226,15 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
             )
         },
     );
-    let (mut figures, mut evidence) = (Vec::new(), Vec::new());
-    for (rows, ev) in per_supplier {
+    let (mut figures, mut evidence, mut payment) = (Vec::new(), Vec::new(), Vec::new());
+    for (rows, pay, ev) in per_supplier {
         figures.extend(rows);
+        payment.push(pay);
         evidence.extend(ev);
     }
     figures.extend(all_rows);
-    MonthAnalysis { month, figures, flags, staff, clients, evidence, hits }
+    payment.push(PaymentRow::of(ALL, month, &all_scope.total, payment_inputs, true));
+    let questioned = questioned_rows(&tally.questioned, data, &masks);
+    let invoice_check = invoice_check_rows(&tally, ids, month);
+    MonthAnalysis { month, figures, flags, staff, clients, evidence, hits, payment, questioned, invoice_check }
 }

@@ -5,4 +5,5 @@ pub mod analysis;
 pub mod evidence;
 pub mod figures;
 pub mod flags;
+pub mod payment;
 pub mod sample;

@@ -108,7 +108,9 @@ pub fn has_year_value(metric: Metric) -> bool {
             | Figure::CompletionClientShare
             | Figure::UnservedClients
             | Figure::ManualReasonShare
-            | Figure::ContinuityMean,
+            | Figure::ContinuityMean
+            | Figure::QuestionedShare
+            | Figure::InvoiceExcessShare,
         )
         | Metric::FlagCount(_)
         | Metric::FlagRate(_) => true,

@@ -8,6 +8,39 @@ pub fn figure_label(metric: Metric) -> String {
     metric.label()
 }
 
+/// A whole number with a space between thousands, as Swedish text writes it (`12 345`).
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::from(if n < 0 { "-" } else { "" });
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Minutes kept in hundredths, shown in whole minutes (half away from zero): `1 917 min`.
+pub fn minutes_sv(hundredths: i64) -> String {
+    let whole = (hundredths + if hundredths < 0 { -50 } else { 50 }) / 100;
+    format!("{} min", thousands(whole))
+}
+
+/// Whole kronor: `14 378 kr`.
+pub fn kronor_sv(kronor: i64) -> String {
+    format!("{} kr", thousands(kronor))
+}
+
+/// A part of a whole as a Swedish percentage with one decimal (`11,7 %`), or `–` without a
+/// whole.
+pub fn percent_sv(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        return "–".to_string();
+    }
+    format!("{:.1} %", part as f64 * 100.0 / whole as f64).replace('.', ",")
+}
+
 /// Whether a metric's value is shown as a percentage.
 pub fn is_share(metric: Metric) -> bool {
     match metric.unit() {

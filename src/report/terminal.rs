@@ -9,20 +9,9 @@ use crate::model::Status;
 use crate::model::YearMonth;
 use crate::model::{Figure, Metric, ALL};
 use crate::month::analysis::FigureRow;
+use crate::month::payment::PaymentRow;
 
-use super::labels::{figure_label, format_sv};
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
-}
+use super::labels::{figure_label, format_sv, kronor_sv, minutes_sv, percent_sv, thousands};
 
 pub fn accounting_table(files: &[FileAccount]) -> String {
     let mut out = String::new();
@@ -37,12 +26,59 @@ pub fn accounting_table(files: &[FileAccount]) -> String {
             out,
             "  {:<width$}  {:>10}  {:>10}  {:>9}  {:>10}  {:>15}",
             f.file,
-            thousands(f.read),
-            thousands(f.accepted),
-            thousands(f.rejected),
-            thousands(f.duplicates),
-            thousands(f.outside_month)
+            thousands(f.read as i64),
+            thousands(f.accepted as i64),
+            thousands(f.rejected as i64),
+            thousands(f.duplicates as i64),
+            thousands(f.outside_month as i64)
         );
+    }
+    out
+}
+
+/// The payment basis per supplier (SPEC §10): registered and questioned time, the kronor with
+/// an hourly rate, and the invoiced time without support with invoices.
+pub fn payment_table(payment: &[PaymentRow]) -> String {
+    let mut out = String::new();
+    let kronor = payment.iter().any(|p| p.questioned_kronor.is_some());
+    let invoices = payment.iter().any(|p| p.invoiced.is_some());
+    let name_width = payment.iter().map(|p| p.supplier_id.chars().count()).max().unwrap_or(8).max(13);
+    let _ = writeln!(out, "\nErsättningsunderlag: registrerad tid och den tid registreringarna inte stöder");
+    let mut head = format!("  {:<name_width$}  {:>16}  {:>14}  {:>8}", "utförare", "registrerad tid", "ifrågasatt tid", "andel");
+    if kronor {
+        head.push_str(&format!("  {:>14}", "ifrågasatt kr"));
+    }
+    if invoices {
+        head.push_str(&format!("  {:>16}  {:>20}", "fakturerad tid", "fakturerat utan stöd"));
+        if kronor {
+            head.push_str(&format!("  {:>14}", "utan stöd kr"));
+        }
+    }
+    let _ = writeln!(out, "{head}");
+    for p in payment {
+        let shown = if p.supplier_id == ALL { "Hela kommunen" } else { p.supplier_id.as_str() };
+        let mut line = format!(
+            "  {:<name_width$}  {:>16}  {:>14}  {:>8}",
+            shown,
+            minutes_sv(p.registered),
+            minutes_sv(p.questioned),
+            percent_sv(p.questioned, p.registered)
+        );
+        let money = |k: Option<i64>| k.map(kronor_sv).unwrap_or_else(|| "–".to_string());
+        if kronor {
+            line.push_str(&format!("  {:>14}", money(p.questioned_kronor)));
+        }
+        if invoices {
+            let minutes = |m: Option<i64>| m.map(minutes_sv).unwrap_or_else(|| "–".to_string());
+            line.push_str(&format!("  {:>16}  {:>20}", minutes(p.invoiced), minutes(p.invoice_excess)));
+            if kronor {
+                line.push_str(&format!("  {:>14}", money(p.invoice_excess_kronor)));
+            }
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if !kronor {
+        let _ = writeln!(out, "  (ange [payment] hourly_rate i inställningsfilen för att få beloppen i kronor)");
     }
     out
 }
@@ -52,6 +88,7 @@ pub fn monthly_summary(
     month: YearMonth,
     files: &[FileAccount],
     figures: &[FigureRow],
+    payment: &[PaymentRow],
     visits_per_supplier: &[(String, usize)],
     result_dir: &Path,
 ) -> String {
@@ -77,7 +114,7 @@ pub fn monthly_summary(
             out,
             "  {:<name_width$}  {:>8}  {:>10}  {:>10}  {:>10}  {:>13}  {:>11}  {}",
             shown,
-            thousands(*visits as u64),
+            thousands(*visits as i64),
             value(main[0]),
             value(main[1]),
             value(main[2]),
@@ -92,10 +129,16 @@ pub fn monthly_summary(
         .count();
     let suppliers = visits_per_supplier.iter().filter(|(s, _)| s != ALL).count();
     let _ = writeln!(out, "\n{deviating} av {suppliers} utförare har minst en avvikelse.");
+    out.push_str(&payment_table(payment));
     let _ = writeln!(out, "\nResultat: {}", result_dir.display());
     let _ = writeln!(out, "  figures.csv   nyckeltal och flaggor per utförare (status: ok = uppfyllt, deviation = avvikelse, missing = saknas, info = information)");
     let _ = writeln!(out, "  flags.csv     flaggade besök med orsak och relaterat besök");
     let _ = writeln!(out, "  staff.csv, clients.csv   samma nyckeltal per personal och per kund (pseudonym)");
+    let _ = writeln!(out, "  payment.csv   ersättningsunderlaget per utförare: registrerad, ifrågasatt och fakturerad tid");
+    let _ = writeln!(out, "  questioned.csv   de ifrågasatta besöken med orsak och minuter");
+    if payment.iter().any(|p| p.invoiced.is_some()) {
+        let _ = writeln!(out, "  invoice_check.csv   fakturerad och styrkt tid per kund (pseudonym), kunder utan styrkt tid först");
+    }
     let _ = writeln!(out, "  rejects.csv   avvisade rader med fil, rad och orsak");
     let _ = writeln!(out, "  manifest.json indatafiler med SHA-256, radredovisning, konfiguration; samma tabeller även som Parquet");
     out

@@ -9,11 +9,14 @@ use anyhow::{anyhow, Context, Result};
 use crate::error::refused;
 use polars::prelude::*;
 
-use super::schema::{EvidenceColumn, FigureColumn, FlagColumn, MemberColumn, StoredColumn};
+use super::schema::{
+    EvidenceColumn, FigureColumn, FlagColumn, InvoiceCheckColumn, MemberColumn, PaymentColumn, QuestionedColumn, StoredColumn,
+};
 use crate::config::Config;
-use crate::model::{Evidence, Flag, GrantedMinutes, InputKind, Metric, Status, Tally, VisitStatus, YearMonth};
+use crate::model::{Evidence, ExactMinutes, Flag, InputKind, Metric, Questioned, Status, Tally, VisitStatus, YearMonth};
 use crate::month::analysis::{FigureRow, FlagRow, MemberRow};
 use crate::month::evidence::{EvidenceRow, Kind};
+use crate::month::payment::{InvoiceCheckRow, PaymentRow, QuestionedRow};
 
 /// One month as `tidkoll monthly` stored it.
 pub struct StoredMonth {
@@ -23,6 +26,12 @@ pub struct StoredMonth {
     pub evidence: Vec<EvidenceRow>,
     pub staff: Vec<MemberRow>,
     pub clients: Vec<MemberRow>,
+    /// `payment.csv`'s rows (none in months stored before the payment basis).
+    pub payment: Vec<PaymentRow>,
+    /// `questioned.csv`'s rows.
+    pub questioned: Vec<QuestionedRow>,
+    /// `invoice_check.csv`'s rows (none without an invoices input).
+    pub invoice_check: Vec<InvoiceCheckRow>,
     /// The configuration the month was computed with (from its manifest).
     pub config: Config,
     /// The pseudonym key's fingerprint (none in months stored before it was kept).
@@ -166,6 +175,18 @@ pub fn read_month_of(out: &Path, month: YearMonth, only: Option<&str>) -> Result
         evidence: evidence(&supplier_rows("evidence.parquet")?).with_context(again)?,
         staff: members(&supplier_rows("staff.parquet")?, "staff_id").with_context(again)?,
         clients: members(&supplier_rows("clients.parquet")?, "client_id").with_context(again)?,
+        payment: match optional(&dir, "payment.parquet") {
+            Some(_) => payment(&table("payment.parquet")?, month).with_context(again)?,
+            None => Vec::new(),
+        },
+        questioned: match optional(&dir, "questioned.parquet") {
+            Some(_) => questioned(&supplier_rows("questioned.parquet")?).with_context(again)?,
+            None => Vec::new(),
+        },
+        invoice_check: match optional(&dir, "invoice_check.parquet") {
+            Some(_) => invoice_check(&supplier_rows("invoice_check.parquet")?, month).with_context(again)?,
+            None => Vec::new(),
+        },
         config: made.config,
         key_fingerprint: made.key_fingerprint,
         dir,
@@ -311,6 +332,84 @@ pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<S
         .collect())
 }
 
+/// A table a month may lack: months stored before it was written, or an input not given.
+fn optional(dir: &Path, name: &str) -> Option<PathBuf> {
+    Some(dir.join(name)).filter(|p| p.exists())
+}
+
+/// A column of hundredths written as a float with two decimals (`OptHundredths`).
+fn hundredths(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    Ok(floats(df, name)?.into_iter().map(|v| v.map(|x| (x * 100.0).round() as i64)).collect())
+}
+
+fn whole(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let c = column(df, name)?.cast(&DataType::Int64).map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
+    Ok(c.i64().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?.iter().collect())
+}
+
+/// `payment.parquet` through its column list.
+fn payment(df: &DataFrame, month: YearMonth) -> Result<Vec<PaymentRow>> {
+    use PaymentColumn as P;
+    let supplier = strings(df, P::SupplierId.name())?;
+    let [registered, questioned, over, invoiced, excess] =
+        [P::RegisteredMinutes, P::QuestionedMinutes, P::OverGrantedMinutes, P::InvoicedMinutes, P::InvoiceExcessMinutes]
+            .map(|c| hundredths(df, c.name()));
+    let (registered, questioned, over, invoiced, excess) = (registered?, questioned?, over?, invoiced?, excess?);
+    let per_reason: Vec<Vec<Option<i64>>> =
+        Questioned::ALL.into_iter().map(|q| hundredths(df, P::questioned(q).name())).collect::<Result<_>>()?;
+    let (kronor, excess_kronor) = (whole(df, P::QuestionedKronor.name())?, whole(df, P::InvoiceExcessKronor.name())?);
+    Ok((0..df.height())
+        .map(|i| PaymentRow {
+            supplier_id: supplier[i].clone().unwrap_or_default(),
+            month,
+            registered: registered[i].unwrap_or(0),
+            questioned: questioned[i].unwrap_or(0),
+            per_reason: Questioned::ALL.map(|q| per_reason[q as usize][i].unwrap_or(0)),
+            over_granted: over[i],
+            invoiced: invoiced[i],
+            invoice_excess: excess[i],
+            questioned_kronor: kronor[i],
+            invoice_excess_kronor: excess_kronor[i],
+        })
+        .collect())
+}
+
+/// `questioned.parquet` through its column list.
+fn questioned(df: &DataFrame) -> Result<Vec<QuestionedRow>> {
+    use QuestionedColumn as Q;
+    let (visit, supplier, reason) = (strings(df, Q::VisitId.name())?, strings(df, Q::SupplierId.name())?, strings(df, Q::Reason.name())?);
+    let minutes = hundredths(df, Q::Minutes.name())?;
+    (0..df.height())
+        .map(|i| {
+            let name = reason[i].as_deref().unwrap_or("");
+            Ok(QuestionedRow {
+                supplier_id: supplier[i].clone().unwrap_or_default(),
+                reason: Questioned::parse(name).ok_or_else(|| anyhow!("okänd orsak '{name}' i questioned.parquet"))?,
+                visit_id: visit[i].clone().unwrap_or_default(),
+                minutes: minutes[i].unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// `invoice_check.parquet` through its column list.
+fn invoice_check(df: &DataFrame, month: YearMonth) -> Result<Vec<InvoiceCheckRow>> {
+    use InvoiceCheckColumn as I;
+    let (supplier, client) = (strings(df, I::SupplierId.name())?, strings(df, I::ClientId.name())?);
+    let (invoiced, supported, excess) =
+        (hundredths(df, I::InvoicedMinutes.name())?, hundredths(df, I::SupportedMinutes.name())?, hundredths(df, I::ExcessMinutes.name())?);
+    Ok((0..df.height())
+        .map(|i| InvoiceCheckRow {
+            supplier_id: supplier[i].clone().unwrap_or_default(),
+            client_id: client[i].clone().unwrap_or_default(),
+            month,
+            invoiced: invoiced[i].unwrap_or(0),
+            supported: supported[i].unwrap_or(0),
+            excess: excess[i].unwrap_or(0),
+        })
+        .collect())
+}
+
 fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = fs::File::open(path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
     ParquetReader::new(file).finish().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))
@@ -416,6 +515,13 @@ fn members(df: &DataFrame, id_column: &'static str) -> Result<Vec<MemberRow>> {
     let seconds = count_or(df, name(M::ValidSeconds), |i| mean[i].unwrap_or(0.0) * 60.0 * valid_of(i))?;
     let manual = count_or(df, name(M::ManualVisits), |_| 0.0)?;
     let with_reason = count_or(df, name(M::ManualWithReason), |_| 0.0)?;
+    // Months stored before the payment basis question nothing and hold no invoices.
+    let questioned: Vec<Vec<i64>> =
+        Questioned::ALL.into_iter().map(|q| count_or(df, name(M::questioned(q)), |_| 0.0)).collect::<Result<_>>()?;
+    let invoiced = match df.column(name(M::InvoicedMinutes)) {
+        Ok(_) => floats(df, name(M::InvoicedMinutes))?,
+        Err(_) => vec![None; df.height()],
+    };
     Ok((0..df.height())
         .map(|i| {
             // Every count is named: a count added to `Tally` does not compile here until it is
@@ -446,8 +552,14 @@ fn members(df: &DataFrame, id_column: &'static str) -> Result<Vec<MemberRow>> {
                 // the supplier's `declined_share`, stored in figures.csv.
                 not_performed: 0,
                 declined: 0,
+                questioned_seconds: Questioned::ALL.map(|q| questioned[q as usize][i]),
+                // Derived from the granted and invoiced minutes by `grant` and `invoice` below.
+                over_granted_micros: 0,
+                invoiced: None,
+                invoice_excess_micros: 0,
             };
-            tally.grant(granted[i].map(GrantedMinutes::from_minutes));
+            tally.grant(granted[i].map(ExactMinutes::from_minutes));
+            tally.invoice(invoiced[i].map(ExactMinutes::from_minutes));
             MemberRow {
                 supplier_id: supplier[i].clone().unwrap_or_default(),
                 member_id: member[i].clone().unwrap_or_default(),

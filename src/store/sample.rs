@@ -11,7 +11,7 @@ use anyhow::{anyhow, Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::schema::{AnswerColumn, SampleColumn, StoredColumn};
+use super::schema::{AnswerColumn, QuestionedColumn, SampleColumn, StoredColumn};
 use super::tables::write_csv;
 use crate::bytes_map::HashMap;
 use crate::error::refused;
@@ -26,18 +26,18 @@ pub const SAMPLE_XLSX: &str = "stickprov.xlsx";
 pub const ANSWERS_CSV: &str = "svar.csv";
 
 /// The questioned visits of a stored month (SPEC §10): visit id → reason.
-pub enum Questioned {
+pub enum QuestionedVisits {
     Read(HashMap<String, String>),
     /// The month was stored before the payment basis (no `payment` or `questioned` table):
     /// no visit is questioned.
     NotStored,
 }
 
-impl Questioned {
+impl QuestionedVisits {
     pub fn reason(&self, visit_id: &str) -> Option<&str> {
         match self {
-            Questioned::Read(map) => map.get(visit_id).map(String::as_str),
-            Questioned::NotStored => None,
+            QuestionedVisits::Read(map) => map.get(visit_id).map(String::as_str),
+            QuestionedVisits::NotStored => None,
         }
     }
 }
@@ -52,7 +52,7 @@ pub struct DrawInputs {
     pub max_valid_minutes: f64,
     /// Each flagged visit's distinct flags, as bits (`Flag::bit`).
     pub flags: HashMap<String, u32>,
-    pub questioned: Questioned,
+    pub questioned: QuestionedVisits,
 }
 
 /// A drawn month: the sampled visits, per supplier in the order of the draw, and each
@@ -84,42 +84,30 @@ pub fn read_flag_sets(dir: &Path) -> Result<HashMap<String, u32>> {
     Ok(sets)
 }
 
-/// The month's questioned visits: `questioned.parquet`, else `questioned.csv`. A month
-/// stored before the payment basis has neither, nor a payment table, and no visit is
+/// The month's questioned visits (`questioned.parquet`, through its column list). A month
+/// stored before the payment basis has neither it nor a payment table, and no visit is
 /// questioned; a month with a payment table but no questioned visits' table is incomplete.
-pub fn read_questioned(dir: &Path) -> Result<Questioned> {
-    let parquet = dir.join("questioned.parquet");
-    let csv_path = dir.join("questioned.csv");
-    let mut map: HashMap<String, String> = HashMap::default();
-    if parquet.is_file() {
-        let df = read_columns(&parquet, &["visit_id", "reason"], None)?;
-        let (ids, reasons) = (strings(&df, "visit_id", &parquet)?, strings(&df, "reason", &parquet)?);
+pub fn read_questioned(dir: &Path) -> Result<QuestionedVisits> {
+    let path = dir.join("questioned.parquet");
+    if path.is_file() {
+        let (visit_column, reason_column) = (QuestionedColumn::VisitId.name(), QuestionedColumn::Reason.name());
+        let df = read_columns(&path, &[visit_column, reason_column], None)?;
+        let (ids, reasons) = (strings(&df, visit_column, &path)?, strings(&df, reason_column, &path)?);
+        let mut map: HashMap<String, String> = HashMap::default();
         for (id, reason) in ids.iter().zip(reasons.iter()) {
             if let (Some(id), Some(reason)) = (id, reason) {
                 map.insert(id.to_string(), reason.to_string());
             }
         }
-        return Ok(Questioned::Read(map));
+        return Ok(QuestionedVisits::Read(map));
     }
-    if csv_path.is_file() {
-        let mut reader = csv::Reader::from_path(&csv_path).with_context(|| format!("{} kan inte läsas", csv_path.display()))?;
-        let headers = reader.headers().with_context(|| format!("{} kan inte läsas", csv_path.display()))?.clone();
-        let at =
-            |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| anyhow!("{} saknar kolumnen '{name}'", csv_path.display()));
-        let (id_at, reason_at) = (at("visit_id")?, at("reason")?);
-        for record in reader.records() {
-            let record = record.with_context(|| format!("{} kan inte läsas", csv_path.display()))?;
-            map.insert(stored_text(&record[id_at]).to_string(), record[reason_at].to_string());
-        }
-        return Ok(Questioned::Read(map));
-    }
-    if dir.join("payment.csv").is_file() || dir.join("payment.parquet").is_file() {
+    if dir.join("payment.parquet").is_file() {
         return Err(refused(format!(
-            "{} har ett ersättningsunderlag (payment.csv) men ingen lista över ifrågasatta besök (questioned.csv); kör månaden igen med `tidkoll monthly`",
+            "{} har ett ersättningsunderlag (payment.parquet) men ingen lista över ifrågasatta besök (questioned.parquet); kör månaden igen med `tidkoll monthly`",
             dir.display()
         )));
     }
-    Ok(Questioned::NotStored)
+    Ok(QuestionedVisits::NotStored)
 }
 
 /// A text cell as the CSV files write it for Excel (`excel_text`) turned back into the

@@ -1,9 +1,10 @@
 //! One column list per stored table of a month: the CSV writer, the Parquet writer and the
 //! reader all take the names and the values from it, so a column is added in one place.
 
-use crate::model::{Figure, Reject};
+use crate::model::{Figure, Questioned, Reject};
 use crate::month::analysis::{FigureRow, FlagRow, MemberRow};
 use crate::month::evidence::EvidenceRow;
+use crate::month::payment::{InvoiceCheckRow, PaymentRow, QuestionedRow};
 use crate::month::sample::{AnswerSummary, SampledVisit};
 
 /// How a column's value is taken from a row, and so its Parquet type.
@@ -17,6 +18,9 @@ pub enum Get<R> {
     U64(fn(&R) -> u64),
     /// A number written as `format_value` writes it: full precision, empty when missing.
     OptF64(fn(&R) -> Option<f64>),
+    OptI64(fn(&R) -> Option<i64>),
+    /// Hundredths written with two decimals (`12.35`), empty when missing.
+    OptHundredths(fn(&R) -> Option<i64>),
 }
 
 /// The columns of one stored table of rows `R`, in file order.
@@ -120,6 +124,77 @@ stored_table! {
         ValidSeconds = "valid_seconds" => I64(|r| r.tally.valid_seconds);
         ManualVisits = "manual_visits" => U32(|r| r.tally.manual);
         ManualWithReason = "manual_with_reason" => U32(|r| r.tally.manual_with_reason);
+        DuringAbsenceSeconds = "during_absence_seconds" => I64(|r| r.tally.questioned_seconds[Questioned::DuringAbsence as usize]);
+        DuplicateSeconds = "duplicate_seconds" => I64(|r| r.tally.questioned_seconds[Questioned::Duplicate as usize]);
+        StaffOverlapSeconds = "staff_overlap_seconds" => I64(|r| r.tally.questioned_seconds[Questioned::StaffOverlap as usize]);
+        ManualWithoutReasonSeconds = "manual_without_reason_seconds" => I64(|r| r.tally.questioned_seconds[Questioned::ManualWithoutReason as usize]);
+        InvoicedMinutes = "invoiced_minutes" => OptF64(|r| r.tally.invoiced.map(|i| i.minutes()));
+    }
+}
+
+impl MemberColumn {
+    /// The column of a member's questioned seconds for `reason`.
+    pub fn questioned(reason: Questioned) -> MemberColumn {
+        match reason {
+            Questioned::DuringAbsence => MemberColumn::DuringAbsenceSeconds,
+            Questioned::Duplicate => MemberColumn::DuplicateSeconds,
+            Questioned::StaffOverlap => MemberColumn::StaffOverlapSeconds,
+            Questioned::ManualWithoutReason => MemberColumn::ManualWithoutReasonSeconds,
+        }
+    }
+}
+
+stored_table! {
+    /// `payment.csv`: per supplier and month the payment basis (SPEC §10), minutes with two
+    /// decimals, kronor whole.
+    PaymentColumn for PaymentRow {
+        SupplierId = "supplier_id" => Str(|r| &r.supplier_id);
+        Month = "month" => String(|r| r.month.to_string());
+        RegisteredMinutes = "registered_minutes" => OptHundredths(|r| Some(r.registered));
+        QuestionedMinutes = "questioned_minutes" => OptHundredths(|r| Some(r.questioned));
+        DuringAbsenceMinutes = "during_absence_minutes" => OptHundredths(|r| Some(r.per_reason[Questioned::DuringAbsence as usize]));
+        DuplicateMinutes = "duplicate_minutes" => OptHundredths(|r| Some(r.per_reason[Questioned::Duplicate as usize]));
+        StaffOverlapMinutes = "staff_overlap_minutes" => OptHundredths(|r| Some(r.per_reason[Questioned::StaffOverlap as usize]));
+        ManualWithoutReasonMinutes = "manual_without_reason_minutes" => OptHundredths(|r| Some(r.per_reason[Questioned::ManualWithoutReason as usize]));
+        OverGrantedMinutes = "over_granted_minutes" => OptHundredths(|r| r.over_granted);
+        InvoicedMinutes = "invoiced_minutes" => OptHundredths(|r| r.invoiced);
+        InvoiceExcessMinutes = "invoice_excess_minutes" => OptHundredths(|r| r.invoice_excess);
+        QuestionedKronor = "questioned_kronor" => OptI64(|r| r.questioned_kronor);
+        InvoiceExcessKronor = "invoice_excess_kronor" => OptI64(|r| r.invoice_excess_kronor);
+    }
+}
+
+impl PaymentColumn {
+    /// The column of the minutes questioned for `reason`.
+    pub fn questioned(reason: Questioned) -> PaymentColumn {
+        match reason {
+            Questioned::DuringAbsence => PaymentColumn::DuringAbsenceMinutes,
+            Questioned::Duplicate => PaymentColumn::DuplicateMinutes,
+            Questioned::StaffOverlap => PaymentColumn::StaffOverlapMinutes,
+            Questioned::ManualWithoutReason => PaymentColumn::ManualWithoutReasonMinutes,
+        }
+    }
+}
+
+stored_table! {
+    /// `questioned.csv`: one row per questioned visit (SPEC §10).
+    QuestionedColumn for QuestionedRow {
+        VisitId = "visit_id" => Str(|r| &r.visit_id);
+        SupplierId = "supplier_id" => Str(|r| &r.supplier_id);
+        Reason = "reason" => Str(|r| r.reason.name());
+        Minutes = "minutes" => OptHundredths(|r| Some(r.minutes));
+    }
+}
+
+stored_table! {
+    /// `invoice_check.csv`: one row per supplier and client with an invoice row (SPEC §10).
+    InvoiceCheckColumn for InvoiceCheckRow {
+        SupplierId = "supplier_id" => Str(|r| &r.supplier_id);
+        ClientId = "client_id" => Str(|r| &r.client_id);
+        Month = "month" => String(|r| r.month.to_string());
+        InvoicedMinutes = "invoiced_minutes" => OptHundredths(|r| Some(r.invoiced));
+        SupportedMinutes = "supported_minutes" => OptHundredths(|r| Some(r.supported));
+        ExcessMinutes = "excess_minutes" => OptHundredths(|r| Some(r.excess));
     }
 }
 
@@ -177,9 +252,24 @@ mod tests {
         assert_eq!(names::<FigureRow, FigureColumn>(), ["supplier_id", "month", "figure", "value", "status"]);
         assert_eq!(names::<FlagRow, FlagColumn>(), ["visit_id", "supplier_id", "flag", "related_visit_id"]);
         assert_eq!(names::<Reject, RejectColumn>(), ["file", "line", "reason", "raw"]);
+        assert_eq!(
+            names::<PaymentRow, PaymentColumn>().join(","),
+            "supplier_id,month,registered_minutes,questioned_minutes,during_absence_minutes,duplicate_minutes,staff_overlap_minutes,manual_without_reason_minutes,over_granted_minutes,invoiced_minutes,invoice_excess_minutes,questioned_kronor,invoice_excess_kronor"
+        );
+        for reason in Questioned::ALL {
+            assert_eq!(PaymentColumn::questioned(reason).name(), format!("{}_minutes", reason.name()));
+        }
+        assert_eq!(names::<QuestionedRow, QuestionedColumn>(), ["visit_id", "supplier_id", "reason", "minutes"]);
+        assert_eq!(
+            names::<InvoiceCheckRow, InvoiceCheckColumn>(),
+            ["supplier_id", "client_id", "month", "invoiced_minutes", "supported_minutes", "excess_minutes"]
+        );
         assert_eq!(MemberColumn::MemberId.name_in("staff_id"), "staff_id");
         assert_eq!(MemberColumn::Visits.name_in("staff_id"), "visits");
-        assert_eq!(names::<MemberRow, MemberColumn>().len(), 18);
+        assert_eq!(names::<MemberRow, MemberColumn>().len(), 23);
+        for reason in Questioned::ALL {
+            assert_eq!(MemberColumn::questioned(reason).name(), format!("{}_seconds", reason.name()));
+        }
         assert_eq!(
             names::<SampledVisit, SampleColumn>(),
             [

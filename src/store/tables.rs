@@ -9,8 +9,12 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::schema::{EvidenceColumn, FigureColumn, FlagColumn, Get, MemberColumn, RejectColumn, StoredColumn};
+use super::schema::{
+    EvidenceColumn, FigureColumn, FlagColumn, Get, InvoiceCheckColumn, MemberColumn, PaymentColumn, QuestionedColumn, RejectColumn,
+    StoredColumn,
+};
 use super::{excel_text, format_value};
+use crate::model::payment::hundredths_text;
 use crate::model::Reject;
 use crate::month::analysis::{FigureRow, FlagRow, MonthAnalysis};
 
@@ -37,6 +41,8 @@ fn cell_text<R>(get: &Get<R>, r: &R) -> String {
         Get::I64(f) => f(r).to_string(),
         Get::U64(f) => f(r).to_string(),
         Get::OptF64(f) => format_value(f(r)),
+        Get::OptI64(f) => f(r).map(|n| n.to_string()).unwrap_or_default(),
+        Get::OptHundredths(f) => f(r).map(hundredths_text).unwrap_or_default(),
     }
 }
 
@@ -64,6 +70,8 @@ fn table_frame<R, C: StoredColumn<R>>(rows: &[R], name: impl Fn(C) -> &'static s
             Get::I64(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
             Get::U64(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
             Get::OptF64(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::OptI64(f) => Column::new(name, rows.iter().map(f).collect::<Vec<_>>()),
+            Get::OptHundredths(f) => Column::new(name, rows.iter().map(|r| f(r).map(|h| h as f64 / 100.0)).collect::<Vec<_>>()),
         }
     };
     frame(C::ALL.iter().map(|&c| column(c)).collect())
@@ -135,7 +143,7 @@ pub(super) fn frame(columns: Vec<Column>) -> Result<DataFrame> {
 pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> Result<()> {
     type Write<'a> = Box<dyn Fn() -> Result<()> + Send + Sync + 'a>;
     // Each file on its own, on all threads; of several errors the first in this order is told.
-    let files: Vec<Write> = vec![
+    let mut files: Vec<Write> = vec![
         Box::new(|| write_figures_csv(&dir.join("figures.csv"), &analysis.figures)),
         Box::new(|| write_flags_csv(&dir.join("flags.csv"), &analysis.flags)),
         Box::new(|| write_rejects_csv(&dir.join("rejects.csv"), rejects)),
@@ -148,7 +156,18 @@ pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> 
         Box::new(|| write_parquet(&dir.join("staff.parquet"), table_frame(&analysis.staff, |c: MemberColumn| c.name_in("staff_id"))?)),
         Box::new(|| write_parquet(&dir.join("clients.parquet"), table_frame(&analysis.clients, |c: MemberColumn| c.name_in("client_id"))?)),
         Box::new(|| write_parquet(&dir.join("evidence.parquet"), table_frame(&analysis.evidence, EvidenceColumn::name)?)),
+        Box::new(|| write_csv(&dir.join("payment.csv"), &analysis.payment, PaymentColumn::name)),
+        Box::new(|| write_csv(&dir.join("questioned.csv"), &analysis.questioned, QuestionedColumn::name)),
+        Box::new(|| write_parquet(&dir.join("payment.parquet"), table_frame(&analysis.payment, PaymentColumn::name)?)),
+        Box::new(|| write_parquet(&dir.join("questioned.parquet"), table_frame(&analysis.questioned, QuestionedColumn::name)?)),
     ];
+    // The invoice check exists with an invoices input only (SPEC §10).
+    if analysis.payment.iter().any(|p| p.invoiced.is_some()) {
+        files.push(Box::new(|| write_csv(&dir.join("invoice_check.csv"), &analysis.invoice_check, InvoiceCheckColumn::name)));
+        files.push(Box::new(|| {
+            write_parquet(&dir.join("invoice_check.parquet"), table_frame(&analysis.invoice_check, InvoiceCheckColumn::name)?)
+        }));
+    }
     files.par_iter().map(|write| write()).collect::<Vec<_>>().into_iter().collect()
 }
 

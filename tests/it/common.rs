@@ -188,6 +188,8 @@ pub fn run_months(w: &Work, months: &[&str]) {
             &fixture(&format!("addons-{m}.csv")),
             "--absences",
             &fixture(&format!("absences-{m}.csv")),
+            "--invoices",
+            &fixture(&format!("invoices-{m}.csv")),
         ])
         .ok();
     }

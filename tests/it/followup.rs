@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::common::*;
 
 /// SPEC §9's area table, written out here independently of the registry.
-const AREAS: [(&str, &[&str]); 8] = [
+const AREAS: [(&str, &[&str]); 9] = [
     ("kvittering", &["checkin_rate", "checkin_staff_share", "checkin_client_share", "manual_reason_share"]),
     ("besokslangd", &["short_visit_share"]),
     ("utforandegrad", &["completion_rate", "unserved_clients"]),
@@ -21,6 +21,7 @@ const AREAS: [(&str, &[&str]); 8] = [
         "rimlighet",
         &["flag_rate.during_absence", "flag_rate.long_day", "flag_rate.no_day_off", "flag_rate.declined_remainder", "declined_share"],
     ),
+    ("ersattning", &["questioned_share", "invoice_excess_share"]),
 ];
 
 fn area_of(metric: &str) -> &'static str {
@@ -163,7 +164,7 @@ fn the_year_files_are_the_months_figures_counted() {
 
     let areas = rows(w, "out/2025/areas.csv", "area,suppliers_deviating,months_deviating");
     let names: Vec<&str> = areas.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(names, AREAS.map(|a| a.0), "the eight areas in order, no ovrigt without a municipality's own metric");
+    assert_eq!(names, AREAS.map(|a| a.0), "the nine areas in order, no ovrigt without a municipality's own metric");
     for r in &areas {
         let mut suppliers_deviating = BTreeSet::new();
         let mut pairs = BTreeSet::new();
@@ -224,7 +225,7 @@ fn the_year_files_are_the_months_figures_counted() {
     }
     assert!(long > 0, "an area with many metrics");
     let html = w.read("out/2025/arsrapport.html");
-    assert_eq!(html.matches("<svg").count(), 8, "a chart per area");
+    assert_eq!(html.matches("<svg").count(), 9, "a chart per area");
 }
 
 /// Months of a small municipality: supplier A checks in by hand only (check-in deviates every
@@ -304,7 +305,7 @@ fn streaks_reach_back_across_quarters_and_a_missing_month_ends_them() {
     assert_eq!(row("B", "visit_minutes_mean"), Some(("3".into(), "3".into())));
     let areas = rows(&w, "out/2025/areas.csv", "area,suppliers_deviating,months_deviating");
     assert_eq!(areas.last().unwrap(), &["ovrigt", "3", "8"], "A, B, C: 3 + 3 + 2 supplier months under 40+ minutes");
-    assert_eq!(areas.len(), 9);
+    assert_eq!(areas.len(), 10);
     let kvittering = areas.iter().find(|r| r[0] == "kvittering").unwrap();
     assert_eq!(kvittering[1..], ["2", "5"], "A three months, C two");
     let quarters = rows(&w, "out/2025/quarters.csv", "supplier_id,quarter,action_plan");

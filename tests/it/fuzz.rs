@@ -111,7 +111,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     std::fs::write(&path, bytes).unwrap();
     let config = Config::default();
     let paths = vec![path];
-    let inputs = InputPaths { visits: &paths, granted: None, addons: None, absences: None };
+    let inputs = InputPaths { visits: &paths, granted: None, addons: None, absences: None, invoices: None };
     let pseudonyms = Pseudonymizer::new(b"fuzz");
     match read_all(&inputs, &config, &pseudonyms) {
         Err(refusal) => {

@@ -117,7 +117,7 @@ fn analyse_files(files: &[Vec<String>]) -> Result<(MonthAnalysis, usize), String
         })
         .collect();
     let config = Config { input: tidkoll::config::InputConfig { max_reject_rate: 1.0, ..Default::default() }, ..Config::default() };
-    let inputs = InputPaths { visits: &paths, granted: None, addons: None, absences: None };
+    let inputs = InputPaths { visits: &paths, granted: None, addons: None, absences: None, invoices: None };
     let ingested = read_all(&inputs, &config, &Pseudonymizer::new(b"invariants")).map_err(|e| format!("{e:#}"))?;
     let (data, _, _) = select_month(ingested, YearMonth::new(2025, 3).unwrap());
     let accepted = data.visits.len();

@@ -14,6 +14,7 @@ mod invariants;
 mod investigate;
 mod monthly;
 mod oracle;
+mod payment;
 mod plausibility;
 mod quarter;
 mod reliability;

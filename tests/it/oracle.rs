@@ -19,7 +19,8 @@ use tidkoll::privacy::Pseudonymizer;
 
 /// Small limits so that a few generated visits reach them: a long day is over 60 minutes, and
 /// the second day in a row is a day without rest.
-const CONFIG: &str = "[parameters]\nmin_visits = 3\ncontinuity_window = [1, 2]\nsingle_staff_min_visits = 4\nlong_day_minutes = 60\nmax_days_in_row = 1\n[status.aliases]\n\"Avböjd av kund\" = \"declined\"\n";
+const CONFIG: &str = "[parameters]\nmin_visits = 3\ncontinuity_window = [1, 2]\nsingle_staff_min_visits = 4\nlong_day_minutes = 60\nmax_days_in_row = 1\n[status.aliases]\n\"Avböjd av kund\" = \"declined\"\n[payment]\nhourly_rate = 450\n";
+const HOURLY_RATE: f64 = 450.0;
 const LONG_DAY_SECONDS: i64 = 60 * 60;
 const MAX_DAYS_IN_ROW: u32 = 1;
 const AREAS: [&str; 3] = ["Norr", "Söder", ""];
@@ -497,7 +498,8 @@ fn write_inputs(
     granted: &Granted,
     addons: &Addons,
     absences: &Absences,
-) -> [PathBuf; 4] {
+    invoices: &Granted,
+) -> [PathBuf; 5] {
     let time = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
     let mut text = String::from(
         "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,area,manual_reason",
@@ -520,7 +522,8 @@ fn write_inputs(
             if v.manual_reason { "Glömde kvittera" } else { "" }
         ));
     }
-    let paths = [dir.join("visits.csv"), dir.join("granted.csv"), dir.join("addons.csv"), dir.join("absences.csv")];
+    let paths =
+        [dir.join("visits.csv"), dir.join("granted.csv"), dir.join("addons.csv"), dir.join("absences.csv"), dir.join("invoices.csv")];
     std::fs::write(&paths[0], text).unwrap();
     let mut text = String::from("supplier_id,client_id,month,granted_minutes\n");
     for (s, c, m) in granted {
@@ -543,7 +546,40 @@ fn write_inputs(
         text.push_str(&format!("{c},{},{},sjukhus\n", bound(*from, false), to.map(|t| bound(t, true)).unwrap_or_default()));
     }
     std::fs::write(&paths[3], text).unwrap();
+    let mut text = String::from("supplier_id,client_id,month,invoiced_minutes\n");
+    for (s, c, m) in invoices {
+        text.push_str(&format!("{s},{c},2025-03,{m}\n"));
+    }
+    std::fs::write(&paths[4], text).unwrap();
     paths
+}
+
+/// SPEC §10's reason for a performed visit with valid duration, read from the expected flag
+/// rows: the first of during an absence, the later copy of a duplicate, the later of a staff
+/// member's overlapping visits, manual without a reason.
+fn questioned_reason(
+    v: &V,
+    flags: &BTreeSet<(String, String, String, Option<String>)>,
+    by_id: &BTreeMap<&str, &V>,
+) -> Option<&'static str> {
+    let has = |flag: &str| flags.iter().any(|r| r.1 == flag && r.2 == v.id);
+    let partner_before = |flag: &str| {
+        flags.iter().filter(|r| r.1 == flag && r.2 == v.id).filter_map(|r| r.3.as_deref()).any(|p| {
+            let p = by_id[p];
+            (p.check_in, p.id.as_bytes()) < (v.check_in, v.id.as_bytes())
+        })
+    };
+    if has("during_absence") {
+        Some("during_absence")
+    } else if partner_before("duplicate") {
+        Some("duplicate")
+    } else if partner_before("staff_overlap") {
+        Some("staff_overlap")
+    } else if v.is_manual() && !v.manual_reason {
+        Some("manual_without_reason")
+    } else {
+        None
+    }
 }
 
 fn close(a: Option<f64>, b: Option<f64>) -> bool {
@@ -559,6 +595,7 @@ fn check(
     granted_specs: &[(usize, usize, usize)],
     addon_specs: &[(usize, usize, bool, u32, u32)],
     absence_specs: &[AbsenceSpec],
+    invoice_specs: &[(usize, usize, usize)],
     status_column: bool,
 ) -> Result<(), TestCaseError> {
     let all = build(specs, status_column);
@@ -573,11 +610,14 @@ fn check(
         .iter()
         .map(|(s, c, laundry, q, day)| (format!("S{}", s + 1), format!("c{}", c + 1), if *laundry { "laundry" } else { "meal" }, *q, *day))
         .collect();
+    // Clients c5 and c6 have no visit.
+    let invoices: Granted =
+        invoice_specs.iter().map(|(s, c, m)| (format!("S{}", s + 1), format!("c{}", c + 1), GRANTED_MINUTES[*m])).collect();
     let dir = tempfile::tempdir().unwrap();
-    let [v, g, a, ab] = write_inputs(dir.path(), &all, status_column, &granted, &addons, &absences);
+    let [v, g, a, ab, inv] = write_inputs(dir.path(), &all, status_column, &granted, &addons, &absences, &invoices);
     let config = Config::from_toml_str(CONFIG).unwrap();
     let paths = vec![v];
-    let inputs = InputPaths { visits: &paths, granted: Some(&g), addons: Some(&a), absences: Some(&ab) };
+    let inputs = InputPaths { visits: &paths, granted: Some(&g), addons: Some(&a), absences: Some(&ab), invoices: Some(&inv) };
     let ingested = read_all(&inputs, &config, &Pseudonymizer::new(b"oracle")).unwrap();
     prop_assert!(ingested.rejects.is_empty(), "every generated row is valid: {:?}", ingested.rejects.first().map(|r| &r.reason));
     let (data, _, _) = select_month(ingested, "2025-03".parse().unwrap());
@@ -586,12 +626,24 @@ fn check(
     let got: BTreeMap<(String, String), Option<f64>> =
         analysis.figures.iter().map(|f| ((f.supplier_id.clone(), f.metric.id().to_string()), f.value)).collect();
     let expected_flags = flag_rows(&visits, &declined, &absences);
+    let by_id: BTreeMap<&str, &V> = all.iter().map(|v| (v.id.as_str(), v)).collect();
+    // One row of questioned.csv per questioned visit, with its reason.
+    let expected_questioned: BTreeSet<(String, String, &str)> = visits
+        .iter()
+        .filter(|v| v.valid())
+        .filter_map(|v| Some((v.supplier.clone(), v.id.clone(), questioned_reason(v, &expected_flags, &by_id)?)))
+        .collect();
+    let got_questioned: BTreeSet<(String, String, &str)> =
+        analysis.questioned.iter().map(|q| (q.supplier_id.clone(), q.visit_id.clone(), q.reason.name())).collect();
+    prop_assert_eq!(analysis.questioned.len(), got_questioned.len(), "no questioned row twice");
+    prop_assert_eq!(&got_questioned, &expected_questioned);
 
     // Suppliers with registrations of any status, granted time or add-on reports, and the
     // municipality.
     let mut suppliers: BTreeSet<String> = all.iter().map(|v| v.supplier.clone()).collect();
     suppliers.extend(granted.iter().map(|g| g.0.clone()));
     suppliers.extend(addons.iter().map(|a| a.0.clone()));
+    suppliers.extend(invoices.iter().map(|i| i.0.clone()));
     let got_suppliers: BTreeSet<String> = got.keys().map(|k| k.0.clone()).filter(|s| s != "ALL").collect();
     prop_assert_eq!(&got_suppliers, &suppliers);
     for supplier in suppliers.iter().map(String::as_str).chain(["ALL"]) {
@@ -604,6 +656,51 @@ fn check(
         let registrations: Vec<&V> = all.iter().filter(|v| mine(&v.supplier)).collect();
         let declined_share = share(registrations.iter().filter(|v| v.declined()).count(), registrations.len());
         figures.insert("declined_share", declined_share.filter(|_| status_column));
+        let payment = expected_payment(&scope, &g, &invoices.iter().filter(|r| mine(&r.0)).cloned().collect(), &expected_flags, &by_id);
+        figures.insert("questioned_share", (payment.registered > 0.0).then(|| payment.questioned.iter().sum::<f64>() / payment.registered));
+        figures.insert("invoice_excess_share", (payment.invoiced > 0.0).then(|| payment.excess / payment.invoiced));
+        let row = analysis.payment.iter().find(|p| p.supplier_id == supplier).expect("a payment row per supplier");
+        let near = |have: i64, want: f64| (have as f64 / 100.0 - want).abs() <= 0.006;
+        prop_assert!(near(row.registered, payment.registered), "{} registered {} vs {}", supplier, row.registered, payment.registered);
+        for (i, want) in payment.questioned.iter().enumerate() {
+            prop_assert!(near(row.per_reason[i], *want), "{} reason {} {} vs {}", supplier, i, row.per_reason[i], want);
+        }
+        let total: f64 = payment.questioned.iter().sum();
+        prop_assert!(near(row.questioned, total), "{} questioned {} vs {}", supplier, row.questioned, total);
+        let kronor = (total * HOURLY_RATE / 60.0).round();
+        prop_assert!(
+            row.questioned_kronor.is_some_and(|k| (k as f64 - kronor).abs() <= 1.0),
+            "{} kronor {:?} vs {}",
+            supplier,
+            row.questioned_kronor,
+            kronor
+        );
+        // A supplier without a granted row has no over-granted time; the municipality has it.
+        let over = (supplier == "ALL" || !g.is_empty()).then_some(payment.over_granted);
+        prop_assert!(
+            row.over_granted
+                .map(|h| h as f64 / 100.0)
+                .zip(over)
+                .map_or(row.over_granted.is_none() && over.is_none(), |(h, w)| (h - w).abs() <= 0.006),
+            "{} over_granted {:?} vs {:?}",
+            supplier,
+            row.over_granted,
+            over
+        );
+        prop_assert!(
+            row.invoiced.is_some_and(|h| near(h, payment.invoiced)),
+            "{} invoiced {:?} vs {}",
+            supplier,
+            row.invoiced,
+            payment.invoiced
+        );
+        prop_assert!(
+            row.invoice_excess.is_some_and(|h| near(h, payment.excess)),
+            "{} excess {:?} vs {}",
+            supplier,
+            row.invoice_excess,
+            payment.excess
+        );
         for (figure, want) in figures {
             let have = got.get(&(supplier.to_string(), figure.to_string())).copied().flatten();
             prop_assert!(close(have, want), "{} {}: engine {:?}, reference {:?}", supplier, figure, have, want);
@@ -679,6 +776,52 @@ fn check(
     Ok(())
 }
 
+/// SPEC §10 for one scope, in minutes.
+struct Payment {
+    registered: f64,
+    /// Per reason, in SPEC order.
+    questioned: [f64; 4],
+    over_granted: f64,
+    invoiced: f64,
+    excess: f64,
+}
+
+fn expected_payment(
+    scope: &[&V],
+    granted: &Granted,
+    invoices: &Granted,
+    flags: &BTreeSet<(String, String, String, Option<String>)>,
+    by_id: &BTreeMap<&str, &V>,
+) -> Payment {
+    const REASONS: [&str; 4] = ["during_absence", "duplicate", "staff_overlap", "manual_without_reason"];
+    let minutes = |v: &V| v.seconds().unwrap() as f64 / 60.0;
+    let mut p = Payment { registered: 0.0, questioned: [0.0; 4], over_granted: 0.0, invoiced: 0.0, excess: 0.0 };
+    // Unquestioned minutes per (supplier, client).
+    let mut supported: BTreeMap<(&str, &str), f64> = BTreeMap::new();
+    for v in scope.iter().filter(|v| v.valid()) {
+        p.registered += minutes(v);
+        match questioned_reason(v, flags, by_id) {
+            Some(reason) => p.questioned[REASONS.iter().position(|r| *r == reason).unwrap()] += minutes(v),
+            None => *supported.entry((v.supplier.as_str(), v.client.as_str())).or_default() += minutes(v),
+        }
+    }
+    let sum_by_client = |rows: &Granted| {
+        let mut sums: BTreeMap<(String, String), f64> = BTreeMap::new();
+        for (s, c, m) in rows {
+            *sums.entry((s.clone(), c.clone())).or_default() += m;
+        }
+        sums
+    };
+    for ((s, c), g) in sum_by_client(granted).into_iter().filter(|(_, g)| *g > 0.0) {
+        p.over_granted += (supported.get(&(s.as_str(), c.as_str())).copied().unwrap_or(0.0) - g).max(0.0);
+    }
+    for ((s, c), i) in sum_by_client(invoices) {
+        p.invoiced += i;
+        p.excess += (i - supported.get(&(s.as_str(), c.as_str())).copied().unwrap_or(0.0)).max(0.0);
+    }
+    p
+}
+
 /// Cases per run: 64 in CI, more with `PROPTEST_CASES`.
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
@@ -693,8 +836,9 @@ proptest! {
         granted in prop::collection::vec((0usize..3, 0usize..4, 0usize..6), 0..8),
         addons in prop::collection::vec((0usize..3, 0usize..4, any::<bool>(), 0u32..3, 1u32..9), 0..8),
         absences in prop::collection::vec(absence_spec(), 0..4),
+        invoices in prop::collection::vec((0usize..3, 0usize..6, 0usize..6), 0..8),
         status_column in prop::bool::weighted(0.75),
     ) {
-        check(&specs, &granted, &addons, &absences, status_column)?;
+        check(&specs, &granted, &addons, &absences, &invoices, status_column)?;
     }
 }

@@ -327,11 +327,12 @@ fn a_missing_month_is_refused_with_the_command_that_makes_it() {
     // The command makes the month as the nearest stored month was made: the same kinds of
     // input, their paths with that month's text turned into the missing month's.
     let command = format!(
-        "tidkoll monthly --month 2025-02 --visits {} --granted {} --addons {} --absences {} --out out",
+        "tidkoll monthly --month 2025-02 --visits {} --granted {} --addons {} --absences {} --invoices {} --out out",
         crate::common::fixture("visits-2025-02.csv"),
         crate::common::fixture("granted-2025-02.csv"),
         crate::common::fixture("addons-2025-02.csv"),
-        crate::common::fixture("absences-2025-02.csv")
+        crate::common::fixture("absences-2025-02.csv"),
+        crate::common::fixture("invoices-2025-02.csv")
     );
     assert!(run.stderr.contains(&command), "{command}\n{}", run.stderr);
     assert!(run.stderr.contains("tidkoll quarter --quarter 2025-Q1 --out out --allow-partial"), "{}", run.stderr);
@@ -386,11 +387,11 @@ fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeat
             assert!(sheet.xml.contains("<oddHeader>&amp;L") && sheet.xml.contains("2025-Q1"), "{name}: a page header naming the quarter");
             assert!(sheet.xml.contains("<oddFooter>&amp;CSida &amp;P av &amp;N</oddFooter>"), "{name}: page numbers");
             if name == "Matris" || name == "Status" {
-                // 75 month columns do not fit one page legibly: they print across pages at 75 %,
+                // 83 month columns do not fit one page legibly: they print across pages at 75 %,
                 // three figures a page, the suppliers and the header rows on every page.
                 assert!(setup.contains("scale=\"75\"") && !sheet.xml.contains("fitToPage"), "{name}: {setup}");
                 let breaks: Vec<&str> = sheet.xml.split("<brk id=\"").skip(1).map(|b| b.split('"').next().unwrap()).collect();
-                assert_eq!(breaks, ["11", "20", "29", "38", "47", "56", "65", "74"], "{name}: a page per three figures");
+                assert_eq!(breaks, ["11", "20", "29", "38", "47", "56", "65", "74", "83"], "{name}: a page per three figures");
                 assert!(workbook.contains(&format!("{name}!$A:$B,{name}!$1:$2")), "{name}: supplier columns and header rows repeat");
             } else {
                 assert!(

@@ -108,26 +108,31 @@ fn flags_of(w: &Work) -> BTreeMap<String, String> {
     sets.into_iter().map(|(id, flags)| (id, flags.into_iter().collect::<Vec<_>>().join("|"))).collect()
 }
 
-/// The hand-worked month stored, with `questioned.csv` naming only a05 (the month's own
-/// questioned visits replaced, so that the test knows which are questioned).
+/// The hand-worked month stored.
 fn stored_hand_month() -> Work {
     let w = Work::new();
     let visits = w.write("visits.csv", hand_month());
     w.monthly(&["--quiet", "--visits", &visits, "--month", "2025-03"]).ok();
-    let _ = std::fs::remove_file(w.path("out/2025-03/questioned.parquet"));
-    w.write("out/2025-03/questioned.csv", "visit_id,supplier_id,reason,minutes\na05,Alfa Omsorg AB,manual_without_reason,25.00\n");
     w
+}
+
+/// The visits `questioned.csv` names.
+fn questioned_of(w: &Work) -> Vec<String> {
+    let text = w.read("out/2025-03/questioned.csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), ["visit_id", "supplier_id", "reason", "minutes"]);
+    reader.records().map(|r| r.unwrap()[0].to_string()).collect()
 }
 
 const ALFA_POPULATION: [&str; 12] = ["a01", "a02", "a03", "a04", "a05", "a06", "a07", "a08", "a09", "a10", "a11", "a12"];
 
-/// Alfa's weights `1 + 2f + 4q` from flags.csv and the questioned a05.
-fn alfa_weights(flags: &BTreeMap<String, String>, questioned: bool) -> Vec<(&'static str, f64)> {
+/// Alfa's weights `1 + 2f + 4q` from flags.csv and, when `with_questioned`, questioned.csv.
+fn alfa_weights(flags: &BTreeMap<String, String>, questioned: &[String], with_questioned: bool) -> Vec<(&'static str, f64)> {
     ALFA_POPULATION
         .iter()
         .map(|id| {
             let f = flags.get(*id).map_or(0, |s| s.split('|').count());
-            let q = questioned && *id == "a05";
+            let q = with_questioned && questioned.iter().any(|q| q == id);
             (*id, 1.0 + 2.0 * f as f64 + if q { 4.0 } else { 0.0 })
         })
         .collect()
@@ -139,15 +144,18 @@ fn the_draw_of_a_hand_worked_month_is_the_formula() {
     let flags = flags_of(&w);
     assert_eq!(flags.get("a01").map(String::as_str), Some("duplicate"));
     assert_eq!(flags.get("a03").map(String::as_str), Some("adjacent"));
+    // The later copy of the duplicate is questioned (SPEC §10).
+    let questioned = questioned_of(&w);
+    assert_eq!(questioned, ["a02"]);
     // A seed under which the weights and the questioned visit decide the draw: the test then
     // fails if either is left out.
-    let weighted = alfa_weights(&flags, true);
+    let weighted = alfa_weights(&flags, &questioned, true);
     let unweighted: Vec<(&str, f64)> = ALFA_POPULATION.iter().map(|id| (*id, 1.0)).collect();
     let seed = (0..200)
         .map(|k| format!("prov-{k}"))
         .find(|s| {
             let e = expected(s, ALFA, &weighted, 6);
-            e != expected(s, ALFA, &unweighted, 6) && e != expected(s, ALFA, &alfa_weights(&flags, false), 6)
+            e != expected(s, ALFA, &unweighted, 6) && e != expected(s, ALFA, &alfa_weights(&flags, &questioned, false), 6)
         })
         .expect("some seed where the weights matter");
     let run = w.tidkoll(&["sample", "--month", "2025-03", "--size", "6", "--seed", &seed, "--out", "out"]);
@@ -169,9 +177,10 @@ fn the_draw_of_a_hand_worked_month_is_the_formula() {
     let clients = w.read("out/2025-03/clients.csv");
     let beta_client = clients.lines().find(|l| l.starts_with(BETA)).unwrap().split(',').nth(1).unwrap().to_string();
     assert!(rows.iter().filter(|r| r["supplier_id"] == BETA).all(|r| r["client_id"] == beta_client));
-    let a05 = rows.iter().find(|r| r["visit_id"] == "a05");
-    if let Some(a05) = a05 {
-        assert_eq!(a05["questioned"], "manual_without_reason");
+    for row in rows.iter().filter(|r| r["supplier_id"] == ALFA) {
+        let reason = if row["visit_id"] == "a02" { "duplicate" } else { "" };
+        assert_eq!(row["questioned"], reason, "{}", row["visit_id"]);
+        assert_eq!(row["flags"], flags.get(&row["visit_id"]).cloned().unwrap_or_default(), "{}", row["visit_id"]);
     }
     for file in ["stickprov.csv", "stickprov.xlsx"] {
         let bytes = std::fs::read(w.path(&format!("out/2025-03/stickprov/{file}"))).unwrap();
@@ -200,9 +209,9 @@ fn the_seed_changes_the_draw_and_the_same_seed_repeats_it() {
     let other = draw(Some("omtag"));
     assert_ne!(other, default);
     assert_eq!(draw(Some("omtag")), other);
-    let flags = flags_of(&w);
+    let (flags, questioned) = (flags_of(&w), questioned_of(&w));
     let rows = sample_rows(&w, "out");
-    assert_eq!(drawn_of(&rows, ALFA), expected("omtag", ALFA, &alfa_weights(&flags, true), 4));
+    assert_eq!(drawn_of(&rows, ALFA), expected("omtag", ALFA, &alfa_weights(&flags, &questioned, true), 4));
 }
 
 /// The canonical March month stored in `out` from `visits` (a path).
@@ -258,6 +267,22 @@ fn the_size_comes_from_the_option_the_configuration_or_the_month() {
     assert!(run.stderr.contains("--size"), "{}", run.stderr);
     let defaults = w.tidkoll(&["config", "--print-defaults"]);
     assert!(defaults.stdout.contains("[sample]") && defaults.stdout.contains("size = 10"), "{}", defaults.stdout);
+}
+
+#[test]
+fn a_month_stored_before_the_payment_basis_has_no_questioned_visit() {
+    let w = stored_hand_month();
+    std::fs::remove_file(w.path("out/2025-03/questioned.parquet")).unwrap();
+    let run = w.tidkoll(&["sample", "--month", "2025-03", "--out", "out"]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("questioned.parquet") && run.stderr.contains("tidkoll monthly"), "{}", run.stderr);
+    std::fs::remove_file(w.path("out/2025-03/payment.parquet")).unwrap();
+    let run = w.tidkoll(&["sample", "--month", "2025-03", "--size", "6", "--seed", "s", "--out", "out"]);
+    run.ok();
+    assert!(run.stdout.contains("inget besök räknas som ifrågasatt"), "{}", run.stdout);
+    let rows = sample_rows(&w, "out");
+    assert!(rows.iter().all(|r| r["questioned"].is_empty()));
+    assert_eq!(drawn_of(&rows, ALFA), expected("s", ALFA, &alfa_weights(&flags_of(&w), &[], false), 6));
 }
 
 #[test]

@@ -28,6 +28,8 @@ pub struct FigureContext<'a> {
     /// Whether the export has a status column: without one, `declined_share` and
     /// `declined_remainder` are missing.
     pub status_given: bool,
+    /// Whether an invoices file was given: without one, `invoice_excess_share` is missing.
+    pub invoices_given: bool,
 }
 
 impl<'a> FigureContext<'a> {
@@ -57,6 +59,7 @@ impl<'a> FigureContext<'a> {
             absences_given: false,
             addons_given: false,
             status_given: false,
+            invoices_given: false,
         }
     }
 
@@ -119,17 +122,20 @@ pub fn figure_value(figure: Figure, scope: &Scope, config: &Config) -> Option<f6
         Figure::ManualReasonShare => t.manual_reason_share(),
         Figure::ContinuityMean => t.continuity_mean(),
         Figure::DeclinedShare => t.declined_share(),
+        Figure::QuestionedShare => t.questioned_share(),
+        Figure::InvoiceExcessShare => t.invoice_excess_share(),
     }
 }
 
 /// The value of any metric of `figures.csv` for a scope. Without an absences input,
 /// `during_absence` is missing, not 0; without an add-ons input, `addon_reporting_rate` is
 /// missing (no report was looked for), not 0; without a status column, `declined_share` and
-/// `declined_remainder` are missing.
+/// `declined_remainder` are missing; without an invoices input, `invoice_excess_share` is.
 pub fn metric_value(metric: Metric, scope: &Scope, ctx: &FigureContext) -> Option<f64> {
     match metric {
         Metric::FlagCount(Flag::DuringAbsence) | Metric::FlagRate(Flag::DuringAbsence) if !ctx.absences_given => None,
         Metric::Figure(Figure::AddonReportingRate) if !ctx.addons_given => None,
+        Metric::Figure(Figure::InvoiceExcessShare) if !ctx.invoices_given => None,
         Metric::Figure(Figure::DeclinedShare) | Metric::FlagCount(Flag::DeclinedRemainder) | Metric::FlagRate(Flag::DeclinedRemainder)
             if !ctx.status_given =>
         {

@@ -10,7 +10,8 @@ use super::FigureContext;
 use crate::bytes_map::HashMap;
 use crate::engine::by_supplier::supplier_range;
 use crate::engine::groups::{Groups, MonthGroups};
-use crate::model::{member_key, split_key, AddonRow, Flag, GrantedMinutes, GrantedRow, Tally, Visit};
+use crate::model::{member_key, split_key, AddonRow, ExactMinutes, Flag, GrantedRow, InvoiceRow, Tally, Visit};
+use crate::month::payment::questioned;
 
 /// One staff member or client of a supplier with its counts.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,8 +43,10 @@ pub type FlagMasks = [u32];
 /// The month's members. Both lists are sorted by key, so one supplier's members are one range.
 pub struct MonthTally {
     pub staff: Vec<Member>,
-    /// Clients with visits, granted time or add-on reports.
+    /// Clients with visits, granted time, add-on reports or invoices.
     pub clients: Vec<Member>,
+    /// The questioned visits (SPEC §10), as indices into the month's visits, in staff order.
+    pub questioned: Vec<u32>,
     extras: ClientExtras,
 }
 
@@ -58,26 +61,27 @@ impl MonthTally {
 
     /// The month's tallies. `masks[i]` holds the flags of `visits[i]`; `groups` are the
     /// month's visits grouped by client and by staff (`MonthGroups::new`).
-    pub fn build(
-        visits: &[Visit],
-        groups: &MonthGroups,
-        granted: &[GrantedRow],
-        addons: &[AddonRow],
-        masks: &FlagMasks,
-        ctx: &FigureContext,
-    ) -> MonthTally {
-        let extras = ClientExtras::new(granted, addons, ctx);
-        let members = |groups: &Groups, build: &(dyn Fn(u64, &[u32]) -> Member + Sync)| -> Vec<Member> {
-            groups.par_walk(visits, Some(masks)).map(|(key, group)| build(key, group)).collect()
-        };
-        let (staff, clients) = rayon::join(
-            || members(&groups.staff, &|key, group| staff_member(key, group, visits, masks, ctx)),
-            || members(&groups.clients, &|key, group| client_member(key, group, visits, masks, ctx, &extras)),
+    pub fn build(visits: &[Visit], groups: &MonthGroups, rows: ClientRows, masks: &FlagMasks, ctx: &FigureContext) -> MonthTally {
+        let extras = ClientExtras::new(rows, ctx);
+        let ((staff, questioned), clients) = rayon::join(
+            || {
+                let staff: Vec<(Member, Vec<u32>)> =
+                    groups.staff.par_walk(visits, Some(masks)).map(|(key, group)| staff_member(key, group, visits, masks, ctx)).collect();
+                let questioned = staff.iter().flat_map(|(_, q)| q.iter().copied()).collect();
+                (staff.into_iter().map(|(m, _)| m).collect::<Vec<_>>(), questioned)
+            },
+            || {
+                groups
+                    .clients
+                    .par_walk(visits, Some(masks))
+                    .map(|(key, group)| client_member(key, group, visits, masks, ctx, &extras))
+                    .collect::<Vec<_>>()
+            },
         );
         let clients = extras.add_clients_without_visits(clients);
         let clients = add_others(clients, &groups.others, visits, masks, |v| v.client);
         let staff = add_others(staff, &groups.others, visits, masks, |v| v.staff);
-        MonthTally { staff, clients, extras }
+        MonthTally { staff, clients, questioned, extras }
     }
 
     /// Whether the client (a `member_key`) reported the add-on with quantity > 0.
@@ -128,8 +132,9 @@ fn count_other(t: &mut Tally, v: &Visit, mask: u32) {
     }
 }
 
-/// Counts one visit into `t`; returns its valid duration in seconds.
-fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Option<i64> {
+/// Counts one visit into `t`; returns its valid duration in seconds and whether its time is
+/// questioned (SPEC §10).
+fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Option<(i64, bool)> {
     t.visits += 1;
     t.checked_in += u32::from(ctx.is_checked_in(v));
     if let (true, Some(reason)) = (v.is_manual(), v.manual_reason) {
@@ -147,7 +152,11 @@ fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Opti
     t.valid += 1;
     t.valid_seconds += seconds;
     t.short += u32::from(ctx.is_short_minutes(minutes));
-    Some(seconds)
+    let reason = questioned(v, mask);
+    if let Some(reason) = reason {
+        t.questioned_seconds[reason as usize] += seconds;
+    }
+    Some((seconds, reason.is_some()))
 }
 
 /// The median of durations in seconds, in minutes (of an even count, the mean of the two
@@ -166,17 +175,27 @@ pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
-fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> Member {
+/// A staff member's tally, and its questioned visits.
+fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> (Member, Vec<u32>) {
     let mut tally = Tally::default();
-    let mut seconds: Vec<i64> =
-        group.iter().filter_map(|&i| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
-    Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None }
+    let mut questioned = Vec::new();
+    let mut seconds: Vec<i64> = group
+        .iter()
+        .filter_map(|&i| {
+            let (seconds, is_questioned) = count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)?;
+            if is_questioned {
+                questioned.push(i);
+            }
+            Some(seconds)
+        })
+        .collect();
+    (Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None }, questioned)
 }
 
 fn client_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, extras: &ClientExtras) -> Member {
     let mut tally = Tally::default();
     let mut seconds: Vec<i64> =
-        group.iter().filter_map(|&i| count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)).collect();
+        group.iter().filter_map(|&i| Some(count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)?.0)).collect();
     let client_visits: Vec<&Visit> = group.iter().map(|&i| &visits[i as usize]).collect();
     extras.count_into(key, &mut tally, &client_visits, ctx);
     let continuity_staff = continuity::qualifying_staff(&client_visits, ctx);
@@ -190,22 +209,36 @@ fn client_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, c
     Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: staff.len() as u32, continuity_staff }
 }
 
-/// What a client has besides its visits: granted minutes, add-on reports.
+/// The month's rows per client besides its visits.
+#[derive(Clone, Copy)]
+pub struct ClientRows<'a> {
+    pub granted: &'a [GrantedRow],
+    pub addons: &'a [AddonRow],
+    pub invoices: &'a [InvoiceRow],
+}
+
+/// What a client has besides its visits: granted minutes, add-on reports, invoiced minutes.
 struct ClientExtras {
-    granted: HashMap<u64, GrantedMinutes>,
+    granted: HashMap<u64, ExactMinutes>,
+    invoiced: HashMap<u64, ExactMinutes>,
     /// Add-ons reported with quantity > 0 (sorted), report rows and late report rows.
     reports: HashMap<u64, (Vec<u32>, u32, u32)>,
 }
 
 impl ClientExtras {
-    fn new(granted: &[GrantedRow], addons: &[AddonRow], ctx: &FigureContext) -> ClientExtras {
-        let mut granted_of: HashMap<u64, GrantedMinutes> = HashMap::default();
-        for g in granted {
+    fn new(rows: ClientRows, ctx: &FigureContext) -> ClientExtras {
+        let mut granted_of: HashMap<u64, ExactMinutes> = HashMap::default();
+        for g in rows.granted {
             *granted_of.entry(member_key(g.supplier, g.client)).or_default() += g.minutes;
+        }
+        // Several rows of one supplier, client and month are summed (SPEC §2.6).
+        let mut invoiced: HashMap<u64, ExactMinutes> = HashMap::default();
+        for i in rows.invoices {
+            *invoiced.entry(member_key(i.supplier, i.client)).or_default() += i.minutes;
         }
         let deadline = ctx.month.next().day_clamped(ctx.config.parameters.addon_deadline_day);
         let mut reports: HashMap<u64, (Vec<u32>, u32, u32)> = HashMap::default();
-        for a in addons {
+        for a in rows.addons {
             let entry = reports.entry(member_key(a.supplier, a.client)).or_default();
             if a.quantity > 0.0 {
                 entry.0.push(a.addon);
@@ -217,12 +250,14 @@ impl ClientExtras {
             entry.0.sort_unstable();
             entry.0.dedup();
         }
-        ClientExtras { granted: granted_of, reports }
+        ClientExtras { granted: granted_of, invoiced, reports }
     }
 
-    /// Counts the client's granted time, delivered and reported add-ons and reports.
+    /// Counts the client's granted and invoiced time, delivered and reported add-ons and
+    /// reports.
     fn count_into(&self, key: u64, tally: &mut Tally, visits: &[&Visit], ctx: &FigureContext) {
         tally.grant(self.granted.get(&key).copied());
+        tally.invoice(self.invoiced.get(&key).copied());
         let mut delivered: Vec<u32> =
             visits.iter().flat_map(|v| v.services.iter()).filter_map(|s| ctx.addon_of_service.get(s).copied()).collect();
         delivered.sort_unstable();
@@ -235,15 +270,18 @@ impl ClientExtras {
         }
     }
 
-    /// Adds the clients that have granted time or add-on reports but no visit, in key order.
+    /// Adds the clients that have granted time, add-on reports or invoices but no visit, in
+    /// key order.
     fn add_clients_without_visits(&self, mut clients: Vec<Member>) -> Vec<Member> {
         let visited = |key: &u64| clients.binary_search_by_key(key, |m| m.key).is_ok();
-        let mut keys: Vec<u64> = self.granted.keys().chain(self.reports.keys()).copied().filter(|k| !visited(k)).collect();
+        let mut keys: Vec<u64> =
+            self.granted.keys().chain(self.reports.keys()).chain(self.invoiced.keys()).copied().filter(|k| !visited(k)).collect();
         keys.sort_unstable();
         keys.dedup();
         let ctx_free = keys.into_iter().map(|key| {
             let mut tally = Tally::default();
             tally.grant(self.granted.get(&key).copied());
+            tally.invoice(self.invoiced.get(&key).copied());
             if let Some((_, rows, late)) = self.reports.get(&key) {
                 tally.reports = *rows;
                 tally.late_reports = *late;
