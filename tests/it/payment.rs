@@ -6,7 +6,7 @@ use crate::common::Work;
 const HEADER: &str = "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method,services,manual_reason";
 
 /// A visit on March 3 2025; `method` for both check-in and check-out.
-fn v(id: &str, supplier: &str, client: &str, staff: &str, from: &str, to: &str, method: &str, reason: &str) -> String {
+fn v(id: &str, supplier: &str, client: &str, staff: &str, (from, to): (&str, &str), method: &str, reason: &str) -> String {
     format!("{id},{supplier},{client},{staff},2025-03-03 {from},2025-03-03 {to},{method},{method},OMV,{reason}")
 }
 
@@ -15,20 +15,20 @@ fn v(id: &str, supplier: &str, client: &str, staff: &str, from: &str, to: &str, 
 fn visits() -> Vec<String> {
     vec![
         // A duplicate pair: a2 is the later copy (30 min); a1 is not questioned.
-        v("a1", "S1", "c1", "p1", "08:00", "08:30", "nfc", ""),
-        v("a2", "S1", "c1", "p1", "08:10", "08:40", "nfc", ""),
+        v("a1", "S1", "c1", "p1", ("08:00", "08:30"), "nfc", ""),
+        v("a2", "S1", "c1", "p1", ("08:10", "08:40"), "nfc", ""),
         // p2 at two clients at once: the later visit b2 (30 min) is questioned, b1 is not.
-        v("b1", "S1", "c2", "p2", "09:00", "09:20", "nfc", ""),
-        v("b2", "S1", "c3", "p2", "09:10", "09:40", "nfc", ""),
+        v("b1", "S1", "c2", "p2", ("09:00", "09:20"), "nfc", ""),
+        v("b2", "S1", "c3", "p2", ("09:10", "09:40"), "nfc", ""),
         // Manual without a reason (15 min), and with one.
-        v("m1", "S1", "c4", "p3", "10:00", "10:15", "manual", ""),
-        v("m2", "S1", "c4", "p3", "11:00", "11:10", "manual", "Glömde kvittera"),
+        v("m1", "S1", "c4", "p3", ("10:00", "10:15"), "manual", ""),
+        v("m2", "S1", "c4", "p3", ("11:00", "11:10"), "manual", "Glömde kvittera"),
         // During c5's absence, both 20 min; x2 is also the later copy of x1 and counts once,
         // as during an absence.
-        v("x1", "S1", "c5", "p4", "12:00", "12:20", "nfc", ""),
-        v("x2", "S1", "c5", "p4", "12:05", "12:25", "nfc", ""),
+        v("x1", "S1", "c5", "p4", ("12:00", "12:20"), "nfc", ""),
+        v("x2", "S1", "c5", "p4", ("12:05", "12:25"), "nfc", ""),
         // A client with a personnummer, 45 min, invoiced in the form without century.
-        v("y1", "S1", "19431006-2122", "p5", "13:00", "13:45", "nfc", ""),
+        v("y1", "S1", "19431006-2122", "p5", ("13:00", "13:45"), "nfc", ""),
     ]
 }
 
@@ -133,7 +133,7 @@ fn each_reason_once_in_spec_order_with_over_granted_time_invoices_and_kronor() {
     f.assert("S2", "invoice_excess_share", Some(1.0), "deviation");
     // The terminal names the questioned time and the kronor per supplier.
     assert!(run.stdout.contains("Ersättningsunderlag"), "{}", run.stdout);
-    let s1 = run.stdout.lines().filter(|l| l.trim_start().starts_with("S1 ")).last().unwrap();
+    let s1 = run.stdout.lines().rfind(|l| l.trim_start().starts_with("S1 ")).unwrap();
     assert!(s1.contains("115 min") && s1.contains("863 kr") && s1.contains("413 kr") && s1.contains("52,3 %"), "{s1}");
 }
 
