@@ -17,17 +17,34 @@ pub const SEPARATOR: u8 = 0x1f;
 /// `seed \x1f supplier_id \x1f visit_id` as a big-endian integer `U`, and
 /// `u = ((U >> 11) + 0.5) / 2^53`, exact in a 64-bit float and never 0 or 1.
 pub fn random_number(seed: &str, supplier_id: &str, visit_id: &str) -> f64 {
-    let mut hash = Sha256::new();
-    hash.update(seed.as_bytes());
-    hash.update([SEPARATOR]);
-    hash.update(supplier_id.as_bytes());
-    hash.update([SEPARATOR]);
-    hash.update(visit_id.as_bytes());
-    let digest = hash.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    let big = u64::from_be_bytes(first);
-    ((big >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    SupplierHash::new(seed, supplier_id).random_number(visit_id)
+}
+
+/// The hash of `seed \x1f supplier_id \x1f`, taken once per supplier and continued with each
+/// of its visits' ids.
+#[derive(Clone)]
+pub struct SupplierHash(Sha256);
+
+impl SupplierHash {
+    pub fn new(seed: &str, supplier_id: &str) -> SupplierHash {
+        let mut hash = Sha256::new();
+        hash.update(seed.as_bytes());
+        hash.update([SEPARATOR]);
+        hash.update(supplier_id.as_bytes());
+        hash.update([SEPARATOR]);
+        SupplierHash(hash)
+    }
+
+    /// `u` of one of the supplier's visits (`random_number`).
+    pub fn random_number(&self, visit_id: &str) -> f64 {
+        let mut hash = self.0.clone();
+        hash.update(visit_id.as_bytes());
+        let digest = hash.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        let big = u64::from_be_bytes(first);
+        ((big >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
 }
 
 /// The risk weight `w = 1 + 2·f + 4·q`: `flags` distinct flags, `questioned` for a visit

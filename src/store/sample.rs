@@ -17,7 +17,7 @@ use crate::bytes_map::HashMap;
 use crate::error::refused;
 use crate::model::time::local_time;
 use crate::model::{Flag, VisitStatus, YearMonth};
-use crate::month::sample::{random_number, risk_weight, AnswerSummary, Drawn, Entrant, Pool, SampledVisit};
+use crate::month::sample::{risk_weight, AnswerSummary, Drawn, Entrant, Pool, SampledVisit, SupplierHash};
 
 /// The folder of a month's sample: `OUT/YYYY-MM/stickprov/`.
 pub const SAMPLE_DIR: &str = "stickprov";
@@ -152,11 +152,12 @@ pub fn draw_month(dir: &Path, inputs: &DrawInputs) -> Result<Drawing> {
     if has_status {
         columns.push("status");
     }
+    let marks = marks(inputs);
     let pools = slices
         .par_iter()
         .map(|&slice| {
             let df = read_columns(&path, &columns, Some((slice, metadata.clone())))?;
-            pool_rows(&df, &path, inputs, has_status)
+            pool_rows(&df, &path, inputs, &marks, has_status)
         })
         .try_reduce(HashMap::default, |mut a, b| {
             for (supplier, pool) in b {
@@ -204,8 +205,31 @@ fn sampled(supplier: &str, drawn: Drawn, e: Entrant<Details>, inputs: &DrawInput
     }
 }
 
-/// The population among one row group's rows, into a pool per supplier.
-fn pool_rows(df: &DataFrame, path: &Path, inputs: &DrawInputs, has_status: bool) -> Result<HashMap<String, Pool<Details>>> {
+/// Each flagged or questioned visit's risk weight, so that a visit of the population is looked
+/// up once.
+fn marks(inputs: &DrawInputs) -> HashMap<&str, f64> {
+    let mut marks: HashMap<&str, f64> = inputs
+        .flags
+        .iter()
+        .map(|(id, bits)| (id.as_str(), risk_weight(bits.count_ones(), inputs.questioned.reason(id).is_some())))
+        .collect();
+    if let QuestionedVisits::Read(questioned) = &inputs.questioned {
+        for id in questioned.keys() {
+            marks.entry(id.as_str()).or_insert_with(|| risk_weight(0, true));
+        }
+    }
+    marks
+}
+
+/// The population among one row group's rows, into a pool per supplier. `marks` gives the
+/// weight of each flagged or questioned visit; any other weighs 1.
+fn pool_rows(
+    df: &DataFrame,
+    path: &Path,
+    inputs: &DrawInputs,
+    marks: &HashMap<&str, f64>,
+    has_status: bool,
+) -> Result<HashMap<String, Pool<Details>>> {
     let ids = strings(df, "visit_id", path)?;
     let suppliers = strings(df, "supplier_id", path)?;
     let (clients, staff, services) = (strings(df, "client_id", path)?, strings(df, "staff_id", path)?, strings(df, "services", path)?);
@@ -215,8 +239,9 @@ fn pool_rows(df: &DataFrame, path: &Path, inputs: &DrawInputs, has_status: bool)
     let performed = VisitStatus::Performed.as_str();
     let max_valid = inputs.max_valid_minutes;
     let mut pools: HashMap<String, Pool<Details>> = HashMap::default();
-    // The visits lie sorted by supplier: its pool is looked up when the supplier changes.
-    let mut current: Option<(&str, Pool<Details>)> = None;
+    // The visits lie sorted by supplier: its pool is looked up, and the hash of the seed and
+    // its id taken, when the supplier changes.
+    let mut current: Option<(&str, SupplierHash, Pool<Details>)> = None;
     for i in 0..df.height() {
         if status.as_ref().is_some_and(|s| s.get(i).is_some_and(|s| s != performed)) {
             continue;
@@ -229,17 +254,16 @@ fn pool_rows(df: &DataFrame, path: &Path, inputs: &DrawInputs, has_status: bool)
         if !(0.0..=max_valid).contains(&minutes) {
             continue;
         }
-        if current.as_ref().is_none_or(|(s, _)| *s != supplier) {
-            if let Some((s, pool)) = current.take() {
+        if current.as_ref().is_none_or(|(s, _, _)| *s != supplier) {
+            if let Some((s, _, pool)) = current.take() {
                 put_back(&mut pools, s, pool);
             }
             let pool = pools.remove(supplier).unwrap_or_else(|| Pool::new(inputs.size));
-            current = Some((supplier, pool));
+            current = Some((supplier, SupplierHash::new(&inputs.seed, supplier), pool));
         }
-        let (_, pool) = current.as_mut().expect("set above");
-        let u = random_number(&inputs.seed, supplier, id);
-        let bits = inputs.flags.get(id).copied().unwrap_or(0);
-        let weight = risk_weight(bits.count_ones(), inputs.questioned.reason(id).is_some());
+        let (_, hash, pool) = current.as_mut().expect("set above");
+        let u = hash.random_number(id);
+        let weight = marks.get(id).copied().unwrap_or_else(|| risk_weight(0, false));
         if !pool.admits(id, u, weight) {
             pool.count();
             continue;
@@ -253,7 +277,7 @@ fn pool_rows(df: &DataFrame, path: &Path, inputs: &DrawInputs, has_status: bool)
         };
         pool.add(Entrant { visit_id: id.to_string(), u, weight, item });
     }
-    if let Some((s, pool)) = current {
+    if let Some((s, _, pool)) = current {
         put_back(&mut pools, s, pool);
     }
     Ok(pools)
