@@ -214,6 +214,30 @@ fn the_seed_changes_the_draw_and_the_same_seed_repeats_it() {
     assert_eq!(drawn_of(&rows, ALFA), expected("omtag", ALFA, &alfa_weights(&flags, &questioned, true), 4));
 }
 
+/// Each supplier's performed visits with valid duration (0–720 minutes), read from a stored
+/// `visits.parquet`.
+fn population(path: &Path) -> BTreeMap<String, Vec<String>> {
+    use polars::prelude::*;
+    let columns = ["visit_id", "supplier_id", "check_in_utc", "check_out_utc", "status"];
+    let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+        .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
+        .finish()
+        .unwrap();
+    let text = |name: &str| df.column(name).unwrap().str().unwrap().clone();
+    let millis = |name: &str| df.column(name).unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().clone();
+    let (ids, suppliers, statuses, ins, outs) =
+        (text("visit_id"), text("supplier_id"), text("status"), millis("check_in_utc"), millis("check_out_utc"));
+    let mut by_supplier: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for i in 0..df.height() {
+        let (Some(start), Some(end)) = (ins.get(i), outs.get(i)) else { continue };
+        let minutes = ((end - start) / 1000) as f64 / 60.0;
+        if statuses.get(i) == Some("performed") && (0.0..=720.0).contains(&minutes) {
+            by_supplier.entry(suppliers.get(i).unwrap().to_string()).or_default().push(ids.get(i).unwrap().to_string());
+        }
+    }
+    by_supplier
+}
+
 /// The canonical March month stored in `out` from `visits` (a path).
 fn store_march(w: &Work, out: &str, visits: &str) {
     w.tidkoll(&["monthly", "--quiet", "--visits", visits, "--month", "2025-03", "--out", out]).ok();
@@ -230,6 +254,23 @@ fn the_same_month_draws_the_same_sample_on_one_and_two_threads_and_after_a_shuff
     }
     assert_eq!(draws[0], draws[1]);
     assert!(draws[0].lines().count() > 40, "a sample of every supplier");
+    // Every supplier's draw (hundreds of visits each, so the pools are pruned as they are read)
+    // is the formula's over the population read from visits.parquet here.
+    let (flags, questioned) = (flags_of(&w), questioned_of(&w));
+    assert!(!questioned.is_empty(), "the month has questioned visits");
+    let rows = sample_rows(&w, "out");
+    for (supplier, visits) in population(&w.path("out/2025-03/visits.parquet")) {
+        let weighted: Vec<(&str, f64)> = visits
+            .iter()
+            .map(|id| {
+                let f = flags.get(id).map_or(0, |s| s.split('|').count());
+                let q = questioned.contains(id);
+                (id.as_str(), 1.0 + 2.0 * f as f64 + if q { 4.0 } else { 0.0 })
+            })
+            .collect();
+        assert!(visits.len() > 100, "{supplier}: {}", visits.len());
+        assert_eq!(drawn_of(&rows, &supplier), expected("2025-03", &supplier, &weighted, 10), "{supplier}");
+    }
     // The rows in another order (a fixed permutation).
     let text = std::fs::read_to_string(fixture("visits-2025-03.csv")).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
