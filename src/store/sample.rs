@@ -320,6 +320,29 @@ pub fn sample_dir(out: &Path, month: YearMonth) -> PathBuf {
     out.join(month.to_string()).join(SAMPLE_DIR)
 }
 
+/// Copies an earlier run's sample folder (`month_dir/stickprov/`, its files) into the new run's
+/// staged folder `staged`, so that running the month again keeps the draw and the answers
+/// (they record which clients were called). Whether there was one.
+pub fn keep_sample(month_dir: &Path, staged: &Path) -> Result<bool> {
+    let from = month_dir.join(SAMPLE_DIR);
+    if !from.is_dir() {
+        return Ok(false);
+    }
+    let to = staged.join(SAMPLE_DIR);
+    fs::create_dir_all(&to).with_context(|| format!("{} kan inte skapas", to.display()))?;
+    for entry in fs::read_dir(&from).with_context(|| format!("{} kan inte läsas", from.display()))? {
+        let entry = entry.with_context(|| format!("{} kan inte läsas", from.display()))?;
+        // Only the files the sample wrote and the officer saved there; a leftover staging
+        // folder of a stopped run is not copied.
+        if entry.file_type().is_ok_and(|t| t.is_file()) && !entry.file_name().to_string_lossy().starts_with('.') {
+            let target = to.join(entry.file_name());
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("{} kan inte kopieras till {}", entry.path().display(), target.display()))?;
+        }
+    }
+    Ok(true)
+}
+
 /// Writes `stickprov.csv` into `dir`.
 pub fn write_sample_csv(dir: &Path, sample: &[SampledVisit]) -> Result<()> {
     write_csv(&dir.join(SAMPLE_CSV), sample, SampleColumn::name)

@@ -530,3 +530,18 @@ fn the_quarter_shows_the_answers_in_the_matrix_and_the_plans() {
         "{section}"
     );
 }
+
+#[test]
+fn running_the_month_again_keeps_the_sample_and_its_answers() {
+    let (w, rows) = drawn_hand_month();
+    let answers = w.write("svar.csv", format!("visit_id,bekraftad\n{},nej\n", rows[0]["visit_id"]));
+    w.tidkoll(&["sample", "--month", "2025-03", "--out", "out", "--answers", &answers, "--quiet"]).ok();
+    let (sample, summary) = (w.read("out/2025-03/stickprov/stickprov.csv"), answers_csv(&w));
+    let run = w.monthly(&["--quiet", "--visits", &w.path("visits.csv").to_string_lossy(), "--month", "2025-03"]);
+    run.ok();
+    assert!(run.stderr.contains("stickprov") && run.stderr.contains("följer med"), "{}", run.stderr);
+    assert_eq!(w.read("out/2025-03/stickprov/stickprov.csv"), sample);
+    assert_eq!(answers_csv(&w), summary);
+    assert!(w.path("out/2025-03/stickprov/stickprov.xlsx").is_file());
+    assert!(w.path("out/2025-03/figures.csv").is_file());
+}
