@@ -20,7 +20,7 @@
 # input from the disk times the disk (0.6-0.9 GB/s here), not tidkoll.
 #
 # Usage: benches/national.sh [VISITS...]          (default: 1000000 3000000 12500000)
-# Env:   SHAPES (default "national example"), DIALECT (canonical or swedish; default canonical),
+# Env:   SHAPES (default "national municipality example"), DIALECT (canonical or swedish; default canonical),
 #        RUNS (default 5), WARMUP (default 1), STAGE_RUNS (default 3), TIDKOLL_BENCH_DIR
 #        (default /tmp/tidkoll-national; data is generated once and reused: 12.5 M visits are
 #        1.7 GB), CARGO_TARGET_DIR.
@@ -51,7 +51,7 @@ mean_sd() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results
 printf '%-8s %10s %7s | %14s %8s %8s %6s | %6s %7s %6s %6s %10s | %8s %8s | %8s %8s\n' \
   shape visits "in MB" "monthly s" "µs/visit" "peak MiB" "/input" "read s" "MB/s" "figs s" "write" "whole/read" "inv. s" "inv. MiB" \
   "sample s" "smp. MiB"
-for shape in ${SHAPES:-national example}; do
+for shape in ${SHAPES:-national municipality example}; do
   per_visit=()
   for n in "${sizes[@]}"; do
     dir="$base/$shape-$dialect-$n"

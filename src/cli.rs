@@ -244,6 +244,11 @@ pub enum ShapeArg {
     /// A national month: many suppliers, personnummer client ids.
     #[value(help = "En nationell månad: många utförare, personnummer som kund-id")]
     National,
+    /// A national month shaped as a municipality exports it.
+    #[value(
+        help = "En nationell månad som en kommuns export ser ut: tider på sekunden, kund-id av två slag, 12-siffriga besöks-id, utförarnamn med kommatecken"
+    )]
+    Municipality,
 }
 
 impl From<ShapeArg> for crate::generate::Shape {
@@ -251,6 +256,7 @@ impl From<ShapeArg> for crate::generate::Shape {
         match arg {
             ShapeArg::Example => crate::generate::Shape::Example,
             ShapeArg::National => crate::generate::Shape::National,
+            ShapeArg::Municipality => crate::generate::Shape::Municipality,
         }
     }
 }
@@ -270,7 +276,7 @@ pub struct GenerateArgs {
     #[arg(help = "Exportens dialekt", long, value_enum, default_value = "canonical")]
     pub dialect: DialectArg,
     #[arg(
-        help = "Månadens form: `example` (fem utförare med kända avvikelser, fler i grupper om fem per 500 000 besök) eller `national` (omkring 60 utförare per miljon besök, varje kund-id ett personnummer)",
+        help = "Månadens form: `example` (fem utförare med kända avvikelser, fler i grupper om fem per 500 000 besök) `national` (omkring 60 utförare per miljon besök, varje kund-id ett personnummer) eller `municipality` (som national, men som en kommuns export: tider på sekunden utan tidszon, kund-id av två slag, 12-siffriga besöks-id, utförarnamn med kommatecken)",
         long,
         value_enum,
         default_value = "example"

@@ -34,6 +34,12 @@ pub enum Shape {
     /// for 12.5 M), about 200 clients and 125 staff members each, every client id a personnummer
     /// (with a failing check digit), timestamps with offsets in the canonical dialect.
     National,
+    /// A national month as a municipality's time-registration system exports it: the national
+    /// suppliers, client ids of two kinds (six in ten a personnummer, written without century
+    /// on one row in ten, the others short ids), local times to the second without offset,
+    /// 12-digit visit ids, and one supplier in fifty named with a comma (`"Vårdbolaget Väst 3,
+    /// Hemtjänst AB"`, quoted in the canonical dialect).
+    Municipality,
 }
 
 impl Shape {
@@ -41,7 +47,7 @@ impl Shape {
     fn suppliers(self, visits: u64) -> usize {
         match self {
             Shape::Example => PROFILES.len() * visits.div_ceil(500_000).max(1) as usize,
-            Shape::National => visits.div_ceil(16_667).max(PROFILES.len() as u64) as usize,
+            Shape::National | Shape::Municipality => visits.div_ceil(16_667).max(PROFILES.len() as u64) as usize,
         }
     }
 }
@@ -232,12 +238,20 @@ impl Writer {
         }
     }
 
+    /// Appends a field, quoted (as a CSV writer quotes) when it holds the separator, a quote or
+    /// a line break.
     fn field(&mut self, value: &str) {
+        let sep = self.sep();
         if !self.line.is_empty() {
-            let sep = self.sep();
             self.line.push(sep);
         }
-        self.line.push_str(value);
+        if value.contains([sep, '"', '\n', '\r']) {
+            self.line.push('"');
+            self.line.push_str(&value.replace('"', "\"\""));
+            self.line.push('"');
+        } else {
+            self.line.push_str(value);
+        }
     }
 
     fn number(&mut self, value: f64) {
@@ -316,6 +330,11 @@ fn stamp(dialect: Dialect, t: NaiveDateTime) -> String {
             LocalResult::None => unreachable!("generated times avoid the DST gap"),
         },
     }
+}
+
+/// A local time to the second without offset, as a municipality's export writes it.
+fn local_stamp(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// Moves a local time out of the spring DST gap.

@@ -10,8 +10,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::headers::header;
 use super::{
-    absence_stamp, existing, fake_personnummer, method, short_form, stamp, status_word, Client, Dialect, GenVisit, MonthFiles, Plant,
-    Profile, Shape,
+    absence_stamp, existing, fake_personnummer, local_stamp, method, short_form, stamp, status_word, Client, Dialect, GenVisit, MonthFiles,
+    Plant, Profile, Shape,
 };
 use super::{Rng, Writer, AREAS, MANUAL_REASONS, NEW_SUPPLIER, PROFILES, SERVICES};
 use crate::model::{InputKind, VisitStatus, YearMonth};
@@ -57,6 +57,8 @@ struct Supplier {
     delivered: Vec<Vec<&'static str>>,
     /// Minutes of performed visits with a check-out per client.
     performed: Vec<f64>,
+    /// Written as a municipality exports (`Shape::Municipality`).
+    municipal: bool,
 }
 
 /// The supplier's clients, drawn from a generator seeded by supplier, not month, so that the
@@ -160,6 +162,7 @@ impl Supplier {
             planned_total,
             delivered,
             performed,
+            municipal: false,
         }
     }
 
@@ -372,13 +375,27 @@ impl Supplier {
             *visit_no += 1;
             let in_method = method(dialect, g.verified, rng);
             let out_method = if g.minutes.is_some() { method(dialect, g.verified, rng) } else { "" };
-            let end = g.minutes.map(|m| stamp(dialect, existing(g.start + Duration::minutes(m as i64))));
-            w.field(&format!("V{}{:02}-{:08}", month.year, month.month, *visit_no));
-            w.field(&self.name);
-            w.field(&self.clients[g.client].id);
-            w.field(&format!("P{:02}{:04}", self.index + 1, g.staff + 1));
-            w.field(&stamp(dialect, g.start));
-            w.field(end.as_deref().unwrap_or(""));
+            if self.municipal {
+                // To the second, the client's personnummer on one row in ten without century.
+                let start = existing(g.start + Duration::seconds(rng.below(60) as i64));
+                let end = g.minutes.map(|m| local_stamp(existing(start + Duration::seconds((m * 60.0) as i64 + rng.below(60) as i64))));
+                let id = &self.clients[g.client].id;
+                let short = id.len() == 13 && rng.chance(0.1);
+                w.field(&format!("{:02}{:02}{:08}", month.year % 100, month.month, *visit_no));
+                w.field(&self.name);
+                w.field(&if short { short_form(id) } else { id.clone() });
+                w.field(&format!("P{:02}{:04}", self.index + 1, g.staff + 1));
+                w.field(&local_stamp(start));
+                w.field(end.as_deref().unwrap_or(""));
+            } else {
+                let end = g.minutes.map(|m| stamp(dialect, existing(g.start + Duration::minutes(m as i64))));
+                w.field(&format!("V{}{:02}-{:08}", month.year, month.month, *visit_no));
+                w.field(&self.name);
+                w.field(&self.clients[g.client].id);
+                w.field(&format!("P{:02}{:04}", self.index + 1, g.staff + 1));
+                w.field(&stamp(dialect, g.start));
+                w.field(end.as_deref().unwrap_or(""));
+            }
             w.field(in_method);
             w.field(out_method);
             w.field(&g.services.join("|"));
@@ -477,6 +494,7 @@ pub fn generate_month(
     let clients_per_supplier = ((target_visits as f64 / suppliers as f64) / (2.6 * f64::from(days))).ceil().max(2.0) as usize;
     let personnummer_share = match (shape, dialect) {
         (Shape::National, _) => 1.0,
+        (Shape::Municipality, _) => 0.6,
         (Shape::Example, Dialect::Swedish) => 0.4,
         (Shape::Example, Dialect::Canonical) => 0.0,
     };
@@ -484,14 +502,19 @@ pub fn generate_month(
     let mut visit_no = 0u64;
     for index in 0..suppliers {
         let profile = PROFILES[index % PROFILES.len()];
-        let name = if groups == 1 { profile.name.to_string() } else { format!("{} {}", profile.name, index / PROFILES.len() + 1) };
+        let name = match (shape, index % 50) {
+            (Shape::Municipality, 2) => format!("Vårdbolaget Väst {}, Hemtjänst AB", index / 50 + 1),
+            _ if groups == 1 => profile.name.to_string(),
+            _ => format!("{} {}", profile.name, index / PROFILES.len() + 1),
+        };
         let staff = match shape {
             Shape::Example => clients_per_supplier / 2,
-            Shape::National => clients_per_supplier * 5 / 8,
+            Shape::National | Shape::Municipality => clients_per_supplier * 5 / 8,
         };
         let pool = staff.max(if profile.random_staff { 40 } else { 6 }) + 4;
         let mut supplier =
             Supplier::new(index, name, profile, pool, make_clients(index, pool, clients_per_supplier, &profile, seed, personnummer_share));
+        supplier.municipal = shape == Shape::Municipality;
         for day in 1..=days {
             let date = NaiveDate::from_ymd_opt(month.year, month.month, day).expect("day in month");
             let wanted = wanted_visits(&supplier.clients, date, &mut rng);

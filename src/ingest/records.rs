@@ -36,13 +36,11 @@ enum Split<'a> {
     Parser {
         reader: Box<csv::Reader<&'a [u8]>>,
         record: csv::ByteRecord,
+        /// Whether it has read its record (and, handing back, is done).
+        read: bool,
     },
     /// Where the next record is looked for, the line it is on, and the last record's text.
-    Plain {
-        next: usize,
-        line: u64,
-        text: (usize, usize),
-    },
+    Plain { next: usize, line: u64, text: (usize, usize) },
 }
 
 /// Reads the records of a run of the body (all of it, or one chunk) with the 1-based line
@@ -51,9 +49,11 @@ enum Split<'a> {
 /// Lines without any `"` hold no quoted field, so their records are their non-empty lines and
 /// their fields lie between delimiters: they are split so, several times faster than the CSV
 /// parser reads them, with the parser's rules (a record ends at `\r`, `\n` or `\r\n`; blank
-/// lines are skipped). At the first line with a `"` the parser takes over from where that
-/// record begins, in the state it has at the start of every record, and reads the rest of the
-/// run. A test holds the two to the same records, lines and spans.
+/// lines are skipped). At a line with a `"` the parser takes over from where that record
+/// begins, in the state it has at the start of every record, reads that one record (its quoted
+/// fields may hold delimiters and line breaks), and hands the rest back to the split at line
+/// ends: a quoted supplier name on a few rows does not send the rest of the run down the
+/// parser. A test holds the two to the same records, lines and spans.
 pub struct Records<'a> {
     split: Split<'a>,
     spans: Vec<(usize, usize)>,
@@ -64,6 +64,11 @@ pub struct Records<'a> {
     first_line: u64,
     /// Line breaks inside the last record (in quoted fields).
     inner_lines: u64,
+    /// Records read by the parser so far.
+    parsed: u64,
+    /// Whether the parser reads one quoted record and hands the rest back (false only where the
+    /// parser reads the whole run).
+    handed_back: bool,
 }
 
 impl<'a> Records<'a> {
@@ -72,12 +77,12 @@ impl<'a> Records<'a> {
         // No pass over the run first to look for quotes: its pages would be read from memory
         // twice (a fifth of the reading's time on a national file).
         let split = Split::Plain { next: start, line: first_line, text: (start, start) };
-        Records { split, spans: Vec::new(), body, delimiter, start, end, first_line, inner_lines: 0 }
+        Records { split, spans: Vec::new(), body, delimiter, start, end, first_line, inner_lines: 0, parsed: 0, handed_back: false }
     }
 
     fn parser(body: &'a [u8], delimiter: u8, start: usize, end: usize) -> Split<'a> {
         let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(&body[start..end]);
-        Split::Parser { reader: Box::new(reader), record: csv::ByteRecord::new() }
+        Split::Parser { reader: Box::new(reader), record: csv::ByteRecord::new(), read: false }
     }
 
     /// The records of `body[start..end]` read by the CSV parser even without quotes (tests
@@ -85,13 +90,22 @@ impl<'a> Records<'a> {
     #[cfg(test)]
     pub fn chunk_parsed(body: &'a [u8], delimiter: u8, start: usize, end: usize, first_line: u64) -> Records<'a> {
         let split = Records::parser(body, delimiter, start, end);
-        Records { split, spans: Vec::new(), body, delimiter, start, end, first_line, inner_lines: 0 }
+        Records { split, spans: Vec::new(), body, delimiter, start, end, first_line, inner_lines: 0, parsed: 0, handed_back: false }
     }
 
     /// The next record: (line, start byte, end byte) in the body, fields in `self.record()`.
     pub fn next_record(&mut self) -> Option<Result<(u64, usize, usize), String>> {
         match &mut self.split {
-            Split::Parser { reader, record } => match reader.read_byte_record(record) {
+            // The quoted record is read: the split at line ends goes on from where the parser
+            // stopped, on the line it counted to (only a run read whole by the parser, in tests,
+            // stays with it).
+            Split::Parser { reader, read: true, .. } if self.handed_back => {
+                let pos = reader.position();
+                let (next, line) = (self.start + pos.byte() as usize, self.first_line + pos.line() - 1);
+                self.split = Split::Plain { next, line, text: (next, next) };
+                self.next_record()
+            }
+            Split::Parser { reader, record, read } => match reader.read_byte_record(record) {
                 Ok(false) => None,
                 Ok(true) => {
                     // The parser places a record right after the previous one's first terminator
@@ -104,6 +118,8 @@ impl<'a> Records<'a> {
                         line += u64::from(self.body[byte] == b'\n');
                         byte += 1;
                     }
+                    self.parsed += 1;
+                    *read = true;
                     let end = (self.start + reader.position().byte() as usize).max(byte);
                     let text = &self.body[byte..end];
                     let breaks = memchr::memchr_iter(b'\n', text).count() as u64;
@@ -138,6 +154,7 @@ impl<'a> Records<'a> {
                     // this record on, its positions counted from here.
                     (self.start, self.first_line) = (first, record_line);
                     self.split = Records::parser(self.body, self.delimiter, first, self.end);
+                    self.handed_back = true;
                     return self.next_record();
                 };
                 // The parser's record ends after its first terminator byte.
@@ -288,8 +305,10 @@ mod tests {
                     let parsed = Records::chunk_parsed(&body, delimiter, start, body.len(), first_line);
                     let shown = String::from_utf8_lossy(&body);
                     assert_eq!(all_records(&mut plain), all_records(&mut { parsed }), "{shown:?} from {start}");
-                    let quoted = body[start..].contains(&b'"');
-                    assert_eq!(matches!(plain.split, Split::Parser { .. }), quoted, "{shown:?} from {start}");
+                    // The parser reads at most the lines with a quote, and none without one.
+                    let quoted_lines = body[start..].split(|&b| b == b'\n' || b == b'\r').filter(|l| l.contains(&b'"')).count() as u64;
+                    assert!(plain.parsed <= quoted_lines, "{shown:?} from {start}: {} records parsed", plain.parsed);
+                    assert_eq!(plain.parsed == 0, quoted_lines == 0, "{shown:?} from {start}");
                 }
             }
         }

@@ -34,6 +34,16 @@ impl Questioned {
         Questioned::ALL.into_iter().find(|q| q.name() == name)
     }
 
+    /// The reason in a few words, for a column heading.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Questioned::DuringAbsence => "Under frånvaro",
+            Questioned::Duplicate => "Dubbelregistrering",
+            Questioned::StaffOverlap => "Samtidigt hos annan kund",
+            Questioned::ManualWithoutReason => "Manuell utan orsak",
+        }
+    }
+
     /// The reason as a follow-up officer reads it.
     pub fn label(self) -> &'static str {
         match self {

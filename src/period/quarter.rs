@@ -11,10 +11,11 @@ use anyhow::Result;
 use crate::config::{Config, EscalationConfig};
 use crate::error::refused;
 use crate::model::ALL;
-use crate::model::{Bound, Evidence, Figure, Flag, Metric, Status, Tally};
+use crate::model::{Bound, Evidence, Figure, Flag, HourlyRate, Metric, Status, Tally};
 use crate::model::{Quarter, YearMonth};
 use crate::month::analysis::MemberRow;
 use crate::month::evidence::{EvidenceRow, Kind};
+use crate::month::payment::{PaymentRow, QuestionedRow};
 use crate::month::sample::{AnswerSummary, Drawn};
 use crate::period::followup::{History, SupplierFollowup};
 use crate::store::read::{check_same_key, month_exists, monthly_command, read_flags, read_month, StoredMonth};
@@ -179,6 +180,22 @@ impl QuarterData {
     /// The supplier's follow-up over time.
     pub fn followup_of(&self, supplier: &str) -> Option<&SupplierFollowup> {
         self.followup.iter().find(|f| f.supplier == supplier)
+    }
+
+    /// The payment row (SPEC §10) of `supplier` (or `ALL`) in month `i`, when the month was run
+    /// with the payment basis and has the supplier.
+    pub fn payment(&self, supplier: &str, i: usize) -> Option<&PaymentRow> {
+        self.stored[i].as_ref()?.payment.iter().find(|p| p.supplier_id == supplier)
+    }
+
+    /// The questioned visits of `supplier` in month `i`.
+    pub fn questioned<'a>(&'a self, supplier: &'a str, i: usize) -> impl Iterator<Item = &'a QuestionedRow> {
+        self.stored[i].iter().flat_map(|m| &m.questioned).filter(move |q| q.supplier_id == supplier)
+    }
+
+    /// The hourly rate month `i` was run with.
+    pub fn hourly_rate(&self, i: usize) -> HourlyRate {
+        self.config(i).map_or_else(HourlyRate::default, |c| HourlyRate::from_kronor(c.payment.hourly_rate))
     }
 
     /// Whether month `i` of the quarter was run.

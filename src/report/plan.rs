@@ -7,14 +7,16 @@
 
 use crate::config::MunicipalityConfig;
 use crate::model::evidence::Ranked;
-use crate::model::{Area, Evidence, Figure, Metric, Status};
+use crate::model::{Area, Evidence, Figure, Metric, Questioned, Status};
 use crate::month::evidence::{EvidenceRow, Kind};
+use crate::month::payment::{PaymentRow, QuestionedRow};
 use crate::month::sample::AnswerSummary;
 use crate::period::quarter::{Deviation, EvidenceTotals, QuarterData};
 use crate::report::document::Document;
 use crate::report::document::Properties;
-use crate::report::labels::{escalation_reasons_sv, escalation_rules_sv, figure_label, format_sv, requirement_sv};
-use crate::report::sample::percent_sv;
+use crate::report::labels::{
+    escalation_reasons_sv, escalation_rules_sv, figure_label, format_sv, kronor_sv, minutes_sv, percent_sv, requirement_sv,
+};
 
 /// How many staff and clients an evidence table names per month.
 const NAMED: usize = 5;
@@ -41,6 +43,25 @@ pub struct Plan {
     /// The verification sample's answers per month where read back (SPEC §11): month, the
     /// random part's answered and unconfirmed visits, the risk part's.
     pub sample_checks: Vec<[String; 5]>,
+    /// The payment basis (SPEC §10), when the supplier has questioned or unsupported time in
+    /// the quarter.
+    pub payment: Option<PaymentSection>,
+}
+
+/// What the registrations mean for the payment: per month the registered, questioned and
+/// unsupported time, and per reason the questioned visits with examples.
+pub struct PaymentSection {
+    /// Whether the months were run with an hourly rate (the kronor columns).
+    pub kronor: bool,
+    /// Whether some month was run with invoices (the invoice columns).
+    pub invoices: bool,
+    /// (month, registered, questioned, share, questioned kronor, invoiced, unsupported,
+    /// unsupported kronor); `–` where a value is missing.
+    pub months: Vec<[String; 8]>,
+    /// (reason, visits, minutes, kronor) over the quarter.
+    pub reasons: Vec<[String; 4]>,
+    /// (month, visit id, reason, minutes): a few questioned visits per reason.
+    pub examples: Vec<[String; 4]>,
 }
 
 impl Plan {
@@ -126,15 +147,75 @@ pub fn build_plan(q: &QuarterData, supplier: &str, sender: &MunicipalityConfig, 
         deeper_followup,
         groups,
         sample_checks: sample_checks(q, supplier),
+        payment: payment_section(q, supplier),
     })
 }
+
+/// The supplier's payment basis over the quarter, or `None` when no month has questioned or
+/// unsupported time (or none was run with the payment basis).
+fn payment_section(q: &QuarterData, supplier: &str) -> Option<PaymentSection> {
+    let rows: Vec<(usize, &PaymentRow)> = (0..3).filter_map(|i| Some((i, q.payment(supplier, i)?))).collect();
+    if !rows.iter().any(|(_, p)| p.questioned > 0 || p.invoice_excess.is_some_and(|e| e > 0)) {
+        return None;
+    }
+    let dash = || "–".to_string();
+    let kronor = |k: Option<i64>| k.map(kronor_sv).unwrap_or_else(dash);
+    let minutes = |m: Option<i64>| m.map(minutes_sv).unwrap_or_else(dash);
+    let months = rows
+        .iter()
+        .map(|(i, p)| {
+            [
+                q.months[*i].to_string(),
+                minutes_sv(p.registered),
+                minutes_sv(p.questioned),
+                percent_sv(p.questioned, p.registered),
+                kronor(p.questioned_kronor),
+                minutes(p.invoiced),
+                minutes(p.invoice_excess),
+                kronor(p.invoice_excess_kronor),
+            ]
+        })
+        .collect();
+    let kronor_given = rows.iter().any(|(_, p)| p.questioned_kronor.is_some());
+    let mut reasons = Vec::new();
+    let mut examples = Vec::new();
+    for reason in Questioned::ALL {
+        let (mut visits, mut hundredths, mut money) = (0usize, 0i64, 0i64);
+        for (i, _) in &rows {
+            let of_month: Vec<&QuestionedRow> = q.questioned(supplier, *i).filter(|v| v.reason == reason).collect();
+            let sum: i64 = of_month.iter().map(|v| v.minutes).sum();
+            visits += of_month.len();
+            hundredths += sum;
+            // A month's kronor of one reason from its minutes at the month's rate.
+            money += q.hourly_rate(*i).kronor(sum * MICROS_PER_HUNDREDTH).unwrap_or(0);
+            examples.extend(
+                of_month
+                    .iter()
+                    .take(EXAMPLES_PER_REASON)
+                    .map(|v| [q.months[*i].to_string(), v.visit_id.clone(), reason.label().to_string(), minutes_sv(v.minutes)]),
+            );
+        }
+        if visits > 0 {
+            let money = if kronor_given { kronor_sv(money) } else { dash() };
+            reasons.push([reason.label().to_string(), visits.to_string(), minutes_sv(hundredths), money]);
+        }
+    }
+    Some(PaymentSection { kronor: kronor_given, invoices: rows.iter().any(|(_, p)| p.invoiced.is_some()), months, reasons, examples })
+}
+
+/// Microseconds in a hundredth of a minute.
+const MICROS_PER_HUNDREDTH: i64 = 600_000;
+/// How many questioned visits per reason and month the plan names.
+const EXAMPLES_PER_REASON: usize = 3;
 
 /// The rows of the plan's section on the verification sample: a month per row where its
 /// answers have been read back.
 fn sample_checks(q: &QuarterData, supplier: &str) -> Vec<[String; 5]> {
     let answered = |p: Option<&AnswerSummary>| p.map_or("–".to_string(), |p| format!("{} av {}", p.answered, p.sampled));
     let unconfirmed = |p: Option<&AnswerSummary>| {
-        p.and_then(|p| Some(format!("{} ({})", p.not_confirmed, percent_sv(p.not_confirmed_share()?)))).unwrap_or_else(|| "–".to_string())
+        p.filter(|p| p.answered > 0)
+            .map(|p| format!("{} ({})", p.not_confirmed, percent_sv(i64::from(p.not_confirmed), i64::from(p.answered))))
+            .unwrap_or_else(|| "–".to_string())
     };
     (0..3)
         .filter_map(|i| {
@@ -370,6 +451,47 @@ fn closing_lines(sender: &MunicipalityConfig) -> Vec<String> {
 
 /// The plan as a document: a letter from the municipality to the supplier, the same text as
 /// Markdown and as Word.
+/// The payment basis in a plan: the months' time and kronor, the questioned visits by reason,
+/// examples.
+fn payment_blocks(doc: &mut Document, p: &PaymentSection) {
+    doc.heading(3, "Underlag: ersättningsunderlaget per månad");
+    doc.paragraph(
+        "Ett besök ifrågasätts, med hela sin tid, av den första av dessa orsaker: det gjordes under kundens frånvaro, det är den senare kopian av en dubbelregistrering, samma personal var samtidigt hos en annan kund (det senare besöket), eller det registrerades manuellt utan orsak.",
+    );
+    let mut columns: Vec<usize> = vec![0, 1, 2, 3];
+    if p.kronor {
+        columns.push(4);
+    }
+    if p.invoices {
+        columns.extend([5, 6]);
+        if p.kronor {
+            columns.push(7);
+        }
+    }
+    const HEADER: [&str; 8] = [
+        "Månad",
+        "Registrerad tid",
+        "Ifrågasatt tid",
+        "Andel",
+        "Ifrågasatt belopp",
+        "Fakturerad tid",
+        "Fakturerat utan stöd",
+        "Belopp utan stöd",
+    ];
+    let header: Vec<&str> = columns.iter().map(|&c| HEADER[c]).collect();
+    doc.table("", &header, p.months.iter().map(|m| columns.iter().map(|&c| m[c].clone()).collect()).collect());
+    if !p.reasons.is_empty() {
+        let mut header = vec!["Orsak", "Besök", "Tid"];
+        if p.kronor {
+            header.push("Belopp");
+        }
+        let width = header.len();
+        doc.table("", &header, p.reasons.iter().map(|r| r[..width].to_vec()).collect());
+        doc.paragraph("Exempel på ifrågasatta besök:");
+        doc.table("", &["Månad", "Besöks-id", "Orsak", "Tid"], p.examples.iter().map(|e| e.to_vec()).collect());
+    }
+}
+
 pub fn plan_document(plan: &Plan) -> Document {
     let mut doc = Document::default();
     let sender = sender_name(&plan.sender);
@@ -457,8 +579,22 @@ pub fn plan_document(plan: &Plan) -> Document {
                 doc.table("", &header, rows.collect());
             }
         }
+        if group.area == Area::Ersattning {
+            if let Some(payment) = &plan.payment {
+                payment_blocks(&mut doc, payment);
+            }
+        }
         doc.heading(3, "Fylls i av utföraren");
         doc.table("", &["Fält", "Utförarens svar"], FIELDS.iter().map(|f| vec![f.to_string(), String::new()]).collect());
+    }
+    // Questioned time without a deviation of the area is still the ground for the payment: told,
+    // with nothing for the supplier to fill in.
+    if let (Some(payment), false) = (&plan.payment, plan.groups.iter().any(|g| g.area == Area::Ersattning)) {
+        doc.heading(2, format!("{}. Ersättning", plan.groups.len() + 1));
+        doc.paragraph(
+            "Kraven för ersättningsunderlaget är uppfyllda, men en del av den registrerade tiden stöds inte av registreringarna. Den redovisas här som underlag för ersättningen; ingen åtgärd begärs.",
+        );
+        payment_blocks(&mut doc, payment);
     }
     sample_section(&mut doc, plan);
     doc.lines(closing_lines(&plan.sender));

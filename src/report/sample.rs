@@ -14,6 +14,7 @@ use rust_xlsxwriter::{DataValidation, Format, FormatAlign, FormatBorder, Workboo
 use crate::model::YearMonth;
 use crate::month::sample::{Answer, AnswerSummary, Drawn, SampledVisit};
 use crate::period::sample::{ANSWER_COLUMN, VISIT_COLUMN};
+use crate::report::labels::percent_sv;
 
 /// How a sample was drawn, as the workbook and the terminal tell it.
 pub struct DrawnHow<'a> {
@@ -255,11 +256,6 @@ fn format_number(v: f64) -> String {
     }
 }
 
-/// A share as a Swedish percentage with one decimal: `12,5 %`.
-pub fn percent_sv(share: f64) -> String {
-    format!("{:.1} %", share * 100.0).replace('.', ",")
-}
-
 /// Suppliers listed on the terminal; the rest are in the files.
 const LISTED: usize = 40;
 
@@ -322,7 +318,11 @@ pub fn answers_summary_text(month: YearMonth, rows: &[AnswerSummary], path: &Pat
             None => ("–".to_string(), "–".to_string()),
             Some(r) => (
                 format!("{} av {}", r.answered, r.sampled),
-                r.not_confirmed_share().map_or("–".to_string(), |s| format!("{} ({})", r.not_confirmed, percent_sv(s))),
+                if r.answered == 0 {
+                    "–".to_string()
+                } else {
+                    format!("{} ({})", r.not_confirmed, percent_sv(i64::from(r.not_confirmed), i64::from(r.answered)))
+                },
             ),
         };
         let (random_answered, random_share) = cells(Drawn::Random);
@@ -350,7 +350,6 @@ mod tests {
     fn days_and_shares_are_written_the_swedish_way() {
         let t = chrono::NaiveDate::from_ymd_opt(2025, 3, 4).unwrap().and_hms_opt(8, 0, 0).unwrap();
         assert_eq!(day_text(t), "tisdag 2025-03-04");
-        assert_eq!(percent_sv(0.125), "12,5 %");
         assert_eq!(format_number(720.0), "720");
         assert_eq!(format_number(7.5), "7,5");
     }

@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 
 use crate::model::Status;
 use crate::model::ALL;
-use crate::model::{Metric, Unit};
+use crate::model::{Metric, Questioned, Unit};
 use crate::month::analysis::MemberRow;
 use crate::period::followup::MetricFollowup;
 use crate::period::quarter::{Cell, QuarterData};
@@ -116,6 +116,7 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         if q.has_sample_answers(suppliers) {
             sample_sheet(book.add_worksheet(), q, suppliers, &title)?;
         }
+        payment_sheet(book.add_worksheet(), q, suppliers, &title)?;
         requirements_sheet(book.add_worksheet(), q, &title)?;
         let mut used = HashSet::default();
         for supplier in suppliers {
@@ -380,6 +381,85 @@ fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], ti
     )?;
     sheet.set_row_height(row + 1, 30)?;
     sheet.set_freeze_panes(1, 1)?;
+    print_setup(sheet, title, 1)?;
+    sheet.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+/// The payment basis (SPEC §10): a row per supplier and month, then the municipality's, with
+/// the registered time, the time questioned per reason, the time beyond the granted, the
+/// invoiced time without support and the kronor. Minutes with two decimals, as stored.
+fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
+    sheet.set_name("Ersättning")?;
+    let head = header();
+    let mut columns: Vec<(String, f64)> = vec![
+        ("Utförare".into(), 24.0),
+        ("Månad".into(), 9.0),
+        ("Registrerad tid (min)".into(), 12.0),
+        ("Ifrågasatt tid (min)".into(), 12.0),
+        ("Andel ifrågasatt".into(), 10.0),
+    ];
+    columns.extend(Questioned::ALL.map(|r| (format!("varav {} (min)", r.short_label().to_lowercase()), 14.0)));
+    columns.extend(
+        [
+            "Utöver beviljad tid (min)",
+            "Fakturerad tid (min)",
+            "Fakturerat utan stöd (min)",
+            "Ifrågasatt belopp (kr)",
+            "Belopp utan stöd (kr)",
+        ]
+        .map(|c| (c.to_string(), 12.0)),
+    );
+    for (c, (name, width)) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, name.as_str(), &head)?;
+        sheet.set_column_width(c as u16, *width)?;
+    }
+    sheet.set_row_height(0, wrapped_height(&columns.iter().map(|(n, w)| (n.as_str(), *w)).collect::<Vec<_>>()))?;
+    let minutes = Format::new().set_num_format("0.00").set_border(FormatBorder::Thin);
+    let share = Format::new().set_num_format(PERCENT).set_border(FormatBorder::Thin);
+    let kronor = Format::new().set_num_format("# ##0").set_border(FormatBorder::Thin);
+    let text = Format::new().set_border(FormatBorder::Thin);
+    let mut row = 1u32;
+    for supplier in suppliers.iter().copied().chain([ALL]) {
+        for i in 0..3 {
+            let Some(p) = q.payment(supplier, i) else { continue };
+            let shown = if supplier == ALL { MUNICIPALITY } else { supplier };
+            sheet.write_string_with_format(row, 0, shown, &text)?;
+            sheet.write_string_with_format(row, 1, q.months[i].to_string(), &text)?;
+            let hundredths = |v: i64| v as f64 / 100.0;
+            let mut cells: Vec<(Option<f64>, &Format)> = vec![
+                (Some(hundredths(p.registered)), &minutes),
+                (Some(hundredths(p.questioned)), &minutes),
+                ((p.registered > 0).then(|| p.questioned as f64 / p.registered as f64), &share),
+            ];
+            cells.extend(p.per_reason.map(|m| (Some(hundredths(m)), &minutes)));
+            cells.extend([
+                (p.over_granted.map(hundredths), &minutes),
+                (p.invoiced.map(hundredths), &minutes),
+                (p.invoice_excess.map(hundredths), &minutes),
+                (p.questioned_kronor.map(|k| k as f64), &kronor),
+                (p.invoice_excess_kronor.map(|k| k as f64), &kronor),
+            ]);
+            for (c, (value, format)) in cells.into_iter().enumerate() {
+                let col = 2 + c as u16;
+                match value {
+                    Some(v) => sheet.write_number_with_format(row, col, v, format)?,
+                    None => sheet.write_string_with_format(row, col, "–", &text)?,
+                };
+            }
+            row += 1;
+        }
+    }
+    let notes = [
+        "Ett besök ifrågasätts, med hela sin tid och bara en gång, av den första av orsakerna i kolumnordning: under kundens frånvaro, den senare kopian av en dubbelregistrering, samma personal samtidigt hos en annan kund (det senare besöket), manuell registrering utan orsak.",
+        "Utöver beviljad tid: per kund den inte ifrågasatta tiden över den beviljade. Fakturerat utan stöd: per kund den fakturerade tiden över den inte ifrågasatta tiden. Belopp med timpriset under [payment] hourly_rate; – där det saknas.",
+    ];
+    for (k, note) in notes.iter().enumerate() {
+        let at = row + 1 + k as u32;
+        sheet.merge_range(at, 0, at, columns.len() as u16 - 1, note, &wrapped())?;
+        sheet.set_row_height(at, 30)?;
+    }
+    sheet.set_freeze_panes(1, 2)?;
     print_setup(sheet, title, 1)?;
     sheet.set_print_fit_to_pages(1, 0);
     Ok(())

@@ -2,6 +2,7 @@
 //! exit code, message and row accounting.
 
 use crate::common::*;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn two_visits() -> Vec<String> {
     vec![
@@ -279,4 +280,55 @@ fn a_supplier_called_all_is_rejected_not_mixed_with_the_municipal_row() {
     let rows_of = |id: &str| figures.lines().filter(|l| l.starts_with(&format!("{id},"))).count();
     assert!(rows_of("ALL") > 10 && rows_of("ALL") == rows_of("S1"), "one ALL row per figure, as for S1:\n{figures}");
     assert!(!figures.lines().any(|l| l.starts_with("all,")), "{figures}");
+}
+
+#[test]
+fn a_municipality_shaped_month_is_read_whole_with_quoted_names_seconds_and_both_personnummer_forms() {
+    let w = Work::new();
+    w.tidkoll(&["generate", "--out", "gen", "--shape", "municipality", "--months", "2025-03", "--visits", "20000"]).ok();
+    let text = w.read("gen/visits-2025-03.csv");
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    // The shape: 12-digit visit ids, times to the second, a quoted name with a comma, client ids
+    // of two kinds and personnummer in both forms.
+    assert!(rows.iter().all(|r| r.split(',').next().is_some_and(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))));
+    let quoted = rows.iter().filter(|r| r.contains("\"Vårdbolaget Väst 1, Hemtjänst AB\"")).count();
+    assert!(quoted > 0 && quoted < rows.len());
+    assert!(rows.iter().any(|r| r.contains(",19") && r.contains("-")) && rows.iter().any(|r| r.contains(",K0")));
+    let short = rows.iter().filter(|r| r.split(',').nth(if r.contains('"') { 3 } else { 2 }).is_some_and(|c| c.len() == 11)).count();
+    assert!(short > 0, "personnummer without century on some rows");
+    assert!(rows[0].contains(":") && rows[0].split(',').nth(4).is_some_and(|t| t.len() == 19), "{}", rows[0]);
+
+    let run = w.monthly(&["--visits", &w.path("gen/visits-2025-03.csv").to_string_lossy(), "--quiet"]);
+    run.ok();
+    let (read, accepted, rejected, duplicates, _) = accounting(&w.manifest("2025-03"), "visits-2025-03.csv");
+    assert_eq!((read, accepted, rejected, duplicates), (rows.len() as u64, rows.len() as u64, 0, 0));
+    // Every supplier's performed visits and clients, the quoted one's too, as the file holds
+    // them; a personnummer in both forms is one client.
+    let rejects = w.read("out/2025-03/rejects.csv");
+    assert_eq!(rejects.lines().count(), 1, "{rejects}");
+    let mut expected: BTreeMap<String, (usize, BTreeSet<String>)> = BTreeMap::new();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        let entry = expected.entry(rec[1].to_string()).or_default();
+        let client = &rec[2];
+        entry.1.insert(if client.len() == 13 { client[2..].to_string() } else { client.to_string() });
+        entry.0 += usize::from(&rec[12] == "performed");
+    }
+    assert!(expected.contains_key("Vårdbolaget Väst 1, Hemtjänst AB"));
+    let mut got: BTreeMap<String, (usize, BTreeSet<String>)> = BTreeMap::new();
+    let clients_csv = w.read("out/2025-03/clients.csv");
+    let mut reader = csv::Reader::from_reader(clients_csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let visits = header.iter().position(|h| h == "visits").unwrap();
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        let entry = got.entry(rec[0].to_string()).or_default();
+        entry.0 += rec[visits].parse::<usize>().unwrap();
+        entry.1.insert(rec[1].to_string());
+    }
+    for (supplier, (performed, clients)) in &expected {
+        let (visits, pseudonyms) = &got[supplier];
+        assert_eq!((visits, pseudonyms.len()), (performed, clients.len()), "{supplier}");
+    }
 }

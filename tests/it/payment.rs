@@ -151,3 +151,80 @@ fn manual_without_reason_only_when_the_export_has_a_reason_column_and_no_invoice
     f.assert("S1", "questioned_share", Some(100.0 / 220.0), "deviation");
     f.assert("S1", "invoice_excess_share", None, "missing");
 }
+
+/// The rows of a stored month's CSV file of the full quarter.
+fn stored(w: &Work, month: &str, file: &str) -> Vec<Vec<String>> {
+    w.read(&format!("out/{month}/{file}")).lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect()
+}
+
+#[test]
+fn the_quarter_shows_each_months_payment_basis_and_the_plan_groups_the_questioned_visits_by_reason() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let (w, run) = crate::common::full_quarter();
+    run.ok();
+    // The matrix's sheet: a row per supplier and month, then the municipality's, each value the
+    // month's payment.csv.
+    let mut book: Xlsx<_> = open_workbook(w.path("out/2025-Q1/matrix.xlsx")).unwrap();
+    let sheet = book.worksheet_range("Ersättning").unwrap();
+    let mut rows = 0;
+    for month in ["2025-01", "2025-02", "2025-03"] {
+        for p in stored(w, month, "payment.csv") {
+            let shown = if p[0] == "ALL" { "Hela kommunen" } else { p[0].as_str() };
+            let r = (1..sheet.height() as u32)
+                .find(|&r| {
+                    sheet.get_value((r, 0)) == Some(&Data::String(shown.into()))
+                        && sheet.get_value((r, 1)) == Some(&Data::String(month.into()))
+                })
+                .unwrap_or_else(|| panic!("{shown} {month}"));
+            // registered, questioned, then (after the share) the four reasons, over granted,
+            // invoiced, unsupported, and the kronor (no rate in the fixtures: –).
+            for (column, value) in [
+                (2, &p[2]),
+                (3, &p[3]),
+                (5, &p[4]),
+                (6, &p[5]),
+                (7, &p[6]),
+                (8, &p[7]),
+                (9, &p[8]),
+                (10, &p[9]),
+                (11, &p[10]),
+                (12, &p[11]),
+            ] {
+                match sheet.get_value((r, column)) {
+                    Some(Data::Float(x)) => {
+                        assert!((x - value.parse::<f64>().unwrap()).abs() < 1e-9, "{shown} {month} {column}: {x} vs {value}")
+                    }
+                    Some(Data::String(s)) => assert!(s == "–" && value.is_empty(), "{shown} {month} {column}: {s} vs {value}"),
+                    other => panic!("{shown} {month} {column}: {other:?}"),
+                }
+            }
+            rows += 1;
+        }
+    }
+    assert_eq!(rows, 6 * 3 - 1 + 3, "six suppliers (one from February) and the municipality, three months");
+
+    // Trygg Vård AB's plan: its questioned visits by reason over the quarter, counted from the
+    // months' questioned.csv.
+    let md = w.read("out/2025-Q1/leverantorer/Trygg-Vård-AB/atgardsplan-Trygg-Vård-AB.md");
+    assert!(md.contains("Ersättning") && md.contains("Underlag: ersättningsunderlaget per månad"), "{md}");
+    for reason in tidkoll::model::Questioned::ALL {
+        let visits = ["2025-01", "2025-02", "2025-03"]
+            .iter()
+            .flat_map(|m| stored(w, m, "questioned.csv"))
+            .filter(|q| q[1] == "Trygg Vård AB" && q[2] == reason.name())
+            .count();
+        let line = md.lines().find(|l| l.starts_with(&format!("| {} |", reason.label())));
+        match visits {
+            0 => assert!(line.is_none(), "{reason:?}"),
+            n => assert!(line.is_some_and(|l| l.starts_with(&format!("| {} | {n} |", reason.label()))), "{reason:?} {n}: {line:?}"),
+        }
+    }
+    // A supplier's plan names only its own questioned visits.
+    let own: Vec<String> = ["2025-01", "2025-02", "2025-03"]
+        .iter()
+        .flat_map(|m| stored(w, m, "questioned.csv"))
+        .filter(|q| q[1] != "Trygg Vård AB")
+        .map(|q| q[0].clone())
+        .collect();
+    assert!(!own.is_empty() && own.iter().all(|id| !md.contains(id.as_str())));
+}

@@ -374,9 +374,9 @@ fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeat
     run.ok();
     let internal = w.path("out/2025-Q1/matrix.xlsx");
     let own = w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB/matris-Trygg-Vård-AB.xlsx");
-    // Five sheets of all suppliers, then a staff and a clients sheet per supplier (six in the
+    // Six sheets of all suppliers, then a staff and a clients sheet per supplier (six in the
     // fixtures); a supplier's copy has its own two.
-    for (book, sheets) in [(&internal, 5 + 2 * 6), (&own, 5 + 2)] {
+    for (book, sheets) in [(&internal, 6 + 2 * 6), (&own, 6 + 2)] {
         let names: Vec<String> = calamine::open_workbook::<Xlsx<_>, _>(book).unwrap().sheet_names();
         assert_eq!(names.len(), sheets, "{names:?}");
         let workbook = zip_entry(book, "xl/workbook.xml");
@@ -431,7 +431,7 @@ fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeat
     assert_eq!(headings[1], "Kund");
     assert_eq!(headings[10..], ["Olika personal", "Beviljade minuter", "Utförandegrad", "Personal under mätperioden"]);
     assert!(matches!(clients.get_value((2, 11)), Some(Data::Float(_))), "{:?}", clients.get_value((2, 11)));
-    assert_eq!(SheetXml::read(&own, 7).number_format("L3"), "0");
+    assert_eq!(SheetXml::read(&own, 8).number_format("L3"), "0");
     let staff = book.worksheet_range("Personal").unwrap();
     assert_eq!(staff.get_value((0, 0)), Some(&Data::String("Personal – Trygg Vård AB".into())));
     assert_eq!(staff.width(), 10, "a staff row has no client columns");
