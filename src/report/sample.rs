@@ -80,7 +80,21 @@ fn time_text(v: &SampledVisit) -> String {
 pub fn write_call_list(path: &Path, sample: &[SampledVisit], how: &DrawnHow) -> Result<()> {
     let mut book = Workbook::new();
     let build = |book: &mut Workbook| -> Result<(), XlsxError> {
-        call_sheet(book.add_worksheet(), sample, how)?;
+        let mut by_supplier: BTreeMap<&str, Vec<&SampledVisit>> = BTreeMap::new();
+        for v in sample {
+            by_supplier.entry(v.supplier_id.as_str()).or_default().push(v);
+        }
+        let suppliers: Vec<(&str, Vec<&SampledVisit>)> = by_supplier.into_iter().collect();
+        // A sheet holds at most `SUPPLIERS_PER_SHEET` suppliers: Excel keeps at most 1,023 page
+        // breaks in a sheet.
+        let sheets: Vec<&[(&str, Vec<&SampledVisit>)]> = suppliers.chunks(SUPPLIERS_PER_SHEET).collect();
+        for (k, part) in sheets.iter().enumerate() {
+            let name = if k == 0 { CALL_SHEET.to_string() } else { format!("{CALL_SHEET} {}", k + 1) };
+            call_sheet(book.add_worksheet(), &name, part, how)?;
+        }
+        if sheets.is_empty() {
+            call_sheet(book.add_worksheet(), CALL_SHEET, &[], how)?;
+        }
         about_sheet(book.add_worksheet(), sample, how)?;
         Ok(())
     };
@@ -102,8 +116,13 @@ fn header_text(text: &str) -> String {
     text.chars().take(120).collect::<String>().replace('&', "&&")
 }
 
-fn call_sheet(sheet: &mut Worksheet, sample: &[SampledVisit], how: &DrawnHow) -> Result<(), XlsxError> {
-    sheet.set_name("Samtalslista")?;
+/// The call list's sheet, and its first name when the suppliers fill more than one.
+const CALL_SHEET: &str = "Samtalslista";
+const SUPPLIERS_PER_SHEET: usize = 1000;
+
+/// A sheet of the call list: a block per supplier, each on a page of its own.
+fn call_sheet(sheet: &mut Worksheet, name: &str, suppliers: &[(&str, Vec<&SampledVisit>)], how: &DrawnHow) -> Result<(), XlsxError> {
+    sheet.set_name(name)?;
     for (c, (_, width)) in COLUMNS.iter().enumerate() {
         sheet.set_column_width(c as u16, *width)?;
     }
@@ -118,13 +137,10 @@ fn call_sheet(sheet: &mut Worksheet, sample: &[SampledVisit], how: &DrawnHow) ->
         .set_error_title("Okänt svar")?
         .set_error_message("Skriv ja, nej eller delvis (eller lämna tomt om kunden inte nåtts).")?;
     let last = COLUMNS.len() as u16 - 1;
-    let mut by_supplier: BTreeMap<&str, Vec<&SampledVisit>> = BTreeMap::new();
-    for v in sample {
-        by_supplier.entry(v.supplier_id.as_str()).or_default().push(v);
-    }
     let mut row = 0u32;
     let mut breaks = Vec::new();
-    for (supplier, mut visits) in by_supplier {
+    for (supplier, visits) in suppliers {
+        let mut visits = visits.clone();
         if row > 0 {
             breaks.push(row);
         }
@@ -345,6 +361,44 @@ Kvartalets matris och åtgärdsplaner visar svaren nästa gång `tidkoll quarter
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_suppliers_than_a_sheet_takes_page_breaks_for_go_on_a_second_sheet() {
+        let t = chrono::NaiveDate::from_ymd_opt(2025, 3, 4).unwrap().and_hms_opt(8, 0, 0).unwrap();
+        let sample: Vec<SampledVisit> = (0..1030)
+            .map(|k| SampledVisit {
+                supplier_id: format!("U{k:04}"),
+                visit_id: format!("v{k}"),
+                drawn: Drawn::Random,
+                check_in: t,
+                check_out: t + chrono::Duration::minutes(30),
+                seconds: 1800,
+                staff_id: "P1".into(),
+                client_id: "K-1".into(),
+                services: "OMV".into(),
+                flags: Vec::new(),
+                questioned: None,
+                u: 0.5,
+                weight: 1.0,
+            })
+            .collect();
+        let populations: BTreeMap<String, u64> = sample.iter().map(|v| (v.supplier_id.clone(), 1)).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stickprov.xlsx");
+        let how = DrawnHow {
+            month: YearMonth::new(2025, 3).unwrap(),
+            seed: "2025-03",
+            size: 10,
+            max_valid_minutes: 720.0,
+            out: Path::new("ut"),
+            questioned_not_stored: false,
+            populations: &populations,
+        };
+        write_call_list(&path, &sample, &how).unwrap();
+        use calamine::Reader;
+        let book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        assert_eq!(book.sheet_names(), ["Samtalslista", "Samtalslista 2", "Om urvalet"]);
+    }
 
     #[test]
     fn days_and_shares_are_written_the_swedish_way() {
