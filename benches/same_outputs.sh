@@ -7,8 +7,9 @@
 # every supplier for the month and the quarter) and a generated national month of VISITS visits
 # (monthly, investigate of three suppliers).
 #
-# Not compared: visits.parquet (its row order and statistics may change; its rows are compared
-# as a set through the investigations, which read it), the manifest's times (created, seconds,
+# Not compared unless VISITS_PARQUET=same: visits.parquet (its row order and statistics may
+# change; its rows are compared as a set through the investigations, which read it; a change
+# that must leave the file byte for byte as it was sets VISITS_PARQUET=same), the manifest's times (created, seconds,
 # stage_seconds), docProps/core.xml inside workbooks and documents (their creation time), and
 # the results directory's own path in what is printed. Workbooks and documents (zip files) are
 # compared member by member.
@@ -18,7 +19,7 @@
 #        /tmp/tidkoll-same-target, first copied from the new one), SAME_OUTPUTS_DIR (the results
 #        of both, default /tmp/tidkoll-same-outputs), PROFILE (release, the default, or dev:
 #        debug builds, which build in a minute where a release build takes a quarter of an
-#        hour; the outputs are the same).
+#        hour; the outputs are the same), VISITS_PARQUET (same: compare visits.parquet too).
 # Example: benches/same_outputs.sh HEAD~3
 # Exits 1 and lists the files that differ, 0 when nothing differs.
 set -euo pipefail
@@ -77,9 +78,9 @@ run() {
 run old "$old"
 run new "$new"
 
-python3 - "$work/old" "$work/new" <<'EOF'
+python3 - "$work/old" "$work/new" "${VISITS_PARQUET:-}" <<'EOF'
 import io, json, os, sys, zipfile
-old, new = sys.argv[1], sys.argv[2]
+old, new, visits_parquet = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def files(root):
     return {os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs}
@@ -98,7 +99,7 @@ def content(path):
 
 a, b = files(old), files(new)
 only = sorted(a ^ b)
-same = [f for f in sorted(a & b) if not f.endswith('visits.parquet')]
+same = [f for f in sorted(a & b) if visits_parquet == 'same' or not f.endswith('visits.parquet')]
 differ = [f for f in same if content(os.path.join(old, f)) != content(os.path.join(new, f))]
 for f in only:
     print('only in', 'base' if f in a else 'new', f)

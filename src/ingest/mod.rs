@@ -22,11 +22,10 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::refused;
-use crate::model::{Absence, AddonRow, FileAccount, GrantedRow, Ids, InputKind, InvoiceRow, MonthCounts, Reject, Visit, YearMonth};
+use crate::model::{
+    Absence, AddonRow, FileAccount, GrantedRow, Ids, InputKind, InvoiceRow, MonthCounts, Problem, Reject, RejectKind, Visit, YearMonth,
+};
 use crate::privacy::Pseudonymizer;
-
-/// Reject kind of a later copy of an already read `visit_id` (counted apart from the limit).
-pub const DUPLICATE_KIND: &str = "duplicate visit_id";
 
 /// The input files of a run, in the order given.
 pub struct InputPaths<'a> {
@@ -276,12 +275,13 @@ pub fn check_reject_rates(ingested: &Ingested, config: &Config, rejects_path: &P
         if rate <= limit {
             continue;
         }
-        let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
-        for r in ingested.rejects.iter().filter(|r| r.file == account.file && r.kind != DUPLICATE_KIND) {
-            *reasons.entry(r.kind.as_str()).or_default() += 1;
+        // Later copies of a visit_id are counted apart from the limit.
+        let mut reasons: BTreeMap<RejectKind, u64> = BTreeMap::new();
+        for r in ingested.rejects.iter().filter(|r| r.file == account.file && r.kind.problem != Problem::DuplicateVisitId) {
+            *reasons.entry(r.kind).or_default() += 1;
         }
-        let mut reasons: Vec<_> = reasons.into_iter().collect();
-        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut reasons: Vec<(String, u64)> = reasons.into_iter().map(|(kind, n)| (kind.sv(), n)).collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let top: Vec<String> = reasons.iter().take(5).map(|(k, n)| format!("    {n} × {k}")).collect();
         problems.push(format!(
             "{}: {} av {} rader avvisade ({:.2} %), över gränsen max_reject_rate = {} ({} %).\n  Vanligaste orsakerna:\n{}",

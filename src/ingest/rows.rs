@@ -11,19 +11,26 @@ use unicode_normalization::{is_nfc, UnicodeNormalization};
 use super::records::Fields;
 use super::source::{is_noncharacter, match_header, printable, Header, Source};
 use crate::error::refused;
-use crate::model::{Column, FileAccount, InputKind, Reject, ALL};
+use crate::model::{Column, FileAccount, InputKind, Problem, Reject, RejectKind, ALL};
 use crate::privacy::Pseudonymizer;
 
-/// Why a row was rejected: `kind` groups rows for the summary, `detail` is the full reason.
+/// Why a row was rejected: `kind` groups rows for the summary, `detail` is the full reason in
+/// Swedish, with the value that was wrong and what to do.
 #[derive(Debug)]
 pub struct Reason {
-    pub kind: String,
+    pub kind: RejectKind,
     pub detail: String,
 }
 
 impl Reason {
-    pub fn new(column: &str, short: &str, detail: impl Into<String>) -> Reason {
-        Reason { kind: format!("{column}: {short}"), detail: format!("{column}: {}", detail.into()) }
+    /// A problem with the value of `column`.
+    pub fn new(column: &'static str, problem: Problem, detail: impl Into<String>) -> Reason {
+        Reason { kind: RejectKind::in_column(column, problem), detail: detail.into() }
+    }
+
+    /// A problem with the row as a whole.
+    pub fn of_row(problem: Problem, detail: impl Into<String>) -> Reason {
+        Reason { kind: RejectKind::of_row(problem), detail: detail.into() }
     }
 }
 
@@ -55,14 +62,14 @@ impl<'a, C: Column> Row<'a, C> {
             return Ok((!trimmed.is_empty()).then_some(Cow::Borrowed(trimmed)));
         }
         let name = col.name();
-        let text = self.source.decode(field).map_err(|e| Reason::new(name, "not valid text", e))?;
+        let text = self.source.decode(field).map_err(|e| Reason::new(name, Problem::NotValidText, e))?;
         // NUL, ESC, BEL and the like would break the XML of the workbooks and documents and
         // drive the terminal; no export means them.
         if let Some(c) = text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
             return Err(Reason::new(
                 name,
-                "control character",
-                format!("contains the control character U+{:04X}; remove it from the export", u32::from(c)),
+                Problem::ControlCharacter,
+                format!("innehåller styrtecknet U+{:04X}; ta bort det ur exporten", u32::from(c)),
             ));
         }
         // U+FFFE and U+FFFF are not allowed in XML at all: a name holding one would make the
@@ -70,8 +77,8 @@ impl<'a, C: Column> Row<'a, C> {
         if let Some(c) = text.chars().find(|&c| is_noncharacter(c)) {
             return Err(Reason::new(
                 name,
-                "noncharacter",
-                format!("contains the noncharacter U+{:04X}, which no text holds; remove it from the export", u32::from(c)),
+                Problem::Noncharacter,
+                format!("innehåller tecknet U+{:04X}, som ingen text innehåller; ta bort det ur exporten", u32::from(c)),
             ));
         }
         let trimmed = match text {
@@ -96,7 +103,7 @@ impl<'a, C: Column> Row<'a, C> {
 
     /// The value of a required column; empty is a reject.
     pub fn required(&self, col: C) -> Result<Cow<'a, str>, Reason> {
-        self.get(col)?.ok_or_else(|| Reason::new(col.name(), "missing value", "required value is empty"))
+        self.get(col)?.ok_or_else(|| Reason::new(col.name(), Problem::MissingValue, "värdet är tomt men måste finnas"))
     }
 
     /// A name (a supplier, client or staff id): required, and normalised by `normalise_name`
@@ -105,7 +112,7 @@ impl<'a, C: Column> Row<'a, C> {
         let id = self.required(col)?;
         match normalise_name(&id) {
             Cow::Borrowed(_) => Ok(id),
-            Cow::Owned(s) if s.is_empty() => Err(Reason::new(col.name(), "missing value", "the value holds only invisible characters")),
+            Cow::Owned(s) if s.is_empty() => Err(Reason::new(col.name(), Problem::MissingValue, "värdet består bara av osynliga tecken")),
             Cow::Owned(s) => Ok(Cow::Owned(s)),
         }
     }
@@ -118,8 +125,8 @@ impl<'a, C: Column> Row<'a, C> {
         if is_reserved_supplier(&id) {
             return Err(Reason::new(
                 col.name(),
-                "reserved id ALL",
-                format!("'{id}' is reserved for the municipality-wide row; give the supplier another id in the export"),
+                Problem::ReservedId,
+                format!("'{id}' är reserverat för raden för hela kommunen; ge utföraren ett annat id i exporten"),
             ));
         }
         Ok(id)
@@ -132,12 +139,14 @@ impl<'a, C: Column> Row<'a, C> {
             None => Ok(None),
             // A number shaped like a personnummer is a client id in the wrong column: it must
             // not be stored as a number either.
-            Some(text) if !crate::privacy::personnummer_spans(text.as_bytes()).is_empty() => {
-                Err(Reason::new(name, "personnummer", "holds a value shaped like a personnummer, not a number; check the column mapping"))
-            }
+            Some(text) if !crate::privacy::personnummer_spans(text.as_bytes()).is_empty() => Err(Reason::new(
+                name,
+                Problem::Personnummer,
+                "värdet ser ut som ett personnummer, inte som ett tal; kontrollera kolumnmappningen",
+            )),
             Some(text) => parse_number(&text)
                 .map(Some)
-                .ok_or_else(|| Reason::new(name, "not a number", format!("'{text}' is not a number (expected e.g. 45 or 12,5)"))),
+                .ok_or_else(|| Reason::new(name, Problem::NotANumber, format!("'{text}' är inget tal (skriv till exempel 45 eller 12,5)"))),
         }
     }
 }
@@ -222,26 +231,26 @@ pub const MAX_INNER_LINES: u64 = 10;
 
 /// The reason for a record that runs over `inner` line breaks from `line`.
 pub fn open_quote(line: u64, inner: u64) -> Reason {
-    Reason {
-        kind: "quote not closed".into(),
-        detail: format!(
-            "a quoted field opened on line {line} runs over {} lines to line {}, taking them into one row; a closing quote (\") is probably missing on line {line}: correct it and read the file again",
+    Reason::of_row(
+        Problem::QuoteNotClosed,
+        format!(
+            "ett fält inom citattecken börjar på rad {line} och löper över {} rader till rad {}, som blir en enda rad; troligen saknas ett avslutande citattecken (\") på rad {line}: rätta det och läs filen igen",
             inner + 1,
             line + inner
         ),
-    }
+    )
 }
 
 /// The reason for a record whose quoted field, opened on `line`, closes `inner` lines later
 /// with whole rows inside it.
 pub fn rows_in_quotes(line: u64, inner: u64) -> Reason {
-    Reason {
-        kind: "quote not closed".into(),
-        detail: format!(
-            "a quoted field opened on line {line} closes on line {}, taking the rows between into one; a closing quote (\") is probably missing on line {line}: correct it and read the file again",
+    Reason::of_row(
+        Problem::QuoteNotClosed,
+        format!(
+            "ett fält inom citattecken börjar på rad {line} och slutar på rad {}, så raderna emellan blir en enda rad; troligen saknas ett avslutande citattecken (\") på rad {line}: rätta det och läs filen igen",
             line + inner
         ),
-    }
+    )
 }
 
 /// Checks a record's shape: a quote left open, rows taken into a quoted field, or a field
@@ -262,10 +271,10 @@ pub fn check_shape(record: Fields, header: &Header, delimiter: u8, line: u64, in
         }
     }
     if record.len() != header.field_count {
-        return Err(Reason {
-            kind: "wrong number of fields".into(),
-            detail: format!("the line has {} fields, the header has {}; check the delimiter and quoting", record.len(), header.field_count),
-        });
+        return Err(Reason::of_row(
+            Problem::WrongNumberOfFields,
+            format!("raden har {} fält, rubrikraden {}; kontrollera avgränsaren och citattecknen", record.len(), header.field_count),
+        ));
     }
     Ok(())
 }
@@ -274,7 +283,7 @@ pub fn check_shape(record: Fields, header: &Header, delimiter: u8, line: u64, in
 /// wrong shape (a quote left open or closed somewhere else) swallowed its inner lines, which
 /// were rows of their own; a well-shaped record with a line break in a quoted field is one row.
 pub fn swallowed(reason: &Reason, inner: u64) -> u64 {
-    if reason.kind == "quote not closed" || reason.kind == "wrong number of fields" {
+    if reason.kind.problem == Problem::QuoteNotClosed || reason.kind.problem == Problem::WrongNumberOfFields {
         inner
     } else {
         0
@@ -284,7 +293,7 @@ pub fn swallowed(reason: &Reason, inner: u64) -> u64 {
 /// Where a rejected record's raw text ends: its end, or for a record that took other rows
 /// into a quoted field the end of its first line (the rest are the rows it swallowed).
 pub fn raw_end(source: &Source, reason: &Reason, start: usize, end: usize, inner: u64) -> usize {
-    if inner == 0 || reason.kind != "quote not closed" {
+    if inner == 0 || reason.kind.problem != Problem::QuoteNotClosed {
         return end;
     }
     memchr::memchr(b'\n', &source.body()[start..end]).map_or(end, |i| start + i)
@@ -321,7 +330,7 @@ pub fn scan<C: Column>(
         });
         match outcome {
             Ok(()) => {}
-            Err(reason) if reason.kind == super::DUPLICATE_KIND => {
+            Err(reason) if reason.kind.problem == Problem::DuplicateVisitId => {
                 account.duplicates += 1;
                 rejects.push(reject(source, pseudonyms, line, start, end, reason));
             }
@@ -344,8 +353,8 @@ pub fn reject(source: &Source, pseudonyms: &Pseudonymizer, line: u64, start: usi
     Reject {
         file: source.name.clone(),
         line,
-        kind: pseudonyms.scrub(&reason.kind),
-        reason: pseudonyms.scrub(&reason.detail),
+        kind: reason.kind,
+        reason: format!("{} – {}", reason.kind.id(), pseudonyms.scrub(&reason.detail)),
         raw: printable(&pseudonyms.scrub(&source.raw_text(start, end))),
         rows: 1,
     }

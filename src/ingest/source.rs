@@ -333,7 +333,7 @@ pub fn decode(encoding: TextEncoding, field: &[u8]) -> Result<Cow<'_, str>, Stri
         // One pass: the UTF-8 check has its own fast path for ASCII.
         TextEncoding::Utf8 => std::str::from_utf8(field)
             .map(Cow::Borrowed)
-            .map_err(|_| "not valid UTF-8; if the export is Windows-1252, set encoding = \"windows-1252\" under [input]".to_string()),
+            .map_err(|_| "är inte giltig UTF-8; är exporten i Windows-1252, skriv encoding = \"windows-1252\" under [input]".to_string()),
         // Borrowed, without a copy, when the field is ASCII.
         TextEncoding::Windows1252 => Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(field).0),
     }

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::model::input::{AbsenceColumn as Ab, AddonColumn as Ad, Column, GrantedColumn as Gr, InputKind, InvoiceColumn as In};
 use crate::model::{Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, Ids, Interner, InvoiceRow};
 
-use crate::model::YearMonth;
+use crate::model::{Problem, YearMonth};
 use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
 
 pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
@@ -55,7 +55,7 @@ pub(super) fn intern_staff(staff: &mut Interner, pseudonyms: &Pseudonymizer, raw
 
 fn parse_month<C: Column>(row: &Row<C>, col: C) -> Result<YearMonth, Reason> {
     let text = row.required(col)?;
-    text.parse().map_err(|e: String| Reason::new(col.name(), "not a month", e))
+    text.parse().map_err(|e: String| Reason::new(col.name(), Problem::NotAMonth, e))
 }
 
 /// The largest granted or invoiced minutes a row may hold.
@@ -67,10 +67,10 @@ fn exact_minutes<C: Column>(row: &Row<C>, col: C) -> Result<ExactMinutes, Reason
     row.required(col)?;
     let minutes = row.number(col)?.unwrap_or_default();
     if minutes < 0.0 {
-        return Err(Reason::new(col.name(), "negative", format!("{minutes} is negative")));
+        return Err(Reason::new(col.name(), Problem::Negative, format!("{minutes} är negativt")));
     }
     if minutes > MAX_MINUTES {
-        return Err(Reason::new(col.name(), "too large", format!("{minutes} is more than {MAX_MINUTES} minutes")));
+        return Err(Reason::new(col.name(), Problem::TooLarge, format!("{minutes} är mer än {MAX_MINUTES} minuter")));
     }
     Ok(ExactMinutes::from_minutes(minutes))
 }
@@ -128,9 +128,9 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
         row.required(Ad::Quantity)?;
         let quantity = row.number(Ad::Quantity)?.unwrap_or_default();
         if quantity < 0.0 {
-            return Err(Reason::new("quantity", "negative", format!("{quantity} is negative")));
+            return Err(Reason::new("quantity", Problem::Negative, format!("{quantity} är negativt")));
         }
-        let reported_on = parse_date(&row.required(Ad::ReportedOn)?).map_err(|e| Reason::new("reported_on", "not a date", e))?;
+        let reported_on = parse_date(&row.required(Ad::ReportedOn)?).map_err(|e| Reason::new("reported_on", Problem::NotADate, e))?;
         addons.push(AddonRow {
             supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
             client: intern_client(ids, pseudonyms, &client),
@@ -148,17 +148,21 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
 /// An absence's start or end: a date alone is 00:00 of that day (an end: of the next day), a
 /// timestamp without offset is local time (ambiguous: the earlier instant; non-existent:
 /// rejected).
-fn absence_bound(text: &str, column: &str, is_end: bool) -> Result<i64, Reason> {
+fn absence_bound(text: &str, column: &'static str, is_end: bool) -> Result<i64, Reason> {
     let stamp = match parse_date(text) {
         Ok(date) => {
             let day = if is_end { date.succ_opt().unwrap_or(date) } else { date };
             Stamp::Local(day.and_hms_opt(0, 0, 0).expect("midnight"))
         }
         Err(_) => parse_stamp(text).map_err(|_| {
-            Reason::new(column, "not a date or timestamp", format!("'{text}' is not a date (YYYY-MM-DD) or a timestamp (YYYY-MM-DD HH:MM)"))
+            Reason::new(
+                column,
+                Problem::NotADateOrTimestamp,
+                format!("'{text}' är varken ett datum (ÅÅÅÅ-MM-DD) eller en tidpunkt (ÅÅÅÅ-MM-DD TT:MM)"),
+            )
         })?,
     };
-    resolve_check_in(stamp).map_err(|e| Reason::new(column, "non-existent local time", e))
+    resolve_check_in(stamp).map_err(|e| Reason::new(column, Problem::NonexistentLocalTime, e))
 }
 
 pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
@@ -169,7 +173,7 @@ pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &P
         let from = absence_bound(&row.required(Ab::AbsentFrom)?, Ab::AbsentFrom.name(), false)?;
         let to = row.get(Ab::AbsentTo)?.map(|text| absence_bound(&text, Ab::AbsentTo.name(), true)).transpose()?;
         if to.is_some_and(|to| to < from) {
-            return Err(Reason::new("absent_to", "before absent_from", "the absence ends before it starts"));
+            return Err(Reason::new("absent_to", Problem::BeforeAbsentFrom, "frånvaron slutar innan den börjar"));
         }
         absences.push(Absence {
             client: intern_client(ids, pseudonyms, &client),

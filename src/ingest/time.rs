@@ -12,7 +12,7 @@ pub enum Stamp {
     Instant(i64),
 }
 
-const FORMS: &str = "YYYY-MM-DD HH:MM[:SS], optionally with T instead of the space and an offset such as +01:00 or Z";
+const FORMS: &str = "ÅÅÅÅ-MM-DD TT:MM eller TT:MM:SS, eventuellt med T i stället för mellanslaget och med en tidszon som +01:00 eller Z";
 
 fn digits(b: &[u8]) -> Option<u32> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
@@ -28,7 +28,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .then(|| Some((digits(&b[..4])?, digits(&b[5..7])?, digits(&b[8..10])?)))
         .flatten()
         .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y as i32, m, d));
-    date.ok_or_else(|| format!("'{}' is not a date (expected YYYY-MM-DD)", s.trim()))
+    date.ok_or_else(|| format!("'{}' är inget datum (skriv ÅÅÅÅ-MM-DD)", s.trim()))
 }
 
 /// Parses one of the accepted timestamp forms.
@@ -98,7 +98,7 @@ fn steady_hour_start(hour: i64) -> Option<NaiveDateTime> {
 /// Parses a timestamp, its date (the first ten characters) by `date_of`.
 fn parse_stamp_with(s: &str, date_of: impl FnOnce(&str) -> Option<NaiveDate>) -> Result<Stamp, String> {
     let t = s.trim();
-    let fail = || format!("'{t}' is not a timestamp (expected {FORMS})");
+    let fail = || format!("'{t}' är ingen tidpunkt (skriv {FORMS})");
     let b = t.as_bytes();
     if b.len() < 16 || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' {
         return Err(fail());
@@ -159,7 +159,7 @@ fn parse_stamp_with(s: &str, date_of: impl FnOnce(&str) -> Option<NaiveDate>) ->
 }
 
 fn gap_error(naive: NaiveDateTime) -> String {
-    format!("local time {} does not exist in Europe/Stockholm (clocks jump forward that night)", naive.format("%Y-%m-%d %H:%M"))
+    format!("klockslaget {} finns inte i svensk tid (klockan ställs fram en timme den natten)", naive.format("%Y-%m-%d %H:%M"))
 }
 
 /// The instant of a check-in: an ambiguous local time (autumn) takes the earlier instant.
@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn spring_gap_is_an_error() {
         let s = parse_stamp("2025-03-30 02:30").unwrap();
-        assert!(resolve_check_in(s).unwrap_err().contains("does not exist"));
+        assert!(resolve_check_in(s).unwrap_err().contains("finns inte i svensk tid"));
     }
 
     #[test]

@@ -15,14 +15,14 @@ use super::rows::{check_shape, raw_end, read_header, reject, split_records, swal
 use super::source::{Header, Source};
 use super::tables::new_account;
 use super::time::{resolve_check_in, resolve_check_out};
-use super::{Ingested, DUPLICATE_KIND};
+use super::Ingested;
 use crate::config::Config;
 use crate::error::refused;
 use crate::ingest::method::MethodMap;
 use crate::ingest::visit_status::StatusMap;
 use crate::model::input::{Column, InputKind, VisitColumn as Vc};
 use crate::model::{FileAccount, MonthCounts, Reject, Services, Visit, NO_AREA};
-use crate::model::{Method, VisitStatus};
+use crate::model::{Method, Problem, VisitStatus};
 use crate::privacy::Pseudonymizer;
 use compact_str::CompactString;
 
@@ -106,8 +106,10 @@ impl VisitReader {
             Some(value) => self.methods.parse(&value).map(Some).ok_or_else(|| {
                 Reason::new(
                     col.name(),
-                    "unknown method",
-                    format!("unknown method '{value}'; map it to nfc, lock, mobile or manual under [methods.aliases], e.g. \"{value}\" = \"manual\""),
+                    Problem::UnknownMethod,
+                    format!(
+                        "okänt kvitteringssätt '{value}'; koppla det till nfc, lock, mobile eller manual under [methods.aliases], till exempel \"{value}\" = \"manual\""
+                    ),
                 )
             }),
         }
@@ -121,9 +123,9 @@ impl VisitReader {
             Some(value) => self.statuses.parse(&value).ok_or_else(|| {
                 Reason::new(
                     Vc::Status.name(),
-                    "unknown status",
+                    Problem::UnknownStatus,
                     format!(
-                        "unknown status '{value}'; map it to performed, declined, not_home or cancelled under [status.aliases], e.g. \"{value}\" = \"declined\""
+                        "okänd status '{value}'; koppla den till performed, declined, not_home eller cancelled under [status.aliases], till exempel \"{value}\" = \"declined\""
                     ),
                 )
             }),
@@ -144,27 +146,29 @@ impl VisitReader {
         let supplier = Name::of(&recent.suppliers, row.raw(Vc::SupplierId), || row.supplier(Vc::SupplierId))?;
         let client = Name::of(&recent.clients, row.raw(Vc::ClientId), || row.name(Vc::ClientId))?;
         let staff = Name::of(&recent.staff, row.raw(Vc::StaffId), || row.name(Vc::StaffId))?;
-        let in_stamp =
-            recent.clock.parse_stamp(&row.required(Vc::CheckIn)?).map_err(|e| Reason::new(Vc::CheckIn.name(), "not a timestamp", e))?;
-        let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new(Vc::CheckIn.name(), "non-existent local time", e))?;
+        let in_stamp = recent
+            .clock
+            .parse_stamp(&row.required(Vc::CheckIn)?)
+            .map_err(|e| Reason::new(Vc::CheckIn.name(), Problem::NotATimestamp, e))?;
+        let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new(Vc::CheckIn.name(), Problem::NonexistentLocalTime, e))?;
         let local_in = recent.clock.local_of(in_stamp, check_in);
         if !self.years.contains(&chrono::Datelike::year(&local_in)) {
             let years = format!("{}–{}", self.years.start(), self.years.end());
             return Err(Reason::new(
                 Vc::CheckIn.name(),
-                "implausible year",
-                format!("{local_in} lies outside the years {years}; check the date"),
+                Problem::ImplausibleYear,
+                format!("{local_in} ligger utanför åren {years}; kontrollera datumet"),
             ));
         }
         let check_out = match row.get(Vc::CheckOut)? {
             None => None,
             Some(text) => {
-                let stamp = recent.clock.parse_stamp(&text).map_err(|e| Reason::new(Vc::CheckOut.name(), "not a timestamp", e))?;
-                Some(resolve_check_out(stamp, check_in).map_err(|e| Reason::new(Vc::CheckOut.name(), "non-existent local time", e))?)
+                let stamp = recent.clock.parse_stamp(&text).map_err(|e| Reason::new(Vc::CheckOut.name(), Problem::NotATimestamp, e))?;
+                Some(resolve_check_out(stamp, check_in).map_err(|e| Reason::new(Vc::CheckOut.name(), Problem::NonexistentLocalTime, e))?)
             }
         };
         let in_method = remembered(&mut recent.methods, row.raw(Vc::CheckInMethod), || self.method(row, Vc::CheckInMethod))?
-            .ok_or_else(|| Reason::new(Vc::CheckInMethod.name(), "missing value", "required value is empty"))?;
+            .ok_or_else(|| Reason::new(Vc::CheckInMethod.name(), Problem::MissingValue, "värdet är tomt men måste finnas"))?;
         let out_method = remembered(&mut recent.methods, row.raw(Vc::CheckOutMethod), || self.method(row, Vc::CheckOutMethod))?;
         let planned_minutes = remembered(&mut recent.numbers, row.raw(Vc::PlannedMinutes), || row.number(Vc::PlannedMinutes))?;
         let services = remembered(&mut recent.services, row.raw(Vc::Services), || {
@@ -344,10 +348,10 @@ impl VisitReader {
             let chunk = &mut results[c as usize];
             let p = &chunk.meta[i as usize];
             let id = chunk.visit(i as usize).map_or("", |v| v.visit_id.as_str());
-            let reason = Reason {
-                kind: DUPLICATE_KIND.into(),
-                detail: format!("{DUPLICATE_KIND} '{id}': an earlier row (this or an earlier file) has it; counted once"),
-            };
+            let reason = Reason::of_row(
+                Problem::DuplicateVisitId,
+                format!("besöks-id '{id}' finns redan på en tidigare rad (i den här eller en tidigare fil); besöket räknas en gång"),
+            );
             let start = p.start as usize;
             rejects.push(reject(source, pseudonyms, chunk.line(i as usize), start, start + p.len as usize, reason));
             chunk.remove(i as usize);

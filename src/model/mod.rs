@@ -9,6 +9,7 @@ pub mod input;
 pub mod metric;
 pub mod month;
 pub mod payment;
+pub mod reject;
 pub mod rows;
 pub mod status;
 pub mod tally;
@@ -20,6 +21,7 @@ pub use input::{Column, ColumnType, InputColumn, InputKind};
 pub use metric::{Area, Figure, Flag, Metric, Unit};
 pub use month::{plausible_years, MonthCounts, Quarter, YearMonth};
 pub use payment::{HourlyRate, Questioned, MICROS_PER_SECOND};
+pub use reject::{Problem, RejectKind};
 pub use rows::{
     consecutive_order, Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, InvoiceRow, Method, Reject, Services, Visit, VisitStatus,
     NO_AREA, VISIT_HOT_BYTES,

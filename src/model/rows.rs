@@ -186,7 +186,9 @@ impl FileAccount {
 pub struct Reject {
     pub file: String,
     pub line: u64,
-    pub kind: String,
+    /// What rejected it, for counting (`kind.id()`) and for the terminal (`kind.sv()`).
+    pub kind: super::reject::RejectKind,
+    /// The kind's id, then ` – ` and the reason in Swedish with the value that was wrong.
     pub reason: String,
     pub raw: String,
     /// The rows of the file it stands for: 1, or more for a record that swallowed the lines

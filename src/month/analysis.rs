@@ -83,7 +83,7 @@ fn flag_masks(hits: &[FlagHit], visits: &[Visit]) -> Vec<u32> {
     for h in hits {
         masks[h.visit as usize] |= h.flag.bit();
     }
-    mark_later_partners(hits, visits, &mut masks);
+    mark_later_partners(hits.iter().map(|h| (h.visit, h.flag, h.related)), visits, &mut masks);
     masks
 }
 

@@ -5,7 +5,6 @@
 
 use crate::model::payment::centiminutes;
 use crate::model::{ExactMinutes, Flag, HourlyRate, Questioned, Tally, Visit, YearMonth, MICROS_PER_SECOND};
-use crate::month::flags::FlagHit;
 
 /// A visit's mask bit: it carries `duplicate` with a partner before it (the later copy).
 pub const DUPLICATE_LATER: u32 = 1 << 30;
@@ -15,14 +14,15 @@ const _: () = assert!(Flag::COUNT <= 30, "the flags' bits and the payment bits m
 
 /// Marks in `masks` each visit that carries `duplicate` or `staff_overlap` with a partner that
 /// comes before it in the order of SPEC §10 (`check_in`, then `visit_id` as text). The first
-/// visit of a duplicate group has no partner before it and is not marked.
-pub fn mark_later_partners(hits: &[FlagHit], visits: &[Visit], masks: &mut [u32]) {
+/// visit of a duplicate group has no partner before it and is not marked. `hits` are the
+/// month's flags as (visit, flag, partner), indices into `visits`.
+pub fn mark_later_partners(hits: impl Iterator<Item = (u32, Flag, Option<u32>)>, visits: &[Visit], masks: &mut [u32]) {
     let key = |i: u32| {
         let v = &visits[i as usize];
         (v.check_in, v.visit_id.as_bytes())
     };
-    for h in hits {
-        let bit = match h.flag {
+    for (visit, flag, related) in hits {
+        let bit = match flag {
             Flag::Duplicate => DUPLICATE_LATER,
             Flag::StaffOverlap => OVERLAP_LATER,
             Flag::RepeatedService
@@ -37,8 +37,8 @@ pub fn mark_later_partners(hits: &[FlagHit], visits: &[Visit], masks: &mut [u32]
             | Flag::ShortTravel
             | Flag::DeclinedRemainder => continue,
         };
-        if h.related.is_some_and(|p| key(p) < key(h.visit)) {
-            masks[h.visit as usize] |= bit;
+        if related.is_some_and(|p| key(p) < key(visit)) {
+            masks[visit as usize] |= bit;
         }
     }
 }

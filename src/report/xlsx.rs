@@ -107,8 +107,12 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         if suppliers.len() == 1 {
             overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
         }
-        matrix_sheet(book.add_worksheet(), q, suppliers, false, &title)?;
-        matrix_sheet(book.add_worksheet(), q, suppliers, true, &title)?;
+        for words in [false, true] {
+            match suppliers {
+                [one] => supplier_matrix_sheet(book.add_worksheet(), q, one, words, &title)?,
+                _ => matrix_sheet(book.add_worksheet(), q, suppliers, words, &title)?,
+            }
+        }
         if suppliers.len() != 1 {
             overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
         }
@@ -295,7 +299,7 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
         sheet.set_row_height(row, wrapped_height(&[(text, 26.0 + 22.0)]))?;
     }
     sheet.set_freeze_panes(2, FIRST_FIGURE_COLUMN)?;
-    // Printed across pages at a fixed scale, a page per four figures, with the suppliers, their
+    // Printed across pages at a fixed scale, a page per three figures, with the suppliers, their
     // recommendation and the header rows on every page: fitted to one page wide, 72 month
     // columns print too small to read.
     print_setup(sheet, title, 2)?;
@@ -304,6 +308,60 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
     let breaks: Vec<u32> =
         (FIGURES_PER_PAGE..figures.len()).step_by(FIGURES_PER_PAGE).map(|f| u32::from(FIRST_FIGURE_COLUMN) + 3 * f as u32).collect();
     sheet.set_vertical_page_breaks(&breaks)?;
+    Ok(())
+}
+
+/// A supplier's own matrix: one row per figure, the supplier's three months beside the
+/// municipality's, and its recommendation below. With one supplier the matrix's two rows would
+/// print across a page per three figures; laid this way the sheet is a row per figure of the
+/// registry and prints on one page at about the scale of the overview. With `words`, the
+/// statuses in Swedish instead of the values.
+fn supplier_matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, words: bool, title: &str) -> Result<(), XlsxError> {
+    sheet.set_name(if words { "Status" } else { "Matris" })?;
+    let head = header();
+    // As wide as the overview's: the longest label on one line.
+    const LABEL_WIDTH: f64 = 50.0;
+    sheet.merge_range(0, 0, 1, 0, "Nyckeltal", &head)?;
+    sheet.set_column_width(0, LABEL_WIDTH)?;
+    for (k, shown) in [supplier, MUNICIPALITY].into_iter().enumerate() {
+        let first = 1 + 3 * k as u16;
+        sheet.merge_range(0, first, 0, first + 2, shown, &head)?;
+        for i in 0..3 {
+            sheet.write_string_with_format(1, first + i as u16, month_header(q, i), &head)?;
+            sheet.set_column_width(first + i as u16, 12)?;
+        }
+    }
+    sheet.set_row_height(0, wrapped_height(&[(supplier, 3.0 * 12.0)]).max(30.0))?;
+    sheet.set_row_height(1, 30)?;
+    let mut row = 2;
+    for figure in Metric::matrix() {
+        let label = figure_label(figure);
+        sheet.write_string_with_format(row, 0, &label, &wrapped())?;
+        sheet.set_row_height(row, wrapped_height(&[(&label, LABEL_WIDTH)]))?;
+        for (k, who) in [supplier, ALL].into_iter().enumerate() {
+            for (i, cell) in q.cells(who, figure).iter().enumerate() {
+                write_cell(sheet, row, 1 + 3 * k as u16 + i as u16, figure, cell, q.has_month(i), words)?;
+            }
+        }
+        row += 1;
+    }
+    row += 1;
+    let bold = Format::new().set_bold();
+    sheet.write_string_with_format(row, 0, "Rekommendation", &bold)?;
+    let recommendation = q.followup_of(supplier).map_or("", |f| f.recommendation.label());
+    sheet.merge_range(row, 1, row, 3, recommendation, &bold)?;
+    row += 2;
+    for text in [
+        "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas (inga data, eller månaden ej körd). Vit: information, inget krav.",
+        "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav. Rekommendationen och hur länge varje avvikelse har pågått finns på bladet Uppföljning.",
+    ] {
+        sheet.merge_range(row, 0, row, 6, text, &wrapped())?;
+        sheet.set_row_height(row, wrapped_height(&[(text, LABEL_WIDTH + 6.0 * 12.0)]))?;
+        row += 1;
+    }
+    sheet.set_freeze_panes(2, 1)?;
+    print_setup(sheet, title, 2)?;
+    sheet.set_print_fit_to_pages(1, 1);
     Ok(())
 }
 

@@ -295,7 +295,7 @@ fn header_format() -> Format {
 const MAX_COLUMN_WIDTH: usize = 45;
 
 /// A sheet of a header row and text or whole-number cells.
-fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), XlsxError> {
+fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), XlsxError> {
     sheet.set_name(name)?;
     let head = header_format();
     let text = Format::new().set_text_wrap().set_align(FormatAlign::Top);
@@ -328,9 +328,11 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<S
     }
     sheet.set_freeze_panes(1, 1)?;
     // Printed on A4 landscape, one page wide (the wrapped columns keep that at a legible scale),
-    // the header row on every page, the sheet's name, the date and page numbers.
+    // the header row on every page, the sheet's name, the report's date and page numbers. The
+    // date is written as text (ÅÅÅÅ-MM-DD): the header code for the printing date (`&D`) is
+    // shown in the printing program's locale, e.g. 12/07/2026.
     sheet.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0).set_repeat_rows(0, 0)?;
-    sheet.set_header(format!("&L{}&R&D", name.replace('&', "&&")));
+    sheet.set_header(format!("&L{}&R{}", name.replace('&', "&&"), made.replace('&', "&&")));
     sheet.set_footer("&CSida &P av &N");
     Ok(())
 }
@@ -338,6 +340,7 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, header: &[&str], rows: &[Vec<S
 /// The year's tables as a workbook: every table of the report, and per supplier and metric
 /// the stored and deviating months (`year.csv` with labels).
 pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<()> {
+    let made = doc.properties.created.as_str();
     let mut book = Workbook::new();
     let build = |book: &mut Workbook| -> Result<(), XlsxError> {
         // What the workbook covers, first: the months stored and the months missing.
@@ -349,7 +352,7 @@ pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<
             vec!["Månader som saknas (ingår inte)".to_string(), if missing.is_empty() { "inga".to_string() } else { missing.join(", ") }],
             vec!["Utförare som följts upp".to_string(), y.suppliers.len().to_string()],
         ];
-        table_sheet(book.add_worksheet(), "Om rapporten", &["Uppgift", "Värde"], &about)?;
+        table_sheet(book.add_worksheet(), "Om rapporten", made, &["Uppgift", "Värde"], &about)?;
         let rows: Vec<Vec<String>> = y
             .year_rows()
             .iter()
@@ -366,6 +369,7 @@ pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<
         table_sheet(
             book.add_worksheet(),
             "Mått per utförare",
+            made,
             &["Utförare", "Mått", "Område", "Bedömda månader", "Månader med avvikelse"],
             &rows,
         )?;
@@ -373,7 +377,7 @@ pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<
         for block in &doc.blocks {
             if let Block::Table { name, header, rows } = block {
                 let header: Vec<&str> = header.iter().map(String::as_str).collect();
-                table_sheet(book.add_worksheet(), name, &header, rows)?;
+                table_sheet(book.add_worksheet(), name, made, &header, rows)?;
             }
         }
         Ok(())

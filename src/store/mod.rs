@@ -2,6 +2,7 @@
 //! temporary directory and renamed into place only when complete; `read` loads a stored month
 //! back for the quarter and the investigation.
 
+mod dictionary;
 pub mod manifest;
 pub mod read;
 pub mod sample;

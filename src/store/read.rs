@@ -12,6 +12,7 @@ use polars::prelude::*;
 use super::schema::{
     EvidenceColumn, FigureColumn, FlagColumn, InvoiceCheckColumn, MemberColumn, PaymentColumn, QuestionedColumn, StoredColumn,
 };
+use super::visits_table::VisitsColumn;
 use crate::config::Config;
 use crate::model::{Evidence, ExactMinutes, Flag, InputKind, Metric, Questioned, Status, Tally, VisitStatus, YearMonth};
 use crate::month::analysis::{FigureRow, FlagRow, MemberRow};
@@ -286,36 +287,37 @@ pub fn supplier_rows(metadata: &polars_parquet::parquet::metadata::FileMetadata,
 /// The supplier's visits of a stored month (`visits.parquet`), in stored order; only the row
 /// groups that can hold them are read.
 pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<StoredVisit>> {
+    use VisitsColumn as V;
     let path = out.join(month.to_string()).join("visits.parquet");
-    let mut columns = vec!["visit_id", "supplier_id", "client_id", "staff_id", "check_in_utc", "check_out_utc", "check_in_local"];
     let file = fs::File::open(&path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
     let mut reader = ParquetReader::new(file);
     let schema = reader.schema().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?;
-    let has_status = schema.contains("status");
-    if has_status {
-        columns.push("status");
-    }
+    // A month stored before the status column was written has none: its visits are performed.
+    let has_status = schema.contains(V::Status.name());
+    let columns = V::ALL.iter().filter(|c| c.read_back() && (**c != V::Status || has_status)).map(|c| c.name().to_string());
     let rows = supplier_rows(reader.get_metadata().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?, supplier);
     let df = reader
-        .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
+        .with_columns(Some(columns.collect()))
         .with_slice(Some(rows))
         .finish()
         .map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?;
-    let suppliers = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
+    let suppliers = column(&df, V::SupplierId.name())?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
     let keep: Vec<usize> = suppliers.iter().enumerate().filter(|(_, s)| *s == Some(supplier)).map(|(i, _)| i).collect();
-    let text = |name: &str| -> Result<Vec<Option<String>>> {
+    let text = |c: V| -> Result<Vec<Option<String>>> {
+        let name = c.name();
         let c = column(&df, name)?.str().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
         Ok(keep.iter().map(|&i| c.get(i).map(str::to_string)).collect())
     };
-    let millis = |name: &str| -> Result<Vec<Option<i64>>> {
+    let millis = |c: V| -> Result<Vec<Option<i64>>> {
+        let name = c.name();
         let c = column(&df, name)?.cast(&DataType::Int64).map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
         let c = c.i64().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
         Ok(keep.iter().map(|&i| c.get(i)).collect())
     };
-    let (ids, clients, staff) = (text("visit_id")?, text("client_id")?, text("staff_id")?);
-    let (ins, outs, locals) = (millis("check_in_utc")?, millis("check_out_utc")?, millis("check_in_local")?);
+    let (ids, clients, staff) = (text(V::VisitId)?, text(V::ClientId)?, text(V::StaffId)?);
+    let (ins, outs, locals) = (millis(V::CheckInUtc)?, millis(V::CheckOutUtc)?, millis(V::CheckInLocal)?);
     let statuses: Vec<VisitStatus> = if has_status {
-        text("status")?.iter().map(|s| s.as_deref().and_then(VisitStatus::from_canonical).unwrap_or_default()).collect()
+        text(V::Status)?.iter().map(|s| s.as_deref().and_then(VisitStatus::from_canonical).unwrap_or_default()).collect()
     } else {
         vec![VisitStatus::Performed; keep.len()]
     };

@@ -11,8 +11,9 @@ use anyhow::{anyhow, Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::schema::{AnswerColumn, QuestionedColumn, SampleColumn, StoredColumn};
+use super::schema::{AnswerColumn, FlagColumn, QuestionedColumn, SampleColumn, StoredColumn};
 use super::tables::write_csv;
+use super::visits_table::VisitsColumn;
 use crate::bytes_map::HashMap;
 use crate::error::refused;
 use crate::model::time::local_time;
@@ -65,8 +66,9 @@ pub struct Drawing {
 /// Each flagged visit's distinct flags, from `flags.parquet`.
 pub fn read_flag_sets(dir: &Path) -> Result<HashMap<String, u32>> {
     let path = dir.join("flags.parquet");
-    let df = read_columns(&path, &["visit_id", "flag"], None)?;
-    let (ids, flags) = (strings(&df, "visit_id", &path)?, strings(&df, "flag", &path)?);
+    let (visit_column, flag_column) = (FlagColumn::VisitId.name(), FlagColumn::Flag.name());
+    let df = read_columns(&path, &[visit_column, flag_column], None)?;
+    let (ids, flags) = (strings(&df, visit_column, &path)?, strings(&df, flag_column, &path)?);
     let mut sets: HashMap<String, u32> = HashMap::default();
     let mut known: HashMap<&str, Flag> = HashMap::default();
     for (id, name) in ids.iter().zip(flags.iter()) {
@@ -129,8 +131,16 @@ struct Details {
     services: String,
 }
 
-/// The columns of `visits.parquet` the draw reads.
-const DRAW_COLUMNS: [&str; 7] = ["visit_id", "supplier_id", "client_id", "staff_id", "check_in_utc", "check_out_utc", "services"];
+/// The columns of `visits.parquet` the draw reads (with `Status` where the month has it).
+const DRAW_COLUMNS: [VisitsColumn; 7] = [
+    VisitsColumn::VisitId,
+    VisitsColumn::SupplierId,
+    VisitsColumn::ClientId,
+    VisitsColumn::StaffId,
+    VisitsColumn::CheckInUtc,
+    VisitsColumn::CheckOutUtc,
+    VisitsColumn::Services,
+];
 
 /// Draws the sample of a stored month's folder `dir`. `visits.parquet` is read a row group
 /// at a time, only the columns the draw needs, the row groups spread over the threads (each
@@ -140,7 +150,7 @@ pub fn draw_month(dir: &Path, inputs: &DrawInputs) -> Result<Drawing> {
     let file = fs::File::open(&path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
     let mut reader = ParquetReader::new(file);
     let unreadable = |e: PolarsError| anyhow!("{} kan inte läsas: {e}", path.display());
-    let has_status = reader.schema().map_err(unreadable)?.contains("status");
+    let has_status = reader.schema().map_err(unreadable)?.contains(VisitsColumn::Status.name());
     let metadata = reader.get_metadata().map_err(unreadable)?.clone();
     let mut slices = Vec::new();
     let mut offset = 0;
@@ -148,9 +158,9 @@ pub fn draw_month(dir: &Path, inputs: &DrawInputs) -> Result<Drawing> {
         slices.push((offset, group.num_rows()));
         offset += group.num_rows();
     }
-    let mut columns: Vec<&str> = DRAW_COLUMNS.to_vec();
+    let mut columns: Vec<&str> = DRAW_COLUMNS.iter().map(|c| c.name()).collect();
     if has_status {
-        columns.push("status");
+        columns.push(VisitsColumn::Status.name());
     }
     let marks = marks(inputs);
     let pools = slices
@@ -230,12 +240,12 @@ fn pool_rows(
     marks: &HashMap<&str, f64>,
     has_status: bool,
 ) -> Result<HashMap<String, Pool<Details>>> {
-    let ids = strings(df, "visit_id", path)?;
-    let suppliers = strings(df, "supplier_id", path)?;
-    let (clients, staff, services) = (strings(df, "client_id", path)?, strings(df, "staff_id", path)?, strings(df, "services", path)?);
-    let check_in = millis(df, "check_in_utc", path)?;
-    let check_out = millis(df, "check_out_utc", path)?;
-    let status = if has_status { Some(strings(df, "status", path)?) } else { None };
+    use VisitsColumn as V;
+    let text = |c: VisitsColumn| strings(df, c.name(), path);
+    let (ids, suppliers) = (text(V::VisitId)?, text(V::SupplierId)?);
+    let (clients, staff, services) = (text(V::ClientId)?, text(V::StaffId)?, text(V::Services)?);
+    let (check_in, check_out) = (millis(df, V::CheckInUtc.name(), path)?, millis(df, V::CheckOutUtc.name(), path)?);
+    let status = if has_status { Some(text(V::Status)?) } else { None };
     let performed = VisitStatus::Performed.as_str();
     let max_valid = inputs.max_valid_minutes;
     let mut pools: HashMap<String, Pool<Details>> = HashMap::default();

@@ -7,17 +7,15 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use polars_arrow::array::{Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
-use polars_arrow::bitmap::Bitmap;
-use polars_arrow::datatypes::{ArrowDataType, IntegerType, TimeUnit as ArrowTimeUnit};
+use polars_arrow::array::{Array, MutableBinaryViewArray, Utf8ViewArray};
 use polars_parquet::write::{
     array_to_columns, compress, fallible_streaming_iterator, CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding,
     FileWriter, ParquetType, StatisticsOptions, Version, WriteOptions, ZstdLevel,
 };
 use rayon::prelude::*;
 
+use super::dictionary::{dictionary, planned_minutes, services, timestamps};
 use super::tables::{parquet_failure, Noting};
-use crate::bytes_map::HashMap;
 use crate::engine::groups::{ahead, Group, Groups};
 use crate::model::{consecutive_order, split_key, Ids, Interner, Method, Visit, VisitStatus};
 
@@ -88,166 +86,161 @@ fn merge_in_order(visits: &[Visit], a: &[u32], b: &[u32], order: &mut Vec<u32>) 
     order.extend_from_slice(&b[j..]);
 }
 
+/// Declares the columns of `visits.parquet` in file order, one line each: the variant, the
+/// column's name and polars type, and the batch list that holds it (`Batch`) with how a visit
+/// gives its value. How the list becomes a column (`VisitsColumn::build`), whether it keeps
+/// its bounds (`has_bounds`) and whether investigations read it back (`read_back`) are
+/// exhaustive matches, so a new line does not compile until each is decided.
+macro_rules! visits_columns {
+    ($($variant:ident = $name:literal, $dtype:expr, $field:ident: $type:ty = |$v:ident| $take:expr;)*) => {
+        /// A column of `visits.parquet`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum VisitsColumn {
+            $($variant),*
+        }
+
+        impl VisitsColumn {
+            /// Every column, in file order.
+            pub const ALL: &'static [VisitsColumn] = &[$(VisitsColumn::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(VisitsColumn::$variant => $name),*
+                }
+            }
+
+            /// The column's type as polars reads it back.
+            fn dtype(self) -> DataType {
+                match self {
+                    $(VisitsColumn::$variant => $dtype),*
+                }
+            }
+        }
+
+        /// One batch of visits in stored order, a list per column of `visits.parquet`.
+        struct Batch<'a> {
+            $($field: Vec<$type>,)*
+        }
+
+        impl<'a> Batch<'a> {
+            /// The visits `all[order[..]]`, each read once (they lie scattered: each is asked
+            /// for ahead, `ahead`).
+            fn gather(all: &'a [Visit], order: &[u32]) -> Batch<'a> {
+                let n = order.len();
+                let mut b = Batch { $($field: Vec::with_capacity(n),)* };
+                for i in ahead(all, order) {
+                    let visit = &all[i as usize];
+                    $({
+                        let $v = visit;
+                        b.$field.push($take);
+                    })*
+                }
+                b
+            }
+        }
+    };
+}
+
+/// Milliseconds without a time zone: UTC instants, or the local wall-clock time.
+const DATETIME: DataType = DataType::Datetime(TimeUnit::Milliseconds, None);
+
+visits_columns! {
+    VisitId = "visit_id", DataType::String, visit_id: &'a str = |v| v.visit_id.as_str();
+    SupplierId = "supplier_id", DataType::String, supplier: u32 = |v| v.supplier;
+    ClientId = "client_id", DataType::String, client: u32 = |v| v.client;
+    StaffId = "staff_id", DataType::String, staff: u32 = |v| v.staff;
+    CheckInUtc = "check_in_utc", DATETIME, check_in: i64 = |v| v.check_in;
+    CheckOutUtc = "check_out_utc", DATETIME, check_out: Option<i64> = |v| v.check_out;
+    CheckInLocal = "check_in_local", DATETIME, local_ms: i64 = |v| v.local_in.and_utc().timestamp_millis();
+    CheckInMethod = "check_in_method", DataType::String, in_method: Method = |v| v.in_method;
+    CheckOutMethod = "check_out_method", DataType::String, out_method: Option<Method> = |v| v.out_method;
+    Services = "services", DataType::String, services: &'a [u32] = |v| &v.services;
+    PlannedMinutes = "planned_minutes", DataType::Float64, planned: Option<f64> = |v| v.planned_minutes;
+    Status = "status", DataType::String, status: VisitStatus = |v| v.status;
+}
+
 /// The columns of `visits.parquet`, in order, as polars reads them back.
 fn visits_schema() -> Schema {
-    let datetime = DataType::Datetime(TimeUnit::Milliseconds, None);
-    Schema::from_iter([
-        Field::new("visit_id".into(), DataType::String),
-        Field::new("supplier_id".into(), DataType::String),
-        Field::new("client_id".into(), DataType::String),
-        Field::new("staff_id".into(), DataType::String),
-        Field::new("check_in_utc".into(), datetime.clone()),
-        Field::new("check_out_utc".into(), datetime.clone()),
-        Field::new("check_in_local".into(), datetime),
-        Field::new("check_in_method".into(), DataType::String),
-        Field::new("check_out_method".into(), DataType::String),
-        Field::new("services".into(), DataType::String),
-        Field::new("planned_minutes".into(), DataType::Float64),
-        Field::new("status".into(), DataType::String),
-    ])
+    Schema::from_iter(VisitsColumn::ALL.iter().map(|c| Field::new(c.name().into(), c.dtype())))
 }
 
-/// The codes of `values` (0 where one is missing), numbered in order of first appearance,
-/// and the value each code names: `code(v, next)` gives the code kept for `v`, keeping `next`
-/// for a value not seen before. This is the numbering polars' own dictionary encoding gives.
-fn first_appearance<V: Copy>(values: impl Iterator<Item = Option<V>>, mut code: impl FnMut(V, u32) -> u32) -> (Vec<u32>, Vec<V>) {
-    let mut distinct = Vec::new();
-    let keys = values
-        .map(|v| {
-            v.map_or(0, |v| {
-                let next = distinct.len() as u32;
-                let c = code(v, next);
-                if c == next {
-                    distinct.push(v);
-                }
-                c
-            })
-        })
-        .collect();
-    (keys, distinct)
-}
-
-/// The code kept in `cell` of a table indexed by value (`u32::MAX` while none is), keeping
-/// `next` there when none is.
-fn code_in(cell: &mut u32, next: u32) -> u32 {
-    if *cell == u32::MAX {
-        *cell = next;
-    }
-    *cell
-}
-
-/// A dictionary column: `keys` into `distinct`, missing where `present` says so.
-fn dictionary_column(keys: Vec<u32>, present: impl Iterator<Item = bool> + Clone, distinct: Box<dyn Array>) -> Box<dyn Array> {
-    let validity = present.clone().any(|p| !p).then(|| present.collect::<Bitmap>());
-    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
-    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(distinct.dtype().clone()), false);
-    Box::new(DictionaryArray::try_new(dtype, keys, distinct).expect("every key names one of the batch's values"))
-}
-
-/// A column of repeated names as a dictionary of the names the batch uses, numbered in order
-/// of first appearance: what polars' own dictionary encoding would find by hashing every
-/// name, taken here from the interned ids (`code_of` gives an id below `count`, or none for
-/// a missing value).
-fn dictionary<'a, T>(batch: &[T], count: usize, code_of: impl Fn(&T) -> Option<u32>, name: impl Fn(u32) -> &'a str) -> Box<dyn Array> {
-    let mut code = vec![u32::MAX; count];
-    let (keys, ids) = first_appearance(batch.iter().map(&code_of), |id, next| code_in(&mut code[id as usize], next));
-    let names = Utf8ViewArray::from(MutableBinaryViewArray::<str>::from_values_iter(ids.into_iter().map(name)));
-    dictionary_column(keys, batch.iter().map(|item| code_of(item).is_some()), names.boxed())
-}
-
-/// Milliseconds since the epoch, as polars stores `Datetime(ms)`, as a dictionary of the
-/// times the batch uses, numbered in order of first appearance: what polars would find by
-/// hashing every value, taken here, when every time lies whole minutes from the batch's
-/// earliest (registrations are made to the minute), from a table indexed by that minute.
-fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Array> {
-    const MINUTE: i64 = 60_000;
-    let (least, most) = values.clone().flatten().fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
-    let minutes = most.checked_sub(least).map_or(0, |span| span / MINUTE + 1);
-    let by_minute = minutes <= 1 << 20 && values.clone().flatten().all(|t| (t - least) % MINUTE == 0);
-    let (keys, times) = if by_minute {
-        let mut code = vec![u32::MAX; minutes as usize];
-        first_appearance(values.clone(), |t, next| code_in(&mut code[((t - least) / MINUTE) as usize], next))
-    } else {
-        let mut code: HashMap<i64, u32> = HashMap::default();
-        first_appearance(values.clone(), |t, next| *code.entry(t).or_insert(next))
-    };
-    let dtype = ArrowDataType::Timestamp(ArrowTimeUnit::Millisecond, None);
-    dictionary_column(keys, values.map(|t| t.is_some()), PrimitiveArray::new(dtype, times.into(), None).boxed())
-}
-
-/// Planned minutes as a dictionary of the values the batch uses (a handful: 15, 20, 30, …),
-/// numbered in order of first appearance, found by their bits in a small table instead of
-/// polars estimating their cardinality and hashing every value.
-fn planned_minutes(values: impl Iterator<Item = Option<f64>> + Clone) -> Box<dyn Array> {
-    let mut code: HashMap<u64, u32> = HashMap::default();
-    let (keys, minutes) = first_appearance(values.clone(), |m: f64, next| *code.entry(m.to_bits()).or_insert(next));
-    dictionary_column(keys, values.map(|m| m.is_some()), PrimitiveArray::new(ArrowDataType::Float64, minutes.into(), None).boxed())
-}
-
-/// One batch of visits in stored order, a list per column of `visits.parquet`.
-struct Batch<'a> {
-    visit_id: Vec<&'a str>,
-    supplier: Vec<u32>,
-    client: Vec<u32>,
-    staff: Vec<u32>,
-    check_in: Vec<i64>,
-    check_out: Vec<Option<i64>>,
-    /// The local check-in as milliseconds of a naive timestamp.
-    local_ms: Vec<i64>,
-    in_method: Vec<Method>,
-    out_method: Vec<Option<Method>>,
-    services: Vec<&'a [u32]>,
-    planned: Vec<Option<f64>>,
-    status: Vec<VisitStatus>,
-}
-
-impl<'a> Batch<'a> {
-    /// The visits `all[order[..]]`, each read once (they lie scattered: each is asked for
-    /// ahead, `ahead`).
-    fn gather(all: &'a [Visit], order: &[u32]) -> Batch<'a> {
-        let n = order.len();
-        let mut b = Batch {
-            visit_id: Vec::with_capacity(n),
-            supplier: Vec::with_capacity(n),
-            client: Vec::with_capacity(n),
-            staff: Vec::with_capacity(n),
-            check_in: Vec::with_capacity(n),
-            check_out: Vec::with_capacity(n),
-            local_ms: Vec::with_capacity(n),
-            in_method: Vec::with_capacity(n),
-            out_method: Vec::with_capacity(n),
-            services: Vec::with_capacity(n),
-            planned: Vec::with_capacity(n),
-            status: Vec::with_capacity(n),
+impl VisitsColumn {
+    /// The column's values in `b`, as written, and their encoding. The repeated names
+    /// (supplier, client, staff, methods, services, status) are given as dictionaries of the
+    /// interned ids, the timestamps as dictionaries of their minutes (`timestamps`), the planned
+    /// minutes as a dictionary of their values (`planned_minutes`); visit ids are all distinct
+    /// and are written plain without polars first estimating how many distinct values they hold.
+    fn build(self, b: &Batch, ids: &Ids) -> (Box<dyn Array>, Encoding) {
+        let to_ms = |t: i64| t * 1000;
+        let method_name = |code: u32| Method::ALL[code as usize].as_str();
+        let names = |interned: &Interner, batch: &[u32]| {
+            (dictionary(batch, interned.names.len(), |id| Some(*id), |id| interned.name(id)), Encoding::RleDictionary)
         };
-        for i in ahead(all, order) {
-            let v = &all[i as usize];
-            b.visit_id.push(v.visit_id.as_str());
-            b.supplier.push(v.supplier);
-            b.client.push(v.client);
-            b.staff.push(v.staff);
-            b.check_in.push(v.check_in);
-            b.check_out.push(v.check_out);
-            b.local_ms.push(v.local_in.and_utc().timestamp_millis());
-            b.in_method.push(v.in_method);
-            b.out_method.push(v.out_method);
-            b.services.push(&v.services);
-            b.planned.push(v.planned_minutes);
-            b.status.push(v.status);
+        match self {
+            VisitsColumn::VisitId => {
+                let values = MutableBinaryViewArray::<str>::from_values_iter(b.visit_id.iter().copied());
+                (Utf8ViewArray::from(values).boxed(), Encoding::Plain)
+            }
+            VisitsColumn::SupplierId => names(&ids.suppliers, &b.supplier),
+            VisitsColumn::ClientId => names(&ids.clients, &b.client),
+            VisitsColumn::StaffId => names(&ids.staff, &b.staff),
+            VisitsColumn::CheckInUtc => (timestamps(b.check_in.iter().map(|&t| Some(to_ms(t)))), Encoding::RleDictionary),
+            VisitsColumn::CheckOutUtc => (timestamps(b.check_out.iter().map(|t| t.map(to_ms))), Encoding::RleDictionary),
+            VisitsColumn::CheckInLocal => (timestamps(b.local_ms.iter().map(|&t| Some(t))), Encoding::RleDictionary),
+            VisitsColumn::CheckInMethod => {
+                (dictionary(&b.in_method, Method::ALL.len(), |m| Some(*m as u32), method_name), Encoding::RleDictionary)
+            }
+            VisitsColumn::CheckOutMethod => {
+                (dictionary(&b.out_method, Method::ALL.len(), |m| m.map(|m| m as u32), method_name), Encoding::RleDictionary)
+            }
+            VisitsColumn::Services => (services(&b.services, ids), Encoding::RleDictionary),
+            VisitsColumn::PlannedMinutes => (planned_minutes(b.planned.iter().copied()), Encoding::RleDictionary),
+            VisitsColumn::Status => {
+                let status_name = |code: u32| VisitStatus::ALL[code as usize].as_str();
+                (dictionary(&b.status, VisitStatus::ALL.len(), |s| Some(*s as u32), status_name), Encoding::RleDictionary)
+            }
         }
-        b
+    }
+
+    /// Whether the column's chunks carry their minimum and maximum. The visit ids get none:
+    /// all distinct and in no order, their bounds would skip nothing, and finding them
+    /// compares every id (a large share of this table's CPU).
+    fn has_bounds(self) -> bool {
+        match self {
+            VisitsColumn::VisitId => false,
+            VisitsColumn::SupplierId
+            | VisitsColumn::ClientId
+            | VisitsColumn::StaffId
+            | VisitsColumn::CheckInUtc
+            | VisitsColumn::CheckOutUtc
+            | VisitsColumn::CheckInLocal
+            | VisitsColumn::CheckInMethod
+            | VisitsColumn::CheckOutMethod
+            | VisitsColumn::Services
+            | VisitsColumn::PlannedMinutes
+            | VisitsColumn::Status => true,
+        }
+    }
+
+    /// Whether an investigation reads the column back (`store::read::read_visits`): the
+    /// reader's projection.
+    pub fn read_back(self) -> bool {
+        match self {
+            VisitsColumn::VisitId
+            | VisitsColumn::SupplierId
+            | VisitsColumn::ClientId
+            | VisitsColumn::StaffId
+            | VisitsColumn::CheckInUtc
+            | VisitsColumn::CheckOutUtc
+            | VisitsColumn::CheckInLocal
+            | VisitsColumn::Status => true,
+            VisitsColumn::CheckInMethod | VisitsColumn::CheckOutMethod | VisitsColumn::Services | VisitsColumn::PlannedMinutes => false,
+        }
     }
 }
-
-/// The place of `visit_id` among the columns (`visits_schema`).
-const VISIT_ID_COLUMN: usize = 0;
 
 /// The pages of one row group of `visits.parquet`: the visits `all[order[..]]`, pseudonymised,
-/// each column built, encoded and compressed on its own thread. The repeated names (supplier,
-/// client, staff, methods, services) are given as dictionaries of the interned ids, the
-/// timestamps as dictionaries of their minutes (`timestamps`); visit ids are all distinct and
-/// are written plain without polars first estimating how many distinct values they hold, and
-/// the planned minutes as a dictionary of their values (`planned_minutes`).
+/// each column built (`VisitsColumn::build`), encoded and compressed on its own thread.
 fn row_group(
     all: &[Visit],
     order: &[u32],
@@ -259,61 +252,14 @@ fn row_group(
     // each column is then built from its own list, a few hundred kilobytes, and no batch
     // copies the visits whole.
     let batch = Batch::gather(all, order);
-    type Build<'a> = Box<dyn Fn() -> (Box<dyn Array>, Encoding) + Send + Sync + 'a>;
-    let to_ms = |t: i64| t * 1000;
-    let method_name = |code: u32| Method::ALL[code as usize].as_str();
-    let status_name = |code: u32| VisitStatus::ALL[code as usize].as_str();
-    let b = &batch;
-    let columns: Vec<Build> = vec![
-        Box::new(|| {
-            let ids = MutableBinaryViewArray::<str>::from_values_iter(b.visit_id.iter().copied());
-            (Utf8ViewArray::from(ids).boxed(), Encoding::Plain)
-        }),
-        Box::new(|| (dictionary(&b.supplier, ids.suppliers.names.len(), |s| Some(*s), |s| ids.suppliers.name(s)), Encoding::RleDictionary)),
-        Box::new(|| (dictionary(&b.client, ids.clients.names.len(), |c| Some(*c), |c| ids.clients.name(c)), Encoding::RleDictionary)),
-        Box::new(|| (dictionary(&b.staff, ids.staff.names.len(), |s| Some(*s), |s| ids.staff.name(s)), Encoding::RleDictionary)),
-        Box::new(move || (timestamps(b.check_in.iter().map(|&t| Some(to_ms(t)))), Encoding::RleDictionary)),
-        Box::new(move || (timestamps(b.check_out.iter().map(|t| t.map(to_ms))), Encoding::RleDictionary)),
-        Box::new(|| (timestamps(b.local_ms.iter().map(|&t| Some(t))), Encoding::RleDictionary)),
-        Box::new(move || (dictionary(&b.in_method, Method::ALL.len(), |m| Some(*m as u32), method_name), Encoding::RleDictionary)),
-        Box::new(move || (dictionary(&b.out_method, Method::ALL.len(), |m| m.map(|m| m as u32), method_name), Encoding::RleDictionary)),
-        Box::new(|| {
-            // Few distinct combinations: each is joined once, its names sorted (ids are
-            // numbered in order of first appearance in the input). A client's visits, which
-            // lie together, mostly have the services of the one before: those are compared
-            // with it instead of hashed.
-            let mut numbered: HashMap<&[u32], u32> = HashMap::default();
-            let mut last: Option<(&[u32], u32)> = None;
-            let (codes, distinct) = first_appearance(b.services.iter().map(|&s| Some(s)), |services, next| match last {
-                Some((before, code)) if before == services => code,
-                _ => {
-                    let code = *numbered.entry(services).or_insert(next);
-                    last = Some((services, code));
-                    code
-                }
-            });
-            let joined = distinct.iter().map(|services| {
-                let mut names: Vec<&str> = services.iter().map(|s| ids.services.name(*s)).collect();
-                names.sort_unstable();
-                names.join("|")
-            });
-            let names = Utf8ViewArray::from(MutableBinaryViewArray::<str>::from_values_iter(joined));
-            (dictionary_column(codes, b.services.iter().map(|_| true), names.boxed()), Encoding::RleDictionary)
-        }),
-        Box::new(|| (planned_minutes(b.planned.iter().copied()), Encoding::RleDictionary)),
-        Box::new(move || (dictionary(&b.status, VisitStatus::ALL.len(), |s| Some(*s as u32), status_name), Encoding::RleDictionary)),
-    ];
-    // The visit ids get no minimum and maximum: all distinct and in no order, their bounds
-    // would skip nothing, and finding them compared every id (a tenth of this table's CPU).
     let without_bounds =
         WriteOptions { statistics: StatisticsOptions { min_value: false, max_value: false, ..options.statistics }, ..options };
-    columns
+    VisitsColumn::ALL
         .par_iter()
         .zip(types)
-        .enumerate()
-        .map(|(k, (build, type_))| {
-            let (array, encoding) = build();
-            let options = if k == VISIT_ID_COLUMN { without_bounds } else { options };
+        .map(|(column, type_)| {
+            let (array, encoding) = column.build(&batch, ids);
+            let options = if column.has_bounds() { options } else { without_bounds };
             let mut pages = Vec::new();
             for column in array_to_columns(array, type_.clone(), options, &[encoding])? {
                 for page in column {
@@ -406,53 +352,33 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_are_a_dictionary_of_the_times_in_order_of_first_appearance() {
-        let decoded = |array: Box<dyn Array>| -> (Vec<Option<i64>>, usize) {
-            let dict = array.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
-            let times = dict.values().as_any().downcast_ref::<PrimitiveArray<i64>>().unwrap();
-            let keys = dict.keys();
-            ((0..keys.len()).map(|i| keys.is_valid(i).then(|| times.value(keys.value(i) as usize))).collect(), times.len())
-        };
-        let minute = 60_000;
-        // 2025-03-01 00:00 UTC. Whole minutes (the minute table), one time a second off (the
-        // hash map), a missing time, every time missing, and minutes a year apart (too many
-        // for a table).
-        let t0 = 1_740_787_200_000;
-        let cases: Vec<Vec<Option<i64>>> = vec![
-            vec![Some(t0 + 5 * minute), Some(t0), None, Some(t0 + 5 * minute), Some(t0 + 44_000 * minute), Some(t0)],
-            vec![Some(t0 + 5 * minute), Some(t0 + 1000), Some(t0 + 5 * minute), None],
-            vec![None, None],
-            vec![Some(t0), Some(t0 + 3_000_000 * minute), Some(t0)],
-            vec![],
+    fn the_visits_table_has_the_columns_docs_beyond_one_machine_describes() {
+        let ms = DataType::Datetime(TimeUnit::Milliseconds, None);
+        let expected = [
+            ("visit_id", DataType::String),
+            ("supplier_id", DataType::String),
+            ("client_id", DataType::String),
+            ("staff_id", DataType::String),
+            ("check_in_utc", ms.clone()),
+            ("check_out_utc", ms.clone()),
+            ("check_in_local", ms),
+            ("check_in_method", DataType::String),
+            ("check_out_method", DataType::String),
+            ("services", DataType::String),
+            ("planned_minutes", DataType::Float64),
+            ("status", DataType::String),
         ];
-        for values in cases {
-            let (back, distinct) = decoded(timestamps(values.iter().copied()));
-            assert_eq!(back, values);
-            let mut times: Vec<i64> = values.iter().flatten().copied().collect();
-            times.sort_unstable();
-            times.dedup();
-            assert_eq!(distinct, times.len(), "each time once in {values:?}");
-        }
-        let dict = timestamps([Some(t0 + 7 * minute), Some(t0)].into_iter());
-        let dict = dict.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
-        assert_eq!(dict.keys().values().as_slice(), [0, 1], "numbered in order of first appearance");
-    }
-
-    #[test]
-    fn planned_minutes_are_a_dictionary_of_the_values_in_order_of_first_appearance() {
-        let values = [Some(30.0), None, Some(22.5), Some(30.0), Some(-0.0), Some(0.0), Some(22.5)];
-        let array = planned_minutes(values.into_iter());
-        let dict = array.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
-        let minutes = dict.values().as_any().downcast_ref::<PrimitiveArray<f64>>().unwrap();
-        let keys = dict.keys();
-        let back: Vec<Option<f64>> = (0..keys.len()).map(|i| keys.is_valid(i).then(|| minutes.value(keys.value(i) as usize))).collect();
+        let schema = visits_schema();
+        let columns: Vec<(&str, DataType)> = schema.iter().map(|(name, dtype)| (name.as_str(), dtype.clone())).collect();
+        assert_eq!(columns, expected);
+        let read: Vec<&str> = VisitsColumn::ALL.iter().filter(|c| c.read_back()).map(|c| c.name()).collect();
         assert_eq!(
-            back.iter().map(|m| m.map(f64::to_bits)).collect::<Vec<_>>(),
-            values.map(|m| m.map(f64::to_bits)),
-            "-0 kept apart from 0"
+            read,
+            ["visit_id", "supplier_id", "client_id", "staff_id", "check_in_utc", "check_out_utc", "check_in_local", "status"],
+            "what an investigation reads"
         );
-        assert_eq!(minutes.values().as_slice(), [30.0, 22.5, -0.0, 0.0]);
-        assert_eq!(planned_minutes([None, None].into_iter()).len(), 2);
+        let bounded: Vec<&str> = VisitsColumn::ALL.iter().filter(|c| !c.has_bounds()).map(|c| c.name()).collect();
+        assert_eq!(bounded, ["visit_id"]);
     }
 
     #[test]
@@ -514,6 +440,7 @@ mod tests {
                 v.out_method = v.check_out.map(|_| methods[(i as usize + 1) % 4]);
                 v.services = [Services::new(), Services::from_slice(&[meal, bath]), Services::from_slice(&[meal])][i as usize % 3].clone();
                 v.planned_minutes = (i % 4 != 3).then_some(15.0 * i as f64);
+                v.status = VisitStatus::ALL[i as usize % VisitStatus::ALL.len()];
                 v
             })
             .collect();
@@ -544,6 +471,7 @@ mod tests {
             assert_eq!(text("services"), stored.iter().map(|v| services(v)).collect::<Vec<_>>(), "names sorted, joined by |");
             let planned: Vec<Option<f64>> = frame.column("planned_minutes").unwrap().f64().unwrap().iter().collect();
             assert_eq!(planned, stored.iter().map(|v| v.planned_minutes).collect::<Vec<_>>());
+            assert_eq!(text("status"), stored.iter().map(|v| owned(v.status.as_str())).collect::<Vec<_>>());
             assert_eq!(stored.iter().filter(|v| v.check_out.is_none()).count(), 2, "v02 and v07 are missing a check-out");
         }
     }

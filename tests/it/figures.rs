@@ -265,7 +265,10 @@ fn daylight_saving_visits_last_their_true_elapsed_time() {
     let f = w.figures("2025-03");
     f.assert("S2", "visit_minutes_mean", Some(60.0), "info");
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert!(rejects.contains("visits.csv,5,check_in: local time 2025-03-30 02:30 does not exist"), "{rejects}");
+    assert!(
+        rejects.contains("visits.csv,5,check_in: non-existent local time – klockslaget 2025-03-30 02:30 finns inte i svensk tid"),
+        "{rejects}"
+    );
     let m = w.manifest("2025-03");
     assert_eq!(accounting(&m, "visits.csv"), (4, 3, 1, 0, 2));
 }

@@ -199,8 +199,11 @@ fn the_year_files_are_the_months_figures_counted() {
         about.get_value((3, 1)),
         Some(&calamine::Data::String("2025-04, 2025-05, 2025-06, 2025-07, 2025-08, 2025-09, 2025-10, 2025-11, 2025-12".into()))
     );
-    // Every sheet prints on A4 landscape, one page wide, with page numbers; long text wraps in
-    // rows as high as it needs.
+    // Every sheet prints on A4 landscape, one page wide, with page numbers and the report's
+    // date as ÅÅÅÅ-MM-DD text (the printing-date code &D prints in the program's locale, e.g.
+    // 12/07/2026); long text wraps in rows as high as it needs.
+    let made = report.split("Upprättad ").nth(1).and_then(|s| s.get(..10)).expect("the report's date");
+    assert!(made.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() }), "{made}");
     let path = w.path("out/2025/arsrapport.xlsx");
     let names = book.sheet_names();
     for (i, name) in names.iter().enumerate() {
@@ -209,6 +212,7 @@ fn the_year_files_are_the_months_figures_counted() {
         assert!(setup.contains("paperSize=\"9\"") && setup.contains("orientation=\"landscape\""), "{name}: {setup}");
         assert!(setup.contains("fitToHeight=\"0\"") && sheet.xml.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{name}: one page wide");
         assert!(sheet.xml.contains("<oddFooter>&amp;CSida &amp;P av &amp;N</oddFooter>"), "{name}: page numbers");
+        assert!(sheet.xml.contains(&format!("<oddHeader>&amp;L{name}&amp;R{made}</oddHeader>")), "{name}: the date as text");
     }
     let areas = book.worksheet_range("Områden").unwrap();
     assert_eq!(areas.get_value((0, 4)), Some(&calamine::Data::String("Mått".into())));

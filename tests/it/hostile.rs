@@ -35,7 +35,7 @@ fn control_characters_are_rejected_with_a_reason_and_never_written() {
     run.ok();
     assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'), "no escape sequence reaches the terminal");
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert_eq!(rejects.matches("control character").count(), 2, "the reason of both rows: {rejects}");
+    assert_eq!(rejects.matches(": control character – innehåller styrtecknet").count(), 2, "the reason of both rows: {rejects}");
     assert!(rejects.contains("U+0001") && rejects.contains("U+001B"), "{rejects}");
     for name in ["rejects.csv", "figures.csv", "flags.csv", "staff.csv"] {
         let text = w.read(&format!("out/2025-03/{name}"));
@@ -145,7 +145,7 @@ fn a_personnummer_in_a_file_name_or_a_number_column_reaches_no_output() {
     }
     assert!(!run.stdout.contains("19391124") && !run.stderr.contains("19391124"));
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert!(rejects.contains("planned_minutes: holds a value shaped like a personnummer"), "{rejects}");
+    assert!(rejects.contains("planned_minutes: personnummer – värdet ser ut som ett personnummer"), "{rejects}");
 }
 
 #[test]
@@ -214,7 +214,10 @@ fn a_quote_left_open_cannot_swallow_the_rest_of_the_file() {
     run.fails_with(3);
     assert!(run.stderr.contains("30 av 40 rader avvisade"), "the 29 swallowed lines count as rejected rows: {}", run.stderr);
     let rejects = w.read("out/refused-rejects.csv");
-    assert!(rejects.contains("a quoted field opened on line 12 runs over 30 lines to line 41"), "{rejects}");
+    assert!(
+        rejects.contains("quote not closed – ett fält inom citattecken börjar på rad 12 och löper över 30 rader till rad 41"),
+        "{rejects}"
+    );
     assert_eq!(rejects.lines().count(), 2, "one reject, its raw text only the line where the quote opened: {rejects}");
     assert!(!rejects.contains("v39"), "{rejects}");
 
@@ -345,7 +348,7 @@ fn a_quote_closed_a_few_lines_later_cannot_swallow_the_rows_between() {
     run.fails_with(3);
     assert!(run.stderr.contains("4 av 40 rader avvisade"), "the 3 swallowed lines count as rejected rows: {}", run.stderr);
     let rejects = w.read("out/refused-rejects.csv");
-    assert!(rejects.contains("a quoted field opened on line 12 closes on line 15"), "{rejects}");
+    assert!(rejects.contains("quote not closed – ett fält inom citattecken börjar på rad 12 och slutar på rad 15"), "{rejects}");
     assert!(!rejects.contains("v12"), "the raw text is the line where the quote opened: {rejects}");
 
     // A comment over two lines with a comma or two in it is one row.
@@ -470,7 +473,7 @@ fn noncharacters_are_rejected_and_never_reach_a_document() {
     lines.push(visit("bad2", "S1", "c1", "p\u{fffe}1", "2025-03-03 09:00", "2025-03-03 09:30", "OMV"));
     quarter_of(&w, &lines);
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert_eq!(rejects.matches("noncharacter").count(), 2, "{rejects}");
+    assert_eq!(rejects.matches(": noncharacter – innehåller tecknet").count(), 2, "{rejects}");
     assert!(rejects.contains("U+FFFF") && rejects.contains("U+FFFE"), "{rejects}");
     let mut xlsx = zip::ZipArchive::new(std::fs::File::open(w.path("out/2025-Q1/matrix.xlsx")).unwrap()).unwrap();
     for i in 0..xlsx.len() {
@@ -567,7 +570,7 @@ fn names_that_print_alike_are_one_supplier_and_names_like_the_municipality_are_r
     assert_eq!(f.suppliers(), ["ALL", "Vård AB"]);
     f.assert("Vård AB", "checkin_rate", Some(1.0), "ok");
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert_eq!(rejects.matches("is reserved for the municipality-wide row").count(), 4, "{rejects}");
+    assert_eq!(rejects.matches("supplier_id: reserved id ALL – ").count(), 4, "{rejects}");
     assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (504, 500, 4, 0, 0));
 }
 
@@ -717,7 +720,7 @@ fn years_no_visit_can_lie_in_are_refused() {
     let file = w.write("visits.csv", visits_file(&lines));
     w.monthly(&["--visits", &file, "--quiet"]).ok();
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert_eq!(rejects.matches("lies outside the years 2000–").count(), 2, "{rejects}");
+    assert_eq!(rejects.matches("check_in: implausible year – ").count(), 2, "{rejects}");
     assert_eq!(crate::common::accounting(&w.manifest("2025-03"), "visits.csv"), (402, 400, 2, 0, 0));
     for month in ["0000-01", "2099-03"] {
         let run = w.monthly(&["--visits", &file, "--month", month]);

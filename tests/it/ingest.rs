@@ -115,7 +115,7 @@ fn duplicate_visit_ids_count_once_and_are_reported() {
     assert_eq!(accounting(&m, "march.csv"), (2, 2, 0, 0, 0));
     assert_eq!(accounting(&m, "march-again.csv"), (2, 1, 0, 1, 0));
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert!(rejects.contains("march-again.csv,2,duplicate visit_id 'a2'"), "{rejects}");
+    assert!(rejects.contains("march-again.csv,2,duplicate visit_id – besöks-id 'a2' finns redan på en tidigare rad"), "{rejects}");
     let f = w.figures("2025-03");
     f.assert("S1", "visit_minutes_mean", Some(20.0), "info");
 }
@@ -136,15 +136,28 @@ fn every_bad_row_class_is_rejected_with_line_and_reason() {
         ));
     }
     let bad = [
-        ("b1,S1,,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,", "client_id: required value is empty"),
-        ("b2,S1,c1,p1,2025-13-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,", "check_in: '2025-13-03 08:00' is not a timestamp"),
-        ("b3,S1,c1,p1,2025-03-03 08:00,03/03/2025 08:30,nfc,nfc,OMV,", "check_out: '03/03/2025 08:30' is not a timestamp"),
-        ("b4,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,fax,nfc,OMV,", "check_in_method: unknown method 'fax'"),
-        ("b5,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,brevduva,OMV,", "check_out_method: unknown method 'brevduva'"),
-        ("b6,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,tjugo", "planned_minutes: 'tjugo' is not a number"),
-        ("b7,S1,c1,p1,2025-03-30 02:15,2025-03-30 03:30,nfc,nfc,OMV,", "does not exist in Europe/Stockholm"),
-        ("b8,S1,c1,p1,2025-03-03 08:00", "the line has 5 fields, the header has 10"),
-        ("b9,S1,19450101-1234,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,x", "planned_minutes: 'x' is not a number"),
+        // The reason: the machine-readable id, then what was wrong in Swedish.
+        ("b1,S1,,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,", "client_id: missing value – värdet är tomt men måste finnas"),
+        (
+            "b2,S1,c1,p1,2025-13-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,",
+            "check_in: not a timestamp – '2025-13-03 08:00' är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM",
+        ),
+        ("b3,S1,c1,p1,2025-03-03 08:00,03/03/2025 08:30,nfc,nfc,OMV,", "check_out: not a timestamp – '03/03/2025 08:30' är ingen tidpunkt"),
+        (
+            "b4,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,fax,nfc,OMV,",
+            "check_in_method: unknown method – okänt kvitteringssätt 'fax'; koppla det till",
+        ),
+        (
+            "b5,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,brevduva,OMV,",
+            "check_out_method: unknown method – okänt kvitteringssätt 'brevduva'",
+        ),
+        ("b6,S1,c1,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,tjugo", "planned_minutes: not a number – 'tjugo' är inget tal"),
+        (
+            "b7,S1,c1,p1,2025-03-30 02:15,2025-03-30 03:30,nfc,nfc,OMV,",
+            "check_in: non-existent local time – klockslaget 2025-03-30 02:15 finns inte i svensk tid",
+        ),
+        ("b8,S1,c1,p1,2025-03-03 08:00", "wrong number of fields – raden har 5 fält, rubrikraden 10"),
+        ("b9,S1,19450101-1234,p1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc,OMV,x", "planned_minutes: not a number – 'x' är inget tal"),
     ];
     lines.extend(bad.iter().map(|(l, _)| l.to_string()));
     let visits = w.write("visits.csv", visits_file(&lines));
@@ -153,11 +166,17 @@ fn every_bad_row_class_is_rejected_with_line_and_reason() {
     run.fails_with(3);
     for part in [
         "visits.csv: 9 av 29 rader avvisade (31.03 %)",
-        "2 × planned_minutes: not a number",
-        "1 × check_in: not a timestamp",
+        "2 × planned_minutes: inget tal\n",
+        "1 × check_in: ingen tidpunkt\n",
+        "1 × check_in: tiden finns inte (klockan ställs fram)\n",
+        "1 × check_in_method: okänt kvitteringssätt\n",
         "refused-rejects.csv",
     ] {
         assert!(run.stderr.contains(part), "missing {part:?} in:\n{}", run.stderr);
+    }
+    // The terminal quotes the reasons in Swedish only.
+    for english in ["not a number", "not a timestamp", "non-existent", "wrong number"] {
+        assert!(!run.stderr.contains(english), "{english} in:\n{}", run.stderr);
     }
     assert!(!w.path("out/2025-03").exists(), "nothing is published");
     assert!(w.read("out/refused-rejects.csv").contains("b7"));
@@ -171,7 +190,7 @@ fn every_bad_row_class_is_rejected_with_line_and_reason() {
     for (k, (row, (raw, reason))) in rows.iter().zip(bad).enumerate() {
         assert_eq!(&row[0], "visits.csv");
         assert_eq!(row[1].parse::<usize>().unwrap(), 22 + k, "line numbers count the header as line 1");
-        assert!(row[2].contains(reason), "{} should contain {reason}", &row[2]);
+        assert!(row[2].starts_with(reason), "{} should start with {reason}", &row[2]);
         if !raw.contains("19450101") {
             assert_eq!(&row[3], raw);
         }
@@ -248,7 +267,10 @@ fn crlf_lines_and_blank_lines_give_the_true_line_number_of_a_reject() {
     w.monthly(&["--visits", &visits, "--config", &config]).ok();
     let rejects = w.read("out/2025-03/rejects.csv");
     let row = rejects.lines().nth(1).expect("one reject");
-    assert!(row.starts_with("v.csv,4,\"check_in: '2025-03-32 08:00' is not a timestamp"), "line 4 holds the bad row: {row}");
+    assert!(
+        row.starts_with("v.csv,4,\"check_in: not a timestamp – '2025-03-32 08:00' är ingen tidpunkt"),
+        "line 4 holds the bad row: {row}"
+    );
     assert!(row.ends_with(&format!(",\"{bad}\"")), "raw line without its CRLF: {row}");
 }
 
@@ -273,8 +295,8 @@ fn a_supplier_called_all_is_rejected_not_mixed_with_the_municipal_row() {
     let granted = w.write("granted.csv", "supplier_id,client_id,month,granted_minutes\nALL,c2,2025-03,60\nS1,c1,2025-03,6000\n");
     w.monthly(&["--visits", &visits, "--granted", &granted, "--config", &w.write("k.toml", "[input]\nmax_reject_rate = 0.5\n")]).ok();
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert!(rejects.contains("visits.csv,202,supplier_id: 'all' is reserved for the municipality-wide row"), "{rejects}");
-    assert!(rejects.contains("granted.csv,2,supplier_id: 'ALL' is reserved"), "{rejects}");
+    assert!(rejects.contains("visits.csv,202,supplier_id: reserved id ALL – 'all' är reserverat för raden för hela kommunen"), "{rejects}");
+    assert!(rejects.contains("granted.csv,2,supplier_id: reserved id ALL – 'ALL' är reserverat"), "{rejects}");
     assert_eq!(accounting(&w.manifest("2025-03"), "visits.csv"), (201, 200, 1, 0, 0));
     let figures = w.read("out/2025-03/figures.csv");
     let rows_of = |id: &str| figures.lines().filter(|l| l.starts_with(&format!("{id},"))).count();

@@ -138,7 +138,7 @@ fn an_absence_ending_before_it_starts_is_rejected_and_none_given_is_missing() {
     // One row of one is over the reject limit: nothing is published.
     w.monthly(&["--visits", &file, "--absences", &absences]).fails_with(3);
     let rejects = w.read("out/refused-rejects.csv");
-    assert!(rejects.contains("absent_to: the absence ends before it starts"), "{rejects}");
+    assert!(rejects.contains("absent_to: before absent_from – frånvaron slutar innan den börjar"), "{rejects}");
 
     let w = Work::new();
     let file = w.write("visits.csv", visits(&[v("a1", "c1", "p1", 3, "08:00", "08:30", "")]));

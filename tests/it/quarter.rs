@@ -122,6 +122,46 @@ fn workbook_values_and_statuses_are_the_months_figures() {
     }
     assert_eq!(compared, tidkoll::model::Metric::matrix().count() * (3 * 7 - 1));
 
+    // A supplier's own copy: a row per figure, the supplier's months beside the municipality's,
+    // the same cells as the internal matrix.
+    let mut own: Xlsx<_> = open_workbook(w.path("out/2025-Q1/leverantorer/Trygg-Vård-AB/matris-Trygg-Vård-AB.xlsx")).unwrap();
+    let (own_values, own_statuses) = (own.worksheet_range("Matris").unwrap(), own.worksheet_range("Status").unwrap());
+    assert_eq!(
+        (text(&own_values, 0, 0), text(&own_values, 0, 1), text(&own_values, 0, 4), text(&own_values, 1, 1), text(&own_values, 1, 6)),
+        ("Nyckeltal".into(), "Trygg Vård AB".into(), "Hela kommunen".into(), "2025-01".into(), "2025-03".into())
+    );
+    let mut compared = 0;
+    for (f, metric) in tidkoll::model::Metric::matrix().enumerate() {
+        let row = 2 + f as u32;
+        assert_eq!(text(&own_values, row, 0), tidkoll::report::labels::figure_label(metric));
+        for (k, supplier) in ["Trygg Vård AB", "ALL"].iter().enumerate() {
+            for i in 0..3 {
+                let (internal, col) = ((row_of[*supplier], 2 + 3 * f as u32 + i), 1 + 3 * k as u32 + i);
+                assert_eq!(
+                    own_values.get_value((row, col)),
+                    values.get_value(internal),
+                    "{supplier} {} {}",
+                    metric.id(),
+                    MONTHS[i as usize]
+                );
+                assert_eq!(
+                    own_statuses.get_value((row, col)),
+                    statuses.get_value(internal),
+                    "{supplier} {} {}",
+                    metric.id(),
+                    MONTHS[i as usize]
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, tidkoll::model::Metric::matrix().count() * 6);
+    let recommendation = 3 + tidkoll::model::Metric::matrix().count() as u32;
+    assert_eq!(
+        (text(&own_values, recommendation, 0), text(&own_values, recommendation, 1)),
+        ("Rekommendation".into(), text(&values, row_of["Trygg Vård AB"], 1))
+    );
+
     let requirements = book.worksheet_range("Krav").unwrap();
     assert_eq!(text(&requirements, 1, 1), "checkin_rate");
     assert_eq!(text(&requirements, 1, 2), "minst 90 %");
@@ -386,7 +426,22 @@ fn every_sheet_prints_on_a4_landscape_at_a_legible_scale_with_its_headers_repeat
             assert!(setup.contains("orientation=\"landscape\"") && setup.contains("paperSize=\"9\""), "{name}: {setup}");
             assert!(sheet.xml.contains("<oddHeader>&amp;L") && sheet.xml.contains("2025-Q1"), "{name}: a page header naming the quarter");
             assert!(sheet.xml.contains("<oddFooter>&amp;CSida &amp;P av &amp;N</oddFooter>"), "{name}: page numbers");
-            if name == "Matris" || name == "Status" {
+            if (name == "Matris" || name == "Status") && book == &own {
+                // A supplier's own matrix is a row per figure, seven columns: fitted to one page
+                // (one page wide and tall are the defaults, written as no attribute).
+                assert!(
+                    !setup.contains("fitTo") && !setup.contains("scale") && sheet.xml.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+                    "{name}: {setup}"
+                );
+                assert!(!sheet.xml.contains("<colBreaks"), "{name}: no page per three figures");
+                let columns: Vec<&str> = sheet.xml.split("<col ").skip(1).map(|c| c.split(" width").next().unwrap()).collect();
+                assert_eq!(
+                    columns,
+                    ["min=\"1\" max=\"1\"", "min=\"2\" max=\"7\""],
+                    "{name}: the figures, the supplier's and the municipality's months"
+                );
+                assert!(workbook.contains(&format!("{name}!$1:$2")), "{name}: header rows repeat");
+            } else if name == "Matris" || name == "Status" {
                 // 83 month columns do not fit one page legibly: they print across pages at 75 %,
                 // three figures a page, the suppliers and the header rows on every page.
                 assert!(setup.contains("scale=\"75\"") && !sheet.xml.contains("fitToPage"), "{name}: {setup}");

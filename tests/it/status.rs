@@ -195,7 +195,7 @@ fn an_unknown_status_rejects_the_row_and_a_configured_alias_adds_to_the_built_in
     w.monthly(&["--visits", &visits, "--config", &config]).ok();
     assert_eq!(accounting(&w.manifest("2025-03"), "visits.csv"), (12, 11, 1, 0, 0));
     let rejects = w.read("out/2025-03/rejects.csv");
-    assert!(rejects.contains("unknown status 'Kanske'") && rejects.contains("[status.aliases]"), "{rejects}");
+    assert!(rejects.contains("status: unknown status – okänd status 'Kanske'") && rejects.contains("[status.aliases]"), "{rejects}");
     w.figures("2025-03").assert("S1", "declined_share", Some(1.0 / 11.0), "deviation");
 }
 
