@@ -68,14 +68,16 @@ fn check_rows(file: &str, rows: Vec<AnswerRow>, sample: &[StoredSample]) -> Resu
             }
             continue;
         }
+        // A row without an answer says nothing, whatever stands in its visit column (a title
+        // row when the empty row before a supplier's block was deleted).
+        if typed.is_empty() {
+            continue;
+        }
         if !sampled.contains_key(visit_id.as_str()) {
             errors.push(format!(
                 "{}: besöket '{visit_id}' finns inte i månadens senast dragna stickprov; använd listan från den senaste dragningen eller ta bort raden",
                 row.place
             ));
-            continue;
-        }
-        if typed.is_empty() {
             continue;
         }
         let Some(answer) = Answer::parse(typed) else {
@@ -225,7 +227,7 @@ mod tests {
 
     #[test]
     fn each_bad_row_is_named() {
-        let text = "visit_id,bekraftad\nv1,ja\nv9,nej\nv2,kanske\nv1,nej\n,ja\n";
+        let text = "visit_id,bekraftad\nv1,ja\nv9,nej\nv2,kanske\nv1,nej\n,ja\nRubrik utan svar,\n";
         let e = check_rows("svar.csv", csv_rows(text.as_bytes()).unwrap(), &sample()).unwrap_err().to_string();
         assert!(e.starts_with("svarsfilen svar.csv har 4 fel"), "{e}");
         assert!(e.contains("rad 3: besöket 'v9' finns inte i månadens senast dragna stickprov"), "{e}");
