@@ -48,8 +48,9 @@ export TIDKOLL_PSEUDONYM_KEY=${TIDKOLL_PSEUDONYM_KEY:-bench-key-0123456789}
 peak_mib() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
 mean_sd() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print('%.2f %.2f' % (r['mean'], r['stddev'] or 0))" "$1"; }
 
-printf '%-8s %10s %7s | %14s %8s %8s %6s | %6s %7s %6s %6s %10s | %8s %8s\n' \
-  shape visits "in MB" "monthly s" "µs/visit" "peak MiB" "/input" "read s" "MB/s" "figs s" "write" "whole/read" "inv. s" "inv. MiB"
+printf '%-8s %10s %7s | %14s %8s %8s %6s | %6s %7s %6s %6s %10s | %8s %8s | %8s %8s\n' \
+  shape visits "in MB" "monthly s" "µs/visit" "peak MiB" "/input" "read s" "MB/s" "figs s" "write" "whole/read" "inv. s" "inv. MiB" \
+  "sample s" "smp. MiB"
 for shape in ${SHAPES:-national municipality example}; do
   per_visit=()
   for n in "${sizes[@]}"; do
@@ -103,13 +104,19 @@ PY
     /usr/bin/time -v -o "$dir/investigate-time.txt" bash -c "exec $investigate" > /dev/null
     read -r inv _ <<< "$(mean_sd "$dir/investigate.json")"
     inv_peak=$(peak_mib "$dir/investigate-time.txt")
+    sample="$bin sample --quiet --month 2025-03 --out $dir/out"
+    hyperfine --style none --runs "$runs" --warmup "$warmup" --prepare "cat $dir/out/2025-03/visits.parquet $dir/out/2025-03/flags.parquet > /dev/null" \
+      --export-json "$dir/sample.json" "$sample" > /dev/null
+    /usr/bin/time -v -o "$dir/sample-time.txt" $sample > /dev/null
+    read -r smp _ <<< "$(mean_sd "$dir/sample.json")"
+    smp_peak=$(peak_mib "$dir/sample-time.txt")
     per=$(awk -v a="$wall" -v n="$visits" 'BEGIN {printf "%.2f", a / n * 1e6}')
     per_visit+=("$per")
-    printf '%-8s %10s %7s | %7s ± %4s %8s %8s %6s | %6s %7s %6s %6s %10s | %8s %8s\n' \
+    printf '%-8s %10s %7s | %7s ± %4s %8s %8s %6s | %6s %7s %6s %6s %10s | %8s %8s | %8s %8s\n' \
       "$shape" "$visits" "$in_mb" "$wall" "$sd" "$per" "$peak" \
       "$(awk -v p="$peak" -v i="$in_mb" 'BEGIN {printf "%.2f", p * 1.048576 / i}')" \
       "$s_read" "$(awk -v i="$in_mb" -v r="$s_read" 'BEGIN {printf "%.0f", i / r}')" "$s_figs" "$s_write" \
-      "$(awk -v a="$s_whole" -v r="$s_read" 'BEGIN {printf "%.2f", a / r}')" "$inv" "$inv_peak"
+      "$(awk -v a="$s_whole" -v r="$s_read" 'BEGIN {printf "%.2f", a / r}')" "$inv" "$inv_peak" "$smp" "$smp_peak"
     rm -rf "$dir/out"
     if [ -n "${polars_read:-}" ]; then
       separator=,

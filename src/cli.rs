@@ -18,6 +18,7 @@ tidkoll monthly --config kommun.toml --visits mars.csv --visits mars-rättelser.
 tidkoll quarter --quarter 2025-Q1\n  \
 tidkoll year --year 2025\n  \
 tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  \
+tidkoll sample --month 2025-03\n  \
 tidkoll config --print-defaults > kommun.toml\n  \
 tidkoll generate --out exempel --dialect swedish --months 2025-01,2025-02,2025-03"
 )]
@@ -52,6 +53,12 @@ pub enum Command {
         after_help = "Exempel:\n  tidkoll investigate --supplier \"Trygg Vård AB\" --quarter 2025-Q1\n  tidkoll investigate --supplier \"Trygg Vård AB\" --month 2025-03 --out resultat"
     )]
     Investigate(InvestigateArgs),
+    /// `tidkoll sample`.
+    #[command(
+        about = "Dra ett stickprov av en sparad månads besök för kontrollsamtal med kunderna, eller läs in svaren, i OUT/ÅÅÅÅ-MM/stickprov/",
+        after_help = "Exempel:\n  tidkoll sample --month 2025-03\n  tidkoll sample --month 2025-03 --size 20 --seed 2025-03-omtag --out resultat\n  tidkoll sample --month 2025-03 --answers tidkoll-out/2025-03/stickprov/stickprov.xlsx"
+    )]
+    Sample(SampleArgs),
     /// `tidkoll config`.
     #[command(
         about = "Visa standardinställningarna eller kontrollera en inställningsfil",
@@ -177,6 +184,38 @@ pub struct InvestigateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SampleArgs {
+    #[arg(help = "Månaden, ÅÅÅÅ-MM; den ska vara körd med `tidkoll monthly`", long, value_name = "ÅÅÅÅ-MM")]
+    pub month: String,
+    #[arg(
+        help = "Besök per utförare, hälften efter risk och hälften slumpmässigt [standard: [sample] size i inställningsfilen, annars den månaden kördes med]",
+        long,
+        value_name = "N",
+        conflicts_with = "answers"
+    )]
+    pub size: Option<u32>,
+    #[arg(
+        help = "Fröet som slumptalen räknas fram av; samma frö ger samma urval [standard: månaden, ÅÅÅÅ-MM]",
+        long,
+        value_name = "TEXT",
+        conflicts_with = "answers"
+    )]
+    pub seed: Option<String>,
+    #[arg(
+        help = "Den ifyllda samtalslistan (stickprov.xlsx) eller en CSV-fil med kolumnerna visit_id och bekraftad: svaren läses in i stickprov/svar.csv",
+        long,
+        value_name = "FIL"
+    )]
+    pub answers: Option<PathBuf>,
+    #[arg(help = "Inställningsfilen (TOML); [sample] size ger stickprovets storlek", long, value_name = "FIL")]
+    pub config: Option<PathBuf>,
+    #[arg(help = "Resultatmappen med månaderna (OUT/ÅÅÅÅ-MM/)", long, value_name = "MAPP", default_value = "tidkoll-out")]
+    pub out: PathBuf,
+    #[arg(help = "Skriv bara ut var resultatet hamnade", long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("action").required(true)))]
 pub struct ConfigArgs {
     #[arg(help = "Skriv ut hela standardinställningen (giltig TOML att redigera och ange med --config)", long, group = "action")]
@@ -277,10 +316,10 @@ pub fn error_sv(err: &clap::Error) -> Option<String> {
     let what = match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => return None,
         ErrorKind::InvalidSubcommand => format!(
-            "okänt kommando '{}'; kommandona är monthly, quarter, year, investigate, config och generate",
+            "okänt kommando '{}'; kommandona är monthly, quarter, year, investigate, sample, config och generate",
             context(ContextKind::InvalidSubcommand).unwrap_or_default()
         ),
-        ErrorKind::MissingSubcommand => "ange ett kommando: monthly, quarter, year, investigate, config eller generate".to_string(),
+        ErrorKind::MissingSubcommand => "ange ett kommando: monthly, quarter, year, investigate, sample, config eller generate".to_string(),
         ErrorKind::UnknownArgument => format!("okänt argument '{arg}'"),
         ErrorKind::MissingRequiredArgument => format!("argument saknas: {arg}"),
         ErrorKind::ArgumentConflict => match context(ContextKind::PriorArg) {

@@ -26,6 +26,7 @@ pub struct Config {
     pub escalation: EscalationConfig,
     pub plan: PlanConfig,
     pub municipality: MunicipalityConfig,
+    pub sample: SampleConfig,
     pub payment: PaymentConfig,
     pub addons: BTreeMap<String, String>,
     pub privacy: PrivacyConfig,
@@ -70,6 +71,20 @@ pub struct MunicipalityConfig {
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: String,
+}
+
+/// The verification sample (SPEC §11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SampleConfig {
+    /// Visits drawn per supplier: half by risk, half at random.
+    pub size: u32,
+}
+
+impl Default for SampleConfig {
+    fn default() -> Self {
+        SampleConfig { size: 10 }
+    }
 }
 
 impl Default for PlanConfig {
@@ -222,6 +237,7 @@ impl Default for Config {
             escalation: EscalationConfig::default(),
             plan: PlanConfig::default(),
             municipality: MunicipalityConfig::default(),
+            sample: SampleConfig::default(),
             payment: PaymentConfig::default(),
             addons: default_addons(),
             privacy: PrivacyConfig::default(),
@@ -278,6 +294,9 @@ fn toml_error_sv(text: &str, e: &toml::de::Error) -> String {
         None => message,
     }
 }
+
+/// The largest sample per supplier: every sampled visit is a phone call to a client.
+pub const MAX_SAMPLE_SIZE: u32 = 1000;
 
 /// The error for an impossible value: the key, and why.
 fn bad(key: &str, why: String) -> Result<()> {
@@ -503,6 +522,9 @@ impl Config {
         if self.escalation.min_metrics < 1 {
             return bad("escalation.min_metrics", format!("{} är inte ett antal mått ≥ 1", self.escalation.min_metrics));
         }
+        if !(1..=MAX_SAMPLE_SIZE).contains(&self.sample.size) {
+            return bad("sample.size", format!("{} är inte ett antal besök per utförare 1–{MAX_SAMPLE_SIZE}", self.sample.size));
+        }
         let rate = self.payment.hourly_rate;
         if !rate.is_finite() || !(0.0..=100_000.0).contains(&rate) {
             return bad("payment.hourly_rate", format!("{rate} är inte ett timpris i kronor 0–100 000"));
@@ -620,6 +642,8 @@ mod tests {
             ("[escalation]\nstreak_months = 0\n", "escalation.streak_months"),
             ("[escalation]\nmin_metric = 3\n", "min_metric"),
             ("[escalation]\nnew_supplier_months = 0\n", "escalation.new_supplier_months"),
+            ("[sample]\nsize = 0\n", "sample.size"),
+            ("[sample]\nsise = 5\n", "sise"),
             ("[payment]\nhourly_rate = -1\n", "payment.hourly_rate"),
             ("[payment]\nhourly_rate = \"450\"\n", "hourly_rate"),
             ("[columns.invoices]\ninvoice_minutes = \"Tid\"\n", "invoice_minutes"),

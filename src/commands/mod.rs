@@ -5,6 +5,7 @@ pub mod generate;
 pub mod investigate;
 pub mod monthly;
 pub mod quarter;
+pub mod sample;
 pub mod year;
 
 use anyhow::Result;
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Quarter(args) => quarter::run(&args),
         Command::Year(args) => year::run(&args),
         Command::Investigate(args) => investigate::run(&args),
+        Command::Sample(args) => sample::run(&args),
     }
 }

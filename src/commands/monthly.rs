@@ -16,6 +16,7 @@ use crate::month::analysis::{analyse_grouped, MonthAnalysis};
 use crate::privacy::{KeySource, Pseudonymizer};
 use crate::report::terminal::{accounting_table, monthly_summary};
 use crate::store::manifest::{write_manifest, Accounting, InputPath, Manifest, StageSeconds};
+use crate::store::sample::{keep_sample, SAMPLE_DIR};
 use crate::store::{clean_leftovers, not_saved, write_month, write_rejects_csv, write_visits_table, StagedMonth};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -204,6 +205,11 @@ fn compute_and_store(
         stage_seconds: StageSeconds { read: timer.read, figures_and_flags, visits_table, write },
     };
     write_manifest(&staged.dir, &manifest).with_context(saving)?;
+    if keep_sample(&args.out.join(month.to_string()), &staged.dir).with_context(saving)? {
+        eprintln!(
+            "tidkoll: stickprovet för kontrollsamtal i {month}/{SAMPLE_DIR}/ (och svaren) följer med till den nya körningen; har besöken ändrats och ingen ringt än, dra det igen med `tidkoll sample --month {month}`"
+        );
+    }
     let dir = staged.publish().with_context(saving)?;
     Ok(Stored { analysis, per_supplier, dir })
 }

@@ -6,3 +6,4 @@ pub mod evidence;
 pub mod figures;
 pub mod flags;
 pub mod payment;
+pub mod sample;

@@ -5,4 +5,5 @@ pub mod followup;
 pub mod investigate;
 pub mod payment_sum;
 pub mod quarter;
+pub mod sample;
 pub mod year;

@@ -16,8 +16,10 @@ use crate::model::{Quarter, YearMonth};
 use crate::month::analysis::MemberRow;
 use crate::month::evidence::{EvidenceRow, Kind};
 use crate::month::payment::{PaymentRow, QuestionedRow};
+use crate::month::sample::{AnswerSummary, Drawn};
 use crate::period::followup::{History, SupplierFollowup};
 use crate::store::read::{check_same_key, month_exists, monthly_command, read_flags, read_month, StoredMonth};
+use crate::store::sample::read_answers;
 
 /// The partners of the month's flagged example visits (evidence rows of kind `visit`), read
 /// from its flag rows: only those are kept, so a national month's flags are not held whole.
@@ -39,6 +41,17 @@ fn related_of_examples(out: &Path, month: &StoredMonth) -> Result<HashMap<(Strin
         }
     }
     Ok(related)
+}
+
+/// The answers of each stored month's verification sample (SPEC §11), where read back.
+fn load_sample_answers(out: &Path, stored: &[Option<StoredMonth>; 3]) -> Result<[Vec<AnswerSummary>; 3]> {
+    let mut answers: [Vec<AnswerSummary>; 3] = Default::default();
+    for (i, month) in stored.iter().enumerate() {
+        if let Some(month) = month {
+            answers[i] = read_answers(out, month.month)?.unwrap_or_default();
+        }
+    }
+    Ok(answers)
 }
 
 /// One matrix cell: a month's value and status of one figure for one supplier.
@@ -77,6 +90,9 @@ pub struct QuarterData {
     /// Per month: the visits a flagged example visit of the evidence is paired with, by
     /// (supplier, flag, visit id), from the month's `flags.parquet`.
     related: [HashMap<(String, Flag, String), Vec<String>>; 3],
+    /// Per month: the answers of its verification sample (`stickprov/svar.csv`), empty where
+    /// none have been read back.
+    sample_answers: [Vec<AnswerSummary>; 3],
 }
 
 /// A deviation of one supplier in the quarter: a figure outside its requirement in at least
@@ -150,7 +166,8 @@ impl QuarterData {
         let followup = history.followup(&months, &rules);
         let suppliers: Vec<String> = suppliers.into_iter().collect();
         debug_assert!(followup.iter().map(|f| &f.supplier).eq(suppliers.iter()));
-        Ok(QuarterData { quarter, months, stored, suppliers, cells, followup, related })
+        let sample_answers = load_sample_answers(out, &stored)?;
+        Ok(QuarterData { quarter, months, stored, suppliers, cells, followup, related, sample_answers })
     }
 
     /// The visits that `visit` of `supplier` is paired with by `flag` in month `i` (the other
@@ -262,6 +279,20 @@ impl QuarterData {
             out.push(Deviation { metric, cells, municipality, evidence });
         }
         out
+    }
+
+    /// The answers of the supplier's verification sample in month `i` (the random part, then
+    /// the risk part), where some have been read back.
+    pub fn sample_answers(&self, supplier: &str, i: usize) -> Option<(Option<&AnswerSummary>, Option<&AnswerSummary>)> {
+        let rows: Vec<&AnswerSummary> = self.sample_answers[i].iter().filter(|r| r.supplier_id == supplier).collect();
+        let part = |d: Drawn| rows.iter().find(|r| r.drawn == Some(d)).copied();
+        rows.iter().any(|r| r.answered > 0).then(|| (part(Drawn::Random), part(Drawn::Risk)))
+    }
+
+    /// Whether any month of the quarter has answers of its verification sample read back for
+    /// any of `suppliers`.
+    pub fn has_sample_answers(&self, suppliers: &[&str]) -> bool {
+        (0..3).any(|i| suppliers.iter().any(|s| self.sample_answers(s, i).is_some()))
     }
 
     /// Notes on months whose requirements differ from `config` (the file given to `quarter`).

@@ -11,6 +11,7 @@ pub mod investigation;
 pub mod labels;
 pub mod matrix_csv;
 pub mod plan;
+pub mod sample;
 pub mod terminal;
 pub mod xlsx;
 pub mod year;

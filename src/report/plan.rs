@@ -10,6 +10,7 @@ use crate::model::evidence::Ranked;
 use crate::model::{Area, Evidence, Figure, Metric, Questioned, Status};
 use crate::month::evidence::{EvidenceRow, Kind};
 use crate::month::payment::{PaymentRow, QuestionedRow};
+use crate::month::sample::AnswerSummary;
 use crate::period::quarter::{Deviation, EvidenceTotals, QuarterData};
 use crate::report::document::Document;
 use crate::report::document::Properties;
@@ -39,6 +40,9 @@ pub struct Plan {
     /// one short line per reason.
     pub deeper_followup: Option<(String, Vec<String>)>,
     pub groups: Vec<Group>,
+    /// The verification sample's answers per month where read back (SPEC §11): month, the
+    /// random part's answered and unconfirmed visits, the risk part's.
+    pub sample_checks: Vec<[String; 5]>,
     /// The payment basis (SPEC §10), when the supplier has questioned or unsupported time in
     /// the quarter.
     pub payment: Option<PaymentSection>,
@@ -142,6 +146,7 @@ pub fn build_plan(q: &QuarterData, supplier: &str, sender: &MunicipalityConfig, 
         sender: sender.clone(),
         deeper_followup,
         groups,
+        sample_checks: sample_checks(q, supplier),
         payment: payment_section(q, supplier),
     })
 }
@@ -202,6 +207,41 @@ fn payment_section(q: &QuarterData, supplier: &str) -> Option<PaymentSection> {
 const MICROS_PER_HUNDREDTH: i64 = 600_000;
 /// How many questioned visits per reason and month the plan names.
 const EXAMPLES_PER_REASON: usize = 3;
+
+/// The rows of the plan's section on the verification sample: a month per row where its
+/// answers have been read back.
+fn sample_checks(q: &QuarterData, supplier: &str) -> Vec<[String; 5]> {
+    let answered = |p: Option<&AnswerSummary>| p.map_or("–".to_string(), |p| format!("{} av {}", p.answered, p.sampled));
+    let unconfirmed = |p: Option<&AnswerSummary>| {
+        p.filter(|p| p.answered > 0)
+            .map(|p| format!("{} ({})", p.not_confirmed, percent_sv(i64::from(p.not_confirmed), i64::from(p.answered))))
+            .unwrap_or_else(|| "–".to_string())
+    };
+    (0..3)
+        .filter_map(|i| {
+            let (random, risk) = q.sample_answers(supplier, i)?;
+            Some([q.months[i].to_string(), answered(random), unconfirmed(random), answered(risk), unconfirmed(risk)])
+        })
+        .collect()
+}
+
+/// The plan's section on the verification sample, when the supplier has answers.
+fn sample_section(doc: &mut Document, plan: &Plan) {
+    if plan.sample_checks.is_empty() {
+        return;
+    }
+    doc.heading(2, "Kontrollsamtal med kunder");
+    doc.paragraph(
+        "Kommunen har ringt kunder om ett stickprov av era registrerade besök och frågat om besöken ägde rum. Hälften av besöken valdes slumpmässigt; \
+andelen som kunderna inte bekräftade där skattar hur vanligt det är bland alla era besök. Den andra hälften valdes bland besök med flaggor och \
+ifrågasatt tid och visar inte hur vanligt det är. Med få svar är skattningen osäker; den är underlag för samtal, inget krav.",
+    );
+    doc.table(
+        "",
+        &["Månad", "Slumpurval: besvarade", "Slumpurval: ej bekräftade", "Riskurval: besvarade", "Riskurval: ej bekräftade"],
+        plan.sample_checks.iter().map(|r| r.to_vec()).collect(),
+    );
+}
 
 fn row(q: &QuarterData, supplier: &str, d: &Deviation) -> Row {
     let metric = d.metric;
@@ -556,6 +596,7 @@ pub fn plan_document(plan: &Plan) -> Document {
         );
         payment_blocks(&mut doc, payment);
     }
+    sample_section(&mut doc, plan);
     doc.lines(closing_lines(&plan.sender));
     doc.heading(2, "Underskrifter");
     doc.table(

@@ -117,6 +117,9 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
             overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
         }
         followup_sheet(book.add_worksheet(), q, suppliers, &title)?;
+        if q.has_sample_answers(suppliers) {
+            sample_sheet(book.add_worksheet(), q, suppliers, &title)?;
+        }
         payment_sheet(book.add_worksheet(), q, suppliers, &title)?;
         requirements_sheet(book.add_worksheet(), q, &title)?;
         let mut used = HashSet::default();
@@ -206,6 +209,7 @@ fn overview_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], ti
             }
             row += 1;
         }
+        row = overview_sample_row(sheet, row, q, supplier)?;
         row += 1;
     }
     // Merged over the block's width and wrapped: a legend running past the last column would
@@ -514,6 +518,83 @@ fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], tit
         sheet.set_row_height(at, 30)?;
     }
     sheet.set_freeze_panes(1, 2)?;
+    print_setup(sheet, title, 1)?;
+    sheet.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+/// The overview's row of the verification sample (SPEC §11), when the supplier has answers
+/// in the quarter: per month the share of the random part's answered visits the clients did
+/// not confirm. Reported, not judged. The next free row.
+fn overview_sample_row(sheet: &mut Worksheet, row: u32, q: &QuarterData, supplier: &str) -> Result<u32, XlsxError> {
+    if !q.has_sample_answers(&[supplier]) {
+        return Ok(row);
+    }
+    sheet.write_string(row, 0, "Kontrollsamtal: ej bekräftade besök i slumpurvalet")?;
+    sheet.write_string(row, 1, "inget krav")?;
+    for i in 0..3 {
+        let share = q.sample_answers(supplier, i).and_then(|(random, _)| random?.not_confirmed_share());
+        let format = status_format(Status::Info);
+        match share {
+            Some(share) => sheet.write_number_with_format(row, 2 + i as u16, share, &format.set_num_format(PERCENT))?,
+            None => sheet.write_string_with_format(row, 2 + i as u16, "–", &format)?,
+        };
+    }
+    Ok(row + 1)
+}
+
+/// The verification sample's answers (SPEC §11): per supplier and month with answers read
+/// back, the random part (whose share estimates how common unconfirmed visits are) and the
+/// risk part.
+fn sample_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
+    sheet.set_name("Kontrollsamtal")?;
+    let head = header();
+    let columns = [
+        ("Utförare", 26.0),
+        ("Månad", 9.0),
+        ("Slumpurval: dragna", 11.0),
+        ("Slumpurval: besvarade", 11.0),
+        ("Slumpurval: ej bekräftade", 12.0),
+        ("Slumpurval: delvis", 11.0),
+        ("Slumpurval: andel ej bekräftade", 13.0),
+        ("Riskurval: dragna", 11.0),
+        ("Riskurval: besvarade", 11.0),
+        ("Riskurval: ej bekräftade", 12.0),
+        ("Riskurval: andel ej bekräftade", 13.0),
+    ];
+    for (c, (name, width)) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *name, &head)?;
+        sheet.set_column_width(c as u16, *width)?;
+    }
+    sheet.set_row_height(0, 60)?;
+    let pct = Format::new().set_num_format(PERCENT);
+    let mut row = 1u32;
+    for supplier in suppliers {
+        for i in 0..3 {
+            let Some((random, risk)) = q.sample_answers(supplier, i) else { continue };
+            sheet.write_string_with_format(row, 0, *supplier, &wrapped())?;
+            sheet.write_string(row, 1, q.months[i].to_string())?;
+            let mut col = 2u16;
+            for (part, with_partly) in [(random, true), (risk, false)] {
+                let counts = part.map_or([0; 4], |p| [p.sampled, p.answered, p.not_confirmed, p.partly]);
+                let shown = if with_partly { 4 } else { 3 };
+                for n in &counts[..shown] {
+                    sheet.write_number(row, col, *n)?;
+                    col += 1;
+                }
+                match part.and_then(|p| p.not_confirmed_share()) {
+                    Some(share) => sheet.write_number_with_format(row, col, share, &pct)?,
+                    None => sheet.write_string(row, col, "–")?,
+                };
+                col += 1;
+            }
+            row += 1;
+        }
+    }
+    let note = "Kontrollsamtal: kommunen frågar kunderna om stickprovets besök ägde rum (tidkoll sample). Andelen ej bekräftade i slumpurvalet skattar hur vanligt det är att kunderna inte bekräftar utförarens registreringar; med få svar är skattningen osäker. Riskurvalet väljer besök med flaggor och ifrågasatt tid och visar inte hur vanliga felen är. Inget krav bedöms här.";
+    sheet.merge_range(row + 1, 0, row + 1, columns.len() as u16 - 1, note, &wrapped())?;
+    sheet.set_row_height(row + 1, 45)?;
+    sheet.set_freeze_panes(1, 1)?;
     print_setup(sheet, title, 1)?;
     sheet.set_print_fit_to_pages(1, 0);
     Ok(())

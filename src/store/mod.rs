@@ -5,6 +5,7 @@
 mod dictionary;
 pub mod manifest;
 pub mod read;
+pub mod sample;
 pub mod schema;
 mod tables;
 mod visits_table;

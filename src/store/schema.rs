@@ -5,6 +5,7 @@ use crate::model::{Figure, Questioned, Reject};
 use crate::month::analysis::{FigureRow, FlagRow, MemberRow};
 use crate::month::evidence::EvidenceRow;
 use crate::month::payment::{InvoiceCheckRow, PaymentRow, QuestionedRow};
+use crate::month::sample::{AnswerSummary, SampledVisit};
 
 /// How a column's value is taken from a row, and so its Parquet type.
 pub enum Get<R> {
@@ -197,6 +198,37 @@ stored_table! {
     }
 }
 
+stored_table! {
+    /// `stickprov/stickprov.csv`: one row per sampled visit, in the order of the draw (SPEC §11).
+    SampleColumn for SampledVisit {
+        SupplierId = "supplier_id" => Str(|r| &r.supplier_id);
+        VisitId = "visit_id" => Str(|r| &r.visit_id);
+        Drawn = "drawn" => Str(|r| r.drawn.as_str());
+        CheckIn = "check_in" => String(|r| r.check_in.format("%Y-%m-%d %H:%M:%S").to_string());
+        CheckOut = "check_out" => String(|r| r.check_out.format("%Y-%m-%d %H:%M:%S").to_string());
+        Minutes = "minutes" => String(|r| r.minutes_text());
+        StaffId = "staff_id" => Str(|r| &r.staff_id);
+        ClientId = "client_id" => Str(|r| &r.client_id);
+        Services = "services" => Str(|r| &r.services);
+        Flags = "flags" => String(|r| r.flags_text());
+        Questioned = "questioned" => OptStr(|r| r.questioned.as_deref());
+    }
+}
+
+stored_table! {
+    /// `stickprov/svar.csv`: the answers per supplier and part of the sample (SPEC §11).
+    AnswerColumn for AnswerSummary {
+        SupplierId = "supplier_id" => Str(|r| &r.supplier_id);
+        Drawn = "drawn" => Str(|r| r.drawn_text());
+        Sampled = "sampled" => U32(|r| r.sampled);
+        Answered = "answered" => U32(|r| r.answered);
+        Confirmed = "confirmed" => U32(|r| r.confirmed);
+        Partly = "partly" => U32(|r| r.partly);
+        NotConfirmed = "not_confirmed" => U32(|r| r.not_confirmed);
+        NotConfirmedShare = "not_confirmed_share" => OptF64(|r| r.not_confirmed_share());
+    }
+}
+
 impl MemberColumn {
     /// The column's name in the staff (`staff_id`) or the client (`client_id`) table.
     pub fn name_in(self, id_column: &'static str) -> &'static str {
@@ -238,5 +270,25 @@ mod tests {
         for reason in Questioned::ALL {
             assert_eq!(MemberColumn::questioned(reason).name(), format!("{}_seconds", reason.name()));
         }
+        assert_eq!(
+            names::<SampledVisit, SampleColumn>(),
+            [
+                "supplier_id",
+                "visit_id",
+                "drawn",
+                "check_in",
+                "check_out",
+                "minutes",
+                "staff_id",
+                "client_id",
+                "services",
+                "flags",
+                "questioned"
+            ]
+        );
+        assert_eq!(
+            names::<AnswerSummary, AnswerColumn>(),
+            ["supplier_id", "drawn", "sampled", "answered", "confirmed", "partly", "not_confirmed", "not_confirmed_share"]
+        );
     }
 }

@@ -47,7 +47,7 @@ fn cell_text<R>(get: &Get<R>, r: &R) -> String {
 }
 
 /// Writes `rows` as CSV with the columns of `C`, named by `name`.
-fn write_csv<R, C: StoredColumn<R>>(path: &Path, rows: &[R], name: impl Fn(C) -> &'static str) -> Result<()> {
+pub(super) fn write_csv<R, C: StoredColumn<R>>(path: &Path, rows: &[R], name: impl Fn(C) -> &'static str) -> Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(C::ALL.iter().map(|&c| name(c)))?;
     let gets: Vec<Get<R>> = C::ALL.iter().map(|c| c.get()).collect();

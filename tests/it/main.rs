@@ -19,5 +19,6 @@ mod payment_reports;
 mod plausibility;
 mod quarter;
 mod reliability;
+mod sample;
 mod status;
 mod workbook;
