@@ -215,7 +215,7 @@ impl History {
         let set: BTreeSet<Metric> = months
             .iter()
             .filter_map(|m| self.months.get(m))
-            .flat_map(|j| j.judged.keys().filter(|(s, _)| s == supplier).map(|(_, m)| *m))
+            .flat_map(|j| Metric::all().filter(|m| j.judged.contains_key(&(supplier.to_string(), *m))))
             .collect();
         set.into_iter().collect()
     }

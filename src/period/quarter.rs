@@ -54,6 +54,15 @@ fn load_sample_answers(out: &Path, stored: &[Option<StoredMonth>; 3]) -> Result<
     Ok(answers)
 }
 
+/// The rows of `supplier` among `rows` sorted by supplier (as `QuarterData::load` keeps a
+/// month's tables): found by halving, so a quarter of hundreds of suppliers does not walk every
+/// supplier's rows for each one.
+fn of_supplier<'r, R>(rows: &'r [R], supplier: &str, key: impl Fn(&R) -> &str) -> &'r [R] {
+    let start = rows.partition_point(|r| key(r) < supplier);
+    let end = start + rows[start..].partition_point(|r| key(r) == supplier);
+    &rows[start..end]
+}
+
 /// One matrix cell: a month's value and status of one figure for one supplier.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cell {
@@ -135,7 +144,14 @@ impl QuarterData {
         let mut stored: [Option<StoredMonth>; 3] = [None, None, None];
         for (i, m) in months.iter().enumerate() {
             if !missing.contains(m) {
-                stored[i] = Some(read_month(out, *m)?);
+                let mut month = read_month(out, *m)?;
+                // Stored by supplier already; a stable sort of sorted rows is one pass, and it
+                // lets `of_supplier` find a supplier's rows without a walk over everyone's.
+                month.staff.sort_by(|a, b| a.supplier_id.cmp(&b.supplier_id));
+                month.clients.sort_by(|a, b| a.supplier_id.cmp(&b.supplier_id));
+                month.evidence.sort_by(|a, b| a.supplier_id.cmp(&b.supplier_id));
+                month.questioned.sort_by(|a, b| a.supplier_id.cmp(&b.supplier_id));
+                stored[i] = Some(month);
             }
         }
         check_same_key(stored.iter().flatten())?;
@@ -190,7 +206,7 @@ impl QuarterData {
 
     /// The questioned visits of `supplier` in month `i`.
     pub fn questioned<'a>(&'a self, supplier: &'a str, i: usize) -> impl Iterator<Item = &'a QuestionedRow> {
-        self.stored[i].iter().flat_map(|m| &m.questioned).filter(move |q| q.supplier_id == supplier)
+        self.stored[i].iter().flat_map(move |m| of_supplier(&m.questioned, supplier, |q| &q.supplier_id))
     }
 
     /// The hourly rate month `i` was run with.
@@ -257,7 +273,7 @@ impl QuarterData {
     pub fn members(&self, supplier: &str, i: usize, staff: bool) -> Vec<&MemberRow> {
         let Some(month) = &self.stored[i] else { return Vec::new() };
         let rows = if staff { &month.staff } else { &month.clients };
-        rows.iter().filter(|r| r.supplier_id == supplier).collect()
+        of_supplier(rows, supplier, |r| &r.supplier_id).iter().collect()
     }
 
     /// The supplier's deviations: every matrix figure with a deviating month, in matrix order.
@@ -271,7 +287,7 @@ impl QuarterData {
             let key = Evidence::of(metric);
             let evidence = [0, 1, 2].map(|i| match (&self.stored[i], cells[i].status) {
                 (Some(month), Status::Deviation) => {
-                    month.evidence.iter().filter(|e| e.supplier_id == supplier && Some(e.evidence) == key).collect()
+                    of_supplier(&month.evidence, supplier, |e| &e.supplier_id).iter().filter(|e| Some(e.evidence) == key).collect()
                 }
                 _ => Vec::new(),
             });
@@ -307,5 +323,18 @@ impl QuarterData {
             }
         }
         notes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::of_supplier;
+
+    #[test]
+    fn a_suppliers_rows_are_found_among_rows_sorted_by_supplier() {
+        let rows = ["A", "A", "Ab", "B", "B", "B", "Vård AB", "Ö"].map(|s| (s.to_string(), 0));
+        let of = |s: &str| of_supplier(&rows, s, |r| &r.0).len();
+        assert_eq!([of("A"), of("Ab"), of("B"), of("Vård AB"), of("Ö")], [2, 1, 3, 1, 1]);
+        assert_eq!([of(""), of("AA"), of("C"), of("Öst")], [0, 0, 0, 0], "a supplier without rows has none");
     }
 }

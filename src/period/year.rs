@@ -120,14 +120,11 @@ pub fn has_year_value(metric: Metric) -> bool {
     }
 }
 
-/// The municipality's value of `metric` over `months`: the months' counts added up per staff
-/// member and client and folded as a month is (`figures::figure_value`), so that a share of
-/// the year is the share of all its visits, not a mean of monthly shares. `None` for a metric
-/// without a year value (`has_year_value`).
-fn year_value(metric: Metric, months: &[&MonthCounts], config: &Config) -> Option<f64> {
-    if !has_year_value(metric) {
-        return None;
-    }
+/// The year's staff and clients.
+type YearMembers = (Vec<Member>, Vec<Member>);
+
+/// The year's staff and clients over `months`: each member's counts added up over the months.
+fn year_members(months: &[&MonthCounts]) -> YearMembers {
     let members = |of: fn(&MonthCounts) -> &MemberCounts| -> Vec<Member> {
         let mut sums: std::collections::BTreeMap<&(String, String), Tally> = std::collections::BTreeMap::new();
         for (key, tally) in months.iter().flat_map(|m| of(m)) {
@@ -138,8 +135,18 @@ fn year_value(metric: Metric, months: &[&MonthCounts], config: &Config) -> Optio
             .map(|(k, tally)| Member { key: k as u64, tally, median: None, distinct_staff: 0, continuity_staff: None })
             .collect()
     };
-    let (staff, clients) = (members(|m| &m.staff), members(|m| &m.clients));
-    let mut scope = Scope::new(&staff, &clients, None);
+    (members(|m| &m.staff), members(|m| &m.clients))
+}
+
+/// The municipality's value of `metric` over `months`: the months' counts added up per staff
+/// member and client (`year_members`) and folded as a month is (`figures::figure_value`), so
+/// that a share of the year is the share of all its visits, not a mean of monthly shares.
+/// `None` for a metric without a year value (`has_year_value`).
+fn year_value(metric: Metric, months: &[&MonthCounts], (staff, clients): &YearMembers, config: &Config) -> Option<f64> {
+    if !has_year_value(metric) {
+        return None;
+    }
+    let mut scope = Scope::new(staff, clients, None);
     for (flag, count) in months.iter().flat_map(|m| &m.flag_counts) {
         scope.total.per_flag[*flag as usize] += count;
     }
@@ -154,12 +161,27 @@ fn year_value(metric: Metric, months: &[&MonthCounts], config: &Config) -> Optio
 /// months in which the municipality's value was judged (a month without the input a figure
 /// needs adds nothing to it).
 fn municipality_values(months: &[MonthCounts], config: &Config) -> Vec<YearValue> {
+    // Most metrics are judged in the same months: their members are added up once per set of
+    // months, not once per metric.
+    let mut members_of: Vec<(Vec<usize>, YearMembers)> = Vec::new();
     Metric::matrix()
         .filter_map(|metric| {
             let requirement = config.requirement(metric).filter(Bound::is_set)?;
-            let judged: Vec<&MonthCounts> = months.iter().filter(|m| m.status(metric).is_some_and(Status::is_judged)).collect();
+            let which: Vec<usize> = (0..months.len()).filter(|&i| months[i].status(metric).is_some_and(Status::is_judged)).collect();
+            let judged: Vec<&MonthCounts> = which.iter().map(|&i| &months[i]).collect();
             let deviating = judged.iter().filter(|m| m.status(metric) == Some(Status::Deviation)).count() as u32;
-            let value = if judged.is_empty() { None } else { year_value(metric, &judged, config) };
+            let value = if judged.is_empty() || !has_year_value(metric) {
+                None
+            } else {
+                let at = match members_of.iter().position(|(w, _)| *w == which) {
+                    Some(at) => at,
+                    None => {
+                        members_of.push((which, year_members(&judged)));
+                        members_of.len() - 1
+                    }
+                };
+                year_value(metric, &judged, &members_of[at].1, config)
+            };
             Some(YearValue {
                 metric,
                 value,
