@@ -136,6 +136,12 @@ fn payment_rows(inv: &Investigation) -> (Vec<String>, Vec<(String, Vec<String>)>
 
 /// What the payment basis lacks over the period, in words: months stored before it, months
 /// without an hourly rate or without invoices. Empty when nothing is missing.
+/// The questioned visits per reason, for the reasons that have some: "Besök under kundens
+/// frånvaro 70 besök, 2 920 min".
+fn questioned_counts(p: &crate::period::investigate::Payment) -> Vec<String> {
+    p.per_reason().into_iter().filter(|(_, n, _)| *n > 0).map(|(q, n, m)| format!("{} {n} besök, {}", q.label(), minutes_sv(m))).collect()
+}
+
 fn payment_gaps(inv: &Investigation) -> Vec<String> {
     let p = &inv.payment;
     let months_where = |keep: &dyn Fn(&PaymentRow) -> bool| -> Vec<String> {

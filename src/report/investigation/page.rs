@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::{duration_bins, flag_summary, hundredths_sv, payment_gaps, payment_rows, pct, yes, CHECKIN};
+use super::{duration_bins, flag_summary, hundredths_sv, payment_gaps, payment_rows, pct, questioned_counts, yes, CHECKIN};
 use crate::model::{Metric, YearMonth, ALL};
 use crate::period::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::report::charts::{bars_chart, lines_chart, nothing_to_draw, Line};
@@ -324,12 +324,7 @@ fn questioned_table(h: &mut String, inv: &Investigation) -> Result<()> {
         h.push_str("<p>Inga ifrågasatta besök under perioden.</p>\n");
         return Ok(());
     }
-    let counts: Vec<String> = p
-        .per_reason()
-        .into_iter()
-        .filter(|(_, n, _)| *n > 0)
-        .map(|(q, n, m)| format!("{} {n} besök, {}", q.label(), minutes_sv(m)))
-        .collect();
+    let counts = questioned_counts(p);
     let months: Vec<(YearMonth, usize)> =
         inv.stored.iter().map(|m| (m.month, p.questioned.iter().filter(|v| v.month == m.month).count())).collect();
     let cut: Vec<String> =

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{flag_summary, hundredths_sv, payment_gaps, payment_rows, pct, truncate, FLAGGED_SHOWN, TOP};
+use super::{flag_summary, hundredths_sv, payment_gaps, payment_rows, pct, questioned_counts, truncate, FLAGGED_SHOWN, TOP};
 use crate::model::{Metric, Status, ALL};
 use crate::period::investigate::{Investigation, Period, GAP_MINUTES};
 use crate::report::labels::{escalation_reason_sv, figure_label, format_sv, minutes_sv, requirement_sv};
@@ -108,12 +108,7 @@ fn payment_section(s: &mut String, inv: &Investigation) {
     if p.questioned.is_empty() {
         writeln!(s, "\nIfrågasatta besök: inga").unwrap();
     } else {
-        let counts: Vec<String> = p
-            .per_reason()
-            .into_iter()
-            .filter(|(_, n, _)| *n > 0)
-            .map(|(q, n, m)| format!("{} {n} besök, {}", q.label(), minutes_sv(m)))
-            .collect();
+        let counts = questioned_counts(p);
         writeln!(s, "\nIfrågasatta besök: {} ({}):", p.questioned.len(), counts.join("; ")).unwrap();
     }
     for v in p.questioned.iter().take(FLAGGED_SHOWN) {
