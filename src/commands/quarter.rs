@@ -130,15 +130,6 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
     let staged = StagedMonth::named(&args.out, &quarter.to_string())?;
     let dir = staged.dir.clone();
     let all: Vec<&str> = q.suppliers.iter().map(String::as_str).collect();
-    write_matrix_workbook(&dir.join("matrix.xlsx"), &q, &all).with_context(saving)?;
-    write_matrix_csv(&dir.join("matrix.csv"), &q).with_context(saving)?;
-    write_followup_csv(&dir.join("followup.csv"), &q.followup).with_context(saving)?;
-    write_recommendations_csv(&dir.join("recommendations.csv"), &q.followup).with_context(saving)?;
-    let page = matrix_page(&q)?;
-    std::fs::write(dir.join("matrix.html"), page)
-        .with_context(|| format!("{} kan inte skrivas", dir.join("matrix.html").display()))
-        .with_context(saving)?;
-
     let today = chrono::Local::now().date_naive();
     let made = today.to_string();
     let reply_days = q.config(2).or_else(|| q.config(1)).or_else(|| q.config(0)).map_or(30, |c| c.plan.reply_days);
@@ -148,13 +139,27 @@ pub fn run(args: &QuarterArgs) -> Result<()> {
     let latest = q.config(2).or_else(|| q.config(1)).or_else(|| q.config(0));
     let sender = config.as_ref().or(latest).map(|c| c.municipality.clone()).unwrap_or_default();
     let slugs = folder_names(&q.suppliers);
-    let outputs: Vec<SupplierOutput> = q
-        .suppliers
-        .par_iter()
-        .zip(slugs.par_iter())
-        .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &sender, &made, &reply_by))
-        .collect::<Result<_>>()
-        .with_context(saving)?;
+    // The municipality's files beside the suppliers' (the internal workbook alone is a large
+    // part of the work with hundreds of suppliers).
+    let (internal, outputs) = rayon::join(
+        || -> Result<()> {
+            write_matrix_workbook(&dir.join("matrix.xlsx"), &q, &all)?;
+            write_matrix_csv(&dir.join("matrix.csv"), &q)?;
+            write_followup_csv(&dir.join("followup.csv"), &q.followup)?;
+            write_recommendations_csv(&dir.join("recommendations.csv"), &q.followup)?;
+            let page = matrix_page(&q)?;
+            std::fs::write(dir.join("matrix.html"), page).with_context(|| format!("{} kan inte skrivas", dir.join("matrix.html").display()))
+        },
+        || -> Result<Vec<SupplierOutput>> {
+            q.suppliers
+                .par_iter()
+                .zip(slugs.par_iter())
+                .map(|(supplier, slug)| write_supplier(&q, &dir, supplier, slug, &sender, &made, &reply_by))
+                .collect()
+        },
+    );
+    internal.with_context(saving)?;
+    let outputs = outputs.with_context(saving)?;
     write_index(&dir.join(SUPPLIER_DIR).join("index.csv"), &q, &slugs, &outputs).with_context(saving)?;
     let result = staged.publish().with_context(saving)?;
     clean_leftovers(&args.out);
