@@ -55,9 +55,10 @@ impl Questioned {
     }
 }
 
-/// Microseconds in a second and in a minute.
+/// Microseconds in a second, a minute and a hundredth of a minute.
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
 const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SECOND;
+pub const MICROS_PER_HUNDREDTH: i64 = MICROS_PER_MINUTE / 100;
 
 /// `value / divisor` rounded half away from zero (`divisor > 0`).
 fn div_round(value: i128, divisor: i128) -> i128 {
@@ -72,7 +73,12 @@ fn div_round(value: i128, divisor: i128) -> i128 {
 /// Microseconds as minutes rounded to two decimals (half away from zero), in hundredths of a
 /// minute.
 pub fn centiminutes(micros: i64) -> i64 {
-    div_round(i128::from(micros), i128::from(MICROS_PER_MINUTE / 100)) as i64
+    div_round(i128::from(micros), i128::from(MICROS_PER_HUNDREDTH)) as i64
+}
+
+/// Whole seconds as minutes rounded to two decimals (half away from zero), in hundredths.
+pub fn seconds_in_hundredths(seconds: i64) -> i64 {
+    centiminutes(seconds * MICROS_PER_SECOND)
 }
 
 /// Hundredths as the text `12.35` (`-0.50`), exact.

@@ -98,7 +98,7 @@ fn questioned_rows(questioned_visits: &[u32], data: &MonthData, masks: &[u32]) -
                 supplier_id: data.ids.suppliers.name(v.supplier).to_string(),
                 reason: questioned(v, masks[i as usize]).expect("the tally questioned it"),
                 visit_id: v.visit_id.to_string(),
-                minutes: crate::model::payment::centiminutes(seconds * crate::model::MICROS_PER_SECOND),
+                minutes: crate::model::payment::seconds_in_hundredths(seconds),
             }
         })
         .collect();

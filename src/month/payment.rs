@@ -3,7 +3,7 @@
 //! the month's tallies with the other counts (`figures::tally`); this module decides each
 //! visit's reason from its flags and turns the exact sums into the written values.
 
-use crate::model::payment::centiminutes;
+use crate::model::payment::{centiminutes, seconds_in_hundredths};
 use crate::model::{ExactMinutes, Flag, HourlyRate, Questioned, Tally, Visit, YearMonth, MICROS_PER_SECOND};
 
 /// A visit's mask bit: it carries `duplicate` with a partner before it (the later copy).
@@ -91,7 +91,6 @@ pub struct PaymentInputs {
 impl PaymentRow {
     /// The row of a scope from its exact sums; `all` for the municipality's row.
     pub fn of(supplier_id: &str, month: YearMonth, t: &Tally, inputs: PaymentInputs, all: bool) -> PaymentRow {
-        let minutes = |seconds: i64| centiminutes(seconds * MICROS_PER_SECOND);
         let questioned_seconds = t.questioned_total_seconds();
         let over_granted = if all && inputs.granted_given { Some(t.over_granted_micros) } else { t.over_granted() };
         let invoiced = inputs.invoices_given.then(|| t.invoiced.map_or(0, ExactMinutes::micros));
@@ -99,9 +98,9 @@ impl PaymentRow {
         PaymentRow {
             supplier_id: supplier_id.to_string(),
             month,
-            registered: minutes(t.valid_seconds),
-            questioned: minutes(questioned_seconds),
-            per_reason: t.questioned_seconds.map(minutes),
+            registered: seconds_in_hundredths(t.valid_seconds),
+            questioned: seconds_in_hundredths(questioned_seconds),
+            per_reason: t.questioned_seconds.map(seconds_in_hundredths),
             over_granted: over_granted.map(centiminutes),
             invoiced: invoiced.map(centiminutes),
             invoice_excess: excess.map(centiminutes),

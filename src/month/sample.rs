@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
+use crate::model::payment::{hundredths_text, seconds_in_hundredths};
 use crate::model::Flag;
 
 /// Between the seed, the supplier and the visit id in the hashed text.
@@ -242,10 +243,10 @@ pub struct SampledVisit {
 }
 
 impl SampledVisit {
-    /// The duration in minutes with two decimals, rounded half up from the exact seconds.
+    /// The duration in minutes with two decimals, rounded half away from zero from the exact
+    /// seconds, as `payment.csv` and `questioned.csv` write minutes.
     pub fn minutes_text(&self) -> String {
-        let hundredths = (self.seconds * 100 + 30) / 60;
-        format!("{}.{:02}", hundredths / 100, hundredths % 100)
+        hundredths_text(seconds_in_hundredths(self.seconds))
     }
 
     /// The flags' names joined by `|`.

@@ -7,6 +7,7 @@
 
 use crate::config::MunicipalityConfig;
 use crate::model::evidence::Ranked;
+use crate::model::payment::MICROS_PER_HUNDREDTH;
 use crate::model::{Area, Evidence, Figure, Metric, Questioned, Status};
 use crate::month::evidence::{EvidenceRow, Kind};
 use crate::month::payment::{PaymentRow, QuestionedRow};
@@ -203,8 +204,6 @@ fn payment_section(q: &QuarterData, supplier: &str) -> Option<PaymentSection> {
     Some(PaymentSection { kronor: kronor_given, invoices: rows.iter().any(|(_, p)| p.invoiced.is_some()), months, reasons, examples })
 }
 
-/// Microseconds in a hundredth of a minute.
-const MICROS_PER_HUNDREDTH: i64 = 600_000;
 /// How many questioned visits per reason and month the plan names.
 const EXAMPLES_PER_REASON: usize = 3;
 
