@@ -376,6 +376,11 @@ fn payment(df: &DataFrame, month: YearMonth) -> Result<Vec<PaymentRow>> {
         .collect())
 }
 
+/// A month's `questioned.parquet` (the file at `path`) through its column list.
+pub(super) fn read_questioned_table(path: &Path) -> Result<Vec<QuestionedRow>> {
+    questioned(&read_parquet(path)?).with_context(|| format!("{} kan inte läsas", path.display()))
+}
+
 /// `questioned.parquet` through its column list.
 fn questioned(df: &DataFrame) -> Result<Vec<QuestionedRow>> {
     use QuestionedColumn as Q;

@@ -11,13 +11,13 @@ use anyhow::{anyhow, Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::schema::{AnswerColumn, FlagColumn, QuestionedColumn, SampleColumn, StoredColumn};
+use super::schema::{AnswerColumn, FlagColumn, SampleColumn, StoredColumn};
 use super::tables::write_csv;
 use super::visits_table::VisitsColumn;
 use crate::bytes_map::HashMap;
 use crate::error::refused;
 use crate::model::time::local_time;
-use crate::model::{Flag, VisitStatus, YearMonth};
+use crate::model::{Flag, Questioned, VisitStatus, YearMonth};
 use crate::month::sample::{risk_weight, AnswerSummary, Drawn, Entrant, Pool, SampledVisit, SupplierHash};
 
 /// The folder of a month's sample: `OUT/YYYY-MM/stickprov/`.
@@ -28,16 +28,16 @@ pub const ANSWERS_CSV: &str = "svar.csv";
 
 /// The questioned visits of a stored month (SPEC §10): visit id → reason.
 pub enum QuestionedVisits {
-    Read(HashMap<String, String>),
+    Read(HashMap<String, Questioned>),
     /// The month was stored before the payment basis (no `payment` or `questioned` table):
     /// no visit is questioned.
     NotStored,
 }
 
 impl QuestionedVisits {
-    pub fn reason(&self, visit_id: &str) -> Option<&str> {
+    pub fn reason(&self, visit_id: &str) -> Option<Questioned> {
         match self {
-            QuestionedVisits::Read(map) => map.get(visit_id).map(String::as_str),
+            QuestionedVisits::Read(map) => map.get(visit_id).copied(),
             QuestionedVisits::NotStored => None,
         }
     }
@@ -92,16 +92,8 @@ pub fn read_flag_sets(dir: &Path) -> Result<HashMap<String, u32>> {
 pub fn read_questioned(dir: &Path) -> Result<QuestionedVisits> {
     let path = dir.join("questioned.parquet");
     if path.is_file() {
-        let (visit_column, reason_column) = (QuestionedColumn::VisitId.name(), QuestionedColumn::Reason.name());
-        let df = read_columns(&path, &[visit_column, reason_column], None)?;
-        let (ids, reasons) = (strings(&df, visit_column, &path)?, strings(&df, reason_column, &path)?);
-        let mut map: HashMap<String, String> = HashMap::default();
-        for (id, reason) in ids.iter().zip(reasons.iter()) {
-            if let (Some(id), Some(reason)) = (id, reason) {
-                map.insert(id.to_string(), reason.to_string());
-            }
-        }
-        return Ok(QuestionedVisits::Read(map));
+        let rows = super::read::read_questioned_table(&path)?;
+        return Ok(QuestionedVisits::Read(rows.into_iter().map(|q| (q.visit_id, q.reason)).collect()));
     }
     if dir.join("payment.parquet").is_file() {
         return Err(refused(format!(
@@ -200,7 +192,7 @@ fn sampled(supplier: &str, drawn: Drawn, e: Entrant<Details>, inputs: &DrawInput
     let d = e.item;
     SampledVisit {
         supplier_id: supplier.to_string(),
-        questioned: inputs.questioned.reason(&e.visit_id).map(str::to_string),
+        questioned: inputs.questioned.reason(&e.visit_id).map(|q| q.name().to_string()),
         visit_id: e.visit_id,
         drawn,
         check_in: local_time(d.check_in_ms.div_euclid(1000)),
