@@ -140,12 +140,9 @@ fn year_members(months: &[&MonthCounts]) -> YearMembers {
 
 /// The municipality's value of `metric` over `months`: the months' counts added up per staff
 /// member and client (`year_members`) and folded as a month is (`figures::figure_value`), so
-/// that a share of the year is the share of all its visits, not a mean of monthly shares.
-/// `None` for a metric without a year value (`has_year_value`).
+/// that a share of the year is the share of all its visits, not a mean of monthly shares. Only
+/// for a metric with a year value (`has_year_value`; the caller asks before adding up members).
 fn year_value(metric: Metric, months: &[&MonthCounts], (staff, clients): &YearMembers, config: &Config) -> Option<f64> {
-    if !has_year_value(metric) {
-        return None;
-    }
     let mut scope = Scope::new(staff, clients, None);
     for (flag, count) in months.iter().flat_map(|m| &m.flag_counts) {
         scope.total.per_flag[*flag as usize] += count;

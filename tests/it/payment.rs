@@ -50,10 +50,6 @@ fn setup(w: &Work, with_reason_column: bool) -> Vec<String> {
     [visits, granted, absences, invoices, config].into()
 }
 
-fn table(w: &Work, file: &str) -> Vec<Vec<String>> {
-    w.read(&format!("out/2025-03/{file}")).lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect()
-}
-
 #[test]
 fn each_reason_once_in_spec_order_with_over_granted_time_invoices_and_kronor() {
     let w = Work::new();
@@ -65,7 +61,7 @@ fn each_reason_once_in_spec_order_with_over_granted_time_invoices_and_kronor() {
         w.read("out/2025-03/payment.csv").lines().next().unwrap(),
         "supplier_id,month,registered_minutes,questioned_minutes,during_absence_minutes,duplicate_minutes,staff_overlap_minutes,manual_without_reason_minutes,over_granted_minutes,invoiced_minutes,invoice_excess_minutes,questioned_kronor,invoice_excess_kronor"
     );
-    let payment = table(&w, "payment.csv");
+    let payment = stored(&w, "2025-03", "payment.csv");
     // Registered 30+30+20+30+15+10+20+20+45 = 220; questioned 40 + 30 + 30 + 15 = 115 (862.5 kr,
     // rounded half away from zero); over granted: c2 20 − 10 (c1's copy and c3's only visit are
     // questioned); invoiced 60+20+45+25 = 150, of which c1's 30 and c9's 25 unsupported
@@ -81,7 +77,7 @@ fn each_reason_once_in_spec_order_with_over_granted_time_invoices_and_kronor() {
         ["ALL", "2025-03", "220.00", "115.00", "40.00", "30.00", "30.00", "15.00", "10.00", "162.00", "67.00", "863", "503"]
     );
 
-    let mut questioned = table(&w, "questioned.csv");
+    let mut questioned = stored(&w, "2025-03", "questioned.csv");
     questioned.sort();
     assert_eq!(
         questioned,
@@ -94,7 +90,7 @@ fn each_reason_once_in_spec_order_with_over_granted_time_invoices_and_kronor() {
         ]
     );
 
-    let check = table(&w, "invoice_check.csv");
+    let check = stored(&w, "2025-03", "invoice_check.csv");
     let mut rows: Vec<(&str, &str, &str, &str)> =
         check.iter().map(|r| (r[0].as_str(), r[3].as_str(), r[4].as_str(), r[5].as_str())).collect();
     // Per supplier the client invoiced without supported time first, then by excess (equal
@@ -142,7 +138,7 @@ fn manual_without_reason_only_when_the_export_has_a_reason_column_and_no_invoice
     let w = Work::new();
     let [visits, granted, absences, _, _] = <[String; 5]>::try_from(setup(&w, false)).unwrap();
     w.monthly(&["--visits", &visits, "--granted", &granted, "--absences", &absences]).ok();
-    let payment = table(&w, "payment.csv");
+    let payment = stored(&w, "2025-03", "payment.csv");
     // Without the column m1 is not questioned; without invoices and a rate, those columns are
     // empty, and there is no invoice check.
     assert_eq!(payment[0], ["S1", "2025-03", "220.00", "100.00", "40.00", "30.00", "30.00", "0.00", "10.00", "", "", "", ""]);
@@ -152,7 +148,8 @@ fn manual_without_reason_only_when_the_export_has_a_reason_column_and_no_invoice
     f.assert("S1", "invoice_excess_share", None, "missing");
 }
 
-/// The rows of a stored month's CSV file of the full quarter.
+/// The rows of a stored month's CSV file, split at commas (the tables of these tests hold none
+/// inside a field).
 fn stored(w: &Work, month: &str, file: &str) -> Vec<Vec<String>> {
     w.read(&format!("out/{month}/{file}")).lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect()
 }
