@@ -9,10 +9,10 @@ use crate::engine::groups::MonthGroups;
 use crate::ingest::MonthData;
 use crate::model::{Flag, Ids, Metric, Status, Tally, Visit, YearMonth, ALL};
 use crate::month::evidence::{supplier_evidence, EvidenceRow, SupplierScope};
-use crate::month::figures::tally::{median_minutes, ClientRows, Member, MonthTally};
+use crate::month::figures::tally::{median_minutes, ClientRows, Member, MonthTally, QuestionedVisit};
 use crate::month::figures::{metric_value, FigureContext, Scope};
 use crate::month::flags::{self, FlagHit};
-use crate::month::payment::{mark_later_partners, questioned, InvoiceCheckRow, PaymentInputs, PaymentRow, QuestionedRow};
+use crate::month::payment::{mark_later_partners, InvoiceCheckRow, PaymentInputs, PaymentRow, QuestionedRow};
 
 /// One row of `figures.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,17 +88,16 @@ fn flag_masks(hits: &[FlagHit], visits: &[Visit]) -> Vec<u32> {
 }
 
 /// `questioned.csv`'s rows of the questioned visits, sorted.
-fn questioned_rows(questioned_visits: &[u32], data: &MonthData, masks: &[u32]) -> Vec<QuestionedRow> {
+fn questioned_rows(questioned_visits: &[QuestionedVisit], data: &MonthData) -> Vec<QuestionedRow> {
     let mut rows: Vec<QuestionedRow> = questioned_visits
         .par_iter()
-        .map(|&i| {
-            let v = &data.visits[i as usize];
-            let seconds = v.check_out.expect("a questioned visit has a valid duration") - v.check_in;
+        .map(|q| {
+            let v = &data.visits[q.visit as usize];
             QuestionedRow {
                 supplier_id: data.ids.suppliers.name(v.supplier).to_string(),
-                reason: questioned(v, masks[i as usize]).expect("the tally questioned it"),
+                reason: q.reason,
                 visit_id: v.visit_id.to_string(),
-                minutes: crate::model::payment::seconds_in_hundredths(seconds),
+                minutes: crate::model::payment::seconds_in_hundredths(q.seconds),
             }
         })
         .collect();
@@ -234,7 +233,7 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
     }
     figures.extend(all_rows);
     payment.push(PaymentRow::of(ALL, month, &all_scope.total, payment_inputs, true));
-    let questioned = questioned_rows(&tally.questioned, data, &masks);
+    let questioned = questioned_rows(&tally.questioned, data);
     let invoice_check = invoice_check_rows(&tally, ids, month);
     MonthAnalysis { month, figures, flags, staff, clients, evidence, hits, payment, questioned, invoice_check }
 }

@@ -10,7 +10,7 @@ use super::FigureContext;
 use crate::bytes_map::HashMap;
 use crate::engine::by_supplier::supplier_range;
 use crate::engine::groups::{Groups, MonthGroups};
-use crate::model::{member_key, split_key, AddonRow, ExactMinutes, Flag, GrantedRow, InvoiceRow, Tally, Visit};
+use crate::model::{member_key, split_key, AddonRow, ExactMinutes, Flag, GrantedRow, InvoiceRow, Questioned, Tally, Visit};
 use crate::month::payment::questioned;
 
 /// One staff member or client of a supplier with its counts.
@@ -45,8 +45,8 @@ pub struct MonthTally {
     pub staff: Vec<Member>,
     /// Clients with visits, granted time, add-on reports or invoices.
     pub clients: Vec<Member>,
-    /// The questioned visits (SPEC §10), as indices into the month's visits, in staff order.
-    pub questioned: Vec<u32>,
+    /// The questioned visits (SPEC §10) with their reasons and valid durations, in staff order.
+    pub questioned: Vec<QuestionedVisit>,
     extras: ClientExtras,
 }
 
@@ -65,7 +65,7 @@ impl MonthTally {
         let extras = ClientExtras::new(rows, ctx);
         let ((staff, questioned), clients) = rayon::join(
             || {
-                let staff: Vec<(Member, Vec<u32>)> =
+                let staff: Vec<(Member, Vec<QuestionedVisit>)> =
                     groups.staff.par_walk(visits, Some(masks)).map(|(key, group)| staff_member(key, group, visits, masks, ctx)).collect();
                 let questioned = staff.iter().flat_map(|(_, q)| q.iter().copied()).collect();
                 (staff.into_iter().map(|(m, _)| m).collect::<Vec<_>>(), questioned)
@@ -132,9 +132,17 @@ fn count_other(t: &mut Tally, v: &Visit, mask: u32) {
     }
 }
 
-/// Counts one visit into `t`; returns its valid duration in seconds and whether its time is
-/// questioned (SPEC §10).
-fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Option<(i64, bool)> {
+/// A questioned visit (an index into the month's visits), why, and its valid duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuestionedVisit {
+    pub visit: u32,
+    pub reason: Questioned,
+    pub seconds: i64,
+}
+
+/// Counts one visit into `t`; returns its valid duration in seconds and why its time is
+/// questioned, if it is (SPEC §10).
+fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Option<(i64, Option<Questioned>)> {
     t.visits += 1;
     t.checked_in += u32::from(ctx.is_checked_in(v));
     if let (true, Some(reason)) = (v.is_manual(), v.manual_reason) {
@@ -156,7 +164,7 @@ fn count_visit(t: &mut Tally, v: &Visit, mask: u32, ctx: &FigureContext) -> Opti
     if let Some(reason) = reason {
         t.questioned_seconds[reason as usize] += seconds;
     }
-    Some((seconds, reason.is_some()))
+    Some((seconds, reason))
 }
 
 /// The median of durations in seconds, in minutes (of an even count, the mean of the two
@@ -176,15 +184,15 @@ pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
 }
 
 /// A staff member's tally, and its questioned visits.
-fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> (Member, Vec<u32>) {
+fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> (Member, Vec<QuestionedVisit>) {
     let mut tally = Tally::default();
     let mut questioned = Vec::new();
     let mut seconds: Vec<i64> = group
         .iter()
         .filter_map(|&i| {
-            let (seconds, is_questioned) = count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)?;
-            if is_questioned {
-                questioned.push(i);
+            let (seconds, reason) = count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)?;
+            if let Some(reason) = reason {
+                questioned.push(QuestionedVisit { visit: i, reason, seconds });
             }
             Some(seconds)
         })
