@@ -99,17 +99,16 @@ fn ranks(ranked: Ranked, kind: Kind) -> bool {
     }
 }
 
-/// Whether a visit is an example of the evidence.
-fn is_example(evidence: Evidence, v: &Visit, mask: u32, month: &MonthTally, ctx: &FigureContext) -> bool {
+/// Whether a visit is an example of the evidence, for the kinds not found from the visit's flag
+/// bits: `examples` finds a flag's examples from the bits and never asks here.
+fn is_example(evidence: Evidence, v: &Visit, month: &MonthTally, ctx: &FigureContext) -> bool {
     match evidence {
         Evidence::Unverified => !ctx.is_checked_in(v),
         Evidence::Short => ctx.valid_minutes(v).is_some_and(|d| ctx.is_short_minutes(d)),
         Evidence::UnreportedAddons => month.has_unreported_addon(v, ctx),
         Evidence::ManualWithoutReason => v.is_manual() && v.manual_reason == Some(false),
         Evidence::Declined => v.status.is_declined(),
-        // `examples` finds these from the visit's flag bits without asking.
-        Evidence::Flagged(flag) => mask & flag.bit() != 0,
-        Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => false,
+        Evidence::Flagged(_) | Evidence::CompletionOutside | Evidence::LateReports | Evidence::Continuity | Evidence::Unserved => false,
     }
 }
 
@@ -288,7 +287,7 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
     for i in scope.by_client.walk_supplier(scope.supplier, scope.visits, Some(scope.masks)).map(|i| i as usize) {
         let (v, mask) = (&scope.visits[i], scope.masks[i]);
         for &k in &others {
-            if is_example(kinds[k], v, mask, scope.month, ctx) {
+            if is_example(kinds[k], v, scope.month, ctx) {
                 first[k].offer(&v.visit_id, i);
             }
         }
@@ -305,7 +304,7 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
     let declined = kinds.iter().position(|e| *e == Evidence::Declined).expect("declined registrations quote examples");
     for i in scope.others.visits_of(scope.supplier).iter().map(|&i| i as usize) {
         let (v, mask) = (&scope.visits[i], scope.masks[i]);
-        if is_example(Evidence::Declined, v, mask, scope.month, ctx) {
+        if is_example(Evidence::Declined, v, scope.month, ctx) {
             first[declined].offer(&v.visit_id, i);
         }
         let mut bits = mask;
@@ -370,6 +369,14 @@ mod tests {
         few.offer("b", 7);
         few.offer("a", 3);
         assert_eq!(few.visits(), [3, 7]);
+    }
+
+    #[test]
+    fn each_way_of_ranking_names_its_own_members() {
+        let named = |ranked| [Kind::Staff, Kind::Client].map(|kind| ranks(ranked, kind));
+        assert_eq!(named(Ranked::StaffAndClients), [true, true]);
+        assert_eq!(named(Ranked::Clients), [false, true], "evidence ranked by clients names no staff member");
+        assert_eq!(named(Ranked::ClientsByCompletion), [false, false], "completion names its clients by their own rate");
     }
 
     #[test]
