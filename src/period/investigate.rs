@@ -562,3 +562,132 @@ fn rank_clients(
     });
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn month(m: u32) -> YearMonth {
+        YearMonth::new(2025, m).unwrap()
+    }
+
+    /// A stored month with only the tables a test gives it.
+    fn stored(m: u32, payment: Vec<PaymentRow>, invoice_check: Vec<InvoiceCheckRow>) -> StoredMonth {
+        StoredMonth {
+            month: month(m),
+            dir: Default::default(),
+            figures: Vec::new(),
+            evidence: Vec::new(),
+            staff: Vec::new(),
+            clients: Vec::new(),
+            payment,
+            questioned: Vec::new(),
+            invoice_check,
+            config: Config::default(),
+            key_fingerprint: None,
+        }
+    }
+
+    fn payment_row(supplier: &str, m: u32, registered: i64) -> PaymentRow {
+        PaymentRow {
+            supplier_id: supplier.to_string(),
+            month: month(m),
+            registered,
+            questioned: 0,
+            per_reason: [0; Questioned::COUNT],
+            over_granted: None,
+            invoiced: None,
+            invoice_excess: None,
+            questioned_kronor: None,
+            invoice_excess_kronor: None,
+        }
+    }
+
+    fn check(supplier: &str, client: &str, m: u32, supported: i64, excess: i64) -> InvoiceCheckRow {
+        InvoiceCheckRow {
+            supplier_id: supplier.to_string(),
+            client_id: client.to_string(),
+            month: month(m),
+            invoiced: supported + excess,
+            supported,
+            excess,
+        }
+    }
+
+    #[test]
+    fn the_payment_basis_is_the_suppliers_own_rows_with_the_clients_without_support_first() {
+        let months = [
+            stored(
+                3,
+                vec![payment_row("S2", 3, 900), payment_row("S1", 3, 600)],
+                vec![
+                    check("S1", "a", 3, 1000, 500),
+                    check("S1", "b", 3, 0, 300),
+                    check("S1", "c", 3, 2000, 900),
+                    check("S1", "f", 3, 800, 0),
+                    check("S2", "g", 3, 0, 4000),
+                ],
+            ),
+            stored(4, Vec::new(), vec![check("S1", "d", 4, 0, 700), check("S1", "e", 4, 500, 100)]),
+        ];
+        let p = Payment::of(&months, "S1", Vec::new());
+        assert_eq!(p.months, [Some(payment_row("S1", 3, 600)), None]);
+        assert_eq!((p.total.months, p.total.registered), (1, 600));
+        assert!(p.is_stored());
+        let order: Vec<(YearMonth, &str)> = p.unsupported.iter().map(|r| (r.month, r.client_id.as_str())).collect();
+        assert_eq!(
+            order,
+            [(month(3), "b"), (month(4), "d"), (month(3), "c"), (month(3), "a"), (month(4), "e")],
+            "without supported time first, then month by month, the largest excess first; no excess of 0, no other supplier"
+        );
+        assert_eq!(p.unsupported_sum(), (2, 300 + 700 + 900 + 500 + 100));
+        assert!(!Payment::of(&months[1..], "S1", Vec::new()).is_stored(), "April has no payment row");
+    }
+
+    fn questioned(reason: Questioned, visit: &str, minutes: i64) -> QuestionedVisit {
+        QuestionedVisit {
+            month: month(3),
+            reason,
+            visit_id: visit.to_string(),
+            client_id: String::new(),
+            staff_id: String::new(),
+            check_in_local: String::new(),
+            minutes,
+        }
+    }
+
+    #[test]
+    fn questioned_visits_are_counted_and_their_minutes_added_per_reason() {
+        let visits = vec![
+            questioned(Questioned::Duplicate, "v1", 1500),
+            questioned(Questioned::ManualWithoutReason, "v2", 2000),
+            questioned(Questioned::Duplicate, "v3", 250),
+        ];
+        let p = Payment { questioned: visits, ..Payment::default() };
+        assert_eq!(
+            p.per_reason(),
+            [
+                (Questioned::DuringAbsence, 0, 0),
+                (Questioned::Duplicate, 2, 1750),
+                (Questioned::StaffOverlap, 0, 0),
+                (Questioned::ManualWithoutReason, 1, 2000),
+            ]
+        );
+    }
+
+    #[test]
+    fn implausible_registrations_are_empty_only_without_any_of_the_four_kinds() {
+        assert!(Implausible::default().is_empty());
+        let day = LongDay { staff_id: "p1".to_string(), date: "2025-03-03".to_string(), visits: 9, minutes: 800.0 };
+        let only = [
+            Implausible { long_days: vec![day], ..Implausible::default() },
+            Implausible { days_without_rest: vec![("p1".to_string(), vec!["2025-03-14".to_string()])], ..Implausible::default() },
+            Implausible { absences: vec![(month(3), "K-1: sjukhus".to_string(), 2)], ..Implausible::default() },
+            Implausible { unserved: vec![(month(3), "K-2".to_string(), 120.0)], ..Implausible::default() },
+        ];
+        for im in only {
+            assert!(!im.is_empty(), "{im:?}");
+        }
+    }
+}
