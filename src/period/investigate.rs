@@ -690,4 +690,114 @@ mod tests {
             assert!(!im.is_empty(), "{im:?}");
         }
     }
+
+    fn member(supplier: &str, id: &str, tally: Tally) -> crate::month::analysis::MemberRow {
+        crate::month::analysis::MemberRow {
+            supplier_id: supplier.to_string(),
+            member_id: id.to_string(),
+            tally,
+            median: None,
+            distinct_staff: None,
+            continuity_staff: None,
+        }
+    }
+
+    fn staff_tally(visits: u32, checked_in: u32, flagged: u32) -> Tally {
+        Tally { visits, checked_in, flagged, ..Tally::default() }
+    }
+
+    /// A client with `visits` visits, `flagged` of them flagged, `performed` valid minutes and
+    /// `granted` minutes granted (none: no granted row).
+    fn client_tally(visits: u32, flagged: u32, performed: i64, granted: Option<f64>) -> Tally {
+        let mut t = Tally { visits, valid: visits, valid_seconds: performed * 60, flagged, ..Tally::default() };
+        t.grant(granted.map(crate::model::ExactMinutes::from_minutes));
+        t
+    }
+
+    #[test]
+    fn staff_are_ranked_judged_first_by_check_in_rate_then_flagged_visits() {
+        let mut march = stored(3, Vec::new(), Vec::new());
+        march.staff = vec![
+            member("S1", "p1", staff_tally(6, 5, 1)),
+            member("S1", "p2", staff_tally(10, 5, 0)),
+            member("S1", "p3", staff_tally(2, 0, 0)),
+            member("S1", "p4", staff_tally(10, 5, 3)),
+            member("S2", "p9", staff_tally(10, 0, 0)),
+        ];
+        let mut april = stored(4, Vec::new(), Vec::new());
+        april.staff = vec![member("S1", "p1", staff_tally(4, 4, 0))];
+        let mut flags: HashMap<String, BTreeMap<Flag, BTreeSet<String>>> = HashMap::default();
+        let visits = ["2025-03/v1", "2025-03/v2"].map(str::to_string).into_iter().collect();
+        flags.entry("p4".to_string()).or_default().insert(Flag::Duplicate, visits);
+        let requirement = Bound { min: Some(0.9), max: None };
+        let rows = rank_staff(&[march, april], "S1", requirement, 5, &flags);
+        let got: Vec<(&str, u32, u32, bool, bool)> =
+            rows.iter().map(|r| (r.staff_id.as_str(), r.visits, r.checked_in, r.judged, r.below_requirement)).collect();
+        assert_eq!(
+            got,
+            [("p4", 10, 5, true, true), ("p2", 10, 5, true, true), ("p1", 10, 9, true, false), ("p3", 2, 0, false, false)],
+            "p1's months added up; p3 has too few visits to be judged; no other supplier's staff"
+        );
+        assert_eq!(rows[0].flags, BTreeMap::from([(Flag::Duplicate, 2)]));
+        assert!(rows[1].flags.is_empty());
+    }
+
+    #[test]
+    fn clients_are_ranked_by_problems_then_flagged_visits_then_distance_from_the_range() {
+        let mut march = stored(3, Vec::new(), Vec::new());
+        march.clients = vec![
+            member("S1", "k1", client_tally(4, 0, 60, Some(100.0))),
+            member("S1", "k2", client_tally(2, 2, 60, Some(60.0))),
+            member("S1", "k3", client_tally(3, 1, 45, None)),
+            member("S1", "k4", client_tally(1, 0, 20, Some(100.0))),
+            member("S2", "k9", client_tally(5, 5, 10, Some(100.0))),
+        ];
+        let per_staff = |pairs: &[(&str, u32)]| pairs.iter().map(|(s, n)| (s.to_string(), *n)).collect::<HashMap<String, u32>>();
+        let client_staff: HashMap<String, HashMap<String, u32>> =
+            [("k1", per_staff(&[("p1", 3), ("p2", 1)])), ("k2", per_staff(&[("p1", 2)])), ("k3", per_staff(&[("p2", 3)]))]
+                .into_iter()
+                .map(|(c, m)| (c.to_string(), m))
+                .collect();
+        let all_staff: HashMap<String, BTreeSet<String>> =
+            [("k1", vec!["p1", "p2"]), ("k2", vec!["p1"]), ("k3", vec!["p2"]), ("k4", vec!["p3"])]
+                .into_iter()
+                .map(|(c, s)| (c.to_string(), s.into_iter().map(str::to_string).collect()))
+                .collect();
+        let single: BTreeSet<String> = BTreeSet::from(["k3".to_string()]);
+        let range = Bound { min: Some(0.75), max: Some(1.0) };
+        let rows = rank_clients(&[march], "S1", range, &client_staff, &all_staff, &single);
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.client_id.as_str(), r.problems(), r.completion_rate, r.completion_outside, r.top_staff_share, r.distinct_staff))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("k3", 2, None, false, Some(1.0), 1),
+                ("k2", 1, Some(1.0), false, Some(1.0), 1),
+                ("k4", 1, Some(0.2), true, None, 1),
+                ("k1", 1, Some(0.6), true, Some(0.75), 2),
+            ],
+            "k3 is single-staffed and flagged; k2 has more flagged visits than k4 and k1; k4 lies farther outside than k1"
+        );
+    }
+
+    #[test]
+    fn a_clients_problems_are_its_kinds_of_problem() {
+        let client = |completion_outside, single_staff, flagged_visits| ClientRow {
+            client_id: "k1".to_string(),
+            visits: 3,
+            checkin_rate: Some(1.0),
+            distinct_staff: 1,
+            top_staff_share: Some(1.0),
+            granted_minutes: Some(60.0),
+            completion_rate: Some(0.5),
+            completion_outside,
+            single_staff,
+            flagged_visits,
+        };
+        let problems = [(false, false, 0), (false, false, 1), (false, true, 0), (true, false, 0), (true, true, 2), (false, true, 1)]
+            .map(|(outside, single, flagged)| client(outside, single, flagged).problems());
+        assert_eq!(problems, [0, 1, 1, 1, 3, 2]);
+    }
 }
