@@ -328,7 +328,7 @@ impl QuarterData {
 
 #[cfg(test)]
 mod tests {
-    use super::of_supplier;
+    use super::*;
 
     #[test]
     fn a_suppliers_rows_are_found_among_rows_sorted_by_supplier() {
@@ -336,5 +336,113 @@ mod tests {
         let of = |s: &str| of_supplier(&rows, s, |r| &r.0).len();
         assert_eq!([of("A"), of("Ab"), of("B"), of("Vård AB"), of("Ö")], [2, 1, 3, 1, 1]);
         assert_eq!([of(""), of("AA"), of("C"), of("Öst")], [0, 0, 0, 0], "a supplier without rows has none");
+    }
+
+    fn stored(month: YearMonth, config: Config, staff: Vec<MemberRow>, clients: Vec<MemberRow>) -> StoredMonth {
+        StoredMonth {
+            month,
+            dir: Default::default(),
+            figures: Vec::new(),
+            evidence: Vec::new(),
+            staff,
+            clients,
+            payment: Vec::new(),
+            questioned: Vec::new(),
+            invoice_check: Vec::new(),
+            config,
+            key_fingerprint: None,
+        }
+    }
+
+    /// A quarter of the given months (`None`: not run), with the supplier and municipality
+    /// cells given.
+    fn quarter_of(stored: [Option<StoredMonth>; 3], cells: HashMap<(String, Metric), [Cell; 3]>) -> QuarterData {
+        let quarter: Quarter = "2025-Q1".parse().unwrap();
+        QuarterData {
+            quarter,
+            months: quarter.months(),
+            stored,
+            suppliers: vec!["S1".to_string()],
+            cells,
+            followup: Vec::new(),
+            related: Default::default(),
+            sample_answers: Default::default(),
+        }
+    }
+
+    fn member(supplier: &str, id: &str, tally: Tally) -> MemberRow {
+        MemberRow {
+            supplier_id: supplier.to_string(),
+            member_id: id.to_string(),
+            tally,
+            median: None,
+            distinct_staff: None,
+            continuity_staff: None,
+        }
+    }
+
+    /// A client with `performed` valid minutes of visits and `granted` minutes granted.
+    fn client(visits: u32, performed: i64, granted: Option<f64>, continuity: bool) -> Tally {
+        let mut t = Tally { visits, valid: visits, valid_seconds: performed * 60, ..Tally::default() };
+        t.grant(granted.map(crate::model::ExactMinutes::from_minutes));
+        t.continuity_clients = u32::from(continuity);
+        t
+    }
+
+    #[test]
+    fn the_totals_behind_each_kind_of_evidence_are_folded_from_the_suppliers_own_members() {
+        let mut config = Config::default();
+        config.parameters.short_visit_minutes = 7.0;
+        config.requirements.insert("completion_rate".to_string(), Bound { min: Some(0.75), max: Some(1.0) });
+        let staff = vec![
+            member(
+                "S1",
+                "p1",
+                Tally { visits: 10, checked_in: 7, valid: 9, short: 2, manual: 3, manual_with_reason: 1, ..Tally::default() },
+            ),
+            member("S1", "p2", Tally { visits: 5, checked_in: 5, valid: 5, short: 1, ..Tally::default() }),
+            member("S2", "p9", Tally { visits: 40, valid: 40, short: 30, manual: 40, ..Tally::default() }),
+        ];
+        let clients = vec![
+            member("S1", "k1", client(8, 60, Some(100.0), true)),
+            member("S1", "k2", client(7, 60, Some(60.0), true)),
+            member("S1", "k3", client(0, 0, Some(30.0), false)),
+            member("S1", "k4", client(0, 0, None, false)),
+            member("S2", "k9", client(40, 10, Some(100.0), true)),
+        ];
+        let january = stored("2025-01".parse().unwrap(), config, staff, clients);
+        let flagged = Cell { value: Some(4.0), status: Status::Deviation };
+        let cells = HashMap::from_iter([(("S1".to_string(), Metric::FlagCount(Flag::Duplicate)), [flagged, Cell::MISSING, Cell::MISSING])]);
+        let q = quarter_of([Some(january), None, None], cells);
+        let totals = |evidence| q.evidence_totals("S1", evidence, 0);
+        assert_eq!(totals(Evidence::Unverified), Some(EvidenceTotals::Unverified { unverified: 3, visits: 15 }));
+        assert_eq!(totals(Evidence::Short), Some(EvidenceTotals::Short { short: 3, valid: 14, limit_minutes: 7.0 }));
+        assert_eq!(
+            totals(Evidence::CompletionOutside),
+            Some(EvidenceTotals::CompletionOutside { outside: 2, judged: 3 }),
+            "k1 at 0.6 and k3 at 0 lie outside 0.75–1, k2 at 1 inside; k4 has no granted time"
+        );
+        assert_eq!(totals(Evidence::Continuity), Some(EvidenceTotals::Continuity { clients: 2 }));
+        assert_eq!(totals(Evidence::Flagged(Flag::Duplicate)), Some(EvidenceTotals::Flagged { flagged: 4.0, visits: 15 }));
+        assert_eq!(totals(Evidence::Unserved), Some(EvidenceTotals::Unserved { unserved: 1, granted_clients: 3 }));
+        assert_eq!(totals(Evidence::ManualWithoutReason), Some(EvidenceTotals::ManualWithoutReason { without_reason: 2, manual: 3 }));
+        for evidence in [Evidence::UnreportedAddons, Evidence::LateReports, Evidence::Declined] {
+            assert_eq!(totals(evidence), None, "{evidence:?}");
+        }
+        assert_eq!(q.evidence_totals("S1", Evidence::Unverified, 1), Some(EvidenceTotals::Unverified { unverified: 0, visits: 0 }));
+        assert_eq!(q.members("S1", 0, true).len(), 2);
+        assert!(q.members("S1", 1, true).is_empty(), "February was not run");
+    }
+
+    #[test]
+    fn the_months_judged_with_other_requirements_are_named_with_the_metrics_that_differ() {
+        let given = Config::default();
+        let mut stricter = Config::default();
+        stricter.requirements.insert("checkin_rate".to_string(), Bound { min: Some(0.99), max: None });
+        stricter.flag_limits.insert("duplicate".to_string(), 0.5);
+        let month = |m: &str, config: &Config| Some(stored(m.parse().unwrap(), config.clone(), Vec::new(), Vec::new()));
+        let q = quarter_of([month("2025-01", &given), None, month("2025-03", &stricter)], HashMap::default());
+        assert_eq!(q.requirement_differences(&given), ["2025-03: checkin_rate, flag_rate.duplicate"]);
+        assert_eq!(q.requirement_differences(&stricter), ["2025-01: checkin_rate, flag_rate.duplicate"]);
     }
 }
