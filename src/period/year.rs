@@ -415,3 +415,139 @@ impl YearData {
         &self.history
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::month::analysis::FigureRow;
+    use std::collections::BTreeMap;
+
+    fn month(s: &str) -> YearMonth {
+        s.parse().unwrap()
+    }
+
+    /// A year of suppliers A, B and C stored in January, February and April: `deviating` lists
+    /// (supplier, month, metric) deviations; every other metric given is `ok`.
+    fn year_of(deviating: &[(&str, &str, Metric)], judged: &[Metric]) -> YearData {
+        let stored = vec![month("2025-01"), month("2025-02"), month("2025-04")];
+        let mut history = History::default();
+        for m in &stored {
+            let rows: Vec<FigureRow> = ["A", "B", "C"]
+                .iter()
+                .flat_map(|s| judged.iter().map(move |metric| (*s, *metric)))
+                .map(|(s, metric)| {
+                    let deviates = deviating.iter().any(|(ds, dm, dmetric)| *ds == s && month(dm) == *m && *dmetric == metric);
+                    let status = if deviates { Status::Deviation } else { Status::Ok };
+                    FigureRow { supplier_id: s.to_string(), month: *m, metric, value: Some(0.5), status }
+                })
+                .collect();
+            history.add_month(*m, &rows);
+        }
+        let missing = YearMonth::of_year(2025).into_iter().filter(|m| !stored.contains(m)).collect();
+        YearData {
+            year: 2025,
+            suppliers: history.suppliers_of(&stored),
+            stored,
+            missing,
+            rules: EscalationConfig::default(),
+            municipality: Vec::new(),
+            sender: MunicipalityConfig::default(),
+            payment: YearPayment::default(),
+            history,
+        }
+    }
+
+    const CHECKIN: Metric = Metric::Figure(Figure::CheckinRate);
+    const COMPLETION: Metric = Metric::Figure(Figure::CompletionRate);
+
+    #[test]
+    fn the_areas_count_the_suppliers_and_months_that_deviate_in_them() {
+        assert_ne!(CHECKIN.area(), COMPLETION.area());
+        let deviating = [
+            ("A", "2025-01", CHECKIN),
+            ("A", "2025-02", CHECKIN),
+            ("B", "2025-04", CHECKIN),
+            ("C", "2025-02", CHECKIN),
+            ("C", "2025-02", COMPLETION),
+            ("B", "2025-01", COMPLETION),
+        ];
+        let y = year_of(&deviating, &[CHECKIN, COMPLETION]);
+        let (checkin, completion) = (CHECKIN.area(), COMPLETION.area());
+        assert_eq!(y.areas(), Area::ALL.to_vec(), "no metric outside the areas of SPEC §9");
+        assert_eq!(y.area_suppliers(checkin), [("A".to_string(), 2), ("B".to_string(), 1), ("C".to_string(), 1)]);
+        assert_eq!(y.area_suppliers(completion), [("B".to_string(), 1), ("C".to_string(), 1)], "A never deviates in it");
+        assert_eq!(
+            y.area_supplier_months(checkin),
+            [
+                ("A".to_string(), vec![true, true, false]),
+                ("B".to_string(), vec![false, false, true]),
+                ("C".to_string(), vec![false, true, false])
+            ]
+        );
+        let by_month: BTreeMap<Area, [Option<u32>; 12]> = y.area_by_month().into_iter().collect();
+        let (n, none) = (Some, None);
+        assert_eq!(by_month[&checkin], [n(1), n(2), none, n(1), none, none, none, none, none, none, none, none]);
+        assert_eq!(by_month[&completion], [n(1), n(1), none, n(0), none, none, none, none, none, none, none, none]);
+        let rows: BTreeMap<Area, (u32, u32)> =
+            y.area_rows().into_iter().map(|r| (r.area, (r.suppliers_deviating, r.months_deviating))).collect();
+        assert_eq!(rows[&checkin], (3, 4));
+        assert_eq!(rows[&completion], (2, 2));
+        assert!(rows.iter().filter(|(a, _)| **a != checkin && **a != completion).all(|(_, r)| *r == (0, 0)), "{rows:?}");
+        let quarters: Vec<(String, Quarter, bool)> = y.quarter_rows().into_iter().map(|r| (r.supplier, r.quarter, r.action_plan)).collect();
+        let (q1, q2) = ("2025-Q1".parse().unwrap(), "2025-Q2".parse().unwrap());
+        assert_eq!(
+            quarters,
+            [
+                ("A".to_string(), q1, true),
+                ("A".to_string(), q2, false),
+                ("B".to_string(), q1, true),
+                ("B".to_string(), q2, true),
+                ("C".to_string(), q1, true),
+                ("C".to_string(), q2, false)
+            ]
+        );
+        let a: Vec<(Metric, u32, u32)> =
+            y.year_rows().into_iter().filter(|r| r.supplier == "A").map(|r| (r.metric, r.months_stored, r.months_deviating)).collect();
+        assert_eq!(a, [(CHECKIN, 3, 2), (COMPLETION, 3, 0)]);
+    }
+
+    fn payment_row(supplier: &str, m: &str, registered: i64, invoiced: Option<i64>, kronor: Option<i64>) -> PaymentRow {
+        PaymentRow {
+            supplier_id: supplier.to_string(),
+            month: month(m),
+            registered,
+            questioned: 0,
+            per_reason: [0; crate::model::Questioned::COUNT],
+            over_granted: None,
+            invoiced,
+            invoice_excess: invoiced.map(|_| 0),
+            questioned_kronor: kronor,
+            invoice_excess_kronor: None,
+        }
+    }
+
+    #[test]
+    fn the_years_payment_basis_adds_up_the_months_and_names_what_each_lacks() {
+        let months = [
+            (month("2025-01"), Vec::new()),
+            (month("2025-02"), vec![payment_row(ALL, "2025-02", 900, None, Some(10)), payment_row("S1", "2025-02", 900, None, Some(10))]),
+            (
+                month("2025-03"),
+                vec![
+                    payment_row("S2", "2025-03", 300, Some(300), None),
+                    payment_row(ALL, "2025-03", 700, Some(700), None),
+                    payment_row("S1", "2025-03", 400, Some(400), None),
+                ],
+            ),
+        ];
+        let year = YearPayment::of(&months);
+        assert!(year.is_stored());
+        assert_eq!((year.total.months, year.total.registered), (2, 1600));
+        let suppliers: Vec<(&str, u32, i64)> = year.suppliers.iter().map(|(s, sum)| (s.as_str(), sum.months, sum.registered)).collect();
+        assert_eq!(suppliers, [("S1", 2, 1300), ("S2", 1, 300)]);
+        assert_eq!(year.without_basis, [month("2025-01")]);
+        assert_eq!(year.without_invoices, [month("2025-02")]);
+        assert_eq!(year.without_rate, [month("2025-03")]);
+        assert!(!YearPayment::of(&months[..1]).is_stored());
+    }
+}
