@@ -800,4 +800,58 @@ mod tests {
             .map(|(outside, single, flagged)| client(outside, single, flagged).problems());
         assert_eq!(problems, [0, 1, 1, 1, 3, 2]);
     }
+
+    fn flagged(flag: Flag, visit: &str, staff: &str, check_in: &str, minutes: f64) -> FlaggedVisit {
+        FlaggedVisit {
+            month: month(3),
+            visit_id: visit.to_string(),
+            flag,
+            related_visit_id: None,
+            client_id: "k1".to_string(),
+            staff_id: staff.to_string(),
+            check_in_local: check_in.to_string(),
+            minutes: Some(minutes),
+        }
+    }
+
+    fn evidence_row(supplier: &str, kind: crate::month::evidence::Kind, id: &str, value: f64) -> crate::month::evidence::EvidenceRow {
+        crate::month::evidence::EvidenceRow {
+            supplier_id: supplier.to_string(),
+            evidence: crate::model::Evidence::Flagged(Flag::DuringAbsence),
+            kind,
+            id: id.to_string(),
+            value: Some(value),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn implausible_registrations_gather_long_days_days_without_rest_absences_and_unserved_clients() {
+        use crate::month::evidence::Kind;
+        let flagged = [
+            flagged(Flag::LongDay, "v1", "p1", "2025-03-03 07:00", 300.0),
+            flagged(Flag::Duplicate, "v1", "p1", "2025-03-03 07:00", 300.0),
+            flagged(Flag::LongDay, "v2", "p1", "2025-03-03 13:00", 250.0),
+            flagged(Flag::NoDayOff, "v3", "p2", "2025-03-15 08:00", 30.0),
+            flagged(Flag::NoDayOff, "v4", "p2", "2025-03-14 08:00", 30.0),
+            flagged(Flag::NoDayOff, "v5", "p2", "2025-03-14 12:00", 30.0),
+        ];
+        let mut march = stored(3, Vec::new(), Vec::new());
+        march.evidence = vec![
+            evidence_row("S1", Kind::Absence, "K-1: sjukhus, 2025-03-10 – 2025-03-14", 2.0),
+            evidence_row("S1", Kind::Visit, "v9", 0.0),
+            evidence_row("S2", Kind::Absence, "K-2: sjukhus, 2025-03-01 – 2025-03-02", 5.0),
+        ];
+        march.clients = vec![
+            member("S1", "k3", client_tally(0, 0, 0, Some(30.0))),
+            member("S1", "k4", client_tally(2, 0, 40, Some(30.0))),
+            member("S2", "k9", client_tally(0, 0, 0, Some(90.0))),
+        ];
+        let im = Implausible::gather(&flagged, &[march], "S1");
+        let day = LongDay { staff_id: "p1".to_string(), date: "2025-03-03".to_string(), visits: 2, minutes: 550.0 };
+        assert_eq!(im.long_days, [day]);
+        assert_eq!(im.days_without_rest, [("p2".to_string(), vec!["2025-03-14".to_string(), "2025-03-15".to_string()])]);
+        assert_eq!(im.absences, [(month(3), "K-1: sjukhus, 2025-03-10 – 2025-03-14".to_string(), 2)]);
+        assert_eq!(im.unserved, [(month(3), "k3".to_string(), 30.0)], "k4 was visited; k9 is another supplier's");
+    }
 }
