@@ -854,4 +854,59 @@ mod tests {
         assert_eq!(im.absences, [(month(3), "K-1: sjukhus, 2025-03-10 – 2025-03-14".to_string(), 2)]);
         assert_eq!(im.unserved, [(month(3), "k3".to_string(), 30.0)], "k4 was visited; k9 is another supplier's");
     }
+
+    fn stored_visit(id: &str, client: &str, staff: &str, minutes: i64) -> StoredVisit {
+        // 2025-03-03 08:00 UTC, 09:00 in Stockholm.
+        let check_in_ms = 1_740_988_800_000;
+        StoredVisit {
+            visit_id: id.to_string(),
+            client_id: client.to_string(),
+            staff_id: staff.to_string(),
+            check_in_ms,
+            check_out_ms: Some(check_in_ms + minutes * 60_000),
+            local_in_ms: check_in_ms + 3_600_000,
+            status: crate::model::VisitStatus::Performed,
+        }
+    }
+
+    #[test]
+    fn flag_rows_are_joined_with_their_visits_and_only_single_staff_names_a_single_staffed_client() {
+        let visits = [stored_visit("v1", "k1", "p1", 45), stored_visit("v2", "k2", "p2", 30)];
+        let row = |flag, visit: &str, related: Option<&str>| FlagRow {
+            supplier_id: "S1".to_string(),
+            flag,
+            visit_id: visit.to_string(),
+            related_visit_id: related.map(str::to_string),
+        };
+        let rows = vec![
+            row(Flag::Duplicate, "v1", Some("v2")),
+            row(Flag::SingleStaff, "v2", None),
+            row(Flag::Duplicate, "v2", Some("v1")),
+            row(Flag::Adjacent, "gone", None),
+        ];
+        let mut seen = Collected::default();
+        seen.add_flags(month(3), rows.into_iter(), &visits);
+        assert_eq!(seen.single_staff_clients, BTreeSet::from(["k2".to_string()]), "only the single_staff flag names a client");
+        let per_staff: BTreeMap<&str, Vec<(Flag, usize)>> = seen
+            .staff_flags
+            .iter()
+            .map(|(staff, flags)| (staff.as_str(), flags.iter().map(|(f, set)| (*f, set.len())).collect()))
+            .collect();
+        assert_eq!(
+            per_staff,
+            BTreeMap::from([("p1", vec![(Flag::Duplicate, 1)]), ("p2", vec![(Flag::Duplicate, 1), (Flag::SingleStaff, 1)])])
+        );
+        let first = &seen.flagged[0];
+        assert_eq!(
+            (first.client_id.as_str(), first.staff_id.as_str(), first.check_in_local.as_str(), first.minutes),
+            ("k1", "p1", "2025-03-03 09:00", Some(45.0))
+        );
+        assert_eq!(first.related_visit_id.as_deref(), Some("v2"));
+        let unknown = &seen.flagged[3];
+        assert_eq!(
+            (unknown.visit_id.as_str(), unknown.client_id.as_str(), unknown.minutes),
+            ("gone", "", None),
+            "a flag row without its visit"
+        );
+    }
 }
