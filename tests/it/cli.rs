@@ -244,6 +244,26 @@ fn evidence_weighs_members_by_manual_visits_without_reason_and_add_ons_never_rep
         assert!(expected.len() > 1, "{kind}: several members without reasons");
         assert_eq!(evidence_rows(&text, syd, "manual_reason_share", kind), expected, "{kind}");
     }
+    // Its example visits: the first ten ids, in byte order, of the performed visits with a
+    // manual method and no reason in the export (a visit checked in with a tag needs no reason).
+    let mut reader = csv::Reader::from_path(fixture("visits-2025-03.csv")).unwrap();
+    let mut without_reason: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[1] == syd && &r[12] == "performed" && r[11].is_empty() && (&r[6] == "manual" || &r[7] == "manual"))
+        .map(|r| r[0].to_string())
+        .collect();
+    without_reason.sort();
+    without_reason.truncate(10);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let examples: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == syd && &r[1] == "manual_reason_share" && &r[2] == "visit")
+        .map(|r| r[3].to_string())
+        .collect();
+    assert_eq!(examples.len(), 10);
+    assert_eq!(examples, without_reason);
 
     // addon_reporting_rate: clients weighed by their delivered (client, add-on) pairs without
     // a report, from the fixture's exports (client ids are pseudonymised in the evidence, so
