@@ -15,6 +15,7 @@ use crate::month::analysis::MemberRow;
 use crate::period::followup::MetricFollowup;
 use crate::period::quarter::{Cell, QuarterData};
 use crate::report::labels::{escalation_reason_sv, figure_label, requirement_sv, status_sv};
+use crate::report::SUPPLIERS_PER_PRINTED_SHEET;
 
 const GREEN: u32 = 0xC6EFCE;
 const RED: u32 = 0xFFC7CE;
@@ -120,7 +121,15 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
             }
         }
         if suppliers.len() != 1 {
-            overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
+            // A supplier a page: past `SUPPLIERS_PER_PRINTED_SHEET` the overview goes on to
+            // "Översikt 2" and so on.
+            for (k, part) in suppliers.chunks(SUPPLIERS_PER_PRINTED_SHEET).enumerate() {
+                let sheet = book.add_worksheet();
+                overview_sheet(sheet, q, part, &title)?;
+                if k > 0 {
+                    sheet.set_name(format!("Översikt {}", k + 1))?;
+                }
+            }
         }
         followup_sheet(book.add_worksheet(), q, suppliers, &title)?;
         if q.has_sample_answers(suppliers) {

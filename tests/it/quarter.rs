@@ -653,3 +653,35 @@ fn the_internal_workbook_has_staff_and_client_sheets_for_at_most_30_suppliers() 
         assert!(own_names.iter().any(|n| n == "Personal") && own_names.iter().any(|n| n == "Kunder"), "{own_names:?}");
     }
 }
+
+#[test]
+fn more_suppliers_than_a_sheet_takes_page_breaks_for_continue_on_a_second_overview() {
+    // Excel keeps at most 1,023 page breaks in a sheet, and the overview prints a supplier a
+    // page: 1,001 suppliers go on to a second overview sheet.
+    let w = Work::new();
+    let lines: Vec<String> = (0..1001)
+        .map(|s| {
+            crate::common::visit(
+                &format!("V{s:04}"),
+                &format!("Utförare {s:04}"),
+                &format!("K{s:04}"),
+                &format!("P{s:04}"),
+                "2025-03-03 08:00",
+                "2025-03-03 08:30",
+                "personlig omvårdnad",
+            )
+        })
+        .collect();
+    let visits = w.write("visits-2025-03.csv", crate::common::visits_file(&lines));
+    w.monthly(&["--quiet", "--visits", &visits]).ok();
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial", "--quiet"]).ok();
+    let internal = w.path("out/2025-Q1/matrix.xlsx");
+    let names = open_workbook::<Xlsx<_>, _>(&internal).unwrap().sheet_names();
+    assert_eq!(&names[..4], ["Matris", "Status", "Översikt", "Översikt 2"], "{names:?}");
+    let first = SheetXml::read(&internal, 3);
+    let second = SheetXml::read(&internal, 4);
+    assert_eq!(first.xml.matches("<brk id=").count(), 999, "1,000 suppliers, a page each");
+    assert_eq!(second.xml.matches("<brk id=").count(), 0, "the last supplier alone");
+    let strings = zip_entry(&internal, "xl/sharedStrings.xml");
+    assert!(strings.contains("Utförare 0999 – 2025-Q1") && strings.contains("Utförare 1000 – 2025-Q1"));
+}
