@@ -47,12 +47,13 @@ fn draw(args: &SampleArgs, month: YearMonth) -> Result<()> {
         return Err(usage("--seed: fröet är tomt; ange en text, t.ex. --seed 2025-03-omtag, eller utelämna --seed"));
     }
     let month_dir = args.out.join(month.to_string());
+    let (flags, questioned) = rayon::join(|| read_flag_sets(&month_dir), || read_questioned(&month_dir));
     let inputs = DrawInputs {
         seed,
         size: size as usize,
         max_valid_minutes: stored.config.parameters.max_valid_minutes,
-        flags: read_flag_sets(&month_dir)?,
-        questioned: read_questioned(&month_dir)?,
+        flags: flags?,
+        questioned: questioned?,
     };
     let drawing = draw_month(&month_dir, &inputs)?;
     let how = DrawnHow {

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use crate::config::{Config, EscalationConfig};
 use crate::error::refused;
@@ -141,9 +142,14 @@ impl QuarterData {
                 commands.join("\n")
             )));
         }
-        let mut stored: [Option<StoredMonth>; 3] = [None, None, None];
-        for (i, m) in months.iter().enumerate() {
-            if !missing.contains(m) {
+        // The three months are read side by side, each with the partners of its example visits.
+        type Read = (Option<StoredMonth>, HashMap<(String, Flag, String), Vec<String>>);
+        let read: Vec<Read> = months
+            .par_iter()
+            .map(|m| -> Result<Read> {
+                if missing.contains(m) {
+                    return Ok((None, HashMap::default()));
+                }
                 let mut month = read_month(out, *m)?;
                 // Stored by supplier already; a stable sort of sorted rows is one pass, and it
                 // lets `of_supplier` find a supplier's rows without a walk over everyone's.
@@ -151,16 +157,17 @@ impl QuarterData {
                 month.clients.sort_by(|a, b| a.supplier_id.cmp(&b.supplier_id));
                 month.evidence.sort_by(|a, b| a.supplier_id.cmp(&b.supplier_id));
                 month.questioned.sort_by(|a, b| a.supplier_id.cmp(&b.supplier_id));
-                stored[i] = Some(month);
-            }
+                let related = related_of_examples(out, &month)?;
+                Ok((Some(month), related))
+            })
+            .collect::<Result<_>>()?;
+        let mut stored: [Option<StoredMonth>; 3] = [None, None, None];
+        let mut related: [HashMap<(String, Flag, String), Vec<String>>; 3] = Default::default();
+        for (i, (month, partners)) in read.into_iter().enumerate() {
+            stored[i] = month;
+            related[i] = partners;
         }
         check_same_key(stored.iter().flatten())?;
-        let mut related: [HashMap<(String, Flag, String), Vec<String>>; 3] = Default::default();
-        for (i, month) in stored.iter().enumerate() {
-            if let Some(month) = month {
-                related[i] = related_of_examples(out, month)?;
-            }
-        }
         let mut suppliers = BTreeSet::new();
         let mut cells: HashMap<(String, Metric), [Cell; 3]> = HashMap::default();
         for (i, month) in stored.iter().enumerate() {

@@ -19,6 +19,10 @@ pub mod year_payment;
 
 pub use crate::store::excel_text;
 
+/// The most suppliers a printed sheet holds with a page of its own each: Excel keeps at most
+/// 1,023 page breaks in a sheet, so more suppliers go on to a second sheet.
+pub const SUPPLIERS_PER_PRINTED_SHEET: usize = 1000;
+
 /// Text from the exports inside Markdown: characters that would make a table cell, a link,
 /// emphasis or raw HTML are escaped, and line breaks become spaces.
 pub fn markdown_text(text: &str) -> String {

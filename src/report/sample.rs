@@ -15,6 +15,7 @@ use crate::model::YearMonth;
 use crate::month::sample::{Answer, AnswerSummary, Drawn, SampledVisit};
 use crate::period::sample::{ANSWER_COLUMN, VISIT_COLUMN};
 use crate::report::labels::percent_sv;
+use crate::report::SUPPLIERS_PER_PRINTED_SHEET;
 
 /// How a sample was drawn, as the workbook and the terminal tell it.
 pub struct DrawnHow<'a> {
@@ -85,9 +86,7 @@ pub fn write_call_list(path: &Path, sample: &[SampledVisit], how: &DrawnHow) -> 
             by_supplier.entry(v.supplier_id.as_str()).or_default().push(v);
         }
         let suppliers: Vec<(&str, Vec<&SampledVisit>)> = by_supplier.into_iter().collect();
-        // A sheet holds at most `SUPPLIERS_PER_SHEET` suppliers: Excel keeps at most 1,023 page
-        // breaks in a sheet.
-        let sheets: Vec<&[(&str, Vec<&SampledVisit>)]> = suppliers.chunks(SUPPLIERS_PER_SHEET).collect();
+        let sheets: Vec<&[(&str, Vec<&SampledVisit>)]> = suppliers.chunks(SUPPLIERS_PER_PRINTED_SHEET).collect();
         for (k, part) in sheets.iter().enumerate() {
             let name = if k == 0 { CALL_SHEET.to_string() } else { format!("{CALL_SHEET} {}", k + 1) };
             call_sheet(book.add_worksheet(), &name, part, how)?;
@@ -118,7 +117,6 @@ fn header_text(text: &str) -> String {
 
 /// The call list's sheet, and its first name when the suppliers fill more than one.
 const CALL_SHEET: &str = "Samtalslista";
-const SUPPLIERS_PER_SHEET: usize = 1000;
 
 /// A sheet of the call list: a block per supplier, each on a page of its own.
 fn call_sheet(sheet: &mut Worksheet, name: &str, suppliers: &[(&str, Vec<&SampledVisit>)], how: &DrawnHow) -> Result<(), XlsxError> {

@@ -15,6 +15,7 @@ use crate::month::analysis::MemberRow;
 use crate::period::followup::MetricFollowup;
 use crate::period::quarter::{Cell, QuarterData};
 use crate::report::labels::{escalation_reason_sv, figure_label, requirement_sv, status_sv};
+use crate::report::SUPPLIERS_PER_PRINTED_SHEET;
 
 const GREEN: u32 = 0xC6EFCE;
 const RED: u32 = 0xFFC7CE;
@@ -93,9 +94,15 @@ fn status_format(status: Status) -> Format {
     }
 }
 
+/// The most suppliers for which the internal workbook has each one's staff and client sheets.
+/// With more, the sheets would number in the hundreds and repeat what each supplier's own
+/// workbook holds; the matrix's legend says where they are.
+pub const MEMBER_SHEETS_MAX_SUPPLIERS: usize = 30;
+
 /// Writes a workbook with the matrix rows of `suppliers` (plus the municipality-wide row) and a
-/// breakdown sheet for each of them.
+/// breakdown sheet for each of them (`MEMBER_SHEETS_MAX_SUPPLIERS`).
 pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -> Result<()> {
+    let member_sheets = suppliers.len() <= MEMBER_SHEETS_MAX_SUPPLIERS;
     let mut book = Workbook::new();
     let made = chrono::Local::now().date_naive().to_string();
     let title = match suppliers {
@@ -110,11 +117,19 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         for words in [false, true] {
             match suppliers {
                 [one] => supplier_matrix_sheet(book.add_worksheet(), q, one, words, &title)?,
-                _ => matrix_sheet(book.add_worksheet(), q, suppliers, words, &title)?,
+                _ => matrix_sheet(book.add_worksheet(), q, suppliers, words, member_sheets, &title)?,
             }
         }
         if suppliers.len() != 1 {
-            overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
+            // A supplier a page: past `SUPPLIERS_PER_PRINTED_SHEET` the overview goes on to
+            // "Översikt 2" and so on.
+            for (k, part) in suppliers.chunks(SUPPLIERS_PER_PRINTED_SHEET).enumerate() {
+                let sheet = book.add_worksheet();
+                overview_sheet(sheet, q, part, &title)?;
+                if k > 0 {
+                    sheet.set_name(format!("Översikt {}", k + 1))?;
+                }
+            }
         }
         followup_sheet(book.add_worksheet(), q, suppliers, &title)?;
         if q.has_sample_answers(suppliers) {
@@ -123,7 +138,7 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         payment_sheet(book.add_worksheet(), q, suppliers, &title)?;
         requirements_sheet(book.add_worksheet(), q, &title)?;
         let mut used = HashSet::default();
-        for supplier in suppliers {
+        for supplier in suppliers.iter().filter(|_| member_sheets) {
             for staff in [true, false] {
                 let sheet = book.add_worksheet();
                 sheet.set_name(sheet_name(supplier, staff, suppliers.len() == 1, &mut used))?;
@@ -250,7 +265,14 @@ const MATRIX_SCALE: u16 = 75;
 
 /// The matrix: one row per supplier (with its recommendation) and the municipality-wide row;
 /// per figure three month columns. With `words`, the statuses in Swedish instead of the values.
-fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], words: bool, title: &str) -> Result<(), XlsxError> {
+fn matrix_sheet(
+    sheet: &mut Worksheet,
+    q: &QuarterData,
+    suppliers: &[&str],
+    words: bool,
+    member_sheets: bool,
+    title: &str,
+) -> Result<(), XlsxError> {
     sheet.set_name(if words { "Status" } else { "Matris" })?;
     let head = header();
     sheet.merge_range(0, 0, 1, 0, "Utförare", &head)?;
@@ -286,10 +308,19 @@ fn matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], word
     }
     // The legend lies in the supplier columns, wrapped, so that it prints whole on every page.
     let legend = 4 + suppliers.len() as u32;
+    let members = if member_sheets {
+        "Personal och kunder per utförare finns på bladen efter Krav, och i varje utförares egen arbetsbok i mappen leverantorer."
+            .to_string()
+    } else {
+        format!(
+            "Personal och kunder per utförare finns i varje utförares egen arbetsbok i mappen leverantorer (med fler än {MEMBER_SHEETS_MAX_SUPPLIERS} utförare har den här arbetsboken inga sådana blad)."
+        )
+    };
     for (k, text) in [
         "Grön: uppfyllt krav. Röd: avvikelse. Grå: saknas (inga data, eller månaden ej körd). Vit: information, inget krav.",
         "Värdena är de som månadskörningen räknade fram och bedömde; kraven finns på bladet Krav.",
         "Rekommendationen och hur länge varje avvikelse har pågått finns på bladet Uppföljning.",
+        members.as_str(),
     ]
     .iter()
     .enumerate()
@@ -677,8 +708,12 @@ const CLIENT_EXTRA: [&str; 4] = ["Olika personal", "Beviljade minuter", "Utföra
 /// print on every page, then a row per member and month.
 fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff: bool) -> Result<(), XlsxError> {
     let head = header();
-    let pct = Format::new().set_num_format(PERCENT);
-    let dec = Format::new().set_num_format(DECIMAL);
+    let formats = MemberFormats {
+        pct: Format::new().set_num_format(PERCENT),
+        dec: Format::new().set_num_format(DECIMAL),
+        whole: Format::new().set_num_format(WHOLE),
+        dash: Format::new().set_align(FormatAlign::Right),
+    };
     let bold = Format::new().set_bold().set_font_size(13);
     sheet.set_column_width(0, 8)?;
     sheet.set_column_width(1, 20)?;
@@ -700,8 +735,9 @@ fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff
     sheet.set_row_height(1, 45)?;
     let mut row = 2u32;
     for i in 0..3 {
+        let month = q.months[i].to_string();
         for m in q.members(supplier, i, staff) {
-            write_member(sheet, row, &q.months[i].to_string(), m, staff, &pct, &dec)?;
+            write_member(sheet, row, &month, m, staff, &formats)?;
             row += 1;
         }
     }
@@ -709,19 +745,22 @@ fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff
     Ok(())
 }
 
-fn write_member(
-    sheet: &mut Worksheet,
-    row: u32,
-    month: &str,
-    m: &MemberRow,
-    staff: bool,
-    pct: &Format,
-    dec: &Format,
-) -> Result<(), XlsxError> {
-    let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>, f: &Format| -> Result<(), XlsxError> {
-        match v {
-            Some(v) => sheet.write_number_with_format(row, col, v, f).map(|_| ()),
-            None => sheet.write_string_with_format(row, col, "–", &Format::new().set_align(FormatAlign::Right)).map(|_| ()),
+/// The formats of a breakdown sheet's cells, made once per sheet.
+struct MemberFormats {
+    pct: Format,
+    dec: Format,
+    whole: Format,
+    /// A missing value's dash, right-aligned like the numbers.
+    dash: Format,
+}
+
+fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberRow, staff: bool, f: &MemberFormats) -> Result<(), XlsxError> {
+    // A missing value is a dash; a value is written with its format, or without one.
+    let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>, format: Option<&Format>| -> Result<(), XlsxError> {
+        match (v, format) {
+            (Some(v), Some(format)) => sheet.write_number_with_format(row, col, v, format).map(|_| ()),
+            (Some(v), None) => sheet.write_number(row, col, v).map(|_| ()),
+            (None, _) => sheet.write_string_with_format(row, col, "–", &f.dash).map(|_| ()),
         }
     };
     sheet.write_string(row, 0, month)?;
@@ -729,17 +768,17 @@ fn write_member(
     let t = &m.tally;
     sheet.write_number(row, 2, t.visits)?;
     sheet.write_number(row, 3, t.checked_in)?;
-    opt(sheet, 4, t.checkin_rate(), pct)?;
+    opt(sheet, 4, t.checkin_rate(), Some(&f.pct))?;
     sheet.write_number(row, 5, t.valid)?;
-    opt(sheet, 6, t.minutes_mean(), dec)?;
-    opt(sheet, 7, m.median, dec)?;
-    opt(sheet, 8, t.short_share(), pct)?;
+    opt(sheet, 6, t.minutes_mean(), Some(&f.dec))?;
+    opt(sheet, 7, m.median, Some(&f.dec))?;
+    opt(sheet, 8, t.short_share(), Some(&f.pct))?;
     sheet.write_number(row, 9, t.flagged)?;
     if !staff {
-        opt(sheet, 10, m.distinct_staff.map(f64::from), &Format::new())?;
-        opt(sheet, 11, t.granted.map(|g| g.minutes()), &Format::new().set_num_format(WHOLE))?;
-        opt(sheet, 12, t.completion(), pct)?;
-        opt(sheet, 13, m.continuity_staff.map(f64::from), &Format::new())?;
+        opt(sheet, 10, m.distinct_staff.map(f64::from), None)?;
+        opt(sheet, 11, t.granted.map(|g| g.minutes()), Some(&f.whole))?;
+        opt(sheet, 12, t.completion(), Some(&f.pct))?;
+        opt(sheet, 13, m.continuity_staff.map(f64::from), None)?;
     }
     Ok(())
 }

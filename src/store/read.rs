@@ -2,12 +2,15 @@
 //! breakdowns, flagged visits and the configuration it was computed with.
 
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
 
 use crate::error::refused;
 use polars::prelude::*;
+use polars_parquet::parquet::metadata::FileMetadata;
 
 use super::schema::{
     EvidenceColumn, FigureColumn, FlagColumn, InvoiceCheckColumn, MemberColumn, PaymentColumn, QuestionedColumn, StoredColumn,
@@ -256,11 +259,11 @@ pub struct StoredVisit {
     pub status: VisitStatus,
 }
 
-/// The rows of `visits.parquet` that can hold `supplier`'s visits, as (first row, rows): the
-/// row groups whose `supplier_id` minimum and maximum enclose it, from the first such group to
-/// the last (a month stores its visits sorted by supplier, so they lie together). A row group
-/// without those statistics (a month stored before they were written) can hold anyone's.
-pub fn supplier_rows(metadata: &polars_parquet::parquet::metadata::FileMetadata, supplier: &str) -> (usize, usize) {
+/// The row groups of `visits.parquet` that can hold `supplier`'s visits: those whose
+/// `supplier_id` minimum and maximum enclose it, from the first such group to the last (a
+/// month stores its visits sorted by supplier, so they lie together). A row group without
+/// those statistics (a month stored before they were written) can hold anyone's.
+pub fn supplier_groups(metadata: &FileMetadata, supplier: &str) -> Range<usize> {
     use polars_parquet::parquet::statistics::Statistics;
     let may_hold = |group: &polars_parquet::parquet::metadata::RowGroupMetadata| -> bool {
         let Some(chunk) = group.columns_under_root_iter("supplier_id").and_then(|mut c| c.next()) else { return true };
@@ -272,16 +275,41 @@ pub fn supplier_rows(metadata: &polars_parquet::parquet::metadata::FileMetadata,
             _ => true,
         }
     };
-    let mut first = None;
-    let (mut offset, mut end) = (0, 0);
-    for group in &metadata.row_groups {
-        if may_hold(group) {
-            first.get_or_insert(offset);
-            end = offset + group.num_rows();
-        }
-        offset += group.num_rows();
+    let first = metadata.row_groups.iter().position(may_hold);
+    let last = metadata.row_groups.iter().rposition(may_hold);
+    match (first, last) {
+        (Some(first), Some(last)) => first..last + 1,
+        _ => 0..0,
     }
-    first.map_or((0, 0), |first| (first, end - first))
+}
+
+/// Reads `columns` of the row groups `groups` of the Parquet file at `path`, whose metadata
+/// (read once) is `metadata`. The reader is given those row groups' metadata alone rather
+/// than a slice of the file's rows: polars reads a slice by walking every row group before
+/// it, decompressing each one's dictionary pages on the way.
+pub fn read_row_groups(
+    path: &Path,
+    metadata: &FileMetadata,
+    groups: Range<usize>,
+    columns: &[&str],
+    parallel: ParallelStrategy,
+) -> Result<DataFrame> {
+    let row_groups = metadata.row_groups[groups].to_vec();
+    let part = FileMetadata {
+        version: metadata.version,
+        num_rows: row_groups.iter().map(|g| g.num_rows()).sum(),
+        max_row_group_height: metadata.max_row_group_height,
+        created_by: metadata.created_by.clone(),
+        row_groups,
+        key_value_metadata: metadata.key_value_metadata.clone(),
+        schema_descr: metadata.schema_descr.clone(),
+        column_orders: metadata.column_orders.clone(),
+        footer_buf: metadata.footer_buf.clone(),
+    };
+    let file = fs::File::open(path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
+    let mut reader = ParquetReader::new(file).with_columns(Some(columns.iter().map(|c| c.to_string()).collect()));
+    reader.set_metadata(Arc::new(part));
+    reader.read_parallel(parallel).finish().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))
 }
 
 /// The supplier's visits of a stored month (`visits.parquet`), in stored order; only the row
@@ -294,13 +322,10 @@ pub fn read_visits(out: &Path, month: YearMonth, supplier: &str) -> Result<Vec<S
     let schema = reader.schema().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?;
     // A month stored before the status column was written has none: its visits are performed.
     let has_status = schema.contains(V::Status.name());
-    let columns = V::ALL.iter().filter(|c| c.read_back() && (**c != V::Status || has_status)).map(|c| c.name().to_string());
-    let rows = supplier_rows(reader.get_metadata().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?, supplier);
-    let df = reader
-        .with_columns(Some(columns.collect()))
-        .with_slice(Some(rows))
-        .finish()
-        .map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?;
+    let columns = V::ALL.iter().filter(|c| c.read_back() && (**c != V::Status || has_status)).map(|c| c.name());
+    let metadata = reader.get_metadata().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))?;
+    let columns: Vec<&str> = columns.collect();
+    let df = read_row_groups(&path, metadata, supplier_groups(metadata, supplier), &columns, ParallelStrategy::Auto)?;
     let suppliers = column(&df, V::SupplierId.name())?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
     let keep: Vec<usize> = suppliers.iter().enumerate().filter(|(_, s)| *s == Some(supplier)).map(|(i, _)| i).collect();
     let text = |c: V| -> Result<Vec<Option<String>>> {

@@ -11,6 +11,7 @@ use anyhow::{anyhow, Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::read::read_row_groups;
 use super::schema::{AnswerColumn, FlagColumn, SampleColumn, StoredColumn};
 use super::tables::write_csv;
 use super::visits_table::VisitsColumn;
@@ -19,6 +20,7 @@ use crate::error::refused;
 use crate::model::time::local_time;
 use crate::model::{Flag, Questioned, VisitStatus, YearMonth};
 use crate::month::sample::{risk_weight, AnswerSummary, Drawn, Entrant, Pool, SampledVisit, SupplierHash};
+use polars_parquet::parquet::metadata::FileMetadata;
 
 /// The folder of a month's sample: `OUT/YYYY-MM/stickprov/`.
 pub const SAMPLE_DIR: &str = "stickprov";
@@ -67,7 +69,7 @@ pub struct Drawing {
 pub fn read_flag_sets(dir: &Path) -> Result<HashMap<String, u32>> {
     let path = dir.join("flags.parquet");
     let (visit_column, flag_column) = (FlagColumn::VisitId.name(), FlagColumn::Flag.name());
-    let df = read_columns(&path, &[visit_column, flag_column], None)?;
+    let df = read_columns(&path, &[visit_column, flag_column])?;
     let (ids, flags) = (strings(&df, visit_column, &path)?, strings(&df, flag_column, &path)?);
     let mut sets: HashMap<String, u32> = HashMap::default();
     let mut known: HashMap<&str, Flag> = HashMap::default();
@@ -113,30 +115,38 @@ pub fn stored_text(cell: &str) -> &str {
     }
 }
 
-/// What the sample writes about a visit, gathered only for a visit that can still be drawn.
-#[derive(Debug, Clone)]
+/// Where a visit of the population lies in `visits.parquet` (its row group and its row there)
+/// and its times: what the first pass keeps of a visit that can still be drawn.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    group: usize,
+    row: usize,
+    check_in_ms: i64,
+    check_out_ms: i64,
+}
+
+/// What the sample writes about a drawn visit besides its id and times, read in the second
+/// pass from the row groups that hold drawn visits.
+#[derive(Debug, Clone, Default)]
 struct Details {
     client_id: String,
     staff_id: String,
-    check_in_ms: i64,
-    check_out_ms: i64,
     services: String,
 }
 
-/// The columns of `visits.parquet` the draw reads (with `Status` where the month has it).
-const DRAW_COLUMNS: [VisitsColumn; 7] = [
-    VisitsColumn::VisitId,
-    VisitsColumn::SupplierId,
-    VisitsColumn::ClientId,
-    VisitsColumn::StaffId,
-    VisitsColumn::CheckInUtc,
-    VisitsColumn::CheckOutUtc,
-    VisitsColumn::Services,
-];
+/// The columns of `visits.parquet` the first pass reads for every row (with `Status` where
+/// the month has it): what decides whether a visit is of the population, and its random number.
+const POPULATION_COLUMNS: [VisitsColumn; 4] =
+    [VisitsColumn::VisitId, VisitsColumn::SupplierId, VisitsColumn::CheckInUtc, VisitsColumn::CheckOutUtc];
 
-/// Draws the sample of a stored month's folder `dir`. `visits.parquet` is read a row group
-/// at a time, only the columns the draw needs, the row groups spread over the threads (each
-/// read on its own thread); each supplier's pool keeps only what can still be drawn.
+/// The columns the second pass reads for the drawn visits only.
+const DETAIL_COLUMNS: [VisitsColumn; 3] = [VisitsColumn::ClientId, VisitsColumn::StaffId, VisitsColumn::Services];
+
+/// Draws the sample of a stored month's folder `dir`, in two passes over `visits.parquet`, each
+/// spreading its row groups over the threads (each read on its own thread). The first reads,
+/// for every row, only what decides the population and the draw (id, supplier, times, status),
+/// and each supplier's pool keeps only the visits that can still be drawn, by their place in
+/// the file; the second reads client, staff and services for the drawn visits only.
 pub fn draw_month(dir: &Path, inputs: &DrawInputs) -> Result<Drawing> {
     let path = dir.join("visits.parquet");
     let file = fs::File::open(&path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
@@ -144,22 +154,15 @@ pub fn draw_month(dir: &Path, inputs: &DrawInputs) -> Result<Drawing> {
     let unreadable = |e: PolarsError| anyhow!("{} kan inte läsas: {e}", path.display());
     let has_status = reader.schema().map_err(unreadable)?.contains(VisitsColumn::Status.name());
     let metadata = reader.get_metadata().map_err(unreadable)?.clone();
-    let mut slices = Vec::new();
-    let mut offset = 0;
-    for group in &metadata.row_groups {
-        slices.push((offset, group.num_rows()));
-        offset += group.num_rows();
-    }
-    let mut columns: Vec<&str> = DRAW_COLUMNS.iter().map(|c| c.name()).collect();
+    let mut columns: Vec<&str> = POPULATION_COLUMNS.iter().map(|c| c.name()).collect();
     if has_status {
         columns.push(VisitsColumn::Status.name());
     }
-    let marks = marks(inputs);
-    let pools = slices
-        .par_iter()
-        .map(|&slice| {
-            let df = read_columns(&path, &columns, Some((slice, metadata.clone())))?;
-            pool_rows(&df, &path, inputs, &marks, has_status)
+    let pools = (0..metadata.row_groups.len())
+        .into_par_iter()
+        .map(|group| {
+            let df = read_row_groups(&path, &metadata, group..group + 1, &columns, ParallelStrategy::None)?;
+            pool_rows(&df, group, &path, inputs, has_status)
         })
         .try_reduce(HashMap::default, |mut a, b| {
             for (supplier, pool) in b {
@@ -172,32 +175,70 @@ pub fn draw_month(dir: &Path, inputs: &DrawInputs) -> Result<Drawing> {
             }
             Ok(a)
         })?;
-    let mut pools: Vec<(String, Pool<Details>)> = pools.into_iter().collect();
+    let mut pools: Vec<(String, Pool<Place>)> = pools.into_iter().collect();
     pools.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut drawing = Drawing { sample: Vec::new(), populations: BTreeMap::new() };
+    let mut populations = BTreeMap::new();
+    let mut drawn = Vec::new();
     for (supplier, pool) in pools {
-        drawing.populations.insert(supplier.clone(), pool.population());
-        for (drawn, entrant) in pool.draw() {
-            drawing.sample.push(sampled(&supplier, drawn, entrant, inputs));
+        populations.insert(supplier.clone(), pool.population());
+        for (how, entrant) in pool.draw() {
+            drawn.push((supplier.clone(), how, entrant));
         }
     }
-    Ok(drawing)
+    let details = read_details(&path, &metadata, drawn.iter().map(|(_, _, e)| e.item))?;
+    let sample = drawn
+        .into_iter()
+        .zip(details)
+        .map(|((supplier, how, entrant), details)| sampled(&supplier, how, entrant, details, inputs))
+        .collect();
+    Ok(Drawing { sample, populations })
+}
+
+/// Client, staff and services of the visits at `places`, in their order, from the row groups
+/// that hold them.
+fn read_details(path: &Path, metadata: &FileMetadata, places: impl Iterator<Item = Place>) -> Result<Vec<Details>> {
+    let mut wanted: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut count = 0;
+    for (k, place) in places.enumerate() {
+        wanted.entry(place.group).or_default().push((place.row, k));
+        count = k + 1;
+    }
+    let columns: Vec<&str> = DETAIL_COLUMNS.iter().map(|c| c.name()).collect();
+    let found = wanted
+        .par_iter()
+        .map(|(&group, rows)| -> Result<Vec<(usize, Details)>> {
+            let df = read_row_groups(path, metadata, group..group + 1, &columns, ParallelStrategy::None)?;
+            use VisitsColumn as V;
+            let text = |c: VisitsColumn| strings(&df, c.name(), path);
+            let (clients, staff, services) = (text(V::ClientId)?, text(V::StaffId)?, text(V::Services)?);
+            let cell = |column: &StringChunked, row: usize| column.get(row).unwrap_or_default().to_string();
+            Ok(rows
+                .iter()
+                .map(|&(row, k)| (k, Details { client_id: cell(clients, row), staff_id: cell(staff, row), services: cell(services, row) }))
+                .collect())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut details = vec![Details::default(); count];
+    for (k, d) in found.into_iter().flatten() {
+        details[k] = d;
+    }
+    Ok(details)
 }
 
 /// A drawn visit as `stickprov.csv` writes it.
-fn sampled(supplier: &str, drawn: Drawn, e: Entrant<Details>, inputs: &DrawInputs) -> SampledVisit {
+fn sampled(supplier: &str, drawn: Drawn, e: Entrant<Place>, d: Details, inputs: &DrawInputs) -> SampledVisit {
     let bits = inputs.flags.get(&e.visit_id).copied().unwrap_or(0);
     let mut flags: Vec<Flag> = Flag::ALL.into_iter().filter(|f| bits & f.bit() != 0).collect();
     flags.sort_by_key(|f| f.name());
-    let d = e.item;
+    let place = e.item;
     SampledVisit {
         supplier_id: supplier.to_string(),
         questioned: inputs.questioned.reason(&e.visit_id).map(|q| q.name().to_string()),
         visit_id: e.visit_id,
         drawn,
-        check_in: local_time(d.check_in_ms.div_euclid(1000)),
-        check_out: local_time(d.check_out_ms.div_euclid(1000)),
-        seconds: (d.check_out_ms - d.check_in_ms) / 1000,
+        check_in: local_time(place.check_in_ms.div_euclid(1000)),
+        check_out: local_time(place.check_out_ms.div_euclid(1000)),
+        seconds: (place.check_out_ms - place.check_in_ms) / 1000,
         staff_id: d.staff_id,
         client_id: d.client_id,
         services: d.services,
@@ -207,48 +248,48 @@ fn sampled(supplier: &str, drawn: Drawn, e: Entrant<Details>, inputs: &DrawInput
     }
 }
 
-/// Each flagged or questioned visit's risk weight, so that a visit of the population is looked
-/// up once.
-fn marks(inputs: &DrawInputs) -> HashMap<&str, f64> {
-    let mut marks: HashMap<&str, f64> = inputs
-        .flags
-        .iter()
-        .map(|(id, bits)| (id.as_str(), risk_weight(bits.count_ones(), inputs.questioned.reason(id).is_some())))
-        .collect();
-    if let QuestionedVisits::Read(questioned) = &inputs.questioned {
-        for id in questioned.keys() {
-            marks.entry(id.as_str()).or_insert_with(|| risk_weight(0, true));
-        }
-    }
-    marks
+/// A visit's risk weight from its flags and whether it is questioned.
+fn weight_of(inputs: &DrawInputs, visit_id: &str) -> f64 {
+    let flags = inputs.flags.get(visit_id).map_or(0, |bits| bits.count_ones());
+    risk_weight(flags, inputs.questioned.reason(visit_id).is_some())
 }
 
-/// The population among one row group's rows, into a pool per supplier. `marks` gives the
-/// weight of each flagged or questioned visit; any other weighs 1.
-fn pool_rows(
-    df: &DataFrame,
-    path: &Path,
-    inputs: &DrawInputs,
-    marks: &HashMap<&str, f64>,
-    has_status: bool,
-) -> Result<HashMap<String, Pool<Details>>> {
+/// The largest risk weight a visit can have: every flag, and questioned.
+fn heaviest() -> f64 {
+    risk_weight(Flag::ALL.len() as u32, true)
+}
+
+/// The population among one row group's rows, into a pool per supplier.
+fn pool_rows(df: &DataFrame, group: usize, path: &Path, inputs: &DrawInputs, has_status: bool) -> Result<HashMap<String, Pool<Place>>> {
     use VisitsColumn as V;
-    let text = |c: VisitsColumn| strings(df, c.name(), path);
-    let (ids, suppliers) = (text(V::VisitId)?, text(V::SupplierId)?);
-    let (clients, staff, services) = (text(V::ClientId)?, text(V::StaffId)?, text(V::Services)?);
+    let (ids, suppliers) = (strings(df, V::VisitId.name(), path)?, strings(df, V::SupplierId.name(), path)?);
     let (check_in, check_out) = (millis(df, V::CheckInUtc.name(), path)?, millis(df, V::CheckOutUtc.name(), path)?);
-    let status = if has_status { Some(text(V::Status)?) } else { None };
-    let performed = VisitStatus::Performed.as_str();
+    let rows = ids.iter().zip(suppliers.iter()).zip(check_in.iter()).zip(check_out.iter()).map(|(((id, s), i), o)| (id, s, i, o));
+    if has_status {
+        let performed = VisitStatus::Performed.as_str();
+        let status = strings(df, V::Status.name(), path)?.iter().map(|s| s.is_none_or(|s| s == performed));
+        Ok(pool_walk(rows.zip(status), group, inputs))
+    } else {
+        Ok(pool_walk(rows.zip(std::iter::repeat(true)), group, inputs))
+    }
+}
+
+/// One visit's row as the first pass reads it: id, supplier, check-in and check-out in
+/// milliseconds, and whether it was performed (a missing status counts as performed).
+type PopulationRow<'a> = ((Option<&'a str>, Option<&'a str>, Option<i64>, Option<i64>), bool);
+
+/// The walk of `pool_rows` over a row group's rows. A visit that cannot be drawn even with the
+/// heaviest weight is counted without looking up its flags: most of a month's visits, once
+/// the pools have filled.
+fn pool_walk<'a>(rows: impl Iterator<Item = PopulationRow<'a>>, group: usize, inputs: &DrawInputs) -> HashMap<String, Pool<Place>> {
     let max_valid = inputs.max_valid_minutes;
-    let mut pools: HashMap<String, Pool<Details>> = HashMap::default();
+    let heaviest = heaviest();
+    let mut pools: HashMap<String, Pool<Place>> = HashMap::default();
     // The visits lie sorted by supplier: its pool is looked up, and the hash of the seed and
     // its id taken, when the supplier changes.
-    let mut current: Option<(&str, SupplierHash, Pool<Details>)> = None;
-    for i in 0..df.height() {
-        if status.as_ref().is_some_and(|s| s.get(i).is_some_and(|s| s != performed)) {
-            continue;
-        }
-        let (Some(id), Some(supplier), Some(start), Some(end)) = (ids.get(i), suppliers.get(i), check_in.get(i), check_out.get(i)) else {
+    let mut current: Option<(&str, SupplierHash, Pool<Place>)> = None;
+    for (row, ((id, supplier, start, end), performed)) in rows.enumerate() {
+        let (true, Some(id), Some(supplier), Some(start), Some(end)) = (performed, id, supplier, start, end) else {
             continue;
         };
         let seconds = (end - start).div_euclid(1000);
@@ -256,7 +297,7 @@ fn pool_rows(
         if !(0.0..=max_valid).contains(&minutes) {
             continue;
         }
-        if current.as_ref().is_none_or(|(s, _, _)| *s != supplier) {
+        if current.as_ref().is_none_or(|(s, _, _)| !same_text(s, supplier)) {
             if let Some((s, _, pool)) = current.take() {
                 put_back(&mut pools, s, pool);
             }
@@ -265,27 +306,31 @@ fn pool_rows(
         }
         let (_, hash, pool) = current.as_mut().expect("set above");
         let u = hash.random_number(id);
-        let weight = marks.get(id).copied().unwrap_or_else(|| risk_weight(0, false));
+        if !pool.admits(id, u, heaviest) {
+            pool.count();
+            continue;
+        }
+        let weight = weight_of(inputs, id);
         if !pool.admits(id, u, weight) {
             pool.count();
             continue;
         }
-        let item = Details {
-            client_id: clients.get(i).unwrap_or_default().to_string(),
-            staff_id: staff.get(i).unwrap_or_default().to_string(),
-            check_in_ms: start,
-            check_out_ms: end,
-            services: services.get(i).unwrap_or_default().to_string(),
-        };
-        pool.add(Entrant { visit_id: id.to_string(), u, weight, item });
+        let place = Place { group, row, check_in_ms: start, check_out_ms: end };
+        pool.add(Entrant { visit_id: id.to_string(), u, weight, item: place });
     }
     if let Some((s, _, pool)) = current {
         put_back(&mut pools, s, pool);
     }
-    Ok(pools)
+    pools
 }
 
-fn put_back(pools: &mut HashMap<String, Pool<Details>>, supplier: &str, pool: Pool<Details>) {
+/// Whether two texts are the same, first by where they lie: the rows of one supplier in a row
+/// group share the dictionary's one copy of its id.
+fn same_text(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
+fn put_back(pools: &mut HashMap<String, Pool<Place>>, supplier: &str, pool: Pool<Place>) {
     match pools.get_mut(supplier) {
         Some(mine) => mine.merge(pool),
         None => {
@@ -294,15 +339,10 @@ fn put_back(pools: &mut HashMap<String, Pool<Details>>, supplier: &str, pool: Po
     }
 }
 
-/// Reads `columns` of a Parquet file, of one row group's rows when `slice` gives them (with
-/// the file's metadata, read once), on the calling thread.
-fn read_columns(path: &Path, columns: &[&str], slice: Option<((usize, usize), FileMetadataRef)>) -> Result<DataFrame> {
+/// Reads `columns` of a whole Parquet file.
+fn read_columns(path: &Path, columns: &[&str]) -> Result<DataFrame> {
     let file = fs::File::open(path).with_context(|| format!("{} kan inte öppnas", path.display()))?;
-    let mut reader = ParquetReader::new(file).with_columns(Some(columns.iter().map(|c| c.to_string()).collect()));
-    if let Some((rows, metadata)) = slice {
-        reader.set_metadata(metadata);
-        reader = reader.with_slice(Some(rows)).read_parallel(ParallelStrategy::None);
-    }
+    let reader = ParquetReader::new(file).with_columns(Some(columns.iter().map(|c| c.to_string()).collect()));
     reader.finish().map_err(|e| anyhow!("{} kan inte läsas: {e}", path.display()))
 }
 

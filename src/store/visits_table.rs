@@ -477,6 +477,50 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_takes_each_drawn_visits_details_from_its_own_row_group() {
+        use crate::store::sample::{draw_month, DrawInputs, QuestionedVisits};
+        let mut ids = Ids::default();
+        let names = ["Ek", "Al", "Bok"];
+        let visits: Vec<Visit> = (0..36i64)
+            .map(|i| {
+                let mut v = visit(&mut ids, &format!("v{i:02}"), names[i as usize % 3], &format!("K{i:02}"), i, true);
+                v.staff = ids.staff.intern(&format!("P{i:02}"));
+                v
+            })
+            .collect();
+        let inputs = DrawInputs {
+            seed: "2025-03".into(),
+            size: 4,
+            max_valid_minutes: 480.0,
+            flags: Default::default(),
+            questioned: QuestionedVisits::NotStored,
+        };
+        let mut draws = Vec::new();
+        for batch in [5, 1000] {
+            let out = tempfile::tempdir().unwrap();
+            write_visits_in_batches(out.path(), &visits, &ids, &Groups::by(&visits, |v| v.client), &Groups::default(), batch).unwrap();
+            draws.push(draw_month(out.path(), &inputs).unwrap());
+        }
+        let (groups, whole) = (&draws[0], &draws[1]);
+        assert_eq!(groups.sample.len(), 12, "4 of each supplier's 12 visits");
+        assert_eq!(groups.populations.values().copied().collect::<Vec<_>>(), [12, 12, 12]);
+        for (a, b) in groups.sample.iter().zip(&whole.sample) {
+            assert_eq!((&a.visit_id, &a.client_id, &a.staff_id), (&b.visit_id, &b.client_id, &b.staff_id));
+            let n = &a.visit_id[1..];
+            assert_eq!((a.client_id.as_str(), a.staff_id.as_str()), (format!("K{n}").as_str(), format!("P{n}").as_str()), "{}", a.visit_id);
+            let hour: i64 = n.parse().unwrap();
+            assert_eq!(
+                a.check_in,
+                chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap().and_hms_opt(8, 0, 0).unwrap()
+                    + chrono::Duration::hours(hour)
+                    + chrono::Duration::hours(1),
+                "{}: local time (CET)",
+                a.visit_id
+            );
+        }
+    }
+
+    #[test]
     fn one_supplier_is_read_from_its_own_row_groups_only() {
         let mut ids = Ids::default();
         // Five suppliers of 7 visits each, given in an order that is not the names' order.
@@ -506,12 +550,13 @@ mod tests {
             }
         }
         // Stored by name: Al 0..7, Ask 7..14, Bok 14..21, Ek 21..28, Lind 28..35; groups of 5.
-        assert_eq!(read::supplier_rows(&metadata, "Al"), (0, 10), "groups 0-1");
-        assert_eq!(read::supplier_rows(&metadata, "Ask"), (5, 10), "groups 1-2");
-        assert_eq!(read::supplier_rows(&metadata, "Bok"), (10, 15), "groups 2-4");
-        assert_eq!(read::supplier_rows(&metadata, "Lind"), (25, 10), "groups 5-6");
-        assert_eq!(read::supplier_rows(&metadata, "Björk"), (10, 5), "only the group Björk would sort into");
-        assert_eq!(read::supplier_rows(&metadata, "Aa"), (0, 0), "before every group");
+        assert_eq!(read::supplier_groups(&metadata, "Al"), 0..2, "groups 0-1");
+        assert_eq!(read::supplier_groups(&metadata, "Ask"), 1..3, "groups 1-2");
+        assert_eq!(read::supplier_groups(&metadata, "Bok"), 2..5, "groups 2-4");
+        assert_eq!(read::supplier_groups(&metadata, "Lind"), 5..7, "groups 5-6");
+        assert_eq!(read::supplier_groups(&metadata, "Björk"), 2..3, "only the group Björk would sort into");
+        assert_eq!(read::supplier_groups(&metadata, "Aa"), 0..0, "before every group");
+        assert!(read::read_visits(out.path(), month, "Aa").unwrap().is_empty());
         for name in names {
             let stored = read::read_visits(out.path(), month, name).unwrap();
             let mut expected: Vec<String> =

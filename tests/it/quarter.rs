@@ -613,3 +613,75 @@ fn the_action_plan_is_a_letter_from_the_municipality() {
     let months: Vec<&str> = rows.iter().map(|r| r[0]).collect();
     assert!(months.windows(2).all(|p| p[0] <= p[1]), "month by month: {months:?}");
 }
+
+#[test]
+fn the_internal_workbook_has_staff_and_client_sheets_for_at_most_30_suppliers() {
+    for suppliers in [30, 31] {
+        let w = Work::new();
+        for month in MONTHS {
+            let lines: Vec<String> = (0..suppliers)
+                .map(|s| {
+                    crate::common::visit(
+                        &format!("V{month}-{s:02}"),
+                        &format!("Utförare {s:02}"),
+                        &format!("K{s:02}"),
+                        &format!("P{s:02}"),
+                        &format!("{month}-03 08:00"),
+                        &format!("{month}-03 08:30"),
+                        "personlig omvårdnad",
+                    )
+                })
+                .collect();
+            let visits = w.write(&format!("visits-{month}.csv"), crate::common::visits_file(&lines));
+            w.monthly(&["--quiet", "--visits", &visits]).ok();
+        }
+        w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out"]).ok();
+        let internal = w.path("out/2025-Q1/matrix.xlsx");
+        let names = open_workbook::<Xlsx<_>, _>(&internal).unwrap().sheet_names();
+        let members = names.iter().filter(|n| n.ends_with(" personal") || n.ends_with(" kunder")).count();
+        let legend = crate::common::zip_entry(&internal, "xl/sharedStrings.xml");
+        if suppliers == 30 {
+            assert_eq!((names.len(), members), (6 + 60, 60), "{names:?}");
+            assert!(legend.contains("finns på bladen efter Krav"), "the legend names the sheets");
+        } else {
+            assert_eq!((names.len(), members), (6, 0), "{names:?}");
+            assert!(legend.contains("med fler än 30 utförare har den här arbetsboken inga sådana blad"), "the legend says where they are");
+        }
+        // Each supplier's own workbook keeps its staff and clients either way.
+        let own = w.path("out/2025-Q1/leverantorer/Utförare-07/matris-Utförare-07.xlsx");
+        let own_names = open_workbook::<Xlsx<_>, _>(&own).unwrap().sheet_names();
+        assert!(own_names.iter().any(|n| n == "Personal") && own_names.iter().any(|n| n == "Kunder"), "{own_names:?}");
+    }
+}
+
+#[test]
+fn more_suppliers_than_a_sheet_takes_page_breaks_for_continue_on_a_second_overview() {
+    // Excel keeps at most 1,023 page breaks in a sheet, and the overview prints a supplier a
+    // page: 1,001 suppliers go on to a second overview sheet.
+    let w = Work::new();
+    let lines: Vec<String> = (0..1001)
+        .map(|s| {
+            crate::common::visit(
+                &format!("V{s:04}"),
+                &format!("Utförare {s:04}"),
+                &format!("K{s:04}"),
+                &format!("P{s:04}"),
+                "2025-03-03 08:00",
+                "2025-03-03 08:30",
+                "personlig omvårdnad",
+            )
+        })
+        .collect();
+    let visits = w.write("visits-2025-03.csv", crate::common::visits_file(&lines));
+    w.monthly(&["--quiet", "--visits", &visits]).ok();
+    w.tidkoll(&["quarter", "--quarter", "2025-Q1", "--out", "out", "--allow-partial", "--quiet"]).ok();
+    let internal = w.path("out/2025-Q1/matrix.xlsx");
+    let names = open_workbook::<Xlsx<_>, _>(&internal).unwrap().sheet_names();
+    assert_eq!(&names[..4], ["Matris", "Status", "Översikt", "Översikt 2"], "{names:?}");
+    let first = SheetXml::read(&internal, 3);
+    let second = SheetXml::read(&internal, 4);
+    assert_eq!(first.xml.matches("<brk id=").count(), 999, "1,000 suppliers, a page each");
+    assert_eq!(second.xml.matches("<brk id=").count(), 0, "the last supplier alone");
+    let strings = zip_entry(&internal, "xl/sharedStrings.xml");
+    assert!(strings.contains("Utförare 0999 – 2025-Q1") && strings.contains("Utförare 1000 – 2025-Q1"));
+}
