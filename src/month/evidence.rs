@@ -380,6 +380,31 @@ mod tests {
     }
 
     #[test]
+    fn an_absence_is_written_as_dates_when_it_begins_or_ends_at_midnight_and_with_times_otherwise() {
+        let mut ids = Ids::default();
+        let client = ids.clients.intern("K-1");
+        // Local times in Stockholm (CET in March): 2025-03-10 00:00, 2025-03-14 16:30,
+        // 2025-03-15 00:00 and 2025-03-25 08:00.
+        let (march_10, march_14_1630, march_15, march_25_0800) = (1_741_561_200, 1_741_966_200, 1_741_993_200, 1_742_886_000);
+        let absence = |from, to, reason: &str| Absence { client, from, to, reason: reason.to_string(), file: 0 };
+        let described = [
+            absence(march_10, Some(march_15), "sjukhus"),
+            absence(march_10, Some(march_14_1630), "sjukhus"),
+            absence(march_25_0800, None, ""),
+        ]
+        .map(|a| describe_absence(&a, &ids));
+        assert_eq!(
+            described,
+            [
+                "K-1: sjukhus, 2025-03-10 – 2025-03-14",
+                "K-1: sjukhus, 2025-03-10 – 2025-03-14 16:30",
+                "K-1: orsak saknas, 2025-03-25 08:00 – tills vidare",
+            ],
+            "an end at midnight is the last whole day before it"
+        );
+    }
+
+    #[test]
     fn ties_are_broken_by_id() {
         let ranked = top_by_weight([("b", 2.0), ("a", 2.0), ("c", 5.0)].into_iter());
         assert_eq!(ranked, vec![("c", 5.0), ("a", 2.0), ("b", 2.0)]);
