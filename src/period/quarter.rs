@@ -452,4 +452,34 @@ mod tests {
         assert_eq!(q.requirement_differences(&given), ["2025-03: checkin_rate, flag_rate.duplicate"]);
         assert_eq!(q.requirement_differences(&stricter), ["2025-01: checkin_rate, flag_rate.duplicate"]);
     }
+
+    #[test]
+    fn a_suppliers_sample_answers_are_shown_only_when_some_are_answered() {
+        use crate::month::sample::{AnswerSummary, Drawn};
+        let summary = |supplier: &str, drawn, answered| AnswerSummary {
+            supplier_id: supplier.to_string(),
+            drawn,
+            sampled: 5,
+            answered,
+            confirmed: answered,
+            partly: 0,
+            not_confirmed: 0,
+        };
+        let mut q = quarter_of([None, None, None], HashMap::default());
+        q.sample_answers[0] = vec![
+            summary("S1", Some(Drawn::Random), 3),
+            summary("S1", Some(Drawn::Risk), 2),
+            summary("S1", None, 5),
+            summary("S2", Some(Drawn::Random), 0),
+            summary("S2", Some(Drawn::Risk), 0),
+            summary("S2", None, 0),
+        ];
+        let (random, risk) = q.sample_answers("S1", 0).expect("S1 has answers");
+        assert_eq!((random.map(|r| r.answered), risk.map(|r| r.answered)), (Some(3), Some(2)));
+        assert_eq!(random.and_then(|r| r.drawn), Some(Drawn::Random));
+        assert!(q.sample_answers("S2", 0).is_none(), "drawn but nothing answered");
+        assert!(q.sample_answers("S1", 1).is_none(), "no answers read back in February");
+        assert!(q.has_sample_answers(&["S2", "S1"]));
+        assert!(!q.has_sample_answers(&["S2", "S3"]));
+    }
 }
