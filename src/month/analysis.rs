@@ -46,6 +46,21 @@ pub struct MemberRow {
     pub continuity_staff: Option<u32>,
 }
 
+#[cfg(test)]
+impl MemberRow {
+    /// A member with only its tally (no median, no distinct or continuity staff), for tests.
+    pub fn with_tally(supplier: &str, id: &str, tally: Tally) -> MemberRow {
+        MemberRow {
+            supplier_id: supplier.to_string(),
+            member_id: id.to_string(),
+            tally,
+            median: None,
+            distinct_staff: None,
+            continuity_staff: None,
+        }
+    }
+}
+
 /// Everything computed for one month.
 pub struct MonthAnalysis {
     pub month: YearMonth,

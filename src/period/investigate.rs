@@ -692,14 +692,7 @@ mod tests {
     }
 
     fn member(supplier: &str, id: &str, tally: Tally) -> crate::month::analysis::MemberRow {
-        crate::month::analysis::MemberRow {
-            supplier_id: supplier.to_string(),
-            member_id: id.to_string(),
-            tally,
-            median: None,
-            distinct_staff: None,
-            continuity_staff: None,
-        }
+        crate::month::analysis::MemberRow::with_tally(supplier, id, tally)
     }
 
     fn staff_tally(visits: u32, checked_in: u32, flagged: u32) -> Tally {

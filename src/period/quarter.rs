@@ -377,15 +377,8 @@ mod tests {
         }
     }
 
-    fn member(supplier: &str, id: &str, tally: Tally) -> MemberRow {
-        MemberRow {
-            supplier_id: supplier.to_string(),
-            member_id: id.to_string(),
-            tally,
-            median: None,
-            distinct_staff: None,
-            continuity_staff: None,
-        }
+    fn member(supplier: &str, id: &str, tally: Tally) -> crate::month::analysis::MemberRow {
+        crate::month::analysis::MemberRow::with_tally(supplier, id, tally)
     }
 
     /// A client with `performed` valid minutes of visits and `granted` minutes granted.
