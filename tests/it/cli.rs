@@ -305,3 +305,26 @@ fn a_missing_month_is_made_with_the_configuration_and_inputs_of_the_stored_ones(
     run.fails_with(3);
     assert!(run.stderr.contains("tidkoll monthly --month 2025-04 --config"), "{}", run.stderr);
 }
+
+#[test]
+fn an_absence_is_evidence_only_for_its_own_clients_visits() {
+    // K1's visit falls in K1's absence and flags it; K2 is absent at the same time but has no
+    // visit then: only K1's absence is evidence, with its one visit.
+    let w = Work::new();
+    let visits = w.write(
+        "visits.csv",
+        visits_file(&[
+            visit("V1", "S1", "K1", "P1", "2025-03-11 08:00", "2025-03-11 08:30", "personlig omvårdnad"),
+            visit("V2", "S1", "K2", "P1", "2025-03-03 08:00", "2025-03-03 08:30", "personlig omvårdnad"),
+        ]),
+    );
+    let absences = w.write(
+        "absences.csv",
+        "client_id,absent_from,absent_to,reason\nK1,2025-03-10,2025-03-14,sjukhus\nK2,2025-03-10,2025-03-14,korttidsboende\n",
+    );
+    w.monthly(&["--quiet", "--visits", &visits, "--absences", &absences]).ok();
+    let text = w.read("out/2025-03/evidence.csv");
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("S1,flag.during_absence,absence,")).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert!(rows[0].contains(": sjukhus, 2025-03-10 – 2025-03-14\",1,"), "{}", rows[0]);
+}
