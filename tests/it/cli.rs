@@ -97,6 +97,17 @@ fn evidence_rows(text: &str, supplier: &str, figure: &str, kind: &str) -> Vec<(i
         .collect()
 }
 
+/// `evidence.csv`'s example visits for a supplier's figure, as written.
+fn example_visits(text: &str, supplier: &str, figure: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == supplier && &r[1] == figure && &r[2] == "visit")
+        .map(|r| r[3].to_string())
+        .collect()
+}
+
 /// The ten largest positive weights, most first, ties by id: how evidence picks its members.
 fn top_ten(mut weights: Vec<(i64, String)>) -> Vec<(i64, String)> {
     weights.retain(|(n, _)| *n > 0);
@@ -204,13 +215,7 @@ fn unreported_add_on_evidence_names_visits_of_add_ons_never_reported() {
     let services: BTreeMap<String, (String, String)> =
         reader.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), (r[2].to_string(), r[8].to_string()))).collect();
     let evidence = w.read("out/2025-03/evidence.csv");
-    let mut reader = csv::Reader::from_reader(evidence.as_bytes());
-    let examples: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap())
-        .filter(|r| &r[0] == supplier && &r[1] == "addon_reporting_rate" && &r[2] == "visit")
-        .map(|r| r[3].to_string())
-        .collect();
+    let examples = example_visits(&evidence, supplier, "addon_reporting_rate");
     assert!(!examples.is_empty(), "the unreported add-ons have example visits");
     for id in &examples {
         let (client, services) = &services[id];
@@ -255,13 +260,7 @@ fn evidence_weighs_members_by_manual_visits_without_reason_and_add_ons_never_rep
         .collect();
     without_reason.sort();
     without_reason.truncate(10);
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let examples: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap())
-        .filter(|r| &r[0] == syd && &r[1] == "manual_reason_share" && &r[2] == "visit")
-        .map(|r| r[3].to_string())
-        .collect();
+    let examples = example_visits(&text, syd, "manual_reason_share");
     assert_eq!(examples.len(), 10);
     assert_eq!(examples, without_reason);
 
