@@ -325,12 +325,7 @@ fn questioned_table(h: &mut String, inv: &Investigation) -> Result<()> {
         return Ok(());
     }
     let counts = questioned_counts(p);
-    let months: Vec<(YearMonth, usize)> =
-        inv.stored.iter().map(|m| (m.month, p.questioned.iter().filter(|v| v.month == m.month).count())).collect();
-    let cut: Vec<String> =
-        months.iter().filter(|(_, n)| *n > FLAGGED_PER_MONTH).map(|(m, n)| format!("{m}: {FLAGGED_PER_MONTH} av {n}")).collect();
-    let shown =
-        if cut.is_empty() { String::new() } else { format!(" Sidan visar högst {FLAGGED_PER_MONTH} per månad ({}).", join_sv(&cut)) };
+    let (first_of_month, shown) = first_of_each_month(inv, &p.questioned, |v| v.month);
     writeln!(
         h,
         "<p>{} besök: {}. Alla finns i ifragasatta_besok.csv.{}</p>\n<table><tr><th>Månad</th><th>Skäl</th><th>Besök</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>",
@@ -338,7 +333,6 @@ fn questioned_table(h: &mut String, inv: &Investigation) -> Result<()> {
         escape(&counts.join("; ")),
         escape(&shown)
     )?;
-    let first_of_month = months.iter().flat_map(|(m, _)| p.questioned.iter().filter(move |v| v.month == *m).take(FLAGGED_PER_MONTH));
     for v in first_of_month {
         writeln!(
             h,
@@ -392,16 +386,28 @@ fn unsupported_table(h: &mut String, inv: &Investigation) -> Result<()> {
 /// The most flagged visits the page shows of one month; `flaggade_besok.csv` holds them all.
 const FLAGGED_PER_MONTH: usize = 100;
 
+/// The rows a table of the page shows: the first `FLAGGED_PER_MONTH` of each stored month, in
+/// month order, so that a year shows each of its months; and the sentence naming the months
+/// cut short (empty when none is).
+fn first_of_each_month<'a, T>(inv: &Investigation, rows: &'a [T], month_of: impl Fn(&T) -> YearMonth) -> (Vec<&'a T>, String) {
+    let mut shown = Vec::new();
+    let mut cut = Vec::new();
+    for m in inv.stored.iter().map(|m| m.month) {
+        let of_month: Vec<&T> = rows.iter().filter(|r| month_of(r) == m).collect();
+        if of_month.len() > FLAGGED_PER_MONTH {
+            cut.push(format!("{m}: {FLAGGED_PER_MONTH} av {}", of_month.len()));
+        }
+        shown.extend(of_month.into_iter().take(FLAGGED_PER_MONTH));
+    }
+    let note =
+        if cut.is_empty() { String::new() } else { format!(" Sidan visar högst {FLAGGED_PER_MONTH} per månad ({}).", join_sv(&cut)) };
+    (shown, note)
+}
+
 /// The flagged visits: the first ones of every month, so that a year shows each of its months.
 fn flagged_table(h: &mut String, inv: &Investigation) -> Result<()> {
-    let months: Vec<(YearMonth, usize)> =
-        inv.stored.iter().map(|m| (m.month, inv.flagged.iter().filter(|f| f.month == m.month).count())).collect();
-    let cut: Vec<String> =
-        months.iter().filter(|(_, n)| *n > FLAGGED_PER_MONTH).map(|(m, n)| format!("{m}: {FLAGGED_PER_MONTH} av {n}")).collect();
-    let shown =
-        if cut.is_empty() { String::new() } else { format!(" Sidan visar högst {FLAGGED_PER_MONTH} per månad ({}).", join_sv(&cut)) };
+    let (first_of_month, shown) = first_of_each_month(inv, &inv.flagged, |f| f.month);
     writeln!(h, "<h2>Flaggade besök</h2>\n<p>{} rader; alla finns i flaggade_besok.csv.{}</p>\n<table><tr><th>Månad</th><th>Besök</th><th>Flagga</th><th>Hör ihop med</th><th>Kund</th><th>Personal</th><th>Inkvittering</th><th>Minuter</th></tr>", inv.flagged.len(), escape(&shown))?;
-    let first_of_month = months.iter().flat_map(|(m, _)| inv.flagged.iter().filter(move |f| f.month == *m).take(FLAGGED_PER_MONTH));
     for f in first_of_month {
         writeln!(
             h,
