@@ -67,7 +67,7 @@ const MAX_FOLDER_CHARS: usize = 60;
 /// names make the same folder name.
 fn id_hash(supplier: &str, hex: usize) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(supplier.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()[..hex].to_string()
+    crate::privacy::hex(&Sha256::digest(supplier.as_bytes()))[..hex].to_string()
 }
 
 /// The safe form of a supplier id cut to 60 characters, with a hash of the id when it was cut.

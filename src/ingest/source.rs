@@ -237,7 +237,7 @@ impl Source {
             hasher.update(piece);
             self.release_mapped(i * PIECE, piece.len());
         }
-        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        crate::privacy::hex(&hasher.finalize())
     }
 
     /// Lets go of the memory holding `body[start..end]` once it has been read: the pages are
@@ -305,7 +305,7 @@ pub fn printable(text: &str) -> String {
 
 /// SHA-256 of bytes, in hex.
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    crate::privacy::hex(&Sha256::digest(bytes))
 }
 
 /// Whether `bytes` are UTF-8, checked in pieces on all threads: a piece ends after a newline,
