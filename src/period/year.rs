@@ -457,6 +457,54 @@ mod tests {
         }
     }
 
+    /// A stored month of `figures` and nothing else.
+    fn stored_month(figures: Vec<FigureRow>) -> StoredMonth {
+        StoredMonth {
+            month: month("2025-01"),
+            dir: std::path::PathBuf::new(),
+            figures,
+            evidence: Vec::new(),
+            staff: Vec::new(),
+            clients: Vec::new(),
+            payment: Vec::new(),
+            questioned: Vec::new(),
+            invoice_check: Vec::new(),
+            config: Config::default(),
+            key_fingerprint: None,
+        }
+    }
+
+    #[test]
+    fn a_months_flag_counts_are_the_municipalitys_row_not_one_per_supplier() {
+        let flag = Flag::ALL[0];
+        let row = |supplier: &str, count: f64| FigureRow {
+            supplier_id: supplier.to_string(),
+            month: month("2025-01"),
+            metric: Metric::FlagCount(flag),
+            value: Some(count),
+            status: Status::Ok,
+        };
+        let counts = MonthCounts::of(&stored_month(vec![row("A", 2.0), row(ALL, 3.0), row("B", 1.0)]));
+        assert_eq!(counts.flag_counts, vec![(flag, 3)]);
+    }
+
+    #[test]
+    fn a_share_the_stored_members_keep_no_counts_of_has_no_value_for_the_year() {
+        // The staff and client tables keep no status counts: the declined visits of the year
+        // cannot be added up, even where every month judged its declined share.
+        let declined = Metric::Figure(Figure::DeclinedShare);
+        let visited = Tally { visits: 10, ..Tally::default() };
+        let month = || MonthCounts {
+            status: vec![(declined, Status::Deviation)],
+            flag_counts: Vec::new(),
+            staff: vec![(("A".to_string(), "s1".to_string()), visited)],
+            clients: vec![(("A".to_string(), "k1".to_string()), visited)],
+        };
+        let values = municipality_values(&[month(), month()], &Config::default());
+        let value = values.iter().find(|v| v.metric == declined).expect("the declined share has a default requirement");
+        assert_eq!((value.value, value.months_judged, value.months_deviating), (None, 2, 2));
+    }
+
     const CHECKIN: Metric = Metric::Figure(Figure::CheckinRate);
     const COMPLETION: Metric = Metric::Figure(Figure::CompletionRate);
 
