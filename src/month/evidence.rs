@@ -71,8 +71,7 @@ fn top_by_weight<'a>(items: impl Iterator<Item = (&'a str, f64)>) -> Vec<(&'a st
 }
 
 /// How much a staff member or client contributes to a kind of evidence (0: not at all);
-/// `None` where the member takes no part (a client outside the continuity measurement) or the
-/// evidence ranks its members otherwise (completion, by the client's own rate).
+/// `None` where the evidence ranks its members otherwise (completion, by the client's own rate).
 fn member_weight(evidence: Evidence, t: &Tally) -> Option<u32> {
     match evidence {
         Evidence::Unverified => Some(t.unverified()),
@@ -84,7 +83,8 @@ fn member_weight(evidence: Evidence, t: &Tally) -> Option<u32> {
         Evidence::Declined => Some(t.declined),
         // An unserved client weighs its granted minutes.
         Evidence::Unserved => Some(if t.unserved > 0 { t.granted.map_or(0, |g| g.minutes().round() as u32) } else { 0 }),
-        Evidence::Continuity => (t.continuity_clients > 0).then_some(t.continuity_staff as u32),
+        // Distinct staff are counted for the clients in the measurement only (0 for the others).
+        Evidence::Continuity => Some(t.continuity_staff as u32),
         Evidence::CompletionOutside => None,
     }
 }
@@ -401,6 +401,35 @@ mod tests {
                 "K-1: orsak saknas, 2025-03-25 08:00 – tills vidare",
             ],
             "an end at midnight is the last whole day before it"
+        );
+    }
+
+    #[test]
+    fn unserved_and_continuity_name_only_the_clients_they_concern_by_their_own_counts() {
+        let mut names = Interner::default();
+        let mut client = |name: &str, tally: Tally| Member {
+            key: member_key(0, names.intern(name)),
+            tally,
+            median: None,
+            distinct_staff: 0,
+            continuity_staff: None,
+        };
+        let granted = |minutes| Some(crate::model::ExactMinutes::from_minutes(minutes));
+        let members = [
+            client("K-unserved", Tally { unserved: 1, granted: granted(120.0), ..Tally::default() }),
+            // Served and granted more: not unserved, whatever its granted time.
+            client(
+                "K-served",
+                Tally { visits: 3, granted: granted(300.0), continuity_clients: 1, continuity_staff: 4, ..Tally::default() },
+            ),
+            client("K-steady", Tally { visits: 10, continuity_clients: 1, continuity_staff: 2, ..Tally::default() }),
+            client("K-outside", Tally { visits: 1, ..Tally::default() }),
+        ];
+        assert_eq!(top_members(Evidence::Unserved, &members, &names), vec![("K-unserved", 120.0)]);
+        assert_eq!(
+            top_members(Evidence::Continuity, &members, &names),
+            vec![("K-served", 4.0), ("K-steady", 2.0)],
+            "the clients in the continuity measurement, by their distinct staff"
         );
     }
 
