@@ -505,6 +505,25 @@ mod tests {
         assert_eq!((value.value, value.months_judged, value.months_deviating), (None, 2, 2));
     }
 
+    #[test]
+    fn each_metric_adds_up_the_members_of_the_months_it_was_judged_in() {
+        let (checkin, short) = (Metric::Figure(Figure::CheckinRate), Metric::Figure(Figure::ShortVisitShare));
+        let month = |tally: Tally, status: Vec<(Metric, Status)>| MonthCounts {
+            status,
+            flag_counts: Vec::new(),
+            staff: vec![(("A".to_string(), "s1".to_string()), tally)],
+            clients: vec![(("A".to_string(), "k1".to_string()), tally)],
+        };
+        // January: every visit checked in and short; the short share was not judged.
+        let january = month(Tally { visits: 10, checked_in: 10, valid: 10, short: 10, ..Tally::default() }, vec![(checkin, Status::Ok)]);
+        // February: no visit checked in or short; both judged.
+        let february = month(Tally { visits: 10, valid: 10, ..Tally::default() }, vec![(checkin, Status::Deviation), (short, Status::Ok)]);
+        let values = municipality_values(&[january, february], &Config::default());
+        let value = |metric| values.iter().find(|v| v.metric == metric).map(|v| (v.value, v.months_judged));
+        assert_eq!(value(checkin), Some((Some(0.5), 2)), "10 of the 20 visits of both months");
+        assert_eq!(value(short), Some((Some(0.0), 1)), "February's visits only");
+    }
+
     const CHECKIN: Metric = Metric::Figure(Figure::CheckinRate);
     const COMPLETION: Metric = Metric::Figure(Figure::CompletionRate);
 
