@@ -11,8 +11,9 @@ use rayon::prelude::*;
 
 use crate::config::{Config, EscalationConfig};
 use crate::error::refused;
+use crate::model::payment::MICROS_PER_HUNDREDTH;
 use crate::model::ALL;
-use crate::model::{Bound, Evidence, Figure, Flag, HourlyRate, Metric, Status, Tally};
+use crate::model::{Bound, Evidence, Figure, Flag, HourlyRate, Metric, Questioned, Status, Tally};
 use crate::model::{Quarter, YearMonth};
 use crate::month::analysis::MemberRow;
 use crate::month::evidence::{EvidenceRow, Kind};
@@ -85,6 +86,18 @@ pub enum EvidenceTotals {
     Flagged { flagged: f64, visits: u32 },
     Unserved { unserved: u32, granted_clients: usize },
     ManualWithoutReason { without_reason: u32, manual: u32 },
+}
+
+/// A supplier's questioned visits of one reason over the quarter (SPEC §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReasonSum {
+    pub reason: Questioned,
+    pub visits: usize,
+    /// Their questioned minutes, in hundredths.
+    pub hundredths: i64,
+    /// Their whole kronor: each month's minutes at the rate the month was run with, rounded per
+    /// month (0 without a rate).
+    pub kronor: i64,
 }
 
 /// The quarter's stored months (a month not run is `None`, allowed only with `--allow-partial`).
@@ -219,6 +232,27 @@ impl QuarterData {
     /// The hourly rate month `i` was run with.
     pub fn hourly_rate(&self, i: usize) -> HourlyRate {
         self.config(i).map_or_else(HourlyRate::default, |c| HourlyRate::from_kronor(c.payment.hourly_rate))
+    }
+
+    /// The questioned visits of `supplier` per reason over `months`, in the order of the
+    /// reasons; a reason without visits is left out.
+    pub fn questioned_by_reason(&self, supplier: &str, months: &[usize]) -> Vec<ReasonSum> {
+        Questioned::ALL
+            .into_iter()
+            .map(|reason| {
+                let mut sum = ReasonSum { reason, visits: 0, hundredths: 0, kronor: 0 };
+                for &i in months {
+                    let (visits, hundredths) =
+                        self.questioned(supplier, i).filter(|v| v.reason == reason).fold((0, 0), |(n, h), v| (n + 1, h + v.minutes));
+                    sum.visits += visits;
+                    sum.hundredths += hundredths;
+                    // A month's kronor of one reason from its minutes at the month's rate.
+                    sum.kronor += self.hourly_rate(i).kronor(hundredths * MICROS_PER_HUNDREDTH).unwrap_or(0);
+                }
+                sum
+            })
+            .filter(|sum| sum.visits > 0)
+            .collect()
     }
 
     /// Whether month `i` of the quarter was run.
@@ -387,6 +421,44 @@ mod tests {
         t.grant(granted.map(crate::model::ExactMinutes::from_minutes));
         t.continuity_clients = u32::from(continuity);
         t
+    }
+
+    #[test]
+    fn questioned_time_is_summed_per_reason_with_each_months_kronor_at_its_own_rate() {
+        let rated = |kronor| {
+            let mut config = Config::default();
+            config.payment.hourly_rate = kronor;
+            config
+        };
+        let questioned = |supplier: &str, reason, visit: &str, minutes| QuestionedRow {
+            supplier_id: supplier.to_string(),
+            reason,
+            visit_id: visit.to_string(),
+            minutes,
+        };
+        let (absence, duplicate) = (Questioned::DuringAbsence, Questioned::Duplicate);
+        let mut january = stored("2025-01".parse().unwrap(), rated(600.0), Vec::new(), Vec::new());
+        january.questioned = vec![
+            questioned("S1", duplicate, "V1", 3000),
+            questioned("S1", absence, "V2", 1000),
+            questioned("S1", duplicate, "V3", 1550),
+            questioned("S2", duplicate, "V9", 9900),
+        ];
+        let mut february = stored("2025-02".parse().unwrap(), rated(450.0), Vec::new(), Vec::new());
+        february.questioned = vec![questioned("S1", duplicate, "V4", 6000)];
+        let q = quarter_of([Some(january), Some(february), None], HashMap::default());
+        assert_eq!(
+            q.questioned_by_reason("S1", &[0, 1]),
+            [
+                // 10 minutes at 600 kr an hour.
+                ReasonSum { reason: absence, visits: 1, hundredths: 1000, kronor: 100 },
+                // 45.5 minutes at 600 kr (455 kr) and 60 minutes at 450 kr (450 kr).
+                ReasonSum { reason: duplicate, visits: 3, hundredths: 10550, kronor: 905 },
+            ],
+            "the reasons in SPEC order, without those with no visits, and without S2's visit"
+        );
+        assert_eq!(q.questioned_by_reason("S1", &[1]), [ReasonSum { reason: duplicate, visits: 1, hundredths: 6000, kronor: 450 }]);
+        assert_eq!(q.questioned_by_reason("S1", &[2]), [], "March was not run");
     }
 
     #[test]

@@ -7,10 +7,9 @@
 
 use crate::config::MunicipalityConfig;
 use crate::model::evidence::Ranked;
-use crate::model::payment::MICROS_PER_HUNDREDTH;
-use crate::model::{Area, Evidence, Figure, Metric, Questioned, Status};
+use crate::model::{Area, Evidence, Figure, Metric, Status};
 use crate::month::evidence::{EvidenceRow, Kind};
-use crate::month::payment::{PaymentRow, QuestionedRow};
+use crate::month::payment::PaymentRow;
 use crate::month::sample::AnswerSummary;
 use crate::period::quarter::{Deviation, EvidenceTotals, QuarterData};
 use crate::report::document::Document;
@@ -178,29 +177,25 @@ fn payment_section(q: &QuarterData, supplier: &str) -> Option<PaymentSection> {
         })
         .collect();
     let kronor_given = rows.iter().any(|(_, p)| p.questioned_kronor.is_some());
-    let mut reasons = Vec::new();
-    let mut examples = Vec::new();
-    for reason in Questioned::ALL {
-        let (mut visits, mut hundredths, mut money) = (0usize, 0i64, 0i64);
-        for (i, _) in &rows {
-            let of_month: Vec<&QuestionedRow> = q.questioned(supplier, *i).filter(|v| v.reason == reason).collect();
-            let sum: i64 = of_month.iter().map(|v| v.minutes).sum();
-            visits += of_month.len();
-            hundredths += sum;
-            // A month's kronor of one reason from its minutes at the month's rate.
-            money += q.hourly_rate(*i).kronor(sum * MICROS_PER_HUNDREDTH).unwrap_or(0);
-            examples.extend(
-                of_month
-                    .iter()
-                    .take(EXAMPLES_PER_REASON)
-                    .map(|v| [q.months[*i].to_string(), v.visit_id.clone(), reason.label().to_string(), minutes_sv(v.minutes)]),
-            );
-        }
-        if visits > 0 {
-            let money = if kronor_given { kronor_sv(money) } else { dash() };
-            reasons.push([reason.label().to_string(), visits.to_string(), minutes_sv(hundredths), money]);
-        }
-    }
+    let with_basis: Vec<usize> = rows.iter().map(|(i, _)| *i).collect();
+    let sums = q.questioned_by_reason(supplier, &with_basis);
+    let reasons = sums
+        .iter()
+        .map(|s| {
+            let money = if kronor_given { kronor_sv(s.kronor) } else { dash() };
+            [s.reason.label().to_string(), s.visits.to_string(), minutes_sv(s.hundredths), money]
+        })
+        .collect();
+    let examples = sums
+        .iter()
+        .flat_map(|s| with_basis.iter().map(move |&i| (s.reason, i)))
+        .flat_map(|(reason, i)| {
+            q.questioned(supplier, i)
+                .filter(move |v| v.reason == reason)
+                .take(EXAMPLES_PER_REASON)
+                .map(move |v| [q.months[i].to_string(), v.visit_id.clone(), reason.label().to_string(), minutes_sv(v.minutes)])
+        })
+        .collect();
     Some(PaymentSection { kronor: kronor_given, invoices: rows.iter().any(|(_, p)| p.invoiced.is_some()), months, reasons, examples })
 }
 
