@@ -280,6 +280,12 @@ fn ms_to_minutes(ms: i64) -> f64 {
     ms as f64 / 60_000.0
 }
 
+/// A visit's valid duration in minutes (SPEC §3): checked out, not before its check-in, and at
+/// most `max_valid` minutes long.
+fn valid_minutes(v: &StoredVisit, max_valid: f64) -> Option<f64> {
+    v.check_out_ms.map(|out| ms_to_minutes(out - v.check_in_ms)).filter(|d| *d >= 0.0 && *d <= max_valid)
+}
+
 fn local_string(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms).map(|t| t.naive_utc().format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
@@ -300,7 +306,7 @@ impl Investigation {
         for month in &stored {
             let visits = read_visits(out, month.month, supplier)?;
             let max_valid = month.config.parameters.max_valid_minutes;
-            let valid = |v: &StoredVisit| v.check_out_ms.map(|o| ms_to_minutes(o - v.check_in_ms)).filter(|d| *d >= 0.0 && *d <= max_valid);
+            let valid = |v: &StoredVisit| valid_minutes(v, max_valid);
             seen.add_visits(&visits, &valid);
             seen.add_gaps(&visits, &valid);
             let flags = read_flags(out, month.month, Some(supplier))?.into_iter();
@@ -860,6 +866,15 @@ mod tests {
             local_in_ms: check_in_ms + 3_600_000,
             status: crate::model::VisitStatus::Performed,
         }
+    }
+
+    #[test]
+    fn a_valid_duration_is_checked_out_not_negative_and_at_most_the_limit() {
+        let valid = |minutes| valid_minutes(&stored_visit("v1", "k1", "p1", minutes), 720.0);
+        assert_eq!([valid(45), valid(0), valid(720)], [Some(45.0), Some(0.0), Some(720.0)]);
+        assert_eq!([valid(-5), valid(721)], [None, None], "out before in, or longer than max_valid_minutes");
+        let open = StoredVisit { check_out_ms: None, ..stored_visit("v2", "k1", "p1", 30) };
+        assert_eq!(valid_minutes(&open, 720.0), None, "never checked out");
     }
 
     #[test]
