@@ -869,6 +869,30 @@ mod tests {
     }
 
     #[test]
+    fn gaps_between_a_clients_visits_are_counted_and_binned_by_whole_minutes_up_to_the_histograms_width() {
+        // One client's visits of 10 minutes each, started so that the gaps after them are 0,
+        // 4, GAP_MINUTES and GAP_MINUTES + 1 minutes; another client's visit in between counts
+        // for no gap of the first.
+        let mut start = 0;
+        let mut visits = Vec::new();
+        for (k, gap) in [0, 4, GAP_MINUTES as i64, GAP_MINUTES as i64 + 1, 0].into_iter().enumerate() {
+            let v = stored_visit(&format!("v{k}"), "k1", "p1", 10);
+            let shift = start * 60_000;
+            visits.push(StoredVisit { check_in_ms: v.check_in_ms + shift, check_out_ms: v.check_out_ms.map(|o| o + shift), ..v });
+            start += 10 + gap;
+        }
+        visits.push(stored_visit("w1", "k2", "p1", 10));
+        let mut seen = Collected::default();
+        seen.add_gaps(&visits, &|v: &StoredVisit| valid_minutes(v, 720.0));
+        assert_eq!(seen.gaps_measured, 4, "four gaps between k1's five visits, none for k2's one");
+        let mut bins = [0; GAP_MINUTES + 1];
+        bins[0] = 1;
+        bins[4] = 1;
+        bins[GAP_MINUTES] = 1;
+        assert_eq!(seen.gap_bins, bins, "a gap of GAP_MINUTES + 1 minutes lies outside the histogram");
+    }
+
+    #[test]
     fn a_valid_duration_is_checked_out_not_negative_and_at_most_the_limit() {
         let valid = |minutes| valid_minutes(&stored_visit("v1", "k1", "p1", minutes), 720.0);
         assert_eq!([valid(45), valid(0), valid(720)], [Some(45.0), Some(0.0), Some(720.0)]);
