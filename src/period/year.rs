@@ -410,9 +410,9 @@ impl YearData {
         self.quarters().into_iter().map(|q| (q, self.history.followup(&q.months(), &self.rules))).collect()
     }
 
-    /// The stored history, for a supplier's streaks.
-    pub fn history(&self) -> &History {
-        &self.history
+    /// The number of stored months of the year in which `supplier` has figures.
+    pub fn months_with_data(&self, supplier: &str) -> usize {
+        self.stored.iter().filter(|m| self.history.suppliers_of(&[**m]).iter().any(|s| s == supplier)).count()
     }
 }
 
@@ -522,6 +522,17 @@ mod tests {
         let value = |metric| values.iter().find(|v| v.metric == metric).map(|v| (v.value, v.months_judged));
         assert_eq!(value(checkin), Some((Some(0.5), 2)), "10 of the 20 visits of both months");
         assert_eq!(value(short), Some((Some(0.0), 1)), "February's visits only");
+    }
+
+    #[test]
+    fn a_suppliers_months_with_data_are_the_stored_months_it_has_figures_in() {
+        let mut y = year_of(&[], &[CHECKIN]);
+        // April again, with D beside A, B and C; D's one metric was not judged.
+        let row = |s: &str, status| FigureRow { supplier_id: s.to_string(), month: month("2025-04"), metric: CHECKIN, value: None, status };
+        let april = [row("A", Status::Ok), row("B", Status::Ok), row("C", Status::Ok), row("D", Status::Missing)];
+        y.history.add_month(month("2025-04"), &april);
+        let months = |s| y.months_with_data(s);
+        assert_eq!([months("A"), months("D"), months("E")], [3, 1, 0]);
     }
 
     const CHECKIN: Metric = Metric::Figure(Figure::CheckinRate);

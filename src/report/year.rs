@@ -156,7 +156,7 @@ fn suppliers_section(doc: &mut Document, y: &YearData, quarter_rows: &[QuarterRo
         .suppliers
         .iter()
         .map(|s| {
-            let months = y.stored.iter().filter(|m| y.history().suppliers_of(&[**m]).contains(s)).count();
+            let months = y.months_with_data(s);
             let deviating = year_rows.iter().filter(|r| &r.supplier == s && r.months_deviating > 0).count();
             let plans: Vec<String> =
                 quarter_rows.iter().filter(|r| &r.supplier == s && r.action_plan).map(|r| r.quarter.to_string()).collect();
