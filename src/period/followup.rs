@@ -204,6 +204,11 @@ impl History {
         n
     }
 
+    /// Whether `supplier` has a row in the stored month `month`.
+    pub fn has_supplier(&self, month: YearMonth, supplier: &str) -> bool {
+        self.months.get(&month).is_some_and(|j| j.suppliers.contains(supplier))
+    }
+
     /// The suppliers with a row in a stored month among `months`, sorted.
     pub fn suppliers_of(&self, months: &[YearMonth]) -> Vec<String> {
         let set: BTreeSet<&String> = months.iter().filter_map(|m| self.months.get(m)).flat_map(|j| &j.suppliers).collect();

@@ -412,7 +412,7 @@ impl YearData {
 
     /// The number of stored months of the year in which `supplier` has figures.
     pub fn months_with_data(&self, supplier: &str) -> usize {
-        self.stored.iter().filter(|m| self.history.suppliers_of(&[**m]).iter().any(|s| s == supplier)).count()
+        self.stored.iter().filter(|m| self.history.has_supplier(**m, supplier)).count()
     }
 }
 
