@@ -580,19 +580,7 @@ mod tests {
 
     /// A stored month with only the tables a test gives it.
     fn stored(m: u32, payment: Vec<PaymentRow>, invoice_check: Vec<InvoiceCheckRow>) -> StoredMonth {
-        StoredMonth {
-            month: month(m),
-            dir: Default::default(),
-            figures: Vec::new(),
-            evidence: Vec::new(),
-            staff: Vec::new(),
-            clients: Vec::new(),
-            payment,
-            questioned: Vec::new(),
-            invoice_check,
-            config: Config::default(),
-            key_fingerprint: None,
-        }
+        StoredMonth { payment, invoice_check, ..StoredMonth::empty(month(m), Config::default()) }
     }
 
     fn payment_row(supplier: &str, m: u32, registered: i64) -> PaymentRow {

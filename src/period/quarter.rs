@@ -380,19 +380,7 @@ mod tests {
     }
 
     fn stored(month: YearMonth, config: Config, staff: Vec<MemberRow>, clients: Vec<MemberRow>) -> StoredMonth {
-        StoredMonth {
-            month,
-            dir: Default::default(),
-            figures: Vec::new(),
-            evidence: Vec::new(),
-            staff,
-            clients,
-            payment: Vec::new(),
-            questioned: Vec::new(),
-            invoice_check: Vec::new(),
-            config,
-            key_fingerprint: None,
-        }
+        StoredMonth { staff, clients, ..StoredMonth::empty(month, config) }
     }
 
     /// A quarter of the given months (`None`: not run), with the supplier and municipality
@@ -411,8 +399,8 @@ mod tests {
         }
     }
 
-    fn member(supplier: &str, id: &str, tally: Tally) -> crate::month::analysis::MemberRow {
-        crate::month::analysis::MemberRow::with_tally(supplier, id, tally)
+    fn member(supplier: &str, id: &str, tally: Tally) -> MemberRow {
+        MemberRow::with_tally(supplier, id, tally)
     }
 
     /// A client with `performed` valid minutes of visits and `granted` minutes granted.

@@ -457,23 +457,6 @@ mod tests {
         }
     }
 
-    /// A stored month of `figures` and nothing else.
-    fn stored_month(figures: Vec<FigureRow>) -> StoredMonth {
-        StoredMonth {
-            month: month("2025-01"),
-            dir: std::path::PathBuf::new(),
-            figures,
-            evidence: Vec::new(),
-            staff: Vec::new(),
-            clients: Vec::new(),
-            payment: Vec::new(),
-            questioned: Vec::new(),
-            invoice_check: Vec::new(),
-            config: Config::default(),
-            key_fingerprint: None,
-        }
-    }
-
     #[test]
     fn a_months_flag_counts_are_the_municipalitys_row_not_one_per_supplier() {
         let flag = Flag::ALL[0];
@@ -484,7 +467,8 @@ mod tests {
             value: Some(count),
             status: Status::Ok,
         };
-        let counts = MonthCounts::of(&stored_month(vec![row("A", 2.0), row(ALL, 3.0), row("B", 1.0)]));
+        let figures = vec![row("A", 2.0), row(ALL, 3.0), row("B", 1.0)];
+        let counts = MonthCounts::of(&StoredMonth { figures, ..StoredMonth::empty(month("2025-01"), Config::default()) });
         assert_eq!(counts.flag_counts, vec![(flag, 3)]);
     }
 

@@ -42,6 +42,26 @@ pub struct StoredMonth {
     pub key_fingerprint: Option<String>,
 }
 
+#[cfg(test)]
+impl StoredMonth {
+    /// A month with no rows, computed with `config`, for tests to fill the tables they need.
+    pub fn empty(month: YearMonth, config: Config) -> StoredMonth {
+        StoredMonth {
+            month,
+            dir: PathBuf::new(),
+            figures: Vec::new(),
+            evidence: Vec::new(),
+            staff: Vec::new(),
+            clients: Vec::new(),
+            payment: Vec::new(),
+            questioned: Vec::new(),
+            invoice_check: Vec::new(),
+            config,
+            key_fingerprint: None,
+        }
+    }
+}
+
 /// Months pseudonymised with different keys cannot be followed together: the same client has
 /// another pseudonym in each. Refused with the months on each side.
 pub fn check_same_key<'a>(stored: impl IntoIterator<Item = &'a StoredMonth>) -> Result<()> {
