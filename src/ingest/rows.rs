@@ -385,27 +385,14 @@ pub struct Chunk {
 /// Splits `body[from..]` into chunks of about `target` bytes that begin where a record begins,
 /// so that each can be parsed on its own and the results joined in order. Without any `"` in
 /// the body a record begins after every newline; with quotes, a newline may sit inside a
-/// quoted field, so the boundaries come from one pass of the CSV parser itself.
+/// quoted field, and the cuts skip those (`Quotes`).
 pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> Vec<Chunk> {
     let target = target.max(1);
-    // memchr counts with SIMD; a plain filtered count costs half a second on a national file.
-    let newlines = |range: &[u8]| memchr::memchr_iter(b'\n', range).count() as u64;
-    let mut chunks = Vec::new();
-    let mut start = from;
-    let mut line = 1 + newlines(&body[..from]);
+    let line = 1 + newlines(&body[..from]);
     // Cut after the first newline past each target, then, on all threads, each chunk's lines
     // counted and its bytes looked at for quotes in one pass (a piece at a time, so the second
     // look finds it in the cache). Right unless the body holds a quote.
-    let mut ends = Vec::new();
-    while start < body.len() {
-        let want = start.saturating_add(target).min(body.len());
-        let end = match memchr::memchr(b'\n', &body[want.saturating_sub(1)..]) {
-            Some(i) if want < body.len() => want.saturating_sub(1) + i + 1,
-            _ => body.len(),
-        };
-        ends.push((start, end));
-        start = end;
-    }
+    let ends = cuts(body, from, target, |look| memchr::memchr(b'\n', &body[look..]).map(|i| look + i));
     let scanned: Vec<(u64, bool)> = ends
         .par_iter()
         .with_max_len(1)
@@ -416,30 +403,113 @@ pub fn split_records(body: &[u8], delimiter: u8, from: usize, target: usize) -> 
         })
         .collect();
     if scanned.iter().all(|&(_, quoted)| !quoted) {
-        for ((start, end), (count, _)) in ends.into_iter().zip(scanned) {
-            chunks.push(Chunk { start, end, first_line: line, newlines: count });
-            line += count;
+        return numbered(ends, scanned.into_iter().map(|(count, _)| count).collect(), line);
+    }
+    // A newline inside a quoted field is not a cut: the quotes are followed from the start,
+    // quote to quote. Where the cuts are those found above, their counts stand.
+    let mut quotes = Quotes { body, delimiter, from, pos: from };
+    let quoted_ends = cuts(body, from, target, |look| quotes.unquoted_newline(look));
+    let counts: Vec<u64> = quoted_ends
+        .par_iter()
+        .with_max_len(1)
+        .map(|span| match ends.binary_search(span) {
+            Ok(k) => scanned[k].0,
+            Err(_) => newlines(&body[span.0..span.1]),
+        })
+        .collect();
+    numbered(quoted_ends, counts, line)
+}
+
+/// The `\n`s in `range`; memchr counts with SIMD (a plain filtered count costs half a second
+/// on a national file).
+fn newlines(range: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', range).count() as u64
+}
+
+/// `[start, end)` of each chunk of `body[from..]`: cut after the newline `newline_from(look)`
+/// gives at or after each target (`look` is one byte before it), or at the end of the body.
+fn cuts(body: &[u8], from: usize, target: usize, mut newline_from: impl FnMut(usize) -> Option<usize>) -> Vec<(usize, usize)> {
+    let (mut ends, mut start) = (Vec::new(), from);
+    while start < body.len() {
+        let want = start.saturating_add(target).min(body.len());
+        let end = match newline_from(want.saturating_sub(1)) {
+            Some(newline) if want < body.len() => newline + 1,
+            _ => body.len(),
+        };
+        ends.push((start, end));
+        start = end;
+    }
+    ends
+}
+
+/// Chunks of the spans with their newline counts, numbered from line `line`.
+fn numbered(ends: Vec<(usize, usize)>, counts: Vec<u64>, mut line: u64) -> Vec<Chunk> {
+    ends.into_iter()
+        .zip(counts)
+        .map(|((start, end), newlines)| {
+            let chunk = Chunk { start, end, first_line: line, newlines };
+            line += newlines;
+            chunk
+        })
+        .collect()
+}
+
+/// The quoted fields of a body, followed from `from` by the CSV reader's rules: a `"` opens a
+/// quoted field only where a field begins (at `from`, after the delimiter or a line end),
+/// elsewhere it is text; inside a quoted field `""` is a quote and a lone `"` closes it (what
+/// follows up to the next delimiter is text). Only quotes are looked at, found with memchr,
+/// so a body with quoted names on some rows is followed at memory speed.
+struct Quotes<'a> {
+    body: &'a [u8],
+    delimiter: u8,
+    from: usize,
+    /// Every byte before it is followed, and it is outside any quoted field.
+    pos: usize,
+}
+
+impl Quotes<'_> {
+    /// The first newline at or after `look` outside every quoted field; `None` when there is
+    /// none (a quoted field left open runs to the end of the body, as the reader reads it).
+    fn unquoted_newline(&mut self, mut look: usize) -> Option<usize> {
+        loop {
+            let newline = look.max(self.pos) + memchr::memchr(b'\n', &self.body[look.max(self.pos)..])?;
+            match self.close_quotes_to(newline)? {
+                None => return Some(newline),
+                Some(after) => look = after,
+            }
         }
-        return chunks;
     }
-    start = from;
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(&body[from..]);
-    let mut record = csv::ByteRecord::new();
-    while let Ok(true) = reader.read_byte_record(&mut record) {
-        let pos = reader.position();
-        let end = from + pos.byte() as usize;
-        if end - start >= target && end < body.len() {
-            let count = newlines(&body[start..end]);
-            chunks.push(Chunk { start, end, first_line: line, newlines: count });
-            start = end;
-            line += count;
+
+    /// Follows the quotes up to byte `to` (not itself a quote): `Some(None)` when `to` is outside
+    /// every quoted field, `Some(Some(after))` when inside one that closes before `after`, and
+    /// `None` when inside one that never closes.
+    fn close_quotes_to(&mut self, to: usize) -> Option<Option<usize>> {
+        let body = self.body;
+        while let Some(i) = memchr::memchr(b'"', &body[self.pos..to]) {
+            let quote = self.pos + i;
+            let opens = quote == self.from || matches!(body[quote - 1], b'\r' | b'\n') || body[quote - 1] == self.delimiter;
+            if !opens {
+                self.pos = quote + 1;
+                continue;
+            }
+            // The closing quote: the first `"` not followed by another.
+            let mut at = quote + 1;
+            let close = loop {
+                let q = at + memchr::memchr(b'"', &body[at..])?;
+                if body.get(q + 1) == Some(&b'"') {
+                    at = q + 2;
+                } else {
+                    break q;
+                }
+            };
+            self.pos = close + 1;
+            if close > to {
+                return Some(Some(self.pos));
+            }
         }
+        self.pos = to;
+        Some(None)
     }
-    // The rest, including anything the parser stopped at (parsed again and reported there).
-    if start < body.len() || chunks.is_empty() {
-        chunks.push(Chunk { start, end: body.len(), first_line: line, newlines: newlines(&body[start..]) });
-    }
-    chunks
 }
 
 #[cfg(test)]
@@ -466,11 +536,31 @@ mod tests {
     fn chunked_records_equal_the_whole_files_records_and_lines() {
         let plain = b"h1,h2\na,1\r\nb,2\n\nc,3\nd,4";
         let quoted = b"h1,h2\r\n\"a\nstill a\",1\r\nb,\"x\"\"\ny\"\nc,3\n";
-        for (body, lines) in [(&plain[..], vec![2, 3, 5, 6]), (&quoted[..], vec![2, 4, 6])] {
+        // Quotes that are text (inside an unquoted field, after a closing quote), a quoted
+        // field that begins a line, and one left open to the end.
+        let text_quotes = b"h1,h2\nab\"c,1\n\"x\"y\"z,\"p\nq\"\n\"r\n,\n\",2\r\ns,\"t\"\"\n\"\"\n\"u\n";
+        let open = b"h1,h2\na,1\nb,\"c\nd,2\ne,3\n";
+        let text_then_quoted = b"h1,h2\na\"b,1\n\"x\ny\",2\n";
+        let cases = [
+            (&plain[..], vec![2, 3, 5, 6]),
+            (&quoted[..], vec![2, 4, 6]),
+            (&text_quotes[..], vec![2, 3, 5, 8]),
+            (&open[..], vec![2, 3]),
+            (&text_then_quoted[..], vec![2, 3]),
+        ];
+        for (body, lines) in cases {
             let first_line = 1 + body[..6].iter().filter(|&&b| b == b'\n').count() as u64;
             let whole = records(body, &[Chunk { start: 6, end: body.len(), first_line, newlines: 0 }]);
             let whole_lines: Vec<u64> = whole.iter().map(|r| r.0).collect();
             assert_eq!(whole_lines, lines, "true line of each record");
+            let parsed: Vec<Vec<Vec<u8>>> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(&body[6..])
+                .byte_records()
+                .map(|r| r.unwrap().iter().map(<[u8]>::to_vec).collect())
+                .collect();
+            assert_eq!(whole.iter().map(|r| r.2.clone()).collect::<Vec<_>>(), parsed, "the CSV parser's records");
             for target in 1..body.len() + 2 {
                 let chunks = split_records(body, b',', 6, target);
                 assert_eq!(chunks[0].start, 6);
