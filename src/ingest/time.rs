@@ -1,6 +1,6 @@
 //! Timestamps of SPEC §2: the accepted forms, Europe/Stockholm local time and its DST rules.
 
-use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
+use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone};
 use chrono_tz::Europe::Stockholm;
 
 pub use crate::model::time::{local_time, minute_of_day};
@@ -44,6 +44,11 @@ pub fn parse_stamp(s: &str) -> Result<Stamp, String> {
 pub struct Clock {
     date: Option<([u8; 10], Option<NaiveDate>)>,
     hour: Option<(i64, Option<NaiveDateTime>)>,
+    /// The last wall-clock hours of a check-in and of a check-out resolved (hours since
+    /// 1970-01-01 00:00 on the wall clock), with Stockholm's offset from UTC through all of
+    /// the hour when it has one.
+    in_hour: Option<(i64, Option<i64>)>,
+    out_hour: Option<(i64, Option<i64>)>,
 }
 
 impl Clock {
@@ -71,6 +76,28 @@ impl Clock {
         }
     }
 
+    /// As `resolve_check_in`.
+    pub fn resolve_check_in(&mut self, stamp: Stamp) -> Result<i64, String> {
+        match stamp {
+            Stamp::Local(naive) => match steady_instant(&mut self.in_hour, naive) {
+                Some(instant) => Ok(instant),
+                None => resolve_check_in(stamp),
+            },
+            Stamp::Instant(t) => Ok(t),
+        }
+    }
+
+    /// As `resolve_check_out`.
+    pub fn resolve_check_out(&mut self, stamp: Stamp, check_in: i64) -> Result<i64, String> {
+        match stamp {
+            Stamp::Local(naive) => match steady_instant(&mut self.out_hour, naive) {
+                Some(instant) => Ok(instant),
+                None => resolve_check_out(stamp, check_in),
+            },
+            Stamp::Instant(t) => Ok(t),
+        }
+    }
+
     /// As `local_time`: the wall clock at the start of the instant's hour, plus the seconds
     /// since, when the clocks are not changed within that hour.
     pub fn local_time(&mut self, instant: i64) -> NaiveDateTime {
@@ -93,6 +120,39 @@ impl Clock {
 fn steady_hour_start(hour: i64) -> Option<NaiveDateTime> {
     let start = local_time(hour * 3600);
     (local_time(hour * 3600 + 3599) - start == TimeDelta::seconds(3599)).then_some(start)
+}
+
+/// The instant of wall-clock time `naive` when all of its hour has one reading, by the offset
+/// kept in `kept` for the hour; `None` in an hour the clocks are changed in (resolved in full).
+/// Looking the offset up in the time zone's rules for every timestamp was a tenth of the
+/// reading of a month written in local time.
+fn steady_instant(kept: &mut Option<(i64, Option<i64>)>, naive: NaiveDateTime) -> Option<i64> {
+    let wall = naive.and_utc().timestamp();
+    let hour = wall.div_euclid(3600);
+    let offset = match *kept {
+        Some((h, offset)) if h == hour => offset,
+        _ => {
+            let offset = steady_offset(hour);
+            *kept = Some((hour, offset));
+            offset
+        }
+    };
+    offset.map(|offset| wall - offset)
+}
+
+/// Stockholm's offset from UTC, in seconds, through all of wall-clock hour `hour`: when its
+/// first and last second each have one reading, at the same offset (the time zone never
+/// changes the clocks twice within an hour).
+fn steady_offset(hour: i64) -> Option<i64> {
+    let first = chrono::DateTime::from_timestamp(hour * 3600, 0)?.naive_utc();
+    let last = first + TimeDelta::seconds(3599);
+    match (Stockholm.from_local_datetime(&first), Stockholm.from_local_datetime(&last)) {
+        (LocalResult::Single(a), LocalResult::Single(b)) => {
+            let (a, b) = (a.offset().fix().local_minus_utc(), b.offset().fix().local_minus_utc());
+            (a == b).then_some(i64::from(a))
+        }
+        _ => None,
+    }
 }
 
 /// Parses a timestamp, its date (the first ten characters) by `date_of`.
@@ -271,7 +331,7 @@ mod tests {
         // Every hour of years with changes of clocks (the first summer time of 1916, the war
         // years, 1980 when it came back, today), at its first, middle and last second, read
         // in order through one clock and again each through a new one.
-        let years = [1916, 1917, 1940, 1945, 1949, 1979, 1980, 1981, 2024, 2025];
+        let years = [1879, 1893, 1900, 1916, 1917, 1940, 1945, 1949, 1979, 1980, 1981, 2024, 2025];
         let mut clock = Clock::default();
         for year in years {
             let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
@@ -281,6 +341,21 @@ mod tests {
             }
             for instant in (start..end).step_by(7 * 3600 + 17) {
                 assert_eq!(Clock::default().local_time(instant), local_time(instant), "{instant}");
+            }
+        }
+        // Every wall-clock hour of the same years, at its first, middle and last second,
+        // resolved as a check-in and as a check-out (after a check-in at the hour's start)
+        // through one clock and through the time zone's rules.
+        for year in years {
+            let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+            for hour in 0..(366 * 24) {
+                for second in [0, 1, 1800, 3599] {
+                    let stamp = Stamp::Local(start + TimeDelta::seconds(hour * 3600 + second));
+                    let check_in = clock.resolve_check_in(stamp);
+                    assert_eq!(check_in, resolve_check_in(stamp), "{stamp:?}");
+                    let earlier = resolve_check_in(Stamp::Local(start + TimeDelta::seconds(hour * 3600))).unwrap_or(0);
+                    assert_eq!(clock.resolve_check_out(stamp, earlier), resolve_check_out(stamp, earlier), "{stamp:?}");
+                }
             }
         }
         let stamps = [

@@ -14,7 +14,6 @@ use super::records::Records;
 use super::rows::{check_shape, raw_end, read_header, reject, split_records, swallowed, Chunk, Reason, Row};
 use super::source::{Header, Source};
 use super::tables::new_account;
-use super::time::{resolve_check_in, resolve_check_out};
 use super::Ingested;
 use crate::config::Config;
 use crate::error::refused;
@@ -150,7 +149,8 @@ impl VisitReader {
             .clock
             .parse_stamp(&row.required(Vc::CheckIn)?)
             .map_err(|e| Reason::new(Vc::CheckIn.name(), Problem::NotATimestamp, e))?;
-        let check_in = resolve_check_in(in_stamp).map_err(|e| Reason::new(Vc::CheckIn.name(), Problem::NonexistentLocalTime, e))?;
+        let check_in =
+            recent.clock.resolve_check_in(in_stamp).map_err(|e| Reason::new(Vc::CheckIn.name(), Problem::NonexistentLocalTime, e))?;
         let local_in = recent.clock.local_of(in_stamp, check_in);
         if !self.years.contains(&chrono::Datelike::year(&local_in)) {
             let years = format!("{}–{}", self.years.start(), self.years.end());
@@ -164,7 +164,12 @@ impl VisitReader {
             None => None,
             Some(text) => {
                 let stamp = recent.clock.parse_stamp(&text).map_err(|e| Reason::new(Vc::CheckOut.name(), Problem::NotATimestamp, e))?;
-                Some(resolve_check_out(stamp, check_in).map_err(|e| Reason::new(Vc::CheckOut.name(), Problem::NonexistentLocalTime, e))?)
+                Some(
+                    recent
+                        .clock
+                        .resolve_check_out(stamp, check_in)
+                        .map_err(|e| Reason::new(Vc::CheckOut.name(), Problem::NonexistentLocalTime, e))?,
+                )
             }
         };
         let in_method = remembered(&mut recent.methods, row.raw(Vc::CheckInMethod), || self.method(row, Vc::CheckInMethod))?
