@@ -268,14 +268,17 @@ pub fn personnummer_spans(s: &[u8]) -> Vec<(usize, usize)> {
         let after = i + run;
         let date_at = |len: usize| if len == 8 { i + 4 } else { i + 2 };
         let mut matched = None;
+        // A date written with its century is of a century people now living were born in:
+        // a twelve-digit visit id such as `250301150001` is no personnummer.
+        let century = |date_len: usize| date_len == 6 || matches!(&s[i..i + 2], b"18" | b"19" | b"20");
         let separator = if run == 6 || run == 8 { separator_len(&s[after..s.len().min(after + 12)]) } else { None };
         if let Some(sep) = separator {
             let tail = &s[after + sep..];
             let four = tail.iter().take_while(|c| c.is_ascii_digit()).count();
-            if four == 4 && plausible_date(&s[date_at(run)..date_at(run) + 4]) {
+            if four == 4 && century(run) && plausible_date(&s[date_at(run)..date_at(run) + 4]) {
                 matched = Some(after + sep + 4);
             }
-        } else if (run == 10 || run == 12) && plausible_date(&s[date_at(run - 4)..date_at(run - 4) + 4]) {
+        } else if (run == 10 || run == 12) && century(run - 4) && plausible_date(&s[date_at(run - 4)..date_at(run - 4) + 4]) {
             matched = Some(after);
         }
         if let Some(end) = matched {
@@ -328,8 +331,12 @@ mod tests {
     #[test]
     fn non_personnummer_numbers_are_kept() {
         let p = Pseudonymizer::new(b"k");
-        for keep in ["1700000000", "12345", "2025-03-04 08:15", "K123", "0000000000", "1234567890123"] {
+        for keep in ["1700000000", "12345", "2025-03-04 08:15", "K123", "0000000000", "1234567890123", "250301150001", "25030115-0001"] {
             assert_eq!(p.scrub(keep), keep);
+        }
+        for century in ["18", "19", "20"] {
+            assert_eq!(personnummer_spans(format!("{century}450312-1230").as_bytes()), [(0, 13)], "{century}");
+            assert_eq!(personnummer_spans(format!("{century}4503121230").as_bytes()), [(0, 12)], "{century}");
         }
         assert!(personnummer_spans(b"19450161-1234").len() == 1, "samordningsnummer");
     }
