@@ -727,6 +727,19 @@ fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff
         let longest = name.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
         sheet.set_column_width(c as u16, (longest + 2).max(8) as f64)?;
     }
+    // A number format per column, which a value written without one takes: looking a cell's
+    // format up (hashing it) for each of a national quarter's millions of member cells was a
+    // twentieth of the quarter. The cells carry the same style as when each was given it.
+    for (col, format) in MEMBER_COLUMN_FORMATS {
+        if !staff || col < STAFF_HEADER.len() as u16 {
+            let format = match format {
+                MemberFormat::Percent => &formats.pct,
+                MemberFormat::Decimal => &formats.dec,
+                MemberFormat::Whole => &formats.whole,
+            };
+            sheet.set_column_format(col, format)?;
+        }
+    }
     let title = if staff { format!("Personal – {supplier}") } else { format!("Kunder (pseudonymer) – {supplier}") };
     sheet.write_string_with_format(0, 0, title, &bold)?;
     for (c, name) in columns.iter().enumerate() {
@@ -745,6 +758,24 @@ fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff
     Ok(())
 }
 
+/// A breakdown sheet's number formats by column; the other columns' numbers are written as
+/// they are.
+#[derive(Clone, Copy)]
+enum MemberFormat {
+    Percent,
+    Decimal,
+    Whole,
+}
+
+const MEMBER_COLUMN_FORMATS: [(u16, MemberFormat); 6] = [
+    (4, MemberFormat::Percent),
+    (6, MemberFormat::Decimal),
+    (7, MemberFormat::Decimal),
+    (8, MemberFormat::Percent),
+    (11, MemberFormat::Whole),
+    (12, MemberFormat::Percent),
+];
+
 /// The formats of a breakdown sheet's cells, made once per sheet.
 struct MemberFormats {
     pct: Format,
@@ -755,12 +786,11 @@ struct MemberFormats {
 }
 
 fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberRow, staff: bool, f: &MemberFormats) -> Result<(), XlsxError> {
-    // A missing value is a dash; a value is written with its format, or without one.
-    let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>, format: Option<&Format>| -> Result<(), XlsxError> {
-        match (v, format) {
-            (Some(v), Some(format)) => sheet.write_number_with_format(row, col, v, format).map(|_| ()),
-            (Some(v), None) => sheet.write_number(row, col, v).map(|_| ()),
-            (None, _) => sheet.write_string_with_format(row, col, "–", &f.dash).map(|_| ()),
+    // A missing value is a dash; a value takes its column's format (`MEMBER_COLUMN_FORMATS`).
+    let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>| -> Result<(), XlsxError> {
+        match v {
+            Some(v) => sheet.write_number(row, col, v).map(|_| ()),
+            None => sheet.write_string_with_format(row, col, "–", &f.dash).map(|_| ()),
         }
     };
     sheet.write_string(row, 0, month)?;
@@ -768,17 +798,17 @@ fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberRow, sta
     let t = &m.tally;
     sheet.write_number(row, 2, t.visits)?;
     sheet.write_number(row, 3, t.checked_in)?;
-    opt(sheet, 4, t.checkin_rate(), Some(&f.pct))?;
+    opt(sheet, 4, t.checkin_rate())?;
     sheet.write_number(row, 5, t.valid)?;
-    opt(sheet, 6, t.minutes_mean(), Some(&f.dec))?;
-    opt(sheet, 7, m.median, Some(&f.dec))?;
-    opt(sheet, 8, t.short_share(), Some(&f.pct))?;
+    opt(sheet, 6, t.minutes_mean())?;
+    opt(sheet, 7, m.median)?;
+    opt(sheet, 8, t.short_share())?;
     sheet.write_number(row, 9, t.flagged)?;
     if !staff {
-        opt(sheet, 10, m.distinct_staff.map(f64::from), None)?;
-        opt(sheet, 11, t.granted.map(|g| g.minutes()), Some(&f.whole))?;
-        opt(sheet, 12, t.completion(), Some(&f.pct))?;
-        opt(sheet, 13, m.continuity_staff.map(f64::from), None)?;
+        opt(sheet, 10, m.distinct_staff.map(f64::from))?;
+        opt(sheet, 11, t.granted.map(|g| g.minutes()))?;
+        opt(sheet, 12, t.completion())?;
+        opt(sheet, 13, m.continuity_staff.map(f64::from))?;
     }
     Ok(())
 }
