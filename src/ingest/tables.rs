@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 
+use super::chunk::{Kept, Name};
 use super::rows::{scan, Reason, Row};
 use super::source::Source;
 use super::time::{parse_date, parse_stamp, resolve_check_in, Stamp};
@@ -53,6 +54,45 @@ pub(super) fn intern_staff(staff: &mut Interner, pseudonyms: &Pseudonymizer, raw
     })
 }
 
+/// Suppliers and clients interned so far from one file, by the raw bytes of their field: a
+/// file repeats a supplier and a client row after row, and checking and normalising each
+/// spelling once (valid text, Unicode normalisation, the reserved names, the personnummer's
+/// core) instead of on every row was most of the reading of the granted, add-on and invoice
+/// files. A name is kept once interned, so the ids are numbered as before.
+#[derive(Default)]
+struct Interned {
+    suppliers: Kept<u32>,
+    clients: Kept<u32>,
+}
+
+impl Interned {
+    fn supplier(&mut self, name: Name, ids: &mut Ids, pseudonyms: &Pseudonymizer) -> u32 {
+        match name {
+            Name::Numbered(id) => id,
+            Name::Checked(raw, text) => {
+                let id = intern_supplier(&mut ids.suppliers, pseudonyms, &text);
+                if let Some(raw) = raw {
+                    self.suppliers.insert(raw, id);
+                }
+                id
+            }
+        }
+    }
+
+    fn client(&mut self, name: Name, ids: &mut Ids, pseudonyms: &Pseudonymizer) -> u32 {
+        match name {
+            Name::Numbered(id) => id,
+            Name::Checked(raw, text) => {
+                let id = intern_client(ids, pseudonyms, &text);
+                if let Some(raw) = raw {
+                    self.clients.insert(raw, id);
+                }
+                id
+            }
+        }
+    }
+}
+
 fn parse_month<C: Column>(row: &Row<C>, col: C) -> Result<YearMonth, Reason> {
     let text = row.required(col)?;
     text.parse().map_err(|e: String| Reason::new(col.name(), Problem::NotAMonth, e))
@@ -78,14 +118,15 @@ fn exact_minutes<C: Column>(row: &Row<C>, col: C) -> Result<ExactMinutes, Reason
 pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
     let mut account = new_account(source, InputKind::Granted);
     let Ingested { ids, granted, rejects, .. } = out;
+    let mut seen = Interned::default();
     scan(source, config.columns.of(InputKind::Granted), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = row.supplier(Gr::SupplierId)?;
-        let client = row.name(Gr::ClientId)?;
+        let supplier = Name::of(&seen.suppliers, row.raw(Gr::SupplierId), || row.supplier(Gr::SupplierId))?;
+        let client = Name::of(&seen.clients, row.raw(Gr::ClientId), || row.name(Gr::ClientId))?;
         let month = parse_month(row, Gr::Month)?;
         let minutes = exact_minutes(row, Gr::GrantedMinutes)?;
         granted.push(GrantedRow {
-            supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
-            client: intern_client(ids, pseudonyms, &client),
+            supplier: seen.supplier(supplier, ids, pseudonyms),
+            client: seen.client(client, ids, pseudonyms),
             month,
             minutes,
             file,
@@ -100,14 +141,15 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
 pub fn read_invoices(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
     let mut account = new_account(source, InputKind::Invoices);
     let Ingested { ids, invoices, rejects, .. } = out;
+    let mut seen = Interned::default();
     scan(source, config.columns.of(InputKind::Invoices), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = row.supplier(In::SupplierId)?;
-        let client = row.name(In::ClientId)?;
+        let supplier = Name::of(&seen.suppliers, row.raw(In::SupplierId), || row.supplier(In::SupplierId))?;
+        let client = Name::of(&seen.clients, row.raw(In::ClientId), || row.name(In::ClientId))?;
         let month = parse_month(row, In::Month)?;
         let minutes = exact_minutes(row, In::InvoicedMinutes)?;
         invoices.push(InvoiceRow {
-            supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
-            client: intern_client(ids, pseudonyms, &client),
+            supplier: seen.supplier(supplier, ids, pseudonyms),
+            client: seen.client(client, ids, pseudonyms),
             month,
             minutes,
             file,
@@ -120,9 +162,10 @@ pub fn read_invoices(source: &Source, file: u16, config: &Config, pseudonyms: &P
 pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
     let mut account = new_account(source, InputKind::Addons);
     let Ingested { ids, addons, rejects, .. } = out;
+    let mut seen = Interned::default();
     scan(source, config.columns.of(InputKind::Addons), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = row.supplier(Ad::SupplierId)?;
-        let client = row.name(Ad::ClientId)?;
+        let supplier = Name::of(&seen.suppliers, row.raw(Ad::SupplierId), || row.supplier(Ad::SupplierId))?;
+        let client = Name::of(&seen.clients, row.raw(Ad::ClientId), || row.name(Ad::ClientId))?;
         let month = parse_month(row, Ad::Month)?;
         let addon = row.required(Ad::Addon)?;
         row.required(Ad::Quantity)?;
@@ -132,8 +175,8 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
         }
         let reported_on = parse_date(&row.required(Ad::ReportedOn)?).map_err(|e| Reason::new("reported_on", Problem::NotADate, e))?;
         addons.push(AddonRow {
-            supplier: intern_supplier(&mut ids.suppliers, pseudonyms, &supplier),
-            client: intern_client(ids, pseudonyms, &client),
+            supplier: seen.supplier(supplier, ids, pseudonyms),
+            client: seen.client(client, ids, pseudonyms),
             month,
             addon: ids.addons.intern_with(&addon, |a| pseudonyms.scrub(a)),
             quantity,
@@ -168,15 +211,16 @@ fn absence_bound(text: &str, column: &'static str, is_end: bool) -> Result<i64, 
 pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
     let mut account = new_account(source, InputKind::Absences);
     let Ingested { ids, absences, rejects, .. } = out;
+    let mut seen = Interned::default();
     scan(source, config.columns.of(InputKind::Absences), pseudonyms, &mut account, rejects, |row, _| {
-        let client = row.name(Ab::ClientId)?;
+        let client = Name::of(&seen.clients, row.raw(Ab::ClientId), || row.name(Ab::ClientId))?;
         let from = absence_bound(&row.required(Ab::AbsentFrom)?, Ab::AbsentFrom.name(), false)?;
         let to = row.get(Ab::AbsentTo)?.map(|text| absence_bound(&text, Ab::AbsentTo.name(), true)).transpose()?;
         if to.is_some_and(|to| to < from) {
             return Err(Reason::new("absent_to", Problem::BeforeAbsentFrom, "frånvaron slutar innan den börjar"));
         }
         absences.push(Absence {
-            client: intern_client(ids, pseudonyms, &client),
+            client: seen.client(client, ids, pseudonyms),
             from,
             to,
             reason: row.get(Ab::Reason)?.map(|r| pseudonyms.scrub(&r)).unwrap_or_default(),
