@@ -32,7 +32,20 @@ pub fn excel_text(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// `value` as written in the CSV files: full precision with `.`, empty when missing.
 pub fn format_value(value: Option<f64>) -> String {
-    value.map(|v| if v == 0.0 { "0".to_string() } else { v.to_string() }).unwrap_or_default()
+    let mut text = String::new();
+    push_value(&mut text, value);
+    text
+}
+
+/// `format_value` appended to `text`.
+pub fn push_value(text: &mut String, value: Option<f64>) {
+    use std::fmt::Write as _;
+    // Writing into a `String` cannot fail.
+    let _ = match value {
+        Some(0.0) => write!(text, "0"),
+        Some(v) => write!(text, "{v}"),
+        None => Ok(()),
+    };
 }
 
 /// Output directory being built; removed on drop unless published.

@@ -13,7 +13,7 @@ use super::schema::{
     EvidenceColumn, FigureColumn, FlagColumn, Get, InvoiceCheckColumn, MemberColumn, PaymentColumn, QuestionedColumn, RejectColumn,
     StoredColumn,
 };
-use super::{excel_text, format_value};
+use super::{excel_text, push_value};
 use crate::model::payment::hundredths_text;
 use crate::model::Reject;
 use crate::month::analysis::{FigureRow, FlagRow, MonthAnalysis};
@@ -30,20 +30,29 @@ fn finish(mut w: csv::Writer<fs::File>, path: &Path) -> Result<()> {
 }
 
 /// A row's value of one column as the CSV files write it: text safe to open in Excel
-/// (`excel_text`), numbers as they are.
-fn cell_text<R>(get: &Get<R>, r: &R) -> String {
-    match get {
-        Get::Str(f) => excel_text(f(r)).into_owned(),
-        Get::OptStr(f) => excel_text(f(r).unwrap_or("")).into_owned(),
-        Get::String(f) => excel_text(&f(r)).into_owned(),
-        Get::U32(f) => f(r).to_string(),
-        Get::OptU32(f) => f(r).map(|n| n.to_string()).unwrap_or_default(),
-        Get::I64(f) => f(r).to_string(),
-        Get::U64(f) => f(r).to_string(),
-        Get::OptF64(f) => format_value(f(r)),
-        Get::OptI64(f) => f(r).map(|n| n.to_string()).unwrap_or_default(),
-        Get::OptHundredths(f) => f(r).map(hundredths_text).unwrap_or_default(),
-    }
+/// (`excel_text`), numbers as they are. Written into `w` as the next field of the record;
+/// numbers are formatted into `buf`, kept from cell to cell, so that a cell costs no
+/// allocation of its own (a month's tables have millions of cells).
+fn write_cell<R>(w: &mut csv::Writer<fs::File>, buf: &mut String, get: &Get<R>, r: &R) -> csv::Result<()> {
+    use std::fmt::Write as _;
+    buf.clear();
+    // Writing into a `String` cannot fail.
+    let _ = match get {
+        Get::Str(f) => return w.write_field(excel_text(f(r)).as_bytes()),
+        Get::OptStr(f) => return w.write_field(excel_text(f(r).unwrap_or("")).as_bytes()),
+        Get::String(f) => return w.write_field(excel_text(&f(r)).as_bytes()),
+        Get::U32(f) => write!(buf, "{}", f(r)),
+        Get::OptU32(f) => f(r).map_or(Ok(()), |n| write!(buf, "{n}")),
+        Get::I64(f) => write!(buf, "{}", f(r)),
+        Get::U64(f) => write!(buf, "{}", f(r)),
+        Get::OptF64(f) => {
+            push_value(buf, f(r));
+            Ok(())
+        }
+        Get::OptI64(f) => f(r).map_or(Ok(()), |n| write!(buf, "{n}")),
+        Get::OptHundredths(f) => return w.write_field(f(r).map(hundredths_text).unwrap_or_default().as_bytes()),
+    };
+    w.write_field(buf.as_bytes())
 }
 
 /// Writes `rows` as CSV with the columns of `C`, named by `name`.
@@ -51,8 +60,12 @@ pub(super) fn write_csv<R, C: StoredColumn<R>>(path: &Path, rows: &[R], name: im
     let mut w = csv_writer(path)?;
     w.write_record(C::ALL.iter().map(|&c| name(c)))?;
     let gets: Vec<Get<R>> = C::ALL.iter().map(|c| c.get()).collect();
+    let mut buf = String::new();
     for r in rows {
-        w.write_record(gets.iter().map(|g| cell_text(g, r)))?;
+        for get in &gets {
+            write_cell(&mut w, &mut buf, get, r)?;
+        }
+        w.write_record(None::<&[u8]>)?;
     }
     finish(w, path)
 }
@@ -89,10 +102,35 @@ pub fn write_rejects_csv(path: &Path, rejects: &[Reject]) -> Result<()> {
     write_csv(path, rejects, RejectColumn::name)
 }
 
-fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
+/// Rows per row group that polars' Parquet writer aims at (its default).
+const ROW_GROUP: usize = 512 * 512;
+
+/// The row groups polars' writer makes of `len` rows in one piece: as many as `ROW_GROUP`
+/// fits whole (at least one), each `len / groups` rows, the last with the rest.
+fn row_group_ranges(len: usize) -> Vec<std::ops::Range<usize>> {
+    let groups = (len / ROW_GROUP).max(1);
+    let size = len / groups;
+    (0..groups).map(|g| g * size..if g + 1 == groups { len } else { (g + 1) * size }).collect()
+}
+
+/// Writes `rows` as Parquet with the columns of `C`, named by `name`: a row group at a time,
+/// each built as a frame of its own, so that a table of hundreds of thousands of flags is
+/// never held as a frame whole beside the month's visits. The row groups are those polars
+/// makes of the whole frame (`row_group_ranges`), and so is the file.
+fn write_parquet<R, C: StoredColumn<R>>(path: &Path, rows: &[R], name: impl Fn(C) -> &'static str + Copy) -> Result<()> {
     let file = fs::File::create(path).with_context(|| format!("{} kan inte skapas", path.display()))?;
     let noted = std::sync::OnceLock::new();
-    ParquetWriter::new(Noting { file: &file, first_error: &noted }).finish(&mut df).map_err(|e| parquet_failure(path, e, &noted))?;
+    let failed = |e| parquet_failure(path, e, &noted);
+    let mut writer = None;
+    for range in row_group_ranges(rows.len()) {
+        let df = table_frame(&rows[range], name)?;
+        let writer = match &mut writer {
+            Some(writer) => writer,
+            None => writer.insert(ParquetWriter::new(Noting { file: &file, first_error: &noted }).batched(df.schema()).map_err(failed)?),
+        };
+        writer.write_batch(&df).map_err(failed)?;
+    }
+    writer.expect("one row group range at least").finish().map_err(failed)?;
     file.sync_all().with_context(|| format!("{} kan inte skrivas", path.display()))
 }
 
@@ -150,23 +188,21 @@ pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> 
         Box::new(|| write_csv(&dir.join("staff.csv"), &analysis.staff, |c: MemberColumn| c.name_in("staff_id"))),
         Box::new(|| write_csv(&dir.join("clients.csv"), &analysis.clients, |c: MemberColumn| c.name_in("client_id"))),
         Box::new(|| write_csv(&dir.join("evidence.csv"), &analysis.evidence, EvidenceColumn::name)),
-        Box::new(|| write_parquet(&dir.join("figures.parquet"), table_frame(&analysis.figures, FigureColumn::name)?)),
-        Box::new(|| write_parquet(&dir.join("flags.parquet"), table_frame(&analysis.flags, FlagColumn::name)?)),
-        Box::new(|| write_parquet(&dir.join("rejects.parquet"), table_frame(rejects, RejectColumn::name)?)),
-        Box::new(|| write_parquet(&dir.join("staff.parquet"), table_frame(&analysis.staff, |c: MemberColumn| c.name_in("staff_id"))?)),
-        Box::new(|| write_parquet(&dir.join("clients.parquet"), table_frame(&analysis.clients, |c: MemberColumn| c.name_in("client_id"))?)),
-        Box::new(|| write_parquet(&dir.join("evidence.parquet"), table_frame(&analysis.evidence, EvidenceColumn::name)?)),
+        Box::new(|| write_parquet(&dir.join("figures.parquet"), &analysis.figures, FigureColumn::name)),
+        Box::new(|| write_parquet(&dir.join("flags.parquet"), &analysis.flags, FlagColumn::name)),
+        Box::new(|| write_parquet(&dir.join("rejects.parquet"), rejects, RejectColumn::name)),
+        Box::new(|| write_parquet(&dir.join("staff.parquet"), &analysis.staff, |c: MemberColumn| c.name_in("staff_id"))),
+        Box::new(|| write_parquet(&dir.join("clients.parquet"), &analysis.clients, |c: MemberColumn| c.name_in("client_id"))),
+        Box::new(|| write_parquet(&dir.join("evidence.parquet"), &analysis.evidence, EvidenceColumn::name)),
         Box::new(|| write_csv(&dir.join("payment.csv"), &analysis.payment, PaymentColumn::name)),
         Box::new(|| write_csv(&dir.join("questioned.csv"), &analysis.questioned, QuestionedColumn::name)),
-        Box::new(|| write_parquet(&dir.join("payment.parquet"), table_frame(&analysis.payment, PaymentColumn::name)?)),
-        Box::new(|| write_parquet(&dir.join("questioned.parquet"), table_frame(&analysis.questioned, QuestionedColumn::name)?)),
+        Box::new(|| write_parquet(&dir.join("payment.parquet"), &analysis.payment, PaymentColumn::name)),
+        Box::new(|| write_parquet(&dir.join("questioned.parquet"), &analysis.questioned, QuestionedColumn::name)),
     ];
     // The invoice check exists with an invoices input only (SPEC §10).
     if analysis.payment.iter().any(|p| p.invoiced.is_some()) {
         files.push(Box::new(|| write_csv(&dir.join("invoice_check.csv"), &analysis.invoice_check, InvoiceCheckColumn::name)));
-        files.push(Box::new(|| {
-            write_parquet(&dir.join("invoice_check.parquet"), table_frame(&analysis.invoice_check, InvoiceCheckColumn::name)?)
-        }));
+        files.push(Box::new(|| write_parquet(&dir.join("invoice_check.parquet"), &analysis.invoice_check, InvoiceCheckColumn::name)));
     }
     files.par_iter().map(|write| write()).collect::<Vec<_>>().into_iter().collect()
 }
@@ -192,5 +228,36 @@ mod tests {
         // Without a noted error the writer's own message stands.
         let other = parquet_failure(&path, PolarsError::ComputeError("odd".into()), &std::sync::OnceLock::new());
         assert!(format!("{other:#}").ends_with("odd"), "{other:#}");
+    }
+
+    #[test]
+    fn a_table_is_cut_into_the_row_groups_polars_makes_of_it_whole() {
+        assert_eq!(row_group_ranges(0), vec![0..0]);
+        assert_eq!(row_group_ranges(5), vec![0..5]);
+        assert_eq!(row_group_ranges(ROW_GROUP), vec![0..ROW_GROUP]);
+        assert_eq!(row_group_ranges(2 * ROW_GROUP - 1), vec![0..2 * ROW_GROUP - 1]);
+        assert_eq!(row_group_ranges(2 * ROW_GROUP + 7), vec![0..ROW_GROUP + 3, ROW_GROUP + 3..2 * ROW_GROUP + 7]);
+        assert_eq!(row_group_ranges(3 * ROW_GROUP + 2), vec![0..ROW_GROUP, ROW_GROUP..2 * ROW_GROUP, 2 * ROW_GROUP..3 * ROW_GROUP + 2]);
+    }
+
+    #[test]
+    fn a_table_written_a_row_group_at_a_time_is_the_file_of_the_whole_frame() {
+        use crate::model::Flag;
+        let dir = tempfile::tempdir().unwrap();
+        for n in [0, 3, 2 * ROW_GROUP + 5] {
+            let rows: Vec<FlagRow> = (0..n)
+                .map(|i| FlagRow {
+                    supplier_id: format!("Leverantör {}", i / 1000),
+                    flag: Flag::ALL[i % Flag::ALL.len()],
+                    visit_id: format!("{i:012}"),
+                    related_visit_id: (i % 3 == 0).then(|| format!("{:012}", i + 1)),
+                })
+                .collect();
+            let (sliced, whole) = (dir.path().join("sliced.parquet"), dir.path().join("whole.parquet"));
+            write_parquet(&sliced, &rows, FlagColumn::name).unwrap();
+            let mut df = table_frame(&rows, FlagColumn::name).unwrap();
+            ParquetWriter::new(fs::File::create(&whole).unwrap()).finish(&mut df).unwrap();
+            assert!(fs::read(&sliced).unwrap() == fs::read(&whole).unwrap(), "{n} rows");
+        }
     }
 }
