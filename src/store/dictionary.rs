@@ -75,7 +75,9 @@ pub(super) fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> B
         let mut code = vec![u32::MAX; minutes as usize];
         first_appearance(values.clone(), |t, next| code_in(&mut code[((t - least) / MINUTE) as usize], next))
     } else {
-        let mut code: HashMap<i64, u32> = HashMap::default();
+        // Times to the second are mostly distinct: the map is made as large as the batch at
+        // once instead of growing through every size on the way (a tenth of the table's CPU).
+        let mut code: HashMap<i64, u32> = HashMap::with_capacity_and_hasher(values.size_hint().0, Default::default());
         first_appearance(values.clone(), |t, next| *code.entry(t).or_insert(next))
     };
     let dtype = ArrowDataType::Timestamp(ArrowTimeUnit::Millisecond, None);
@@ -100,7 +102,7 @@ pub(super) fn services(batch: &[&[u32]], ids: &Ids) -> Box<dyn Array> {
     let mut numbered: HashMap<&[u32], u32> = HashMap::default();
     let mut last: Option<(&[u32], u32)> = None;
     let (codes, distinct) = first_appearance(batch.iter().map(|&s| Some(s)), |services, next| match last {
-        Some((before, code)) if before == services => code,
+        Some((before, code)) if same(before, services) => code,
         _ => {
             let code = *numbered.entry(services).or_insert(next);
             last = Some((services, code));
@@ -114,6 +116,12 @@ pub(super) fn services(batch: &[&[u32]], ids: &Ids) -> Box<dyn Array> {
     });
     let names = Utf8ViewArray::from(MutableBinaryViewArray::<str>::from_values_iter(joined));
     dictionary_column(codes, batch.iter().map(|_| true), names.boxed())
+}
+
+/// Whether two visits' few services are the same, compared in place: `==` on slices calls
+/// `memcmp`, whose call costs more than comparing one to three ids.
+fn same(a: &[u32], b: &[u32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]
