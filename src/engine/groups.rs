@@ -2,6 +2,8 @@
 //! in check-in order. Sorted once per kind of member and shared: the flags walk the groups,
 //! the tallies count them, and `visits.parquet` stores the client groups in name order.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::by_supplier::{placed_by_supplier, placed_by_supplier_twice, supplier_range};
@@ -16,21 +18,52 @@ pub struct Group {
     end: u32,
 }
 
-/// A visit's place in its grouping: its `member_key`, check-in and index.
-type Key = (u64, i64, u32);
+/// A visit's place in its grouping: its `member_key`, its check-in in the seconds of a window
+/// of 136 years around the grouping's first visit (`Key::when`), and its index. Sixteen bytes
+/// where the check-in itself made twenty-four: a national month holds two lists of 12 M keys
+/// at once, and they are the run's highest memory when its visits have been grouped.
+#[derive(Debug, Clone, Copy, Default)]
+struct Key {
+    member: u64,
+    when: u32,
+    index: u32,
+}
+
+impl Key {
+    fn new(member: u64, check_in: i64, base: i64, index: u32) -> Key {
+        Key { member, when: Key::when(check_in, base), index }
+    }
+
+    /// `check_in` as seconds from 2^31 seconds before `base`, held within `u32`: keys of
+    /// different times compare as their times do, and times outside the window (never in one
+    /// month, whose visits lie days apart) tie at its ends, where the visits are compared.
+    fn when(check_in: i64, base: i64) -> u32 {
+        (check_in.saturating_sub(base).saturating_add(1 << 31)).clamp(0, i64::from(u32::MAX)) as u32
+    }
+}
+
+/// The base of a grouping's `Key::when`: the check-in of its first visit.
+fn base_of(visits: &[Visit]) -> i64 {
+    visits.first().map_or(0, |v| v.check_in)
+}
 
 /// Sorts one supplier's keys by member, then check-in, then visit id. A stable radix sort by
 /// member keeps each member's visits in the order they came in, which in an export is nearly
 /// always check-in order: a member's run is then only checked, and sorted only when it is not
 /// in order. The same order as one sort by the whole key, whatever the input's order.
 fn sort_part(part: &mut [Key], visits: &[Visit]) {
-    let in_order = |a: &Key, b: &Key| consecutive_order((a.1, &visits[a.2 as usize].visit_id), (b.1, &visits[b.2 as usize].visit_id));
+    let in_order = |a: &Key, b: &Key| {
+        a.when.cmp(&b.when).then_with(|| {
+            let (a, b) = (&visits[a.index as usize], &visits[b.index as usize]);
+            consecutive_order((a.check_in, &a.visit_id), (b.check_in, &b.visit_id))
+        })
+    };
     if part.len() < 64 {
-        part.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| in_order(a, b)));
+        part.sort_unstable_by(|a, b| a.member.cmp(&b.member).then_with(|| in_order(a, b)));
         return;
     }
     radix_by_member(part);
-    for run in part.chunk_by_mut(|a, b| a.0 == b.0) {
+    for run in part.chunk_by_mut(|a, b| a.member == b.member) {
         if !run.is_sorted_by(|a, b| in_order(a, b).is_le()) {
             run.sort_unstable_by(in_order);
         }
@@ -40,7 +73,7 @@ fn sort_part(part: &mut [Key], visits: &[Visit]) {
 /// Sorts one supplier's keys by member (the key's low half), keeping the order of keys of the
 /// same member: a byte of the member's distance from the smallest at a time.
 fn radix_by_member(part: &mut [Key]) {
-    let member = |k: &Key| k.0 as u32;
+    let member = |k: &Key| k.member as u32;
     let least = part.iter().map(member).min().unwrap_or(0);
     let span = part.iter().map(member).max().unwrap_or(0) - least;
     let mut from = part.to_vec();
@@ -91,9 +124,13 @@ impl Groups {
     fn by_from(visits: &[Visit], from: usize, member: impl Fn(&Visit) -> u32) -> Groups {
         // Sorting plain keys is several times faster than comparing through the visits; the
         // visit id is looked at only on a tie.
+        let base = base_of(&visits[from..]);
         let keys: Vec<Key> = placed_by_supplier(
-            visits[from..].iter().enumerate().map(|(i, v)| (member_key(v.supplier, member(v)), v.check_in, (from + i) as u32)),
-            |k| (k.0 >> 32) as u32,
+            visits[from..]
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Key::new(member_key(v.supplier, member(v)), v.check_in, base, (from + i) as u32)),
+            |k| (k.member >> 32) as u32,
             |part| sort_part(part, visits),
         );
         Groups::of_sorted(keys, Lines::All)
@@ -104,14 +141,14 @@ impl Groups {
         // The runs come from the sorted keys themselves, not through the visits.
         let mut end = 0;
         let groups = keys
-            .chunk_by(|a, b| a.0 == b.0)
+            .chunk_by(|a, b| a.member == b.member)
             .map(|run| {
                 let start = end;
                 end += run.len() as u32;
-                Group { key: run[0].0, start, end }
+                Group { key: run[0].member, start, end }
             })
             .collect();
-        Groups { visits: keys.into_par_iter().map(|k| k.2).collect(), groups, lines }
+        Groups { visits: keys.into_par_iter().map(|k| k.index).collect(), groups, lines }
     }
 
     /// The visits of `group`, in order.
@@ -278,14 +315,16 @@ impl Lines {
 }
 
 /// The month's performed visits grouped by client and by staff member, and the other
-/// registrations (declined, not at home, cancelled) by client.
+/// registrations (declined, not at home, cancelled) by client. The groupings by client are
+/// shared (`Arc`) with `visits.parquet`, written beside the figures; the grouping by staff
+/// serves the flags and tallies alone, which let go of it when done (`analyse_grouped`).
 #[derive(Debug, Default)]
 pub struct MonthGroups {
-    pub clients: Groups,
+    pub clients: Arc<Groups>,
     pub staff: Groups,
     /// The registrations that are not performed visits, by client: few, and only in exports
     /// with a status column.
-    pub others: Groups,
+    pub others: Arc<Groups>,
 }
 
 impl MonthGroups {
@@ -296,18 +335,19 @@ impl MonthGroups {
     pub fn new(visits: &[Visit], performed: usize) -> MonthGroups {
         let others = Groups::by_from(visits, performed, |v| v.client);
         let visits = &visits[..performed];
+        let base = base_of(visits);
         let (clients, staff) = placed_by_supplier_twice(
             visits.len(),
             |i| visits[i].supplier,
             |i| {
                 let v = &visits[i];
-                let key = |member| (member_key(v.supplier, member), v.check_in, i as u32);
+                let key = |member| Key::new(member_key(v.supplier, member), v.check_in, base, i as u32);
                 (key(v.client), key(v.staff))
             },
             |part| sort_part(part, visits),
         );
         let (clients, staff) = rayon::join(|| Groups::of_sorted(clients, Lines::All), || Groups::of_sorted(staff, Lines::Hot));
-        MonthGroups { clients, staff, others }
+        MonthGroups { clients: Arc::new(clients), staff, others: Arc::new(others) }
     }
 }
 
@@ -344,6 +384,29 @@ mod tests {
             state ^= state << 17;
             state % below
         }
+    }
+
+    #[test]
+    fn check_ins_far_from_the_first_visits_are_in_order_all_the_same() {
+        // Check-ins more than 2^31 seconds before and after the first visit's tie at the ends of
+        // the keys' window and are put in order by the visits themselves.
+        assert_eq!(std::mem::size_of::<Key>(), 16);
+        let far = 1i64 << 33;
+        let times = [0, far, -far, far + 1, -far - 1, 5, 1 << 40, -(1 << 40), far, (1 << 31) - 1, 1 << 31, -(1 << 31), -(1 << 31) - 1];
+        let mut visits = Vec::new();
+        for round in 0..12 {
+            for (n, &t) in times.iter().enumerate() {
+                visits.push(visit(&format!("v{:02}-{round:02}", (n * 7 + round) % 13), round as u32 % 2, n as u32 % 3, t));
+            }
+        }
+        let mut expected: Vec<u32> = (0..visits.len() as u32).collect();
+        let key = |i: &u32| {
+            let v = &visits[*i as usize];
+            (member_key(v.supplier, v.client), v.check_in, v.visit_id.as_str())
+        };
+        expected.sort_by(|a, b| key(a).cmp(&key(b)));
+        assert_eq!(Groups::by(&visits, |v| v.client).slices().concat(), expected);
+        assert_eq!(MonthGroups::new(&visits, visits.len()).clients.slices().concat(), expected);
     }
 
     #[test]

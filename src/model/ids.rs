@@ -34,6 +34,17 @@ impl Interner {
     pub fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
     }
+
+    /// Each id's place among the names sorted: comparing two ids' ranks compares their names.
+    pub fn ranks(&self) -> Vec<u32> {
+        let mut by_name: Vec<u32> = (0..self.names.len() as u32).collect();
+        by_name.sort_unstable_by(|a, b| self.name(*a).cmp(self.name(*b)).then(a.cmp(b)));
+        let mut rank = vec![0; by_name.len()];
+        for (place, id) in by_name.into_iter().enumerate() {
+            rank[id as usize] = place as u32;
+        }
+        rank
+    }
 }
 
 /// Names shared by all input files. Clients are interned by their raw id (kept in memory

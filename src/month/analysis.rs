@@ -93,10 +93,10 @@ pub fn figure_rows(supplier_id: &str, month: YearMonth, scope: &Scope, ctx: &Fig
 
 /// Each visit's flags as a bit set, with the bits of the payment basis
 /// (`mark_later_partners`).
-fn flag_masks(hits: &[FlagHit], visits: &[Visit]) -> Vec<u32> {
-    let mut masks = vec![0u32; visits.len()];
+fn flag_masks(hits: &[FlagHit], visits: &[Visit]) -> Vec<u16> {
+    let mut masks = vec![0u16; visits.len()];
     for h in hits {
-        masks[h.visit as usize] |= h.flag.bit();
+        masks[h.visit as usize] |= h.flag.bit() as u16;
     }
     mark_later_partners(hits.iter().map(|h| (h.visit, h.flag, h.related)), visits, &mut masks);
     masks
@@ -168,39 +168,63 @@ fn member_rows(members: &[Member], ids: &Ids, clients: bool) -> Vec<MemberRow> {
 
 /// `flags.csv` rows, sorted.
 fn flag_rows(hits: &[FlagHit], data: &MonthData) -> Vec<FlagRow> {
-    let visit_id = |i: u32| data.visits[i as usize].visit_id.to_string();
-    let mut rows: Vec<FlagRow> = hits
-        .par_iter()
-        .map(|h| FlagRow {
-            supplier_id: data.ids.suppliers.name(data.visits[h.visit as usize].supplier).to_string(),
-            flag: h.flag,
-            visit_id: visit_id(h.visit),
-            related_visit_id: h.related.map(visit_id),
+    // The hits are put in the rows' order before any row is made: by the supplier's rank among
+    // the names, the flag and the first 16 bytes of the visit ids as numbers, comparing whole
+    // ids only where those tie. Sorting the rows themselves compared supplier names (long, and
+    // alike up to their last word) and ids with `memcmp`, a tenth of the figures' CPU.
+    let ranks = data.ids.suppliers.ranks();
+    let id_of = |i: u32| data.visits[i as usize].visit_id.as_str();
+    let mut keyed: Vec<(u32, Flag, u128, &FlagHit)> =
+        hits.par_iter().map(|h| (ranks[data.visits[h.visit as usize].supplier as usize], h.flag, id_prefix(id_of(h.visit)), h)).collect();
+    keyed.par_sort_unstable_by(|a, b| {
+        (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
+            let ids = |h: &FlagHit| (id_of(h.visit), h.related.map(id_of));
+            ids(a.3).cmp(&ids(b.3))
         })
-        .collect();
-    rows.par_sort();
-    rows
+    });
+    keyed
+        .into_par_iter()
+        .map(|(_, flag, _, h)| FlagRow {
+            supplier_id: data.ids.suppliers.name(data.visits[h.visit as usize].supplier).to_string(),
+            flag,
+            visit_id: id_of(h.visit).to_string(),
+            related_visit_id: h.related.map(|r| id_of(r).to_string()),
+        })
+        .collect()
+}
+
+/// The first 16 bytes of `id` as a big-endian number, zeros after its end: two ids whose
+/// numbers differ compare as their numbers do (a shorter id's zeros stand below any byte but
+/// a zero, and where they meet a zero the numbers tie), so only ties need the whole ids.
+fn id_prefix(id: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = id.len().min(16);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 /// The month's figures, flags, drill-down and evidence.
 pub fn analyse(data: &MonthData, config: &Config) -> MonthAnalysis {
-    analyse_grouped(data, config, &MonthGroups::new(&data.visits, data.performed))
+    analyse_grouped(data, config, MonthGroups::new(&data.visits, data.performed))
 }
 
 /// `analyse` with the month's visits already grouped (`MonthGroups::new`), as `monthly`
-/// shares them with `visits.parquet`.
-pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) -> MonthAnalysis {
+/// shares the groupings by client with `visits.parquet`. The grouping by staff is let go
+/// once the flags and tallies have walked it: the rows are made and written beside the
+/// month's visits, where memory is at its highest.
+pub fn analyse_grouped(data: &MonthData, config: &Config, mut groups: MonthGroups) -> MonthAnalysis {
     let (month, ids) = (data.month, &data.ids);
     let mut ctx = FigureContext::new(config, month, ids);
     ctx.absences_given = data.absences_given;
     ctx.addons_given = data.addons_given;
     ctx.status_given = data.status_given;
     ctx.invoices_given = data.invoices_given;
-    let hits = flags::compute(&data.visits, data.performed, &data.absences, groups, &ctx);
+    let hits = flags::compute(&data.visits, data.performed, &data.absences, &groups, &ctx);
     let masks = flag_masks(&hits, &data.visits);
     let rows = ClientRows { granted: &data.granted, addons: &data.addons, invoices: &data.invoices };
     let (tally, (supplier_medians, all_median)) =
-        rayon::join(|| MonthTally::build(&data.visits, groups, rows, &masks, &ctx), || medians(data.performed(), ids, &ctx));
+        rayon::join(|| MonthTally::build(&data.visits, &groups, rows, &masks, &ctx), || medians(data.performed(), ids, &ctx));
+    drop(std::mem::take(&mut groups.staff));
     let payment_inputs = PaymentInputs {
         rate: crate::model::HourlyRate::from_kronor(config.payment.hourly_rate),
         invoices_given: data.invoices_given,
@@ -251,4 +275,58 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, groups: &MonthGroups) 
     let questioned = questioned_rows(&tally.questioned, data);
     let invoice_check = invoice_check_rows(&tally, ids, month);
     MonthAnalysis { month, figures, flags, staff, clients, evidence, hits, payment, questioned, invoice_check }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_prefix;
+
+    #[test]
+    fn ids_ordered_by_their_prefix_and_then_whole_are_ordered_as_text() {
+        // Prefixes of each other, a zero byte, ids longer than 16 bytes alike in their first
+        // 16, letters beyond ASCII, and digits of different lengths.
+        let mut ids: Vec<String> = [
+            "",
+            "a",
+            "ab",
+            "ab\0",
+            "ab\0z",
+            "abc",
+            "abd",
+            "b",
+            "250301150001",
+            "25030115000",
+            "2503011500010",
+            "0123456789abcdefX",
+            "0123456789abcdef",
+            "0123456789abcdefA",
+            "0123456789abcdeg",
+            "å",
+            "ä",
+            "ö",
+            "z",
+            "3:17",
+            "3:170",
+            "10:2",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        for i in 0..200u32 {
+            ids.push(format!("{}", i * 7919 % 1000));
+        }
+        let mut by_prefix = ids.clone();
+        by_prefix.sort_by(|a, b| id_prefix(a).cmp(&id_prefix(b)).then_with(|| a.cmp(b)));
+        let mut as_text = ids.clone();
+        as_text.sort();
+        assert_eq!(by_prefix, as_text);
+        // Where the prefixes differ they alone give the order.
+        for a in &ids {
+            for b in &ids {
+                if id_prefix(a) != id_prefix(b) {
+                    assert_eq!(id_prefix(a).cmp(&id_prefix(b)), a.cmp(b), "{a:?} {b:?}");
+                }
+            }
+        }
+    }
 }

@@ -227,7 +227,7 @@ fn completion_outside<'a>(scope: &SupplierScope<'a>, ctx: &FigureContext) -> Vec
 fn absence_periods(scope: &SupplierScope) -> Vec<(String, u32)> {
     let flag = Flag::DuringAbsence.bit();
     let mut counts: Vec<u32> = vec![0; scope.absences.len()];
-    for i in scope.by_client.visits_of(scope.supplier).iter().map(|&i| i as usize).filter(|&i| scope.masks[i] & flag != 0) {
+    for i in scope.by_client.visits_of(scope.supplier).iter().map(|&i| i as usize).filter(|&i| u32::from(scope.masks[i]) & flag != 0) {
         let v = &scope.visits[i];
         for (k, a) in scope.absences.iter().enumerate() {
             counts[k] += u32::from(a.client == v.client && a.contains(v.check_in));
@@ -285,7 +285,7 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
         }
     }
     for i in scope.by_client.walk_supplier(scope.supplier, scope.visits, Some(scope.masks)).map(|i| i as usize) {
-        let (v, mask) = (&scope.visits[i], scope.masks[i]);
+        let (v, mask) = (&scope.visits[i], u32::from(scope.masks[i]));
         for &k in &others {
             if is_example(kinds[k], v, scope.month, ctx) {
                 first[k].offer(&v.visit_id, i);
@@ -303,7 +303,7 @@ fn examples(scope: &SupplierScope, ctx: &FigureContext) -> Vec<(Evidence, Vec<us
     // only of the declined ones and of their flag (`declined_remainder`).
     let declined = kinds.iter().position(|e| *e == Evidence::Declined).expect("declined registrations quote examples");
     for i in scope.others.visits_of(scope.supplier).iter().map(|&i| i as usize) {
-        let (v, mask) = (&scope.visits[i], scope.masks[i]);
+        let (v, mask) = (&scope.visits[i], u32::from(scope.masks[i]));
         if is_example(Evidence::Declined, v, scope.month, ctx) {
             first[declined].offer(&v.visit_id, i);
         }

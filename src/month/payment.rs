@@ -7,16 +7,16 @@ use crate::model::payment::{centiminutes, seconds_in_hundredths};
 use crate::model::{ExactMinutes, Flag, HourlyRate, Questioned, Tally, Visit, YearMonth, MICROS_PER_SECOND};
 
 /// A visit's mask bit: it carries `duplicate` with a partner before it (the later copy).
-pub const DUPLICATE_LATER: u32 = 1 << 30;
+pub const DUPLICATE_LATER: u32 = 1 << 14;
 /// A visit's mask bit: it carries `staff_overlap` with a partner before it.
-pub const OVERLAP_LATER: u32 = 1 << 31;
-const _: () = assert!(Flag::COUNT <= 30, "the flags' bits and the payment bits must not meet");
+pub const OVERLAP_LATER: u32 = 1 << 15;
+const _: () = assert!(Flag::COUNT <= 14, "the flags' bits and the payment bits must not meet, within a mask's 16 bits");
 
 /// Marks in `masks` each visit that carries `duplicate` or `staff_overlap` with a partner that
 /// comes before it in the order of SPEC §10 (`check_in`, then `visit_id` as text). The first
 /// visit of a duplicate group has no partner before it and is not marked. `hits` are the
 /// month's flags as (visit, flag, partner), indices into `visits`.
-pub fn mark_later_partners(hits: impl Iterator<Item = (u32, Flag, Option<u32>)>, visits: &[Visit], masks: &mut [u32]) {
+pub fn mark_later_partners(hits: impl Iterator<Item = (u32, Flag, Option<u32>)>, visits: &[Visit], masks: &mut [u16]) {
     let key = |i: u32| {
         let v = &visits[i as usize];
         (v.check_in, v.visit_id.as_bytes())
@@ -38,7 +38,7 @@ pub fn mark_later_partners(hits: impl Iterator<Item = (u32, Flag, Option<u32>)>,
             | Flag::DeclinedRemainder => continue,
         };
         if related.is_some_and(|p| key(p) < key(visit)) {
-            masks[visit as usize] |= bit;
+            masks[visit as usize] |= bit as u16;
         }
     }
 }

@@ -19,17 +19,6 @@ use super::tables::{parquet_failure, Noting};
 use crate::engine::groups::{ahead, Group, Groups};
 use crate::model::{consecutive_order, split_key, Ids, Interner, Method, Visit, VisitStatus};
 
-/// Each id's place among the names sorted.
-fn name_ranks(names: &Interner) -> Vec<u32> {
-    let mut by_name: Vec<u32> = (0..names.names.len() as u32).collect();
-    by_name.sort_unstable_by(|a, b| names.name(*a).cmp(names.name(*b)).then(a.cmp(b)));
-    let mut rank = vec![0; by_name.len()];
-    for (place, id) in by_name.into_iter().enumerate() {
-        rank[id as usize] = place as u32;
-    }
-    rank
-}
-
 /// The order the visits are stored in: by supplier, client (their names as stored), check-in
 /// and visit id. One supplier's visits lie together, and the order does not depend on the
 /// order of the input rows or files. The month's client groups (`by_client`) are already in
@@ -37,8 +26,8 @@ fn name_ranks(names: &Interner) -> Vec<u32> {
 /// registrations that are not performed visits (`others`, grouped by client apart) are merged
 /// into their client's visits in the same order.
 pub fn stored_order(visits: &[Visit], ids: &Ids, by_client: &Groups, others: &Groups) -> Vec<u32> {
-    let suppliers = name_ranks(&ids.suppliers);
-    let clients = name_ranks(&ids.clients);
+    let suppliers = ids.suppliers.ranks();
+    let clients = ids.clients.ranks();
     let rank = |g: &Group| {
         let (supplier, client) = split_key(g.key);
         (suppliers[supplier as usize], clients[client as usize])

@@ -37,8 +37,10 @@ impl Member {
     }
 }
 
-/// Flags of each visit as a bit set (`Flag::bit`), indexed like the month's visits.
-pub type FlagMasks = [u32];
+/// Flags of each visit as a bit set (`Flag::bit`, and the bits `mark_later_partners` sets),
+/// indexed like the month's visits. Sixteen bits hold them all (asserted there), and a
+/// national month's masks take 25 MB instead of 49 while its figures are made.
+pub type FlagMasks = [u16];
 
 /// The month's members. Both lists are sorted by key, so one supplier's members are one range.
 pub struct MonthTally {
@@ -103,7 +105,7 @@ fn add_others(mut members: Vec<Member>, others: &Groups, visits: &[Visit], masks
                 Ok(at) => &mut members[at].tally,
                 Err(_) => added.entry(key).or_default(),
             };
-            count_other(tally, v, masks[i as usize]);
+            count_other(tally, v, masks[i as usize].into());
         }
     }
     if !added.is_empty() {
@@ -190,7 +192,7 @@ fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ct
     let mut seconds: Vec<i64> = group
         .iter()
         .filter_map(|&i| {
-            let (seconds, reason) = count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)?;
+            let (seconds, reason) = count_visit(&mut tally, &visits[i as usize], masks[i as usize].into(), ctx)?;
             if let Some(reason) = reason {
                 questioned.push(QuestionedVisit { visit: i, reason, seconds });
             }
@@ -203,7 +205,7 @@ fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ct
 fn client_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, extras: &ClientExtras) -> Member {
     let mut tally = Tally::default();
     let mut seconds: Vec<i64> =
-        group.iter().filter_map(|&i| Some(count_visit(&mut tally, &visits[i as usize], masks[i as usize], ctx)?.0)).collect();
+        group.iter().filter_map(|&i| Some(count_visit(&mut tally, &visits[i as usize], masks[i as usize].into(), ctx)?.0)).collect();
     let client_visits: Vec<&Visit> = group.iter().map(|&i| &visits[i as usize]).collect();
     extras.count_into(key, &mut tally, &client_visits, ctx);
     let continuity_staff = continuity::qualifying_staff(&client_visits, ctx);
