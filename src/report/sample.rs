@@ -79,7 +79,7 @@ fn time_text(v: &SampledVisit) -> String {
 /// visits by client and time so that one call covers a client's visits), then the sheet
 /// `Om urvalet`.
 pub fn write_call_list(path: &Path, sample: &[SampledVisit], how: &DrawnHow) -> Result<()> {
-    let mut book = Workbook::new();
+    let mut book = crate::report::new_workbook();
     let build = |book: &mut Workbook| -> Result<(), XlsxError> {
         let mut by_supplier: BTreeMap<&str, Vec<&SampledVisit>> = BTreeMap::new();
         for v in sample {

@@ -103,7 +103,7 @@ pub const MEMBER_SHEETS_MAX_SUPPLIERS: usize = 30;
 /// breakdown sheet for each of them (`MEMBER_SHEETS_MAX_SUPPLIERS`).
 pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -> Result<()> {
     let member_sheets = suppliers.len() <= MEMBER_SHEETS_MAX_SUPPLIERS;
-    let mut book = Workbook::new();
+    let mut book = crate::report::new_workbook();
     let made = chrono::Local::now().date_naive().to_string();
     let title = match suppliers {
         [one] => format!("{one} – kvartal {} – {made}", q.quarter),

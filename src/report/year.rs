@@ -388,7 +388,7 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], r
 /// the stored and deviating months (`year.csv` with labels).
 pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<()> {
     let made = doc.properties.created.as_str();
-    let mut book = Workbook::new();
+    let mut book = crate::report::new_workbook();
     let build = |book: &mut Workbook| -> Result<(), XlsxError> {
         // What the workbook covers, first: the months stored and the months missing.
         let stored: Vec<String> = y.stored.iter().map(YearMonth::to_string).collect();
