@@ -7,8 +7,8 @@ use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::duplicates::ShardedIds;
+use super::names::{intern_staff, intern_supplier};
 use super::rows::Reason;
-use super::tables::{intern_staff, intern_supplier};
 use super::time::Clock;
 use crate::bytes_map::{BytesMap, HashMap};
 use crate::engine::split_parts;

@@ -5,6 +5,7 @@ pub mod aliases;
 mod chunk;
 mod duplicates;
 pub mod method;
+mod names;
 pub mod records;
 pub mod rows;
 pub mod source;

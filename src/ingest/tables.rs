@@ -3,16 +3,17 @@
 use anyhow::Result;
 
 use super::chunk::{Kept, Name};
+use super::names::{intern_client, intern_supplier};
 use super::rows::{scan, Reason, Row};
 use super::source::Source;
 use super::time::{parse_date, parse_stamp, resolve_check_in, Stamp};
 use super::Ingested;
 use crate::config::Config;
 use crate::model::input::{AbsenceColumn as Ab, AddonColumn as Ad, Column, GrantedColumn as Gr, InputKind, InvoiceColumn as In};
-use crate::model::{Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, Ids, Interner, InvoiceRow};
+use crate::model::{Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, Ids, InvoiceRow};
 
 use crate::model::{Problem, YearMonth};
-use crate::privacy::{identity_key, personnummer_spans, Pseudonymizer};
+use crate::privacy::Pseudonymizer;
 
 pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
     FileAccount {
@@ -31,27 +32,6 @@ pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
         duplicates: 0,
         outside_month: 0,
     }
-}
-
-/// Clients are told apart by `identity_key`, so every form of one personnummer is one client.
-pub(super) fn intern_client(ids: &mut Ids, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
-    ids.clients.intern_with(&identity_key(raw), |id| pseudonyms.pseudonym(id))
-}
-
-/// Supplier ids are kept as they are, with any personnummer in them replaced.
-pub(super) fn intern_supplier(suppliers: &mut Interner, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
-    suppliers.intern_with(raw, |id| pseudonyms.scrub(id))
-}
-
-/// Staff ids are kept as they are, unless one is shaped like a personnummer.
-pub(super) fn intern_staff(staff: &mut Interner, pseudonyms: &Pseudonymizer, raw: &str) -> u32 {
-    staff.intern_with(&identity_key(raw), |id| {
-        if personnummer_spans(id.as_bytes()).is_empty() {
-            id.to_string()
-        } else {
-            pseudonyms.pseudonym(id)
-        }
-    })
 }
 
 /// Suppliers and clients interned so far from one file, by the raw bytes of their field: a
