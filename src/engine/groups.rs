@@ -19,9 +19,9 @@ pub struct Group {
 }
 
 /// A visit's place in its grouping: its `member_key`, its check-in in the seconds of a window
-/// of 136 years around the grouping's first visit (`Key::when`), and its index. Sixteen bytes
-/// where the check-in itself made twenty-four: a national month holds two lists of 12 M keys
-/// at once, and they are the run's highest memory when its visits have been grouped.
+/// of 136 years around the grouping's first visit (`Key::when`), and its index: sixteen bytes,
+/// where the check-in itself would make twenty-four. A national month holds two lists of 12 M
+/// keys at once while its visits are grouped.
 #[derive(Debug, Clone, Copy, Default)]
 struct Key {
     member: u64,

@@ -25,8 +25,8 @@ pub const SUPPLIERS_PER_PRINTED_SHEET: usize = 1000;
 
 /// The zip level a workbook's XML is deflated at. A quarter writes a workbook for each
 /// supplier, with its staff and client sheets, and at the library's default (6) deflating them
-/// took a third of `quarter`'s CPU on a national store; level 1 deflates several times faster,
-/// for files somewhat larger (docs/PERFORMANCE.md).
+/// is a large part of `quarter`'s work; level 1 deflates several times faster, for files
+/// somewhat larger (docs/DECISIONS.md).
 const WORKBOOK_ZIP_LEVEL: u8 = 1;
 
 /// A new workbook, deflated at `WORKBOOK_ZIP_LEVEL`.

@@ -76,7 +76,7 @@ pub(super) fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> B
         first_appearance(values.clone(), |t, next| code_in(&mut code[((t - least) / MINUTE) as usize], next))
     } else {
         // Times to the second are mostly distinct: the map is made as large as the batch at
-        // once instead of growing through every size on the way (a tenth of the table's CPU).
+        // once instead of growing through every size on the way.
         let mut code: HashMap<i64, u32> = HashMap::with_capacity_and_hasher(values.size_hint().0, Default::default());
         first_appearance(values.clone(), |t, next| *code.entry(t).or_insert(next))
     };
