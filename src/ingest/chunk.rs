@@ -116,10 +116,15 @@ impl<'a> Name<'a> {
 
     /// Its chunk-local number, numbering it (and keeping its raw bytes) when new.
     pub(super) fn number(self, names: &mut LocalNames, numbered: &mut Kept<u32>) -> u32 {
+        self.number_with(numbered, |text| names.id(text))
+    }
+
+    /// Its number: as kept, or given by `intern` when new, kept then under its raw bytes.
+    pub(super) fn number_with(self, numbered: &mut Kept<u32>, intern: impl FnOnce(&str) -> u32) -> u32 {
         match self {
             Name::Numbered(id) => id,
             Name::Checked(raw, text) => {
-                let id = names.id(&text);
+                let id = intern(&text);
                 if let Some(raw) = raw {
                     numbered.insert(raw, id);
                 }

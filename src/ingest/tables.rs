@@ -35,10 +35,10 @@ pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
 }
 
 /// Suppliers and clients interned so far from one file, by the raw bytes of their field: a
-/// file repeats a supplier and a client row after row, and checking and normalising each
-/// spelling once (valid text, Unicode normalisation, the reserved names, the personnummer's
-/// core) instead of on every row was most of the reading of the granted, add-on and invoice
-/// files. A name is kept once interned, so the ids are numbered as before.
+/// file repeats a supplier and a client row after row, so each spelling is checked and
+/// normalised once (valid text, Unicode normalisation, the reserved names, the personnummer's
+/// core), not on every row. A name is kept once interned, so the ids are numbered in the same
+/// order either way.
 #[derive(Default)]
 struct Interned {
     suppliers: Kept<u32>,
@@ -47,29 +47,11 @@ struct Interned {
 
 impl Interned {
     fn supplier(&mut self, name: Name, ids: &mut Ids, pseudonyms: &Pseudonymizer) -> u32 {
-        match name {
-            Name::Numbered(id) => id,
-            Name::Checked(raw, text) => {
-                let id = intern_supplier(&mut ids.suppliers, pseudonyms, &text);
-                if let Some(raw) = raw {
-                    self.suppliers.insert(raw, id);
-                }
-                id
-            }
-        }
+        name.number_with(&mut self.suppliers, |text| intern_supplier(&mut ids.suppliers, pseudonyms, text))
     }
 
     fn client(&mut self, name: Name, ids: &mut Ids, pseudonyms: &Pseudonymizer) -> u32 {
-        match name {
-            Name::Numbered(id) => id,
-            Name::Checked(raw, text) => {
-                let id = intern_client(ids, pseudonyms, &text);
-                if let Some(raw) = raw {
-                    self.clients.insert(raw, id);
-                }
-                id
-            }
-        }
+        name.number_with(&mut self.clients, |text| intern_client(ids, pseudonyms, text))
     }
 }
 

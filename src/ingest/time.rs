@@ -124,8 +124,7 @@ fn steady_hour_start(hour: i64) -> Option<NaiveDateTime> {
 
 /// The instant of wall-clock time `naive` when all of its hour has one reading, by the offset
 /// kept in `kept` for the hour; `None` in an hour the clocks are changed in (resolved in full).
-/// Looking the offset up in the time zone's rules for every timestamp was a tenth of the
-/// reading of a month written in local time.
+/// The time zone's rules are looked up once per hour, not for every timestamp.
 fn steady_instant(kept: &mut Option<(i64, Option<i64>)>, naive: NaiveDateTime) -> Option<i64> {
     let wall = naive.and_utc().timestamp();
     let hour = wall.div_euclid(3600);

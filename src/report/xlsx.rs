@@ -727,9 +727,9 @@ fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff
         let longest = name.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
         sheet.set_column_width(c as u16, (longest + 2).max(8) as f64)?;
     }
-    // A number format per column, which a value written without one takes: looking a cell's
-    // format up (hashing it) for each of a national quarter's millions of member cells was a
-    // twentieth of the quarter. The cells carry the same style as when each was given it.
+    // A number format per column, which a value written without one takes, so that no cell's
+    // format is looked up (hashed) for each of a national quarter's millions of member cells.
+    // The cells carry the same style as when each is given it.
     for (col, format) in MEMBER_COLUMN_FORMATS {
         if !staff || col < STAFF_HEADER.len() as u16 {
             let format = match format {
