@@ -4,6 +4,7 @@
 pub mod area_chart;
 pub mod charts;
 pub mod document;
+pub mod docx;
 pub mod followup;
 pub mod guide;
 pub mod html;

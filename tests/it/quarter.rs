@@ -572,10 +572,10 @@ fn the_action_plan_is_a_letter_from_the_municipality() {
     // Every table's header row, and only it, repeats on the pages the table runs over.
     let tables = document.matches("<w:tbl>").count();
     assert!(tables > 10);
-    assert_eq!(document.matches("<w:tblHeader />").count(), tables);
+    assert_eq!(document.matches("<w:tblHeader/>").count(), tables);
     for table in document.split("<w:tbl>").skip(1) {
         let first_row_end = table.find("</w:tr>").unwrap();
-        assert!(table[..first_row_end].contains("<w:tblHeader />"));
+        assert!(table[..first_row_end].contains("<w:tblHeader/>"));
     }
     let core = zip_entry(&docx, "docProps/core.xml");
     assert!(core.contains("<dc:title>Åtgärdsplan 2025-Q1 – Trygg Vård AB</dc:title>"), "{core}");
@@ -585,7 +585,7 @@ fn the_action_plan_is_a_letter_from_the_municipality() {
     assert!(parts.contains("Exempelby kommun · Åtgärdsplan 2025-Q1 · Trygg Vård AB"), "the running header");
     assert!(parts.contains("PAGE") && parts.contains("NUMPAGES"), "page numbers");
     assert!(document.contains("Med vänlig hälsning") && document.contains("Kontaktperson: Anna Exempel"));
-    assert!(document.contains("<w:pgSz w:w=\"11906\" w:h=\"16838\" />"), "A4");
+    assert!(document.contains("<w:pgSz w:w=\"11906\" w:h=\"16838\"/>"), "A4");
 
     // Example visits of a pair stand together, each naming its partner.
     let section = md.split("### Underlag: ").find(|s| s.starts_with("Flaggade besök: Dubbelregistrering")).unwrap();
