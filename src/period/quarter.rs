@@ -20,7 +20,7 @@ use crate::month::evidence::{EvidenceRow, Kind};
 use crate::month::payment::{PaymentRow, QuestionedRow};
 use crate::month::sample::{AnswerSummary, Drawn};
 use crate::period::followup::{History, SupplierFollowup};
-use crate::store::read::{check_same_key, month_exists, monthly_command, read_flags, read_month, StoredMonth};
+use crate::store::read::{check_same_key, flag_partners, month_exists, monthly_command, read_month, StoredMonth};
 use crate::store::sample::read_answers;
 
 /// The partners of the month's flagged example visits (evidence rows of kind `visit`), read
@@ -36,11 +36,8 @@ fn related_of_examples(out: &Path, month: &StoredMonth) -> Result<HashMap<(Strin
     if examples.is_empty() {
         return Ok(related);
     }
-    for row in read_flags(out, month.month, None)? {
-        let Some(partner) = row.related_visit_id else { continue };
-        if examples.contains(&(row.supplier_id.as_str(), row.flag, row.visit_id.as_str())) {
-            related.entry((row.supplier_id, row.flag, row.visit_id)).or_default().push(partner);
-        }
+    for (supplier, flag, visit, partner) in flag_partners(out, month.month, |s, f, v| examples.contains(&(s, f, v)))? {
+        related.entry((supplier, flag, visit)).or_default().push(partner);
     }
     Ok(related)
 }

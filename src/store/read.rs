@@ -244,24 +244,52 @@ pub fn read_flags(out: &Path, month: YearMonth, only: Option<&str>) -> Result<Ve
             df.filter(&mask).map_err(|e| anyhow!("flags.parquet: {e}"))?
         }
     };
-    let (visit, supplier, flag, related) = (
+    let (mut visit, mut supplier, flag, mut related) = (
         strings(&df, FlagColumn::VisitId.name())?,
         strings(&df, FlagColumn::SupplierId.name())?,
-        strings(&df, FlagColumn::Flag.name())?,
+        texts(&df, FlagColumn::Flag.name())?,
         strings(&df, FlagColumn::RelatedVisitId.name())?,
     );
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let name = flag[i].as_deref().unwrap_or("");
+        let name = flag[i].unwrap_or("");
         let flag = Flag::parse(name).ok_or_else(|| anyhow!("okänd flagga '{name}' i flags.parquet"))?;
         rows.push(FlagRow {
-            supplier_id: supplier[i].clone().unwrap_or_default(),
+            supplier_id: take(&mut supplier, i),
             flag,
-            visit_id: visit[i].clone().unwrap_or_default(),
-            related_visit_id: related[i].clone(),
+            visit_id: take(&mut visit, i),
+            related_visit_id: related[i].take(),
         });
     }
     Ok(rows)
+}
+
+/// The related visits of the flag rows of a stored month that `wanted` picks by supplier, flag
+/// and visit id: each as (supplier, flag, visit, related visit). Only the picked rows are
+/// copied out of the table, so a national month's flags are not held as rows.
+pub fn flag_partners(
+    out: &Path,
+    month: YearMonth,
+    wanted: impl Fn(&str, Flag, &str) -> bool,
+) -> Result<Vec<(String, Flag, String, String)>> {
+    let df = read_parquet(&out.join(month.to_string()).join("flags.parquet"))?;
+    let (visit, supplier, flag, related) = (
+        texts(&df, FlagColumn::VisitId.name())?,
+        texts(&df, FlagColumn::SupplierId.name())?,
+        texts(&df, FlagColumn::Flag.name())?,
+        texts(&df, FlagColumn::RelatedVisitId.name())?,
+    );
+    let mut partners = Vec::new();
+    for i in 0..df.height() {
+        let Some(partner) = related[i] else { continue };
+        let name = flag[i].unwrap_or("");
+        let flag = Flag::parse(name).ok_or_else(|| anyhow!("okänd flagga '{name}' i flags.parquet"))?;
+        let (supplier, visit) = (supplier[i].unwrap_or(""), visit[i].unwrap_or(""));
+        if wanted(supplier, flag, visit) {
+            partners.push((supplier.to_string(), flag, visit.to_string(), partner.to_string()));
+        }
+    }
+    Ok(partners)
 }
 
 /// One stored visit of a supplier, as much as an investigation needs.
@@ -397,7 +425,7 @@ fn whole(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
 /// `payment.parquet` through its column list.
 fn payment(df: &DataFrame, month: YearMonth) -> Result<Vec<PaymentRow>> {
     use PaymentColumn as P;
-    let supplier = strings(df, P::SupplierId.name())?;
+    let mut supplier = strings(df, P::SupplierId.name())?;
     let [registered, questioned, over, invoiced, excess] =
         [P::RegisteredMinutes, P::QuestionedMinutes, P::OverGrantedMinutes, P::InvoicedMinutes, P::InvoiceExcessMinutes]
             .map(|c| hundredths(df, c.name()));
@@ -407,7 +435,7 @@ fn payment(df: &DataFrame, month: YearMonth) -> Result<Vec<PaymentRow>> {
     let (kronor, excess_kronor) = (whole(df, P::QuestionedKronor.name())?, whole(df, P::InvoiceExcessKronor.name())?);
     Ok((0..df.height())
         .map(|i| PaymentRow {
-            supplier_id: supplier[i].clone().unwrap_or_default(),
+            supplier_id: take(&mut supplier, i),
             month,
             registered: registered[i].unwrap_or(0),
             questioned: questioned[i].unwrap_or(0),
@@ -429,15 +457,16 @@ pub(super) fn read_questioned_table(path: &Path) -> Result<Vec<QuestionedRow>> {
 /// `questioned.parquet` through its column list.
 fn questioned(df: &DataFrame) -> Result<Vec<QuestionedRow>> {
     use QuestionedColumn as Q;
-    let (visit, supplier, reason) = (strings(df, Q::VisitId.name())?, strings(df, Q::SupplierId.name())?, strings(df, Q::Reason.name())?);
+    let (mut visit, mut supplier, reason) =
+        (strings(df, Q::VisitId.name())?, strings(df, Q::SupplierId.name())?, texts(df, Q::Reason.name())?);
     let minutes = hundredths(df, Q::Minutes.name())?;
     (0..df.height())
         .map(|i| {
-            let name = reason[i].as_deref().unwrap_or("");
+            let name = reason[i].unwrap_or("");
             Ok(QuestionedRow {
-                supplier_id: supplier[i].clone().unwrap_or_default(),
+                supplier_id: take(&mut supplier, i),
                 reason: Questioned::parse(name).ok_or_else(|| anyhow!("okänd orsak '{name}' i questioned.parquet"))?,
-                visit_id: visit[i].clone().unwrap_or_default(),
+                visit_id: take(&mut visit, i),
                 minutes: minutes[i].unwrap_or(0),
             })
         })
@@ -447,13 +476,13 @@ fn questioned(df: &DataFrame) -> Result<Vec<QuestionedRow>> {
 /// `invoice_check.parquet` through its column list.
 fn invoice_check(df: &DataFrame, month: YearMonth) -> Result<Vec<InvoiceCheckRow>> {
     use InvoiceCheckColumn as I;
-    let (supplier, client) = (strings(df, I::SupplierId.name())?, strings(df, I::ClientId.name())?);
+    let (mut supplier, mut client) = (strings(df, I::SupplierId.name())?, strings(df, I::ClientId.name())?);
     let (invoiced, supported, excess) =
         (hundredths(df, I::InvoicedMinutes.name())?, hundredths(df, I::SupportedMinutes.name())?, hundredths(df, I::ExcessMinutes.name())?);
     Ok((0..df.height())
         .map(|i| InvoiceCheckRow {
-            supplier_id: supplier[i].clone().unwrap_or_default(),
-            client_id: client[i].clone().unwrap_or_default(),
+            supplier_id: take(&mut supplier, i),
+            client_id: take(&mut client, i),
             month,
             invoiced: invoiced[i].unwrap_or(0),
             supported: supported[i].unwrap_or(0),
@@ -471,9 +500,20 @@ fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
     df.column(name).map_err(|_| anyhow!("den sparade tabellen saknar kolumnen '{name}'"))
 }
 
+/// A text column as owned strings, for the fields a row keeps (taken out with `mem::take`).
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    Ok(texts(df, name)?.into_iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// A text column as borrowed text, for the fields that are parsed or compared and not kept.
+fn texts<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
     let c = column(df, name)?.str().map_err(|e| anyhow!("kolumnen '{name}': {e}"))?;
-    Ok(c.iter().map(|v| v.map(str::to_string)).collect())
+    Ok(c.iter().collect())
+}
+
+/// A kept text field of a row, moved out of its column.
+fn take(column: &mut [Option<String>], i: usize) -> String {
+    column[i].take().unwrap_or_default()
 }
 
 fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
@@ -487,18 +527,18 @@ fn counts(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>> {
 }
 
 fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
-    let (supplier, figure, value, status) = (
+    let (mut supplier, figure, value, status) = (
         strings(df, FigureColumn::SupplierId.name())?,
-        strings(df, FigureColumn::Figure.name())?,
+        texts(df, FigureColumn::Figure.name())?,
         floats(df, FigureColumn::Value.name())?,
-        strings(df, FigureColumn::Status.name())?,
+        texts(df, FigureColumn::Status.name())?,
     );
     (0..df.height())
         .map(|i| {
-            let s = status[i].as_deref().unwrap_or("");
-            let id = figure[i].as_deref().unwrap_or("");
+            let s = status[i].unwrap_or("");
+            let id = figure[i].unwrap_or("");
             Ok(FigureRow {
-                supplier_id: supplier[i].clone().unwrap_or_default(),
+                supplier_id: take(&mut supplier, i),
                 month,
                 metric: Metric::parse(id).ok_or_else(|| anyhow!("okänt mått '{id}' i figures.parquet"))?,
                 value: value[i],
@@ -509,27 +549,27 @@ fn figures(df: &DataFrame, month: YearMonth) -> Result<Vec<FigureRow>> {
 }
 
 fn evidence(df: &DataFrame) -> Result<Vec<EvidenceRow>> {
-    let (supplier, figure, kind, id, value) = (
+    let (mut supplier, figure, kind, mut id, value) = (
         strings(df, EvidenceColumn::SupplierId.name())?,
-        strings(df, EvidenceColumn::Figure.name())?,
-        strings(df, EvidenceColumn::Kind.name())?,
+        texts(df, EvidenceColumn::Figure.name())?,
+        texts(df, EvidenceColumn::Kind.name())?,
         strings(df, EvidenceColumn::Id.name())?,
         floats(df, EvidenceColumn::Value.name())?,
     );
     // Months stored before example visits had their detail have no such column.
     let detail_column = EvidenceColumn::Detail.name();
-    let detail = if df.column(detail_column).is_ok() { strings(df, detail_column)? } else { vec![None; df.height()] };
+    let mut detail = if df.column(detail_column).is_ok() { strings(df, detail_column)? } else { vec![None; df.height()] };
     (0..df.height())
         .map(|i| {
-            let k = kind[i].as_deref().unwrap_or("");
-            let owner = figure[i].as_deref().unwrap_or("");
+            let k = kind[i].unwrap_or("");
+            let owner = figure[i].unwrap_or("");
             Ok(EvidenceRow {
-                supplier_id: supplier[i].clone().unwrap_or_default(),
+                supplier_id: take(&mut supplier, i),
                 evidence: Evidence::parse(owner).ok_or_else(|| anyhow!("okänt mått '{owner}' i evidence.parquet"))?,
                 kind: Kind::parse(k).ok_or_else(|| anyhow!("okänd sort '{k}' i evidence.parquet"))?,
-                id: id[i].clone().unwrap_or_default(),
+                id: take(&mut id, i),
                 value: value[i],
-                detail: detail[i].clone(),
+                detail: detail[i].take(),
             })
         })
         .collect()
@@ -551,7 +591,7 @@ fn count_or(df: &DataFrame, name: &str, rebuilt: impl Fn(usize) -> f64) -> Resul
 fn members(df: &DataFrame, id_column: &'static str) -> Result<Vec<MemberRow>> {
     use MemberColumn as M;
     let name = |c: MemberColumn| c.name_in(id_column);
-    let (supplier, member) = (strings(df, name(M::SupplierId))?, strings(df, name(M::MemberId))?);
+    let (mut supplier, mut member) = (strings(df, name(M::SupplierId))?, strings(df, name(M::MemberId))?);
     let (visits, checked_in, valid, flagged) = (
         counts(df, name(M::Visits))?,
         counts(df, name(M::CheckedIn))?,
@@ -613,8 +653,8 @@ fn members(df: &DataFrame, id_column: &'static str) -> Result<Vec<MemberRow>> {
             tally.grant(granted[i].map(ExactMinutes::from_minutes));
             tally.invoice(invoiced[i].map(ExactMinutes::from_minutes));
             MemberRow {
-                supplier_id: supplier[i].clone().unwrap_or_default(),
-                member_id: member[i].clone().unwrap_or_default(),
+                supplier_id: take(&mut supplier, i),
+                member_id: take(&mut member, i),
                 tally,
                 median: median[i],
                 distinct_staff: distinct[i],
