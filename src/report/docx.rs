@@ -218,7 +218,7 @@ fn push_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
     for side in ["top", "left", "bottom", "right", "insideH", "insideV"] {
         write!(out, r#"<w:{side} w:val="single" w:sz="2" w:space="0" w:color="000000"/>"#).expect("writing to a String");
     }
-    out.push_str(r#"</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>"#);
+    out.push_str(r#"</w:tblBorders></w:tblPr><w:tblGrid>"#);
     for w in &widths {
         write!(out, r#"<w:gridCol w:w="{w}"/>"#).expect("writing to a String");
     }
