@@ -130,13 +130,20 @@ impl Look {
 fn push_run<'a>(out: &mut String, look: Look, lines: impl IntoIterator<Item = &'a str>) {
     out.push_str("<w:r>");
     look.push(out);
-    for (i, line) in lines.into_iter().enumerate() {
+    // A line break or tab inside a text (a setting written on two lines) is Word's own break
+    // or tab, not a character of the text.
+    for (i, line) in lines.into_iter().flat_map(|l| l.split('\n')).enumerate() {
         if i > 0 {
             out.push_str("<w:br/>");
         }
-        out.push_str(r#"<w:t xml:space="preserve">"#);
-        push_text(out, line);
-        out.push_str("</w:t>");
+        for (k, part) in line.split('\t').enumerate() {
+            if k > 0 {
+                out.push_str("<w:tab/>");
+            }
+            out.push_str(r#"<w:t xml:space="preserve">"#);
+            push_text(out, part.trim_end_matches('\r'));
+            out.push_str("</w:t>");
+        }
     }
     out.push_str("</w:r>");
 }
@@ -205,7 +212,16 @@ fn column_widths(header: &[String], rows: &[Vec<String>]) -> Vec<usize> {
     if sum(&word) <= TEXT_WIDTH {
         return grow(&word, &phrase);
     }
-    word.iter().map(|w| w * TEXT_WIDTH / sum(&word)).collect()
+    // Some word is too long for the page (a supplier name without spaces): the widest columns
+    // are cut to one width, as wide as the page then allows, and the others keep their longest
+    // word whole; only the cut columns' words wrap.
+    let cap = (0..=TEXT_WIDTH).rev().find(|&c| word.iter().map(|w| (*w).min(c)).sum::<usize>() <= TEXT_WIDTH).unwrap_or(0);
+    let capped: Vec<usize> = word.iter().map(|w| (*w).min(cap)).collect();
+    if capped.iter().all(|w| *w == cap) {
+        // Every column is cut: they share the page alike.
+        return vec![TEXT_WIDTH / n; n];
+    }
+    capped
 }
 
 /// A table as wide as the text with thin borders, its columns fitted to their content; the
@@ -460,6 +476,32 @@ mod tests {
     }
 
     #[test]
+    fn a_word_wider_than_the_page_leaves_the_other_columns_their_longest_word() {
+        let word = |c: usize| c * CHAR_TWIPS + CELL_PADDING;
+        let name = format!("Trygg{}", "Vård".repeat(80));
+        let header: Vec<String> = ["Uppgift", ""].map(String::from).to_vec();
+        let rows = vec![vec!["Diarienummer / referens".to_string(), name.clone()], vec!["Utförare".to_string(), name]];
+        let widths = column_widths(&header, &rows);
+        assert_eq!(widths[0], word("Diarienummer".len()), "{widths:?}");
+        assert_eq!(widths.iter().sum::<usize>(), TEXT_WIDTH, "{widths:?}");
+        // Five number columns beside a long name: each number stays whole.
+        let header: Vec<String> = ["Utförare", "Registrerad", "Ifrågasatt", "Andel", "Fakturerad"].map(String::from).to_vec();
+        let rows = vec![vec![
+            "Omsorgsbolaget_i_Norrland_Aktiebolag_556677-8899_Avdelning_Hemtjänst_Norra".to_string(),
+            "49 852".into(),
+            "5 806".into(),
+            "11,6 %".into(),
+            "50 000".into(),
+        ]];
+        let widths = column_widths(&header, &rows);
+        assert!(widths[1..].iter().zip(&header[1..]).all(|(w, h)| *w >= word(h.chars().count())), "{widths:?}");
+        assert!(widths.iter().sum::<usize>() <= TEXT_WIDTH, "{widths:?}");
+        // Only long words everywhere: the page shared alike.
+        let long = "X".repeat(200);
+        assert_eq!(column_widths(&[long.clone(), long], &[]), vec![TEXT_WIDTH / 2; 2]);
+    }
+
+    #[test]
     fn text_from_the_exports_is_escaped_and_control_characters_replaced() {
         let mut out = String::new();
         push_text(&mut out, "A & B <AB> \"x\"\u{1}\u{7}\tå");
@@ -488,6 +530,12 @@ mod tests {
         assert!(body.contains(r#"<w:t xml:space="preserve">a</w:t></w:r></w:p><w:p><w:r><w:rPr><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr><w:t xml:space="preserve">b</w:t>"#), "{body}");
         assert!(body.contains("1\u{a0}000"), "{body}");
         assert!(body.contains(r#"<w:t xml:space="preserve">Rad 1</w:t><w:br/><w:t xml:space="preserve">Rad 2</w:t>"#), "{body}");
+        let mut run = String::new();
+        push_run(&mut run, Look::PLAIN, ["Enhet\r\nAvdelning\tNorr"]);
+        assert_eq!(
+            run,
+            r#"<w:r><w:t xml:space="preserve">Enhet</w:t><w:br/><w:t xml:space="preserve">Avdelning</w:t><w:tab/><w:t xml:space="preserve">Norr</w:t></w:r>"#
+        );
         // The picture as wide as the text, its height in proportion.
         assert!(body.contains(&format!(r#"<wp:extent cx="{}" cy="{}"/>"#, 9638 * 635, 9638 * 635 / 2)), "{body}");
         assert!(body.contains(r#"<a:blip r:embed="rIdImage1"/>"#), "{body}");
