@@ -148,8 +148,9 @@ fn push_run<'a>(out: &mut String, look: Look, lines: impl IntoIterator<Item = &'
     out.push_str("</w:r>");
 }
 
-/// A paragraph of one run, with its style and whether it stays on the page of the next one.
-fn push_paragraph(out: &mut String, style: Option<&str>, keep_next: bool, look: Look, text: &str) {
+/// A paragraph of one run of `lines`, with its style and whether it stays on the page of the
+/// next one.
+fn push_paragraph<'a>(out: &mut String, style: Option<&str>, keep_next: bool, look: Look, lines: impl IntoIterator<Item = &'a str>) {
     out.push_str("<w:p>");
     if style.is_some() || keep_next {
         out.push_str("<w:pPr>");
@@ -161,7 +162,7 @@ fn push_paragraph(out: &mut String, style: Option<&str>, keep_next: bool, look: 
         }
         out.push_str("</w:pPr>");
     }
-    push_run(out, look, [text]);
+    push_run(out, look, lines);
     out.push_str("</w:p>");
 }
 
@@ -248,9 +249,13 @@ fn push_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
         for (cell, width) in cells.iter().zip(&widths) {
             write!(out, r#"<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>"#).expect("writing to a String");
             for line in cell.split('\n') {
-                out.push_str("<w:p>");
-                push_run(out, if is_header { Look::TABLE_HEADER } else { Look::TABLE }, [unbroken_numbers(line).as_str()]);
-                out.push_str("</w:p>");
+                push_paragraph(
+                    out,
+                    None,
+                    false,
+                    if is_header { Look::TABLE_HEADER } else { Look::TABLE },
+                    [unbroken_numbers(line).as_str()],
+                );
             }
             out.push_str("</w:tc>");
         }
@@ -297,15 +302,13 @@ fn document_xml(doc: &Document) -> (String, Vec<&[u8]>) {
         match block {
             Block::Heading(level, text) => {
                 let style = format!("Heading{}", (*level).clamp(1, 3));
-                push_paragraph(&mut out, Some(&style), true, Look::PLAIN, text);
+                push_paragraph(&mut out, Some(&style), true, Look::PLAIN, [text.as_str()]);
             }
-            Block::Paragraph(text) => push_paragraph(&mut out, None, table_follows, Look::PLAIN, text),
-            Block::Lines(lines) => {
-                out.push_str("<w:p>");
-                push_run(&mut out, Look::PLAIN, lines.iter().map(String::as_str));
-                out.push_str("</w:p>");
+            Block::Paragraph(text) => push_paragraph(&mut out, None, table_follows, Look::PLAIN, [text.as_str()]),
+            Block::Lines(lines) => push_paragraph(&mut out, None, false, Look::PLAIN, lines.iter().map(String::as_str)),
+            Block::Bullets(items) => {
+                items.iter().for_each(|i| push_paragraph(&mut out, None, false, Look::PLAIN, [format!("• {i}").as_str()]))
             }
-            Block::Bullets(items) => items.iter().for_each(|i| push_paragraph(&mut out, None, false, Look::PLAIN, &format!("• {i}"))),
             Block::Table { header, rows, .. } => {
                 push_table(&mut out, header, rows);
                 out.push_str("<w:p/>");
@@ -313,7 +316,7 @@ fn document_xml(doc: &Document) -> (String, Vec<&[u8]>) {
             Block::Image { png, width_px, height_px, caption, .. } => {
                 images.push(png.as_slice());
                 push_image(&mut out, images.len(), *width_px, *height_px);
-                push_paragraph(&mut out, None, false, Look::CAPTION, caption);
+                push_paragraph(&mut out, None, false, Look::CAPTION, [caption.as_str()]);
             }
         }
     }
