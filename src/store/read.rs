@@ -186,13 +186,7 @@ pub fn read_month_of(out: &Path, month: YearMonth, only: Option<&str>) -> Result
         let path = dir.join(name);
         read_parquet(&path).with_context(again)
     };
-    let supplier_rows = |name: &str| -> Result<DataFrame> {
-        let df = table(name)?;
-        let Some(supplier) = only else { return Ok(df) };
-        let ids = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}")).with_context(again)?;
-        let mask: BooleanChunked = ids.iter().map(|s| s == Some(supplier)).collect();
-        df.filter(&mask).map_err(|e| anyhow!("{name}: {e}")).with_context(again)
-    };
+    let supplier_rows = |name: &str| -> Result<DataFrame> { rows_of(table(name)?, only, name).with_context(again) };
     // The tables are read side by side: a quarter reads three months on two threads, and
     // tables rather than months even out the threads' work.
     let read_figures = || -> Result<Vec<FigureRow>> { figures(&table("figures.parquet")?, month).with_context(again) };
@@ -259,15 +253,7 @@ pub fn read_figures(out: &Path, month: YearMonth) -> Result<StoredFigures> {
 
 /// The flagged visits of a stored month (`flags.parquet`), of `only` that supplier when given.
 pub fn read_flags(out: &Path, month: YearMonth, only: Option<&str>) -> Result<Vec<FlagRow>> {
-    let df = read_parquet(&out.join(month.to_string()).join("flags.parquet"))?;
-    let df = match only {
-        None => df,
-        Some(supplier) => {
-            let ids = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
-            let mask: BooleanChunked = ids.iter().map(|s| s == Some(supplier)).collect();
-            df.filter(&mask).map_err(|e| anyhow!("flags.parquet: {e}"))?
-        }
-    };
+    let df = rows_of(read_parquet(&out.join(month.to_string()).join("flags.parquet"))?, only, "flags.parquet")?;
     let (mut visit, mut supplier, flag, mut related) = (
         strings(&df, FlagColumn::VisitId.name())?,
         strings(&df, FlagColumn::SupplierId.name())?,
@@ -276,8 +262,7 @@ pub fn read_flags(out: &Path, month: YearMonth, only: Option<&str>) -> Result<Ve
     );
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let name = flag[i].unwrap_or("");
-        let flag = Flag::parse(name).ok_or_else(|| anyhow!("okänd flagga '{name}' i flags.parquet"))?;
+        let flag = stored_flag(flag[i])?;
         rows.push(FlagRow {
             supplier_id: take(&mut supplier, i),
             flag,
@@ -306,14 +291,27 @@ pub fn flag_partners(
     let mut partners = Vec::new();
     for i in 0..df.height() {
         let Some(partner) = related[i] else { continue };
-        let name = flag[i].unwrap_or("");
-        let flag = Flag::parse(name).ok_or_else(|| anyhow!("okänd flagga '{name}' i flags.parquet"))?;
+        let flag = stored_flag(flag[i])?;
         let (supplier, visit) = (supplier[i].unwrap_or(""), visit[i].unwrap_or(""));
         if wanted(supplier, flag, visit) {
             partners.push((supplier.to_string(), flag, visit.to_string(), partner.to_string()));
         }
     }
     Ok(partners)
+}
+
+/// The rows of `df` (the stored table `name`) of `only` that supplier when given, else all.
+fn rows_of(df: DataFrame, only: Option<&str>, name: &str) -> Result<DataFrame> {
+    let Some(supplier) = only else { return Ok(df) };
+    let ids = column(&df, "supplier_id")?.str().map_err(|e| anyhow!("supplier_id: {e}"))?;
+    let mask: BooleanChunked = ids.iter().map(|s| s == Some(supplier)).collect();
+    df.filter(&mask).map_err(|e| anyhow!("{name}: {e}"))
+}
+
+/// A flag as `flags.parquet` names it.
+fn stored_flag(name: Option<&str>) -> Result<Flag> {
+    let name = name.unwrap_or("");
+    Flag::parse(name).ok_or_else(|| anyhow!("okänd flagga '{name}' i flags.parquet"))
 }
 
 /// One stored visit of a supplier, as much as an investigation needs.
