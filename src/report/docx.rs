@@ -4,13 +4,12 @@
 //! the title, author and language in the file's properties.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use zip::write::SimpleFileOptions;
+use anyhow::Result;
 
 use crate::report::document::{Block, Document, Properties};
+use crate::report::package::{push_text, write_package, xml_text, REL, XML_DECLARATION};
 
 /// The text width of an A4 page with the margins of `SECTION`, in twips.
 const TEXT_WIDTH: usize = 9638;
@@ -25,14 +24,9 @@ const MAX_WANTED_CHARS: usize = 45;
 const LEAST_PHRASE_CHARS: usize = 14;
 /// EMU (the unit of a drawing's size) to a twip.
 const EMU_PER_TWIP: u64 = 635;
-/// The zip level of the parts: the XML of a plan deflates to a tenth at level 1, and a quarter
-/// writes hundreds of plans.
-const ZIP_LEVEL: i64 = 1;
 
 const W_NS: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
 const DRAWING_NS: &str = r#"xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture""#;
-const XML_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#;
-const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
 /// A4 with 2 cm margins; the header and footer 1 cm from the edge; the first page with a header
 /// and footer of its own (`titlePg`).
@@ -68,29 +62,6 @@ const FOOTER: &str = concat!(
     r#"<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:instrText xml:space="preserve"> NUMPAGES </w:instrText></w:r><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t>1</w:t></w:r><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:fldChar w:fldCharType="end"/></w:r>"#,
     r#"</w:p></w:ftr>"#
 );
-
-/// Text for XML content and attribute values. A character XML 1.0 cannot hold (a control
-/// character from an export) is shown as the replacement character rather than making a file
-/// Word refuses to open.
-fn push_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-}
-
-fn xml_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    push_text(&mut out, text);
-    out
-}
 
 /// A run's look: its size in half-points (none: the paragraph style's) and whether it is bold
 /// or italic.
@@ -436,28 +407,7 @@ fn parts(doc: &Document) -> Vec<(String, Vec<u8>)> {
 
 /// Writes the document as a Word file (see the module's description).
 pub fn write_docx(doc: &Document, path: &Path) -> Result<()> {
-    // Packed in memory and then written, so that a full disk is one error of the file's own.
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(ZIP_LEVEL))
-        .last_modified_time(zip::DateTime::default());
-    let build = |zip: &mut zip::ZipWriter<_>| -> zip::result::ZipResult<()> {
-        for (name, bytes) in parts(doc) {
-            // A PNG is compressed already.
-            let options = if name.ends_with(".png") {
-                options.compression_method(zip::CompressionMethod::Stored).compression_level(None)
-            } else {
-                options
-            };
-            zip.start_file(name, options)?;
-            zip.write_all(&bytes)?;
-        }
-        Ok(())
-    };
-    build(&mut zip).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    let packed = zip.finish().map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    std::fs::write(path, packed.into_inner()).with_context(|| format!("{} kan inte skrivas", path.display()))
+    write_package(path, parts(doc))
 }
 
 #[cfg(test)]

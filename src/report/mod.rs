@@ -11,8 +11,10 @@ pub mod html;
 pub mod investigation;
 pub mod labels;
 pub mod matrix_csv;
+pub mod package;
 pub mod plan;
 pub mod sample;
+pub mod spreadsheet;
 pub mod terminal;
 pub mod xlsx;
 pub mod year;
@@ -23,19 +25,6 @@ pub use crate::store::excel_text;
 /// The most suppliers a printed sheet holds with a page of its own each: Excel keeps at most
 /// 1,023 page breaks in a sheet, so more suppliers go on to a second sheet.
 pub const SUPPLIERS_PER_PRINTED_SHEET: usize = 1000;
-
-/// The zip level a workbook's XML is deflated at. A quarter writes a workbook for each
-/// supplier, with its staff and client sheets, and at the library's default (6) deflating them
-/// is a large part of `quarter`'s work; level 1 deflates several times faster, for files
-/// somewhat larger (docs/DECISIONS.md).
-const WORKBOOK_ZIP_LEVEL: u8 = 1;
-
-/// A new workbook, deflated at `WORKBOOK_ZIP_LEVEL`.
-pub fn new_workbook() -> rust_xlsxwriter::Workbook {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    book.set_zip_compression_level(WORKBOOK_ZIP_LEVEL);
-    book
-}
 
 /// Text from the exports inside Markdown: characters that would make a table cell, a link,
 /// emphasis or raw HTML are escaped, and line breaks become spaces.

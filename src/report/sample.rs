@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::report::spreadsheet::{Format, FormatAlign, FormatBorder, ListValidation, SheetError, Workbook, Worksheet};
+use anyhow::Result;
 use chrono::{Datelike, NaiveDateTime, Weekday};
-use rust_xlsxwriter::{DataValidation, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::model::YearMonth;
 use crate::month::sample::{Answer, AnswerSummary, Drawn, SampledVisit};
@@ -79,8 +79,8 @@ fn time_text(v: &SampledVisit) -> String {
 /// visits by client and time so that one call covers a client's visits), then the sheet
 /// `Om urvalet`.
 pub fn write_call_list(path: &Path, sample: &[SampledVisit], how: &DrawnHow) -> Result<()> {
-    let mut book = crate::report::new_workbook();
-    let build = |book: &mut Workbook| -> Result<(), XlsxError> {
+    let mut book = Workbook::new();
+    let build = |book: &mut Workbook| -> Result<(), SheetError> {
         let mut by_supplier: BTreeMap<&str, Vec<&SampledVisit>> = BTreeMap::new();
         for v in sample {
             by_supplier.entry(v.supplier_id.as_str()).or_default().push(v);
@@ -98,8 +98,7 @@ pub fn write_call_list(path: &Path, sample: &[SampledVisit], how: &DrawnHow) -> 
         Ok(())
     };
     build(&mut book).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    let bytes = book.save_to_buffer().map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    std::fs::write(path, bytes).with_context(|| format!("{} kan inte skrivas", path.display()))
+    book.save(path)
 }
 
 fn header_format() -> Format {
@@ -119,7 +118,7 @@ fn header_text(text: &str) -> String {
 const CALL_SHEET: &str = "Samtalslista";
 
 /// A sheet of the call list: a block per supplier, each on a page of its own.
-fn call_sheet(sheet: &mut Worksheet, name: &str, suppliers: &[(&str, Vec<&SampledVisit>)], how: &DrawnHow) -> Result<(), XlsxError> {
+fn call_sheet(sheet: &mut Worksheet, name: &str, suppliers: &[(&str, Vec<&SampledVisit>)], how: &DrawnHow) -> Result<(), SheetError> {
     sheet.set_name(name)?;
     for (c, (_, width)) in COLUMNS.iter().enumerate() {
         sheet.set_column_width(c as u16, *width)?;
@@ -127,13 +126,14 @@ fn call_sheet(sheet: &mut Worksheet, name: &str, suppliers: &[(&str, Vec<&Sample
     let title = Format::new().set_bold().set_font_size(13);
     let note = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let (head, cell) = (header_format(), cell_format());
-    let answer_cell = cell.clone().set_align(FormatAlign::Center);
-    let validation = DataValidation::new()
-        .allow_list_strings(&Answer::WORDS)?
-        .set_input_title("bekraftad")?
-        .set_input_message("Ägde besöket rum? ja, nej eller delvis")?
-        .set_error_title("Okänt svar")?
-        .set_error_message("Skriv ja, nej eller delvis (eller lämna tomt om kunden inte nåtts).")?;
+    let answer_cell = cell.set_align(FormatAlign::Center);
+    let validation = ListValidation {
+        words: Answer::WORDS.map(String::from).to_vec(),
+        input_title: "bekraftad".into(),
+        input_message: "Ägde besöket rum? ja, nej eller delvis".into(),
+        error_title: "Okänt svar".into(),
+        error_message: "Skriv ja, nej eller delvis (eller lämna tomt om kunden inte nåtts).".into(),
+    };
     let last = COLUMNS.len() as u16 - 1;
     let mut row = 0u32;
     let mut breaks = Vec::new();
@@ -162,7 +162,7 @@ Kunden och telefonnumret hittas genom visit_id i verksamhetssystemet; listan vis
             sheet.write_string_with_format(row, 1, &v.client_id, &cell)?;
             sheet.write_string_with_format(row, 2, day_text(v.check_in), &cell)?;
             sheet.write_string_with_format(row, 3, time_text(v), &cell)?;
-            sheet.write_string_with_format(row, 4, v.minutes_text().replace('.', ","), &cell.clone().set_align(FormatAlign::Right))?;
+            sheet.write_string_with_format(row, 4, v.minutes_text().replace('.', ","), &cell.set_align(FormatAlign::Right))?;
             sheet.write_string_with_format(row, 5, v.services.replace('|', ", "), &cell)?;
             sheet.write_string_with_format(row, 6, &v.staff_id, &cell)?;
             sheet.write_blank(row, ANSWER_AT, &answer_cell)?;
@@ -170,7 +170,7 @@ Kunden och telefonnumret hittas genom visit_id i verksamhetssystemet; listan vis
             sheet.set_row_height(row, ROW_POINTS)?;
             row += 1;
         }
-        sheet.add_data_validation(first, ANSWER_AT, row - 1, ANSWER_AT, &validation)?;
+        sheet.add_list_validation(first, ANSWER_AT, row - 1, ANSWER_AT, &validation)?;
         row += 1;
     }
     if row == 0 {
@@ -185,7 +185,7 @@ Kunden och telefonnumret hittas genom visit_id i verksamhetssystemet; listan vis
     Ok(())
 }
 
-fn about_sheet(sheet: &mut Worksheet, sample: &[SampledVisit], how: &DrawnHow) -> Result<(), XlsxError> {
+fn about_sheet(sheet: &mut Worksheet, sample: &[SampledVisit], how: &DrawnHow) -> Result<(), SheetError> {
     sheet.set_name("Om urvalet")?;
     sheet.set_column_width(0, 40)?;
     for c in 1..4 {

@@ -5,8 +5,8 @@
 use crate::bytes_map::HashSet;
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use crate::report::spreadsheet::{Format, FormatAlign, FormatBorder, SheetError, Workbook, Worksheet};
+use anyhow::Result;
 
 use crate::model::Status;
 use crate::model::ALL;
@@ -87,9 +87,9 @@ const WHOLE: &str = "0";
 fn status_format(status: Status) -> Format {
     let base = Format::new().set_border(FormatBorder::Thin);
     match status {
-        Status::Ok => base.set_background_color(Color::RGB(GREEN)),
-        Status::Deviation => base.set_background_color(Color::RGB(RED)).set_bold(),
-        Status::Missing => base.set_background_color(Color::RGB(GREY)),
+        Status::Ok => base.set_background_color(GREEN),
+        Status::Deviation => base.set_background_color(RED).set_bold(),
+        Status::Missing => base.set_background_color(GREY),
         Status::Info => base,
     }
 }
@@ -103,13 +103,13 @@ pub const MEMBER_SHEETS_MAX_SUPPLIERS: usize = 30;
 /// breakdown sheet for each of them (`MEMBER_SHEETS_MAX_SUPPLIERS`).
 pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -> Result<()> {
     let member_sheets = suppliers.len() <= MEMBER_SHEETS_MAX_SUPPLIERS;
-    let mut book = crate::report::new_workbook();
+    let mut book = Workbook::new();
     let made = chrono::Local::now().date_naive().to_string();
     let title = match suppliers {
         [one] => format!("{one} – kvartal {} – {made}", q.quarter),
         _ => format!("Kvartalsmatris {} – alla utförare – {made}", q.quarter),
     };
-    let build = |book: &mut Workbook| -> Result<(), XlsxError> {
+    let build = |book: &mut Workbook| -> Result<(), SheetError> {
         // A supplier's copy opens on the overview it prints; the internal workbook on the matrix.
         if suppliers.len() == 1 {
             overview_sheet(book.add_worksheet(), q, suppliers, &title)?;
@@ -150,9 +150,7 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
         Ok(())
     };
     build(&mut book).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    // Built in memory and then written: a full disk is then one error of the file's own.
-    let bytes = book.save_to_buffer().map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    std::fs::write(path, bytes).with_context(|| format!("{} kan inte skrivas", path.display()))
+    book.save(path)
 }
 
 /// Text for a page header or footer: `&` is a code there, written `&&` to print itself.
@@ -166,7 +164,7 @@ const MARGIN_INCHES: f64 = 0.4;
 
 /// Every sheet prints on A4 landscape with its header rows repeated, what it is and the date
 /// in the page header, and page numbers in the footer.
-fn print_setup(sheet: &mut Worksheet, title: &str, header_rows: u32) -> Result<(), XlsxError> {
+fn print_setup(sheet: &mut Worksheet, title: &str, header_rows: u32) -> Result<(), SheetError> {
     sheet.set_paper_size(9).set_landscape();
     sheet.set_margins(MARGIN_INCHES, MARGIN_INCHES, 0.75, 0.75, 0.3, 0.3);
     sheet.set_header(format!("&L{}", header_text(title)));
@@ -181,7 +179,7 @@ fn print_setup(sheet: &mut Worksheet, title: &str, header_rows: u32) -> Result<(
 /// the requirement, the supplier's value per month coloured by status, the municipality's value
 /// per month, and how many months in a row a deviation has lasted. One page wide; a supplier
 /// per page.
-fn overview_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
+fn overview_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), SheetError> {
     sheet.set_name("Översikt")?;
     let head = header();
     let bold = Format::new().set_bold().set_font_size(13);
@@ -272,7 +270,7 @@ fn matrix_sheet(
     words: bool,
     member_sheets: bool,
     title: &str,
-) -> Result<(), XlsxError> {
+) -> Result<(), SheetError> {
     sheet.set_name(if words { "Status" } else { "Matris" })?;
     let head = header();
     sheet.merge_range(0, 0, 1, 0, "Utförare", &head)?;
@@ -347,7 +345,7 @@ fn matrix_sheet(
 /// print across a page per three figures; laid this way the sheet is a row per figure of the
 /// registry and prints on one page at about the scale of the overview. With `words`, the
 /// statuses in Swedish instead of the values.
-fn supplier_matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, words: bool, title: &str) -> Result<(), XlsxError> {
+fn supplier_matrix_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, words: bool, title: &str) -> Result<(), SheetError> {
     sheet.set_name(if words { "Status" } else { "Matris" })?;
     let head = header();
     // As wide as the overview's: the longest label on one line.
@@ -404,7 +402,7 @@ fn write_cell(
     cell: &Cell,
     month_run: bool,
     words: bool,
-) -> Result<(), XlsxError> {
+) -> Result<(), SheetError> {
     let format = status_format(cell.status);
     match (words, cell.value) {
         (true, _) => sheet.write_string_with_format(row, col, status_sv(cell.status), &format),
@@ -416,7 +414,7 @@ fn write_cell(
 
 /// The follow-up over time: each supplier's recommendation with its reason, and per deviating
 /// metric the quarter's deviating months and how many months in a row it has lasted.
-fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
+fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), SheetError> {
     sheet.set_name("Uppföljning")?;
     let head = header();
     let columns = ["Utförare", "Rekommendation", "Avvikande mått", "Avvikande månader i kvartalet", "Månader i följd", "Skäl"];
@@ -438,7 +436,7 @@ fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], ti
             sheet.write_string_with_format(row, 0, f.supplier.as_str(), &text)?;
             sheet.write_string_with_format(row, 1, f.recommendation.label(), &text)?;
             if let Some(m) = m {
-                let streak = if f.long_streaks.contains(&m.metric) { number.clone().set_bold() } else { number.clone() };
+                let streak = if f.long_streaks.contains(&m.metric) { number.set_bold() } else { number };
                 sheet.write_string_with_format(row, 2, figure_label(m.metric), &text)?;
                 sheet.write_number_with_format(row, 3, m.months_deviating, &number)?;
                 sheet.write_number_with_format(row, 4, m.streak_months, &streak)?;
@@ -478,7 +476,7 @@ fn followup_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], ti
 /// The payment basis (SPEC §10): a row per supplier and month, then the municipality's, with
 /// the registered time, the time questioned per reason, the time beyond the granted, the
 /// invoiced time without support and the kronor. Minutes with two decimals, as stored.
-fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
+fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), SheetError> {
     sheet.set_name("Ersättning")?;
     let head = header();
     let mut columns: Vec<(String, f64)> = vec![
@@ -557,7 +555,7 @@ fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], tit
 /// The overview's row of the verification sample (SPEC §11), when the supplier has answers
 /// in the quarter: per month the share of the random part's answered visits the clients did
 /// not confirm. Reported, not judged. The next free row.
-fn overview_sample_row(sheet: &mut Worksheet, row: u32, q: &QuarterData, supplier: &str) -> Result<u32, XlsxError> {
+fn overview_sample_row(sheet: &mut Worksheet, row: u32, q: &QuarterData, supplier: &str) -> Result<u32, SheetError> {
     if !q.has_sample_answers(&[supplier]) {
         return Ok(row);
     }
@@ -577,7 +575,7 @@ fn overview_sample_row(sheet: &mut Worksheet, row: u32, q: &QuarterData, supplie
 /// The verification sample's answers (SPEC §11): per supplier and month with answers read
 /// back, the random part (whose share estimates how common unconfirmed visits are) and the
 /// risk part.
-fn sample_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), XlsxError> {
+fn sample_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], title: &str) -> Result<(), SheetError> {
     sheet.set_name("Kontrollsamtal")?;
     let head = header();
     let columns = [
@@ -632,7 +630,7 @@ fn sample_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], titl
 }
 
 /// Every requirement in force, per month as the month was judged.
-fn requirements_sheet(sheet: &mut Worksheet, q: &QuarterData, title: &str) -> Result<(), XlsxError> {
+fn requirements_sheet(sheet: &mut Worksheet, q: &QuarterData, title: &str) -> Result<(), SheetError> {
     sheet.set_name("Krav")?;
     let head = header();
     sheet.write_string_with_format(0, 0, "Nyckeltal", &head)?;
@@ -706,7 +704,7 @@ const CLIENT_EXTRA: [&str; 4] = ["Olika personal", "Beviljade minuter", "Utföra
 
 /// The supplier's staff (or client) figures, month by month: a title and a header row that
 /// print on every page, then a row per member and month.
-fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff: bool) -> Result<(), XlsxError> {
+fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff: bool) -> Result<(), SheetError> {
     let head = header();
     let formats = MemberFormats {
         pct: Format::new().set_num_format(PERCENT),
@@ -785,9 +783,9 @@ struct MemberFormats {
     dash: Format,
 }
 
-fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberRow, staff: bool, f: &MemberFormats) -> Result<(), XlsxError> {
+fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberRow, staff: bool, f: &MemberFormats) -> Result<(), SheetError> {
     // A missing value is a dash; a value takes its column's format (`MEMBER_COLUMN_FORMATS`).
-    let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>| -> Result<(), XlsxError> {
+    let opt = |sheet: &mut Worksheet, col: u16, v: Option<f64>| -> Result<(), SheetError> {
         match v {
             Some(v) => sheet.write_number(row, col, v).map(|_| ()),
             None => sheet.write_string_with_format(row, col, "–", &f.dash).map(|_| ()),

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use crate::report::spreadsheet::{Format, FormatAlign, FormatBorder, SheetError, Workbook, Worksheet};
+use anyhow::Result;
 
 use crate::model::Status;
 use crate::model::{Area, Metric, Quarter, YearMonth};
@@ -327,7 +327,7 @@ fn decimal(cell: &str) -> Option<f64> {
 }
 
 /// A sheet of a header row and text or number cells (whole, with a decimal comma, percentages).
-fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), XlsxError> {
+fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), SheetError> {
     sheet.set_name(name)?;
     let head = header_format();
     let text = Format::new().set_text_wrap().set_align(FormatAlign::Top);
@@ -388,8 +388,8 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], r
 /// the stored and deviating months (`year.csv` with labels).
 pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<()> {
     let made = doc.properties.created.as_str();
-    let mut book = crate::report::new_workbook();
-    let build = |book: &mut Workbook| -> Result<(), XlsxError> {
+    let mut book = Workbook::new();
+    let build = |book: &mut Workbook| -> Result<(), SheetError> {
         // What the workbook covers, first: the months stored and the months missing.
         let stored: Vec<String> = y.stored.iter().map(YearMonth::to_string).collect();
         let missing: Vec<String> = y.missing.iter().map(YearMonth::to_string).collect();
@@ -430,9 +430,7 @@ pub fn write_year_workbook(path: &Path, y: &YearData, doc: &Document) -> Result<
         Ok(())
     };
     build(&mut book).map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    // Built in memory and then written: a full disk is then one error of the file's own.
-    let bytes = book.save_to_buffer().map_err(|e| anyhow::anyhow!("{} kan inte byggas: {e}", path.display()))?;
-    std::fs::write(path, bytes).with_context(|| format!("{} kan inte skrivas", path.display()))
+    book.save(path)
 }
 
 /// The report as one self-contained HTML page with a chart per area: the deviating suppliers

@@ -216,6 +216,21 @@ pub fn zip_entry(path: &Path, name: &str) -> String {
     text
 }
 
+/// The XML of a workbook's sheets and of its shared strings if it has them: every text the
+/// workbook holds, wherever its writer keeps them.
+pub fn workbook_texts(path: &Path) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut texts = String::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        if entry.name().starts_with("xl/worksheets/") || entry.name() == "xl/sharedStrings.xml" {
+            entry.read_to_string(&mut texts).unwrap();
+        }
+    }
+    texts
+}
+
 /// The value of `attribute="…"` in an XML tag's text.
 fn xml_attribute<'a>(tag: &'a str, attribute: &str) -> Option<&'a str> {
     let start = format!("{attribute}=\"");

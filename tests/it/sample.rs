@@ -423,7 +423,7 @@ fn the_call_list_prints_a_page_per_supplier_offers_the_answers_and_reads_back_fi
     assert!(sheet.contains("<dataValidation type=\"list\"") && sheet.contains("\"ja,nej,delvis\""), "{sheet}");
     let workbook = zip_entry(&book, "xl/workbook.xml");
     assert!(workbook.contains("name=\"Samtalslista\"") && workbook.contains("name=\"Om urvalet\""), "{workbook}");
-    let shared = zip_entry(&book, "xl/sharedStrings.xml");
+    let shared = crate::common::workbook_texts(&book);
     assert!(shared.contains("tidkoll sample --month 2025-03 --seed 2025-03 --size 6"), "how to repeat the draw");
     for heading in ["visit_id", "bekraftad", "kommentar", "Kund (pseudonym)", "Personal", "Insatser", "tisdag 2025-03-04"] {
         assert!(shared.contains(heading), "{heading}");
