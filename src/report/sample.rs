@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::report::spreadsheet::{Format, FormatAlign, FormatBorder, ListValidation, SheetError, Workbook, Worksheet};
+use crate::report::spreadsheet::{header_text, Format, FormatAlign, FormatBorder, ListValidation, SheetError, Workbook, Worksheet};
 use anyhow::Result;
 use chrono::{Datelike, NaiveDateTime, Weekday};
 
@@ -109,11 +109,6 @@ fn cell_format() -> Format {
     Format::new().set_text_wrap().set_align(FormatAlign::VerticalCenter).set_border(FormatBorder::Thin)
 }
 
-/// Text for a page header: `&` is a code there, written `&&` to print itself.
-fn header_text(text: &str) -> String {
-    text.chars().take(120).collect::<String>().replace('&', "&&")
-}
-
 /// The call list's sheet, and its first name when the suppliers fill more than one.
 const CALL_SHEET: &str = "Samtalslista";
 
@@ -178,7 +173,7 @@ Kunden och telefonnumret hittas genom visit_id i verksamhetssystemet; listan vis
     }
     sheet.set_paper_size(9).set_landscape();
     sheet.set_margins(0.4, 0.4, 0.75, 0.75, 0.3, 0.3);
-    sheet.set_header(format!("&LKontrollsamtal {} – stickprov (frö {})", how.month, header_text(how.seed)));
+    sheet.set_header(format!("&LKontrollsamtal {} – stickprov (frö {})", how.month, header_text(how.seed, 120)));
     sheet.set_footer("&CSida &P av &N");
     sheet.set_print_fit_to_pages(1, 0);
     sheet.set_page_breaks(&breaks)?;

@@ -15,11 +15,13 @@ use crate::report::package::{push_text, write_package, REL, XML_DECLARATION};
 
 const MAIN_NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 
-/// Excel's limits: rows and columns of a sheet, characters in a cell, page breaks in a sheet.
+/// Excel's limits: rows and columns of a sheet, characters in a cell (UTF-16 units, as all of
+/// Excel's lengths), page breaks in a sheet, characters in a page header or footer.
 const MAX_ROWS: u32 = 1_048_576;
 const MAX_COLUMNS: u16 = 16_384;
 const MAX_CELL_CHARS: usize = 32_767;
 const MAX_BREAKS: usize = 1_023;
+const MAX_HEADER: usize = 255;
 
 /// Why a workbook cannot be built, in Swedish (it reaches the user after the file's name).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,7 +221,7 @@ impl Worksheet {
     pub fn set_name(&mut self, name: impl Into<String>) -> Result<&mut Worksheet, SheetError> {
         let name = name.into();
         if name.trim().is_empty()
-            || name.chars().count() > 31
+            || excel_len(&name) > 31
             || name.contains(['[', ']', ':', '*', '?', '/', '\\'])
             || name.starts_with('\'')
             || name.ends_with('\'')
@@ -261,11 +263,8 @@ impl Worksheet {
         if text.is_empty() {
             return Ok(Value::Blank);
         }
-        if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
-            return Err(SheetError(format!(
-                "en text på {} tecken får inte plats i en cell (högst {MAX_CELL_CHARS})",
-                text.chars().count()
-            )));
+        if text.len() > MAX_CELL_CHARS && excel_len(text) > MAX_CELL_CHARS {
+            return Err(SheetError(format!("en text på {} tecken får inte plats i en cell (högst {MAX_CELL_CHARS})", excel_len(text))));
         }
         let start = self.texts.len();
         self.texts.push_str(text);
@@ -680,7 +679,7 @@ impl Worksheet {
                 let text = &self.texts[start as usize..(start + len) as usize];
                 let preserve = text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace);
                 out.push_str(if preserve { r#" t="inlineStr"><is><t xml:space="preserve">"# } else { r#" t="inlineStr"><is><t>"# });
-                push_text(out, &literal_escapes(text));
+                push_text(out, &excel_escapes(text));
                 out.push_str("</t></is></c>");
             }
         }
@@ -728,26 +727,48 @@ fn index<T: PartialEq>(list: &mut Vec<T>, item: T) -> usize {
     })
 }
 
-/// Text whose `_xHHHH_` sequences stay as written: Excel reads such a sequence in a cell as the
-/// character with that code (`_x0041_` is "A"), so its underscore is itself written as one
-/// (`_x005F_`). A supplier named `Vård_x0041_` shows as that.
-fn literal_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+/// Cell text as Excel reads it back: a `_xHHHH_` sequence in a cell is the character with that
+/// code (`_x0041_` is "A"), so a literal one has its underscore written as one (`_x005F_`) and
+/// a supplier named `Vård_x0041_` shows as that; a carriage return, which an XML reader would
+/// turn into a line feed, is written as Excel writes it (`_x000D_`).
+fn excel_escapes(text: &str) -> std::borrow::Cow<'_, str> {
     let escape_at = |i: usize| {
         let b = &text.as_bytes()[i..];
         b.len() >= 7 && b.starts_with(b"_x") && b[2..6].iter().all(u8::is_ascii_hexdigit) && b[6] == b'_'
     };
-    if !text.contains("_x") || !(0..text.len()).any(escape_at) {
+    if !text.contains('\r') && (!text.contains("_x") || !(0..text.len()).any(escape_at)) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 14);
     for (i, c) in text.char_indices() {
-        if c == '_' && escape_at(i) {
-            out.push_str("_x005F_");
-        } else {
-            out.push(c);
+        match c {
+            '_' if escape_at(i) => out.push_str("_x005F_"),
+            '\r' => out.push_str("_x000D_"),
+            c => out.push(c),
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The length of `text` as Excel counts it (UTF-16 units: an emoji is two).
+pub fn excel_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// `text` for a page header or footer, at most `units` long as Excel counts: `&` is a code
+/// there and is written `&&` to print itself (a pair is never cut).
+pub fn header_text(text: &str, units: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let (piece, n) = if c == '&' { ("&&".to_string(), 2) } else { (c.to_string(), c.len_utf16()) };
+        if used + n > units {
+            break;
+        }
+        out.push_str(&piece);
+        used += n;
+    }
+    out
 }
 
 /// The sheets' default row height in points.
@@ -956,8 +977,15 @@ impl Workbook {
     fn parts(&self) -> Result<Vec<(String, Vec<u8>)>, SheetError> {
         let mut seen = crate::bytes_map::HashSet::default();
         for sheet in &self.sheets {
-            if !seen.insert(sheet.name.to_lowercase()) {
+            // Excel tells names apart without regard to case.
+            if !seen.insert(sheet.name.to_uppercase()) {
                 return Err(SheetError(format!("två blad heter '{}'", sheet.name)));
+            }
+            if excel_len(&sheet.header) > MAX_HEADER || excel_len(&sheet.footer) > MAX_HEADER {
+                return Err(SheetError(format!(
+                    "sidhuvudet eller sidfoten på bladet '{}' är längre än Excels {MAX_HEADER} tecken",
+                    sheet.name
+                )));
             }
         }
         if self.sheets.is_empty() {
@@ -1050,11 +1078,27 @@ mod tests {
 
     #[test]
     fn sequences_excel_reads_as_characters_are_kept_as_written() {
-        assert_eq!(literal_escapes("AB_x0041_"), "AB_x005F_x0041_");
-        assert_eq!(literal_escapes("_x00e5__x00E5_"), "_x005F_x00e5__x005F_x00E5_");
+        assert_eq!(excel_escapes("AB_x0041_"), "AB_x005F_x0041_");
+        assert_eq!(excel_escapes("_x00e5__x00E5_"), "_x005F_x00e5__x005F_x00E5_");
+        assert_eq!(excel_escapes("a\rb"), "a_x000D_b");
         for kept in ["AB_x41_", "_x00g5_", "a_xb", "Vård_x", "plain"] {
-            assert_eq!(literal_escapes(kept), kept);
+            assert_eq!(excel_escapes(kept), kept);
         }
+    }
+
+    #[test]
+    fn lengths_are_counted_as_excel_counts_them() {
+        assert_eq!(header_text("Vård & Omsorg", 120), "Vård && Omsorg");
+        assert_eq!(header_text(&"&".repeat(130), 120), "&".repeat(120));
+        assert_eq!(header_text("ab&", 3), "ab", "a pair is not cut");
+        assert_eq!(header_text("😀😀", 3), "😀");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        assert!(sheet.set_name("😀".repeat(16)).is_err(), "32 units");
+        sheet.set_name("😀".repeat(15)).unwrap();
+        assert!(sheet.write_string(0, 0, "😀".repeat(MAX_CELL_CHARS / 2 + 1)).is_err());
+        sheet.set_header("x".repeat(256));
+        assert!(book.parts().unwrap_err().to_string().contains("255"));
     }
 
     #[test]
@@ -1183,6 +1227,10 @@ mod tests {
         sheet.set_name("Kunder").unwrap();
         book.add_worksheet().set_name("KUNDER").unwrap();
         assert_eq!(book.parts().unwrap_err().to_string(), "två blad heter 'KUNDER'");
+        let mut book = Workbook::new();
+        book.add_worksheet().set_name("σA").unwrap();
+        book.add_worksheet().set_name("ςA").unwrap();
+        assert!(book.parts().is_err(), "final and medial sigma are one letter to Excel");
     }
 
     #[test]
@@ -1194,6 +1242,7 @@ mod tests {
         sheet.set_name("Översikt").unwrap();
         sheet.write_string(0, 0, "Vård\u{1} AB").unwrap();
         sheet.write_string(0, 1, "AB_x0041__x00e5_ _x12_").unwrap();
+        sheet.write_string(0, 2, "rad\rnästa").unwrap();
         sheet.write_number(1, 2, 12.5).unwrap();
         sheet.write_number(1, 3, 4).unwrap();
         book.add_worksheet().set_name("Tom").unwrap();
@@ -1208,6 +1257,7 @@ mod tests {
         let range = read.worksheet_range("Översikt").unwrap();
         assert_eq!(range.get_value((0, 0)), Some(&calamine::Data::String("Vård\u{fffd} AB".into())));
         assert_eq!(range.get_value((0, 1)), Some(&calamine::Data::String("AB_x0041__x00e5_ _x12_".into())));
+        assert_eq!(range.get_value((0, 2)), Some(&calamine::Data::String("rad\rnästa".into())));
         assert_eq!(range.get_value((1, 2)), Some(&calamine::Data::Float(12.5)));
         assert_eq!(range.get_value((1, 3)), Some(&calamine::Data::Float(4.0)));
         assert!(read.worksheet_range("Tom").unwrap().is_empty());

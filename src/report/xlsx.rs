@@ -5,7 +5,7 @@
 use crate::bytes_map::HashSet;
 use std::path::Path;
 
-use crate::report::spreadsheet::{Format, FormatAlign, FormatBorder, SheetError, Workbook, Worksheet};
+use crate::report::spreadsheet::{excel_len, header_text, Format, FormatAlign, FormatBorder, SheetError, Workbook, Worksheet};
 use anyhow::Result;
 
 use crate::model::Status;
@@ -153,11 +153,6 @@ pub fn write_matrix_workbook(path: &Path, q: &QuarterData, suppliers: &[&str]) -
     book.save(path)
 }
 
-/// Text for a page header or footer: `&` is a code there, written `&&` to print itself.
-fn header_text(text: &str) -> String {
-    text.chars().take(120).collect::<String>().replace('&', "&&")
-}
-
 /// The left and right page margins: narrower than Excel's 0.7 inch, so that four figures of the
 /// matrix fit a page beside the supplier columns.
 const MARGIN_INCHES: f64 = 0.4;
@@ -167,7 +162,7 @@ const MARGIN_INCHES: f64 = 0.4;
 fn print_setup(sheet: &mut Worksheet, title: &str, header_rows: u32) -> Result<(), SheetError> {
     sheet.set_paper_size(9).set_landscape();
     sheet.set_margins(MARGIN_INCHES, MARGIN_INCHES, 0.75, 0.75, 0.3, 0.3);
-    sheet.set_header(format!("&L{}", header_text(title)));
+    sheet.set_header(format!("&L{}", header_text(title, 120)));
     sheet.set_footer("&CSida &P av &N");
     if header_rows > 0 {
         sheet.set_repeat_rows(0, header_rows - 1)?;
@@ -676,12 +671,21 @@ fn sheet_name(supplier: &str, staff: bool, only: bool, used: &mut HashSet<String
     if only {
         return if staff { "Personal" } else { "Kunder" }.to_string();
     }
-    // Room for the kind and a number that tells apart two suppliers whose names begin alike.
-    let clean: String = supplier.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }).take(31 - 4 - kind.len() - 1).collect();
+    // Room for the kind and a number that tells apart two suppliers whose names begin alike,
+    // counted as Excel counts (an emoji takes two of the 31).
+    let room = 31 - 4 - kind.len() - 1;
+    let mut clean = String::new();
+    for c in supplier.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }) {
+        if excel_len(&clean) + c.len_utf16() > room {
+            break;
+        }
+        clean.push(c);
+    }
     let clean = clean.trim_end();
     let mut name = format!("{clean} {kind}");
     let mut n = 2;
-    while !used.insert(name.to_lowercase()) {
+    // Excel tells sheet names apart without regard to case.
+    while !used.insert(name.to_uppercase()) {
         name = format!("{clean} {n} {kind}");
         n += 1;
     }
@@ -809,4 +813,24 @@ fn write_member(sheet: &mut Worksheet, row: u32, month: &str, m: &MemberRow, sta
         opt(sheet, 13, m.continuity_staff.map(f64::from))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_fit_excel_counted_as_excel_counts_and_differ_without_regard_to_case() {
+        let mut used = HashSet::default();
+        let emoji = "😀".repeat(18);
+        let name = sheet_name(&emoji, true, false, &mut used);
+        assert_eq!(name, format!("{} personal", "😀".repeat(9)));
+        assert!(crate::report::spreadsheet::excel_len(&name) <= 31);
+        assert_eq!(sheet_name("Kund AB", false, false, &mut used), "Kund AB kunder");
+        assert_eq!(sheet_name("KUND AB", false, false, &mut used), "KUND AB 2 kunder");
+        assert_eq!(sheet_name("ΣA Omsorg", false, false, &mut used), "ΣA Omsorg kunder");
+        assert_eq!(sheet_name("ςA Omsorg", false, false, &mut used), "ςA Omsorg 2 kunder");
+        assert_eq!(sheet_name("A/B [x]", true, false, &mut used), "A_B _x_ personal");
+        assert_eq!(sheet_name("Vilket namn som helst", true, true, &mut used), "Personal");
+    }
 }
