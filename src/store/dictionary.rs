@@ -64,24 +64,47 @@ pub(super) fn dictionary<'a, T>(
 
 /// Milliseconds since the epoch, as polars stores `Datetime(ms)`, as a dictionary of the
 /// times the batch uses, numbered in order of first appearance: what polars would find by
-/// hashing every value, taken here, when every time lies whole minutes from the batch's
-/// earliest (registrations are made to the minute), from a table indexed by that minute.
+/// hashing every value, taken here from a table indexed by the time's minute (registrations
+/// made to the minute) or second (made to the second, as tags and apps register them) since
+/// the batch's earliest, when the batch's times are whole minutes or seconds and span at most
+/// `SECONDS_TABLE` of them.
 pub(super) fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Array> {
     const MINUTE: i64 = 60_000;
+    const SECOND: i64 = 1_000;
     let (least, most) = values.clone().flatten().fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
-    let minutes = most.checked_sub(least).map_or(0, |span| span / MINUTE + 1);
-    let by_minute = minutes <= 1 << 20 && values.clone().flatten().all(|t| (t - least) % MINUTE == 0);
-    let (keys, times) = if by_minute {
-        let mut code = vec![u32::MAX; minutes as usize];
-        first_appearance(values.clone(), |t, next| code_in(&mut code[((t - least) / MINUTE) as usize], next))
-    } else {
-        // Times to the second are mostly distinct: the map is made as large as the batch at
-        // once instead of growing through every size on the way.
-        let mut code: HashMap<i64, u32> = HashMap::with_capacity_and_hasher(values.size_hint().0, Default::default());
-        first_appearance(values.clone(), |t, next| *code.entry(t).or_insert(next))
+    let span = |unit: i64| most.checked_sub(least).map_or(0, |span| span / unit + 1);
+    let whole = |unit: i64| values.clone().flatten().all(|t| (t - least) % unit == 0);
+    let unit = [MINUTE, SECOND].into_iter().find(|&unit| span(unit) <= SECONDS_TABLE as i64 && whole(unit));
+    let (keys, times) = match unit {
+        Some(unit) => SECONDS.with_borrow_mut(|code| {
+            if code.is_empty() {
+                code.resize(SECONDS_TABLE, u32::MAX);
+            }
+            let numbered = first_appearance(values.clone(), |t, next| code_in(&mut code[((t - least) / unit) as usize], next));
+            // The table is left as it was found, for the thread's next batch.
+            for &t in &numbered.1 {
+                code[((t - least) / unit) as usize] = u32::MAX;
+            }
+            numbered
+        }),
+        None => {
+            let mut code: HashMap<i64, u32> = HashMap::with_capacity_and_hasher(values.size_hint().0, Default::default());
+            first_appearance(values.clone(), |t, next| *code.entry(t).or_insert(next))
+        }
     };
     let dtype = ArrowDataType::Timestamp(ArrowTimeUnit::Millisecond, None);
     dictionary_column(keys, values.map(|t| t.is_some()), PrimitiveArray::new(dtype, times.into(), None).boxed())
+}
+
+/// The most minutes or seconds a batch's times may span to be numbered by a table: 2^22
+/// seconds are 48 days, a month of check-ins and check-outs with room to spare.
+const SECONDS_TABLE: usize = 1 << 22;
+
+thread_local! {
+    /// Each thread's table of codes by minute or second (16 MB, every cell `u32::MAX` between
+    /// batches): made once rather than for each batch and column, whose fresh pages would
+    /// each be faulted in and cleared.
+    static SECONDS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Planned minutes as a dictionary of the values the batch uses (a handful: 15, 20, 30, …),
@@ -138,14 +161,17 @@ mod tests {
         };
         let minute = 60_000;
         // 2025-03-01 00:00 UTC. Whole minutes (the minute table), one time a second off (the
-        // hash map), a missing time, every time missing, and minutes a year apart (too many
-        // for a table).
+        // second table), a missing time, every time missing, minutes years apart (too many
+        // for a table), seconds 50 days apart (too many seconds) and a millisecond off (the
+        // hash map).
         let t0 = 1_740_787_200_000;
         let cases: Vec<Vec<Option<i64>>> = vec![
             vec![Some(t0 + 5 * minute), Some(t0), None, Some(t0 + 5 * minute), Some(t0 + 44_000 * minute), Some(t0)],
             vec![Some(t0 + 5 * minute), Some(t0 + 1000), Some(t0 + 5 * minute), None],
             vec![None, None],
             vec![Some(t0), Some(t0 + 3_000_000 * minute), Some(t0)],
+            vec![Some(t0 + 1000), Some(t0), Some(t0 + 50 * 1440 * minute + 1000), Some(t0 + 1000)],
+            vec![Some(t0 + 1), Some(t0), Some(t0 + 1), None],
             vec![],
         ];
         for values in cases {
@@ -156,9 +182,15 @@ mod tests {
             times.dedup();
             assert_eq!(distinct, times.len(), "each time once in {values:?}");
         }
-        let dict = timestamps([Some(t0 + 7 * minute), Some(t0)].into_iter());
+        for unit in [minute, 1000] {
+            let dict = timestamps([Some(t0 + 7 * unit), Some(t0), Some(t0 + 7 * unit)].into_iter());
+            let dict = dict.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
+            assert_eq!(dict.keys().values().as_slice(), [0, 1, 0], "numbered in order of first appearance");
+        }
+        // The table is left clear: a batch after these numbers its times afresh.
+        let dict = timestamps([Some(t0), Some(t0 + 7 * 1000)].into_iter());
         let dict = dict.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
-        assert_eq!(dict.keys().values().as_slice(), [0, 1], "numbered in order of first appearance");
+        assert_eq!(dict.keys().values().as_slice(), [0, 1]);
     }
 
     #[test]
