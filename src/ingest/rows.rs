@@ -171,8 +171,11 @@ pub fn parse_number(text: &str) -> Option<f64> {
 }
 
 /// A name as it prints: characters that print as nothing (zero-width spaces and joiners, word
-/// joiner, soft hyphen, byte-order mark) removed, every other kind of space (no-break, thin,
-/// tab, ...) a space, runs of spaces one, and no space at either end. NFC is `Row::get`'s.
+/// joiner, soft hyphen, byte-order mark) removed, and so are the controls that print as nothing
+/// but turn the text around them (direction marks, embeddings, overrides and isolates: with
+/// U+202E a name shows its letters reversed, and could show as another supplier's); every
+/// other kind of space (no-break, thin, tab, ...) a space, runs of spaces one, and no space at
+/// either end. NFC is `Row::get`'s.
 pub fn normalise_name(name: &str) -> Cow<'_, str> {
     let plain = name.bytes().all(|b| matches!(b, 0x21..=0x7e | b' ')) && !name.contains("  ");
     if plain && !name.starts_with(' ') && !name.ends_with(' ') {
@@ -182,6 +185,7 @@ pub fn normalise_name(name: &str) -> Cow<'_, str> {
     for c in name.chars() {
         match c {
             '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{ad}' | '\u{feff}' => {}
+            '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
             c if c.is_whitespace() => {
                 if !out.is_empty() && !out.ends_with(' ') {
                     out.push(' ');
@@ -592,6 +596,18 @@ mod tests {
         }
         assert!(matches!(normalise_name("Omsorg Norr AB"), std::borrow::Cow::Borrowed(_)));
         assert_eq!(normalise_name("\u{200b}\u{feff}"), "");
+        // A right-to-left override shows "Vård AB\u{202e}BA gröN" as "Vård ABNörg AB": the
+        // letters as they are stored, without the controls that turn them around.
+        for (spelling, plain) in [
+            ("Vård AB\u{202e}BA gröN", "Vård ABBA gröN"),
+            ("\u{2067}Vård AB\u{2069}", "Vård AB"),
+            ("Vård\u{200f} AB\u{200e}", "Vård AB"),
+            ("\u{202a}Vård \u{202b}AB\u{202c}\u{202d}\u{61c}", "Vård AB"),
+            ("\u{2066}\u{2068}", ""),
+        ] {
+            assert_eq!(normalise_name(spelling), plain, "{spelling:?}");
+        }
+        assert_eq!(normalise_name("رعاية AB"), "رعاية AB", "right-to-left letters themselves are kept");
     }
 
     #[test]
