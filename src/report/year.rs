@@ -330,12 +330,15 @@ fn decimal(cell: &str) -> Option<f64> {
 fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), SheetError> {
     sheet.set_name(name)?;
     let head = header_format();
-    let text = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    let number = Format::new().set_align(FormatAlign::Top);
-    let grouped = Format::new().set_align(FormatAlign::Top).set_num_format("#,##0");
-    let share = Format::new().set_align(FormatAlign::Top).set_num_format("0.0 %");
-    let one_decimal = Format::new().set_align(FormatAlign::Top).set_num_format("0.0");
-    let dash = Format::new().set_align(FormatAlign::Top).set_align(FormatAlign::Right);
+    // Every cell bordered like the header: on paper a right-aligned number would otherwise run
+    // into the text of the column after it ("5Hemtjänst Syd AB").
+    let cell = Format::new().set_align(FormatAlign::Top).set_border(FormatBorder::Thin);
+    let text = cell.set_text_wrap();
+    let number = cell;
+    let grouped = cell.set_num_format("#,##0");
+    let share = cell.set_num_format("0.0 %");
+    let one_decimal = cell.set_num_format("0.0");
+    let dash = cell.set_align(FormatAlign::Right);
     let mut widths = Vec::new();
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &head)?;

@@ -243,8 +243,9 @@ fn xml_attribute<'a>(tag: &'a str, attribute: &str) -> Option<&'a str> {
 pub struct SheetXml {
     /// The worksheet's XML.
     pub xml: String,
-    /// Per cell style index: the number format code and whether the text wraps.
-    styles: Vec<(String, bool)>,
+    /// Per cell style index: the number format code, whether the text wraps and whether the
+    /// cell has a border.
+    styles: Vec<(String, bool, bool)>,
 }
 
 impl SheetXml {
@@ -264,7 +265,7 @@ impl SheetXml {
                 let id = xml_attribute(xf, "numFmtId").unwrap_or("0");
                 let code = codes.get(id).cloned().unwrap_or_else(|| if id == "0" { "General".into() } else { format!("builtin {id}") });
                 let tag_end = xf.find("</xf>").unwrap_or(xf.len());
-                (code, xf[..tag_end].contains("wrapText=\"1\""))
+                (code, xf[..tag_end].contains("wrapText=\"1\""), xml_attribute(xf, "borderId").is_some_and(|b| b != "0"))
             })
             .collect();
         SheetXml { xml: zip_entry(book, &format!("xl/worksheets/sheet{index}.xml")), styles }
@@ -290,6 +291,11 @@ impl SheetXml {
     /// Whether the text of cell `reference` wraps.
     pub fn wraps(&self, reference: &str) -> bool {
         self.styles[self.style(reference)].1
+    }
+
+    /// Whether cell `reference` has a border.
+    pub fn bordered(&self, reference: &str) -> bool {
+        self.styles[self.style(reference)].2
     }
 
     /// The height set for row `row` (1-based) in points, if one is set.

@@ -245,6 +245,8 @@ fn the_year_files_are_the_months_figures_counted() {
     for row in 2..=areas.height() as u32 {
         let metrics = areas.get_value((row - 1, 4)).unwrap().to_string();
         assert!(sheet.wraps(&format!("E{row}")), "E{row}");
+        // Bordered, so that the number in C does not run into the names in D on paper.
+        assert!(sheet.bordered(&format!("C{row}")) && sheet.bordered(&format!("D{row}")), "row {row}");
         // The column is at most 45 characters wide; a line holds about 50.
         if metrics.chars().count() > 100 {
             assert!(sheet.row_height(row).is_some_and(|h| h >= 45.0), "row {row}: {:?} for {metrics}", sheet.row_height(row));
