@@ -402,7 +402,10 @@ fn write_cell(
     match (words, cell.value) {
         (true, _) => sheet.write_string_with_format(row, col, status_sv(cell.status), &format),
         (false, Some(v)) => sheet.write_number_with_format(row, col, v, &format.set_num_format(number_format(figure))),
-        (false, None) => sheet.write_string_with_format(row, col, if month_run { "–" } else { "ej körd" }, &format),
+        // A missing value stands where the numbers stand, right-aligned.
+        (false, None) => {
+            sheet.write_string_with_format(row, col, if month_run { "–" } else { "ej körd" }, &format.set_align(FormatAlign::Right))
+        }
     }?;
     Ok(())
 }
@@ -497,10 +500,13 @@ fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], tit
         sheet.set_column_width(c as u16, *width)?;
     }
     sheet.set_row_height(0, wrapped_height(&columns.iter().map(|(n, w)| (n.as_str(), *w)).collect::<Vec<_>>()))?;
-    let minutes = Format::new().set_num_format("0.00").set_border(FormatBorder::Thin);
+    // Minutes and kronor with thousands grouped: a municipality's month is six-figure minutes,
+    // which print as "113 760,00" in Swedish Excel (a comma in the code groups in any locale).
+    let minutes = Format::new().set_num_format("#,##0.00").set_border(FormatBorder::Thin);
     let share = Format::new().set_num_format(PERCENT).set_border(FormatBorder::Thin);
-    let kronor = Format::new().set_num_format("# ##0").set_border(FormatBorder::Thin);
+    let kronor = Format::new().set_num_format("#,##0").set_border(FormatBorder::Thin);
     let text = Format::new().set_border(FormatBorder::Thin);
+    let dash = text.set_align(FormatAlign::Right);
     let mut row = 1u32;
     for supplier in suppliers.iter().copied().chain([ALL]) {
         for i in 0..3 {
@@ -526,7 +532,7 @@ fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], tit
                 let col = 2 + c as u16;
                 match value {
                     Some(v) => sheet.write_number_with_format(row, col, v, format)?,
-                    None => sheet.write_string_with_format(row, col, "–", &text)?,
+                    None => sheet.write_string_with_format(row, col, "–", &dash)?,
                 };
             }
             row += 1;

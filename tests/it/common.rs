@@ -243,9 +243,9 @@ fn xml_attribute<'a>(tag: &'a str, attribute: &str) -> Option<&'a str> {
 pub struct SheetXml {
     /// The worksheet's XML.
     pub xml: String,
-    /// Per cell style index: the number format code, whether the text wraps and whether the
-    /// cell has a border.
-    styles: Vec<(String, bool, bool)>,
+    /// Per cell style index: the number format code, whether the text wraps, whether the cell
+    /// has a border and whether it is aligned right.
+    styles: Vec<(String, bool, bool, bool)>,
 }
 
 impl SheetXml {
@@ -265,7 +265,13 @@ impl SheetXml {
                 let id = xml_attribute(xf, "numFmtId").unwrap_or("0");
                 let code = codes.get(id).cloned().unwrap_or_else(|| if id == "0" { "General".into() } else { format!("builtin {id}") });
                 let tag_end = xf.find("</xf>").unwrap_or(xf.len());
-                (code, xf[..tag_end].contains("wrapText=\"1\""), xml_attribute(xf, "borderId").is_some_and(|b| b != "0"))
+                let xf = &xf[..tag_end];
+                (
+                    code,
+                    xf.contains("wrapText=\"1\""),
+                    xml_attribute(xf, "borderId").is_some_and(|b| b != "0"),
+                    xf.contains("horizontal=\"right\""),
+                )
             })
             .collect();
         SheetXml { xml: zip_entry(book, &format!("xl/worksheets/sheet{index}.xml")), styles }
@@ -291,6 +297,11 @@ impl SheetXml {
     /// Whether the text of cell `reference` wraps.
     pub fn wraps(&self, reference: &str) -> bool {
         self.styles[self.style(reference)].1
+    }
+
+    /// Whether cell `reference` is aligned right.
+    pub fn right_aligned(&self, reference: &str) -> bool {
+        self.styles[self.style(reference)].3
     }
 
     /// Whether cell `reference` has a border.

@@ -198,6 +198,14 @@ fn the_quarter_shows_each_months_payment_basis_and_the_plan_groups_the_questione
             rows += 1;
         }
     }
+    // Minutes and kronor print with their thousands grouped; a missing amount's dash stands
+    // right-aligned where the numbers stand.
+    let xml = crate::common::SheetXml::read(
+        &w.path("out/2025-Q1/matrix.xlsx"),
+        1 + book.sheet_names().iter().position(|n| n == "Ersättning").unwrap(),
+    );
+    assert_eq!(xml.number_format("C2"), "#,##0.00");
+    assert!(xml.xml.contains(r#"<c r="M2" s=""#) && xml.right_aligned("M2"), "{}", xml.xml);
     assert_eq!(rows, 6 * 3 - 1 + 3, "six suppliers (one from February) and the municipality, three months");
 
     // Trygg Vård AB's plan: its questioned visits by reason over the quarter, counted from the
