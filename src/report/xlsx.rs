@@ -484,7 +484,14 @@ fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], tit
         ("Ifrågasatt tid (min)".into(), 12.0),
         ("Andel ifrågasatt".into(), 10.0),
     ];
-    columns.extend(Questioned::ALL.map(|r| (format!("varav {} (min)", r.short_label().to_lowercase()), 14.0)));
+    // Each reason's column as wide as the longest word of its heading, so that the heading wraps
+    // between words ("dubbelregistrering" is 18 letters).
+    columns.extend(Questioned::ALL.map(|r| {
+        let heading = format!("varav {} (min)", r.short_label().to_lowercase());
+        let longest = heading.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
+        let width = (longest + 2).max(14) as f64;
+        (heading, width)
+    }));
     columns.extend(
         [
             "Utöver beviljad tid (min)",

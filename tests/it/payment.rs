@@ -205,6 +205,10 @@ fn the_quarter_shows_each_months_payment_basis_and_the_plan_groups_the_questione
         1 + book.sheet_names().iter().position(|n| n == "Ersättning").unwrap(),
     );
     assert_eq!(xml.number_format("C2"), "#,##0.00");
+    // The reasons' headings wrap between words: "dubbelregistrering" (18 letters) has room.
+    let heading = sheet.get_value((0, 6)).unwrap().to_string();
+    assert_eq!(heading, "varav dubbelregistrering (min)");
+    assert!(xml.xml.contains(r#"<col min="7" max="7" width="20.7109375" customWidth="1"/>"#), "{}", xml.xml);
     assert!(xml.xml.contains(r#"<c r="M2" s=""#) && xml.right_aligned("M2"), "{}", xml.xml);
     assert_eq!(rows, 6 * 3 - 1 + 3, "six suppliers (one from February) and the municipality, three months");
 
