@@ -160,7 +160,7 @@ fn column_widths(header: &[String], rows: &[Vec<String>]) -> Vec<usize> {
     let mut wanted = vec![3usize; n];
     for (i, cell) in rows.iter().flat_map(|r| r.iter().enumerate()).chain(header.iter().enumerate()) {
         let i = i.min(n - 1);
-        word[i] = word[i].max(unbroken_numbers(cell).split(' ').map(chars).max().unwrap_or(0));
+        word[i] = word[i].max(crate::report::longest_word(&unbroken_numbers(cell)));
         wanted[i] = wanted[i].max(cell.lines().map(chars).max().unwrap_or(0).min(MAX_WANTED_CHARS));
     }
     let twips = |c: usize| c * CHAR_TWIPS + CELL_PADDING;

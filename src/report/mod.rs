@@ -26,6 +26,12 @@ pub use crate::store::excel_text;
 /// 1,023 page breaks in a sheet, so more suppliers go on to a second sheet.
 pub const SUPPLIERS_PER_PRINTED_SHEET: usize = 1000;
 
+/// The characters of the longest word of `text` (words split at spaces): the least width at
+/// which a table column shows it without breaking a word.
+pub fn longest_word(text: &str) -> usize {
+    text.split(' ').map(|w| w.chars().count()).max().unwrap_or(0)
+}
+
 /// Text from the exports inside Markdown: characters that would make a table cell, a link,
 /// emphasis or raw HTML are escaped, and line breaks become spaces.
 pub fn markdown_text(text: &str) -> String {

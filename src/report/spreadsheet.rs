@@ -772,11 +772,14 @@ pub fn header_text(text: &str, units: usize) -> String {
     let mut out = String::new();
     let mut used = 0;
     for c in text.chars() {
-        let (piece, n) = if c == '&' { ("&&".to_string(), 2) } else { (c.to_string(), c.len_utf16()) };
+        let n = if c == '&' { 2 } else { c.len_utf16() };
         if used + n > units {
             break;
         }
-        out.push_str(&piece);
+        out.push(c);
+        if c == '&' {
+            out.push('&');
+        }
         used += n;
     }
     out

@@ -5,7 +5,7 @@
 use crate::bytes_map::HashSet;
 use std::path::Path;
 
-use crate::report::spreadsheet::{excel_len, header_text, Format, FormatAlign, FormatBorder, SheetError, Workbook, Worksheet};
+use crate::report::spreadsheet::{header_text, Format, FormatAlign, FormatBorder, SheetError, Workbook, Worksheet};
 use anyhow::Result;
 
 use crate::model::Status;
@@ -15,7 +15,7 @@ use crate::month::analysis::MemberRow;
 use crate::period::followup::MetricFollowup;
 use crate::period::quarter::{Cell, QuarterData};
 use crate::report::labels::{escalation_reason_sv, figure_label, requirement_sv, status_sv};
-use crate::report::SUPPLIERS_PER_PRINTED_SHEET;
+use crate::report::{longest_word, SUPPLIERS_PER_PRINTED_SHEET};
 
 const GREEN: u32 = 0xC6EFCE;
 const RED: u32 = 0xFFC7CE;
@@ -488,8 +488,7 @@ fn payment_sheet(sheet: &mut Worksheet, q: &QuarterData, suppliers: &[&str], tit
     // between words ("dubbelregistrering" is 18 letters).
     columns.extend(Questioned::ALL.map(|r| {
         let heading = format!("varav {} (min)", r.short_label().to_lowercase());
-        let longest = heading.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
-        let width = (longest + 2).max(14) as f64;
+        let width = (longest_word(&heading) + 2).max(14) as f64;
         (heading, width)
     }));
     columns.extend(
@@ -688,8 +687,10 @@ fn sheet_name(supplier: &str, staff: bool, only: bool, used: &mut HashSet<String
     // counted as Excel counts (an emoji takes two of the 31).
     let room = 31 - 4 - kind.len() - 1;
     let mut clean = String::new();
+    let mut units = 0;
     for c in supplier.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }) {
-        if excel_len(&clean) + c.len_utf16() > room {
+        units += c.len_utf16();
+        if units > room {
             break;
         }
         clean.push(c);
@@ -739,8 +740,7 @@ fn breakdown_sheet(sheet: &mut Worksheet, q: &QuarterData, supplier: &str, staff
     }
     // Each figure's column as wide as the longest word of its heading (the heading wraps).
     for (c, name) in columns.iter().enumerate().skip(2) {
-        let longest = name.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
-        sheet.set_column_width(c as u16, (longest + 2).max(8) as f64)?;
+        sheet.set_column_width(c as u16, (longest_word(name) + 2).max(8) as f64)?;
     }
     // A number format per column, which a value written without one takes, so that no cell's
     // format is looked up (hashed) for each of a national quarter's millions of member cells.

@@ -343,9 +343,8 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, made: &str, header: &[&str], r
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &head)?;
         // As wide as the column's longest cell or header word, within 8–45 characters.
-        let longest_word = h.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
         let longest_cell = rows.iter().filter_map(|r| r.get(c)).map(|v| v.chars().count()).max().unwrap_or(0);
-        let width = (longest_word.max(longest_cell) + 2).clamp(8, MAX_COLUMN_WIDTH) as f64;
+        let width = (crate::report::longest_word(h).max(longest_cell) + 2).clamp(8, MAX_COLUMN_WIDTH) as f64;
         sheet.set_column_width(c as u16, width)?;
         widths.push(width);
     }
