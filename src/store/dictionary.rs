@@ -1,10 +1,10 @@
 //! The columns of `visits.parquet` built by hand as dictionaries: each value once, numbered in
 //! order of first appearance as polars' own dictionary encoding numbers them, found from the
-//! interned ids, a table of minutes or a small map instead of polars hashing every value.
+//! interned ids or a small map instead of polars hashing every value.
 
 use polars_arrow::array::{Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::bitmap::Bitmap;
-use polars_arrow::datatypes::{ArrowDataType, IntegerType, TimeUnit as ArrowTimeUnit};
+use polars_arrow::datatypes::{ArrowDataType, IntegerType};
 
 use crate::bytes_map::HashMap;
 use crate::model::Ids;
@@ -62,51 +62,6 @@ pub(super) fn dictionary<'a, T>(
     dictionary_column(keys, batch.iter().map(|item| code_of(item).is_some()), names.boxed())
 }
 
-/// Milliseconds since the epoch, as polars stores `Datetime(ms)`, as a dictionary of the
-/// times the batch uses, numbered in order of first appearance: what polars would find by
-/// hashing every value, taken here from a table indexed by the time's minute (registrations
-/// made to the minute) or second (made to the second, as tags and apps register them) since
-/// the batch's earliest, when the batch's times are whole minutes or seconds and span at most
-/// `SECONDS_TABLE` of them.
-pub(super) fn timestamps(values: impl Iterator<Item = Option<i64>> + Clone) -> Box<dyn Array> {
-    const MINUTE: i64 = 60_000;
-    const SECOND: i64 = 1_000;
-    let (least, most) = values.clone().flatten().fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
-    let span = |unit: i64| most.checked_sub(least).map_or(0, |span| span / unit + 1);
-    let whole = |unit: i64| values.clone().flatten().all(|t| (t - least) % unit == 0);
-    let unit = [MINUTE, SECOND].into_iter().find(|&unit| span(unit) <= SECONDS_TABLE as i64 && whole(unit));
-    let (keys, times) = match unit {
-        Some(unit) => SECONDS.with_borrow_mut(|code| {
-            if code.is_empty() {
-                code.resize(SECONDS_TABLE, u32::MAX);
-            }
-            let numbered = first_appearance(values.clone(), |t, next| code_in(&mut code[((t - least) / unit) as usize], next));
-            // The table is left as it was found, for the thread's next batch.
-            for &t in &numbered.1 {
-                code[((t - least) / unit) as usize] = u32::MAX;
-            }
-            numbered
-        }),
-        None => {
-            let mut code: HashMap<i64, u32> = HashMap::with_capacity_and_hasher(values.size_hint().0, Default::default());
-            first_appearance(values.clone(), |t, next| *code.entry(t).or_insert(next))
-        }
-    };
-    let dtype = ArrowDataType::Timestamp(ArrowTimeUnit::Millisecond, None);
-    dictionary_column(keys, values.map(|t| t.is_some()), PrimitiveArray::new(dtype, times.into(), None).boxed())
-}
-
-/// The most minutes or seconds a batch's times may span to be numbered by a table: 2^22
-/// seconds are 48 days, a month of check-ins and check-outs with room to spare.
-const SECONDS_TABLE: usize = 1 << 22;
-
-thread_local! {
-    /// Each thread's table of codes by minute or second (16 MB, every cell `u32::MAX` between
-    /// batches): made once rather than for each batch and column, whose fresh pages would
-    /// each be faulted in and cleared.
-    static SECONDS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 /// Planned minutes as a dictionary of the values the batch uses (a handful: 15, 20, 30, …),
 /// numbered in order of first appearance, found by their bits in a small table instead of
 /// polars estimating their cardinality and hashing every value.
@@ -150,48 +105,6 @@ fn same(a: &[u32], b: &[u32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps_are_a_dictionary_of_the_times_in_order_of_first_appearance() {
-        let decoded = |array: Box<dyn Array>| -> (Vec<Option<i64>>, usize) {
-            let dict = array.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
-            let times = dict.values().as_any().downcast_ref::<PrimitiveArray<i64>>().unwrap();
-            let keys = dict.keys();
-            ((0..keys.len()).map(|i| keys.is_valid(i).then(|| times.value(keys.value(i) as usize))).collect(), times.len())
-        };
-        let minute = 60_000;
-        // 2025-03-01 00:00 UTC. Whole minutes (the minute table), one time a second off (the
-        // second table), a missing time, every time missing, minutes years apart (too many
-        // for a table), seconds 50 days apart (too many seconds) and a millisecond off (the
-        // hash map).
-        let t0 = 1_740_787_200_000;
-        let cases: Vec<Vec<Option<i64>>> = vec![
-            vec![Some(t0 + 5 * minute), Some(t0), None, Some(t0 + 5 * minute), Some(t0 + 44_000 * minute), Some(t0)],
-            vec![Some(t0 + 5 * minute), Some(t0 + 1000), Some(t0 + 5 * minute), None],
-            vec![None, None],
-            vec![Some(t0), Some(t0 + 3_000_000 * minute), Some(t0)],
-            vec![Some(t0 + 1000), Some(t0), Some(t0 + 50 * 1440 * minute + 1000), Some(t0 + 1000)],
-            vec![Some(t0 + 1), Some(t0), Some(t0 + 1), None],
-            vec![],
-        ];
-        for values in cases {
-            let (back, distinct) = decoded(timestamps(values.iter().copied()));
-            assert_eq!(back, values);
-            let mut times: Vec<i64> = values.iter().flatten().copied().collect();
-            times.sort_unstable();
-            times.dedup();
-            assert_eq!(distinct, times.len(), "each time once in {values:?}");
-        }
-        for unit in [minute, 1000] {
-            let dict = timestamps([Some(t0 + 7 * unit), Some(t0), Some(t0 + 7 * unit)].into_iter());
-            let dict = dict.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
-            assert_eq!(dict.keys().values().as_slice(), [0, 1, 0], "numbered in order of first appearance");
-        }
-        // The table is left clear: a batch after these numbers its times afresh.
-        let dict = timestamps([Some(t0), Some(t0 + 7 * 1000)].into_iter());
-        let dict = dict.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
-        assert_eq!(dict.keys().values().as_slice(), [0, 1]);
-    }
 
     #[test]
     fn planned_minutes_are_a_dictionary_of_the_values_in_order_of_first_appearance() {

@@ -7,14 +7,15 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use polars_arrow::array::{Array, MutableBinaryViewArray, Utf8ViewArray};
+use polars_arrow::array::{Array, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::datatypes::{ArrowDataType, TimeUnit as ArrowTimeUnit};
 use polars_parquet::write::{
     array_to_columns, compress, fallible_streaming_iterator, CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding,
     FileWriter, ParquetType, StatisticsOptions, Version, WriteOptions, ZstdLevel,
 };
 use rayon::prelude::*;
 
-use super::dictionary::{dictionary, planned_minutes, services, timestamps};
+use super::dictionary::{dictionary, planned_minutes, services};
 use super::tables::{parquet_failure, Noting};
 use crate::engine::groups::{ahead, Group, Groups};
 use crate::model::{consecutive_order, split_key, Ids, Interner, Method, Visit, VisitStatus};
@@ -156,9 +157,12 @@ fn visits_schema() -> Schema {
 impl VisitsColumn {
     /// The column's values in `b`, as written, and their encoding. The repeated names
     /// (supplier, client, staff, methods, services, status) are given as dictionaries of the
-    /// interned ids, the timestamps as dictionaries of their minutes (`timestamps`), the planned
-    /// minutes as a dictionary of their values (`planned_minutes`); visit ids are all distinct
-    /// and are written plain without polars first estimating how many distinct values they hold.
+    /// interned ids, the planned minutes as a dictionary of their values (`planned_minutes`),
+    /// the timestamps as the differences from one to the next packed to as few bits as they
+    /// need (`DELTA_BINARY_PACKED`: in stored order a client's visits follow each other by
+    /// hours, and times to the second are mostly distinct, which makes a dictionary as large as
+    /// the values and slow to build); visit ids are all distinct and are written plain without
+    /// polars first estimating how many distinct values they hold.
     fn build(self, b: &Batch, ids: &Ids) -> (Box<dyn Array>, Encoding) {
         let to_ms = |t: i64| t * 1000;
         let method_name = |code: u32| Method::ALL[code as usize].as_str();
@@ -173,9 +177,9 @@ impl VisitsColumn {
             VisitsColumn::SupplierId => names(&ids.suppliers, &b.supplier),
             VisitsColumn::ClientId => names(&ids.clients, &b.client),
             VisitsColumn::StaffId => names(&ids.staff, &b.staff),
-            VisitsColumn::CheckInUtc => (timestamps(b.check_in.iter().map(|&t| Some(to_ms(t)))), Encoding::RleDictionary),
-            VisitsColumn::CheckOutUtc => (timestamps(b.check_out.iter().map(|t| t.map(to_ms))), Encoding::RleDictionary),
-            VisitsColumn::CheckInLocal => (timestamps(b.local_ms.iter().map(|&t| Some(t))), Encoding::RleDictionary),
+            VisitsColumn::CheckInUtc => (times(b.check_in.iter().map(|&t| Some(to_ms(t)))), Encoding::DeltaBinaryPacked),
+            VisitsColumn::CheckOutUtc => (times(b.check_out.iter().map(|t| t.map(to_ms))), Encoding::DeltaBinaryPacked),
+            VisitsColumn::CheckInLocal => (times(b.local_ms.iter().map(|&t| Some(t))), Encoding::DeltaBinaryPacked),
             VisitsColumn::CheckInMethod => {
                 (dictionary(&b.in_method, Method::ALL.len(), |m| Some(*m as u32), method_name), Encoding::RleDictionary)
             }
@@ -188,6 +192,24 @@ impl VisitsColumn {
                 let status_name = |code: u32| VisitStatus::ALL[code as usize].as_str();
                 (dictionary(&b.status, VisitStatus::ALL.len(), |s| Some(*s as u32), status_name), Encoding::RleDictionary)
             }
+        }
+    }
+
+    /// Whether the column's pages are compressed (zstd). The timestamps are not: their
+    /// differences packed to as few bits as they need leave zstd a tenth of the size to find
+    /// (a municipality's month: 213 MB against 194 MB), for 0.4 s more of the visits table.
+    fn compressed(self) -> bool {
+        match self {
+            VisitsColumn::CheckInUtc | VisitsColumn::CheckOutUtc | VisitsColumn::CheckInLocal => false,
+            VisitsColumn::VisitId
+            | VisitsColumn::SupplierId
+            | VisitsColumn::ClientId
+            | VisitsColumn::StaffId
+            | VisitsColumn::CheckInMethod
+            | VisitsColumn::CheckOutMethod
+            | VisitsColumn::Services
+            | VisitsColumn::PlannedMinutes
+            | VisitsColumn::Status => true,
         }
     }
 
@@ -228,6 +250,11 @@ impl VisitsColumn {
     }
 }
 
+/// Timestamps in milliseconds as polars stores `Datetime(ms)`, missing where `None`.
+fn times(values: impl Iterator<Item = Option<i64>>) -> Box<dyn Array> {
+    PrimitiveArray::<i64>::from_iter(values).to(ArrowDataType::Timestamp(ArrowTimeUnit::Millisecond, None)).boxed()
+}
+
 /// The pages of one row group of `visits.parquet`: the visits `all[order[..]]`, pseudonymised,
 /// each column built (`VisitsColumn::build`), encoded and compressed on its own thread.
 fn row_group(
@@ -249,6 +276,8 @@ fn row_group(
         .map(|(column, type_)| {
             let (array, encoding) = column.build(&batch, ids);
             let options = if column.has_bounds() { options } else { without_bounds };
+            let options =
+                if column.compressed() { options } else { WriteOptions { compression: CompressionOptions::Uncompressed, ..options } };
             let mut pages = Vec::new();
             for column in array_to_columns(array, type_.clone(), options, &[encoding])? {
                 for page in column {
@@ -368,6 +397,29 @@ mod tests {
         );
         let bounded: Vec<&str> = VisitsColumn::ALL.iter().filter(|c| !c.has_bounds()).map(|c| c.name()).collect();
         assert_eq!(bounded, ["visit_id"]);
+    }
+
+    #[test]
+    fn the_timestamps_are_stored_uncompressed_and_every_other_column_with_zstd() {
+        let mut ids = Ids::default();
+        let visits: Vec<Visit> =
+            (0..6i64).map(|i| visit(&mut ids, &format!("v{i}"), "S1", ["K1", "K2"][i as usize % 2], i, i != 3)).collect();
+        let out = tempfile::tempdir().unwrap();
+        write_visits_in_batches(out.path(), &visits, &ids, &Groups::by(&visits, |v| v.client), &Groups::default(), 4).unwrap();
+        let mut file = fs::File::open(out.path().join("visits.parquet")).unwrap();
+        let metadata = polars_parquet::read::read_metadata(&mut file).unwrap();
+        assert_eq!(metadata.row_groups.len(), 2);
+        for group in &metadata.row_groups {
+            let codecs: Vec<(&str, bool)> = VisitsColumn::ALL
+                .iter()
+                .map(|c| {
+                    let chunk = group.columns_under_root_iter(c.name()).unwrap().next().unwrap();
+                    (c.name(), chunk.compression() == polars_parquet::parquet::compression::Compression::Uncompressed)
+                })
+                .collect();
+            let uncompressed: Vec<&str> = codecs.iter().filter(|(_, raw)| *raw).map(|(name, _)| *name).collect();
+            assert_eq!(uncompressed, ["check_in_utc", "check_out_utc", "check_in_local"]);
+        }
     }
 
     #[test]
