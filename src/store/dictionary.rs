@@ -64,31 +64,69 @@ pub(super) fn dictionary<'a, T>(
 
 /// Planned minutes as a dictionary of the values the batch uses (a handful: 15, 20, 30, …),
 /// numbered in order of first appearance, found by their bits in a small table instead of
-/// polars estimating their cardinality and hashing every value.
+/// polars estimating their cardinality and hashing every value. A client's visits, which lie
+/// together, mostly have the minutes of the one before: those are compared with it.
 pub(super) fn planned_minutes(values: impl Iterator<Item = Option<f64>> + Clone) -> Box<dyn Array> {
     let mut code: HashMap<u64, u32> = HashMap::default();
-    let (keys, minutes) = first_appearance(values.clone(), |m: f64, next| *code.entry(m.to_bits()).or_insert(next));
+    let mut last: Option<(u64, u32)> = None;
+    let (keys, minutes) = first_appearance(values.clone(), |m: f64, next| {
+        let bits = m.to_bits();
+        match last {
+            Some((before, code)) if before == bits => code,
+            _ => {
+                let kept = *code.entry(bits).or_insert(next);
+                last = Some((bits, kept));
+                kept
+            }
+        }
+    });
     dictionary_column(keys, values.map(|m| m.is_some()), PrimitiveArray::new(ArrowDataType::Float64, minutes.into(), None).boxed())
+}
+
+/// A visit's services as one number, taken while the visit is read for its row group: up to
+/// three ids below 2^21 - 1, each plus one in 21 bits of its own (none is 0), or `UNPACKED`
+/// for the rare visit with more or larger ids, whose services are then compared as a list.
+#[derive(Clone, Copy)]
+pub(super) struct ServiceKey<'a> {
+    packed: u64,
+    services: &'a [u32],
+}
+
+const UNPACKED: u64 = u64::MAX;
+
+impl<'a> ServiceKey<'a> {
+    pub(super) fn of(services: &'a [u32]) -> ServiceKey<'a> {
+        let packed = match services.len() {
+            0..=3 if services.iter().all(|&id| id < (1 << 21) - 1) => {
+                services.iter().enumerate().fold(0, |key, (i, &id)| key | u64::from(id + 1) << (21 * i))
+            }
+            _ => UNPACKED,
+        };
+        ServiceKey { packed, services }
+    }
 }
 
 /// The services of each visit as a dictionary of the combinations the batch uses, each the
 /// services' names sorted and joined by `|`. Few distinct combinations: each is joined once,
-/// its names sorted (ids are numbered in order of first appearance in the input). A client's
-/// visits, which lie together, mostly have the services of the one before: those are compared
-/// with it instead of hashed.
-pub(super) fn services(batch: &[&[u32]], ids: &Ids) -> Box<dyn Array> {
-    let mut numbered: HashMap<&[u32], u32> = HashMap::default();
-    let mut last: Option<(&[u32], u32)> = None;
-    let (codes, distinct) = first_appearance(batch.iter().map(|&s| Some(s)), |services, next| match last {
-        Some((before, code)) if same(before, services) => code,
+/// its names sorted (ids are numbered in order of first appearance in the input). Each visit's
+/// services are one number (`ServiceKey`), compared with the visit before (a client's visits,
+/// which lie together, mostly have the same) and else looked up by it, without reading the
+/// visit's list again.
+pub(super) fn services(batch: &[ServiceKey], ids: &Ids) -> Box<dyn Array> {
+    let mut numbered: HashMap<u64, u32> = HashMap::default();
+    let mut unpacked: HashMap<&[u32], u32> = HashMap::default();
+    let mut last: Option<(u64, u32)> = None;
+    let (codes, distinct) = first_appearance(batch.iter().map(|&s| Some(s)), |key, next| match last {
+        Some((before, code)) if before == key.packed && before != UNPACKED => code,
+        _ if key.packed == UNPACKED => *unpacked.entry(key.services).or_insert(next),
         _ => {
-            let code = *numbered.entry(services).or_insert(next);
-            last = Some((services, code));
+            let code = *numbered.entry(key.packed).or_insert(next);
+            last = Some((key.packed, code));
             code
         }
     });
-    let joined = distinct.iter().map(|services| {
-        let mut names: Vec<&str> = services.iter().map(|s| ids.services.name(*s)).collect();
+    let joined = distinct.iter().map(|key| {
+        let mut names: Vec<&str> = key.services.iter().map(|s| ids.services.name(*s)).collect();
         names.sort_unstable();
         names.join("|")
     });
@@ -96,15 +134,39 @@ pub(super) fn services(batch: &[&[u32]], ids: &Ids) -> Box<dyn Array> {
     dictionary_column(codes, batch.iter().map(|_| true), names.boxed())
 }
 
-/// Whether two visits' few services are the same, compared in place: `==` on slices calls
-/// `memcmp`, whose call costs more than comparing one to three ids.
-fn same(a: &[u32], b: &[u32]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn services_are_a_dictionary_of_the_combinations_in_order_of_first_appearance() {
+        let mut ids = Ids::default();
+        let [bath, meal, walk, shop, clean] = ["bad", "mat", "prom", "handla", "städ"].map(|name| ids.services.intern(name));
+        let lists: Vec<Vec<u32>> = vec![
+            vec![meal, bath],
+            vec![meal, bath],
+            vec![],
+            vec![bath, meal, walk, shop, clean],
+            vec![walk],
+            vec![bath, meal, walk, shop, clean],
+            vec![meal, bath],
+            vec![],
+            vec![bath, meal, walk, shop],
+        ];
+        let keys: Vec<ServiceKey> = lists.iter().map(|l| ServiceKey::of(l)).collect();
+        let array = services(&keys, &ids);
+        let dict = array.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
+        let names = dict.values().as_any().downcast_ref::<Utf8ViewArray>().unwrap();
+        let names: Vec<&str> = names.values_iter().collect();
+        assert_eq!(names, ["bad|mat", "", "bad|handla|mat|prom|städ", "prom", "bad|handla|mat|prom"]);
+        assert_eq!(dict.keys().values().as_slice(), [0, 0, 1, 2, 3, 2, 0, 1, 4]);
+        // Ids too large for 21 bits and lists of more than three are compared as lists.
+        assert_eq!(ServiceKey::of(&[(1 << 21) - 2]).packed, (1 << 21) - 1);
+        assert_eq!(ServiceKey::of(&[(1 << 21) - 1]).packed, UNPACKED);
+        assert_eq!(ServiceKey::of(&[1, 2, 3, 4]).packed, UNPACKED);
+        assert_ne!(ServiceKey::of(&[1, 2]).packed, ServiceKey::of(&[2, 1]).packed);
+        assert_ne!(ServiceKey::of(&[0]).packed, ServiceKey::of(&[]).packed);
+    }
 
     #[test]
     fn planned_minutes_are_a_dictionary_of_the_values_in_order_of_first_appearance() {

@@ -15,7 +15,7 @@ use polars_parquet::write::{
 };
 use rayon::prelude::*;
 
-use super::dictionary::{dictionary, planned_minutes, services};
+use super::dictionary::{dictionary, planned_minutes, services, ServiceKey};
 use super::tables::{parquet_failure, Noting};
 use crate::engine::groups::{ahead, Group, Groups};
 use crate::model::{consecutive_order, split_key, Ids, Interner, Method, Visit, VisitStatus};
@@ -144,7 +144,7 @@ visits_columns! {
     CheckInLocal = "check_in_local", DATETIME, local_ms: i64 = |v| v.local_in.and_utc().timestamp_millis();
     CheckInMethod = "check_in_method", DataType::String, in_method: Method = |v| v.in_method;
     CheckOutMethod = "check_out_method", DataType::String, out_method: Option<Method> = |v| v.out_method;
-    Services = "services", DataType::String, services: &'a [u32] = |v| &v.services;
+    Services = "services", DataType::String, services: ServiceKey<'a> = |v| ServiceKey::of(&v.services);
     PlannedMinutes = "planned_minutes", DataType::Float64, planned: Option<f64> = |v| v.planned_minutes;
     Status = "status", DataType::String, status: VisitStatus = |v| v.status;
 }
