@@ -1,6 +1,6 @@
 //! Timestamps of SPEC §2: the accepted forms, Europe/Stockholm local time and its DST rules.
 
-use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone};
+use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Timelike};
 use chrono_tz::Europe::Stockholm;
 
 pub use crate::model::time::{local_time, minute_of_day};
@@ -44,11 +44,14 @@ pub fn parse_stamp(s: &str) -> Result<Stamp, String> {
 pub struct Clock {
     date: Option<([u8; 10], Option<NaiveDate>)>,
     hour: Option<(i64, Option<NaiveDateTime>)>,
-    /// The last wall-clock hours of a check-in and of a check-out resolved (hours since
-    /// 1970-01-01 00:00 on the wall clock), with Stockholm's offset from UTC through all of
-    /// the hour when it has one.
+    /// The last wall-clock hours of a check-in and of a check-out resolved (the hour's first
+    /// second since 1970-01-01 00:00 on the wall clock), with Stockholm's offset from UTC
+    /// through all of the hour when it has one.
     in_hour: Option<(i64, Option<i64>)>,
     out_hour: Option<(i64, Option<i64>)>,
+    /// The last wall-clock date resolved and its midnight in seconds since 1970-01-01 00:00
+    /// on the wall clock.
+    midnight: Option<(NaiveDate, i64)>,
 }
 
 impl Clock {
@@ -79,10 +82,13 @@ impl Clock {
     /// As `resolve_check_in`.
     pub fn resolve_check_in(&mut self, stamp: Stamp) -> Result<i64, String> {
         match stamp {
-            Stamp::Local(naive) => match steady_instant(&mut self.in_hour, naive) {
-                Some(instant) => Ok(instant),
-                None => resolve_check_in(stamp),
-            },
+            Stamp::Local(naive) => {
+                let wall = self.wall_seconds(naive);
+                match steady_instant(&mut self.in_hour, wall) {
+                    Some(instant) => Ok(instant),
+                    None => resolve_check_in(stamp),
+                }
+            }
             Stamp::Instant(t) => Ok(t),
         }
     }
@@ -90,12 +96,30 @@ impl Clock {
     /// As `resolve_check_out`.
     pub fn resolve_check_out(&mut self, stamp: Stamp, check_in: i64) -> Result<i64, String> {
         match stamp {
-            Stamp::Local(naive) => match steady_instant(&mut self.out_hour, naive) {
-                Some(instant) => Ok(instant),
-                None => resolve_check_out(stamp, check_in),
-            },
+            Stamp::Local(naive) => {
+                let wall = self.wall_seconds(naive);
+                match steady_instant(&mut self.out_hour, wall) {
+                    Some(instant) => Ok(instant),
+                    None => resolve_check_out(stamp, check_in),
+                }
+            }
             Stamp::Instant(t) => Ok(t),
         }
+    }
+
+    /// `naive` in seconds since 1970-01-01 00:00 on the wall clock: its date's midnight, kept
+    /// from the timestamp before when it has the same date, plus its time of day.
+    fn wall_seconds(&mut self, naive: NaiveDateTime) -> i64 {
+        let date = naive.date();
+        let midnight = match self.midnight {
+            Some((kept, midnight)) if kept == date => midnight,
+            _ => {
+                let midnight = date.and_time(NaiveTime::MIN).and_utc().timestamp();
+                self.midnight = Some((date, midnight));
+                midnight
+            }
+        };
+        midnight + i64::from(naive.time().num_seconds_from_midnight())
     }
 
     /// As `local_time`: the wall clock at the start of the instant's hour, plus the seconds
@@ -122,17 +146,17 @@ fn steady_hour_start(hour: i64) -> Option<NaiveDateTime> {
     (local_time(hour * 3600 + 3599) - start == TimeDelta::seconds(3599)).then_some(start)
 }
 
-/// The instant of wall-clock time `naive` when all of its hour has one reading, by the offset
-/// kept in `kept` for the hour; `None` in an hour the clocks are changed in (resolved in full).
-/// The time zone's rules are looked up once per hour, not for every timestamp.
-fn steady_instant(kept: &mut Option<(i64, Option<i64>)>, naive: NaiveDateTime) -> Option<i64> {
-    let wall = naive.and_utc().timestamp();
-    let hour = wall.div_euclid(3600);
+/// The instant of wall-clock time `wall` (seconds since 1970-01-01 00:00 on the wall clock)
+/// when all of its hour has one reading, by the offset kept in `kept` for the hour; `None` in
+/// an hour the clocks are changed in (resolved in full). The time zone's rules are looked up
+/// once per hour, not for every timestamp.
+fn steady_instant(kept: &mut Option<(i64, Option<i64>)>, wall: i64) -> Option<i64> {
     let offset = match *kept {
-        Some((h, offset)) if h == hour => offset,
+        Some((start, offset)) if (0..3600).contains(&(wall - start)) => offset,
         _ => {
+            let hour = wall.div_euclid(3600);
             let offset = steady_offset(hour);
-            *kept = Some((hour, offset));
+            *kept = Some((hour * 3600, offset));
             offset
         }
     };
@@ -354,6 +378,14 @@ mod tests {
                     assert_eq!(check_in, resolve_check_in(stamp), "{stamp:?}");
                     let earlier = resolve_check_in(Stamp::Local(start + TimeDelta::seconds(hour * 3600))).unwrap_or(0);
                     assert_eq!(clock.resolve_check_out(stamp, earlier), resolve_check_out(stamp, earlier), "{stamp:?}");
+                }
+            }
+            // Backwards through the same clock, and to the hour and day before and after: a
+            // clock keeps the hour and date of the timestamp before, whichever way the next lies.
+            for hour in (0..(366 * 24)).rev() {
+                for second in [3599, 0, -1, 3600, 86_400, -86_400, 1] {
+                    let stamp = Stamp::Local(start + TimeDelta::seconds(hour * 3600 + second));
+                    assert_eq!(clock.resolve_check_in(stamp), resolve_check_in(stamp), "{stamp:?}");
                 }
             }
         }
