@@ -7,16 +7,18 @@ pub type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// A map from byte strings: strings of up to 16 bytes are kept under a key of two words and
 /// their length, hashed and compared as numbers (no `memcmp` of a key on the heap, a cache
-/// miss when the map is large), longer ones under their bytes.
+/// miss when the map is large), longer ones under their bytes. `get_again` also keeps the last
+/// short key found and its value, for fields that repeat row after row.
 #[derive(Debug, Clone)]
 pub struct BytesMap<T> {
     short: HashMap<ShortKey, T>,
     long: HashMap<Box<[u8]>, T>,
+    last: Option<(ShortKey, T)>,
 }
 
 impl<T> Default for BytesMap<T> {
     fn default() -> Self {
-        BytesMap { short: HashMap::default(), long: HashMap::default() }
+        BytesMap { short: HashMap::default(), long: HashMap::default(), last: None }
     }
 }
 
@@ -48,7 +50,25 @@ impl<T> BytesMap<T> {
         }
     }
 
+    /// As `get`, answered without hashing when `raw` is the short key found last: a method,
+    /// a status or a supplier is mostly that of the row before.
+    pub fn get_again(&mut self, raw: &[u8]) -> Option<T>
+    where
+        T: Clone,
+    {
+        let Some(key) = ShortKey::of(raw) else { return self.long.get(raw).cloned() };
+        match &self.last {
+            Some((last, value)) if *last == key => Some(value.clone()),
+            _ => {
+                let value = self.short.get(&key)?.clone();
+                self.last = Some((key, value.clone()));
+                Some(value)
+            }
+        }
+    }
+
     pub fn insert(&mut self, raw: &[u8], value: T) {
+        self.last = None;
         match ShortKey::of(raw) {
             Some(key) => self.short.insert(key, value),
             None => self.long.insert(raw.into(), value),
@@ -89,6 +109,21 @@ mod tests {
         for (i, raw) in all.iter().enumerate() {
             assert_eq!(kept.get(raw), Some(&i));
         }
+        // Asked again and again, in turn and with the key before, each answer is its own.
+        for (i, raw) in all.iter().enumerate().step_by(7) {
+            let before = i.saturating_sub(1);
+            for _ in 0..2 {
+                assert_eq!(kept.get_again(raw), Some(i));
+                assert_eq!(kept.get_again(&all[before]), Some(before));
+            }
+        }
+        assert_eq!(kept.get_again(b"never kept, longer than sixteen"), None);
+        assert_eq!(kept.get_again(b"zz"), None);
+        // A value kept anew replaces the one answered before.
+        kept.insert(&all[3], 99);
+        assert_eq!(kept.get_again(&all[3]), Some(99));
+        kept.insert(&all[3], 100);
+        assert_eq!(kept.get_again(&all[3]), Some(100));
         assert_eq!((kept.short.len(), kept.long.len()), (all.len() - (1 << 17), 1 << 17));
     }
 }

@@ -74,8 +74,8 @@ pub(super) fn remembered<T: Clone>(
 ) -> Result<T, Reason> {
     // An empty field is checked at once; hashing it costs more.
     let Some(raw) = raw.filter(|r| !r.is_empty()) else { return compute() };
-    if let Some(value) = kept.get(raw) {
-        return Ok(value.clone());
+    if let Some(value) = kept.get_again(raw) {
+        return Ok(value);
     }
     let value = compute()?;
     kept.insert(raw, value.clone());
@@ -102,14 +102,27 @@ impl<'a> Name<'a> {
         }
     }
 
-    /// As `of`, for a field that may be empty (`None`).
+    /// As `of`, for a field that mostly repeats the row before's (a supplier): found without
+    /// hashing when it does (`BytesMap::get_again`).
+    pub(super) fn of_repeated(
+        numbered: &mut Kept<u32>,
+        raw: Option<&'a [u8]>,
+        check: impl FnOnce() -> Result<Cow<'a, str>, Reason>,
+    ) -> Result<Name<'a>, Reason> {
+        match raw.and_then(|r| numbered.get_again(r)) {
+            Some(id) => Ok(Name::Numbered(id)),
+            None => Ok(Name::Checked(raw, check()?)),
+        }
+    }
+
+    /// As `of_repeated`, for a field that may be empty (`None`).
     pub(super) fn of_optional(
-        numbered: &Kept<u32>,
+        numbered: &mut Kept<u32>,
         raw: Option<&'a [u8]>,
         check: impl FnOnce() -> Result<Option<Cow<'a, str>>, Reason>,
     ) -> Result<Option<Name<'a>>, Reason> {
-        match raw.and_then(|r| numbered.get(r)) {
-            Some(&id) => Ok(Some(Name::Numbered(id))),
+        match raw.and_then(|r| numbered.get_again(r)) {
+            Some(id) => Ok(Some(Name::Numbered(id))),
             None => Ok(check()?.map(|text| Name::Checked(raw, text))),
         }
     }

@@ -82,7 +82,7 @@ pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Ps
     let Ingested { ids, granted, rejects, .. } = out;
     let mut seen = Interned::default();
     scan(source, config.columns.of(InputKind::Granted), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = Name::of(&seen.suppliers, row.raw(Gr::SupplierId), || row.supplier(Gr::SupplierId))?;
+        let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(Gr::SupplierId), || row.supplier(Gr::SupplierId))?;
         let client = Name::of(&seen.clients, row.raw(Gr::ClientId), || row.name(Gr::ClientId))?;
         let month = parse_month(row, Gr::Month)?;
         let minutes = exact_minutes(row, Gr::GrantedMinutes)?;
@@ -105,7 +105,7 @@ pub fn read_invoices(source: &Source, file: u16, config: &Config, pseudonyms: &P
     let Ingested { ids, invoices, rejects, .. } = out;
     let mut seen = Interned::default();
     scan(source, config.columns.of(InputKind::Invoices), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = Name::of(&seen.suppliers, row.raw(In::SupplierId), || row.supplier(In::SupplierId))?;
+        let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(In::SupplierId), || row.supplier(In::SupplierId))?;
         let client = Name::of(&seen.clients, row.raw(In::ClientId), || row.name(In::ClientId))?;
         let month = parse_month(row, In::Month)?;
         let minutes = exact_minutes(row, In::InvoicedMinutes)?;
@@ -126,7 +126,7 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
     let Ingested { ids, addons, rejects, .. } = out;
     let mut seen = Interned::default();
     scan(source, config.columns.of(InputKind::Addons), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = Name::of(&seen.suppliers, row.raw(Ad::SupplierId), || row.supplier(Ad::SupplierId))?;
+        let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(Ad::SupplierId), || row.supplier(Ad::SupplierId))?;
         let client = Name::of(&seen.clients, row.raw(Ad::ClientId), || row.name(Ad::ClientId))?;
         let month = parse_month(row, Ad::Month)?;
         let addon = row.required(Ad::Addon)?;

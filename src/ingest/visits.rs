@@ -142,7 +142,7 @@ impl VisitReader {
         out: &mut ChunkResult,
     ) -> Result<(Visit, Option<u128>), Reason> {
         let recent = &mut out.recent;
-        let supplier = Name::of(&recent.suppliers, row.raw(Vc::SupplierId), || row.supplier(Vc::SupplierId))?;
+        let supplier = Name::of_repeated(&mut recent.suppliers, row.raw(Vc::SupplierId), || row.supplier(Vc::SupplierId))?;
         let client = Name::of(&recent.clients, row.raw(Vc::ClientId), || row.name(Vc::ClientId))?;
         let staff = Name::of(&recent.staff, row.raw(Vc::StaffId), || row.name(Vc::StaffId))?;
         let in_stamp = recent
@@ -196,7 +196,7 @@ impl VisitReader {
         let supplier = supplier.number(&mut out.suppliers, &mut recent.suppliers);
         let client = client.number(&mut out.clients, &mut recent.clients);
         let staff = staff.number(&mut out.staff, &mut recent.staff);
-        let area = Name::of_optional(&recent.areas, row.raw(Vc::Area), || row.get(Vc::Area))?
+        let area = Name::of_optional(&mut recent.areas, row.raw(Vc::Area), || row.get(Vc::Area))?
             .map_or(NO_AREA, |a| a.number(&mut out.areas, &mut recent.areas));
         let manual_reason = match row.has_column(Vc::ManualReason) {
             false => None,
