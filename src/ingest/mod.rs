@@ -121,6 +121,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         ..Ingested::default()
     };
     let mut visit_reader = visits::VisitReader::new(config);
+    let mut table_files = Vec::new();
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         // A file named after a personnummer must not bring it into any output or message, nor
         // a control character in its name (an escape sequence) reach the terminal.
@@ -128,19 +129,21 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         let (name, shown) = (source::printable(&pseudonyms.scrub(&name)), source::printable(&shown_path));
         let mut source = source::Source::open(path, name, shown, *kind, &config.input)?;
         let file = file_index as u16;
+        let read_table: Option<tables::ReadTable> = match kind {
+            InputKind::Visits => None,
+            InputKind::Granted => Some(tables::read_granted),
+            InputKind::Addons => Some(tables::read_addons),
+            InputKind::Absences => Some(tables::read_absences),
+            InputKind::Invoices => Some(tables::read_invoices),
+        };
+        if let Some(read_table) = read_table {
+            table_files.push((source, read_table, file));
+            continue;
+        }
         if file_index + 1 == inputs.visits.len() {
             visit_reader.last_file_next();
         }
-        let (sha256, account) = rayon::join(
-            || source.sha256(),
-            || match *kind {
-                InputKind::Visits => visit_reader.read(&source, file, config, pseudonyms, &mut ingested),
-                InputKind::Granted => tables::read_granted(&source, file, config, pseudonyms, &mut ingested).map(Some),
-                InputKind::Addons => tables::read_addons(&source, file, config, pseudonyms, &mut ingested).map(Some),
-                InputKind::Absences => tables::read_absences(&source, file, config, pseudonyms, &mut ingested).map(Some),
-                InputKind::Invoices => tables::read_invoices(&source, file, config, pseudonyms, &mut ingested).map(Some),
-            },
-        );
+        let (sha256, account) = rayon::join(|| source.sha256(), || visit_reader.read(&source, file, config, pseudonyms, &mut ingested));
         let mut account = match account? {
             Some(account) => account,
             None => {
@@ -152,6 +155,26 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
         source.check_unchanged()?;
         account.sha256 = sha256;
         same_content_given_twice(&ingested.files, &account)?;
+        ingested.files.push(account);
+    }
+    // The tables (granted time, add-ons, absences, invoices) come after the visits: they are
+    // read side by side, finding their names among the month's, and added to the month in
+    // the order they were given.
+    let ids = &ingested.ids;
+    let tables: Vec<Result<(FileAccount, tables::TableFile)>> = table_files
+        .par_iter()
+        .map(|(source, read_table, file)| {
+            let (sha256, read) = rayon::join(|| source.sha256(), || read_table(source, *file, config, pseudonyms, ids));
+            let (mut account, table) = read?;
+            source.check_unchanged()?;
+            account.sha256 = sha256;
+            Ok((account, table))
+        })
+        .collect();
+    for read in tables {
+        let (account, table) = read?;
+        same_content_given_twice(&ingested.files, &account)?;
+        table.into_month(pseudonyms, &mut ingested);
         ingested.files.push(account);
     }
     drop(visit_reader);
@@ -418,6 +441,62 @@ pub fn select_month(ingested: Ingested, month: YearMonth) -> (MonthData, Vec<Fil
 mod tests {
     use super::*;
     use crate::model::{Method, Services, VisitStatus, NO_AREA};
+
+    #[test]
+    fn names_new_in_the_tables_are_numbered_in_the_order_the_files_were_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let visits = write(
+            "visits.csv",
+            "visit_id,supplier_id,client_id,staff_id,check_in,check_out,check_in_method,check_out_method\n\
+             v1,S1,K1,P1,2025-03-03 08:00,2025-03-03 08:30,nfc,nfc\n\
+             v2,S1,K2,P1,2025-03-03 09:00,2025-03-03 09:30,nfc,nfc\n",
+        );
+        // K3 and K4 are new in the granted time, K5 in the add-ons, S2 in both, K6 in the
+        // absences; the invoices have K4 again and K7, a client in two spellings.
+        let granted = write(
+            "granted.csv",
+            "supplier_id,client_id,month,granted_minutes\nS2,K3,2025-03,60\nS1,K1,2025-03,60\nS1,K4,2025-03,60\nS2,K3,2025-03,30\n",
+        );
+        let addons = write(
+            "addons.csv",
+            "supplier_id,client_id,month,addon,quantity,reported_on\nS2,K5,2025-03,mat,1,2025-04-01\nS1,K4,2025-03,bad,1,2025-04-01\nS1,K1,2025-03,mat,2,2025-04-01\n",
+        );
+        let absences = write("absences.csv", "client_id,absent_from,absent_to,reason\nK6,2025-03-10,2025-03-12,sjukhus\nK2,2025-03-20,,\n");
+        let invoices = write(
+            "invoices.csv",
+            "supplier_id,client_id,month,invoiced_minutes\nS1,K4,2025-03,60\nS3,194310062122,2025-03,60\nS3,19431006-2122,2025-03,60\nS1,K2,2025-03,60\n",
+        );
+        let visits = [visits];
+        let inputs = InputPaths {
+            visits: &visits,
+            granted: Some(&granted),
+            addons: Some(&addons),
+            absences: Some(&absences),
+            invoices: Some(&invoices),
+        };
+        let pseudonyms = Pseudonymizer::new(b"the order of new names");
+        let ingested = read_all(&inputs, &Config::default(), &pseudonyms).unwrap();
+        let client = |id: u32| ingested.ids.clients.name(id).to_string();
+        let pseudonym = |raw: &str| pseudonyms.pseudonym(&crate::privacy::identity_key(raw));
+        let expected: Vec<String> = ["K1", "K2", "K3", "K4", "K5", "K6", "194310062122"].iter().map(|k| pseudonym(k)).collect();
+        assert_eq!(ingested.ids.clients.names, expected, "each client numbered where reading the files in turn first meets it");
+        assert_eq!(ingested.ids.suppliers.names, ["S1", "S2", "S3"]);
+        assert_eq!(ingested.ids.addons.names, ["mat", "bad"]);
+        let granted: Vec<(u32, u32)> = ingested.granted.iter().map(|g| (g.supplier, g.client)).collect();
+        assert_eq!(granted, [(1, 2), (0, 0), (0, 3), (1, 2)]);
+        let addons: Vec<(u32, u32, u32)> = ingested.addons.iter().map(|a| (a.supplier, a.client, a.addon)).collect();
+        assert_eq!(addons, [(1, 4, 0), (0, 3, 1), (0, 0, 0)]);
+        assert_eq!(ingested.absences.iter().map(|a| client(a.client)).collect::<Vec<_>>(), [pseudonym("K6"), pseudonym("K2")]);
+        let invoices: Vec<(u32, u32)> = ingested.invoices.iter().map(|i| (i.supplier, i.client)).collect();
+        assert_eq!(invoices, [(0, 3), (2, 6), (2, 6), (0, 1)]);
+        let kinds: Vec<&str> = ingested.files.iter().map(|f| f.kind.as_str()).collect();
+        assert_eq!(kinds, ["visits", "granted", "addons", "absences", "invoices"]);
+    }
 
     #[test]
     fn the_performed_visits_come_first_and_every_visit_is_kept() {

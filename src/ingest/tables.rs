@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::chunk::{Kept, Name};
+use super::chunk::{Kept, LocalNames, Name};
 use super::names::{intern_client, intern_supplier};
 use super::rows::{scan, Reason, Row};
 use super::source::Source;
@@ -10,10 +10,10 @@ use super::time::{parse_date, parse_stamp, resolve_check_in, Stamp};
 use super::Ingested;
 use crate::config::Config;
 use crate::model::input::{AbsenceColumn as Ab, AddonColumn as Ad, Column, GrantedColumn as Gr, InputKind, InvoiceColumn as In};
-use crate::model::{Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, Ids, InvoiceRow};
+use crate::model::{Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, Ids, InvoiceRow, Reject};
 
 use crate::model::{Problem, YearMonth};
-use crate::privacy::Pseudonymizer;
+use crate::privacy::{identity_key, Pseudonymizer};
 
 pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
     FileAccount {
@@ -34,24 +34,81 @@ pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
     }
 }
 
-/// Suppliers and clients interned so far from one file, by the raw bytes of their field: a
-/// file repeats a supplier and a client row after row, so each spelling is checked and
-/// normalised once (valid text, Unicode normalisation, the reserved names, the personnummer's
-/// core), not on every row. A name is kept once interned, so the ids are numbered in the same
-/// order either way.
+/// How a table file is read: its account and what it holds.
+pub type ReadTable = fn(&Source, u16, &Config, &Pseudonymizer, &Ids) -> Result<(FileAccount, TableFile)>;
+
+/// One table file read beside the others once the visits are read: its rows with the suppliers,
+/// clients and add-on codes the month already has under their ids, and those it has not yet
+/// under a number of their own in the file (`NEW`), given ids when the file is added to the
+/// month (`into_month`). The files are added one after another in the order they were given,
+/// and each file's new names in the order they first appear, so every name has the id that
+/// reading the files one after another gave it.
+#[derive(Default)]
+pub struct TableFile {
+    granted: Vec<GrantedRow>,
+    addons: Vec<AddonRow>,
+    absences: Vec<Absence>,
+    invoices: Vec<InvoiceRow>,
+    rejects: Vec<Reject>,
+    seen: Interned,
+}
+
+/// The numbers from `NEW` up are names new to the month, numbered within their file.
+const NEW: u32 = 1 << 31;
+
+impl TableFile {
+    /// The file's rows and rejects added to the month's, its new names given ids in `out.ids`.
+    pub fn into_month(self, pseudonyms: &Pseudonymizer, out: &mut Ingested) {
+        let Interned { new_suppliers, new_clients, new_addons, .. } = self.seen;
+        let ids = &mut out.ids;
+        let suppliers = new_suppliers.to_global(|name| intern_supplier(&mut ids.suppliers, pseudonyms, name));
+        let clients = new_clients.to_global(|name| intern_client(ids, pseudonyms, name));
+        let addons = new_addons.to_global(|code| ids.addons.intern_with(code, |a| pseudonyms.scrub(a)));
+        let id = |new: &[u32], id: u32| if id >= NEW { new[(id - NEW) as usize] } else { id };
+        let (supplier, client) = (|s: u32| id(&suppliers, s), |c: u32| id(&clients, c));
+        out.granted.extend(self.granted.into_iter().map(|g| GrantedRow { supplier: supplier(g.supplier), client: client(g.client), ..g }));
+        out.invoices.extend(self.invoices.into_iter().map(|i| InvoiceRow {
+            supplier: supplier(i.supplier),
+            client: client(i.client),
+            ..i
+        }));
+        out.addons.extend(self.addons.into_iter().map(|a| AddonRow {
+            supplier: supplier(a.supplier),
+            client: client(a.client),
+            addon: id(&addons, a.addon),
+            ..a
+        }));
+        out.absences.extend(self.absences.into_iter().map(|a| Absence { client: client(a.client), ..a }));
+        out.rejects.extend(self.rejects);
+    }
+}
+
+/// The suppliers and clients of one file by the raw bytes of their field: a file repeats a
+/// supplier and a client row after row, so each spelling is checked and normalised once (valid
+/// text, Unicode normalisation, the reserved names, the personnummer's core), not on every row.
+/// Names the month does not have yet are numbered from `NEW` in the order they first appear.
 #[derive(Default)]
 struct Interned {
     suppliers: Kept<u32>,
     clients: Kept<u32>,
+    new_suppliers: LocalNames,
+    new_clients: LocalNames,
+    new_addons: LocalNames,
 }
 
 impl Interned {
-    fn supplier(&mut self, name: Name, ids: &mut Ids, pseudonyms: &Pseudonymizer) -> u32 {
-        name.number_with(&mut self.suppliers, |text| intern_supplier(&mut ids.suppliers, pseudonyms, text))
+    fn supplier(&mut self, name: Name, ids: &Ids) -> u32 {
+        let new = &mut self.new_suppliers;
+        name.number_with(&mut self.suppliers, |text| ids.suppliers.get(text).unwrap_or_else(|| NEW + new.id(text)))
     }
 
-    fn client(&mut self, name: Name, ids: &mut Ids, pseudonyms: &Pseudonymizer) -> u32 {
-        name.number_with(&mut self.clients, |text| intern_client(ids, pseudonyms, text))
+    fn client(&mut self, name: Name, ids: &Ids) -> u32 {
+        let new = &mut self.new_clients;
+        name.number_with(&mut self.clients, |text| ids.clients.get(&identity_key(text)).unwrap_or_else(|| NEW + new.id(text)))
+    }
+
+    fn addon(&mut self, code: &str, ids: &Ids) -> u32 {
+        ids.addons.get(code).unwrap_or_else(|| NEW + self.new_addons.id(code))
     }
 }
 
@@ -77,54 +134,54 @@ fn exact_minutes<C: Column>(row: &Row<C>, col: C) -> Result<ExactMinutes, Reason
     Ok(ExactMinutes::from_minutes(minutes))
 }
 
-pub fn read_granted(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
+pub fn read_granted(
+    source: &Source,
+    file: u16,
+    config: &Config,
+    pseudonyms: &Pseudonymizer,
+    ids: &Ids,
+) -> Result<(FileAccount, TableFile)> {
     let mut account = new_account(source, InputKind::Granted);
-    let Ingested { ids, granted, rejects, .. } = out;
-    let mut seen = Interned::default();
+    let mut table = TableFile::default();
+    let TableFile { granted, rejects, seen, .. } = &mut table;
     scan(source, config.columns.of(InputKind::Granted), pseudonyms, &mut account, rejects, |row, _| {
         let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(Gr::SupplierId), || row.supplier(Gr::SupplierId))?;
         let client = Name::of(&seen.clients, row.raw(Gr::ClientId), || row.name(Gr::ClientId))?;
         let month = parse_month(row, Gr::Month)?;
         let minutes = exact_minutes(row, Gr::GrantedMinutes)?;
-        granted.push(GrantedRow {
-            supplier: seen.supplier(supplier, ids, pseudonyms),
-            client: seen.client(client, ids, pseudonyms),
-            month,
-            minutes,
-            file,
-        });
+        granted.push(GrantedRow { supplier: seen.supplier(supplier, ids), client: seen.client(client, ids), month, minutes, file });
         Ok(())
     })?;
-    Ok(account)
+    Ok((account, table))
 }
 
 /// SPEC §2.6: what the supplier invoiced per client and month; a personnummer is one client in
 /// any of its forms (`intern_client`).
-pub fn read_invoices(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
+pub fn read_invoices(
+    source: &Source,
+    file: u16,
+    config: &Config,
+    pseudonyms: &Pseudonymizer,
+    ids: &Ids,
+) -> Result<(FileAccount, TableFile)> {
     let mut account = new_account(source, InputKind::Invoices);
-    let Ingested { ids, invoices, rejects, .. } = out;
-    let mut seen = Interned::default();
+    let mut table = TableFile::default();
+    let TableFile { invoices, rejects, seen, .. } = &mut table;
     scan(source, config.columns.of(InputKind::Invoices), pseudonyms, &mut account, rejects, |row, _| {
         let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(In::SupplierId), || row.supplier(In::SupplierId))?;
         let client = Name::of(&seen.clients, row.raw(In::ClientId), || row.name(In::ClientId))?;
         let month = parse_month(row, In::Month)?;
         let minutes = exact_minutes(row, In::InvoicedMinutes)?;
-        invoices.push(InvoiceRow {
-            supplier: seen.supplier(supplier, ids, pseudonyms),
-            client: seen.client(client, ids, pseudonyms),
-            month,
-            minutes,
-            file,
-        });
+        invoices.push(InvoiceRow { supplier: seen.supplier(supplier, ids), client: seen.client(client, ids), month, minutes, file });
         Ok(())
     })?;
-    Ok(account)
+    Ok((account, table))
 }
 
-pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
+pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, ids: &Ids) -> Result<(FileAccount, TableFile)> {
     let mut account = new_account(source, InputKind::Addons);
-    let Ingested { ids, addons, rejects, .. } = out;
-    let mut seen = Interned::default();
+    let mut table = TableFile::default();
+    let TableFile { addons, rejects, seen, .. } = &mut table;
     scan(source, config.columns.of(InputKind::Addons), pseudonyms, &mut account, rejects, |row, _| {
         let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(Ad::SupplierId), || row.supplier(Ad::SupplierId))?;
         let client = Name::of(&seen.clients, row.raw(Ad::ClientId), || row.name(Ad::ClientId))?;
@@ -137,17 +194,17 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
         }
         let reported_on = parse_date(&row.required(Ad::ReportedOn)?).map_err(|e| Reason::new("reported_on", Problem::NotADate, e))?;
         addons.push(AddonRow {
-            supplier: seen.supplier(supplier, ids, pseudonyms),
-            client: seen.client(client, ids, pseudonyms),
+            supplier: seen.supplier(supplier, ids),
+            client: seen.client(client, ids),
             month,
-            addon: ids.addons.intern_with(&addon, |a| pseudonyms.scrub(a)),
+            addon: seen.addon(&addon, ids),
             quantity,
             reported_on,
             file,
         });
         Ok(())
     })?;
-    Ok(account)
+    Ok((account, table))
 }
 
 /// An absence's start or end: a date alone is 00:00 of that day (an end: of the next day), a
@@ -170,10 +227,16 @@ fn absence_bound(text: &str, column: &'static str, is_end: bool) -> Result<i64, 
     resolve_check_in(stamp).map_err(|e| Reason::new(column, Problem::NonexistentLocalTime, e))
 }
 
-pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, out: &mut Ingested) -> Result<FileAccount> {
+pub fn read_absences(
+    source: &Source,
+    file: u16,
+    config: &Config,
+    pseudonyms: &Pseudonymizer,
+    ids: &Ids,
+) -> Result<(FileAccount, TableFile)> {
     let mut account = new_account(source, InputKind::Absences);
-    let Ingested { ids, absences, rejects, .. } = out;
-    let mut seen = Interned::default();
+    let mut table = TableFile::default();
+    let TableFile { absences, rejects, seen, .. } = &mut table;
     scan(source, config.columns.of(InputKind::Absences), pseudonyms, &mut account, rejects, |row, _| {
         let client = Name::of(&seen.clients, row.raw(Ab::ClientId), || row.name(Ab::ClientId))?;
         let from = absence_bound(&row.required(Ab::AbsentFrom)?, Ab::AbsentFrom.name(), false)?;
@@ -182,7 +245,7 @@ pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &P
             return Err(Reason::new("absent_to", Problem::BeforeAbsentFrom, "frånvaron slutar innan den börjar"));
         }
         absences.push(Absence {
-            client: seen.client(client, ids, pseudonyms),
+            client: seen.client(client, ids),
             from,
             to,
             reason: row.get(Ab::Reason)?.map(|r| pseudonyms.scrub(&r)).unwrap_or_default(),
@@ -190,5 +253,5 @@ pub fn read_absences(source: &Source, file: u16, config: &Config, pseudonyms: &P
         });
         Ok(())
     })?;
-    Ok(account)
+    Ok((account, table))
 }
