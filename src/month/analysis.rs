@@ -255,8 +255,13 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, mut groups: MonthGroup
         (rows, payment, supplier_evidence(&evidence_scope, &ctx))
     };
     let all_scope = Scope::new(&tally.staff, &tally.clients, all_median);
-    let ((per_supplier, all_rows), ((staff, clients), flags)) = rayon::join(
-        || rayon::join(|| suppliers.par_iter().map(per_supplier).collect::<Vec<_>>(), || figure_rows(ALL, month, &all_scope, &ctx)),
+    let (((per_supplier, all_rows), (questioned, invoice_check)), ((staff, clients), flags)) = rayon::join(
+        || {
+            rayon::join(
+                || rayon::join(|| suppliers.par_iter().map(per_supplier).collect::<Vec<_>>(), || figure_rows(ALL, month, &all_scope, &ctx)),
+                || rayon::join(|| questioned_rows(&tally.questioned, data), || invoice_check_rows(&tally, ids, month)),
+            )
+        },
         || {
             rayon::join(
                 || rayon::join(|| member_rows(&tally.staff, ids, false), || member_rows(&tally.clients, ids, true)),
@@ -272,8 +277,6 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, mut groups: MonthGroup
     }
     figures.extend(all_rows);
     payment.push(PaymentRow::of(ALL, month, &all_scope.total, payment_inputs, true));
-    let questioned = questioned_rows(&tally.questioned, data);
-    let invoice_check = invoice_check_rows(&tally, ids, month);
     MonthAnalysis { month, figures, flags, staff, clients, evidence, hits, payment, questioned, invoice_check }
 }
 

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use super::schema::{
     EvidenceColumn, FigureColumn, FlagColumn, Get, InvoiceCheckColumn, MemberColumn, PaymentColumn, QuestionedColumn, RejectColumn,
@@ -180,31 +179,47 @@ pub(super) fn frame(columns: Vec<Column>) -> Result<DataFrame> {
 /// visits).
 pub fn write_month(dir: &Path, analysis: &MonthAnalysis, rejects: &[Reject]) -> Result<()> {
     type Write<'a> = Box<dyn Fn() -> Result<()> + Send + Sync + 'a>;
-    // Each file on its own, on all threads; of several errors the first in this order is told.
-    let mut files: Vec<Write> = vec![
-        Box::new(|| write_figures_csv(&dir.join("figures.csv"), &analysis.figures)),
-        Box::new(|| write_flags_csv(&dir.join("flags.csv"), &analysis.flags)),
-        Box::new(|| write_rejects_csv(&dir.join("rejects.csv"), rejects)),
-        Box::new(|| write_csv(&dir.join("staff.csv"), &analysis.staff, |c: MemberColumn| c.name_in("staff_id"))),
-        Box::new(|| write_csv(&dir.join("clients.csv"), &analysis.clients, |c: MemberColumn| c.name_in("client_id"))),
-        Box::new(|| write_csv(&dir.join("evidence.csv"), &analysis.evidence, EvidenceColumn::name)),
-        Box::new(|| write_parquet(&dir.join("figures.parquet"), &analysis.figures, FigureColumn::name)),
-        Box::new(|| write_parquet(&dir.join("flags.parquet"), &analysis.flags, FlagColumn::name)),
-        Box::new(|| write_parquet(&dir.join("rejects.parquet"), rejects, RejectColumn::name)),
-        Box::new(|| write_parquet(&dir.join("staff.parquet"), &analysis.staff, |c: MemberColumn| c.name_in("staff_id"))),
-        Box::new(|| write_parquet(&dir.join("clients.parquet"), &analysis.clients, |c: MemberColumn| c.name_in("client_id"))),
-        Box::new(|| write_parquet(&dir.join("evidence.parquet"), &analysis.evidence, EvidenceColumn::name)),
-        Box::new(|| write_csv(&dir.join("payment.csv"), &analysis.payment, PaymentColumn::name)),
-        Box::new(|| write_csv(&dir.join("questioned.csv"), &analysis.questioned, QuestionedColumn::name)),
-        Box::new(|| write_parquet(&dir.join("payment.parquet"), &analysis.payment, PaymentColumn::name)),
-        Box::new(|| write_parquet(&dir.join("questioned.parquet"), &analysis.questioned, QuestionedColumn::name)),
+    // Each file on its own, with about its size in MB on a municipality's month of 12 M
+    // visits; of several errors the first in this order is told.
+    let mut files: Vec<(u8, Write)> = vec![
+        (2, Box::new(|| write_figures_csv(&dir.join("figures.csv"), &analysis.figures))),
+        (38, Box::new(|| write_flags_csv(&dir.join("flags.csv"), &analysis.flags))),
+        (0, Box::new(|| write_rejects_csv(&dir.join("rejects.csv"), rejects))),
+        (14, Box::new(|| write_csv(&dir.join("staff.csv"), &analysis.staff, |c: MemberColumn| c.name_in("staff_id")))),
+        (27, Box::new(|| write_csv(&dir.join("clients.csv"), &analysis.clients, |c: MemberColumn| c.name_in("client_id")))),
+        (13, Box::new(|| write_csv(&dir.join("evidence.csv"), &analysis.evidence, EvidenceColumn::name))),
+        (0, Box::new(|| write_parquet(&dir.join("figures.parquet"), &analysis.figures, FigureColumn::name))),
+        (5, Box::new(|| write_parquet(&dir.join("flags.parquet"), &analysis.flags, FlagColumn::name))),
+        (0, Box::new(|| write_parquet(&dir.join("rejects.parquet"), rejects, RejectColumn::name))),
+        (2, Box::new(|| write_parquet(&dir.join("staff.parquet"), &analysis.staff, |c: MemberColumn| c.name_in("staff_id")))),
+        (6, Box::new(|| write_parquet(&dir.join("clients.parquet"), &analysis.clients, |c: MemberColumn| c.name_in("client_id")))),
+        (1, Box::new(|| write_parquet(&dir.join("evidence.parquet"), &analysis.evidence, EvidenceColumn::name))),
+        (0, Box::new(|| write_csv(&dir.join("payment.csv"), &analysis.payment, PaymentColumn::name))),
+        (22, Box::new(|| write_csv(&dir.join("questioned.csv"), &analysis.questioned, QuestionedColumn::name))),
+        (0, Box::new(|| write_parquet(&dir.join("payment.parquet"), &analysis.payment, PaymentColumn::name))),
+        (2, Box::new(|| write_parquet(&dir.join("questioned.parquet"), &analysis.questioned, QuestionedColumn::name))),
     ];
     // The invoice check exists with an invoices input only (SPEC §10).
     if analysis.payment.iter().any(|p| p.invoiced.is_some()) {
-        files.push(Box::new(|| write_csv(&dir.join("invoice_check.csv"), &analysis.invoice_check, InvoiceCheckColumn::name)));
-        files.push(Box::new(|| write_parquet(&dir.join("invoice_check.parquet"), &analysis.invoice_check, InvoiceCheckColumn::name)));
+        files.push((11, Box::new(|| write_csv(&dir.join("invoice_check.csv"), &analysis.invoice_check, InvoiceCheckColumn::name))));
+        files.push((3, Box::new(|| write_parquet(&dir.join("invoice_check.parquet"), &analysis.invoice_check, InvoiceCheckColumn::name))));
     }
-    files.par_iter().map(|write| write()).collect::<Vec<_>>().into_iter().collect()
+    // The largest files first, each thread taking the next file as it finishes one, so that
+    // no large file is left to one thread at the end while the other has nothing to do.
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(files[i].0));
+    let written: Vec<std::sync::OnceLock<Result<()>>> = files.iter().map(|_| std::sync::OnceLock::new()).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    rayon::scope(|scope| {
+        for _ in 0..rayon::current_num_threads().min(files.len()) {
+            scope.spawn(|_| {
+                while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                    let _ = written[i].set(files[i].1());
+                }
+            });
+        }
+    });
+    written.into_iter().try_for_each(|w| w.into_inner().expect("every file is written"))
 }
 
 #[cfg(test)]
