@@ -33,7 +33,10 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 /// Parses one of the accepted timestamp forms.
 pub fn parse_stamp(s: &str) -> Result<Stamp, String> {
-    parse_stamp_with(s, |date| parse_date(date).ok())
+    Ok(match parse_stamp_with(s, |date| parse_date(date).ok())? {
+        (naive, None) => Stamp::Local(naive),
+        (naive, Some(offset)) => Stamp::Instant(naive.and_utc().timestamp() - offset),
+    })
 }
 
 /// What a reader of many timestamps remembers between them (one per chunk of a visits file):
@@ -43,7 +46,9 @@ pub fn parse_stamp(s: &str) -> Result<Stamp, String> {
 #[derive(Default)]
 pub struct Clock {
     date: Option<([u8; 10], Option<NaiveDate>)>,
-    hour: Option<(i64, Option<NaiveDateTime>)>,
+    /// The last UTC hour asked for (its first second) and Stockholm's wall clock then (date
+    /// and second of the day), when the clocks are not changed within it.
+    hour: Option<(i64, Option<(NaiveDate, u32)>)>,
     /// The last wall-clock hours of a check-in and of a check-out resolved (the hour's first
     /// second since 1970-01-01 00:00 on the wall clock), with Stockholm's offset from UTC
     /// through all of the hour when it has one.
@@ -57,7 +62,7 @@ pub struct Clock {
 impl Clock {
     /// As `parse_stamp`.
     pub fn parse_stamp(&mut self, s: &str) -> Result<Stamp, String> {
-        parse_stamp_with(s, |date| {
+        let parsed = parse_stamp_with(s, |date| {
             let key: [u8; 10] = date.as_bytes().try_into().ok()?;
             match self.date {
                 Some((bytes, parsed)) if bytes == key => parsed,
@@ -67,6 +72,10 @@ impl Clock {
                     parsed
                 }
             }
+        })?;
+        Ok(match parsed {
+            (naive, None) => Stamp::Local(naive),
+            (naive, Some(offset)) => Stamp::Instant(self.wall_seconds(naive) - offset),
         })
     }
 
@@ -125,25 +134,29 @@ impl Clock {
     /// As `local_time`: the wall clock at the start of the instant's hour, plus the seconds
     /// since, when the clocks are not changed within that hour.
     pub fn local_time(&mut self, instant: i64) -> NaiveDateTime {
-        let hour = instant.div_euclid(3600);
-        let start = match self.hour {
-            Some((h, start)) if h == hour => start,
+        let (first, start) = match self.hour {
+            Some((first, start)) if (0..3600).contains(&(instant - first)) => (first, start),
             _ => {
-                let start = steady_hour_start(hour);
-                self.hour = Some((hour, start));
-                start
+                let first = instant.div_euclid(3600) * 3600;
+                let start = steady_hour_start(first).map(|start| (start.date(), start.time().num_seconds_from_midnight()));
+                self.hour = Some((first, start));
+                (first, start)
             }
         };
-        start.and_then(|start| start.checked_add_signed(TimeDelta::seconds(instant - hour * 3600))).unwrap_or_else(|| local_time(instant))
+        let second = start.map(|(date, second)| (date, second + (instant - first) as u32));
+        match second.and_then(|(date, second)| Some(date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(second, 0)?))) {
+            Some(local) => local,
+            None => local_time(instant),
+        }
     }
 }
 
-/// Stockholm's wall clock at the start of UTC hour `hour`, when the hour's last second is 3,599
+/// Stockholm's wall clock at `first`, the first second of a UTC hour, when the hour's last second is 3,599
 /// seconds later on the wall clock as well (the clocks are not changed within the hour; the
 /// time zone never changes them twice within an hour).
-fn steady_hour_start(hour: i64) -> Option<NaiveDateTime> {
-    let start = local_time(hour * 3600);
-    (local_time(hour * 3600 + 3599) - start == TimeDelta::seconds(3599)).then_some(start)
+fn steady_hour_start(first: i64) -> Option<NaiveDateTime> {
+    let start = local_time(first);
+    (local_time(first + 3599) - start == TimeDelta::seconds(3599)).then_some(start)
 }
 
 /// The instant of wall-clock time `wall` (seconds since 1970-01-01 00:00 on the wall clock)
@@ -178,8 +191,9 @@ fn steady_offset(hour: i64) -> Option<i64> {
     }
 }
 
-/// Parses a timestamp, its date (the first ten characters) by `date_of`.
-fn parse_stamp_with(s: &str, date_of: impl FnOnce(&str) -> Option<NaiveDate>) -> Result<Stamp, String> {
+/// Parses a timestamp, its date (the first ten characters) by `date_of`: the wall-clock time
+/// written and its offset from UTC in seconds, if one was written.
+fn parse_stamp_with(s: &str, date_of: impl FnOnce(&str) -> Option<NaiveDate>) -> Result<(NaiveDateTime, Option<i64>), String> {
     let t = s.trim();
     let fail = || format!("'{t}' är ingen tidpunkt (skriv {FORMS})");
     let b = t.as_bytes();
@@ -209,7 +223,7 @@ fn parse_stamp_with(s: &str, date_of: impl FnOnce(&str) -> Option<NaiveDate>) ->
     let time = NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(fail)?;
     let naive = date.and_time(time);
     let offset_secs = match rest {
-        [] => return Ok(Stamp::Local(naive)),
+        [] => return Ok((naive, None)),
         [b'Z'] | [b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
             let h = digits(&[*h1, *h2]).ok_or_else(fail)?;
@@ -238,7 +252,7 @@ fn parse_stamp_with(s: &str, date_of: impl FnOnce(&str) -> Option<NaiveDate>) ->
         }
         _ => return Err(fail()),
     };
-    Ok(Stamp::Instant(naive.and_utc().timestamp() - offset_secs))
+    Ok((naive, Some(offset_secs)))
 }
 
 fn gap_error(naive: NaiveDateTime) -> String {
@@ -386,6 +400,22 @@ mod tests {
                 for second in [3599, 0, -1, 3600, 86_400, -86_400, 1] {
                     let stamp = Stamp::Local(start + TimeDelta::seconds(hour * 3600 + second));
                     assert_eq!(clock.resolve_check_in(stamp), resolve_check_in(stamp), "{stamp:?}");
+                }
+            }
+        }
+        // Timestamps with offsets, forwards and backwards over days, through one clock.
+        let mut clock = Clock::default();
+        for year in [1900, 1969, 1970, 2025] {
+            let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+            let seconds: Vec<i64> = (0..2000).map(|i| i * (5 * 3600 + 1237)).collect();
+            for s in seconds.iter().chain(seconds.iter().rev()) {
+                for offset in ["Z", "+01:00", "-05:30", "+14"] {
+                    let text = format!("{}{offset}", (start + TimeDelta::seconds(*s)).format("%Y-%m-%dT%H:%M:%S"));
+                    let (cached, plain) = (clock.parse_stamp(&text), parse_stamp(&text));
+                    assert_eq!(cached, plain, "{text}");
+                    if let Ok(stamp @ Stamp::Instant(t)) = plain {
+                        assert_eq!(clock.local_of(stamp, t), local_time(t), "{text}");
+                    }
                 }
             }
         }
