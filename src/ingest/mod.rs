@@ -160,11 +160,11 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     // The tables (granted time, add-ons, absences, invoices) come after the visits: they are
     // read side by side, finding their names among the month's, and added to the month in
     // the order they were given.
-    let ids = &ingested.ids;
+    let with = tables::Reading { config, pseudonyms, ids: &ingested.ids };
     let tables: Vec<Result<(FileAccount, tables::TableFile)>> = table_files
         .par_iter()
         .map(|(source, read_table, file)| {
-            let (sha256, read) = rayon::join(|| source.sha256(), || read_table(source, *file, config, pseudonyms, ids));
+            let (sha256, read) = rayon::join(|| source.sha256(), || read_table(source, *file, &with));
             let (mut account, table) = read?;
             source.check_unchanged()?;
             account.sha256 = sha256;

@@ -35,7 +35,15 @@ pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
 }
 
 /// How a table file is read: its account and what it holds.
-pub type ReadTable = fn(&Source, u16, &Config, &Pseudonymizer, &Ids) -> Result<(FileAccount, TableFile)>;
+pub type ReadTable = fn(&Source, u16, &Reading) -> Result<(FileAccount, TableFile)>;
+
+/// What every table file is read with: the run's configuration and pseudonyms, and the
+/// month's ids once the visits are read.
+pub struct Reading<'a> {
+    pub config: &'a Config,
+    pub pseudonyms: &'a Pseudonymizer,
+    pub ids: &'a Ids,
+}
 
 /// One table file read beside the others once the visits are read: its rows with the suppliers,
 /// clients and add-on codes the month already has under their ids, and those it has not yet
@@ -134,57 +142,59 @@ fn exact_minutes<C: Column>(row: &Row<C>, col: C) -> Result<ExactMinutes, Reason
     Ok(ExactMinutes::from_minutes(minutes))
 }
 
-pub fn read_granted(
+/// Reads a table file of columns `C`, each row given to `accept` with what the file holds so far.
+fn read_table<C: Column>(
     source: &Source,
-    file: u16,
-    config: &Config,
-    pseudonyms: &Pseudonymizer,
-    ids: &Ids,
+    with: &Reading,
+    mut accept: impl FnMut(&Row<C>, &mut TableFile) -> Result<(), Reason>,
 ) -> Result<(FileAccount, TableFile)> {
-    let mut account = new_account(source, InputKind::Granted);
-    let mut table = TableFile::default();
-    let TableFile { granted, rejects, seen, .. } = &mut table;
-    scan(source, config.columns.of(InputKind::Granted), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(Gr::SupplierId), || row.supplier(Gr::SupplierId))?;
-        let client = Name::of(&seen.clients, row.raw(Gr::ClientId), || row.name(Gr::ClientId))?;
+    let mut account = new_account(source, C::KIND);
+    let (mut table, mut rejects) = (TableFile::default(), Vec::new());
+    scan(source, with.config.columns.of(C::KIND), with.pseudonyms, &mut account, &mut rejects, |row, _| accept(row, &mut table))?;
+    table.rejects = rejects;
+    Ok((account, table))
+}
+
+pub fn read_granted(source: &Source, file: u16, with: &Reading) -> Result<(FileAccount, TableFile)> {
+    read_table(source, with, |row: &Row<Gr>, table| {
+        let supplier = Name::of_repeated(&mut table.seen.suppliers, row.raw(Gr::SupplierId), || row.supplier(Gr::SupplierId))?;
+        let client = Name::of(&table.seen.clients, row.raw(Gr::ClientId), || row.name(Gr::ClientId))?;
         let month = parse_month(row, Gr::Month)?;
         let minutes = exact_minutes(row, Gr::GrantedMinutes)?;
-        granted.push(GrantedRow { supplier: seen.supplier(supplier, ids), client: seen.client(client, ids), month, minutes, file });
+        table.granted.push(GrantedRow {
+            supplier: table.seen.supplier(supplier, with.ids),
+            client: table.seen.client(client, with.ids),
+            month,
+            minutes,
+            file,
+        });
         Ok(())
-    })?;
-    Ok((account, table))
+    })
 }
 
 /// SPEC §2.6: what the supplier invoiced per client and month; a personnummer is one client in
 /// any of its forms (`intern_client`).
-pub fn read_invoices(
-    source: &Source,
-    file: u16,
-    config: &Config,
-    pseudonyms: &Pseudonymizer,
-    ids: &Ids,
-) -> Result<(FileAccount, TableFile)> {
-    let mut account = new_account(source, InputKind::Invoices);
-    let mut table = TableFile::default();
-    let TableFile { invoices, rejects, seen, .. } = &mut table;
-    scan(source, config.columns.of(InputKind::Invoices), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(In::SupplierId), || row.supplier(In::SupplierId))?;
-        let client = Name::of(&seen.clients, row.raw(In::ClientId), || row.name(In::ClientId))?;
+pub fn read_invoices(source: &Source, file: u16, with: &Reading) -> Result<(FileAccount, TableFile)> {
+    read_table(source, with, |row: &Row<In>, table| {
+        let supplier = Name::of_repeated(&mut table.seen.suppliers, row.raw(In::SupplierId), || row.supplier(In::SupplierId))?;
+        let client = Name::of(&table.seen.clients, row.raw(In::ClientId), || row.name(In::ClientId))?;
         let month = parse_month(row, In::Month)?;
         let minutes = exact_minutes(row, In::InvoicedMinutes)?;
-        invoices.push(InvoiceRow { supplier: seen.supplier(supplier, ids), client: seen.client(client, ids), month, minutes, file });
+        table.invoices.push(InvoiceRow {
+            supplier: table.seen.supplier(supplier, with.ids),
+            client: table.seen.client(client, with.ids),
+            month,
+            minutes,
+            file,
+        });
         Ok(())
-    })?;
-    Ok((account, table))
+    })
 }
 
-pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pseudonymizer, ids: &Ids) -> Result<(FileAccount, TableFile)> {
-    let mut account = new_account(source, InputKind::Addons);
-    let mut table = TableFile::default();
-    let TableFile { addons, rejects, seen, .. } = &mut table;
-    scan(source, config.columns.of(InputKind::Addons), pseudonyms, &mut account, rejects, |row, _| {
-        let supplier = Name::of_repeated(&mut seen.suppliers, row.raw(Ad::SupplierId), || row.supplier(Ad::SupplierId))?;
-        let client = Name::of(&seen.clients, row.raw(Ad::ClientId), || row.name(Ad::ClientId))?;
+pub fn read_addons(source: &Source, file: u16, with: &Reading) -> Result<(FileAccount, TableFile)> {
+    read_table(source, with, |row: &Row<Ad>, table| {
+        let supplier = Name::of_repeated(&mut table.seen.suppliers, row.raw(Ad::SupplierId), || row.supplier(Ad::SupplierId))?;
+        let client = Name::of(&table.seen.clients, row.raw(Ad::ClientId), || row.name(Ad::ClientId))?;
         let month = parse_month(row, Ad::Month)?;
         let addon = row.required(Ad::Addon)?;
         row.required(Ad::Quantity)?;
@@ -193,18 +203,17 @@ pub fn read_addons(source: &Source, file: u16, config: &Config, pseudonyms: &Pse
             return Err(Reason::new("quantity", Problem::Negative, format!("{quantity} är negativt")));
         }
         let reported_on = parse_date(&row.required(Ad::ReportedOn)?).map_err(|e| Reason::new("reported_on", Problem::NotADate, e))?;
-        addons.push(AddonRow {
-            supplier: seen.supplier(supplier, ids),
-            client: seen.client(client, ids),
+        table.addons.push(AddonRow {
+            supplier: table.seen.supplier(supplier, with.ids),
+            client: table.seen.client(client, with.ids),
             month,
-            addon: seen.addon(&addon, ids),
+            addon: table.seen.addon(&addon, with.ids),
             quantity,
             reported_on,
             file,
         });
         Ok(())
-    })?;
-    Ok((account, table))
+    })
 }
 
 /// An absence's start or end: a date alone is 00:00 of that day (an end: of the next day), a
@@ -227,31 +236,21 @@ fn absence_bound(text: &str, column: &'static str, is_end: bool) -> Result<i64, 
     resolve_check_in(stamp).map_err(|e| Reason::new(column, Problem::NonexistentLocalTime, e))
 }
 
-pub fn read_absences(
-    source: &Source,
-    file: u16,
-    config: &Config,
-    pseudonyms: &Pseudonymizer,
-    ids: &Ids,
-) -> Result<(FileAccount, TableFile)> {
-    let mut account = new_account(source, InputKind::Absences);
-    let mut table = TableFile::default();
-    let TableFile { absences, rejects, seen, .. } = &mut table;
-    scan(source, config.columns.of(InputKind::Absences), pseudonyms, &mut account, rejects, |row, _| {
-        let client = Name::of(&seen.clients, row.raw(Ab::ClientId), || row.name(Ab::ClientId))?;
+pub fn read_absences(source: &Source, file: u16, with: &Reading) -> Result<(FileAccount, TableFile)> {
+    read_table(source, with, |row: &Row<Ab>, table| {
+        let client = Name::of(&table.seen.clients, row.raw(Ab::ClientId), || row.name(Ab::ClientId))?;
         let from = absence_bound(&row.required(Ab::AbsentFrom)?, Ab::AbsentFrom.name(), false)?;
         let to = row.get(Ab::AbsentTo)?.map(|text| absence_bound(&text, Ab::AbsentTo.name(), true)).transpose()?;
         if to.is_some_and(|to| to < from) {
             return Err(Reason::new("absent_to", Problem::BeforeAbsentFrom, "frånvaron slutar innan den börjar"));
         }
-        absences.push(Absence {
-            client: seen.client(client, ids),
+        table.absences.push(Absence {
+            client: table.seen.client(client, with.ids),
             from,
             to,
-            reason: row.get(Ab::Reason)?.map(|r| pseudonyms.scrub(&r)).unwrap_or_default(),
+            reason: row.get(Ab::Reason)?.map(|r| with.pseudonyms.scrub(&r)).unwrap_or_default(),
             file,
         });
         Ok(())
-    })?;
-    Ok((account, table))
+    })
 }
