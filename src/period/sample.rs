@@ -64,7 +64,7 @@ fn check_rows(file: &str, rows: Vec<AnswerRow>, sample: &[StoredSample]) -> Resu
         let typed = row.answer.trim();
         if visit_id.is_empty() {
             if !typed.is_empty() {
-                errors.push(format!("{}: svaret '{typed}' står utan visit_id; skriv svaret på besökets rad", row.place));
+                errors.push(format!("{}: svaret '{}' står utan visit_id; skriv svaret på besökets rad", row.place, shown(typed)));
             }
             continue;
         }
@@ -75,17 +75,23 @@ fn check_rows(file: &str, rows: Vec<AnswerRow>, sample: &[StoredSample]) -> Resu
         }
         if !sampled.contains_key(visit_id.as_str()) {
             errors.push(format!(
-                "{}: besöket '{visit_id}' finns inte i månadens senast dragna stickprov; använd listan från den senaste dragningen eller ta bort raden",
-                row.place
+                "{}: besöket '{}' finns inte i månadens senast dragna stickprov; använd listan från den senaste dragningen eller ta bort raden",
+                row.place,
+                shown(&visit_id)
             ));
             continue;
         }
         let Some(answer) = Answer::parse(typed) else {
-            errors.push(format!("{}: svaret '{typed}' för besöket '{visit_id}' är inget av ja, nej eller delvis", row.place));
+            errors.push(format!(
+                "{}: svaret '{}' för besöket '{}' är inget av ja, nej eller delvis",
+                row.place,
+                shown(typed),
+                shown(&visit_id)
+            ));
             continue;
         };
         if let Some(first) = first_place.get(&visit_id) {
-            errors.push(format!("{}: besöket '{visit_id}' är redan besvarat på {first}; behåll ett svar per besök", row.place));
+            errors.push(format!("{}: besöket '{}' är redan besvarat på {first}; behåll ett svar per besök", row.place, shown(&visit_id)));
             continue;
         }
         first_place.insert(visit_id.clone(), row.place);
@@ -103,6 +109,21 @@ fn check_rows(file: &str, rows: Vec<AnswerRow>, sample: &[StoredSample]) -> Resu
         return Err(refused(text));
     }
     Ok(answers)
+}
+
+/// A value of the answers file as an error message shows it: a personnummer typed into it
+/// masked, and control characters written as escapes (`\r`): a carriage return in a visit id
+/// taken over from the export would send the terminal back to the start of the line.
+fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in crate::privacy::mask(text).chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Whether a header cell names the visit or the answer column (any case, `ä` for `a`).
@@ -235,5 +256,24 @@ mod tests {
         assert!(e.contains("rad 5: besöket 'v1' är redan besvarat på rad 2"), "{e}");
         assert!(e.contains("rad 6: svaret 'ja' står utan visit_id"), "{e}");
         assert_eq!(csv_rows(b"id,svar\n1,ja\n").err().as_deref(), Some(NO_HEADER));
+    }
+
+    #[test]
+    fn a_bad_row_is_named_without_its_control_characters_or_a_personnummer() {
+        let mut stored = sample();
+        stored[0].visit_id = "v\r1".into();
+        let rows = |cells: &[(&str, &str)]| -> Vec<AnswerRow> {
+            let row = |(i, (visit_id, answer)): (usize, &(&str, &str))| AnswerRow {
+                place: format!("rad {}", i + 2),
+                visit_id: visit_id.to_string(),
+                answer: answer.to_string(),
+            };
+            cells.iter().enumerate().map(row).collect()
+        };
+        let e = check_rows("svar.xlsx", rows(&[("v\r1", "19431006-2122"), ("x\u{1b}[2J", "ja"), ("v\r1", "ja")]), &stored).unwrap_err();
+        let e = e.to_string();
+        assert!(!e.contains('\r') && !e.contains('\u{1b}') && !e.contains("2122"), "{e:?}");
+        assert!(e.contains("rad 2: svaret '[personnummer]' för besöket 'v\\r1' är inget av ja, nej eller delvis"), "{e}");
+        assert!(e.contains("rad 3: besöket 'x\\u{1b}[2J' finns inte"), "{e}");
     }
 }
