@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::chunk::{Kept, LocalNames, Name};
-use super::names::{intern_client, intern_supplier};
+use super::names::{addon_id, client_id, intern_addon, intern_client, intern_supplier, supplier_id};
 use super::rows::{scan, Reason, Row};
 use super::source::Source;
 use super::time::{parse_date, parse_stamp, resolve_check_in, Stamp};
@@ -13,7 +13,7 @@ use crate::model::input::{AbsenceColumn as Ab, AddonColumn as Ad, Column, Grante
 use crate::model::{Absence, AddonRow, ExactMinutes, FileAccount, GrantedRow, Ids, InvoiceRow, Reject};
 
 use crate::model::{Problem, YearMonth};
-use crate::privacy::{identity_key, Pseudonymizer};
+use crate::privacy::Pseudonymizer;
 
 pub(super) fn new_account(source: &Source, kind: InputKind) -> FileAccount {
     FileAccount {
@@ -71,7 +71,7 @@ impl TableFile {
         let ids = &mut out.ids;
         let suppliers = new_suppliers.to_global(|name| intern_supplier(&mut ids.suppliers, pseudonyms, name));
         let clients = new_clients.to_global(|name| intern_client(ids, pseudonyms, name));
-        let addons = new_addons.to_global(|code| ids.addons.intern_with(code, |a| pseudonyms.scrub(a)));
+        let addons = new_addons.to_global(|code| intern_addon(&mut ids.addons, pseudonyms, code));
         let id = |new: &[u32], id: u32| if id >= NEW { new[(id - NEW) as usize] } else { id };
         let (supplier, client) = (|s: u32| id(&suppliers, s), |c: u32| id(&clients, c));
         out.granted.extend(self.granted.into_iter().map(|g| GrantedRow { supplier: supplier(g.supplier), client: client(g.client), ..g }));
@@ -107,16 +107,16 @@ struct Interned {
 impl Interned {
     fn supplier(&mut self, name: Name, ids: &Ids) -> u32 {
         let new = &mut self.new_suppliers;
-        name.number_with(&mut self.suppliers, |text| ids.suppliers.get(text).unwrap_or_else(|| NEW + new.id(text)))
+        name.number_with(&mut self.suppliers, |text| supplier_id(&ids.suppliers, text).unwrap_or_else(|| NEW + new.id(text)))
     }
 
     fn client(&mut self, name: Name, ids: &Ids) -> u32 {
         let new = &mut self.new_clients;
-        name.number_with(&mut self.clients, |text| ids.clients.get(&identity_key(text)).unwrap_or_else(|| NEW + new.id(text)))
+        name.number_with(&mut self.clients, |text| client_id(ids, text).unwrap_or_else(|| NEW + new.id(text)))
     }
 
     fn addon(&mut self, code: &str, ids: &Ids) -> u32 {
-        ids.addons.get(code).unwrap_or_else(|| NEW + self.new_addons.id(code))
+        addon_id(&ids.addons, code).unwrap_or_else(|| NEW + self.new_addons.id(code))
     }
 }
 
