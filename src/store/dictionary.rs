@@ -64,23 +64,34 @@ pub(super) fn dictionary<'a, T>(
 
 /// Planned minutes as a dictionary of the values the batch uses (a handful: 15, 20, 30, …),
 /// numbered in order of first appearance, found by their bits in a small table instead of
-/// polars estimating their cardinality and hashing every value. A client's visits, which lie
-/// together, mostly have the minutes of the one before: those are compared with it.
+/// polars estimating their cardinality and hashing every value (`Codes`).
 pub(super) fn planned_minutes(values: impl Iterator<Item = Option<f64>> + Clone) -> Box<dyn Array> {
-    let mut code: HashMap<u64, u32> = HashMap::default();
-    let mut last: Option<(u64, u32)> = None;
-    let (keys, minutes) = first_appearance(values.clone(), |m: f64, next| {
-        let bits = m.to_bits();
-        match last {
-            Some((before, code)) if before == bits => code,
+    let mut codes = Codes::default();
+    let (keys, minutes) = first_appearance(values.clone(), |m: f64, next| codes.code(m.to_bits(), next));
+    dictionary_column(keys, values.map(|m| m.is_some()), PrimitiveArray::new(ArrowDataType::Float64, minutes.into(), None).boxed())
+}
+
+/// Codes kept by a number standing for a value (`first_appearance`'s `code`), the last one
+/// asked for answered without hashing: a client's visits, which lie together, mostly repeat
+/// the value of the visit before.
+#[derive(Default)]
+struct Codes {
+    kept: HashMap<u64, u32>,
+    last: Option<(u64, u32)>,
+}
+
+impl Codes {
+    /// The code kept for `key`, keeping `next` for a key not seen before.
+    fn code(&mut self, key: u64, next: u32) -> u32 {
+        match self.last {
+            Some((last, code)) if last == key => code,
             _ => {
-                let kept = *code.entry(bits).or_insert(next);
-                last = Some((bits, kept));
-                kept
+                let code = *self.kept.entry(key).or_insert(next);
+                self.last = Some((key, code));
+                code
             }
         }
-    });
-    dictionary_column(keys, values.map(|m| m.is_some()), PrimitiveArray::new(ArrowDataType::Float64, minutes.into(), None).boxed())
+    }
 }
 
 /// A visit's services as one number, taken while the visit is read for its row group: up to
@@ -109,21 +120,14 @@ impl<'a> ServiceKey<'a> {
 /// The services of each visit as a dictionary of the combinations the batch uses, each the
 /// services' names sorted and joined by `|`. Few distinct combinations: each is joined once,
 /// its names sorted (ids are numbered in order of first appearance in the input). Each visit's
-/// services are one number (`ServiceKey`), compared with the visit before (a client's visits,
-/// which lie together, mostly have the same) and else looked up by it, without reading the
-/// visit's list again.
+/// services are one number (`ServiceKey`), numbered by it (`Codes`) without reading the visit's
+/// list again.
 pub(super) fn services(batch: &[ServiceKey], ids: &Ids) -> Box<dyn Array> {
-    let mut numbered: HashMap<u64, u32> = HashMap::default();
+    let mut numbered = Codes::default();
     let mut unpacked: HashMap<&[u32], u32> = HashMap::default();
-    let mut last: Option<(u64, u32)> = None;
-    let (codes, distinct) = first_appearance(batch.iter().map(|&s| Some(s)), |key, next| match last {
-        Some((before, code)) if before == key.packed && before != UNPACKED => code,
-        _ if key.packed == UNPACKED => *unpacked.entry(key.services).or_insert(next),
-        _ => {
-            let code = *numbered.entry(key.packed).or_insert(next);
-            last = Some((key.packed, code));
-            code
-        }
+    let (codes, distinct) = first_appearance(batch.iter().map(|&s| Some(s)), |key, next| match key.packed {
+        UNPACKED => *unpacked.entry(key.services).or_insert(next),
+        packed => numbered.code(packed, next),
     });
     let joined = distinct.iter().map(|key| {
         let mut names: Vec<&str> = key.services.iter().map(|s| ids.services.name(*s)).collect();
