@@ -143,17 +143,17 @@ impl Clock {
                 (first, start)
             }
         };
-        let second = start.map(|(date, second)| (date, second + (instant - first) as u32));
-        match second.and_then(|(date, second)| Some(date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(second, 0)?))) {
-            Some(local) => local,
-            None => local_time(instant),
-        }
+        // Within the hour's date; an hour that runs past local midnight is read in full.
+        let within = |(date, second): (NaiveDate, u32)| {
+            NaiveTime::from_num_seconds_from_midnight_opt(second + (instant - first) as u32, 0).map(|time| date.and_time(time))
+        };
+        start.and_then(within).unwrap_or_else(|| local_time(instant))
     }
 }
 
-/// Stockholm's wall clock at `first`, the first second of a UTC hour, when the hour's last second is 3,599
-/// seconds later on the wall clock as well (the clocks are not changed within the hour; the
-/// time zone never changes them twice within an hour).
+/// Stockholm's wall clock at `first`, the first second of a UTC hour, when the hour's last
+/// second is 3,599 seconds later on the wall clock as well (the clocks are not changed within
+/// the hour; the time zone never changes them twice within an hour).
 fn steady_hour_start(first: i64) -> Option<NaiveDateTime> {
     let start = local_time(first);
     (local_time(first + 3599) - start == TimeDelta::seconds(3599)).then_some(start)
