@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use compact_str::CompactString;
 use polars::prelude::*;
 use polars_arrow::array::{Array, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::{ArrowDataType, TimeUnit as ArrowTimeUnit};
@@ -114,7 +115,9 @@ macro_rules! visits_columns {
 
         impl<'a> Batch<'a> {
             /// The visits `all[order[..]]`, each read once (they lie scattered: each is asked
-            /// for ahead, `ahead`).
+            /// for ahead, `ahead`). What a list takes from a visit is a copy, not a reference
+            /// into it: the columns are built after the whole batch is gathered, when its first
+            /// visits have left the cache.
             fn gather(all: &'a [Visit], order: &[u32]) -> Batch<'a> {
                 let n = order.len();
                 let mut b = Batch { $($field: Vec::with_capacity(n),)* };
@@ -135,7 +138,7 @@ macro_rules! visits_columns {
 const DATETIME: DataType = DataType::Datetime(TimeUnit::Milliseconds, None);
 
 visits_columns! {
-    VisitId = "visit_id", DataType::String, visit_id: &'a str = |v| v.visit_id.as_str();
+    VisitId = "visit_id", DataType::String, visit_id: CompactString = |v| v.visit_id.clone();
     SupplierId = "supplier_id", DataType::String, supplier: u32 = |v| v.supplier;
     ClientId = "client_id", DataType::String, client: u32 = |v| v.client;
     StaffId = "staff_id", DataType::String, staff: u32 = |v| v.staff;
@@ -171,7 +174,7 @@ impl VisitsColumn {
         };
         match self {
             VisitsColumn::VisitId => {
-                let values = MutableBinaryViewArray::<str>::from_values_iter(b.visit_id.iter().copied());
+                let values = MutableBinaryViewArray::<str>::from_values_iter(b.visit_id.iter().map(CompactString::as_str));
                 (Utf8ViewArray::from(values).boxed(), Encoding::Plain)
             }
             VisitsColumn::SupplierId => names(&ids.suppliers, &b.supplier),
