@@ -245,12 +245,31 @@ fn is_separator(c: char) -> bool {
 /// The byte length of the separator at the start of `s`: one to three separator characters
 /// (`19450312 - 1230` has three), or `None`.
 fn separator_len(s: &[u8]) -> Option<usize> {
-    let text = match std::str::from_utf8(s) {
-        Ok(text) => text,
-        Err(e) => std::str::from_utf8(&s[..e.valid_up_to()]).unwrap_or_default(),
-    };
-    let len: usize = text.chars().take(3).take_while(|&c| is_separator(c)).map(char::len_utf8).sum();
+    let mut len = 0;
+    for _ in 0..3 {
+        let Some(c) = char_at(&s[len..]) else { break };
+        if !is_separator(c) {
+            break;
+        }
+        len += c.len_utf8();
+    }
     (len > 0).then_some(len)
+}
+
+/// The character `s` begins with, if it begins with a whole, valid one: an ASCII byte is one
+/// character, without decoding the bytes after it.
+fn char_at(s: &[u8]) -> Option<char> {
+    match *s.first()? {
+        b if b < 0x80 => Some(char::from(b)),
+        b => {
+            let width = match b {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            std::str::from_utf8(s.get(..width)?).ok()?.chars().next()
+        }
+    }
 }
 
 /// Byte spans of personnummer-shaped values: 6 or 8 digits, an optional separator (`-`, `+`,
@@ -381,5 +400,12 @@ mod tests {
         for keep in ["19450312 -- x 1230", "19450312abc1230", "194503121 230"] {
             assert_eq!(p.scrub(keep), keep, "{keep:?}");
         }
+        // Bytes as a file holds them: a separator cut short or not UTF-8 is no separator.
+        assert_eq!(personnummer_spans(b"19450312\xe2\x80\x911230"), [(0, 15)]);
+        assert_eq!(personnummer_spans(b"19450312\xe2\x801230"), []);
+        assert_eq!(personnummer_spans(b"19450312\xe2\x80"), []);
+        assert_eq!(personnummer_spans(b"19450312\xff1230"), []);
+        assert_eq!(personnummer_spans(b"19450312\xc2\xa0\xc2\xa0-1230"), [(0, 17)]);
+        assert_eq!(personnummer_spans(b"19450312\xc2\xa0\xc2\xa0\xc2\xa0-1230"), []);
     }
 }
