@@ -9,7 +9,7 @@ use crate::engine::groups::MonthGroups;
 use crate::ingest::MonthData;
 use crate::model::{Flag, Ids, Metric, Status, Tally, Visit, YearMonth, ALL};
 use crate::month::evidence::{supplier_evidence, EvidenceRow, SupplierScope};
-use crate::month::figures::tally::{median_minutes, ClientRows, Member, MonthTally, QuestionedVisit};
+use crate::month::figures::tally::{ClientRows, Member, MonthTally, QuestionedVisit};
 use crate::month::figures::{metric_value, FigureContext, Scope};
 use crate::month::flags::{self, FlagHit};
 use crate::month::payment::{mark_later_partners, InvoiceCheckRow, PaymentInputs, PaymentRow, QuestionedRow};
@@ -131,20 +131,6 @@ fn invoice_check_rows(tally: &MonthTally, ids: &Ids, month: YearMonth) -> Vec<In
     rows
 }
 
-/// The median valid duration per supplier id, and of every visit.
-fn medians(visits: &[Visit], ids: &Ids, ctx: &FigureContext) -> (Vec<Option<f64>>, Option<f64>) {
-    let mut per_supplier: Vec<Vec<i64>> = vec![Vec::new(); ids.suppliers.names.len()];
-    for v in visits {
-        if let (Some(_), Some(out)) = (ctx.valid_minutes(v), v.check_out) {
-            per_supplier[v.supplier as usize].push(out - v.check_in);
-        }
-    }
-    let mut all: Vec<i64> = per_supplier.concat();
-    let (supplier_medians, all_median) =
-        rayon::join(|| per_supplier.par_iter_mut().map(|s| median_minutes(s)).collect(), || median_minutes(&mut all));
-    (supplier_medians, all_median)
-}
-
 /// Drill-down rows sorted by supplier and member id. Clients are listed when they have visits,
 /// other registrations or granted time (a client granted time but not visited is the gap an
 /// officer most needs).
@@ -222,8 +208,7 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, mut groups: MonthGroup
     let hits = flags::compute(&data.visits, data.performed, &data.absences, &groups, &ctx);
     let masks = flag_masks(&hits, &data.visits);
     let rows = ClientRows { granted: &data.granted, addons: &data.addons, invoices: &data.invoices };
-    let (tally, (supplier_medians, all_median)) =
-        rayon::join(|| MonthTally::build(&data.visits, &groups, rows, &masks, &ctx), || medians(data.performed(), ids, &ctx));
+    let tally = MonthTally::build(&data.visits, &groups, rows, &masks, &ctx);
     drop(std::mem::take(&mut groups.staff));
     let payment_inputs = PaymentInputs {
         rate: crate::model::HourlyRate::from_kronor(config.payment.hourly_rate),
@@ -238,7 +223,7 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, mut groups: MonthGroup
     suppliers.sort_by(|a, b| ids.suppliers.name(*a).cmp(ids.suppliers.name(*b)));
 
     let per_supplier = |s: &u32| {
-        let scope = Scope::new(tally.staff_of(*s), tally.clients_of(*s), supplier_medians[*s as usize]);
+        let scope = Scope::new(tally.staff_of(*s), tally.clients_of(*s), tally.medians.of_supplier(*s));
         let rows = figure_rows(ids.suppliers.name(*s), month, &scope, &ctx);
         let payment = PaymentRow::of(ids.suppliers.name(*s), month, &scope.total, payment_inputs, false);
         let evidence_scope = SupplierScope {
@@ -254,7 +239,7 @@ pub fn analyse_grouped(data: &MonthData, config: &Config, mut groups: MonthGroup
         };
         (rows, payment, supplier_evidence(&evidence_scope, &ctx))
     };
-    let all_scope = Scope::new(&tally.staff, &tally.clients, all_median);
+    let all_scope = Scope::new(&tally.staff, &tally.clients, tally.medians.all);
     let (((per_supplier, all_rows), (questioned, invoice_check)), ((staff, clients), flags)) = rayon::join(
         || {
             rayon::join(

@@ -49,7 +49,44 @@ pub struct MonthTally {
     pub clients: Vec<Member>,
     /// The questioned visits (SPEC §10) with their reasons and valid durations, in staff order.
     pub questioned: Vec<QuestionedVisit>,
+    /// The median valid duration of each supplier's visits and of all, in minutes.
+    pub medians: Medians,
     extras: ClientExtras,
+}
+
+/// Median valid durations in minutes: per supplier (sorted by supplier id) and of every
+/// visit of the month.
+#[derive(Debug, Default)]
+pub struct Medians {
+    per_supplier: Vec<(u32, f64)>,
+    pub all: Option<f64>,
+}
+
+impl Medians {
+    /// The median of the valid durations that `staff` (sorted by key, each with the valid
+    /// durations of its visits in seconds) hold, per supplier and of them all. Every performed
+    /// visit has one staff member, so the staff's durations are the month's.
+    fn of(staff: &[(Member, Vec<QuestionedVisit>, Vec<i64>)]) -> Medians {
+        let parts: Vec<&[(Member, Vec<QuestionedVisit>, Vec<i64>)]> = staff.chunk_by(|a, b| a.0.supplier() == b.0.supplier()).collect();
+        let (per_supplier, all) = rayon::join(
+            || {
+                parts
+                    .into_par_iter()
+                    .filter_map(|part| {
+                        let mut seconds: Vec<i64> = part.iter().flat_map(|(_, _, s)| s.iter().copied()).collect();
+                        Some((part[0].0.supplier(), median_minutes(&mut seconds)?))
+                    })
+                    .collect()
+            },
+            || median_minutes(&mut staff.iter().flat_map(|(_, _, s)| s.iter().copied()).collect::<Vec<i64>>()),
+        );
+        Medians { per_supplier, all }
+    }
+
+    pub fn of_supplier(&self, supplier: u32) -> Option<f64> {
+        let at = self.per_supplier.binary_search_by_key(&supplier, |(s, _)| *s).ok()?;
+        Some(self.per_supplier[at].1)
+    }
 }
 
 impl MonthTally {
@@ -65,12 +102,13 @@ impl MonthTally {
     /// month's visits grouped by client and by staff (`MonthGroups::new`).
     pub fn build(visits: &[Visit], groups: &MonthGroups, rows: ClientRows, masks: &FlagMasks, ctx: &FigureContext) -> MonthTally {
         let extras = ClientExtras::new(rows, ctx);
-        let ((staff, questioned), clients) = rayon::join(
+        let ((staff, questioned, medians), clients) = rayon::join(
             || {
-                let staff: Vec<(Member, Vec<QuestionedVisit>)> =
+                let staff: Vec<(Member, Vec<QuestionedVisit>, Vec<i64>)> =
                     groups.staff.par_walk(visits, Some(masks)).map(|(key, group)| staff_member(key, group, visits, masks, ctx)).collect();
-                let questioned = staff.iter().flat_map(|(_, q)| q.iter().copied()).collect();
-                (staff.into_iter().map(|(m, _)| m).collect::<Vec<_>>(), questioned)
+                let medians = Medians::of(&staff);
+                let questioned = staff.iter().flat_map(|(_, q, _)| q.iter().copied()).collect();
+                (staff.into_iter().map(|(m, _, _)| m).collect::<Vec<_>>(), questioned, medians)
             },
             || {
                 groups
@@ -83,7 +121,7 @@ impl MonthTally {
         let clients = extras.add_clients_without_visits(clients);
         let clients = add_others(clients, &groups.others, visits, masks, |v| v.client);
         let staff = add_others(staff, &groups.others, visits, masks, |v| v.staff);
-        MonthTally { staff, clients, questioned, extras }
+        MonthTally { staff, clients, questioned, medians, extras }
     }
 
     /// Whether the client (a `member_key`) reported the add-on with quantity > 0.
@@ -185,8 +223,15 @@ pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
-/// A staff member's tally, and its questioned visits.
-fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> (Member, Vec<QuestionedVisit>) {
+/// A staff member's tally, its questioned visits, and the valid durations of its visits in
+/// seconds (in no order), of which the month's medians are taken.
+fn staff_member(
+    key: u64,
+    group: &[u32],
+    visits: &[Visit],
+    masks: &FlagMasks,
+    ctx: &FigureContext,
+) -> (Member, Vec<QuestionedVisit>, Vec<i64>) {
     let mut tally = Tally::default();
     let mut questioned = Vec::new();
     let mut seconds: Vec<i64> = group
@@ -199,7 +244,7 @@ fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ct
             Some(seconds)
         })
         .collect();
-    (Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None }, questioned)
+    (Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None }, questioned, seconds)
 }
 
 fn client_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, extras: &ClientExtras) -> Member {
