@@ -66,19 +66,19 @@ impl Medians {
     /// The median of the valid durations that `staff` (sorted by key, each with the valid
     /// durations of its visits in seconds) hold, per supplier and of them all. Every performed
     /// visit has one staff member, so the staff's durations are the month's.
-    fn of(staff: &[(Member, Vec<QuestionedVisit>, Vec<i64>)]) -> Medians {
-        let parts: Vec<&[(Member, Vec<QuestionedVisit>, Vec<i64>)]> = staff.chunk_by(|a, b| a.0.supplier() == b.0.supplier()).collect();
+    fn of(staff: &[StaffCount]) -> Medians {
+        let parts: Vec<&[StaffCount]> = staff.chunk_by(|a, b| a.member.supplier() == b.member.supplier()).collect();
         let (per_supplier, all) = rayon::join(
             || {
                 parts
                     .into_par_iter()
                     .filter_map(|part| {
-                        let mut seconds: Vec<i64> = part.iter().flat_map(|(_, _, s)| s.iter().copied()).collect();
-                        Some((part[0].0.supplier(), median_minutes(&mut seconds)?))
+                        let mut seconds: Vec<i64> = part.iter().flat_map(|c| c.seconds.iter().copied()).collect();
+                        Some((part[0].member.supplier(), median_minutes(&mut seconds)?))
                     })
                     .collect()
             },
-            || median_minutes(&mut staff.iter().flat_map(|(_, _, s)| s.iter().copied()).collect::<Vec<i64>>()),
+            || median_minutes(&mut staff.iter().flat_map(|c| c.seconds.iter().copied()).collect::<Vec<i64>>()),
         );
         Medians { per_supplier, all }
     }
@@ -104,11 +104,11 @@ impl MonthTally {
         let extras = ClientExtras::new(rows, ctx);
         let ((staff, questioned, medians), clients) = rayon::join(
             || {
-                let staff: Vec<(Member, Vec<QuestionedVisit>, Vec<i64>)> =
+                let staff: Vec<StaffCount> =
                     groups.staff.par_walk(visits, Some(masks)).map(|(key, group)| staff_member(key, group, visits, masks, ctx)).collect();
                 let medians = Medians::of(&staff);
-                let questioned = staff.iter().flat_map(|(_, q, _)| q.iter().copied()).collect();
-                (staff.into_iter().map(|(m, _, _)| m).collect::<Vec<_>>(), questioned, medians)
+                let questioned = staff.iter().flat_map(|c| c.questioned.iter().copied()).collect();
+                (staff.into_iter().map(|c| c.member).collect::<Vec<_>>(), questioned, medians)
             },
             || {
                 groups
@@ -134,27 +134,44 @@ impl MonthTally {
 /// (sorted by key) that `member` names, adding a member for those who have only such
 /// registrations. They are few, and none without a status column.
 fn add_others(mut members: Vec<Member>, others: &Groups, visits: &[Visit], masks: &FlagMasks, member: fn(&Visit) -> u32) -> Vec<Member> {
-    let mut added: HashMap<u64, Tally> = HashMap::default();
-    for g in &others.groups {
-        for &i in others.visits(g) {
+    let mut keyed: Vec<(u64, u32)> = others
+        .groups
+        .iter()
+        .flat_map(|g| others.visits(g))
+        .map(|&i| {
             let v = &visits[i as usize];
-            let key = member_key(v.supplier, member(v));
-            let tally = match members.binary_search_by_key(&key, |m| m.key) {
-                Ok(at) => &mut members[at].tally,
-                Err(_) => added.entry(key).or_default(),
-            };
-            count_other(tally, v, masks[i as usize].into());
+            (member_key(v.supplier, member(v)), i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    // Both in key order: the members are met in one walk, not each looked up among them all.
+    let mut added = Vec::new();
+    let mut at = 0;
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let key = run[0].0;
+        while members.get(at).is_some_and(|m| m.key < key) {
+            at += 1;
+        }
+        let tally = match members.get_mut(at) {
+            Some(m) if m.key == key => &mut m.tally,
+            _ => {
+                added.push(Member { key, tally: Tally::default(), median: None, distinct_staff: 0, continuity_staff: None });
+                &mut added.last_mut().expect("just added").tally
+            }
+        };
+        for &(_, i) in run {
+            count_other(tally, &visits[i as usize], masks[i as usize].into());
         }
     }
+    merged(members, added)
+}
+
+/// Two lists of members sorted by key, and of no key in common, as one sorted list.
+fn merged(mut members: Vec<Member>, added: Vec<Member>) -> Vec<Member> {
     if !added.is_empty() {
-        members.extend(added.into_iter().map(|(key, tally)| Member {
-            key,
-            tally,
-            median: None,
-            distinct_staff: 0,
-            continuity_staff: None,
-        }));
-        members.sort_unstable_by_key(|m| m.key);
+        members.extend(added);
+        // A stable sort finds the two sorted runs and merges them.
+        members.sort_by_key(|m| m.key);
     }
     members
 }
@@ -225,13 +242,14 @@ pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
 
 /// A staff member's tally, its questioned visits, and the valid durations of its visits in
 /// seconds (in no order), of which the month's medians are taken.
-fn staff_member(
-    key: u64,
-    group: &[u32],
-    visits: &[Visit],
-    masks: &FlagMasks,
-    ctx: &FigureContext,
-) -> (Member, Vec<QuestionedVisit>, Vec<i64>) {
+struct StaffCount {
+    member: Member,
+    questioned: Vec<QuestionedVisit>,
+    seconds: Vec<i64>,
+}
+
+/// Counts one staff member's visits (`StaffCount`).
+fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext) -> StaffCount {
     let mut tally = Tally::default();
     let mut questioned = Vec::new();
     let mut seconds: Vec<i64> = group
@@ -244,7 +262,8 @@ fn staff_member(
             Some(seconds)
         })
         .collect();
-    (Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None }, questioned, seconds)
+    let member = Member { key, tally, median: median_minutes(&mut seconds), distinct_staff: 0, continuity_staff: None };
+    StaffCount { member, questioned, seconds }
 }
 
 fn client_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, extras: &ClientExtras) -> Member {
@@ -327,13 +346,17 @@ impl ClientExtras {
 
     /// Adds the clients that have granted time, add-on reports or invoices but no visit, in
     /// key order.
-    fn add_clients_without_visits(&self, mut clients: Vec<Member>) -> Vec<Member> {
-        let visited = |key: &u64| clients.binary_search_by_key(key, |m| m.key).is_ok();
-        let mut keys: Vec<u64> =
-            self.granted.keys().chain(self.reports.keys()).chain(self.invoiced.keys()).copied().filter(|k| !visited(k)).collect();
-        keys.sort_unstable();
+    fn add_clients_without_visits(&self, clients: Vec<Member>) -> Vec<Member> {
+        let mut keys: Vec<u64> = self.granted.keys().chain(self.reports.keys()).chain(self.invoiced.keys()).copied().collect();
+        keys.par_sort_unstable();
         keys.dedup();
-        let ctx_free = keys.into_iter().map(|key| {
+        // Both in key order: the clients with visits are met in one walk.
+        let mut visited = clients.iter().map(|m| m.key).peekable();
+        keys.retain(|key| {
+            while visited.next_if(|k| k < key).is_some() {}
+            visited.peek() != Some(key)
+        });
+        let without_visits = keys.into_iter().map(|key| {
             let mut tally = Tally::default();
             tally.grant(self.granted.get(&key).copied());
             tally.invoice(self.invoiced.get(&key).copied());
@@ -343,9 +366,7 @@ impl ClientExtras {
             }
             Member { key, tally, median: None, distinct_staff: 0, continuity_staff: None }
         });
-        clients.extend(ctx_free.collect::<Vec<_>>());
-        clients.sort_unstable_by_key(|m| m.key);
-        clients
+        merged(clients, without_visits.collect())
     }
 }
 
