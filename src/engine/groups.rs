@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::by_supplier::{placed_by_supplier, placed_by_supplier_twice, supplier_range};
+use super::split_parts;
 use crate::model::{consecutive_order, member_key, Visit, VISIT_HOT_BYTES};
 
 /// One member's visits: a run of `Groups::visits`.
@@ -169,6 +170,25 @@ impl Groups {
             warm(visits, &self.visits[g.start as usize..], (g.end - g.start) as usize, self.lines, beside);
             (g.key, self.visits(g))
         })
+    }
+
+    /// `par_walk` with a part of `slots` (one slot per visit of these groups) for each group,
+    /// as long as the group: for what a walk keeps of each visit past the group, gathered in
+    /// one list instead of one of its own per group.
+    pub fn par_walk_with<'a, T: Sync, U: Send>(
+        &'a self,
+        visits: &'a [Visit],
+        beside: Option<&'a [T]>,
+        slots: &'a mut [U],
+    ) -> impl IndexedParallelIterator<Item = (u64, &'a [u32], &'a mut [U])> + 'a {
+        assert_eq!(slots.len(), self.visits.len(), "one slot per visit");
+        let parts = split_parts(slots, self.groups.iter().map(|g| (g.end - g.start) as usize));
+        self.par_walk(visits, beside).zip(parts).map(|((key, group), part)| (key, group, part))
+    }
+
+    /// How many visits these groups hold.
+    pub fn visit_count(&self) -> usize {
+        self.visits.len()
     }
 
     /// The visits of `supplier`, member by member, each asked for a few visits ahead of the
@@ -384,6 +404,25 @@ mod tests {
             state ^= state << 17;
             state % below
         }
+    }
+
+    #[test]
+    fn a_walk_with_slots_gives_each_group_the_slots_of_its_own_visits() {
+        let visits: Vec<Visit> =
+            (0..500u32).map(|i| visit(&format!("v{i}"), i % 3, (i * 7919) % 41, i64::from((i * 104_729) % 997))).collect();
+        let groups = Groups::by(&visits, |v| v.client);
+        let mut slots = vec![u32::MAX; groups.visit_count()];
+        let keys: Vec<u64> = groups
+            .par_walk_with(&visits, NOTHING_BESIDE, &mut slots)
+            .map(|(key, group, slots)| {
+                assert_eq!(group.len(), slots.len());
+                slots.copy_from_slice(group);
+                key
+            })
+            .collect();
+        assert_eq!(keys, groups.groups.iter().map(|g| g.key).collect::<Vec<_>>());
+        assert_eq!(slots, groups.slices().concat(), "each group's slots lie where its visits lie in the grouping");
+        assert_eq!(groups.visit_count(), 500);
     }
 
     #[test]
