@@ -104,20 +104,41 @@ fn flag_masks(hits: &[FlagHit], visits: &[Visit]) -> Vec<u16> {
 
 /// `questioned.csv`'s rows of the questioned visits, sorted.
 fn questioned_rows(questioned_visits: &[QuestionedVisit], data: &MonthData) -> Vec<QuestionedRow> {
-    let mut rows: Vec<QuestionedRow> = questioned_visits
+    let id_of = |i: u32| data.visits[i as usize].visit_id.as_str();
+    in_row_order(questioned_visits, data, |q| q.visit, |q| q.reason, |a, b| (id_of(a.visit), a.seconds).cmp(&(id_of(b.visit), b.seconds)))
+        .into_par_iter()
+        .map(|q| QuestionedRow {
+            supplier_id: data.ids.suppliers.name(data.visits[q.visit as usize].supplier).to_string(),
+            reason: q.reason,
+            visit_id: id_of(q.visit).to_string(),
+            minutes: crate::model::payment::seconds_in_hundredths(q.seconds),
+        })
+        .collect()
+}
+
+/// `items` (each of one visit, `visit`) in the order of the rows made of them, which sort by
+/// supplier id, then `key`, then visit id, then as `tie` says. They are put in that order
+/// before any row is made: by the supplier's rank among the names, the key and the first 16
+/// bytes of the visit id as a number, comparing whole ids (`tie`) only where those tie, instead
+/// of comparing the rows' supplier names (long, and alike up to their last word) and ids as
+/// text.
+fn in_row_order<'a, T: Sync, K: Ord + Copy + Send>(
+    items: &'a [T],
+    data: &MonthData,
+    visit: impl Fn(&T) -> u32 + Sync,
+    key: impl Fn(&T) -> K + Sync,
+    tie: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
+) -> Vec<&'a T> {
+    let ranks = data.ids.suppliers.ranks();
+    let mut keyed: Vec<(u32, K, u128, &T)> = items
         .par_iter()
-        .map(|q| {
-            let v = &data.visits[q.visit as usize];
-            QuestionedRow {
-                supplier_id: data.ids.suppliers.name(v.supplier).to_string(),
-                reason: q.reason,
-                visit_id: v.visit_id.to_string(),
-                minutes: crate::model::payment::seconds_in_hundredths(q.seconds),
-            }
+        .map(|item| {
+            let v = &data.visits[visit(item) as usize];
+            (ranks[v.supplier as usize], key(item), id_prefix(&v.visit_id), item)
         })
         .collect();
-    rows.par_sort_unstable();
-    rows
+    keyed.par_sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| tie(a.3, b.3)));
+    keyed.into_iter().map(|(_, _, _, item)| item).collect()
 }
 
 /// `invoice_check.csv`'s rows: every client with an invoice row, in the file's order.
@@ -154,25 +175,13 @@ fn member_rows(members: &[Member], ids: &Ids, clients: bool) -> Vec<MemberRow> {
 
 /// `flags.csv` rows, sorted.
 fn flag_rows(hits: &[FlagHit], data: &MonthData) -> Vec<FlagRow> {
-    // The hits are put in the rows' order before any row is made: by the supplier's rank among
-    // the names, the flag and the first 16 bytes of the visit ids as numbers, comparing whole
-    // ids only where those tie, instead of comparing the rows' supplier names (long, and alike
-    // up to their last word) and ids as text.
-    let ranks = data.ids.suppliers.ranks();
     let id_of = |i: u32| data.visits[i as usize].visit_id.as_str();
-    let mut keyed: Vec<(u32, Flag, u128, &FlagHit)> =
-        hits.par_iter().map(|h| (ranks[data.visits[h.visit as usize].supplier as usize], h.flag, id_prefix(id_of(h.visit)), h)).collect();
-    keyed.par_sort_unstable_by(|a, b| {
-        (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
-            let ids = |h: &FlagHit| (id_of(h.visit), h.related.map(id_of));
-            ids(a.3).cmp(&ids(b.3))
-        })
-    });
-    keyed
+    let ids = |h: &FlagHit| (id_of(h.visit), h.related.map(id_of));
+    in_row_order(hits, data, |h| h.visit, |h| h.flag, |a, b| ids(a).cmp(&ids(b)))
         .into_par_iter()
-        .map(|(_, flag, _, h)| FlagRow {
+        .map(|h| FlagRow {
             supplier_id: data.ids.suppliers.name(data.visits[h.visit as usize].supplier).to_string(),
-            flag,
+            flag: h.flag,
             visit_id: id_of(h.visit).to_string(),
             related_visit_id: h.related.map(|r| id_of(r).to_string()),
         })
