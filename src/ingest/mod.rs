@@ -106,7 +106,7 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
                 _ => a == b,
             };
             if same {
-                let shown = source::printable(&pseudonyms.scrub(&a.display().to_string()));
+                let shown = source::one_line(&pseudonyms.scrub(&a.display().to_string()));
                 return Err(refused(format!("{shown} är angiven två gånger; ange varje exportfil en gång")));
             }
         }
@@ -124,9 +124,10 @@ pub fn read_all(inputs: &InputPaths, config: &Config, pseudonyms: &Pseudonymizer
     let mut table_files = Vec::new();
     for (file_index, ((path, kind), name)) in all.iter().zip(names).enumerate() {
         // A file named after a personnummer must not bring it into any output or message, nor
-        // a control character in its name (an escape sequence) reach the terminal.
+        // a control character in its name (an escape sequence, a carriage return) reach the
+        // terminal.
         let shown_path = pseudonyms.scrub(&path.display().to_string());
-        let (name, shown) = (source::printable(&pseudonyms.scrub(&name)), source::printable(&shown_path));
+        let (name, shown) = (source::one_line(&pseudonyms.scrub(&name)), source::one_line(&shown_path));
         let mut source = source::Source::open(path, name, shown, *kind, &config.input)?;
         let file = file_index as u16;
         let read_table: Option<tables::ReadTable> = match kind {

@@ -303,6 +303,22 @@ pub fn printable(text: &str) -> String {
     text.chars().map(|c| if replaced(c) { '\u{FFFD}' } else { c }).collect()
 }
 
+/// `printable`, with the tab and line breaks it keeps shown as `\t`, `\n` and `\r`: for a
+/// name in a message (a file's, a column's, a supplier's as typed), which a line break would
+/// cut and a carriage return let the rest of the line overwrite.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in printable(text).chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// SHA-256 of bytes, in hex.
 fn sha256_hex(bytes: &[u8]) -> String {
     crate::privacy::hex(&Sha256::digest(bytes))
@@ -402,7 +418,7 @@ const SHOWN_NAMES: usize = 40;
 /// A column name for a message: without personnummer and control characters, and cut to
 /// `SHOWN_NAME_CHARS` (a file without a header line may hold a whole record as one "name").
 fn shown_name(name: &str) -> String {
-    let text = crate::privacy::mask(&printable(name));
+    let text = crate::privacy::mask(&one_line(name));
     match text.char_indices().nth(SHOWN_NAME_CHARS) {
         Some((cut, _)) => format!("{}… ({} tecken)", &text[..cut], text.chars().count()),
         None => text,

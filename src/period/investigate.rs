@@ -389,7 +389,7 @@ fn check_supplier(stored: &[StoredMonth], supplier: &str, period: Period) -> Res
     }
     let list: Vec<&str> = known.into_iter().collect();
     // What the user typed is shown without a personnummer it may hold (stored names hold none).
-    let typed = crate::ingest::source::printable(&crate::privacy::mask(supplier));
+    let typed = crate::ingest::source::one_line(&crate::privacy::mask(supplier));
     Err(usage(format!(
         "utföraren '{typed}' finns inte bland utförarna för {period} (inga besök, ingen beviljad tid och inga tilläggsrapporter); utförarna för {period} är: {}",
         list.join(", ")

@@ -685,6 +685,28 @@ fn an_escape_in_a_file_name_and_a_link_for_the_rejects_change_nothing_outside() 
 }
 
 #[test]
+fn a_carriage_return_or_line_break_in_a_name_is_shown_not_obeyed() {
+    // A file name, a column name and a supplier typed with a carriage return, a line break
+    // and a tab: printed, the carriage return would let the rest overwrite the line's start.
+    let w = Work::new();
+    let mut lines = plain_visits(20);
+    lines.push(visit("bad", "A", "c1", "p1", "", "", "OMV"));
+    let file = w.write("besok\r\nFEL\t.csv", visits_file(&lines));
+    let run = w.monthly(&["--visits", &file]);
+    run.fails_with(3);
+    assert!(!run.stderr.contains('\r') && !run.stdout.contains('\r'), "{:?}", run.stderr);
+    assert!(run.stderr.contains("besok\\r\\nFEL\\t.csv"), "{}", run.stderr);
+    let header = visits_file(&plain_visits(4)).replacen("supplier_id", "\"supplier\rkolumn\nx\"", 1);
+    let odd = w.write("odd.csv", header);
+    let run = w.monthly(&["--visits", &odd]);
+    run.fails_with(3);
+    assert!(run.stderr.contains("supplier\\rkolumn\\nx"), "{}", run.stderr);
+    w.monthly(&["--visits", &w.write("plain.csv", visits_file(&plain_visits(20))), "--quiet"]).ok();
+    let run = w.tidkoll(&["investigate", "--supplier", "A\rB", "--month", "2025-03", "--out", "out"]);
+    assert!(run.stderr.contains("utföraren 'A\\rB' finns inte"), "{}", run.stderr);
+}
+
+#[test]
 fn a_configuration_saved_as_utf16_or_windows_1252_is_read() {
     let w = Work::new();
     let text = "# Kommunens inställningar\n[columns.visits]\nsupplier_id = \"Utförare\"\n";
