@@ -19,6 +19,13 @@ pub struct Group {
     end: u32,
 }
 
+impl Group {
+    /// How many visits the group holds.
+    pub fn size(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+}
+
 /// A visit's place in its grouping: its `member_key`, its check-in in the seconds of a window
 /// of 136 years around the grouping's first visit (`Key::when`), and its index: sixteen bytes,
 /// where the check-in itself would make twenty-four. A national month holds two lists of 12 M
@@ -182,7 +189,7 @@ impl Groups {
         slots: &'a mut [U],
     ) -> impl IndexedParallelIterator<Item = (u64, &'a [u32], &'a mut [U])> + 'a {
         assert_eq!(slots.len(), self.visits.len(), "one slot per visit");
-        let parts = split_parts(slots, self.groups.iter().map(|g| (g.end - g.start) as usize));
+        let parts = split_parts(slots, self.groups.iter().map(Group::size));
         self.par_walk(visits, beside).zip(parts).map(|((key, group), part)| (key, group, part))
     }
 

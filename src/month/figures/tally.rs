@@ -9,7 +9,8 @@ use super::continuity;
 use super::FigureContext;
 use crate::bytes_map::HashMap;
 use crate::engine::by_supplier::supplier_range;
-use crate::engine::groups::{Groups, MonthGroups};
+use crate::engine::groups::{Group, Groups, MonthGroups};
+use crate::engine::split_parts;
 use crate::model::{member_key, split_key, AddonRow, ExactMinutes, Flag, GrantedRow, InvoiceRow, Questioned, Tally, Visit};
 use crate::month::payment::questioned;
 
@@ -63,24 +64,29 @@ pub struct Medians {
 }
 
 impl Medians {
-    /// The median of the valid durations that `staff` (sorted by key, each with the valid
-    /// durations of its visits in seconds) hold, per supplier and of them all. Every performed
-    /// visit has one staff member, so the staff's durations are the month's.
-    fn of(staff: &[StaffCount]) -> Medians {
-        let parts: Vec<&[StaffCount]> = staff.chunk_by(|a, b| a.member.supplier() == b.member.supplier()).collect();
-        let (per_supplier, all) = rayon::join(
-            || {
-                parts
-                    .into_par_iter()
-                    .filter_map(|part| {
-                        let mut seconds: Vec<i64> = part.iter().flat_map(|c| c.seconds.iter().copied()).collect();
-                        Some((part[0].member.supplier(), median_minutes(&mut seconds)?))
-                    })
-                    .collect()
-            },
-            || median_minutes(&mut staff.iter().flat_map(|c| c.seconds.iter().copied()).collect::<Vec<i64>>()),
-        );
-        Medians { per_supplier, all }
+    /// The median of the valid durations of the month's visits, per supplier and of them all.
+    /// Every performed visit has one staff member, so the staff's durations are the month's:
+    /// `durations` holds each staff member's part of the grouping by staff (`sizes`, in the
+    /// order of `staff`), its valid durations in seconds at the part's start
+    /// (`StaffCount::valid`). They are moved together in place, each supplier's after the one
+    /// before, and selected from there: no second list of the month's durations is made.
+    fn of(staff: &[StaffCount], sizes: impl Iterator<Item = usize>, durations: &mut [i64]) -> Medians {
+        let (mut from, mut to) = (0, 0);
+        let mut suppliers: Vec<(u32, usize)> = Vec::new();
+        for (count, size) in staff.iter().zip(sizes) {
+            durations.copy_within(from..from + count.valid, to);
+            from += size;
+            to += count.valid;
+            match suppliers.last_mut() {
+                Some((s, n)) if *s == count.member.supplier() => *n += count.valid,
+                _ => suppliers.push((count.member.supplier(), count.valid)),
+            }
+        }
+        let kept = &mut durations[..to];
+        let parts = split_parts(kept, suppliers.iter().map(|(_, n)| *n));
+        let per_supplier =
+            suppliers.par_iter().zip(parts).filter_map(|(&(supplier, _), part)| Some((supplier, median_minutes(part)?))).collect();
+        Medians { per_supplier, all: median_minutes(kept) }
     }
 
     pub fn of_supplier(&self, supplier: u32) -> Option<f64> {
@@ -112,7 +118,7 @@ impl MonthTally {
                     .par_walk_with(visits, Some(masks), &mut durations)
                     .map(|(key, group, slots)| staff_member(key, group, visits, masks, ctx, slots))
                     .collect();
-                let medians = Medians::of(&staff);
+                let medians = Medians::of(&staff, groups.staff.groups.iter().map(Group::size), &mut durations);
                 let questioned = staff.iter().flat_map(|c| c.questioned.iter().copied()).collect();
                 (staff.into_iter().map(|c| c.member).collect::<Vec<_>>(), questioned, medians)
             },
@@ -246,24 +252,18 @@ pub fn median_minutes(seconds: &mut [i64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
-/// A staff member's tally, its questioned visits, and the valid durations of its visits in
-/// seconds (in no order), of which the month's medians are taken.
-struct StaffCount<'a> {
+/// A staff member's tally, its questioned visits, and how many of its visits have a valid
+/// duration: their durations in seconds (in no order), of which the month's medians are
+/// taken, lie at the start of its slots (`staff_member`).
+struct StaffCount {
     member: Member,
     questioned: Vec<QuestionedVisit>,
-    seconds: &'a [i64],
+    valid: usize,
 }
 
 /// Counts one staff member's visits (`StaffCount`), the valid durations written into
 /// `slots` (one per visit of the group).
-fn staff_member<'a>(
-    key: u64,
-    group: &[u32],
-    visits: &[Visit],
-    masks: &FlagMasks,
-    ctx: &FigureContext,
-    slots: &'a mut [i64],
-) -> StaffCount<'a> {
+fn staff_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, slots: &mut [i64]) -> StaffCount {
     let mut tally = Tally::default();
     let mut questioned = Vec::new();
     let mut valid = 0;
@@ -276,9 +276,8 @@ fn staff_member<'a>(
             valid += 1;
         }
     }
-    let seconds = &mut slots[..valid];
-    let member = Member { key, tally, median: median_minutes(seconds), distinct_staff: 0, continuity_staff: None };
-    StaffCount { member, questioned, seconds }
+    let member = Member { key, tally, median: median_minutes(&mut slots[..valid]), distinct_staff: 0, continuity_staff: None };
+    StaffCount { member, questioned, valid }
 }
 
 fn client_member(key: u64, group: &[u32], visits: &[Visit], masks: &FlagMasks, ctx: &FigureContext, extras: &ClientExtras) -> Member {
