@@ -157,9 +157,14 @@ fn invoice_check_rows(tally: &MonthTally, ids: &Ids, month: YearMonth) -> Vec<In
 /// officer most needs).
 fn member_rows(members: &[Member], ids: &Ids, clients: bool) -> Vec<MemberRow> {
     let names = if clients { &ids.clients } else { &ids.staff };
-    let mut rows: Vec<MemberRow> = members
-        .par_iter()
-        .filter(|m| !clients || m.tally.visits > 0 || m.tally.not_performed > 0 || m.tally.granted.is_some())
+    // The members are put in the rows' order (the supplier's rank among the names, then the
+    // member's name) before any row is made, so that each row is made once, in its place.
+    let ranks = ids.suppliers.ranks();
+    let mut listed: Vec<&Member> =
+        members.par_iter().filter(|m| !clients || m.tally.visits > 0 || m.tally.not_performed > 0 || m.tally.granted.is_some()).collect();
+    listed.par_sort_unstable_by_key(|m| (ranks[m.supplier() as usize], names.name(m.member())));
+    listed
+        .into_par_iter()
         .map(|m| MemberRow {
             supplier_id: ids.suppliers.name(m.supplier()).to_string(),
             member_id: names.name(m.member()).to_string(),
@@ -168,9 +173,7 @@ fn member_rows(members: &[Member], ids: &Ids, clients: bool) -> Vec<MemberRow> {
             distinct_staff: clients.then_some(m.distinct_staff),
             continuity_staff: m.continuity_staff,
         })
-        .collect();
-    rows.par_sort_unstable_by(|a, b| (&a.supplier_id, &a.member_id).cmp(&(&b.supplier_id, &b.member_id)));
-    rows
+        .collect()
 }
 
 /// `flags.csv` rows, sorted.
