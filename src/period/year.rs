@@ -130,10 +130,7 @@ fn year_members(months: &[&MonthCounts]) -> YearMembers {
         for (key, tally) in months.iter().flat_map(|m| of(m)) {
             *sums.entry(key).or_default() += tally;
         }
-        sums.into_values()
-            .enumerate()
-            .map(|(k, tally)| Member { key: k as u64, tally, median: None, distinct_staff: 0, continuity_staff: None })
-            .collect()
+        sums.into_values().enumerate().map(|(k, tally)| Member::of_tally(k as u64, tally)).collect()
     };
     (members(|m| &m.staff), members(|m| &m.clients))
 }

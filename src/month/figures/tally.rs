@@ -29,6 +29,12 @@ pub struct Member {
 }
 
 impl Member {
+    /// A member known by its tally alone: no visit of its own to take a median or count
+    /// staff from.
+    pub fn of_tally(key: u64, tally: Tally) -> Member {
+        Member { key, tally, median: None, distinct_staff: 0, continuity_staff: None }
+    }
+
     pub fn supplier(&self) -> u32 {
         split_key(self.key).0
     }
@@ -156,26 +162,31 @@ fn add_others(mut members: Vec<Member>, others: &Groups, visits: &[Visit], masks
         })
         .collect();
     keyed.sort_unstable();
-    // Both in key order: the members are met in one walk, not each looked up among them all.
     let mut added = Vec::new();
     let mut at = 0;
     for run in keyed.chunk_by(|a, b| a.0 == b.0) {
         let key = run[0].0;
-        while members.get(at).is_some_and(|m| m.key < key) {
-            at += 1;
-        }
-        let tally = match members.get_mut(at) {
-            Some(m) if m.key == key => &mut m.tally,
-            _ => {
-                added.push(Member { key, tally: Tally::default(), median: None, distinct_staff: 0, continuity_staff: None });
-                &mut added.last_mut().expect("just added").tally
-            }
+        let tally = if walk_to(&members, &mut at, key) {
+            &mut members[at].tally
+        } else {
+            added.push(Member::of_tally(key, Tally::default()));
+            &mut added.last_mut().expect("just added").tally
         };
         for &(_, i) in run {
             count_other(tally, &visits[i as usize], masks[i as usize].into());
         }
     }
     merged(members, added)
+}
+
+/// Moves `at` on through `members` (sorted by key) to the first member whose key is not below
+/// `key`, and tells whether it is `key`'s: asked for keys in ascending order, the members are
+/// met in one walk, not each looked up among them all.
+fn walk_to(members: &[Member], at: &mut usize, key: u64) -> bool {
+    while members.get(*at).is_some_and(|m| m.key < key) {
+        *at += 1;
+    }
+    members.get(*at).is_some_and(|m| m.key == key)
 }
 
 /// Two lists of members sorted by key, and of no key in common, as one sorted list.
@@ -364,12 +375,8 @@ impl ClientExtras {
         let mut keys: Vec<u64> = self.granted.keys().chain(self.reports.keys()).chain(self.invoiced.keys()).copied().collect();
         keys.par_sort_unstable();
         keys.dedup();
-        // Both in key order: the clients with visits are met in one walk.
-        let mut visited = clients.iter().map(|m| m.key).peekable();
-        keys.retain(|key| {
-            while visited.next_if(|k| k < key).is_some() {}
-            visited.peek() != Some(key)
-        });
+        let mut at = 0;
+        keys.retain(|&key| !walk_to(&clients, &mut at, key));
         let without_visits = keys.into_iter().map(|key| {
             let mut tally = Tally::default();
             tally.grant(self.granted.get(&key).copied());
@@ -378,7 +385,7 @@ impl ClientExtras {
                 tally.reports = *rows;
                 tally.late_reports = *late;
             }
-            Member { key, tally, median: None, distinct_staff: 0, continuity_staff: None }
+            Member::of_tally(key, tally)
         });
         merged(clients, without_visits.collect())
     }
